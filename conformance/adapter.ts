@@ -1,0 +1,94 @@
+/**
+ * The conformance adapter contract (contracts.md §6): how the suite reaches a target.
+ *
+ * cases -> adapter -> target. A case only ever sees the {@link Pep445} that {@link Adapter.open} returns
+ * (plus the optional {@link Adapter.stressRaw}); an adapter turns "ref", "native", "cpython",
+ * "vtable:libfoo.so", "libc:libmimalloc.so.2:mi_" or "mutant:<name>" into that object.
+ *
+ * Host rules every adapter follows (see conformance/README.md, "Writing an adapter"):
+ * - Pointers are JS numbers, NULL is 0; sizes as in ref/types.ts.
+ * - `open(profile)` gives FRESH state for one case (default allocators in every domain, no debug hooks,
+ *   GIL held, violation mode "throw" when {@link Adapter.violationModes} includes it). The runner calls
+ *   `close()` after every case.
+ * - Hooks cross FFI as JS functions: `PyMem_SetAllocator(d, {ctx, malloc, ...})` with JS functions must
+ *   make the target call them (ctx comes back identical), and `Get` must return what `Set` stored.
+ * - Cases run in worker child processes of the same runtime; a crash or hang is an ERROR for that case
+ *   only. Death cases run in their own child with violation mode "abort".
+ *
+ * Extensions beyond contracts.md §6 (optional, so existing adapters stay valid):
+ * - {@link Adapter.violationModes}: which `setViolationMode` values the target honours (absent: both).
+ *   A target that can only abort (real CPython) gets its violation cases run as death children.
+ * - {@link Adapter.stressRaw}: the multi-threaded RAW stress (native: `allocspec_stress_raw`), used by
+ *   cases that need "threads".
+ *
+ * @example
+ * ```ts
+ * import type { Adapter, AdapterFactory } from "./adapter.ts";
+ * import { createRef } from "../ref/mod.ts";
+ * export const refFactory: AdapterFactory = () => ({
+ *   label: "ref",
+ *   capabilities: new Set(["api-shipped", "api-2013", "calloc"]),
+ *   profiles: ["cpython", "pep445-2013"],
+ *   open: (profile) => createRef({ profile }),
+ * });
+ * ```
+ * @module
+ */
+import type { Pep445, Profile, ViolationMode } from "../ref/types.ts";
+
+/** What a target can do; a case whose `needs` are not all present is UNSUPPORTED on that target. */
+export type Capability =
+  | "api-shipped" // PyMem_GetAllocator/SetAllocator(domain, PyMemAllocatorEx) (CPython 3.5+)
+  | "api-2013" // PyMem_GetRawAllocators & co, _PyObject_Get/SetArenaAllocators (the PEP text)
+  | "calloc" // the *Calloc entry points
+  | "pymalloc" // OBJ (and MEM in the cpython profile) default to pymalloc
+  | "arena" // the arena allocator can be read and replaced
+  | "debug-hooks" // PyMem_SetupDebugHooks installs CPython's debug hooks
+  | "gil" // setGilHeld(false) is honoured by the MEM/OBJ debug hooks
+  | "threads" // Adapter.stressRaw exists (native code on real threads)
+  | "death"; // cases may run in a child with violation mode "abort" (SIGABRT expected)
+
+/** Every capability, in a fixed order (reporting, validation). */
+export const CAPABILITIES: readonly Capability[] = [
+  "api-shipped", "api-2013", "calloc", "pymalloc", "arena", "debug-hooks", "gil", "threads", "death",
+];
+
+/** A target as the suite sees it. */
+export interface Adapter {
+  /** "ref", "native", "cpython", "vtable:libfoo.so", "libc:libmimalloc.so.2:mi_", "mutant:<name>" */
+  readonly label: string;
+  readonly capabilities: ReadonlySet<Capability>;
+  /** A case for another profile is UNSUPPORTED. */
+  readonly profiles: readonly Profile[];
+  /** case id -> SKIP reason (a known gap of this target). */
+  readonly gaps?: Readonly<Record<string, string>>;
+  /** Fresh state for one case. */
+  open(profile: Profile): Pep445;
+  /** After each case (also after a failing one). */
+  close?(): void;
+  /** Extra environment for the worker/child running this case (e.g. PYTHONMALLOC=debug). */
+  childEnv?(caseId: string): Record<string, string> | undefined;
+  /** Extension: the violation modes `setViolationMode` honours. Absent: ["throw", "abort"]. */
+  readonly violationModes?: readonly ViolationMode[];
+  /**
+   * Extension (needs "threads"): after `open`, run `threads` threads doing `rounds` rounds each of
+   * PyMem_RawMalloc/RawFree, handing blocks between threads and checking content hashes on free
+   * (native: `allocspec_stress_raw`). Returns the number of mismatches; -1 when RAW's allocator calls
+   * into JS (the stress cannot run).
+   */
+  stressRaw?(threads: number, rounds: number, seed: number): number;
+}
+
+/**
+ * Builds an adapter from the part of `--target kind:arg` after the first colon (undefined when absent).
+ * Throws {@link UsageError} (one clear line) on bad input: missing library, missing symbol, bad argument.
+ */
+export type AdapterFactory = (arg: string | undefined, opts: { abi: "shipped" | "2013" }) => Adapter;
+
+/** A usage problem: the CLI prints `message` as one line and exits 2 without running anything. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
