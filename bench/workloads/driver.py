@@ -1,0 +1,150 @@
+"""allocspec bench driver: runs the pybench-style workloads of this folder inside the machine's real
+CPython, with hooks from liballocspec.so installed through libpython's own PyMem_GetAllocator /
+PyMem_SetAllocator (PEP 445 use case 3, "hooks on all domains", done in C).
+
+Why python3 + ctypes and not CPython embedded in Deno/Bun: the interpreter then is exactly the
+machine's `python3` (its binary links libpython3.11.so), its stdlib and extension modules load
+normally (extension modules resolve their Py* symbols from the global namespace, which an
+RTLD_LOCAL dlopen from a JS runtime would not provide), and the timing is free of FFI. The hook is
+installed after initialisation, so it wraps the allocators in place (the documented rule: after
+Py_Initialize a new allocator must wrap the existing one); blocks allocated earlier are freed
+through the hook into the allocator that made them.
+
+Modes (all print one JSON object on stdout):
+  trace    --lib L --out F [--scale N] [--max-ops N]     trace every workload into one A445TRC1 file
+  overhead --lib L [--scale N] [--rounds N] [--depth N]  time each workload with and without a
+                                                         pass-through hook (order alternates per round)
+  time     [--scale N] [--rounds N]                      time each workload (e.g. under PYTHONMALLOC=debug)
+"""
+import argparse
+import ctypes
+import gc
+import importlib
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKLOADS = ["objects", "containers", "strings", "json_roundtrip", "regex", "recursion"]
+
+
+def load_workloads(names):
+    sys.path.insert(0, HERE)
+    return [(n, importlib.import_module(n)) for n in names]
+
+
+def api_addresses():
+    get = ctypes.cast(ctypes.pythonapi.PyMem_GetAllocator, ctypes.c_void_p).value
+    set_ = ctypes.cast(ctypes.pythonapi.PyMem_SetAllocator, ctypes.c_void_p).value
+    return ctypes.c_void_p(get), ctypes.c_void_p(set_)
+
+
+def open_lib(path):
+    # PyDLL: calls keep the GIL, so SetAllocator never races with the interpreter.
+    lib = ctypes.PyDLL(path)
+    lib.allocspec_trace_install.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64]
+    lib.allocspec_trace_install.restype = ctypes.c_int
+    lib.allocspec_trace_uninstall.argtypes = []
+    lib.allocspec_trace_uninstall.restype = ctypes.c_uint64
+    lib.allocspec_trace_write.argtypes = [ctypes.c_char_p]
+    lib.allocspec_trace_write.restype = ctypes.c_int
+    lib.allocspec_passthrough_install.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    lib.allocspec_passthrough_install.restype = ctypes.c_int
+    lib.allocspec_passthrough_uninstall.argtypes = []
+    lib.allocspec_passthrough_uninstall.restype = ctypes.c_int
+    lib.allocspec_passthrough_calls.argtypes = []
+    lib.allocspec_passthrough_calls.restype = ctypes.c_uint64
+    return lib
+
+
+def timed(fn, scale):
+    gc.collect()
+    t0 = time.perf_counter_ns()
+    result = fn(scale)
+    return time.perf_counter_ns() - t0, result
+
+
+def mode_trace(args, wl):
+    lib = open_lib(args.lib)
+    get, set_ = api_addresses()
+    checks = {}
+    for name, mod in wl:  # warm up: imports, regex cache, type caches stay out of the trace
+        mod.run(1)
+    gc.collect()
+    if lib.allocspec_trace_install(get, set_, args.max_ops) != 0:
+        raise SystemExit("driver: allocspec_trace_install failed")
+    t0 = time.perf_counter_ns()
+    for name, mod in wl:
+        checks[name] = mod.run(args.scale)
+    ns = time.perf_counter_ns() - t0
+    ops = lib.allocspec_trace_uninstall()
+    if lib.allocspec_trace_write(args.out.encode()) != 0:
+        raise SystemExit("driver: allocspec_trace_write failed for " + args.out)
+    return {"mode": "trace", "ops": ops, "ns": ns, "checksums": checks, "out": args.out}
+
+
+def mode_overhead(args, wl):
+    lib = open_lib(args.lib)
+    get, set_ = api_addresses()
+    out = {name: {"base": [], "hook": []} for name, _ in wl}
+    calls = 0
+    for name, mod in wl:
+        mod.run(1)
+    for r in range(args.rounds):
+        for name, mod in wl:
+            order = ("base", "hook") if (r % 2 == 0) else ("hook", "base")
+            for kind in order:
+                if kind == "hook":
+                    if lib.allocspec_passthrough_install(get, set_, args.depth) != 0:
+                        raise SystemExit("driver: allocspec_passthrough_install failed")
+                ns, _ = timed(mod.run, args.scale)
+                if kind == "hook":
+                    calls += lib.allocspec_passthrough_calls()
+                    lib.allocspec_passthrough_uninstall()
+                out[name][kind].append(ns)
+    return {"mode": "overhead", "depth": args.depth, "hook_calls": calls, "workloads": out}
+
+
+def mode_time(args, wl):
+    out = {name: [] for name, _ in wl}
+    for name, mod in wl:
+        mod.run(1)
+    for r in range(args.rounds):
+        for name, mod in wl:
+            ns, _ = timed(mod.run, args.scale)
+            out[name].append(ns)
+    return {"mode": "time", "pythonmalloc": os.environ.get("PYTHONMALLOC", ""), "workloads": out}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("mode", choices=["trace", "overhead", "time", "list"])
+    p.add_argument("--lib")
+    p.add_argument("--out")
+    p.add_argument("--scale", type=int, default=1)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--depth", type=int, default=1)
+    p.add_argument("--max-ops", type=int, default=50_000_000)
+    p.add_argument("--only", default="", help="comma-separated workload names")
+    args = p.parse_args()
+    names = [n for n in args.only.split(",") if n] or WORKLOADS
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        raise SystemExit("driver: unknown workload(s) %s; known: %s" % (unknown, ", ".join(WORKLOADS)))
+    if args.mode == "list":
+        print(json.dumps({"workloads": WORKLOADS, "python": sys.version.split()[0]}))
+        return
+    if args.mode in ("trace", "overhead") and not args.lib:
+        raise SystemExit("driver: --lib path/to/liballocspec.so is required for mode " + args.mode)
+    if args.mode == "trace" and not args.out:
+        raise SystemExit("driver: --out FILE is required for mode trace")
+    wl = load_workloads(names)
+    res = {"trace": mode_trace, "overhead": mode_overhead, "time": mode_time}[args.mode](args, wl)
+    res["python"] = sys.version.split()[0]
+    res["executable"] = sys.executable
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
