@@ -1,0 +1,146 @@
+/**
+ * The Bun loader: {@link FfiBackend} over `bun:ffi` (deno-bun-facts.md §1, §2).
+ *
+ * `bun:ffi` is imported dynamically (never statically: Deno cannot resolve the `bun:` scheme).
+ * Mapping of the neutral types: `ptr` is Bun's `ptr` (a number, null for NULL; results normalised to 0),
+ * `usize`/`u64` take numbers or bigints and return bigints (normalised to numbers when exact), `buf` is a
+ * `ptr` argument given a TypedArray. Which symbols a library exports is probed with libc's
+ * `dlopen`/`dlsym` first, because `bun:ffi`'s `dlopen` fails as a whole on the first missing symbol.
+ *
+ * @module
+ */
+import type { FfiBackend, FfiCallback, FfiLibrary, FfiType, NeutralFn, Signature, SymbolTable } from "./ffi_types.ts";
+import { MAX_SAFE_BIG } from "./ffi_types.ts";
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+const PARAM: Record<FfiType, string> = {
+  void: "void",
+  i32: "i32",
+  u32: "u32",
+  u64: "u64",
+  usize: "usize",
+  ptr: "ptr",
+  buf: "ptr",
+};
+
+const num = (v: bigint): number | bigint => v <= MAX_SAFE_BIG ? Number(v) : v;
+const nz = (v: number | null): number => v ?? 0;
+/** number | bigint -> bigint when beyond 2^53 (Bun takes numbers for ptr; a huge raw ctx stays exact as bigint). */
+const ptrArg = (v: number | bigint): Any => typeof v === "bigint" ? (v <= MAX_SAFE_BIG ? Number(v) : v) : v;
+
+function bunDef(sig: Signature): Any {
+  return { args: sig.params.map((t) => PARAM[t]), returns: PARAM[sig.result] };
+}
+
+function resultConv(t: FfiType): ((v: Any) => Any) | null {
+  if (t === "ptr") return nz;
+  if (t === "usize" || t === "u64") return num;
+  return null;
+}
+
+function wrap(f: NeutralFn, sig: Signature): NeutralFn {
+  const r = resultConv(sig.result);
+  const c = sig.params.map((t) => (t === "ptr" ? ptrArg : null));
+  if (r === null && c.every((x) => x === null)) return f;
+  const id = (v: Any) => v;
+  const R = r ?? id;
+  const [c0, c1, c2, c3, c4, c5, c6] = [0, 1, 2, 3, 4, 5, 6].map((i) => c[i] ?? id);
+  switch (sig.params.length) {
+    case 0:
+      return () => R(f());
+    case 1:
+      return (a: Any) => R(f(c0(a)));
+    case 2:
+      return (a: Any, b: Any) => R(f(c0(a), c1(b)));
+    case 3:
+      return (a: Any, b: Any, d: Any) => R(f(c0(a), c1(b), c2(d)));
+    case 4:
+      return (a: Any, b: Any, d: Any, e: Any) => R(f(c0(a), c1(b), c2(d), c3(e)));
+    case 5:
+      return (a: Any, b: Any, d: Any, e: Any, g: Any) => R(f(c0(a), c1(b), c2(d), c3(e), c4(g)));
+    case 6:
+      return (a: Any, b: Any, d: Any, e: Any, g: Any, h: Any) => R(f(c0(a), c1(b), c2(d), c3(e), c4(g), c5(h)));
+    case 7:
+      return (a: Any, b: Any, d: Any, e: Any, g: Any, h: Any, i: Any) =>
+        R(f(c0(a), c1(b), c2(d), c3(e), c4(g), c5(h), c6(i)));
+    default:
+      throw new RangeError(`FFI signature with ${sig.params.length} parameters is not supported (max 7)`);
+  }
+}
+
+const RTLD_NOW = 2;
+
+/** Creates the Bun backend (async: `bun:ffi` is imported dynamically). */
+export async function createBunBackend(): Promise<FfiBackend> {
+  const ffi: Any = await import("bun:ffi" as string);
+  const { dlopen, JSCallback, CFunction, toArrayBuffer, read, CString } = ffi;
+  const libc: Any = dlopen("libc.so.6", {
+    dlopen: { args: ["ptr", "i32"], returns: "ptr" },
+    dlsym: { args: ["ptr", "ptr"], returns: "ptr" },
+    dlerror: { args: [], returns: "ptr" },
+  }).symbols;
+  const enc = new TextEncoder();
+  const cstr = (s: string) => {
+    const b = new Uint8Array(enc.encode(s).length + 1);
+    enc.encodeInto(s, b);
+    return b;
+  };
+  const handles = new Map<string, number>();
+  /** libc dlopen (kept open for the process): the handle, or an Error carrying dlerror()'s text. */
+  function handle(path: string): number {
+    const hit = handles.get(path);
+    if (hit !== undefined) return hit;
+    libc.dlerror();
+    const h = libc.dlopen(cstr(path), RTLD_NOW);
+    if (!h) {
+      const e = libc.dlerror();
+      throw new Error(e ? String(new CString(e)) : `dlopen failed for ${path}`);
+    }
+    handles.set(path, h);
+    return h;
+  }
+  const addr = (path: string, name: string): number => nz(libc.dlsym(handle(path), cstr(name)));
+
+  return {
+    runtime: "bun",
+    open(path: string, table: SymbolTable): FfiLibrary {
+      handle(path);
+      const present = Object.entries(table).filter(([name]) => addr(path, name) !== 0);
+      const defs: Record<string, Any> = {};
+      for (const [name, sig] of present) defs[name] = bunDef(sig);
+      const lib: Any = dlopen(path, defs);
+      const symbols: Record<string, NeutralFn | undefined> = {};
+      for (const [name, sig] of present) symbols[name] = wrap(lib.symbols[name], sig);
+      return { path, symbols, address: (name: string) => (symbols[name] ? addr(path, name) : 0) };
+    },
+    symbolAddress: addr,
+    callback(sig: Signature, fn: NeutralFn): FfiCallback {
+      // sizes reach an allocator as numbers (one above 2^53 rounded, ref/types.ts); pointers stay exact
+      const conv = sig.params.map((t) => (t === "ptr" ? nz : t === "usize" || t === "u64" ? Number : null));
+      const id = (v: Any) => v;
+      const [c0, c1, c2] = [conv[0] ?? id, conv[1] ?? id, conv[2] ?? id];
+      const n = sig.params.length;
+      let tramp: NeutralFn;
+      if (n === 1) tramp = (a: Any) => fn(c0(a));
+      else if (n === 2) tramp = (a: Any, b: Any) => fn(c0(a), c1(b));
+      else if (n === 3) tramp = (a: Any, b: Any, d: Any) => fn(c0(a), c1(b), c2(d));
+      else throw new RangeError(`callback with ${n} parameters is not supported (1..3)`);
+      const cb = new JSCallback(tramp, bunDef(sig));
+      return { ptr: cb.ptr as number, close: () => cb.close() };
+    },
+    fnPointer(ptr: number, sig: Signature): NeutralFn {
+      return wrap(CFunction({ ptr, ...bunDef(sig) }), sig);
+    },
+    view(ptr: number, len: number): ArrayBuffer {
+      return toArrayBuffer(ptr, 0, len);
+    },
+    readPointer(a: number): number | bigint {
+      return num(read.u64(a, 0));
+    },
+    cstring(a: number): string {
+      return String(new CString(a));
+    },
+  };
+}

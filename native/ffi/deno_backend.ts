@@ -1,0 +1,158 @@
+/**
+ * The Deno loader: {@link FfiBackend} over `Deno.dlopen` (deno-bun-facts.md §1, §2).
+ *
+ * Mapping of the neutral types: `ptr`, `usize` and `u64` are declared as Deno `usize`/`u64` and passed as
+ * bigint (a number is Deno's slow path, ~150 ns, and fails `deno check`), results converted back to numbers.
+ * Declaring pointers as `usize` instead of `pointer` skips the PointerObject round trip
+ * (`UnsafePointer.create`/`value`), which measured 2x slower. `buf` is Deno's `buffer` (a TypedArray).
+ *
+ * @module
+ */
+import type { FfiBackend, FfiCallback, FfiLibrary, FfiType, NeutralFn, Signature, SymbolTable } from "./ffi_types.ts";
+import { MAX_SAFE_BIG } from "./ffi_types.ts";
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+const PARAM: Record<FfiType, string> = {
+  void: "void",
+  i32: "i32",
+  u32: "u32",
+  u64: "u64",
+  usize: "usize",
+  ptr: "usize",
+  buf: "buffer",
+};
+
+/** number | bigint -> bigint (BigInt throws a RangeError on a fractional number). */
+const big = (v: number | bigint): bigint => typeof v === "bigint" ? v : BigInt(v);
+/** bigint -> number when exact. */
+const num = (v: bigint): number | bigint => v <= MAX_SAFE_BIG ? Number(v) : v;
+/** C pointer result: NULL and every real address are exact numbers. */
+const ptrNum = (v: bigint): number | bigint => v <= MAX_SAFE_BIG ? Number(v) : v;
+
+function argConv(t: FfiType): ((v: Any) => Any) | null {
+  return t === "ptr" || t === "usize" || t === "u64" ? big : null;
+}
+
+function resultConv(t: FfiType): ((v: Any) => Any) | null {
+  if (t === "ptr") return ptrNum;
+  if (t === "usize" || t === "u64") return num;
+  return null;
+}
+
+/** Wraps a raw Deno FFI function with per-argument converters, without per-call arrays. */
+function wrap(f: NeutralFn, sig: Signature): NeutralFn {
+  const c = sig.params.map(argConv);
+  const r = resultConv(sig.result);
+  if (c.every((x) => x === null) && r === null) return f;
+  const id = (v: Any) => v;
+  const [c0, c1, c2, c3, c4, c5, c6] = [0, 1, 2, 3, 4, 5, 6].map((i) => c[i] ?? id);
+  const R = r ?? id;
+  switch (sig.params.length) {
+    case 0:
+      return () => R(f());
+    case 1:
+      return (a: Any) => R(f(c0(a)));
+    case 2:
+      return (a: Any, b: Any) => R(f(c0(a), c1(b)));
+    case 3:
+      return (a: Any, b: Any, d: Any) => R(f(c0(a), c1(b), c2(d)));
+    case 4:
+      return (a: Any, b: Any, d: Any, e: Any) => R(f(c0(a), c1(b), c2(d), c3(e)));
+    case 5:
+      return (a: Any, b: Any, d: Any, e: Any, g: Any) => R(f(c0(a), c1(b), c2(d), c3(e), c4(g)));
+    case 6:
+      return (a: Any, b: Any, d: Any, e: Any, g: Any, h: Any) => R(f(c0(a), c1(b), c2(d), c3(e), c4(g), c5(h)));
+    case 7:
+      return (a: Any, b: Any, d: Any, e: Any, g: Any, h: Any, i: Any) =>
+        R(f(c0(a), c1(b), c2(d), c3(e), c4(g), c5(h), c6(i)));
+    default:
+      throw new RangeError(`FFI signature with ${sig.params.length} parameters is not supported (max 7)`);
+  }
+}
+
+function denoDef(sig: Signature): Any {
+  return { parameters: sig.params.map((t) => PARAM[t]), result: sig.result === "void" ? "void" : PARAM[sig.result] };
+}
+
+function toPointer(p: number | bigint): Any {
+  return Deno.UnsafePointer.create(big(p));
+}
+
+/** Creates the Deno backend. */
+export function createDenoBackend(): FfiBackend {
+  const addressLibs = new Map<string, number>();
+  return {
+    runtime: "deno",
+    open(path: string, table: SymbolTable): FfiLibrary {
+      const defs: Record<string, Any> = {};
+      for (const [name, sig] of Object.entries(table)) defs[name] = { ...denoDef(sig), optional: true };
+      const lib: Any = Deno.dlopen(path, defs);
+      const symbols: Record<string, NeutralFn | undefined> = {};
+      for (const [name, sig] of Object.entries(table)) {
+        const f = lib.symbols[name];
+        symbols[name] = f ? wrap(f, sig) : undefined;
+      }
+      return {
+        path,
+        symbols,
+        address: (name: string) => (symbols[name] ? this.symbolAddress(path, name) : 0),
+      };
+    },
+    symbolAddress(path: string, name: string): number {
+      const key = `${path}\0${name}`;
+      const hit = addressLibs.get(key);
+      if (hit !== undefined) return hit;
+      let lib: Any;
+      try {
+        // A static declared as {type:"pointer"} gives the symbol's address (dlsym), for data and functions.
+        lib = Deno.dlopen(path, { s: { name, type: "pointer" } } as Any);
+      } catch (e) {
+        const msg = String((e as Error)?.message ?? e);
+        if (/undefined symbol|symbol not found|Failed to register symbol/i.test(msg)) return 0;
+        throw e;
+      }
+      // never closed: the address must stay valid for the life of the process
+      const v = Number(Deno.UnsafePointer.value(lib.symbols.s));
+      addressLibs.set(key, v);
+      return v;
+    },
+    callback(sig: Signature, fn: NeutralFn): FfiCallback {
+      // sizes reach an allocator as numbers (one above 2^53 rounded, ref/types.ts); pointers stay exact
+      const conv = sig.params.map((t) => (t === "ptr" ? num : t === "usize" || t === "u64" ? Number : null));
+      const n = sig.params.length;
+      const [c0, c1, c2] = [conv[0] ?? ((v: Any) => v), conv[1] ?? ((v: Any) => v), conv[2] ?? ((v: Any) => v)];
+      let tramp: NeutralFn;
+      if (n === 1) tramp = (a: Any) => fn(c0(a));
+      else if (n === 2) tramp = (a: Any, b: Any) => fn(c0(a), c1(b));
+      else if (n === 3) tramp = (a: Any, b: Any, d: Any) => fn(c0(a), c1(b), c2(d));
+      else throw new RangeError(`callback with ${n} parameters is not supported (1..3)`);
+      if (sig.result === "ptr" || sig.result === "usize" || sig.result === "u64") {
+        const inner = tramp;
+        tramp = (a: Any, b: Any, d: Any) => {
+          try {
+            return big(inner(a, b, d));
+          } catch {
+            return 0n; // a throw in a Deno callback panics the runtime: never let one escape
+          }
+        };
+      }
+      const cb = new Deno.UnsafeCallback(denoDef(sig), tramp as Any);
+      return { ptr: Number(Deno.UnsafePointer.value(cb.pointer)), close: () => cb.close() };
+    },
+    fnPointer(ptr: number, sig: Signature): NeutralFn {
+      const fp: Any = new Deno.UnsafeFnPointer(toPointer(ptr), denoDef(sig));
+      return wrap(fp.call.bind(fp), sig);
+    },
+    view(ptr: number, len: number): ArrayBuffer {
+      return Deno.UnsafePointerView.getArrayBuffer(toPointer(ptr), len);
+    },
+    readPointer(addr: number): number | bigint {
+      return num(new Deno.UnsafePointerView(toPointer(addr)).getBigUint64(0));
+    },
+    cstring(addr: number): string {
+      return Deno.UnsafePointerView.getCString(toPointer(addr));
+    },
+  };
+}
