@@ -1,0 +1,113 @@
+/**
+ * `allocspec conformance`: run the PEP 445 conformance suite against one or more targets.
+ *
+ * ```
+ * npx deno task conformance [--target T]... [--profile P] [--filter RE] [--format F] [--abi A] [--jobs N] [--list]
+ * npx bun run conformance ...
+ * ```
+ * - `--target`: ref | native[:variant] | cpython[:libpython.so] | vtable:./lib.so | libc:lib.so[:prefix] |
+ *   mutant:<name> (repeatable; default ref, native and cpython when a libpython is found)
+ * - `--profile`: cpython | pep445-2013 (default both)
+ * - `--filter`: a regular expression over case ids (`zero_size/`, `debug/.*pad`)
+ * - `--format`: table (default) | json | tap | junit | markdown
+ * - `--abi`: shipped (PyMemAllocatorEx, default) | 2013 (PyMemAllocators) for vtable targets
+ * - `--jobs`: worker processes in parallel (default 2); `--timeout`: seconds per case (default 20)
+ * - `--list`: print the cases and exit
+ *
+ * Exit: 0 no FAIL/ERROR, 1 otherwise, 2 bad usage (one line on stderr, nothing run).
+ *
+ * @example
+ * ```sh
+ * npx deno task conformance --target ref --filter zero_size --format json
+ * ```
+ * @module
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { UsageError } from "./adapter.ts";
+import { loadCases } from "./cases/mod.ts";
+import { createReporter, type Format, FORMATS } from "./report/mod.ts";
+import { prepareSuite, runSuite } from "./suite.ts";
+import { PROFILES, type Profile } from "../ref/types.ts";
+
+const USAGE =
+  "usage: conformance [--target T]... [--profile cpython|pep445-2013] [--filter RE] [--format table|json|tap|junit|markdown] [--abi shipped|2013] [--jobs N] [--timeout S] [--list]";
+
+function usage(msg: string): never {
+  process.stderr.write(`conformance: ${msg}\n`);
+  process.exit(2);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: {
+        target: { type: "string", multiple: true },
+        profile: { type: "string" },
+        filter: { type: "string" },
+        format: { type: "string", default: "table" },
+        abi: { type: "string", default: "shipped" },
+        jobs: { type: "string", default: "2" },
+        timeout: { type: "string", default: "20" },
+        list: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (e) {
+    usage(`${e instanceof Error ? e.message.split("\n")[0] : String(e)} (${USAGE})`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const format = values.format as Format;
+  if (!FORMATS.includes(format)) usage(`unknown format '${values.format}': use ${FORMATS.join(", ")}`);
+  if (values.profile !== undefined && !PROFILES.includes(values.profile as Profile)) {
+    usage(`unknown profile '${values.profile}': use ${PROFILES.join(" or ")}`);
+  }
+  const profiles: Profile[] = values.profile ? [values.profile as Profile] : ["cpython", "pep445-2013"];
+  if (values.abi !== "shipped" && values.abi !== "2013") usage(`unknown abi '${values.abi}': use shipped or 2013`);
+  const jobs = Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) usage(`--jobs must be an integer from 1 to 64, got '${values.jobs}'`);
+  const timeout = Number(values.timeout);
+  if (!(timeout > 0)) usage(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
+  let filter: RegExp | undefined;
+  if (values.filter !== undefined) {
+    try {
+      filter = new RegExp(values.filter);
+    } catch (e) {
+      usage(`bad --filter regular expression '${values.filter}': ${e instanceof Error ? e.message : e}`);
+    }
+  }
+  if (values.list) {
+    for (const c of await loadCases()) {
+      if (filter && !filter.test(c.id)) continue;
+      console.log(`${c.id}  [${c.features.join(",")}]  domains=${c.domains.join(",") || "-"}  profiles=${c.profiles.join(",")}${c.needs.length ? `  needs=${c.needs.join(",")}` : ""}${c.informational ? "  informational" : ""}${c.death ? "  death" : ""}`);
+    }
+    return 0;
+  }
+  let prep;
+  try {
+    prep = await prepareSuite({ targets: values.target, abi: values.abi as "shipped" | "2013", profiles, filter });
+  } catch (e) {
+    if (e instanceof UsageError) usage(e.message);
+    throw e;
+  }
+  if (prep.items.length === 0) usage(`no case matches --filter ${values.filter}`);
+  const write = (s: string) => process.stdout.write(s + "\n");
+  for (const n of prep.notes) process.stderr.write(n + "\n");
+  const reporter = createReporter(format, write, { tty: !!process.stdout.isTTY });
+  const { results, summary } = await runSuite(prep, { jobs, timeoutMs: timeout * 1000, onResult: (r, d, t) => reporter.onResult(r, d, t) });
+  reporter.finish(results, summary);
+  return summary.exit;
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    process.stderr.write(`conformance: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(3);
+  });
+}

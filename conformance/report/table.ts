@@ -1,0 +1,67 @@
+/**
+ * The default reporter: progress while the suite runs (FAIL and ERROR printed as they happen), then a
+ * per-target table of counts, the failures with expected vs actual, and SKIP reasons grouped.
+ *
+ * @example
+ * ```ts
+ * import { tableReporter } from "./table.ts";
+ * const rep = tableReporter((s) => console.log(s), false);
+ * ```
+ * @module
+ */
+import { STATUSES } from "../execute.ts";
+import type { Reporter } from "./mod.ts";
+import { label } from "./summary.ts";
+
+export function tableReporter(write: (s: string) => void, tty: boolean): Reporter {
+  let lastPct = -1;
+  return {
+    onResult(r, done, total) {
+      if (r.status === "FAIL" || r.status === "ERROR") {
+        write(`${r.informational ? "INFO " : ""}${r.status} ${label(r)}: ${r.message}`);
+      }
+      const pct = Math.floor((done * 10) / total);
+      if (!tty && pct !== lastPct) {
+        lastPct = pct;
+        write(`progress: ${done}/${total} runs`);
+      }
+    },
+    finish(results, summary) {
+      const head = ["target", ...STATUSES, "informational"];
+      const rows = Object.entries(summary.targets).map(([t, c]) => [t, ...STATUSES.map((s) => String(c[s])), String(c.informational)]);
+      const all = ["total", ...STATUSES.map((s) => String(summary.counts[s])), String(summary.counts.informational)];
+      const table = [head, ...rows, all];
+      const w = head.map((_, i) => Math.max(...table.map((r) => r[i].length)));
+      const fmt = (r: string[]) => r.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join("  ");
+      write("");
+      write(fmt(head));
+      write(w.map((n) => "-".repeat(n)).join("  "));
+      for (const r of rows) write(fmt(r));
+      write(fmt(all));
+      const skips = new Map<string, number>();
+      for (const r of results) {
+        if (r.status === "SKIP" || r.status === "UNSUPPORTED") {
+          const k = `${r.target}: ${r.status} ${r.message}`;
+          skips.set(k, (skips.get(k) ?? 0) + 1);
+        }
+      }
+      if (skips.size) {
+        write("");
+        write("not run:");
+        for (const [k, n] of skips) write(`  ${k} (${n} runs)`);
+      }
+      const bad = results.filter((r) => r.status === "FAIL" || r.status === "ERROR");
+      if (bad.length) {
+        write("");
+        write("failures:");
+        for (const r of bad) {
+          write(`  ${r.informational ? "(informational) " : ""}${r.status} ${label(r)}`);
+          write(`      ${r.message}`);
+          write(`      spec ${r.spec.section}: "${r.spec.quote}"`);
+        }
+      }
+      write("");
+      write(`${summary.total} runs in ${summary.seconds.toFixed(1)} s: ${summary.exit === 0 ? "conformant (no FAIL, no ERROR)" : "NOT conformant"}`);
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The worker process (spawned by the pool in the same runtime as the CLI).
+ *
+ * - `worker.ts --target T --abi A --serve`: loads the adapter, prints a ready line, then reads one run
+ *   (JSON) per stdin line and answers with one result line, sequentially, until stdin closes.
+ * - `worker.ts --target T --abi A --abort '<run json>'`: a death child: runs one case with violation mode
+ *   "abort" and exits 0 when nothing aborted (1 when the body failed).
+ *
+ * Protocol lines on stdout start with {@link MARK} so output the target prints itself is ignored.
+ *
+ * @example
+ * ```sh
+ * echo '{"caseId":"zero_size/malloc_zero_distinct_non_null","domain":"RAW","profile":"cpython"}' |
+ *   deno run -A conformance/worker.ts --target ref --abi shipped --serve
+ * ```
+ * @module
+ */
+import process from "node:process";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { loadAdapter } from "./adapters/mod.ts";
+import { loadCase } from "./cases/mod.ts";
+import { executeAbortMode, executeInProcess } from "./execute.ts";
+import type { RunSpec } from "./plan.ts";
+
+/** Prefix of protocol lines. */
+export const MARK = "@@allocspec@@ ";
+
+function emit(obj: unknown): void {
+  process.stdout.write(MARK + JSON.stringify(obj) + "\n");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      target: { type: "string" },
+      abi: { type: "string", default: "shipped" },
+      serve: { type: "boolean", default: false },
+      abort: { type: "string" },
+    },
+  });
+  const abi = values.abi === "2013" ? "2013" : "shipped";
+  const adapter = await loadAdapter(values.target ?? "ref", { abi });
+  if (values.abort !== undefined) {
+    const run = JSON.parse(values.abort) as RunSpec;
+    const c = await loadCase(run.caseId);
+    try {
+      await executeAbortMode(adapter, c, run);
+    } catch (e) {
+      console.log(`body failed before any abort: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      process.exit(1);
+    }
+    process.exit(0);
+  }
+  if (!values.serve) throw new Error("worker.ts: pass --serve or --abort <run>");
+  emit({ ready: true });
+  const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (!line.trim()) continue;
+    const run = JSON.parse(line) as RunSpec;
+    const c = await loadCase(run.caseId);
+    emit({ result: await executeInProcess(adapter, c, run) });
+  }
+  process.exit(0);
+}
+
+if (import.meta.main) {
+  main().catch((e) => {
+    emit({ fatal: e instanceof Error ? e.message.split("\n")[0] : String(e) });
+    process.exit(2);
+  });
+}
