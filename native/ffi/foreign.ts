@@ -1,0 +1,188 @@
+/**
+ * {@link Pep445} over ANY shared library exporting CPython's allocator symbols (libpython3.x.so, the
+ * native build, a third-party re-implementation), using only the PEP 445 symbols:
+ * the twelve entry points, PyMem_Get/SetAllocator, PyObject_Get/SetArenaAllocator, PyMem_SetupDebugHooks
+ * (abi "shipped"), or the 2013 draft names (abi "2013"). Symbols the library does not export make the
+ * corresponding methods throw `"<name> is not exported by <lib>"`.
+ *
+ * Host controls:
+ * - Violation mode is always "abort": a foreign library reports misuse its own way (CPython's debug hooks
+ *   print and abort()). `setViolationMode("throw")` throws an Error saying so.
+ * - `setGilHeld` uses `PyEval_SaveThread` / `PyEval_RestoreThread` when the library exports them and the
+ *   interpreter is initialized (see {@link ForeignPep445.initializePython}); otherwise it throws.
+ * - `close()` restores the allocators the library had when it was loaded if a JS allocator was installed
+ *   (the trampolines are released, so C must not keep pointers to them), then releases handles/callbacks.
+ *
+ * @example
+ * ```ts
+ * import { loadPep445Library } from "./foreign.ts";
+ * const py = loadPep445Library("/root/.pyenv/versions/3.11.7/lib/libpython3.11.so");
+ * py.initializePython();
+ * const p = py.PyMem_RawMalloc(16);
+ * py.PyMem_RawFree(p);
+ * py.close();
+ * ```
+ * @module
+ */
+import type { Pep445Options, Profile, Geometry, ViolationMode } from "../../ref/types.ts";
+import { ffi } from "./backend.ts";
+import type { SymbolTable } from "./ffi_types.ts";
+import { openLibrary, requireSymbols, symbolAddress } from "./library.ts";
+import { FfiPep445, getPtr } from "./pep445_ffi.ts";
+import { DRAFT_2013_API, ENTRY_POINTS, PYTHON_HOST, SHIPPED_API } from "./symbols.ts";
+
+/** Addresses of a library's PyMem_GetAllocator / PyMem_SetAllocator (targets of passthrough/trace hooks). */
+export interface ForeignApi {
+  getAllocator: number;
+  setAllocator: number;
+}
+
+/** Entry-point addresses per domain (RAW, MEM, OBJ), for allocspec_replay (`allocspec_entry_table`). */
+export interface EntryTable {
+  malloc: readonly [number, number, number];
+  calloc: readonly [number, number, number];
+  realloc: readonly [number, number, number];
+  free: readonly [number, number, number];
+}
+
+/** Options of {@link loadPep445Library}. */
+export interface ForeignOptions extends Pep445Options {
+  /** Which API names the library exports: CPython's (default) or the 2013 draft's. */
+  abi?: "shipped" | "2013";
+}
+
+const FOREIGN_TABLE: SymbolTable = { ...ENTRY_POINTS, ...SHIPPED_API, ...DRAFT_2013_API, ...PYTHON_HOST };
+const REQUIRED = [
+  "PyMem_RawMalloc", "PyMem_RawRealloc", "PyMem_RawFree",
+  "PyMem_Malloc", "PyMem_Realloc", "PyMem_Free",
+  "PyObject_Malloc", "PyObject_Realloc", "PyObject_Free",
+];
+const DOMAIN_PREFIX = ["PyMem_Raw", "PyMem_", "PyObject_"] as const;
+
+/** The entry-point addresses of `libPath` (bench: replay through libpython's entry points). */
+export function entryTableOf(libPath: string): EntryTable {
+  const a = (op: string) => DOMAIN_PREFIX.map((p) => symbolAddress(libPath, p + op)) as unknown as [number, number, number];
+  return { malloc: a("Malloc"), calloc: a("Calloc"), realloc: a("Realloc"), free: a("Free") };
+}
+
+/** A PEP 445 implementation living in a foreign shared library. */
+export class ForeignPep445 extends FfiPep445 {
+  readonly abi: "shipped" | "2013";
+  #saved: { domains: Uint32Array[]; arena: Uint32Array } | null = null;
+  #tstate: number | bigint = 0;
+
+  constructor(path: string, opts: ForeignOptions) {
+    const abi = opts.abi ?? "shipped";
+    if (abi !== "shipped" && abi !== "2013") throw new TypeError(`loadPep445Library: abi must be "shipped" or "2013", got ${String(abi)}`);
+    const profile: Profile = opts.profile ?? "cpython";
+    const geometry: Geometry = opts.geometry ?? (profile === "cpython" ? "cpython310" : "pep445");
+    const lib = openLibrary(path, FOREIGN_TABLE, "loadPep445Library");
+    requireSymbols(lib, REQUIRED, "not a library exporting CPython's allocator API");
+    super({ name: `foreign:${path.split("/").pop()}`, libPath: path, ffi, lib, profile, geometry, nullCallocOk: false });
+    this.abi = abi;
+    if (opts.violation === "throw") this.setViolationMode("throw");
+    this.#saved = this.#snapshot();
+  }
+
+  /** Reads the current allocators as raw pointer slots (no JS wrappers), to restore them on close. */
+  #snapshot(): { domains: Uint32Array[]; arena: Uint32Array } | null {
+    const s = this.lib.symbols;
+    if (this.abi === "shipped" && s.PyMem_GetAllocator && s.PyObject_GetArenaAllocator) {
+      const domains = [0, 1, 2].map((d) => {
+        const b = new Uint32Array(10);
+        s.PyMem_GetAllocator!(d, b);
+        return b;
+      });
+      const arena = new Uint32Array(6);
+      s.PyObject_GetArenaAllocator(arena);
+      return { domains, arena };
+    }
+    if (this.abi === "2013" && s.PyMem_GetRawAllocators && s._PyObject_GetArenaAllocators) {
+      const domains = ["PyMem_GetRawAllocators", "PyMem_GetAllocators", "PyObject_GetAllocators"].map((n) => {
+        const b = new Uint32Array(8);
+        s[n]!(b);
+        return b;
+      });
+      const arena = new Uint32Array(6);
+      s._PyObject_GetArenaAllocators(arena.subarray(0, 2), arena.subarray(2, 4), arena.subarray(4, 6));
+      return { domains, arena };
+    }
+    return null;
+  }
+
+  #restore(): void {
+    const saved = this.#saved, s = this.lib.symbols;
+    if (!saved) return;
+    if (this.abi === "shipped") {
+      saved.domains.forEach((b, d) => s.PyMem_SetAllocator!(d, b));
+      s.PyObject_SetArenaAllocator!(saved.arena);
+    } else {
+      ["PyMem_SetRawAllocators", "PyMem_SetAllocators", "PyObject_SetAllocators"].forEach((n, d) => s[n]!(saved.domains[d]));
+      s._PyObject_SetArenaAllocators!(getPtr(saved.arena, 0), getPtr(saved.arena, 1), getPtr(saved.arena, 2));
+    }
+  }
+
+  /** Address of an exported symbol of this library. */
+  symbol(name: string): number {
+    return symbolAddress(this.libPath, name);
+  }
+
+  /** PyMem_GetAllocator / PyMem_SetAllocator addresses (for passthroughInstall/traceInstall targets). */
+  foreignApi(): ForeignApi {
+    return { getAllocator: this.symbol("PyMem_GetAllocator"), setAllocator: this.symbol("PyMem_SetAllocator") };
+  }
+
+  /** The library's entry-point addresses (for replay). */
+  entryTable(): EntryTable {
+    return entryTableOf(this.libPath);
+  }
+
+  /** Calls Py_InitializeEx(0) if the library exports it and the interpreter is not initialized yet. */
+  initializePython(): void {
+    const s = this.lib.symbols;
+    if (!s.Py_InitializeEx || !s.Py_IsInitialized) throw new Error(`${this.libPath} does not export Py_InitializeEx/Py_IsInitialized: not a libpython`);
+    if (!s.Py_IsInitialized()) s.Py_InitializeEx(0);
+  }
+
+  /** The GIL through PyEval_SaveThread/PyEval_RestoreThread (initialized libpython only). */
+  setGilHeld(held: boolean): void {
+    const s = this.lib.symbols;
+    if (!s.PyEval_SaveThread || !s.PyEval_RestoreThread || !s.Py_IsInitialized) {
+      throw new Error(`setGilHeld: ${this.libPath} does not export PyEval_SaveThread/PyEval_RestoreThread: no GIL to control`);
+    }
+    if (!s.Py_IsInitialized()) throw new Error(`setGilHeld: the interpreter in ${this.libPath} is not initialized: call initializePython() first`);
+    if (held) {
+      if (this.#tstate !== 0) {
+        s.PyEval_RestoreThread(this.#tstate);
+        this.#tstate = 0;
+      }
+    } else if (this.#tstate === 0) {
+      this.#tstate = s.PyEval_SaveThread();
+    }
+  }
+
+  /** Only "abort": a foreign library's debug hooks print and abort() (CPython's behaviour). */
+  setViolationMode(mode: ViolationMode): void {
+    if (mode === "abort") return;
+    throw new Error(
+      `violation mode "${String(mode)}" is not available for ${this.libPath}: a foreign library's debug hooks always print and abort (mode "abort")`,
+    );
+  }
+
+  /** Restores the allocators found at load time if JS allocators were installed, then releases callbacks. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.#tstate !== 0) this.setGilHeld(true);
+    if (this.installedJs) this.#restore();
+    this.bridge.close();
+  }
+}
+
+/**
+ * A {@link Pep445} over any library exporting CPython's allocator symbols.
+ * A missing library or required symbol gives an Error with one line naming it.
+ */
+export function loadPep445Library(path: string, opts: ForeignOptions = {}): ForeignPep445 {
+  return new ForeignPep445(path, opts);
+}

@@ -1,0 +1,432 @@
+/**
+ * {@link Pep445} over FFI, written once for both runtimes and for every library exporting CPython's
+ * allocator ABI (the native build, libpython). Subclasses (native.ts, foreign.ts) add host controls.
+ *
+ * ```
+ *   FfiPep445 (entry points, Get/Set, 2013 API)  --uses-->  Bridge (ctx handles, callbacks)
+ *        |                                                  ProcessMemory (views)
+ *        +-- FfiLibrary.symbols (neutral callers from deno_backend.ts / bun_backend.ts)
+ * ```
+ *
+ * Structs cross C by pointer to a per-instance scratch Uint32Array (pointer = lo + hi * 2^32), so Get/Set
+ * allocate no FFI memory. Entry points check sizes with ref/sizes.ts (same errors as ref/) and pass them
+ * to C unchanged: the C entry point applies CPython's PY_SSIZE_T_MAX rule itself (cpython-facts.md §1.3).
+ *
+ * @module
+ */
+import type {
+  Geometry,
+  Memory,
+  Pep445,
+  Profile,
+  Ptr,
+  PyMemAllocatorEx,
+  PyMemAllocators,
+  PyObjectArenaAllocator,
+  SizeArg,
+  ViolationMode,
+} from "../../ref/types.ts";
+import { checkSize } from "../../ref/sizes.ts";
+import type { FfiBackend, FfiLibrary, NeutralFn } from "./ffi_types.ts";
+import { Bridge, checkPtr } from "./bridge.ts";
+import { ProcessMemory } from "./memory.ts";
+import type { FnKind } from "./symbols.ts";
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+const TWO32 = 4294967296;
+
+/** Writes pointer `p` as slot `i` of a little-endian pointer array held in `u32`. */
+export function putPtr(u32: Uint32Array, i: number, p: number | bigint): void {
+  if (typeof p === "bigint") {
+    u32[2 * i] = Number(p & 0xffffffffn);
+    u32[2 * i + 1] = Number(p >> 32n);
+  } else {
+    u32[2 * i] = p >>> 0;
+    u32[2 * i + 1] = Math.floor(p / TWO32);
+  }
+}
+
+/** Reads slot `i` of a pointer array (a number when exact, else a bigint). */
+export function getPtr(u32: Uint32Array, i: number): number | bigint {
+  const lo = u32[2 * i], hi = u32[2 * i + 1];
+  if (hi < 0x200000) return lo + hi * TWO32;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** What a subclass hands to the shared implementation. */
+export interface FfiPep445Init {
+  name: string;
+  libPath: string;
+  ffi: FfiBackend;
+  lib: FfiLibrary;
+  profile: Profile;
+  geometry: Geometry;
+  /** The library does its own calloc emulation when a domain's calloc is NULL (the native build does). */
+  nullCallocOk: boolean;
+}
+
+const DOMAIN_FN_2013 = {
+  raw: ["PyMem_GetRawAllocators", "PyMem_SetRawAllocators", 0],
+  mem: ["PyMem_GetAllocators", "PyMem_SetAllocators", 1],
+  obj: ["PyObject_GetAllocators", "PyObject_SetAllocators", 2],
+} as const;
+
+/** The shared FFI implementation of {@link Pep445}. */
+export abstract class FfiPep445 implements Pep445 {
+  readonly name: string;
+  readonly libPath: string;
+  readonly memory: Memory;
+  protected readonly ffi: FfiBackend;
+  protected readonly lib: FfiLibrary;
+  protected readonly bridge: Bridge;
+  protected prof: Profile;
+  protected geom: Geometry;
+  protected closed = false;
+  /** Set once a JS callback has been installed into the library (foreign: restore on close). */
+  protected installedJs = false;
+  readonly #nullCallocOk: boolean;
+  readonly #s: Uint32Array = new Uint32Array(12); // 6 pointers of scratch
+  readonly #s0: Uint32Array = this.#s.subarray(0, 2);
+  readonly #s1: Uint32Array = this.#s.subarray(2, 4);
+  readonly #s2: Uint32Array = this.#s.subarray(4, 6);
+  readonly #f: Record<string, NeutralFn>;
+
+  constructor(init: FfiPep445Init) {
+    this.name = init.name;
+    this.libPath = init.libPath;
+    this.ffi = init.ffi;
+    this.lib = init.lib;
+    this.prof = init.profile;
+    this.geom = init.geometry;
+    this.#nullCallocOk = init.nullCallocOk;
+    this.bridge = new Bridge(init.ffi);
+    this.memory = new ProcessMemory(init.ffi);
+    const base = init.libPath.split("/").pop();
+    this.#f = new Proxy({} as Record<string, NeutralFn>, {
+      get: (_t, name: string) =>
+        init.lib.symbols[name] ??
+          (() => {
+            throw new Error(`${name} is not exported by ${base} (${init.libPath}): this library does not offer that API`);
+          }),
+    });
+    // Bind the hot entry points once (no Proxy lookup per call).
+    const f = this.#f;
+    this.#rawMalloc = f.PyMem_RawMalloc;
+    this.#rawCalloc = f.PyMem_RawCalloc;
+    this.#rawRealloc = f.PyMem_RawRealloc;
+    this.#rawFree = f.PyMem_RawFree;
+    this.#memMalloc = f.PyMem_Malloc;
+    this.#memCalloc = f.PyMem_Calloc;
+    this.#memRealloc = f.PyMem_Realloc;
+    this.#memFree = f.PyMem_Free;
+    this.#objMalloc = f.PyObject_Malloc;
+    this.#objCalloc = f.PyObject_Calloc;
+    this.#objRealloc = f.PyObject_Realloc;
+    this.#objFree = f.PyObject_Free;
+  }
+
+  get profile(): Profile {
+    return this.prof;
+  }
+  get geometry(): Geometry {
+    return this.geom;
+  }
+
+  /** Called after every entry point: rethrows a JS allocator's error; subclasses add violation checks. */
+  protected afterCall(): void {
+    if (this.bridge.hasPending) this.bridge.throwPending();
+  }
+
+  /** Called when a Set installs allocator functions into a domain (0..2; -1 for the arena allocator). */
+  protected installed(_domain: number, _js: boolean): void {}
+
+  #rawMalloc: NeutralFn;
+  #rawCalloc: NeutralFn;
+  #rawRealloc: NeutralFn;
+  #rawFree: NeutralFn;
+  #memMalloc: NeutralFn;
+  #memCalloc: NeutralFn;
+  #memRealloc: NeutralFn;
+  #memFree: NeutralFn;
+  #objMalloc: NeutralFn;
+  #objCalloc: NeutralFn;
+  #objRealloc: NeutralFn;
+  #objFree: NeutralFn;
+
+  // ---- entry points (PEP 445 "Proposal": the same signatures as malloc & co, size_t arguments) ----
+  PyMem_RawMalloc(size: SizeArg): Ptr {
+    const r = this.#rawMalloc(checkSize(size, "size"));
+    this.afterCall();
+    return r;
+  }
+  PyMem_RawCalloc(nelem: SizeArg, elsize: SizeArg): Ptr {
+    const r = this.#rawCalloc(checkSize(nelem, "nelem"), checkSize(elsize, "elsize"));
+    this.afterCall();
+    return r;
+  }
+  PyMem_RawRealloc(ptr: Ptr, newSize: SizeArg): Ptr {
+    const r = this.#rawRealloc(checkPtr(ptr, "ptr"), checkSize(newSize, "new_size"));
+    this.afterCall();
+    return r;
+  }
+  PyMem_RawFree(ptr: Ptr): void {
+    this.#rawFree(checkPtr(ptr, "ptr"));
+    this.afterCall();
+  }
+  PyMem_Malloc(size: SizeArg): Ptr {
+    const r = this.#memMalloc(checkSize(size, "size"));
+    this.afterCall();
+    return r;
+  }
+  PyMem_Calloc(nelem: SizeArg, elsize: SizeArg): Ptr {
+    const r = this.#memCalloc(checkSize(nelem, "nelem"), checkSize(elsize, "elsize"));
+    this.afterCall();
+    return r;
+  }
+  PyMem_Realloc(ptr: Ptr, newSize: SizeArg): Ptr {
+    const r = this.#memRealloc(checkPtr(ptr, "ptr"), checkSize(newSize, "new_size"));
+    this.afterCall();
+    return r;
+  }
+  PyMem_Free(ptr: Ptr): void {
+    this.#memFree(checkPtr(ptr, "ptr"));
+    this.afterCall();
+  }
+  PyObject_Malloc(size: SizeArg): Ptr {
+    const r = this.#objMalloc(checkSize(size, "size"));
+    this.afterCall();
+    return r;
+  }
+  PyObject_Calloc(nelem: SizeArg, elsize: SizeArg): Ptr {
+    const r = this.#objCalloc(checkSize(nelem, "nelem"), checkSize(elsize, "elsize"));
+    this.afterCall();
+    return r;
+  }
+  PyObject_Realloc(ptr: Ptr, newSize: SizeArg): Ptr {
+    const r = this.#objRealloc(checkPtr(ptr, "ptr"), checkSize(newSize, "new_size"));
+    this.afterCall();
+    return r;
+  }
+  PyObject_Free(ptr: Ptr): void {
+    this.#objFree(checkPtr(ptr, "ptr"));
+    this.afterCall();
+  }
+
+  // ---- shipped API (CPython 3.5+) ----
+  /** PyMem_GetAllocator: an unknown domain gives five nulls (CPython writes NULL to every field). */
+  PyMem_GetAllocator(domain: number): PyMemAllocatorEx {
+    const d = checkDomain(domain, "PyMem_GetAllocator");
+    const s = this.#s;
+    s.fill(0);
+    if (d !== null) this.#f.PyMem_GetAllocator(d, s);
+    return this.exFromSlots(s);
+  }
+
+  /** PyMem_SetAllocator: an unknown domain is ignored (CPython's set_allocator_unlocked). */
+  PyMem_SetAllocator(domain: number, allocator: PyMemAllocatorEx): void {
+    const d = checkDomain(domain, "PyMem_SetAllocator");
+    const fnSet = this.#f.PyMem_SetAllocator;
+    checkObject(allocator, "PyMem_SetAllocator", "PyMemAllocatorEx");
+    for (const k of ["malloc", "realloc", "free"] as const) requireFn(allocator[k], `PyMem_SetAllocator: allocator.${k}`);
+    if (allocator.calloc === null || allocator.calloc === undefined) {
+      if (!this.#nullCallocOk) {
+        throw new TypeError(
+          `PyMem_SetAllocator: allocator.calloc must be a function: ${this.libPath} calls it unconditionally (only the native build accepts a null calloc)`,
+        );
+      }
+    } else requireFn(allocator.calloc, "PyMem_SetAllocator: allocator.calloc");
+    if (d === null) return;
+    this.#fillEx(allocator, "PyMem_SetAllocator");
+    fnSet(d, this.#s);
+    this.#afterSet(d, [1, 2, 3, 4]);
+  }
+
+  PyObject_GetArenaAllocator(): PyObjectArenaAllocator {
+    const s = this.#s;
+    s.fill(0);
+    this.#f.PyObject_GetArenaAllocator(s);
+    return this.arenaFromSlots(s);
+  }
+
+  PyObject_SetArenaAllocator(allocator: PyObjectArenaAllocator): void {
+    const fnSet = this.#f.PyObject_SetArenaAllocator;
+    checkObject(allocator, "PyObject_SetArenaAllocator", "PyObjectArenaAllocator");
+    requireFn(allocator.alloc, "PyObject_SetArenaAllocator: allocator.alloc");
+    requireFn(allocator.free, "PyObject_SetArenaAllocator: allocator.free");
+    const s = this.#s;
+    putPtr(s, 0, this.bridge.ctxToPtr(allocator.ctx));
+    putPtr(s, 1, this.bridge.fnToPtr("arenaAlloc", allocator.alloc, "PyObject_SetArenaAllocator: allocator.alloc"));
+    putPtr(s, 2, this.bridge.fnToPtr("arenaFree", allocator.free, "PyObject_SetArenaAllocator: allocator.free"));
+    fnSet(s);
+    this.#afterSet(-1, [1, 2]);
+  }
+
+  PyMem_SetupDebugHooks(): void {
+    this.#f.PyMem_SetupDebugHooks();
+  }
+
+  // ---- the 2013 draft API ----
+  PyMem_GetRawAllocators(): PyMemAllocators {
+    return this.#get2013("raw");
+  }
+  PyMem_SetRawAllocators(a: PyMemAllocators): void {
+    this.#set2013("raw", a);
+  }
+  PyMem_GetAllocators(): PyMemAllocators {
+    return this.#get2013("mem");
+  }
+  PyMem_SetAllocators(a: PyMemAllocators): void {
+    this.#set2013("mem", a);
+  }
+  PyObject_GetAllocators(): PyMemAllocators {
+    return this.#get2013("obj");
+  }
+  PyObject_SetAllocators(a: PyMemAllocators): void {
+    this.#set2013("obj", a);
+  }
+
+  _PyObject_GetArenaAllocators(): PyObjectArenaAllocator {
+    const s = this.#s;
+    s.fill(0);
+    this.#f._PyObject_GetArenaAllocators(this.#s0, this.#s1, this.#s2);
+    return this.arenaFromSlots(s);
+  }
+
+  _PyObject_SetArenaAllocators(
+    ctx: any,
+    malloc: (ctx: any, size: number) => Ptr,
+    free: (ctx: any, ptr: Ptr, size: number) => void,
+  ): void {
+    const fnSet = this.#f._PyObject_SetArenaAllocators;
+    requireFn(malloc, "_PyObject_SetArenaAllocators: malloc");
+    requireFn(free, "_PyObject_SetArenaAllocators: free");
+    const c = this.bridge.ctxToPtr(ctx);
+    const m = this.bridge.fnToPtr("arenaAlloc", malloc, "_PyObject_SetArenaAllocators: malloc");
+    const f = this.bridge.fnToPtr("arenaFree", free, "_PyObject_SetArenaAllocators: free");
+    fnSet(c, m, f);
+    const js = this.bridge.isJs(m) || this.bridge.isJs(f);
+    if (js) this.installedJs = true;
+    this.installed(-1, js);
+  }
+
+  abstract setGilHeld(held: boolean): void;
+  abstract setViolationMode(mode: ViolationMode): void;
+  abstract close(): void;
+
+  /**
+   * Wraps a C `PyMemAllocatorEx` (5 pointers) or 2013 `PyMemAllocators` (4 pointers) struct at `address`
+   * into an allocator whose functions call C. Installing it with Set passes the raw pointers back.
+   */
+  allocatorFromStruct(address: number, abi: "shipped" | "2013" = "shipped"): PyMemAllocatorEx {
+    if (typeof address !== "number" || !Number.isInteger(address) || address < 4096) {
+      throw new TypeError(`allocatorFromStruct: address must be the address of a C struct, got ${String(address)}`);
+    }
+    if (abi !== "shipped" && abi !== "2013") throw new TypeError(`allocatorFromStruct: abi must be "shipped" or "2013", got ${String(abi)}`);
+    const n = abi === "shipped" ? 5 : 4;
+    const s = new Uint32Array(2 * n);
+    s.set(new Uint32Array(this.ffi.view(address, 8 * n)));
+    const slots = abi === "shipped" ? s : spread2013(s);
+    const a = this.exFromSlots(slots);
+    for (const k of ["malloc", "realloc", "free"] as const) {
+      if (a[k] === null) throw new TypeError(`allocatorFromStruct: the struct at 0x${address.toString(16)} has a NULL ${k}`);
+    }
+    return a;
+  }
+
+  protected exFromSlots(s: Uint32Array): PyMemAllocatorEx {
+    const b = this.bridge;
+    return {
+      ctx: b.ptrToCtx(getPtr(s, 0)),
+      malloc: b.ptrToFn("malloc", getPtr(s, 1)),
+      calloc: b.ptrToFn("calloc", getPtr(s, 2)),
+      realloc: b.ptrToFn("realloc", getPtr(s, 3)),
+      free: b.ptrToFn("free", getPtr(s, 4)),
+    };
+  }
+
+  protected arenaFromSlots(s: Uint32Array): PyObjectArenaAllocator {
+    const b = this.bridge;
+    return { ctx: b.ptrToCtx(getPtr(s, 0)), alloc: b.ptrToFn("arenaAlloc", getPtr(s, 1)), free: b.ptrToFn("arenaFree", getPtr(s, 2)) };
+  }
+
+  /** Writes a PyMemAllocatorEx into the scratch struct (ctx, malloc, calloc, realloc, free). */
+  #fillEx(a: PyMemAllocatorEx, fn: string): void {
+    const b = this.bridge, s = this.#s;
+    putPtr(s, 0, b.ctxToPtr(a.ctx));
+    putPtr(s, 1, b.fnToPtr("malloc", a.malloc, `${fn}: allocator.malloc`));
+    putPtr(s, 2, b.fnToPtr("calloc", a.calloc ?? null, `${fn}: allocator.calloc`));
+    putPtr(s, 3, b.fnToPtr("realloc", a.realloc, `${fn}: allocator.realloc`));
+    putPtr(s, 4, b.fnToPtr("free", a.free, `${fn}: allocator.free`));
+  }
+
+  /** Marks the domain as JS or C after a Set, from the function slots just written. */
+  #afterSet(domain: number, slots: number[]): void {
+    const js = slots.some((i) => {
+      const p = getPtr(this.#s, i);
+      return typeof p === "number" && this.bridge.isJs(p);
+    });
+    if (js) this.installedJs = true;
+    this.installed(domain, js);
+  }
+
+  #get2013(which: keyof typeof DOMAIN_FN_2013): PyMemAllocators {
+    const [getName] = DOMAIN_FN_2013[which];
+    const s = this.#s;
+    s.fill(0);
+    this.#f[getName](s); // {ctx, malloc, realloc, free}
+    const b = this.bridge;
+    return {
+      ctx: b.ptrToCtx(getPtr(s, 0)),
+      malloc: b.ptrToFn("malloc", getPtr(s, 1)),
+      realloc: b.ptrToFn("realloc", getPtr(s, 2)),
+      free: b.ptrToFn("free", getPtr(s, 3)),
+    };
+  }
+
+  #set2013(which: keyof typeof DOMAIN_FN_2013, a: PyMemAllocators): void {
+    const [, setName, domain] = DOMAIN_FN_2013[which];
+    const fnSet = this.#f[setName];
+    checkObject(a, setName, "PyMemAllocators");
+    for (const k of ["malloc", "realloc", "free"] as const) requireFn(a[k], `${setName}: allocators.${k}`);
+    const b = this.bridge, s = this.#s;
+    putPtr(s, 0, b.ctxToPtr(a.ctx));
+    putPtr(s, 1, b.fnToPtr("malloc", a.malloc, `${setName}: allocators.malloc`));
+    putPtr(s, 2, b.fnToPtr("realloc", a.realloc, `${setName}: allocators.realloc`));
+    putPtr(s, 3, b.fnToPtr("free", a.free, `${setName}: allocators.free`));
+    fnSet(s);
+    this.#afterSet(domain, [1, 2, 3]);
+  }
+
+  /** A JS function calling C function pointer `p` of the given kind (null for 0). */
+  protected cFn(kind: FnKind, p: number): Any {
+    return this.bridge.cFunction(kind, p);
+  }
+}
+
+/** 2013 {ctx, malloc, realloc, free} -> shipped slots {ctx, malloc, calloc=NULL, realloc, free}. */
+function spread2013(s: Uint32Array): Uint32Array {
+  const out = new Uint32Array(10);
+  out.set(s.subarray(0, 4), 0);
+  out.set(s.subarray(4, 8), 6);
+  return out;
+}
+
+/** A domain argument: an int32 gives itself (the C side ignores unknown ones); any other number is unknown (null). */
+function checkDomain(domain: unknown, fn: string): number | null {
+  if (typeof domain !== "number" || !Number.isInteger(domain)) {
+    throw new TypeError(`${fn}: domain must be an integer (PYMEM_DOMAIN_RAW=0, MEM=1, OBJ=2), got ${String(domain)}`);
+  }
+  return domain >= -(2 ** 31) && domain < 2 ** 31 ? domain : null;
+}
+
+function checkObject(v: unknown, fn: string, type: string): void {
+  if (typeof v !== "object" || v === null) throw new TypeError(`${fn}: expected a ${type} object, got ${v === null ? "null" : typeof v}`);
+}
+
+function requireFn(v: unknown, what: string): void {
+  if (typeof v !== "function") {
+    throw new TypeError(`${what} must be a function, got ${v === null ? "null" : typeof v}: NULL is not allowed here`);
+  }
+}
