@@ -1,0 +1,119 @@
+/**
+ * Death tests: run something in a child process of the SAME runtime (Deno or Bun) with a chosen
+ * environment, and judge how it died (signal) and what it printed (stderr).
+ *
+ * Used for misuse that aborts the process: CPython's debug-hook violations (`PYTHONMALLOC=debug`,
+ * cpython-facts.md §2.4-2.6, §3) and the native target in violation mode "abort". Both runtimes report
+ * an abort as `status null, signal "SIGABRT"` (deno-bun-facts.md §6). Bun appends its own crash banner
+ * ("panic(main thread): abort() called ... oh no: Bun has crashed") AFTER the program's stderr, so
+ * stderr is matched with regular expressions (search, not equality), never compared whole.
+ *
+ * @example
+ * ```ts
+ * import { runChild, judgeChild } from "./death.ts";
+ * const child = runChild(new URL("./death_child.ts", import.meta.url).pathname, ["cpython", "overflow", "MEM"],
+ *   { env: { PYTHONMALLOC: "debug" } });
+ * const verdict = judgeChild(child, { signal: "SIGABRT", stderr: [/bad trailing pad byte/] });
+ * console.log(verdict.ok, verdict.message);
+ * ```
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+
+/** How a child ended. */
+export interface ChildOutcome {
+  status: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** true when the child was killed after `timeoutMs` */
+  timedOut: boolean;
+}
+
+/** What a death test expects. */
+export interface DeathExpectation {
+  /** the signal that must end the child, e.g. "SIGABRT" (null: a normal exit is expected) */
+  signal: string | null;
+  /** every pattern must match somewhere in stderr (Bun's crash banner may follow the program's text) */
+  stderr?: readonly RegExp[];
+  /** patterns that must NOT match stderr */
+  notStderr?: readonly RegExp[];
+  /** with signal null: the expected exit status (default 0) */
+  status?: number;
+}
+
+/** True under Bun. */
+export const isBun = (): boolean => (globalThis as any).Bun !== undefined;
+
+/** The command line that runs `script` with `args` in a fresh process of this runtime. */
+export function runtimeArgv(script: string, args: readonly string[] = []): { cmd: string; args: string[] } {
+  return isBun()
+    ? { cmd: process.execPath, args: [script, ...args] }
+    : { cmd: process.execPath, args: ["run", "-A", "--no-check", script, ...args] };
+}
+
+/**
+ * Runs `script` in a child of this runtime. `env` is added to (and overrides) this process's
+ * environment; a value of "" removes the variable (so PYTHONMALLOC can be forced off).
+ */
+export function runChild(
+  script: string,
+  args: readonly string[] = [],
+  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+): ChildOutcome {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === "") delete env[k];
+    else env[k] = v;
+  }
+  env.NO_COLOR = "1";
+  const { cmd, args: argv } = runtimeArgv(script, args);
+  const r = spawnSync(cmd, argv, {
+    encoding: "utf8",
+    env,
+    cwd: opts.cwd,
+    timeout: opts.timeoutMs ?? 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
+  return { status: r.status, signal: r.signal ?? null, stdout: r.stdout ?? "", stderr: r.stderr ?? "", timedOut };
+}
+
+/** Drops what the runtime appends after the program's own stderr (Bun's crash banner). */
+export function programStderr(stderr: string): string {
+  const i = stderr.search(/^=+\nBun v\d|^panic\(main thread\)/m);
+  return i < 0 ? stderr : stderr.slice(0, i);
+}
+
+/** Judges a child against an expectation: `ok`, and a one-line `message` saying what differed. */
+export function judgeChild(child: ChildOutcome, want: DeathExpectation): { ok: boolean; message: string } {
+  const tail = JSON.stringify(programStderr(child.stderr).slice(-400));
+  if (child.timedOut) return { ok: false, message: `the child hung and was killed (stderr ${tail})` };
+  const how = child.signal ? `signal ${child.signal}` : `exit ${child.status}`;
+  if (want.signal !== null && child.signal !== want.signal) {
+    return { ok: false, message: `expected death by ${want.signal}, the child ended with ${how} (stderr ${tail})` };
+  }
+  if (want.signal === null && (child.signal !== null || child.status !== (want.status ?? 0))) {
+    return { ok: false, message: `expected exit ${want.status ?? 0}, the child ended with ${how} (stderr ${tail})` };
+  }
+  for (const re of want.stderr ?? []) {
+    if (!re.test(child.stderr)) return { ok: false, message: `ended with ${how} but stderr does not match ${re}: ${tail}` };
+  }
+  for (const re of want.notStderr ?? []) {
+    if (re.test(child.stderr)) return { ok: false, message: `ended with ${how} but stderr matches ${re}: ${tail}` };
+  }
+  return { ok: true, message: "" };
+}
+
+/**
+ * Normalises CPython's diagnostic text for comparison (cpython-facts.md §7): addresses become ADDR,
+ * line numbers N, and everything from "Current thread" on (and "Extension modules:") is dropped.
+ */
+export function normalizeFatal(stderr: string): string {
+  let s = programStderr(stderr).replace(/(p=|tail=|thread )(?:0x)?[0-9a-fA-F]+/g, "$1ADDR").replace(/line \d+/g, "line N");
+  const cut = s.search(/^Current thread /m);
+  if (cut >= 0) s = s.slice(0, cut);
+  return s.replace(/^Extension modules:.*\n?/m, "");
+}
