@@ -1,0 +1,82 @@
+/**
+ * Runs a group of benchmarks with mitata and returns their stats.
+ *
+ * Full runs use mitata's own runner and table (`group` + `bench` + `run`); `--quick` runs use
+ * mitata's `measure` with a tiny time budget (every benchmark runs a few times so the output is
+ * complete and parses; the numbers are not meant to be read) and print a short table.
+ *
+ * The figures of a replay benchmark are usually not mitata's wall time but the per-operation time
+ * the replay measured itself (inside C or around the TS loop): bench functions push those samples
+ * into arrays the scenario owns; mitata's table still shows the whole call.
+ *
+ * @module
+ */
+import { bench, do_not_optimize, group, measure, run } from "mitata";
+
+export { do_not_optimize };
+
+export interface BenchDef {
+  name: string;
+  fn: () => unknown;
+  baseline?: boolean;
+}
+
+/** The stats kept per benchmark (ns per call). */
+export interface BenchStats {
+  name: string;
+  p50: number;
+  avg: number;
+  min: number;
+  max: number;
+  samples: number;
+}
+
+/**
+ * Run `defs` as one mitata group titled `title`.
+ *
+ * @example
+ * ```ts
+ * const s = await runGroup("ffi", [{ name: "noop", fn: () => lib.noop() }], { quick: false, print: console.log });
+ * ```
+ */
+export async function runGroup(
+  title: string,
+  defs: readonly BenchDef[],
+  o: { quick: boolean; print: (s: string) => void },
+): Promise<BenchStats[]> {
+  const out: BenchStats[] = [];
+  if (o.quick) {
+    o.print(`• ${title} (quick: few samples, not a measurement)`);
+    for (const d of defs) {
+      const s = await measure(d.fn, { min_cpu_time: 20e6, min_samples: 2, max_samples: 200, warmup_samples: 1 });
+      out.push({ name: d.name, p50: s.p50, avg: s.avg, min: s.min, max: s.max, samples: s.samples.length });
+      o.print(`  ${d.name.padEnd(44)} p50 ${fmtNs(s.p50).padStart(12)}   (${s.samples.length} samples)`);
+    }
+    return out;
+  }
+  group(title, () => {
+    for (const d of defs) {
+      const b = bench(d.name, d.fn);
+      if (d.baseline) b.baseline(true);
+    }
+  });
+  const res = await run({ format: { mitata: { name: "longest" } }, colors: false, print: o.print, throw: false });
+  for (const t of res.benchmarks) {
+    for (const r of t.runs) {
+      if (r.stats) {
+        out.push({ name: r.name, p50: r.stats.p50, avg: r.stats.avg, min: r.stats.min, max: r.stats.max, samples: r.stats.samples.length });
+      } else {
+        const e = r.error as any;
+        throw new Error(`benchmark ${r.name} failed: ${e?.message ?? String(e)}`);
+      }
+    }
+  }
+  return out;
+}
+
+export function fmtNs(ns: number): string {
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${ns.toFixed(2)} ns`;
+}

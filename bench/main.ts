@@ -1,0 +1,175 @@
+/**
+ * allocspec benchmarks: `npx bun bench` / `npx deno task bench` [--quick] [--filter RE].
+ *
+ * Runs every scenario of bench/scenarios/ (one per file), prints mitata's table while it runs, then a
+ * markdown summary, and writes bench/results/latest.{json,md,svg} plus a dated copy of the JSON.
+ * Scenarios marked crossRuntime also run in the other runtime (a child process of this one) so
+ * Deno's and Bun's figures land in one report.
+ *
+ * Exit code: 0 when every selected scenario ran, 1 when one failed (its error is in the report),
+ * 2 on bad usage.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { runContext } from "./context.ts";
+import { buildReport, reportJson } from "./results.ts";
+import { currentRuntime, otherRuntime, scriptCommand } from "./runtime.ts";
+import type { Scenario, ScenarioContext, ScenarioResult, TraceInput } from "./scenario.ts";
+import { SCENARIOS } from "./scenarios/mod.ts";
+import { markdownSummary } from "./summary.ts";
+import { chartBars, ratioChart } from "./svg.ts";
+import { captureWorkloadTrace, findPython, syntheticTrace } from "./traces.ts";
+import { loadNative } from "./native_glue.ts";
+
+const USAGE = `usage: bench/main.ts [--quick] [--filter RE] [--no-cross] [--out DIR]
+  --quick      short run: every scenario runs and the output parses; numbers are not a measurement
+  --filter RE  run only scenarios whose name matches RE (${SCENARIOS.map((s) => s.name).join(", ")})
+  --no-cross   do not run cross-runtime scenarios in the other runtime
+  --out DIR    where to write latest.json/.md/.svg (default bench/results)`;
+
+const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
+
+function usage(msg: string): never {
+  console.error(`bench: ${msg}\n${USAGE}`);
+  process.exit(2);
+}
+
+/** Build the context shared by the scenarios of one run. */
+export function makeContext(quick: boolean, print: (s: string) => void): ScenarioContext {
+  let python: string | undefined;
+  let workload: Promise<TraceInput> | undefined;
+  const ctx: ScenarioContext = {
+    quick,
+    runtime: currentRuntime(),
+    root: ROOT,
+    print,
+    python: () => (python ??= findPython()),
+    syntheticTrace: (ops) => syntheticTrace(ROOT, ops),
+    native: () => loadNative(ROOT),
+    workloadTrace: () =>
+      (workload ??= (async () => {
+        const n = await ctx.native();
+        return captureWorkloadTrace(ROOT, ctx.python(), n.libPath, quick ? 1 : 8);
+      })()),
+  };
+  return ctx;
+}
+
+/** Run one scenario; errors become a one-line `error` on its result. */
+export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<ScenarioResult> {
+  const params = s.params(ctx.quick);
+  ctx.print(`\n=== ${s.name} [${ctx.runtime}] — ${s.description}`);
+  ctx.print(`    params: ${JSON.stringify(params)}`);
+  const t0 = performance.now();
+  try {
+    const out = await s.run(ctx, params);
+    return { name: s.name, description: s.description, runtime: ctx.runtime, params, seconds: (performance.now() - t0) / 1e3, ...out };
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    ctx.print(`    ERROR: ${msg}`);
+    return {
+      name: s.name, description: s.description, runtime: ctx.runtime, params, seconds: (performance.now() - t0) / 1e3,
+      rows: [], figures: {}, notes: [], error: msg,
+    };
+  }
+}
+
+function runInOtherRuntime(names: string[], quick: boolean, print: (s: string) => void): ScenarioResult[] {
+  const other = otherRuntime();
+  const out = join(tmpdir(), `allocspec-bench-${process.pid}-${other}.json`);
+  const args = ["--child", "--json-out", out, "--filter", `^(${names.join("|")})$`, ...(quick ? ["--quick"] : [])];
+  const { cmd, argv } = scriptCommand(ROOT, other, join(ROOT, "bench", "main.ts"), args);
+  print(`\n--- running ${names.join(", ")} under ${other}: ${cmd} ${argv.join(" ")}`);
+  const r = spawnSync(cmd, argv, { stdio: ["ignore", "inherit", "inherit"], cwd: ROOT, timeout: 1_800_000 });
+  try {
+    const got = JSON.parse(readFileSync(out, "utf8")) as ScenarioResult[];
+    rmSync(out, { force: true });
+    return got;
+  } catch {
+    const why = `the ${other} child exited with ${r.status ?? r.signal} and wrote no results`;
+    return names.map((name) => ({
+      name, description: "", runtime: other, params: {}, seconds: 0, rows: [], figures: {}, notes: [], error: why,
+    }));
+  }
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        quick: { type: "boolean", default: false },
+        filter: { type: "string" },
+        "no-cross": { type: "boolean", default: false },
+        out: { type: "string" },
+        child: { type: "boolean", default: false },
+        "json-out": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      allowPositionals: false,
+    });
+  } catch (e) {
+    usage((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let filter: RegExp | null = null;
+  if (v.filter !== undefined) {
+    try {
+      filter = new RegExp(v.filter);
+    } catch (e) {
+      usage(`--filter ${JSON.stringify(v.filter)} is not a valid regular expression: ${(e as Error).message}`);
+    }
+  }
+  const selected = SCENARIOS.filter((s) => !filter || filter.test(s.name));
+  if (selected.length === 0) usage(`--filter ${v.filter} matches no scenario`);
+  const quick = v.quick!;
+  const print = (s: string) => console.log(s);
+  const date = new Date().toISOString();
+  const ctx = makeContext(quick, print);
+
+  const results: ScenarioResult[] = [];
+  for (const s of selected) results.push(await runScenario(s, ctx));
+
+  if (v.child) {
+    if (v["json-out"]) writeFileSync(v["json-out"], JSON.stringify(results));
+    return 0;
+  }
+  const cross = selected.filter((s) => s.crossRuntime).map((s) => s.name);
+  if (cross.length && !v["no-cross"]) results.push(...runInOtherRuntime(cross, quick, print));
+
+  const runner = ctx.runtime === "bun" ? "npx bun bench" : "npx deno task bench";
+  const command = [runner, ...process.argv.slice(2)].join(" ");
+  let python = "python3";
+  try {
+    python = ctx.python();
+  } catch { /* recorded as empty */ }
+  const report = buildReport({ date, command, quick, filter: v.filter ?? null, context: runContext(ROOT, python), scenarios: results });
+  const dir = v.out ? resolve(v.out) : join(ROOT, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const json = reportJson(report);
+  writeFileSync(join(dir, "latest.json"), json);
+  writeFileSync(join(dir, `${date.replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`), json);
+  const md = markdownSummary(report);
+  writeFileSync(join(dir, "latest.md"), md);
+  writeFileSync(join(dir, "latest.svg"), ratioChart(chartBars(report), `allocspec bench ${date.slice(0, 10)}${quick ? " (quick)" : ""}`));
+  print("\n" + md);
+  print(`wrote ${join(dir, "latest.json")}, latest.md, latest.svg`);
+  return results.some((r) => r.error) ? 1 : 0;
+}
+
+if (import.meta.main) {
+  main().then((code) => process.exit(code), (e) => {
+    console.error(`bench: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  });
+}

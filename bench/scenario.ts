@@ -1,0 +1,81 @@
+/**
+ * What a benchmark scenario is (one per file in bench/scenarios/) and what it hands back.
+ *
+ * ```
+ * main.ts ── selects scenarios (--filter), builds a ScenarioContext ──► scenario.run(ctx)
+ *    │                                                                    │ rows, figures, notes
+ *    └── crossRuntime scenarios: the other runtime runs them in a child ──┘ (merged, name@runtime)
+ *         then results.ts (JSON) ► summary.ts (markdown) ► svg.ts (chart)
+ * ```
+ *
+ * @module
+ */
+import type { Trace } from "./trace.ts";
+
+export type RuntimeName = "deno" | "bun";
+
+/** One measured line: a median of samples with its unit. */
+export interface Row {
+  name: string;
+  median: number;
+  unit: string;
+  min?: number;
+  max?: number;
+  /** number of samples behind the median */
+  n?: number;
+  /** free-form extra numbers (fragmentation, peak bytes, ...) */
+  extra?: Record<string, number | string>;
+}
+
+/** What a scenario returns. `figures` may include stable goal figures (goals.ts) and others. */
+export interface ScenarioOutput {
+  rows: Row[];
+  figures: Record<string, number>;
+  notes: string[];
+}
+
+export interface ScenarioResult extends ScenarioOutput {
+  name: string;
+  description: string;
+  runtime: RuntimeName;
+  params: Record<string, unknown>;
+  seconds: number;
+  /** one line when the scenario could not run (figures then empty) */
+  error?: string;
+}
+
+/** A trace with where it came from. */
+export interface TraceInput {
+  label: string;
+  path: string;
+  trace: Trace;
+  /** "captured from ..." or "synthetic seed ..." */
+  source: string;
+}
+
+export interface ScenarioContext {
+  quick: boolean;
+  runtime: RuntimeName;
+  /** repository root (absolute) */
+  root: string;
+  /** print a line of progress or a table (stdout) */
+  print(line: string): void;
+  /** the trace of the Python workloads (captured on demand), or the synthetic one if capture is impossible */
+  workloadTrace(): Promise<TraceInput>;
+  /** a seeded synthetic trace of `ops` records (cached in bench/traces/) */
+  syntheticTrace(ops: number): TraceInput;
+  /** the shared native instance (openNative), opened lazily; throws one line if native/ is unavailable */
+  native(): Promise<any>;
+  /** the python3 executable to run workloads with */
+  python(): string;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** declared parameters for a full or quick run (recorded in the JSON) */
+  params(quick: boolean): Record<string, unknown>;
+  /** run also in the other runtime (child process) so both appear in one report */
+  crossRuntime?: boolean;
+  run(ctx: ScenarioContext, params: Record<string, any>): Promise<ScenarioOutput>;
+}

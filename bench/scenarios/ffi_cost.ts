@@ -1,0 +1,80 @@
+/**
+ * Scenario `ffi_cost`: what one call across the FFI costs in this runtime (mitata micro-benchmarks;
+ * crossRuntime, so Deno and Bun both appear), next to the same work without FFI.
+ *
+ * - bare FFI: this runtime's own dlopen of liballocspec.so (`allocspec_abi_version()`, and a
+ *   `PyMem_RawMalloc(16)` + `PyMem_RawFree` pair with the size passed the fast way: bigint in Deno,
+ *   number in Bun; deno-bun-facts.md §2);
+ * - the native loader (native/mod.ts openNative): the same pair through the `Pep445` interface
+ *   (argument checks + FFI);
+ * - ref/: the same pair in TypeScript, no FFI.
+ *
+ * Figures: `ffi_call_ns_<runtime>`, `ffi_malloc_free_pair_ns_<runtime>`, `loader_malloc_free_pair_ns_<runtime>`,
+ * `ref_malloc_free_pair_ns_<runtime>` (mitata p50 per call).
+ *
+ * Sample output: see the end of this file.
+ * @module
+ */
+import { do_not_optimize, runGroup } from "../harness.ts";
+import { refModule } from "../native_glue.ts";
+import type { Scenario } from "../scenario.ts";
+import { round } from "../stats.ts";
+
+/** A minimal direct binding of three symbols, bypassing the native loader. */
+async function bareBinding(libPath: string): Promise<{ abi: () => number; pair: () => void; close: () => void }> {
+  const g = globalThis as any;
+  if (g.Bun) {
+    const spec = "bun:ffi";
+    const { dlopen } = await import(spec);
+    const lib = dlopen(libPath, {
+      allocspec_abi_version: { args: [], returns: "i32" },
+      PyMem_RawMalloc: { args: ["u64"], returns: "ptr" },
+      PyMem_RawFree: { args: ["ptr"], returns: "void" },
+    });
+    const s = lib.symbols;
+    return { abi: () => s.allocspec_abi_version(), pair: () => s.PyMem_RawFree(s.PyMem_RawMalloc(16)), close: () => lib.close() };
+  }
+  const lib = g.Deno.dlopen(libPath, {
+    allocspec_abi_version: { parameters: [], result: "i32" },
+    PyMem_RawMalloc: { parameters: ["usize"], result: "pointer" },
+    PyMem_RawFree: { parameters: ["pointer"], result: "void" },
+  });
+  const s = lib.symbols;
+  return { abi: () => s.allocspec_abi_version(), pair: () => s.PyMem_RawFree(s.PyMem_RawMalloc(16n)), close: () => lib.close() };
+}
+
+export const ffiCost: Scenario = {
+  name: "ffi_cost",
+  description: "cost of one FFI call in this runtime, and of a malloc/free pair with and without FFI",
+  crossRuntime: true,
+  params: () => ({ size: 16 }),
+  async run(ctx) {
+    const n = await ctx.native();
+    const { createRef } = await refModule(ctx.root);
+    const ref = createRef({ profile: "cpython" });
+    const bare = await bareBinding(n.libPath);
+    try {
+      const stats = await runGroup(`FFI cost [${ctx.runtime}]`, [
+        { name: "bare FFI: allocspec_abi_version()", fn: () => do_not_optimize(bare.abi()) },
+        { name: "bare FFI: RawFree(RawMalloc(16))", fn: () => bare.pair() },
+        { name: "loader: PyMem_RawFree(PyMem_RawMalloc(16))", fn: () => n.PyMem_RawFree(n.PyMem_RawMalloc(16)) },
+        { name: "ref: PyMem_RawFree(PyMem_RawMalloc(16))", fn: () => ref.PyMem_RawFree(ref.PyMem_RawMalloc(16)) },
+      ], ctx);
+      const [call, pair, loader, refPair] = stats;
+      const rt = ctx.runtime;
+      return {
+        rows: stats.map((s) => ({ name: s.name, unit: "ns/call", median: round(s.p50), min: round(s.min), max: round(s.max), n: s.samples })),
+        figures: {
+          [`ffi_call_ns_${rt}`]: round(call.p50),
+          [`ffi_malloc_free_pair_ns_${rt}`]: round(pair.p50),
+          [`loader_malloc_free_pair_ns_${rt}`]: round(loader.p50),
+          [`ref_malloc_free_pair_ns_${rt}`]: round(refPair.p50),
+        },
+        notes: [],
+      };
+    } finally {
+      bare.close();
+      ref.close();
+    }
+  },
+};

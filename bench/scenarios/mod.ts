@@ -1,0 +1,23 @@
+/**
+ * The scenario registry, in run order. One scenario per file; each declares its parameters.
+ *
+ * | scenario | measures | goal figure |
+ * | --- | --- | --- |
+ * | indirection | trace replay in C: default vs 1 and 3 pass-through hooks | hook_added_ns_per_op |
+ * | cpython_hook | Python workloads in real CPython with/without the native hook | hook_overhead_cpython_pct |
+ * | debug_hooks | native debug hooks vs CPython's on the same trace | debug_vs_cpython_debug |
+ * | pymalloc | native pymalloc vs obmalloc, glibc, jemalloc, mimalloc, tcmalloc | pymalloc_vs_cpython |
+ * | ref_vs_native | TS replay on ref/ vs C replay on native/, both runtimes | ref_vs_native_{deno,bun} |
+ * | ffi_cost | one FFI call, malloc/free pairs with and without FFI, both runtimes | (context) |
+ *
+ * @module
+ */
+import type { Scenario } from "../scenario.ts";
+import { cpythonHook } from "./cpython_hook.ts";
+import { debugHooks } from "./debug_hooks.ts";
+import { ffiCost } from "./ffi_cost.ts";
+import { indirection } from "./indirection.ts";
+import { pymalloc } from "./pymalloc.ts";
+import { refVsNative } from "./ref_vs_native.ts";
+
+export const SCENARIOS: readonly Scenario[] = [indirection, cpythonHook, debugHooks, pymalloc, refVsNative, ffiCost];

@@ -1,0 +1,89 @@
+/**
+ * Scenario `pymalloc`: native pymalloc against CPython's obmalloc on the same trace, with glibc,
+ * jemalloc, mimalloc and tcmalloc as the raw allocator for scale. Each allocator replays the workload
+ * trace in its own fresh child process (bench/alloc_child.ts), in rounds that interleave the
+ * allocators; reported per allocator: median ns/op (C-side replay timing) and fragmentation = peak
+ * RSS growth during the first replay / peak live requested bytes ("ideal RSS", as glibc's malloc
+ * trace tools). Figure: `pymalloc_vs_cpython` = native / CPython ns per op (goal <= 1.0).
+ *
+ * - native_pymalloc: the native library's entry points (cpython profile: MEM and OBJ use pymalloc).
+ * - cpython_obmalloc: libpython's PyMem_Raw*, PyMem_*, PyObject_* replayed through an entry table
+ *   (libpython loaded but not initialised: its allocators are statically set up).
+ * - glibc/jemalloc/mimalloc/tcmalloc: every operation goes straight to that malloc family
+ *   (`libcAllocator`), whatever the domain.
+ *
+ * Sample output: see the end of this file.
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ALLOCATORS } from "../alloc_child.ts";
+import { scriptCommand } from "../runtime.ts";
+import type { Row, Scenario } from "../scenario.ts";
+import { median, round, summarize } from "../stats.ts";
+
+export const pymalloc: Scenario = {
+  name: "pymalloc",
+  description: "native pymalloc vs CPython obmalloc vs glibc/jemalloc/mimalloc/tcmalloc: ns/op and fragmentation",
+  params: (quick) => ({ rounds: quick ? 1 : 3, repsPerChild: quick ? 2 : 5, allocators: Object.keys(ALLOCATORS) }),
+  async run(ctx, p) {
+    await ctx.native(); // builds the library once, before the children
+    const t = await ctx.workloadTrace();
+    const samples: Record<string, number[]> = {};
+    const frag: Record<string, { heap: number[]; live: number }> = {};
+    const notes: string[] = [`trace ${t.label}: ${t.source}`];
+    const errors: Record<string, string> = {};
+    for (let round_ = 0; round_ < p.rounds; round_++) {
+      for (const name of p.allocators as string[]) {
+        if (errors[name]) continue;
+        const spec = ALLOCATORS[name];
+        if (spec && spec.lib.startsWith("/") && !existsSync(spec.lib)) {
+          errors[name] = `${spec.lib} is not installed (apt-get install the Debian package)`;
+          continue;
+        }
+        const { cmd, argv } = scriptCommand(ctx.root, ctx.runtime, join(ctx.root, "bench", "alloc_child.ts"), [
+          "--alloc", name, "--trace", t.path, "--reps", String(p.repsPerChild), "--python", ctx.python(),
+        ]);
+        const r = spawnSync(cmd, argv, {
+          encoding: "utf8",
+          timeout: 300_000,
+          env: { ...process.env, GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536" },
+        });
+        if (r.status !== 0) {
+          errors[name] = ((r.stderr || "").trim().split("\n").find((l) => l.startsWith("alloc_child:")) ??
+            `child exited with ${r.status ?? r.signal}`).replace(/^alloc_child: /, "");
+          continue;
+        }
+        const j = JSON.parse(r.stdout.trim().split("\n").slice(-1)[0]);
+        (samples[name] ??= []).push(...j.samples);
+        (frag[name] ??= { heap: [], live: j.peakLiveBytes }).heap.push(j.peakHeapBytes);
+      }
+    }
+    const rows: Row[] = [];
+    const figures: Record<string, number> = {};
+    ctx.print(`    ${"allocator".padEnd(18)} ${"ns/op".padStart(8)} ${"peak RSS MiB".padStart(13)} ${"ideal MiB".padStart(10)} ${"frag".padStart(6)}`);
+    for (const name of p.allocators as string[]) {
+      if (errors[name]) {
+        notes.push(`${name}: not measured: ${errors[name]}`);
+        ctx.print(`    ${name.padEnd(18)} ERROR ${errors[name]}`);
+        continue;
+      }
+      const ns = median(samples[name]);
+      const heap = median(frag[name].heap), live = frag[name].live;
+      const fr = heap / live;
+      rows.push({ name: `${name}: time`, unit: "ns/op", ...summarize(samples[name]) });
+      rows.push({ name: `${name}: fragmentation (peak RSS / peak live)`, unit: "x", median: round(fr), n: frag[name].heap.length, extra: { peakHeapBytes: heap, peakLiveBytes: live } });
+      figures[`pymalloc_ns_per_op_${name}`] = round(ns);
+      figures[`pymalloc_fragmentation_${name}`] = round(fr);
+      ctx.print(`    ${name.padEnd(18)} ${ns.toFixed(2).padStart(8)} ${(heap / 2 ** 20).toFixed(2).padStart(13)} ${(live / 2 ** 20).toFixed(2).padStart(10)} ${fr.toFixed(2).padStart(6)}`);
+    }
+    if (samples.native_pymalloc && samples.cpython_obmalloc) {
+      figures.pymalloc_vs_cpython = round(median(samples.native_pymalloc) / median(samples.cpython_obmalloc));
+      ctx.print(`    native pymalloc / CPython obmalloc = ${figures.pymalloc_vs_cpython.toFixed(3)} (goal <= 1.0)`);
+    } else {
+      throw new Error(`native_pymalloc or cpython_obmalloc failed: ${errors.native_pymalloc ?? errors.cpython_obmalloc}`);
+    }
+    return { rows, figures, notes };
+  },
+};

@@ -1,0 +1,64 @@
+/**
+ * The markdown summary printed at the end of a run (and pasted into bench/README.md): the goal
+ * figures with their status, then every scenario's rows.
+ *
+ * @module
+ */
+import { GOALS, STABLE_FIGURES } from "./goals.ts";
+import type { BenchReport } from "./results.ts";
+
+/** Format a number for a table: 3 significant decimals, thousands kept readable. */
+export function fmt(x: number | null | undefined, unit = ""): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "n/a";
+  const a = Math.abs(x);
+  const s = a >= 1000 ? x.toFixed(0) : a >= 100 ? x.toFixed(1) : a >= 10 ? x.toFixed(2) : x.toFixed(3);
+  return unit ? `${s} ${unit}` : s;
+}
+
+/**
+ * Markdown for a report.
+ *
+ * @example
+ * ```ts
+ * console.log(markdownSummary(report));
+ * ```
+ */
+export function markdownSummary(r: BenchReport): string {
+  const out: string[] = [];
+  const ctx = r.context as Record<string, any>;
+  out.push(`## allocspec bench ${r.quick ? "(--quick: output check only, not a measurement)" : ""}`.trim());
+  out.push("");
+  out.push(`- date: ${r.date}`);
+  out.push(`- command: \`${r.command}\``);
+  if (ctx.cpu) out.push(`- cpu: ${ctx.cpu}${ctx.cores ? ` (${ctx.cores} cores)` : ""}`);
+  if (ctx.runtimes) out.push(`- runtimes: ${Object.entries(ctx.runtimes).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  out.push("");
+  out.push("| figure | value | goal | status | what |");
+  out.push("| --- | ---: | --- | --- | --- |");
+  for (const name of STABLE_FIGURES) {
+    const f = r.figures[name];
+    const status = f.status === "met" ? "met" : f.status === "missed" ? "**MISSED**" : `not measured (${f.reason})`;
+    out.push(`| \`${name}\` | ${fmt(f.value, f.unit)} | ${f.goal} | ${status} | ${GOALS[name].text} |`);
+  }
+  out.push("");
+  out.push("| scenario | runtime | measurement | median | min | max | n |");
+  out.push("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+  for (const s of r.scenarios) {
+    if (s.error) {
+      out.push(`| ${s.name} | ${s.runtime} | ERROR: ${s.error.replaceAll("|", "\\|")} | | | | |`);
+      continue;
+    }
+    for (const row of s.rows) {
+      out.push(
+        `| ${s.name} | ${s.runtime} | ${row.name} | ${fmt(row.median, row.unit)} | ${fmt(row.min)} | ${fmt(row.max)} | ${row.n ?? ""} |`,
+      );
+    }
+  }
+  const notes = r.scenarios.flatMap((s) => s.notes.map((n) => `- ${s.name}@${s.runtime}: ${n}`));
+  if (notes.length) {
+    out.push("");
+    out.push("Notes:");
+    out.push(...notes);
+  }
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,88 @@
+/**
+ * Traces on demand in bench/traces/ (git-ignored, never committed):
+ * - `pybench-s<scale>.a445`: the Python workloads traced in the machine's real CPython by the
+ *   native tracing hook installed on all three domains through libpython's PyMem_GetAllocator /
+ *   PyMem_SetAllocator (PEP 445 use case 3 in C; bench/workloads/driver.py explains why python3 +
+ *   ctypes). Re-captured when the workloads or the native library are newer than the file.
+ * - `synthetic-<ops>-s<seed>.a445`: bench/synthetic.ts.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { synthesizeTrace } from "./synthetic.ts";
+import { readTrace } from "./trace.ts";
+import { traceStats } from "./trace_check.ts";
+import type { TraceInput } from "./scenario.ts";
+
+export const SYNTHETIC_SEED = 445;
+
+export function tracesDir(root: string): string {
+  const d = join(root, "bench", "traces");
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+/** A synthetic trace of `ops` records, cached on disk. */
+export function syntheticTrace(root: string, ops: number, seed = SYNTHETIC_SEED): TraceInput {
+  const path = join(tracesDir(root), `synthetic-${ops}-s${seed}.a445`);
+  let bytes: Uint8Array;
+  if (existsSync(path)) bytes = new Uint8Array(readFileSync(path));
+  else {
+    bytes = synthesizeTrace({ ops, seed });
+    writeFileSync(path, bytes);
+  }
+  return { label: `synthetic ${ops}`, path, trace: readTrace(bytes), source: `bench/synthetic.ts seed ${seed}, ${ops} ops` };
+}
+
+/** The python3 to use: $ALLOCSPEC_PYTHON, else the real executable behind `python3` (skips pyenv shims). */
+export function findPython(): string {
+  const env = process.env.ALLOCSPEC_PYTHON;
+  if (env) return env;
+  const r = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" });
+  if (r.status !== 0 || !r.stdout.trim()) throw new Error("python3 not found: install CPython 3 (shared libpython) or set ALLOCSPEC_PYTHON");
+  return r.stdout.trim();
+}
+
+function newestMtime(paths: string[]): number {
+  let m = 0;
+  for (const p of paths) if (existsSync(p)) m = Math.max(m, statSync(p).mtimeMs);
+  return m;
+}
+
+/**
+ * Capture (or reuse) the workload trace at `scale` with the native library at `libPath`.
+ * Throws one line naming what failed (python, the driver, the library).
+ */
+export function captureWorkloadTrace(root: string, python: string, libPath: string, scale: number): TraceInput {
+  const wdir = join(root, "bench", "workloads");
+  const path = join(tracesDir(root), `pybench-s${scale}.a445`);
+  const inputs = [...readdirSync(wdir).filter((f) => f.endsWith(".py")).map((f) => join(wdir, f)), libPath];
+  let info = "";
+  if (!existsSync(path) || statSync(path).mtimeMs < newestMtime(inputs)) {
+    const r = spawnSync(python, [join(wdir, "driver.py"), "trace", "--lib", libPath, "--out", path, "--scale", String(scale)], {
+      encoding: "utf8",
+      timeout: 300_000,
+    });
+    if (r.status !== 0) {
+      const why = (r.stderr || r.stdout || `signal ${r.signal}`).trim().split("\n").slice(-1)[0];
+      throw new Error(`trace capture failed (python driver.py trace, exit ${r.status ?? r.signal}): ${why}`);
+    }
+    info = r.stdout.trim();
+  }
+  const bytes = new Uint8Array(readFileSync(path));
+  const trace = readTrace(bytes);
+  const st = traceStats(bytes, 1);
+  let python_ = "";
+  try {
+    python_ = info ? JSON.parse(info).python : "";
+  } catch { /* old trace */ }
+  return {
+    label: `pybench s${scale}`,
+    path,
+    trace,
+    source: `captured from bench/workloads (scale ${scale}${python_ ? `, CPython ${python_}` : ""}): ${st.nops} ops, ` +
+      `peak live ${st.peakLiveBytes} B, ${st.problemCount} records touching blocks from before tracing`,
+  };
+}
