@@ -110,7 +110,7 @@ export async function createBunBackend(): Promise<FfiBackend> {
       const present = Object.entries(table).filter(([name]) => addr(path, name) !== 0);
       const defs: Record<string, Any> = {};
       for (const [name, sig] of present) defs[name] = bunDef(sig);
-      const lib: Any = dlopen(path, defs);
+      const lib: Any = present.length ? dlopen(path, defs) : { symbols: {} }; // bun:ffi refuses an empty table
       const symbols: Record<string, NeutralFn | undefined> = {};
       for (const [name, sig] of present) symbols[name] = wrap(lib.symbols[name], sig);
       return { path, symbols, address: (name: string) => (symbols[name] ? addr(path, name) : 0) };
