@@ -40,21 +40,33 @@ def api_addresses():
     return ctypes.c_void_p(get), ctypes.c_void_p(set_)
 
 
-def open_lib(path):
+SIGNATURES = {
+    "trace": {
+        "allocspec_trace_install": ([ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64], ctypes.c_int),
+        "allocspec_trace_uninstall": ([], ctypes.c_uint64),
+        "allocspec_trace_write": ([ctypes.c_char_p], ctypes.c_int),
+    },
+    "overhead": {
+        "allocspec_passthrough_install": ([ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int], ctypes.c_int),
+        "allocspec_passthrough_uninstall": ([], ctypes.c_int),
+        "allocspec_passthrough_calls": ([], ctypes.c_uint64),
+    },
+}
+
+
+def open_lib(path, mode):
     # PyDLL: calls keep the GIL, so SetAllocator never races with the interpreter.
-    lib = ctypes.PyDLL(path)
-    lib.allocspec_trace_install.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64]
-    lib.allocspec_trace_install.restype = ctypes.c_int
-    lib.allocspec_trace_uninstall.argtypes = []
-    lib.allocspec_trace_uninstall.restype = ctypes.c_uint64
-    lib.allocspec_trace_write.argtypes = [ctypes.c_char_p]
-    lib.allocspec_trace_write.restype = ctypes.c_int
-    lib.allocspec_passthrough_install.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
-    lib.allocspec_passthrough_install.restype = ctypes.c_int
-    lib.allocspec_passthrough_uninstall.argtypes = []
-    lib.allocspec_passthrough_uninstall.restype = ctypes.c_int
-    lib.allocspec_passthrough_calls.argtypes = []
-    lib.allocspec_passthrough_calls.restype = ctypes.c_uint64
+    try:
+        lib = ctypes.PyDLL(path)
+    except OSError as e:
+        raise SystemExit("driver: cannot load %s: %s" % (path, e))
+    for name, (args, res) in SIGNATURES[mode].items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            raise SystemExit("driver: %s does not export %s; rebuild native/ (deno task build:native)" % (path, name))
+        fn.argtypes = args
+        fn.restype = res
     return lib
 
 
@@ -66,7 +78,7 @@ def timed(fn, scale):
 
 
 def mode_trace(args, wl):
-    lib = open_lib(args.lib)
+    lib = open_lib(args.lib, "trace")
     get, set_ = api_addresses()
     checks = {}
     for name, mod in wl:  # warm up: imports, regex cache, type caches stay out of the trace
@@ -85,7 +97,7 @@ def mode_trace(args, wl):
 
 
 def mode_overhead(args, wl):
-    lib = open_lib(args.lib)
+    lib = open_lib(args.lib, "overhead")
     get, set_ = api_addresses()
     out = {name: {"base": [], "hook": []} for name, _ in wl}
     calls = 0

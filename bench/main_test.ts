@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { STABLE_FIGURES } from "./goals.ts";
+import { currentRuntime, scriptCommand } from "./runtime.ts";
+import { SCENARIOS } from "./scenarios/mod.ts";
+
+const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
+
+/** Why the native library cannot be built here, or null when it can. */
+async function nativeUnavailable(): Promise<string | null> {
+  const p = join(ROOT, "native", "build.ts");
+  if (!existsSync(p)) return "native/build.ts is not in this checkout";
+  try {
+    const m = await import(new URL(`file://${p}`).href);
+    m.buildNative({ quiet: true });
+    return null;
+  } catch (e) {
+    return `the native library cannot be built: ${(e as Error).message.split("\n")[0]}`;
+  }
+}
+
+test("bench: bad usage exits 2 with one clear line", () => {
+  const { cmd, argv } = scriptCommand(ROOT, currentRuntime(), join(ROOT, "bench", "main.ts"), ["--filter", "^nothing-matches$"]);
+  const r = spawnSync(cmd, argv, { encoding: "utf8", cwd: ROOT, timeout: 60_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /bench: --filter \^nothing-matches\$ matches no scenario/);
+  const r2 = spawnSync(cmd, [...argv.slice(0, -2), "--filter", "("], { encoding: "utf8", cwd: ROOT, timeout: 60_000 });
+  assert.equal(r2.status, 2);
+  assert.match(r2.stderr, /not a valid regular expression/);
+});
+
+test("bench: --quick runs every scenario in both runtimes and writes JSON with every stable figure", { timeout: 240_000 }, async (t) => {
+  const why = await nativeUnavailable();
+  if (why) {
+    t.skip(why);
+    return;
+  }
+  const out = mkdtempSync(join(tmpdir(), "allocspec-bench-test-"));
+  try {
+    const { cmd, argv } = scriptCommand(ROOT, currentRuntime(), join(ROOT, "bench", "main.ts"), ["--quick", "--out", out]);
+    const r = spawnSync(cmd, argv, { encoding: "utf8", cwd: ROOT, timeout: 230_000 });
+    const report = JSON.parse(readFileSync(join(out, "latest.json"), "utf8"));
+    assert.equal(report.schema, "allocspec-bench/1");
+    assert.equal(report.quick, true);
+    for (const name of STABLE_FIGURES) {
+      const f = report.figures[name];
+      assert.ok(f, `figure ${name} missing`);
+      assert.ok(["met", "missed", "not measured"].includes(f.status), `${name}: status ${f.status}`);
+      assert.equal(f.value === null, f.status === "not measured", `${name}: value ${f.value} vs status ${f.status}`);
+    }
+    const errors = report.scenarios.filter((s: any) => s.error).map((s: any) => `${s.name}@${s.runtime}: ${s.error}`);
+    assert.deepEqual(errors, [], `scenarios failed:\n${errors.join("\n")}\n${r.stderr.slice(-2000)}`);
+    const ran = new Set(report.scenarios.map((s: any) => `${s.name}@${s.runtime}`));
+    for (const s of SCENARIOS) {
+      assert.ok(ran.has(`${s.name}@${currentRuntime()}`), `${s.name} did not run`);
+      if (s.crossRuntime) assert.ok(ran.has(`${s.name}@${currentRuntime() === "bun" ? "deno" : "bun"}`), `${s.name} did not run in the other runtime`);
+    }
+    for (const name of STABLE_FIGURES) assert.equal(typeof report.figures[name].value, "number", `${name} has no value`);
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    assert.ok(existsSync(join(out, "latest.svg")));
+    assert.match(readFileSync(join(out, "latest.md"), "utf8"), /hook_overhead_cpython_pct/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
