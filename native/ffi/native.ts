@@ -259,9 +259,10 @@ export class NativePep445 extends FfiPep445 {
     }
     if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`stressRaw: seed must be a non-negative integer, got ${seed}`);
     const r = this.#x.allocspec_stress_raw(threads, rounds, BigInt(seed));
-    if (r < 0) {
+    if (r === -1) {
       throw new Error("stressRaw refused: the RAW allocator calls into JS, and JS callbacks are main-thread only (install a C allocator in RAW first)");
     }
+    if (r < 0) throw new RangeError(`stressRaw: allocspec_stress_raw rejected threads=${threads} rounds=${rounds} (threads 1..64) or could not start its threads`);
     return r;
   }
 
