@@ -1,7 +1,9 @@
 /**
- * Child process of the `pymalloc` scenario: replays one trace against ONE allocator in a fresh process,
+ * Child process of the `pymalloc` and `debug_hooks` scenarios: replays one trace against ONE allocator
+ * configuration in a fresh process,
  * so each allocator starts with a clean heap and its peak RSS can be read (VmHWM after resetting it
- * through /proc/self/clear_refs), as glibc's malloc trace tools report max RSS against "ideal RSS".
+ * through /proc/self/clear_refs), as glibc's malloc trace tools report max RSS against "ideal RSS",
+ * and so a crash (a heap corrupted by an allocator under test) costs one measurement, not the run.
  * jemalloc needs the parent to set GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536.
  *
  * usage: alloc_child.ts --alloc NAME --trace FILE [--reps N] [--python PY]
@@ -27,6 +29,9 @@ export const ALLOCATORS: Record<string, { lib: string; prefix: string } | null> 
   tcmalloc: { lib: "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", prefix: "tc_" },
 };
 
+/** Debug-hook configurations (PyMem_SetupDebugHooks on top of the defaults). */
+export const DEBUG_CONFIGS = ["cpython_debug", "native_debug_cpython", "native_debug_pep445-2013"] as const;
+
 function statusKb(field: string): number {
   const m = readFileSync("/proc/self/status", "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
   if (!m) throw new Error(`/proc/self/status has no ${field}`);
@@ -39,16 +44,22 @@ async function main(): Promise<void> {
     options: { alloc: { type: "string" }, trace: { type: "string" }, reps: { type: "string", default: "5" }, python: { type: "string" } },
   });
   const name = v.alloc ?? "";
-  if (!(name in ALLOCATORS)) throw new Error(`unknown --alloc ${JSON.stringify(name)}; known: ${Object.keys(ALLOCATORS).join(", ")}`);
+  const known = [...Object.keys(ALLOCATORS), ...DEBUG_CONFIGS];
+  if (!known.includes(name)) throw new Error(`unknown --alloc ${JSON.stringify(name)}; known: ${known.join(", ")}`);
   if (!v.trace) throw new Error("--trace FILE is required");
   const bytes = new Uint8Array(readFileSync(v.trace));
   const m = await nativeModule(ROOT);
   const n = await loadNative(ROOT);
   let opts: Record<string, unknown> = {};
   const spec = ALLOCATORS[name];
-  if (name === "cpython_obmalloc") {
+  if (name === "cpython_obmalloc" || name === "cpython_debug") {
     const lp = libpythonPath(v.python ?? findPython());
+    // never initialised: libpython's allocators are static; SetupDebugHooks wraps them (PYTHONMALLOC=debug)
+    if (name === "cpython_debug") m.loadPep445Library(lp).PyMem_SetupDebugHooks();
     opts = { entries: entryTable(m, lp) };
+  } else if (name.startsWith("native_debug_")) {
+    n.reset({ profile: name.slice("native_debug_".length) });
+    n.PyMem_SetupDebugHooks();
   } else if (spec) {
     const f = (s: string) => m.symbolAddress(spec.lib, spec.prefix + s);
     opts = { direct: n.libcAllocator({ malloc: f("malloc"), calloc: f("calloc"), realloc: f("realloc"), free: f("free") }) };

@@ -32,6 +32,9 @@ const USAGE = `usage: bench/main.ts [--quick] [--filter RE] [--no-cross] [--out 
   --no-cross   do not run cross-runtime scenarios in the other runtime
   --out DIR    where to write latest.json/.md/.svg (default bench/results)`;
 
+/** Workload trace scale for full runs (scale 1 is about 1M operations). */
+export const WORKLOAD_TRACE_SCALE = 2;
+
 const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 
 function usage(msg: string): never {
@@ -54,7 +57,7 @@ export function makeContext(quick: boolean, print: (s: string) => void): Scenari
     workloadTrace: () =>
       (workload ??= (async () => {
         const n = await ctx.native();
-        return captureWorkloadTrace(ROOT, ctx.python(), n.libPath, quick ? 1 : 8);
+        return captureWorkloadTrace(ROOT, ctx.python(), n.libPath, quick ? 1 : WORKLOAD_TRACE_SCALE);
       })()),
   };
   return ctx;

@@ -66,8 +66,9 @@ export function synthesizeTrace(opts: SyntheticOptions = {}): Uint8Array {
   const pickSize = (d: number): number => {
     const r = rnd();
     if (d === 2) return r < 0.97 ? 16 + Math.floor(rnd() * rnd() * 497) : 513 + Math.floor(rnd() * 4096);
-    if (d === 1) return r < 0.8 ? 8 + Math.floor(rnd() * 1024) : 1024 + Math.floor(rnd() * 16384);
-    return r < 0.9 ? 64 + Math.floor(rnd() * 4096) : 4096 + Math.floor(rnd() * 262144);
+    if (d === 1) return r < 0.8 ? 8 + Math.floor(rnd() * 1024) : 1024 + Math.floor(rnd() * 8192);
+    // RAW: buffers below glibc's initial mmap threshold (128 KiB), so a replay measures the allocator, not mmap
+    return r < 0.9 ? 64 + Math.floor(rnd() * 4096) : 4096 + Math.floor(rnd() * 61440);
   };
   const pickDomain = (): 0 | 1 | 2 => {
     const r = rnd();

@@ -17,6 +17,7 @@ test("synthetic: exact length, valid (no free of a dead slot, no leak by overwri
     const bytes = synthesizeTrace({ ops: 50_000, seed, maxLive: 500 });
     const s = validateTrace(bytes);
     assert.equal(s.nops, 50_000);
+    assert.equal(s.freeOfNull, 0, "a free of a dead slot");
     assert.ok(s.nslots <= 500, `nslots ${s.nslots} > maxLive`);
     for (const n of s.byOp) assert.ok(n > 0, `an op kind never appears: ${s.byOp}`);
     for (const n of s.byDomain) assert.ok(n > 0, `a domain never appears: ${s.byDomain}`);

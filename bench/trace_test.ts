@@ -83,7 +83,7 @@ test("trace_check: stats count ops, domains and peak live bytes", () => {
   assert.equal(s.endLiveBlocks, 1);
 });
 
-test("trace_check: finds free of a dead slot, leaks and cross-domain frees", () => {
+test("trace_check: counts free(NULL), finds leaks, cross-domain frees and realloc of a dead slot", () => {
   const bad = encodeTrace([
     { op: OP_FREE, domain: 0, slot: 0, src: NO_SLOT, size: 0, elsize: 0 },
     { op: OP_MALLOC, domain: 0, slot: 1, src: NO_SLOT, size: 8, elsize: 0 },
@@ -92,10 +92,10 @@ test("trace_check: finds free of a dead slot, leaks and cross-domain frees", () 
     { op: OP_REALLOC, domain: 2, slot: 2, src: 1, size: 8, elsize: 0 },
   ]);
   const s = traceStats(bad);
-  assert.equal(s.problemCount, 4);
-  assert.match(s.problems[0], /free of dead slot 0/);
-  assert.match(s.problems[1], /live slot 1/);
-  assert.match(s.problems[2], /domain 2 of a block from domain 0/);
-  assert.match(s.problems[3], /realloc of dead slot 1/);
-  assert.throws(() => validateTrace(bad), /4 invalid records/);
+  assert.equal(s.freeOfNull, 1);
+  assert.equal(s.problemCount, 3);
+  assert.match(s.problems[0], /record 2: allocation into live slot 1/);
+  assert.match(s.problems[1], /record 3: free in domain 2 of a block from domain 0/);
+  assert.match(s.problems[2], /record 4: realloc of dead slot 1/);
+  assert.throws(() => validateTrace(bad), /3 invalid records/);
 });

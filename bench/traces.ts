@@ -83,6 +83,6 @@ export function captureWorkloadTrace(root: string, python: string, libPath: stri
     path,
     trace,
     source: `captured from bench/workloads (scale ${scale}${python_ ? `, CPython ${python_}` : ""}): ${st.nops} ops, ` +
-      `peak live ${st.peakLiveBytes} B, ${st.problemCount} records touching blocks from before tracing`,
+      `peak live ${st.peakLiveBytes} B, ${st.freeOfNull} free(NULL)${st.problemCount ? `, ${st.problemCount} INVALID records (first: ${st.problems[0]})` : ""}`,
   };
 }

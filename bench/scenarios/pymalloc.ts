@@ -15,11 +15,8 @@
  * Sample output: see the end of this file.
  * @module
  */
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { ALLOCATORS } from "../alloc_child.ts";
-import { scriptCommand } from "../runtime.ts";
+import { runChildren } from "../child_runs.ts";
 import type { Row, Scenario } from "../scenario.ts";
 import { median, round, summarize } from "../stats.ts";
 
@@ -30,36 +27,8 @@ export const pymalloc: Scenario = {
   async run(ctx, p) {
     await ctx.native(); // builds the library once, before the children
     const t = await ctx.workloadTrace();
-    const samples: Record<string, number[]> = {};
-    const frag: Record<string, { heap: number[]; live: number }> = {};
     const notes: string[] = [`trace ${t.label}: ${t.source}`];
-    const errors: Record<string, string> = {};
-    for (let round_ = 0; round_ < p.rounds; round_++) {
-      for (const name of p.allocators as string[]) {
-        if (errors[name]) continue;
-        const spec = ALLOCATORS[name];
-        if (spec && spec.lib.startsWith("/") && !existsSync(spec.lib)) {
-          errors[name] = `${spec.lib} is not installed (apt-get install the Debian package)`;
-          continue;
-        }
-        const { cmd, argv } = scriptCommand(ctx.root, ctx.runtime, join(ctx.root, "bench", "alloc_child.ts"), [
-          "--alloc", name, "--trace", t.path, "--reps", String(p.repsPerChild), "--python", ctx.python(),
-        ]);
-        const r = spawnSync(cmd, argv, {
-          encoding: "utf8",
-          timeout: 300_000,
-          env: { ...process.env, GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536" },
-        });
-        if (r.status !== 0) {
-          errors[name] = ((r.stderr || "").trim().split("\n").find((l) => l.startsWith("alloc_child:")) ??
-            `child exited with ${r.status ?? r.signal}`).replace(/^alloc_child: /, "");
-          continue;
-        }
-        const j = JSON.parse(r.stdout.trim().split("\n").slice(-1)[0]);
-        (samples[name] ??= []).push(...j.samples);
-        (frag[name] ??= { heap: [], live: j.peakLiveBytes }).heap.push(j.peakHeapBytes);
-      }
-    }
+    const { samples, peakHeap, peakLive, errors } = runChildren(ctx, t, p.allocators, p.rounds, p.repsPerChild);
     const rows: Row[] = [];
     const figures: Record<string, number> = {};
     ctx.print(`    ${"allocator".padEnd(18)} ${"ns/op".padStart(8)} ${"peak RSS MiB".padStart(13)} ${"ideal MiB".padStart(10)} ${"frag".padStart(6)}`);
@@ -70,10 +39,10 @@ export const pymalloc: Scenario = {
         continue;
       }
       const ns = median(samples[name]);
-      const heap = median(frag[name].heap), live = frag[name].live;
+      const heap = median(peakHeap[name]), live = peakLive[name];
       const fr = heap / live;
       rows.push({ name: `${name}: time`, unit: "ns/op", ...summarize(samples[name]) });
-      rows.push({ name: `${name}: fragmentation (peak RSS / peak live)`, unit: "x", median: round(fr), n: frag[name].heap.length, extra: { peakHeapBytes: heap, peakLiveBytes: live } });
+      rows.push({ name: `${name}: fragmentation (peak RSS / peak live)`, unit: "x", median: round(fr), n: peakHeap[name].length, extra: { peakHeapBytes: heap, peakLiveBytes: live } });
       figures[`pymalloc_ns_per_op_${name}`] = round(ns);
       figures[`pymalloc_fragmentation_${name}`] = round(fr);
       ctx.print(`    ${name.padEnd(18)} ${ns.toFixed(2).padStart(8)} ${(heap / 2 ** 20).toFixed(2).padStart(13)} ${(live / 2 ** 20).toFixed(2).padStart(10)} ${fr.toFixed(2).padStart(6)}`);
