@@ -1,0 +1,22 @@
+import { defineCase } from "../../case.ts";
+import { nonNull, same } from "../_lib.ts";
+
+export default defineCase({
+  id: "debug_setup/failed_realloc_restores_debug_block",
+  description: "When the allocator below the debug hooks fails a realloc, the old block keeps data, header and pads (it frees cleanly)",
+  spec: { section: "cpython-facts.md §2.3", quote: "On **failure** it rewrites the old header and tail, restores the saved bytes and returns NULL." },
+  features: ["debug-setup", "realloc"],
+  profiles: ["cpython", "pep445-2013"],
+  domains: ["RAW", "MEM", "OBJ"],
+  needs: ["debug-hooks", "api-shipped"],
+  run(ctx) {
+    const h = ctx.hook();
+    ctx.py.PyMem_SetupDebugHooks();
+    const p = nonNull(ctx, ctx.malloc(300), "malloc(300)");
+    ctx.fill(p, 300, 77);
+    h.failNext.realloc = 1;
+    same(ctx, ctx.realloc(p, 5000), 0, "realloc(p, 5000) when the allocator below fails");
+    ctx.verify(p, 300, 77, "data after the failed realloc");
+    ctx.free(p); // a damaged header or pad would be reported here
+  },
+});

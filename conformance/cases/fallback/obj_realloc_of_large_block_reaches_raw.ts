@@ -1,0 +1,23 @@
+import { defineCase } from "../../case.ts";
+import { nonNull } from "../_lib.ts";
+
+export default defineCase({
+  id: "fallback/obj_realloc_of_large_block_reaches_raw",
+  description: "CPython: PyObject_Realloc of a block pymalloc does not own becomes PyMem_RawRealloc(p, n)",
+  spec: { section: "cpython-facts.md §1.3 (zero size, pymalloc)", quote: "`realloc(non-pymalloc block, n)` becomes `PyMem_RawRealloc(p, n)`." },
+  features: ["fallback", "pymalloc", "realloc"],
+  profiles: ["cpython"],
+  domains: [],
+  needs: ["api-shipped", "pymalloc"],
+  run(ctx) {
+    const p = nonNull(ctx, ctx.py.PyObject_Malloc(2000), "PyObject_Malloc(2000)");
+    ctx.fill(p, 2000, 7);
+    const raw = ctx.hook("RAW");
+    const q = nonNull(ctx, ctx.py.PyObject_Realloc(p, 3000), "PyObject_Realloc(p, 3000)");
+    raw.uninstall();
+    ctx.verify(q, 2000, 7, "block after PyObject_Realloc");
+    ctx.py.PyObject_Free(q);
+    const hit = raw.calls.find((c) => c.op === "realloc" && c.args[0] === p && c.args[1] === 3000);
+    if (!hit) ctx.fail(`RAW hook did not see realloc(p, 3000); saw [${raw.calls.map((c) => `${c.op}(${c.args})`)}]`);
+  },
+});

@@ -1,0 +1,19 @@
+import { defineCase } from "../../case.ts";
+import { nonNull } from "../_lib.ts";
+
+export default defineCase({
+  id: "zero_size/calloc_zero_nelem_non_null",
+  description: "calloc(0, 5) returns distinct non-NULL pointers (as calloc(1, 1))",
+  spec: { section: "cpython-facts.md §3 (observed)", quote: "Zero sizes: `calloc(0,5)` and `calloc(5,0)` returned non-NULL with size field 0." },
+  features: ["zero-size", "calloc"],
+  profiles: ["cpython", "pep445-2013"],
+  domains: ["RAW", "MEM", "OBJ"],
+  needs: ["calloc"],
+  run(ctx) {
+    const a = nonNull(ctx, ctx.calloc(0, 5), "first calloc(0, 5)");
+    const b = nonNull(ctx, ctx.calloc(0, 5), "second calloc(0, 5)");
+    if (a === b) ctx.fail(`two live calloc(0, 5) blocks share the address 0x${a.toString(16)}`);
+    ctx.free(a);
+    ctx.free(b);
+  },
+});
