@@ -1,0 +1,118 @@
+/**
+ * The `cpython[:PATH]` conformance target: a real libpython 3.x in this process.
+ *
+ * - PATH defaults to the shared libpython of the `python3` on PATH (cpython_lib.ts). Workers receive the
+ *   resolved path through the environment ({@link LIBPYTHON_ENV}), so python3 is asked only once per run.
+ * - The library is loaded through `loadPep445Library` (native/mod.ts): every PEP 445 call goes straight
+ *   to libpython's exported entry points. It needs only the PEP 445 symbols plus, when present,
+ *   `Py_InitializeEx` (called once per process with 0, as an embedding program does, before the first
+ *   case) and `PyEval_SaveThread`/`PyEval_RestoreThread` (the GIL, for `setGilHeld`). So the same target
+ *   also runs against the native build or any other implementation of the C API.
+ * - Python cannot be re-initialised, so "fresh state per case" is: the allocators of the three domains
+ *   and the arena allocator as Py_InitializeEx left them, captured before the first case and restored
+ *   after every case (`close`), and the GIL held again. Blocks a case leaves live are leaked.
+ * - Profile "cpython" only (CPython 3.8+ bytes and texts; the 2013 draft API does not exist in CPython).
+ * - The debug hooks: a case calls `PyMem_SetupDebugHooks()`, which CPython (3.6+, also in release builds)
+ *   installs over the current allocators at run time; nothing else allocates in the process while a
+ *   case runs (no Python code runs), so only the case's own blocks go through them. CPython's hooks can
+ *   only abort (`Py_FatalError`): violation cases run as death children (violationModes ["abort"]) and
+ *   are judged by SIGABRT and stderr.
+ *
+ * @example
+ * ```ts
+ * import { cpythonFactory } from "./cpython.ts";
+ * const a = cpythonFactory(undefined, { abi: "shipped" });
+ * const py = a.open("cpython");
+ * const p = py.PyMem_Malloc(16); py.PyMem_Free(p);
+ * a.close?.();
+ * ```
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import process from "node:process";
+import { type Adapter, type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { findLibpython } from "./cpython_lib.ts";
+import { type Embedding, openEmbedding } from "./cpython_embed.ts";
+import { wrapForeign } from "./cpython_state.ts";
+import { loadPep445Library, symbolAddress } from "../../native/mod.ts";
+import type { Pep445, Profile } from "../../ref/types.ts";
+
+/** Environment variable carrying the resolved libpython path to the workers. */
+export const LIBPYTHON_ENV = "ALLOCSPEC_LIBPYTHON";
+
+/** The PEP 445 symbols the target needs (CPython 3.5+ names). */
+export const REQUIRED_SYMBOLS = [
+  "PyMem_RawMalloc", "PyMem_RawCalloc", "PyMem_RawRealloc", "PyMem_RawFree",
+  "PyMem_Malloc", "PyMem_Calloc", "PyMem_Realloc", "PyMem_Free",
+  "PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc", "PyObject_Free",
+  "PyMem_GetAllocator", "PyMem_SetAllocator", "PyObject_GetArenaAllocator", "PyObject_SetArenaAllocator",
+  "PyMem_SetupDebugHooks",
+] as const;
+
+/**
+ * Known gaps of real CPython in one process (case id -> SKIP reason): what cannot be observed because
+ * Python is initialised once and never again (not deviations: those are FAILs).
+ */
+export const CPYTHON_GAPS: Readonly<Record<string, string>> = {
+  "arena/arena_alloc_called_with_arena_size":
+    "CPython cannot be re-initialised per case: pymalloc already holds arenas with free pools after Py_InitializeEx, so a first PyObject_Malloc never needs a new arena",
+};
+
+/** Resolves the library path from the target argument, the worker environment or python3. */
+export function resolveLibpython(arg: string | undefined): string {
+  if (arg) {
+    const p = resolve(arg);
+    if (!existsSync(p)) throw new UsageError(`cpython target: library ${arg} not found (pass the path of libpython3.X.so)`);
+    return p;
+  }
+  const fromEnv = process.env[LIBPYTHON_ENV];
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  try {
+    return findLibpython().path;
+  } catch (e) {
+    throw new UsageError(`cpython target: ${(e as Error).message}`);
+  }
+}
+
+/** Builds the `cpython` adapter; throws UsageError for a missing library or missing PEP 445 symbols. */
+export const cpythonFactory: AdapterFactory = (arg) => {
+  const path = resolveLibpython(arg);
+  for (const name of REQUIRED_SYMBOLS) {
+    let addr = 0;
+    try {
+      addr = symbolAddress(path, name);
+    } catch (e) {
+      throw new UsageError(`cpython target: cannot load ${path}: ${(e as Error).message.split("\n")[0]}`);
+    }
+    if (!addr) throw new UsageError(`cpython target: ${path} does not export ${name} (not a PEP 445 library, CPython 3.5+ needed)`);
+  }
+  let emb: Embedding | undefined;
+  let session: ReturnType<typeof wrapForeign> | undefined;
+  const caps: Capability[] = ["api-shipped", "calloc", "pymalloc", "arena", "debug-hooks", "death"];
+  let gilOk = true;
+  try {
+    gilOk = openEmbedding(path).has.gil;
+  } catch { /* FFI unavailable: open() reports it */ }
+  if (gilOk) caps.push("gil");
+  return {
+    label: arg ? `cpython:${arg}` : "cpython",
+    capabilities: new Set(caps),
+    profiles: ["cpython"] as readonly Profile[],
+    gaps: CPYTHON_GAPS,
+    violationModes: ["abort"],
+    open(profile: Profile): Pep445 {
+      if (profile !== "cpython") throw new Error(`the cpython target implements profile "cpython" only, not ${profile}`);
+      if (!session) {
+        emb = openEmbedding(path);
+        emb.initialize();
+        session = wrapForeign(loadPep445Library(path, { profile: "cpython" }), emb);
+      }
+      return session.begin();
+    },
+    close() {
+      session?.end();
+    },
+    childEnv: () => ({ [LIBPYTHON_ENV]: path }),
+  };
+};

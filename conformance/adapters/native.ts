@@ -1,0 +1,120 @@
+/**
+ * The `native[:VARIANT]` conformance target: this project's C library (native/, contracts §3) through
+ * `openNative` (native/mod.ts), in both profiles and both runtimes.
+ *
+ * - VARIANT: release (default), debug, or asan (ASan+UBSan; the worker gets `LD_PRELOAD` of the
+ *   compiler's libasan so the runtime can load it, see {@link asanEnv}).
+ * - One library instance per worker process: the first `open` calls openNative, later ones
+ *   `reset({ profile })` (allocspec_reset: default allocators, debug hooks off, GIL held, arenas
+ *   released). The instance handed to a case ignores `close()` (the runner closes after every case);
+ *   the adapter's own `close()` takes the GIL back.
+ * - Violations: mode "throw" in-process (the C library records the violation and the loader throws
+ *   PyMemDebugError), "abort" in death children (CPython's text on stderr, then abort()).
+ * - stressRaw: allocspec_stress_raw (8 threads handing RAW blocks to each other, content hashes).
+ *
+ * @example
+ * ```ts
+ * import { nativeFactory } from "./native.ts";
+ * const a = nativeFactory(undefined, { abi: "shipped" });
+ * const py = a.open("cpython");
+ * py.PyMem_Free(py.PyMem_Malloc(16));
+ * ```
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import process from "node:process";
+import { type Adapter, type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { type NativePep445, openNative } from "../../native/mod.ts";
+import type { Pep445, Profile } from "../../ref/types.ts";
+
+/** The build variants of native/ (contracts §3). */
+export const VARIANTS = ["release", "debug", "asan"] as const;
+export type NativeVariant = typeof VARIANTS[number];
+
+/** Every capability: the native library implements the whole surface. */
+export const NATIVE_CAPABILITIES: readonly Capability[] = [
+  "api-shipped", "api-2013", "calloc", "pymalloc", "arena", "debug-hooks", "gil", "threads", "death",
+];
+
+/** Environment a process needs to dlopen an ASan-instrumented library (the runtime itself is not). */
+export function asanEnv(): Record<string, string> {
+  for (const cc of [process.env.CC, "gcc", "clang"].filter((c): c is string => !!c)) {
+    const r = spawnSync(cc, ["-print-file-name=libasan.so"], { encoding: "utf8" });
+    const p = (r.stdout ?? "").trim();
+    if (r.status === 0 && p.startsWith("/") && existsSync(p)) {
+      return { LD_PRELOAD: p, ASAN_OPTIONS: "detect_leaks=0:abort_on_error=1", UBSAN_OPTIONS: "print_stacktrace=1" };
+    }
+  }
+  throw new UsageError("native:asan needs the compiler's libasan.so (gcc -print-file-name=libasan.so found none)");
+}
+
+/**
+ * Keeps one native instance per process and hands it to cases as a view whose `close()` does nothing
+ * (the next `open` resets it instead). Shared by the native, vtable and libc targets.
+ */
+export class NativeSession {
+  #inst: NativePep445 | undefined;
+  #view: Pep445 | undefined;
+  constructor(readonly variant: NativeVariant = "release") {}
+  /** The instance, reset to a fresh state for `profile`. */
+  open(profile: Profile): NativePep445 {
+    if (!this.#inst) {
+      this.#inst = openNative({ variant: this.variant, profile });
+      this.#view = new Proxy(this.#inst, {
+        get(t, k, r) {
+          if (k === "close") return () => {};
+          const v = Reflect.get(t, k, r);
+          return typeof v === "function" ? v.bind(t) : v;
+        },
+      });
+    } else {
+      this.#inst.reset({ profile });
+    }
+    this.#inst.setViolationMode("throw");
+    return this.#inst;
+  }
+  /** What cases get: the instance with a no-op close(). */
+  get view(): Pep445 {
+    if (!this.#view) throw new Error("NativeSession.view before open()");
+    return this.#view;
+  }
+  /** The live instance (after open). */
+  get instance(): NativePep445 {
+    if (!this.#inst) throw new Error("NativeSession.instance before open()");
+    return this.#inst;
+  }
+  /** After a case: the GIL back (a case may leave it released). */
+  end(): void {
+    try {
+      this.#inst?.setGilHeld(true);
+    } catch { /* nothing to restore */ }
+  }
+}
+
+/** Parses the native target argument. */
+export function parseVariant(arg: string | undefined): NativeVariant {
+  if (arg === undefined || arg === "") return "release";
+  if ((VARIANTS as readonly string[]).includes(arg)) return arg as NativeVariant;
+  throw new UsageError(`native target: unknown variant '${arg}': use native, native:release, native:debug or native:asan`);
+}
+
+/** Builds the `native` adapter. */
+export const nativeFactory: AdapterFactory = (arg) => {
+  const variant = parseVariant(arg);
+  const env = variant === "asan" ? asanEnv() : undefined;
+  const session = new NativeSession(variant);
+  const adapter: Adapter = {
+    label: arg ? `native:${variant}` : "native",
+    capabilities: new Set(NATIVE_CAPABILITIES),
+    profiles: ["cpython", "pep445-2013"],
+    open(profile) {
+      session.open(profile);
+      return session.view;
+    },
+    close: () => session.end(),
+    childEnv: env ? () => env : undefined,
+    stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
+  };
+  return adapter;
+};

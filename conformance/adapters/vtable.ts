@@ -1,0 +1,87 @@
+/**
+ * The `vtable:PATH[:SYMBOL]` conformance target: a third-party allocator in a shared library that
+ * exports a data symbol (default `pep445_allocator`) holding a `PyMemAllocatorEx` {ctx, malloc, calloc,
+ * realloc, free} (CPython 3.5+ ABI), or with `--abi 2013` the draft's `PyMemAllocators` {ctx, malloc,
+ * realloc, free} (PEP 445 text, "API changes").
+ *
+ * The struct is wrapped by `allocatorFromStruct` (its raw C pointers, no JS on the path) and installed in
+ * all three domains of the native library (`PyMem_SetAllocator`, or `PyMem_SetRawAllocators` /
+ * `PyMem_SetAllocators` / `PyObject_SetAllocators` for the 2013 ABI), so every case checks the
+ * allocator's own semantics through the entry points. Layered cases come for free: a case that calls
+ * `PyMem_SetupDebugHooks()` gets the native debug hooks over the vtable (the PEP's stated usage), a
+ * case that installs hooks gets them over the vtable, and `stressRaw` runs 8 native threads on it
+ * (RAW must be thread-safe). A layer can also be forced for every case with a suffix on the target:
+ *
+ * - `vtable:PATH[:SYMBOL]@chain`: the native C pass-through hook chain (depth 3) over the vtable in all
+ *   domains (PEP 445 use case 3; it must change nothing the cases can see).
+ *
+ * @example
+ * ```ts
+ * import { vtableFactory } from "./vtable.ts";
+ * const a = vtableFactory("./libmine.so", { abi: "shipped" });
+ * const py = a.open("cpython");
+ * py.PyMem_Free(py.PyMem_Malloc(16)); // through libmine.so's pep445_allocator
+ * ```
+ * @module
+ */
+import { type AdapterFactory, UsageError } from "../adapter.ts";
+import { NativeSession } from "./native.ts";
+import { probeSymbols, resolveLibrary, splitPathArg, STATIC_TLS_ENV, VTABLE_CAPABILITIES } from "./libc.ts";
+import { symbolAddress } from "../../native/mod.ts";
+import type { Profile, PyMemAllocators } from "../../ref/types.ts";
+
+/** The default data symbol. */
+export const DEFAULT_SYMBOL = "pep445_allocator";
+/** Layers that can be forced over the vtable with `@layer`. */
+export const LAYERS = ["chain"] as const;
+export type Layer = typeof LAYERS[number];
+
+/** Parses `PATH[:SYMBOL][@layer]`. */
+export function parseVtableArg(arg: string | undefined): { lib: string; symbol: string; layer: Layer | undefined } {
+  if (!arg) throw new UsageError("vtable target needs a library: --target vtable:./libmine.so[:SYMBOL]");
+  let layer: Layer | undefined;
+  const at = arg.lastIndexOf("@");
+  if (at > 0 && !arg.slice(at).includes("/")) {
+    const l = arg.slice(at + 1);
+    if (!(LAYERS as readonly string[]).includes(l)) throw new UsageError(`vtable target: unknown layer '@${l}': use ${LAYERS.map((x) => "@" + x).join(", ")}`);
+    layer = l as Layer;
+    arg = arg.slice(0, at);
+  }
+  const { path, tail } = splitPathArg(arg, /^[A-Za-z_][A-Za-z0-9_]*$/);
+  return { lib: resolveLibrary("vtable", path), symbol: tail ?? DEFAULT_SYMBOL, layer };
+}
+
+/** Builds the `vtable` adapter. */
+export const vtableFactory: AdapterFactory = (arg, opts) => {
+  const { lib, symbol, layer } = parseVtableArg(arg);
+  const { addresses, needsTls } = probeSymbols("vtable", lib, [symbol]);
+  if (addresses[0] === 0) {
+    throw new UsageError(`vtable target: ${lib} does not export ${symbol} (a data symbol holding a ${opts.abi === "2013" ? "PyMemAllocators" : "PyMemAllocatorEx"})`);
+  }
+  const env = needsTls ? { ...STATIC_TLS_ENV } : undefined;
+  const session = new NativeSession();
+  return {
+    label: `vtable:${arg}${opts.abi === "2013" ? " (abi 2013)" : ""}`,
+    capabilities: new Set(VTABLE_CAPABILITIES),
+    profiles: ["cpython", "pep445-2013"] as readonly Profile[],
+    open(profile) {
+      const py = session.open(profile);
+      const addr = symbolAddress(lib, symbol);
+      if (opts.abi === "2013") {
+        const a = py.allocatorFromStruct(addr, "2013");
+        const old: PyMemAllocators = { ctx: a.ctx, malloc: a.malloc, realloc: a.realloc, free: a.free };
+        py.PyMem_SetRawAllocators(old);
+        py.PyMem_SetAllocators(old);
+        py.PyObject_SetAllocators(old);
+      } else {
+        const a = py.allocatorFromStruct(addr);
+        for (const d of [0, 1, 2]) py.PyMem_SetAllocator(d, a);
+      }
+      if (layer === "chain") py.passthroughInstall(3);
+      return session.view;
+    },
+    close: () => session.end(),
+    childEnv: env ? () => env : undefined,
+    stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
+  };
+};
