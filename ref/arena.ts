@@ -52,7 +52,11 @@ export class PageMapper {
     this.heap = heap;
   }
 
-  /** Maps `size` bytes (rounded up to pages); NULL for 0 or when the heap is exhausted. */
+  /**
+   * Maps `size` bytes (rounded up to pages), zero-filled; NULL for 0 or when the heap is exhausted.
+   * A reused range is zeroed here; a fresh one from `heap.sbrk` is zero unless someone wrote past the
+   * break (undefined behaviour in C too), which is not worth a 1 MiB memset per arena.
+   */
   map(size: number): Ptr {
     if (!(size > 0 && size % 1 === 0) || size > this.heap.limit) return 0;
     const len = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
@@ -63,12 +67,13 @@ export class PageMapper {
         p = holes[i];
         if (holes[i + 1] - p === len) holes.splice(i, 2);
         else holes[i] += len;
+        this.heap.u8.fill(0, p, p + len); // mmap gives zero-filled pages
         break;
       }
     }
+    // A fresh range above the break reads as zero already (nothing owns it, so nothing wrote it).
     if (p === 0) p = this.heap.sbrk(len, PAGE_SIZE);
     if (p === 0) return 0;
-    this.heap.u8.fill(0, p, p + len); // mmap gives zero-filled pages (reused, or poked by a test)
     this.#live.set(p, size);
     this.#mappedBytes += len;
     this.#maps++;
