@@ -283,7 +283,7 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
   const asanDir = join(BUILD_DIR, "asan", "test");
   const aapi = buildTestProgram(cc, "test_api", "asan", asanDir);
   const astress = buildTestProgram(cc, "test_stress", "asan", asanDir);
-  const asanEnv = { ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0", UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1" };
+  const asanEnv = { ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0:allocator_may_return_null=1", UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1" };
   const a1 = runCounted(t, "test_api (ASan/UBSan)", [aapi], { ...asanEnv, ALLOCSPEC_ASAN: "1" });
   const a2 = runCounted(t, "test_stress (ASan/UBSan)", [astress, "--rounds", "2000"], asanEnv);
   step(t, "ASan/UBSan clean", a1 && a2);

@@ -649,15 +649,13 @@ static void test_pep_use_cases(void)
         CHECK(name, c && uc1_mallocs == 1 && c[-(long)S] == 'o');
         PyObject_Free(c);
         allocspec_reset(prof, -1);
-
     }
     /* use case 3 once: the PEP's setup_hooks() has a static "installed" flag */
     {
         const char *pn = "cpython";
         char name[160];
         int prof = ALLOCSPEC_PROFILE_CPYTHON;
-        uint8_t *c;
-        (void)c;
+        allocspec_reset(prof, -1);
         memset(&hook, 0, sizeof hook);
         setup_hooks();
         void *p = PyMem_RawMalloc(5);
