@@ -104,14 +104,20 @@ export function createDebugHooks(host: DebugHost): DebugHooks {
     }
   }
 
+  /** memset: a plain loop for short ranges (a TypedArray fill call costs more than 32 stores). */
+  function memset(u8: Uint8Array, b: number, from: number, to: number): void {
+    if (to - from > 32) u8.fill(b, from, to);
+    else for (let i = from; i < to; i++) u8[i] = b;
+  }
+
   /** Writes the header (size, id, pad) at q and the tail pad (+ serial) after the n data bytes. */
   function decorate(q: Ptr, n: number, apiId: number, serial: number): void {
     const { u8, dv } = host.mem;
     writeSizeT(dv, q, n);
     u8[q + SST] = apiId;
-    u8.fill(forbidden, q + SST + 1, q + 2 * SST);
+    memset(u8, forbidden, q + SST + 1, q + 2 * SST);
     const tail = q + 2 * SST + n;
-    u8.fill(forbidden, tail, tail + SST);
+    memset(u8, forbidden, tail, tail + SST);
     if (lay.serial) writeSizeT(dv, tail + SST, serial);
   }
 
@@ -125,7 +131,7 @@ export function createDebugHooks(host: DebugHost): DebugHooks {
     if (lay.serial) ++serialno;
     decorate(q, nbytes, api.apiId, serialno);
     const p = q + 2 * SST;
-    if (nbytes > 0 && !useCalloc) host.mem.u8.fill(clean, p, p + nbytes);
+    if (nbytes > 0 && !useCalloc) memset(host.mem.u8, clean, p, p + nbytes);
     return p;
   }
 
@@ -140,7 +146,7 @@ export function createDebugHooks(host: DebugHost): DebugHooks {
     checkAddress("_PyMem_DebugRawFree", ctx.apiId, p);
     const q = p - 2 * SST;
     const n = readSizeT(host.mem.dv, q) + extra;
-    host.mem.u8.fill(lay.dead, q, q + n);
+    memset(host.mem.u8, lay.dead, q, q + n);
     ctx.alloc.free(ctx.alloc.ctx, q);
   }
   const reallocEnv = {
