@@ -27,47 +27,28 @@ const PARAM: Record<FfiType, string> = {
 
 const num = (v: bigint): number | bigint => v <= MAX_SAFE_BIG ? Number(v) : v;
 const nz = (v: number | null): number => v ?? 0;
-/** number | bigint -> bigint when beyond 2^53 (Bun takes numbers for ptr; a huge raw ctx stays exact as bigint). */
-const ptrArg = (v: number | bigint): Any => typeof v === "bigint" ? (v <= MAX_SAFE_BIG ? Number(v) : v) : v;
 
 function bunDef(sig: Signature): Any {
   return { args: sig.params.map((t) => PARAM[t]), returns: PARAM[sig.result] };
 }
 
-function resultConv(t: FfiType): ((v: Any) => Any) | null {
-  if (t === "ptr") return nz;
-  if (t === "usize" || t === "u64") return num;
-  return null;
-}
-
-function wrap(f: NeutralFn, sig: Signature): NeutralFn {
-  const r = resultConv(sig.result);
-  const c = sig.params.map((t) => (t === "ptr" ? ptrArg : null));
-  if (r === null && c.every((x) => x === null)) return f;
-  const id = (v: Any) => v;
-  const R = r ?? id;
-  const [c0, c1, c2, c3, c4, c5, c6] = [0, 1, 2, 3, 4, 5, 6].map((i) => c[i] ?? id);
-  switch (sig.params.length) {
-    case 0:
-      return () => R(f());
-    case 1:
-      return (a: Any) => R(f(c0(a)));
-    case 2:
-      return (a: Any, b: Any) => R(f(c0(a), c1(b)));
-    case 3:
-      return (a: Any, b: Any, d: Any) => R(f(c0(a), c1(b), c2(d)));
-    case 4:
-      return (a: Any, b: Any, d: Any, e: Any) => R(f(c0(a), c1(b), c2(d), c3(e)));
-    case 5:
-      return (a: Any, b: Any, d: Any, e: Any, g: Any) => R(f(c0(a), c1(b), c2(d), c3(e), c4(g)));
-    case 6:
-      return (a: Any, b: Any, d: Any, e: Any, g: Any, h: Any) => R(f(c0(a), c1(b), c2(d), c3(e), c4(g), c5(h)));
-    case 7:
-      return (a: Any, b: Any, d: Any, e: Any, g: Any, h: Any, i: Any) =>
-        R(f(c0(a), c1(b), c2(d), c3(e), c4(g), c5(h), c6(i)));
-    default:
-      throw new RangeError(`FFI signature with ${sig.params.length} parameters is not supported (max 7)`);
-  }
+/**
+ * Wraps a bun:ffi function with the neutral conversions, compiled per symbol (`new Function`) so each
+ * wrapper has its own type feedback (a closure shared by every symbol makes call sites megamorphic).
+ */
+function wrap(f: NeutralFn, sig: Signature, name = "fn"): NeutralFn {
+  const args = sig.params.map((_, i) => `a${i}`);
+  const conv = sig.params.map((t, i) =>
+    t === "ptr" ? `(typeof a${i} === "bigint" && a${i} <= MAX ? Number(a${i}) : a${i})` : `a${i}`
+  );
+  const call = `f(${conv.join(", ")})`;
+  let body: string;
+  if (sig.result === "ptr") body = `const r = ${call}; return r === null ? 0 : r;`;
+  else if (sig.result === "usize" || sig.result === "u64") body = `const r = ${call}; return r <= MAX ? Number(r) : r;`;
+  else if (sig.params.every((t) => t !== "ptr")) return f;
+  else body = `return ${call};`;
+  const id = name.replace(/[^A-Za-z0-9_$]/g, "_");
+  return new Function("f", "MAX", `return function ${id}(${args.join(", ")}) { ${body} };`)(f, MAX_SAFE_BIG);
 }
 
 const RTLD_NOW = 2;
@@ -112,7 +93,7 @@ export async function createBunBackend(): Promise<FfiBackend> {
       for (const [name, sig] of present) defs[name] = bunDef(sig);
       const lib: Any = present.length ? dlopen(path, defs) : { symbols: {} }; // bun:ffi refuses an empty table
       const symbols: Record<string, NeutralFn | undefined> = {};
-      for (const [name, sig] of present) symbols[name] = wrap(lib.symbols[name], sig);
+      for (const [name, sig] of present) symbols[name] = wrap(lib.symbols[name], sig, name);
       return { path, symbols, address: (name: string) => (symbols[name] ? addr(path, name) : 0) };
     },
     symbolAddress: addr,
