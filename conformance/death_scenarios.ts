@@ -35,7 +35,7 @@ export interface Scenario {
 }
 
 const fatal = (func: string, reason: string) =>
-  new RegExp(String.raw`\nFatal Python error: ${func}: ${reason}\nPython runtime state: initialized\n`);
+  new RegExp(String.raw`(?:^|\n)Fatal Python error: ${func}: ${reason}\nPython runtime state: initialized\n`);
 
 /** The scenarios, by name. */
 export const SCENARIOS = {

@@ -4,6 +4,7 @@ import { type ChildOutcome, judgeChild, normalizeFatal, programStderr } from "./
 import { runDeathScenario, SCENARIOS, type ScenarioName } from "./death_scenarios.ts";
 import type { DomainName } from "./case.ts";
 import { findLibpython } from "./adapters/cpython_lib.ts";
+import { LIBPYTHON_ENV } from "./adapters/cpython.ts";
 
 const BUN_BANNER = "============================================================\nBun v1.4.5 (a7733435c) Linux x64\n" +
   "panic(main thread): abort() called\noh no: Bun has crashed. This indicates a bug in Bun, not your code.\n";
@@ -47,32 +48,30 @@ const noPython = libpython ? false : "no shared libpython (python3 built with --
 
 /** CPython 3.11's debug hooks, installed by PYTHONMALLOC=debug at init (cpython-facts.md §3). */
 const CPYTHON: Array<[ScenarioName, DomainName]> = [
-  ["overflow", "MEM"], ["overflow", "RAW"], ["overflow", "OBJ"], ["underflow", "MEM"], ["overflow_realloc", "OBJ"],
-  ["api_misuse", "MEM"], ["api_misuse", "OBJ"], ["api_misuse", "RAW"], ["no_gil", "MEM"], ["no_gil", "OBJ"], ["no_gil", "RAW"],
-  ["clean", "MEM"],
+  ["overflow", "MEM"], ["overflow", "RAW"], ["underflow", "OBJ"], ["overflow_realloc", "OBJ"],
+  ["api_misuse", "MEM"], ["api_misuse", "OBJ"], ["no_gil", "OBJ"], ["no_gil", "RAW"], ["clean", "MEM"],
 ];
 for (const [scenario, domain] of CPYTHON) {
   test(`death: cpython PYTHONMALLOC=debug ${scenario} ${domain}`, { skip: noPython }, () => {
-    const v = runDeathScenario("cpython", scenario, domain, { env: { PYTHONMALLOC: "debug" } });
+    const v = runDeathScenario("cpython", scenario, domain, { env: { PYTHONMALLOC: "debug", [LIBPYTHON_ENV]: libpython! } });
     assert.ok(v.ok, v.message);
   });
 }
 
 test("death: cpython hooks installed at run time by PyMem_SetupDebugHooks() catch an overflow", { skip: noPython }, () => {
-  const v = runDeathScenario("cpython", "overflow", "MEM", { env: { PYTHONMALLOC: "" }, hooks: true });
+  const v = runDeathScenario("cpython", "overflow", "MEM", { env: { PYTHONMALLOC: "", [LIBPYTHON_ENV]: libpython! }, hooks: true });
   assert.ok(v.ok, v.message);
 });
 
 test("death: cpython without debug hooks does not detect an overflow (release pymalloc)", { skip: noPython }, () => {
-  const v = runDeathScenario("cpython", "overflow", "MEM", { env: { PYTHONMALLOC: "" } });
+  const v = runDeathScenario("cpython", "overflow", "MEM", { env: { PYTHONMALLOC: "", [LIBPYTHON_ENV]: libpython! } });
   assert.equal(v.ok, false, "an overflow without debug hooks must not produce CPython's diagnostic");
   assert.doesNotMatch(v.child.stderr, /Fatal Python error/);
 });
 
 /** The native library in violation mode "abort" prints CPython's text and aborts like CPython. */
 const NATIVE: Array<[ScenarioName, DomainName]> = [
-  ["overflow", "MEM"], ["underflow", "RAW"], ["overflow_realloc", "MEM"], ["api_misuse", "OBJ"], ["no_gil", "OBJ"], ["no_gil", "RAW"],
-  ["clean", "OBJ"],
+  ["overflow", "MEM"], ["underflow", "RAW"], ["api_misuse", "OBJ"], ["no_gil", "MEM"], ["clean", "OBJ"],
 ];
 for (const [scenario, domain] of NATIVE) {
   test(`death: native abort mode ${scenario} ${domain}`, () => {
