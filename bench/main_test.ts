@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { STABLE_FIGURES } from "./goals.ts";
 import { currentRuntime, scriptCommand } from "./runtime.ts";
 import { SCENARIOS } from "./scenarios/mod.ts";
+import { traceStats } from "./trace_check.ts";
 
 const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 
@@ -63,6 +64,10 @@ test("bench: --quick runs every scenario in both runtimes and writes JSON with e
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     assert.ok(existsSync(join(out, "latest.svg")));
     assert.match(readFileSync(join(out, "latest.md"), "utf8"), /hook_overhead_cpython_pct/);
+    // the workload trace captured in CPython by the native tracing hook is a valid A445TRC1 trace
+    const st = traceStats(new Uint8Array(readFileSync(join(ROOT, "bench", "traces", "pybench-s1.a445"))));
+    assert.deepEqual(st.problems, []);
+    assert.ok(st.byDomain[1] > 0 && st.byDomain[2] > 0, `MEM and OBJ calls expected: ${st.byDomain}`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
