@@ -238,8 +238,11 @@ static void *debug_realloc_save_and_mark(debug_alloc_api_t *api, void *p, size_t
     return data;
 }
 
-/* CPython <= 3.6: realloc first; DEADBYTE only over the dropped bytes of an in-place shrink (the intent of
-   the 3.6 code, whose pointer comparison never matched). */
+/* CPython <= 3.6: bump the serial number, realloc first, then the new size, tail pad, serial number and
+   CLEANBYTE over a grown part. 3.6 also wrote DEADBYTE over the old extra bytes [n, n0) of an in-place
+   shrink; past the new block's end that memory belongs to the allocator again (writing there was
+   bpo-31626), so only the part inside the new block is marked (then covered by the tail pad and serial
+   number): the same rule as ref/debug_hooks_realloc.ts. */
 static void *debug_realloc_pre37(debug_alloc_api_t *api, void *p, size_t nbytes)
 {
     uint8_t *head = (uint8_t *)p - 2 * SST;
@@ -250,7 +253,11 @@ static void *debug_realloc_pre37(debug_alloc_api_t *api, void *p, size_t nbytes)
     uint8_t *r = api->alloc.realloc(api->alloc.ctx, head, nbytes + extra);
     if (r == NULL) return NULL;
     uint8_t *data = r + 2 * SST;
-    if (r == head && nbytes < original_nbytes) memset(data + nbytes, DEADBYTE(), original_nbytes - nbytes);
+    if (r == head && nbytes < original_nbytes) {
+        size_t end = nbytes + extra - 2 * SST; /* the new block ends at data + end */
+        if (end > original_nbytes) end = original_nbytes;
+        memset(data + nbytes, DEADBYTE(), end - nbytes);
+    }
     write_header(r, nbytes, api->api_id);
     uint8_t *tail = data + nbytes;
     memset(tail, FORBIDDENBYTE(), SST);
