@@ -57,6 +57,16 @@ test("build: exports exactly the contract's symbols (hidden visibility elsewhere
   assert.deepEqual(names, EXPECTED_EXPORTS);
 });
 
+test("build: calls inside the library never go through the PLT/GOT (-Wl,-Bsymbolic)", () => {
+  const so = buildNative({ variant: "release" });
+  const r = spawnSync("readelf", ["-rW", so], { encoding: "utf8" });
+  assert.equal(r.status, 0, `readelf failed: ${r.error?.message ?? r.stderr}`);
+  const relocated = r.stdout.split("\n").filter((l) => /JUMP_SLOT|GLOB_DAT/.test(l)).map((l) => l.trim().split(/\s+/)[4] ?? "");
+  assert.ok(relocated.includes("malloc@GLIBC_2.2.5"), "libc's malloc stays interposable (RAW = the system malloc)");
+  const own = relocated.filter((n) => EXPECTED_EXPORTS.includes(n.split("@")[0]));
+  assert.deepEqual(own, [], "a libpython loaded in the same process could interpose on these");
+});
+
 test("build: libraryPath rejects an unknown variant with a clear error", () => {
   assert.throws(() => libraryPath("fast" as any), /unknown variant 'fast': use release, debug, asan/);
 });
