@@ -91,7 +91,9 @@ export class PageMapper {
     }
     if (had !== size) {
       throw new ArenaFreeError(
-        `arena free(): ${hex(ptr)} was allocated with size ${had} but freed with size ${size}: pass the same size`,
+        `arena free(): ${
+          hex(ptr)
+        } was allocated with size ${had} but freed with size ${size}: pass the same size`,
       );
     }
     this.#live.delete(ptr);

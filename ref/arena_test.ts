@@ -32,7 +32,10 @@ test("arena: free with a pointer or size alloc did not return throws a clear err
   assert.throws(() => pages.unmap(a, 4096), /allocated with size 65536 but freed with size 4096/);
   assert.ok(pages.isMapped(a));
   pages.unmap(a, 65536);
-  assert.throws(() => pages.unmap(a, 65536), /was not returned by this arena allocator's alloc \(or was already freed\)/);
+  assert.throws(
+    () => pages.unmap(a, 65536),
+    /was not returned by this arena allocator's alloc \(or was already freed\)/,
+  );
 });
 
 test("arena: unmapped neighbours coalesce so a larger mapping can reuse them", () => {

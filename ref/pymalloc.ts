@@ -252,7 +252,7 @@ export class Pymalloc {
       u32[(fb >>> 2) + 1] = 0;
       return;
     }
-    this.#unlinkUsed(pool, pw, idx); // the pool is full: it lives on no list
+    this.#unlinkUsed(pw, idx); // the pool is full: it lives on no list
   }
 
   /** allocate_from_new_pool: a pool from the first usable arena (cached free pool first, else carved). */
@@ -307,7 +307,7 @@ export class Pymalloc {
     }
     if (count !== 0) return;
     // The pool is empty: unlink it from usedpools and give it back to its arena (insert_to_freepool).
-    this.#unlinkUsed(pool, pw, u32[pw + W_SZIDX]);
+    this.#unlinkUsed(pw, u32[pw + W_SZIDX]);
     this.#arenas.returnPool(pool);
   }
 
@@ -320,7 +320,7 @@ export class Pymalloc {
     this.#usedpools[idx] = pool;
   }
 
-  #unlinkUsed(pool: number, pw: number, idx: number): void {
+  #unlinkUsed(pw: number, idx: number): void {
     const u32 = this.#u32;
     const next = u32[pw + W_NEXTPOOL], prev = u32[pw + W_PREVPOOL];
     if (prev === 0) this.#usedpools[idx] = next;

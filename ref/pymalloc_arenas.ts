@@ -109,7 +109,11 @@ export class ArenaList {
       const pw = pool >>> 2;
       u32[pw + W_ARENAINDEX] = ua.index;
       u32[pw + W_SZIDX] = DUMMY_SIZE_IDX;
-      u32[pw + W_COUNT + 1] = u32[pw + W_FREEBLOCK + 1] = u32[pw + W_NEXTPOOL + 1] = u32[pw + W_PREVPOOL + 1] = 0;
+      u32[pw + W_COUNT + 1] =
+        u32[pw + W_FREEBLOCK + 1] =
+        u32[pw + W_NEXTPOOL + 1] =
+        u32[pw + W_PREVPOOL + 1] =
+          0;
       ua.poolAddress += this.#g.POOL_SIZE;
     }
     if (--ua.nfreepools === 0) { // the arena is wholly allocated: off usable_arenas
@@ -192,7 +196,11 @@ export class ArenaList {
       if (ao.address === 0) continue;
       arenasLive++;
       poolsEmpty += ao.nfreepools;
-      for (let pool = Math.ceil(ao.address / POOL_SIZE) * POOL_SIZE; pool < ao.poolAddress; pool += POOL_SIZE) {
+      for (
+        let pool = Math.ceil(ao.address / POOL_SIZE) * POOL_SIZE;
+        pool < ao.poolAddress;
+        pool += POOL_SIZE
+      ) {
         const count = u32[(pool >>> 2) + W_COUNT];
         if (count === 0) continue; // emptied: on freepools, counted in nfreepools
         const size = (u32[(pool >>> 2) + W_SZIDX] + 1) << ALIGNMENT_SHIFT;
@@ -259,7 +267,9 @@ export class ArenaList {
       );
     }
     if (this.#map.isUsed(address) || this.#map.isUsed(address + size - 1)) {
-      throw new RangeError(`the arena allocator returned ${hex(address)}, overlapping an arena pymalloc holds`);
+      throw new RangeError(
+        `the arena allocator returned ${hex(address)}, overlapping an arena pymalloc holds`,
+      );
     }
   }
 }

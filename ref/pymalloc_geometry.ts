@@ -82,7 +82,9 @@ export function pymallocParams(geometry: Geometry): PymallocParams {
   let ARENA_SIZE: number, POOL_SIZE: number, ALIGNMENT_SHIFT: number;
   if (geometry === "pep445") [ARENA_SIZE, POOL_SIZE, ALIGNMENT_SHIFT] = [256 << 10, 4 << 10, 3];
   else if (geometry === "cpython310") [ARENA_SIZE, POOL_SIZE, ALIGNMENT_SHIFT] = [1 << 20, 16 << 10, 4];
-  else throw new RangeError(`unknown pymalloc geometry ${JSON.stringify(geometry)}: use "pep445" or "cpython310"`);
+  else {throw new RangeError(
+      `unknown pymalloc geometry ${JSON.stringify(geometry)}: use "pep445" or "cpython310"`,
+    );}
   const ALIGNMENT = 1 << ALIGNMENT_SHIFT;
   return {
     geometry,

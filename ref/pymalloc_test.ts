@@ -34,12 +34,23 @@ function setup(geometry: Geometry, limit = 256 << 20) {
 test("pymalloc: geometry constants (POOL_OVERHEAD = sizeof(pool_header) = 48 rounded to ALIGNMENT)", () => {
   const a = setup("pep445").pm, b = setup("cpython310").pm;
   assert.deepEqual([a.ARENA_SIZE, a.POOL_SIZE, a.ALIGNMENT, a.POOL_OVERHEAD, a.NB_SMALL_SIZE_CLASSES], [
-    256 * 1024, 4096, 8, 48, 64,
+    256 * 1024,
+    4096,
+    8,
+    48,
+    64,
   ]);
   assert.deepEqual([b.ARENA_SIZE, b.POOL_SIZE, b.ALIGNMENT, b.POOL_OVERHEAD, b.NB_SMALL_SIZE_CLASSES], [
-    1024 * 1024, 16384, 16, 48, 32,
+    1024 * 1024,
+    16384,
+    16,
+    48,
+    32,
   ]);
-  assert.throws(() => new Pymalloc(new Heap(), "pep999" as Geometry, () => null!, null!), /use "pep445" or "cpython310"/);
+  assert.throws(
+    () => new Pymalloc(new Heap(), "pep999" as Geometry, () => null!, null!),
+    /use "pep445" or "cpython310"/,
+  );
 });
 
 for (const g of GEOMETRIES) {
@@ -55,7 +66,9 @@ for (const g of GEOMETRIES) {
       heap.u8.fill(n & 255, p, p + n);
       blocks.push([p, n]);
     }
-    for (const [p, n] of blocks) assert.ok(heap.read(p, n).every((x) => x === (n & 255)), `block ${n} clobbered`);
+    for (const [p, n] of blocks) {
+      assert.ok(heap.read(p, n).every((x) => x === (n & 255)), `block ${n} clobbered`);
+    }
     assert.equal(raw.liveBlocks, 0, "nothing went to the fallback");
     assert.equal(pm.stats().blocksLive, 512);
   });
@@ -175,7 +188,11 @@ test("pymalloc: arenas come from the current arena allocator with ARENA_SIZE and
   const perArena = 64 * 7; // 512-byte blocks: 7 per 4 KiB pool, 64 pools (PageMapper arenas are page-aligned)
   const blocks: number[] = [];
   for (let i = 0; i < 3 * perArena; i++) blocks.push(pm.malloc(512));
-  assert.deepEqual(calls.map((c) => c.replace(/=\d+/, "")), ["alloc(262144)", "alloc(262144)", "alloc(262144)"]);
+  assert.deepEqual(calls.map((c) => c.replace(/=\d+/, "")), [
+    "alloc(262144)",
+    "alloc(262144)",
+    "alloc(262144)",
+  ]);
   const [A, B, C] = calls.map((c) => Number(c.split("=")[1]));
   assert.deepEqual(blocks.slice(0, perArena).every((p) => p >= A && p < A + pm.ARENA_SIZE), true);
   const arenaOf = (p: number) => (p >= A && p < A + 262144 ? A : p >= B && p < B + 262144 ? B : C);
@@ -195,7 +212,7 @@ test("pymalloc: arenas come from the current arena allocator with ARENA_SIZE and
   setArena({
     ctx: other.ctx,
     alloc: (ctx, n) => (log.push(`alloc(${n})`), other.alloc(ctx, n)),
-    free: (ctx, p, n) => (log.push(`free(${p},${n})`), calls.push("old?")),
+    free: (_ctx, p, n) => void log.push(`free(${p},${n})`),
   });
   for (const p of blocks.filter((p) => arenaOf(p) === C)) pm.free(p);
   assert.deepEqual(log, [`free(${C},262144)`], "C goes back through the current allocator");
@@ -274,7 +291,9 @@ test("pymalloc: random churn (seeded) in both geometries: contents survive, coun
     const live: { p: number; n: number; tag: number }[] = [];
     const u8 = heap.u8;
     const check = (b: { p: number; n: number; tag: number }) => {
-      for (let i = 0; i < b.n; i++) if (u8[b.p + i] !== ((b.tag + i) & 255)) assert.fail(`${g}: block clobbered`);
+      for (let i = 0; i < b.n; i++) {
+        if (u8[b.p + i] !== ((b.tag + i) & 255)) assert.fail(`${g}: block clobbered`);
+      }
     };
     for (let step = 0; step < 30000; step++) {
       const r = rnd();
@@ -293,7 +312,9 @@ test("pymalloc: random churn (seeded) in both geometries: contents survive, coun
         const b = live[Math.floor(rnd() * live.length)];
         check(b);
         const q = pm.realloc(b.p, n);
-        for (let i = 0; i < Math.min(n, b.n); i++) if (u8[q + i] !== ((b.tag + i) & 255)) assert.fail("realloc copy");
+        for (let i = 0; i < Math.min(n, b.n); i++) {
+          if (u8[q + i] !== ((b.tag + i) & 255)) assert.fail("realloc copy");
+        }
         b.p = q;
         b.n = n;
         b.tag = step;

@@ -23,7 +23,6 @@
 import { Heap, hex } from "./heap.ts";
 import type { Ptr } from "./types.ts";
 import {
-  binIndex,
   chunkSize,
   FENCE,
   HDR,
@@ -31,11 +30,11 @@ import {
   INUSE,
   InvalidPointerError,
   MIN_CHUNK,
-  NBINS,
   PREV_INUSE,
   SIZE_MASK,
 } from "./raw_layout.ts";
-import { checkRawHeap, type RawInternals } from "./raw_check.ts";
+import { FreeBins } from "./raw_bins.ts";
+import { checkRawHeap, type RawCheckResult, type RawInternals } from "./raw_check.ts";
 
 export { HeapCorruptionError, InvalidPointerError } from "./raw_layout.ts";
 
@@ -61,9 +60,8 @@ const GROW_MIN = 256 * 1024;
 export class RawAllocator {
   readonly heap: Heap;
   #u32: Uint32Array;
-  /** Bin heads (chunk addresses, 0 = empty) and the bitmap of non-empty bins. */
-  #bins = new Uint32Array(NBINS);
-  #binmap = new Uint32Array((NBINS + 31) >>> 5);
+  /** The segregated free lists (raw_bins.ts). */
+  readonly #bins: FreeBins;
   /** One bit per 16-byte granule: set at the user pointer of each live block. */
   #liveBuf: ArrayBuffer;
   #live: Uint32Array;
@@ -78,6 +76,7 @@ export class RawAllocator {
   constructor(heap: Heap) {
     this.heap = heap;
     this.#u32 = heap.u32;
+    this.#bins = new FreeBins(heap.u32);
     this.#liveBuf = new ArrayBuffer(0, { maxByteLength: Math.ceil(heap.limit / 512) * 4 });
     this.#live = new Uint32Array(this.#liveBuf);
   }
@@ -152,7 +151,7 @@ export class RawAllocator {
       const nw = u32[(next + 8) >>> 2];
       const total = cur + (nw & SIZE_MASK);
       if ((nw & INUSE) === 0 && total >= s) { // absorb the free successor, give back what is left
-        this.#unlink(next, nw & SIZE_MASK, "realloc");
+        this.#bins.unlink(next, nw & SIZE_MASK, "realloc");
         if (total - s >= MIN_CHUNK) {
           u32[(c + 8) >>> 2] = s | (w & 15);
           this.#makeFree(c + s, total - s);
@@ -209,11 +208,11 @@ export class RawAllocator {
    * Walks every segment and verifies the allocator's invariants (raw_check.ts); throws an Error naming
    * the first broken one. O(heap): for tests.
    */
-  check(): { chunks: number; freeChunks: number; freeBytes: number; topBytes: number } {
+  check(): RawCheckResult {
     const internals: RawInternals = {
       u32: this.#u32,
-      bins: this.#bins,
-      binmap: this.#binmap,
+      bins: this.#bins.heads,
+      binmap: this.#bins.map,
       segments: this.#segments,
       top: this.#top,
       topEnd: this.#topEnd,
@@ -258,19 +257,10 @@ export class RawAllocator {
   /** Finds a chunk of at least `s` bytes, marks it in use (split done); 0 when the heap is exhausted. */
   #take(s: number): number {
     const u32 = this.#u32;
-    const bins = this.#bins;
-    const idx = binIndex(s);
-    let c = bins[idx];
-    if (c !== 0 && idx >= 64) { // large bin: first fit
-      while (c !== 0 && (u32[(c + 8) >>> 2] & SIZE_MASK) < s) c = u32[(c + 16) >>> 2];
-    }
-    if (c === 0) {
-      const j = this.#nextBin(idx + 1);
-      if (j >= 0) c = bins[j];
-    }
+    let c = this.#bins.find(s);
     if (c !== 0) {
       const size = u32[(c + 8) >>> 2] & SIZE_MASK;
-      this.#unlink(c, size, "malloc");
+      this.#bins.unlink(c, size, "malloc");
       if (size - s >= MIN_CHUNK) {
         u32[(c + 8) >>> 2] = s | INUSE | PREV_INUSE;
         this.#makeFree(c + s, size - s);
@@ -287,19 +277,6 @@ export class RawAllocator {
     return c;
   }
 
-  /** Index of the first non-empty bin at or above `from`, or -1. */
-  #nextBin(from: number): number {
-    const map = this.#binmap;
-    let w = from >>> 5;
-    if (w >= map.length) return -1;
-    let bits = map[w] & (-1 << (from & 31));
-    while (bits === 0) {
-      if (++w >= map.length) return -1;
-      bits = map[w];
-    }
-    return (w << 5) + 31 - Math.clz32(bits & -bits);
-  }
-
   /** Frees chunk c (size, size word w): coalesces with free neighbours and the top region, then bins it. */
   #release(c: number, size: number, w: number): void {
     const u32 = this.#u32;
@@ -307,7 +284,7 @@ export class RawAllocator {
       const psize = u32[(c - 4) >>> 2];
       c -= psize;
       size += psize;
-      this.#unlink(c, psize, "free");
+      this.#bins.unlink(c, psize, "free");
     }
     const next = c + size;
     if (next === this.#top) {
@@ -316,7 +293,7 @@ export class RawAllocator {
     }
     const nw = u32[(next + 8) >>> 2];
     if ((nw & INUSE) === 0) {
-      this.#unlink(next, nw & SIZE_MASK, "free");
+      this.#bins.unlink(next, nw & SIZE_MASK, "free");
       size += nw & SIZE_MASK;
     }
     this.#makeFree(c, size);
@@ -328,30 +305,7 @@ export class RawAllocator {
     u32[(c + 8) >>> 2] = size | PREV_INUSE;
     u32[(c + size - 4) >>> 2] = size;
     u32[(c + size + 8) >>> 2] &= ~PREV_INUSE;
-    const idx = binIndex(size);
-    const head = this.#bins[idx];
-    u32[(c + 16) >>> 2] = head;
-    u32[(c + 20) >>> 2] = 0;
-    if (head !== 0) u32[(head + 20) >>> 2] = c;
-    this.#bins[idx] = c;
-    this.#binmap[idx >>> 5] |= 1 << (idx & 31);
-  }
-
-  /** Takes free chunk c out of its bin, checking the links first (glibc: "corrupted double-linked list"). */
-  #unlink(c: number, size: number, func: string): void {
-    const u32 = this.#u32;
-    const idx = binIndex(size);
-    const next = u32[(c + 16) >>> 2];
-    const prev = u32[(c + 20) >>> 2];
-    if (
-      (prev === 0 ? this.#bins[idx] !== c : u32[(prev + 16) >>> 2] !== c) ||
-      (next !== 0 && u32[(next + 20) >>> 2] !== c) || u32[(c + size - 4) >>> 2] !== size
-    ) throw new HeapCorruptionError(func, "corrupted free list (links or footer)", c + HDR);
-    if (prev === 0) {
-      this.#bins[idx] = next;
-      if (next === 0) this.#binmap[idx >>> 5] &= ~(1 << (idx & 31));
-    } else u32[(prev + 16) >>> 2] = next;
-    if (next !== 0) u32[(next + 20) >>> 2] = prev;
+    this.#bins.insert(c, size);
   }
 
   /**
@@ -365,7 +319,7 @@ export class RawAllocator {
     const min = contiguous ? need - (this.#topEnd - this.#top) : need + HDR;
     let inc = min < GROW_MIN ? GROW_MIN : (min + 4095) & ~4095;
     let base = heap.sbrk(inc, 16);
-    if (base === 0) base = heap.sbrk((inc = (min + 15) & SIZE_MASK), 16);
+    if (base === 0) base = heap.sbrk(inc = (min + 15) & SIZE_MASK, 16);
     if (base === 0) return false;
     const u32 = this.#u32;
     if (base === segEnd && contiguous) {

@@ -40,8 +40,8 @@ export const SIZE_MASK = ~15;
 
 /** Bins 0..63 hold chunks of exactly `index * 16` bytes (sizes below 1024). */
 export const NSMALL = 64;
-/** Above: four sub-bins per power of two, from 2^10 to 2^31. */
-export const NBINS = NSMALL + 22 * 4;
+/** Above: four sub-bins per power of two, from 2^10 to 2^30 (chunks stay below 2^31, see heap.ts). */
+export const NBINS = NSMALL + 21 * 4;
 
 /**
  * The bin of a chunk size (a multiple of 16, at least 32, below 2^31): exact for small sizes,

@@ -147,7 +147,10 @@ test("raw: invalid, double and interior frees throw InvalidPointerError naming t
   const { raw } = fresh();
   const a = raw.malloc(64), b = raw.malloc(64);
   raw.free(a);
-  assert.throws(() => raw.free(a), (e: unknown) => e instanceof InvalidPointerError && /0x[0-9a-f]+/.test(e.message));
+  assert.throws(
+    () => raw.free(a),
+    (e: unknown) => e instanceof InvalidPointerError && /0x[0-9a-f]+/.test(e.message),
+  );
   assert.throws(() => raw.free(b + 16), new RegExp(`free\\(\\): invalid pointer 0x${(b + 16).toString(16)}`));
   assert.throws(() => raw.free(b + 1), InvalidPointerError);
   assert.throws(() => raw.free(8), InvalidPointerError);
@@ -201,7 +204,9 @@ test("raw: random churn (seeded): contents survive, counts stay exact, invariant
   };
   const verify = (b: { p: number; n: number; tag: number }) => {
     for (let i = 0; i < b.n; i++) {
-      if (u8[b.p + i] !== ((b.tag + i) & 255)) assert.fail(`block ${b.p} (tag ${b.tag}) overwritten at +${i}`);
+      if (u8[b.p + i] !== ((b.tag + i) & 255)) {
+        assert.fail(`block ${b.p} (tag ${b.tag}) overwritten at +${i}`);
+      }
     }
   };
   let bytes = 0;
