@@ -89,3 +89,18 @@ test("backend: callbacks (qsort comparator) get numbers and return results", () 
   cb.close();
   s.free(base);
 });
+
+test("backend: fnPointer through thunks (Deno) and through the runtime's pointer-call API give the same results", async () => {
+  const { enableFnCallThunks } = await import("./fncall.ts");
+  assert.equal(enableFnCallThunks(), ffi.runtime === "deno"); // Bun's CFunction is fast: no thunks there
+  const sig = { params: ["ptr", "usize"], result: "ptr" } as const; // PyMemAllocatorEx.malloc
+  const cb = ffi.callback(sig, (ctx: number, n: number) => ctx + n);
+  const viaBackend = ffi.fnPointer(cb.ptr, sig);
+  assert.equal(viaBackend(1000, 24), 1024);
+  if (ffi.runtime === "deno") {
+    const { createDenoBackend } = await import("./deno_backend.ts");
+    const plain = createDenoBackend(); // no thunks registered: Deno.UnsafeFnPointer
+    assert.equal(plain.fnPointer(cb.ptr, sig)(2000, 48), 2048);
+  }
+  cb.close();
+});

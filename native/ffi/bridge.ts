@@ -26,6 +26,7 @@ import type { FfiBackend, FfiCallback, NeutralFn } from "./ffi_types.ts";
 import { MAX_SAFE_BIG } from "./ffi_types.ts";
 import { FN_SIGS, type FnKind } from "./symbols.ts";
 import { checkSize } from "../../ref/sizes.ts";
+import { enableFnCallThunks } from "./fncall.ts";
 
 /** First handle address: 2^52 (above the 47-bit user address space, below 2^53). */
 export const HANDLE_BASE = 2 ** 52;
@@ -126,6 +127,7 @@ export class Bridge {
     if (!byAddr) this.#wrappers.set(kind, byAddr = new Map());
     let w = byAddr.get(p);
     if (!w) {
+      enableFnCallThunks(); // Deno: fast calls through C pointers (once per process)
       w = this.#cWrapper(kind, this.#ffi.fnPointer(p, FN_SIGS[kind]));
       byAddr.set(p, w);
       this.#addressOf.set(w, p);
@@ -161,35 +163,61 @@ export class Bridge {
 
   /** What C calls: convert ctx, call the JS allocator, validate its result, never throw. */
   #trampoline(kind: FnKind, fn: NeutralFn): NeutralFn {
-    const ctx = (p: number | bigint) => this.ptrToCtx(p);
-    const res = (r: unknown, name: string): number | bigint => {
+    const vals = this.#valueOf;
+    const ctx = (p: number | bigint) => (p === 0 ? null : typeof p === "number" && p >= HANDLE_BASE && vals.has(p) ? vals.get(p) : p);
+    const res = (r: unknown): number | bigint => {
+      if (typeof r === "number" && r >= 0 && Number.isInteger(r)) return r;
       if (r === null || r === undefined) return 0;
-      if (typeof r === "number" && Number.isInteger(r) && r >= 0) return r;
       if (typeof r === "bigint" && r >= 0n && r < 1n << 64n) return r;
-      this.#record(new TypeError(`${name} allocator returned ${String(r)}: expected a pointer (non-negative integer)`));
+      this.#record(new TypeError(`${kind} allocator returned ${String(r)}: expected a pointer (non-negative integer)`));
       return 0;
     };
-    const guard = <A extends unknown[]>(name: string, ret: boolean, f: (...a: A) => unknown) => (...a: A) => {
-      try {
-        const r = f(...a);
-        return ret ? res(r, name) : undefined;
-      } catch (e) {
-        this.#record(e);
-        return ret ? 0 : undefined;
-      }
+    const fail = (e: unknown) => {
+      this.#record(e);
+      return 0;
     };
     switch (kind) {
       case "malloc":
       case "arenaAlloc":
-        return guard(kind, true, (c: number, n: number) => fn(ctx(c), n));
+        return (c: number, n: number) => {
+          try {
+            return res(fn(ctx(c), n));
+          } catch (e) {
+            return fail(e);
+          }
+        };
       case "calloc":
-        return guard(kind, true, (c: number, a: number, b: number) => fn(ctx(c), a, b));
+        return (c: number, a: number, b: number) => {
+          try {
+            return res(fn(ctx(c), a, b));
+          } catch (e) {
+            return fail(e);
+          }
+        };
       case "realloc":
-        return guard(kind, true, (c: number, p: number, n: number) => fn(ctx(c), p, n));
+        return (c: number, p: number, n: number) => {
+          try {
+            return res(fn(ctx(c), p, n));
+          } catch (e) {
+            return fail(e);
+          }
+        };
       case "free":
-        return guard(kind, false, (c: number, p: number) => fn(ctx(c), p));
+        return (c: number, p: number) => {
+          try {
+            fn(ctx(c), p);
+          } catch (e) {
+            fail(e);
+          }
+        };
       case "arenaFree":
-        return guard(kind, false, (c: number, p: number, n: number) => fn(ctx(c), p, n));
+        return (c: number, p: number, n: number) => {
+          try {
+            fn(ctx(c), p, n);
+          } catch (e) {
+            fail(e);
+          }
+        };
     }
   }
 

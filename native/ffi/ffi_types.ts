@@ -68,6 +68,11 @@ export interface FfiBackend {
   callback(sig: Signature, fn: NeutralFn): FfiCallback;
   /** A JS function calling the C function at address `ptr` with signature `sig`. */
   fnPointer(ptr: number, sig: Signature): NeutralFn;
+  /**
+   * Optional: a neutral caller `thunk(fn, ...args)` that calls C function pointer `fn` with signature
+   * `sig`; fnPointer then uses it instead of the runtime's pointer-call API (Deno: see fncall.ts).
+   */
+  registerThunk?(sig: Signature, thunk: NeutralFn): void;
   /** A zero-copy ArrayBuffer over `len` bytes of process memory at `ptr` (writes reach C memory). */
   view(ptr: number, len: number): ArrayBuffer;
   /** The 8-byte pointer stored at `addr` (a number when safe, else a bigint). */
