@@ -32,6 +32,8 @@ import {
   type Pep445Options,
   type Profile,
   PROFILES,
+  PY_SSIZE_T_MAX,
+  type SizeArg,
   type ViolationMode,
 } from "./types.ts";
 import { Heap } from "./heap.ts";
@@ -54,6 +56,20 @@ export interface RefPep445 extends Pep445 {
   readonly raw: RawAllocator;
   readonly pymalloc: Pymalloc;
   readonly debugHooks: DebugHooks;
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A size pymalloc hands back to an entry point. It arrived at pymalloc as a hook size (a number,
+ * rounded above 2^53: types.ts), so a number above 2^53 becomes the exact bigint again, capped at
+ * PY_SSIZE_T_MAX (every size <= PY_SSIZE_T_MAX near 2^63 rounds to 2^63), so the entry point passes it
+ * on exactly as CPython's PyMem_RawMalloc(n) would (and the allocator gives NULL).
+ */
+function fallbackSize(n: number): SizeArg {
+  if (n <= MAX_SAFE) return n;
+  const b = BigInt(n);
+  return b > PY_SSIZE_T_MAX ? PY_SSIZE_T_MAX : b;
 }
 
 const GEOMETRIES: readonly Geometry[] = ["pep445", "cpython310"];
@@ -87,15 +103,15 @@ class Ref extends EntryPoints implements RefPep445 {
     let self: Ref | undefined;
     const fallback: PymallocFallback = profile === "cpython"
       ? {
-        malloc: (n) => self!.PyMem_RawMalloc(n),
-        calloc: (e, s) => self!.PyMem_RawCalloc(e, s),
-        realloc: (p, n) => self!.PyMem_RawRealloc(p, n),
+        malloc: (n) => self!.PyMem_RawMalloc(fallbackSize(n)),
+        calloc: (e, s) => self!.PyMem_RawCalloc(fallbackSize(e), fallbackSize(s)),
+        realloc: (p, n) => self!.PyMem_RawRealloc(p, fallbackSize(n)),
         free: (p) => self!.PyMem_RawFree(p),
       }
       : {
-        malloc: (n) => self!.PyMem_Malloc(n),
-        calloc: (e, s) => self!.PyMem_Calloc(e, s),
-        realloc: (p, n) => self!.PyMem_Realloc(p, n),
+        malloc: (n) => self!.PyMem_Malloc(fallbackSize(n)),
+        calloc: (e, s) => self!.PyMem_Calloc(fallbackSize(e), fallbackSize(s)),
+        realloc: (p, n) => self!.PyMem_Realloc(p, fallbackSize(n)),
         free: (p) => self!.PyMem_Free(p),
       };
     const pm = new Pymalloc(heap, geometry, () => self!.currentArenaAllocator(), fallback);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PROFILES, type Profile, type Ptr, type PyMemAllocatorEx } from "./types.ts";
+import { PROFILES, PY_SSIZE_T_MAX, type Profile, type Ptr, type PyMemAllocatorEx } from "./types.ts";
 import { createRef, type RefPep445 } from "./ref.ts";
 
 /** A pass-through hook on `domain` that logs [op, ...args] (the PEP's use case 3, shipped API). */
@@ -167,4 +167,21 @@ test("ref: host controls and options are validated with clear errors", () => {
   py.PyMem_Free(py.PyMem_Malloc(8)); // no debug hooks: nothing checks the GIL
   py.close();
   py.close();
+});
+
+test("ref: huge sizes pymalloc passes to its fallback give NULL, not an exception (PyObject_Malloc(PY_SSIZE_T_MAX))", () => {
+  for (const profile of PROFILES) {
+    const py = createRef({ profile });
+    const seen: unknown[][] = [];
+    tap(py, profile === "cpython" ? 0 : 1, seen);
+    assert.equal(py.PyObject_Malloc(PY_SSIZE_T_MAX), 0);
+    assert.equal(py.PyObject_Calloc(1, PY_SSIZE_T_MAX), 0);
+    assert.equal(py.PyObject_Malloc(2n ** 60n), 0);
+    const p = py.PyObject_Malloc(8);
+    assert.equal(py.PyObject_Realloc(p, PY_SSIZE_T_MAX), 0);
+    assert.deepEqual(seen, [["malloc", 2 ** 63], ["calloc", 1, 2 ** 63], ["malloc", 2 ** 60], ["malloc", 2 ** 63]]);
+    py.PyObject_Free(p); // the failed realloc left it alone
+    py.PyMem_SetupDebugHooks();
+    assert.equal(py.PyObject_Malloc(PY_SSIZE_T_MAX - 24n), 0);
+  }
 });
