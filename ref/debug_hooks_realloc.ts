@@ -37,6 +37,11 @@ export interface DebugReallocEnv {
 const saves: Uint8Array[] = [];
 let depth = 0;
 
+/** memcpy of at most 128 bytes as a loop: no subarray view is allocated on the realloc path. */
+function copy(dst: Uint8Array, to: number, src: Uint8Array, from: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
+}
+
 /** Resizes the checked debug block at `p` (not NULL) to `nbytes`. */
 export function debugRealloc(env: DebugReallocEnv, api: DebugAllocApi, p: Ptr, nbytes: number): Ptr {
   return env.lay.saveAndMarkRealloc ? saveAndMark(env, api, p, nbytes) : reallocFirst(env, api, p, nbytes);
@@ -53,12 +58,12 @@ function saveAndMark(env: DebugReallocEnv, api: DebugAllocApi, p: Ptr, nbytes: n
   let serial = lay.serial ? readSizeT(host.mem.dv, tail + SST) : 0;
   const save = saves[depth] ?? (saves[depth] = new Uint8Array(2 * ERASED_SIZE));
   if (orig <= 2 * ERASED_SIZE) {
-    save.set(u8.subarray(p, p + orig));
+    copy(save, 0, u8, p, orig);
     u8.fill(lay.dead, head, head + orig + lay.extra);
   } else {
-    save.set(u8.subarray(p, p + ERASED_SIZE));
+    copy(save, 0, u8, p, ERASED_SIZE);
     u8.fill(lay.dead, head, head + ERASED_SIZE + 2 * SST);
-    save.set(u8.subarray(tail - ERASED_SIZE, tail), ERASED_SIZE);
+    copy(save, ERASED_SIZE, u8, tail - ERASED_SIZE, ERASED_SIZE);
     u8.fill(lay.dead, tail - ERASED_SIZE, tail + lay.extra - 2 * SST);
   }
   const a = api.alloc;
@@ -78,11 +83,11 @@ function saveAndMark(env: DebugReallocEnv, api: DebugAllocApi, p: Ptr, nbytes: n
   env.decorate(head, nbytes, api.apiId, serial);
   u8 = host.mem.u8;
   if (orig <= 2 * ERASED_SIZE) {
-    u8.set(save.subarray(0, Math.min(nbytes, orig)), data);
+    copy(u8, data, save, 0, Math.min(nbytes, orig));
   } else {
     const i = orig - ERASED_SIZE;
-    u8.set(save.subarray(0, Math.min(nbytes, ERASED_SIZE)), data);
-    if (nbytes > i) u8.set(save.subarray(ERASED_SIZE, ERASED_SIZE + Math.min(nbytes - i, ERASED_SIZE)), data + i);
+    copy(u8, data, save, 0, Math.min(nbytes, ERASED_SIZE));
+    if (nbytes > i) copy(u8, data + i, save, ERASED_SIZE, Math.min(nbytes - i, ERASED_SIZE));
   }
   if (r === NULL) return NULL;
   if (nbytes > orig) u8.fill(lay.clean, data + orig, data + nbytes);
