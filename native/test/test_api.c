@@ -470,6 +470,52 @@ static void test_pymalloc(void)
         snprintf(name, sizeof name, "%s: allocspec_reset releases every pymalloc arena", g);
         CHECK(name, ac.frees == frees_before + 1);
     }
+    /* usable_arenas is sorted by ascending nfreepools: a new pool comes from the most-used arena */
+    for (int geo = 0; geo < 2; geo++) {
+        allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, geo);
+        const size_t arena = geo ? (size_t)1 << 20 : (size_t)256 << 10;
+        const size_t pool = geo ? (size_t)16 << 10 : (size_t)4 << 10;
+        PyObjectArenaAllocator aligned_arenas = {NULL, aligned_arena_alloc, aligned_arena_free};
+        PyObject_SetArenaAllocator(&aligned_arenas);
+        const size_t per_pool = (pool - 48) / 512, pools = arena / pool, nb = per_pool * pools * 3;
+        uint8_t **b = malloc(sizeof(*b) * nb);
+        for (size_t i = 0; i < nb; i++) b[i] = PyObject_Malloc(512);
+        uintptr_t A = (uintptr_t)b[0] & ~(uintptr_t)(arena - 1);
+        uintptr_t B = (uintptr_t)b[per_pool * pools] & ~(uintptr_t)(arena - 1);
+        /* free 5 whole pools of A and 2 whole pools of B */
+        for (size_t i = 0; i < per_pool * 5; i++) { PyObject_Free(b[i]); b[i] = NULL; }
+        for (size_t i = per_pool * pools; i < per_pool * (pools + 2); i++) { PyObject_Free(b[i]); b[i] = NULL; }
+        /* a different size class needs a fresh pool: it must come from B (2 free pools < 5) */
+        void *x = PyObject_Malloc(8);
+        void *y = PyObject_Malloc(100);
+        void *z = PyObject_Malloc(200); /* B now has 0 free pools: next from A */
+        char name[160];
+        snprintf(name, sizeof name, "%s: new pools come from the arena with the fewest free pools (usable_arenas order)",
+                 geo ? "cpython310" : "pep445");
+        CHECK(name, ((uintptr_t)x & ~(uintptr_t)(arena - 1)) == B && ((uintptr_t)y & ~(uintptr_t)(arena - 1)) == B &&
+                        ((uintptr_t)z & ~(uintptr_t)(arena - 1)) == A);
+        PyObject_Free(x);
+        PyObject_Free(y);
+        PyObject_Free(z);
+        for (size_t i = 0; i < nb; i++) PyObject_Free(b[i]);
+        free(b);
+    }
+    /* arenas made through JS callbacks (marked by the loader) are leaked by reset, not freed */
+    {
+        allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
+        static arena_counter_t jsac;
+        memset(&jsac, 0, sizeof jsac);
+        PyObjectArenaAllocator aligned_arenas = {NULL, aligned_arena_alloc, aligned_arena_free};
+        jsac.inner = aligned_arenas;
+        PyObjectArenaAllocator hook = {&jsac, ac_alloc, ac_free};
+        PyObject_SetArenaAllocator(&hook);
+        allocspec_mark_js_domain(ALLOCSPEC_ARENA_DOMAIN, 1);
+        void *blk = PyObject_Malloc(16);
+        uintptr_t base = (uintptr_t)blk & ~(uintptr_t)(((size_t)1 << 20) - 1);
+        allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
+        CHECK("reset leaks an arena made while the arena allocator was marked JS (no callback)", jsac.allocs == 1 && jsac.frees == 0);
+        free((void *)base); /* the test's own cleanup (valgrind: no leak) */
+    }
     allocspec_reset(ALLOCSPEC_PROFILE_PEP445_2013, -1);
     CHECK("pep445-2013 profile defaults to the pep445 geometry", allocspec_geometry() == ALLOCSPEC_GEOMETRY_PEP445);
     /* a foreign pointer is not pymalloc's: PyObject_Free passes it to the fallback */

@@ -4,7 +4,7 @@
  *
  *     8 threads: PyMem_RawMalloc/RawCalloc --> fill, hash --> another thread --> check, RawRealloc, RawFree
  *
- * Usage: test_stress [--rounds N] (default 20000 per thread). Prints one line per check and
+ * Usage: test_stress [--rounds N] (default 10000 per thread). Prints one line per check and
  * "N passed, N failed" last; exit code = failures.
  */
 #define _GNU_SOURCE 1
@@ -29,7 +29,7 @@ static int passed, failed;
 
 int main(int argc, char **argv)
 {
-    int rounds = 20000;
+    int rounds = 10000;
     for (int i = 1; i + 1 < argc; i++)
         if (strcmp(argv[i], "--rounds") == 0) rounds = atoi(argv[i + 1]);
     char name[200];
