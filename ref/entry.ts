@@ -37,7 +37,7 @@ function sizeArg(v: SizeArg, what: string): number {
 function ptrArg(p: Ptr, what: string): void {
   if (typeof p === "number" && p >= 0 && p <= MAX_SAFE && Math.floor(p) === p) return;
   if (typeof p !== "number") throw new TypeError(`${what} must be a pointer (a number, 0 for NULL), got ${typeof p}`);
-  throw new RangeError(`${what} must be a non-negative integer address, got ${p}`);
+  throw new RangeError(`${what} must be a non-negative safe integer address, got ${p}`);
 }
 
 /** Checks calloc's two sizes; returns false when the product exceeds PY_SSIZE_T_MAX (NULL). */

@@ -77,7 +77,7 @@ test("entry: bad JS values throw, naming the function and the argument; nothing 
   assert.throws(() => ep.PyObject_Calloc(undefined, 2), /PyObject_Calloc\(\) nelem must be a number or bigint/);
   assert.throws(() => ep.PyMem_Realloc(0, -1n), /PyMem_Realloc\(\) new_size must be a bigint in \[0, 2\^64-1\]/);
   assert.throws(() => ep.PyMem_Realloc("0x10", 8), { name: "TypeError", message: /PyMem_Realloc\(\) ptr must be a pointer/ });
-  assert.throws(() => ep.PyMem_RawFree(-16), { name: "RangeError", message: /PyMem_RawFree\(\) ptr must be a non-negative integer address/ });
+  assert.throws(() => ep.PyMem_RawFree(-16), { name: "RangeError", message: /PyMem_RawFree\(\) ptr must be a non-negative safe integer address/ });
   assert.throws(() => ep.PyObject_Free(null), /PyObject_Free\(\) ptr must be a pointer/);
   assert.deepEqual(w.log, []);
 });
