@@ -34,6 +34,9 @@ test("debug_hooks: pep445-2013 layout: CB/FB bytes and a big-endian serial numbe
   assert.deepEqual(bytes(w.heap, p2 - 16, p2 - 8), [0, 0, 0, 0, 0, 0, 1, 0x23]);
   assert.deepEqual(bytes(w.heap, p2 + 0x123 + 8, p2 + 0x123 + 16), [0, 0, 0, 0, 0, 0, 0, 2]); // call #2
   assert.equal(w.hooks.serialno(), 2);
+  const c = w.ep.PyObject_Calloc(2, 3); // calloc(1, n + 4S), call #3
+  assert.deepEqual(w.log.at(-1), ["calloc", 1, 38]);
+  assert.deepEqual(bytes(w.heap, c - 8, c + 22), [0x6f, ...rep(0xfb, 7), ...rep(0, 6), ...rep(0xfb, 8), 0, 0, 0, 0, 0, 0, 0, 3]);
 });
 
 test("debug_hooks: calloc passes calloc(1, n + 3S) down and leaves zeroed data; size 0 writes no data", () => {
