@@ -86,6 +86,9 @@ export class NativePep445 extends FfiPep445 {
   #vcount: NeutralFn;
   #out = new BigUint64Array(5);
   #dbuf = new Uint32Array(10);
+  /** Per mark domain (RAW, MEM, OBJ, arena): JS reachable, and C allocators seen while it was. */
+  #js = [false, false, false, false];
+  #tainted = [new Set<string>(), new Set<string>(), new Set<string>(), new Set<string>()];
 
   constructor(lib: FfiLibrary, opts: ReturnType<typeof resolveOptions>) {
     super({ name: "native", libPath: lib.path, ffi, lib, profile: opts.profile, geometry: opts.geometry, nullCallocOk: true });
@@ -120,9 +123,22 @@ export class NativePep445 extends FfiPep445 {
     throw new PyMemDebugError(kind, address, func, api, verified, text);
   }
 
-  protected override installed(domain: number, js: boolean): void {
-    if (domain >= 0 && domain <= 2) this.#x.allocspec_mark_js_domain(domain, js ? 1 : 0);
-    else if (domain === -1) this.#x.allocspec_mark_js_domain(ARENA_DOMAIN, js ? 1 : 0);
+  /**
+   * allocspec_mark_js_domain bookkeeping. A C allocator obtained through Get while JS was reachable in
+   * that domain (e.g. the debug hooks set up over a TS allocator, whose ctx leads to JS) is "tainted":
+   * installing it back keeps the domain marked, so allocspec_stress_raw never runs JS on other threads.
+   */
+  protected override installed(domain: number, js: boolean, key: string): void {
+    const i = domain === -1 ? ARENA_DOMAIN : domain;
+    if (i < 0 || i > ARENA_DOMAIN) return;
+    const reach = js || this.#tainted[i].has(key);
+    this.#js[i] = reach;
+    this.#x.allocspec_mark_js_domain(i, reach ? 1 : 0);
+  }
+
+  protected override observed(domain: number, key: string): void {
+    const i = domain === -1 ? ARENA_DOMAIN : domain;
+    if (this.#js[i]) this.#tainted[i].add(key);
   }
 
   /** allocspec_reset + loader state: releases callbacks and handles; keeps the violation mode unless given. */
@@ -134,6 +150,8 @@ export class NativePep445 extends FfiPep445 {
     this.geom = o.geometry;
     this.bridge.close();
     this.installedJs = false;
+    this.#js.fill(false);
+    for (const t of this.#tainted) t.clear();
     this.setViolationMode(o.violation);
   }
 

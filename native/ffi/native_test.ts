@@ -466,6 +466,19 @@ test("native: replay (this library, libpython's entry points, a direct C and TS 
   n.close();
 });
 
+test("native: debug hooks set up over a TS RAW allocator keep RAW marked as JS when reinstalled", () => {
+  const n = openNative();
+  const old = n.PyMem_GetAllocator(0);
+  n.PyMem_SetAllocator(0, { ...old, malloc: (c: any, s: number) => old.malloc(c, s) });
+  n.PyMem_SetupDebugHooks();
+  const dbg = n.PyMem_GetAllocator(0); // C debug functions whose ctx leads to the TS allocator
+  n.PyMem_SetAllocator(0, dbg);
+  assert.throws(() => n.stressRaw(2, 10, 1), /refused/);
+  n.reset();
+  assert.equal(n.stressRaw(2, 10, 1), 0);
+  n.close();
+});
+
 test("native: RAW stress from C threads", () => {
   const n = openNative();
   assert.equal(n.stressRaw(8, 200, 42), 0);

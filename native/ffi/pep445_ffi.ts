@@ -140,7 +140,14 @@ export abstract class FfiPep445 implements Pep445 {
   }
 
   /** Called when a Set installs allocator functions into a domain (0..2; -1 for the arena allocator). */
-  protected installed(_domain: number, _js: boolean): void {}
+  /**
+   * Called after a Set installs allocator functions into a domain (0..2; -1 for the arena allocator).
+   * `js`: some function is a JS callback; `key` identifies the installed (ctx, first function) pair.
+   */
+  protected installed(_domain: number, _js: boolean, _key: string): void {}
+
+  /** Called after a Get of a domain (0..2; -1 arena) with the (ctx, first function) key it returned. */
+  protected observed(_domain: number, _key: string): void {}
 
   #rawMalloc: NeutralFn;
   #rawCalloc: NeutralFn;
@@ -221,6 +228,7 @@ export abstract class FfiPep445 implements Pep445 {
     const s = this.#s;
     s.fill(0);
     if (d !== null) this.#f.PyMem_GetAllocator(d, s);
+    if (d !== null && d >= 0 && d <= 2) this.observed(d, slotKey(s));
     return this.exFromSlots(s);
   }
 
@@ -247,6 +255,7 @@ export abstract class FfiPep445 implements Pep445 {
     const s = this.#s;
     s.fill(0);
     this.#f.PyObject_GetArenaAllocator(s);
+    this.observed(-1, slotKey(s));
     return this.arenaFromSlots(s);
   }
 
@@ -291,6 +300,7 @@ export abstract class FfiPep445 implements Pep445 {
     const s = this.#s;
     s.fill(0);
     this.#f._PyObject_GetArenaAllocators(this.#s0, this.#s1, this.#s2);
+    this.observed(-1, slotKey(s));
     return this.arenaFromSlots(s);
   }
 
@@ -308,7 +318,7 @@ export abstract class FfiPep445 implements Pep445 {
     fnSet(c, m, f);
     const js = this.bridge.isJs(m) || this.bridge.isJs(f);
     if (js) this.installedJs = true;
-    this.installed(-1, js);
+    this.installed(-1, js, `${c}:${m}`);
   }
 
   abstract setGilHeld(held: boolean): void;
@@ -368,7 +378,7 @@ export abstract class FfiPep445 implements Pep445 {
       return typeof p === "number" && this.bridge.isJs(p);
     });
     if (js) this.installedJs = true;
-    this.installed(domain, js);
+    this.installed(domain, js, slotKey(this.#s));
   }
 
   #get2013(which: keyof typeof DOMAIN_FN_2013): PyMemAllocators {
@@ -376,6 +386,7 @@ export abstract class FfiPep445 implements Pep445 {
     const s = this.#s;
     s.fill(0);
     this.#f[getName](s); // {ctx, malloc, realloc, free}
+    this.observed(DOMAIN_FN_2013[which][2], slotKey(s));
     const b = this.bridge;
     return {
       ctx: b.ptrToCtx(getPtr(s, 0)),
@@ -403,6 +414,11 @@ export abstract class FfiPep445 implements Pep445 {
   protected cFn(kind: FnKind, p: number): Any {
     return this.bridge.cFunction(kind, p);
   }
+}
+
+/** "ctx:first function" of a struct in slots (identifies what a Get returned / a Set installed). */
+function slotKey(s: Uint32Array): string {
+  return `${getPtr(s, 0)}:${getPtr(s, 1)}`;
 }
 
 /** 2013 {ctx, malloc, realloc, free} -> shipped slots {ctx, malloc, calloc=NULL, realloc, free}. */
