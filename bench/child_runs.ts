@@ -10,10 +10,13 @@ import { join } from "node:path";
 import { ALLOCATORS } from "./alloc_child.ts";
 import { scriptCommand } from "./runtime.ts";
 import type { ScenarioContext, TraceInput } from "./scenario.ts";
+import { median } from "./stats.ts";
 
 export interface ChildRuns {
   /** ns/op samples per configuration */
   samples: Record<string, number[]>;
+  /** per configuration, the median ns/op of each round's child (index = round; NaN when it failed) */
+  perRound: Record<string, number[]>;
   /** peak RSS growth (bytes) of each child's first replay */
   peakHeap: Record<string, number[]>;
   peakLive: Record<string, number>;
@@ -30,7 +33,7 @@ export interface ChildRuns {
  * ```
  */
 export function runChildren(ctx: ScenarioContext, t: TraceInput, configs: readonly string[], rounds: number, reps: number): ChildRuns {
-  const out: ChildRuns = { samples: {}, peakHeap: {}, peakLive: {}, errors: {} };
+  const out: ChildRuns = { samples: {}, perRound: {}, peakHeap: {}, peakLive: {}, errors: {} };
   for (let round = 0; round < rounds; round++) {
     for (const name of configs) {
       if (out.errors[name]) continue;
@@ -58,6 +61,7 @@ export function runChildren(ctx: ScenarioContext, t: TraceInput, configs: readon
       }
       const j = JSON.parse(r.stdout.trim().split("\n").slice(-1)[0]);
       (out.samples[name] ??= []).push(...j.samples);
+      (out.perRound[name] ??= [])[round] = median(j.samples);
       (out.peakHeap[name] ??= []).push(j.peakHeapBytes);
       out.peakLive[name] = j.peakLiveBytes;
     }

@@ -80,3 +80,49 @@ export function fmtNs(ns: number): string {
   if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
   return `${ns.toFixed(2)} ns`;
 }
+
+/** A variant of a paired comparison: one run returns its own figure (e.g. ns per op). */
+export interface Variant {
+  name: string;
+  run: () => number;
+}
+
+/**
+ * Paired, interleaved sampling: `rounds` rounds, each running every variant once, the starting variant
+ * rotating from round to round. On a shared, noisy machine a slow phase then hits every variant of a
+ * round alike, so per-round ratios ({@link pairedRatios}) are far steadier than a ratio of two medians
+ * measured one after the other. Returns each variant's samples, index = round.
+ *
+ * @example
+ * ```ts
+ * const s = pairedRounds([{ name: "a", run: () => 1 }, { name: "b", run: () => 2 }], 11);
+ * median(pairedRatios(s.b, s.a)); // 2
+ * ```
+ */
+export function pairedRounds(variants: readonly Variant[], rounds: number): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const v of variants) out[v.name] = new Array(rounds);
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(r + k) % variants.length];
+      out[v.name][r] = v.run();
+    }
+  }
+  return out;
+}
+
+/** a[i] / b[i] for each round present in both. */
+export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.min(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (b[i] > 0 && Number.isFinite(a[i])) out.push(a[i] / b[i]);
+  return out;
+}
+
+/** a[i] - b[i] for each round present in both. */
+export function pairedDiffs(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.min(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(a[i] - b[i]);
+  return out;
+}

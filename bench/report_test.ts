@@ -6,6 +6,7 @@ import type { ScenarioResult } from "./scenario.ts";
 import { fmt, markdownSummary } from "./summary.ts";
 import { chartBars, ratioChart } from "./svg.ts";
 import { median, quantile, summarize } from "./stats.ts";
+import { pairedDiffs, pairedRatios, pairedRounds } from "./harness.ts";
 
 const base = { description: "d", params: {}, seconds: 1, notes: [] as string[] };
 const SCENARIOS: ScenarioResult[] = [
@@ -96,4 +97,19 @@ test("svg: bars colored by goal, missing values marked, well-formed", () => {
   assert.match(svg, /fill="#3a9d4a"/); // green bar for ref_vs_native_deno
   assert.equal((svg.match(/not measured/g) ?? []).length, 3);
   assert.equal((svg.match(/stroke-dasharray/g) ?? []).length, 5); // one goal tick per bar
+});
+
+test("harness: paired rounds rotate the order and pair samples by round", () => {
+  const order: string[] = [];
+  let t = 0;
+  const s = pairedRounds([
+    { name: "a", run: () => (order.push("a"), ++t) },
+    { name: "b", run: () => (order.push("b"), 2 * ++t) },
+  ], 3);
+  assert.deepEqual(order, ["a", "b", "b", "a", "a", "b"]);
+  assert.deepEqual(s.a, [1, 4, 5]);
+  assert.deepEqual(s.b, [4, 6, 12]);
+  assert.deepEqual(pairedRatios(s.b, s.a), [4, 1.5, 2.4]);
+  assert.deepEqual(pairedDiffs(s.b, s.a), [3, 2, 7]);
+  assert.deepEqual(pairedRatios([1, NaN, 3], [1, 2]), [1]);
 });

@@ -13,7 +13,8 @@
  * For context it also times the Python workloads in real CPython with PYTHONMALLOC=debug vs unset
  * (whole runs, separate processes, alternating).
  *
- * Figure: `debug_vs_cpython_debug` = native (cpython profile) / CPython ns per op (goal <= 1.0), same
+ * Figure: `debug_vs_cpython_debug` = median over rounds of native (cpython profile) / CPython ns per op,
+ * each round's children run back to back (goal <= 1.0), same
  * fill profile as CPython 3.11; the pep445-2013 ratio is reported beside it.
  *
  * Sample output: see the end of this file.
@@ -21,6 +22,7 @@
  */
 import { DEBUG_CONFIGS } from "../alloc_child.ts";
 import { runChildren } from "../child_runs.ts";
+import { pairedRatios } from "../harness.ts";
 import type { Row, Scenario } from "../scenario.ts";
 import { median, round, summarize } from "../stats.ts";
 import { runDriver } from "./cpython_hook.ts";
@@ -30,20 +32,19 @@ export const debugHooks: Scenario = {
   description: "native debug hooks (both fill profiles) vs CPython's debug hooks on the same trace",
   params: (quick) => ({
     configs: [...DEBUG_CONFIGS],
-    rounds: quick ? 1 : 3,
-    repsPerChild: quick ? 2 : 5,
+    rounds: quick ? 1 : 5,
+    repsPerChild: quick ? 2 : 3,
     pythonmallocRounds: quick ? 1 : 3,
     pythonmallocScale: quick ? 1 : 4,
   }),
   async run(ctx, p) {
     await ctx.native();
     const t = await ctx.workloadTrace();
-    const { samples, errors } = runChildren(ctx, t, p.configs, p.rounds, p.repsPerChild);
+    const { samples, perRound, errors } = runChildren(ctx, t, p.configs, p.rounds, p.repsPerChild);
     const rows: Row[] = [];
     const figures: Record<string, number> = {};
     const notes = [`trace ${t.label}: ${t.source}`];
     if (!samples.cpython_debug) throw new Error(`CPython's debug hooks could not be replayed: ${errors.cpython_debug}`);
-    const base = median(samples.cpython_debug);
     ctx.print(`    ${"configuration".padEnd(26)} ${"ns/op".padStart(8)} ${"/ CPython".padStart(10)}`);
     for (const c of p.configs as string[]) {
       if (errors[c]) {
@@ -53,8 +54,12 @@ export const debugHooks: Scenario = {
       }
       const ns = median(samples[c]);
       rows.push({ name: `${c}`, unit: "ns/op", ...summarize(samples[c]) });
-      if (c !== "cpython_debug") figures[`debug_ratio_${c.slice("native_debug_".length).replace(/[^a-z0-9]/g, "_")}`] = round(ns / base);
-      ctx.print(`    ${c.padEnd(26)} ${ns.toFixed(2).padStart(8)} ${(ns / base).toFixed(3).padStart(10)}`);
+      const ratio = median(pairedRatios(perRound[c], perRound.cpython_debug));
+      if (c !== "cpython_debug") {
+        figures[`debug_ratio_${c.slice("native_debug_".length).replace(/[^a-z0-9]/g, "_")}`] = round(ratio);
+        rows.push({ name: `${c} / cpython_debug (paired by round)`, unit: "x", ...summarize(pairedRatios(perRound[c], perRound.cpython_debug)) });
+      }
+      ctx.print(`    ${c.padEnd(26)} ${ns.toFixed(2).padStart(8)} ${ratio.toFixed(3).padStart(10)}`);
     }
     if (figures.debug_ratio_cpython !== undefined) figures.debug_vs_cpython_debug = figures.debug_ratio_cpython;
     else throw new Error(`native debug hooks (cpython profile) failed: ${errors.native_debug_cpython}`);
