@@ -2,9 +2,9 @@
  * How JS values cross into C and come back identical: ctx handles and allocator-function callbacks.
  *
  * ctx (contracts.md §5, ref/types.ts):
- * - `null` (and `undefined`) <-> NULL. A number (non-negative integer) or bigint is a raw pointer and
+ * - `null` <-> NULL. A number (non-negative integer) or bigint is a raw pointer and
  *   crosses unchanged; a pointer coming back from C is a number when <= 2^53-1, else a bigint.
- * - Any other JS value (object, string, symbol, function, boolean) crosses as a **handle**: a fake address
+ * - Any other JS value (object, string, symbol, function, boolean, undefined) crosses as a **handle**: a fake address
  *   `HANDLE_BASE + 16*k` with HANDLE_BASE = 2^52. x86-64 Linux hands out user addresses below 2^47
  *   (above that only on explicit request under 5-level paging), so a handle is never a real pointer, and
  *   it stays below 2^53, so it is an exact JS number. Handles are process-unique (a global counter)
@@ -67,7 +67,7 @@ export class Bridge {
 
   /** JS ctx -> C pointer. */
   ctxToPtr(v: unknown): number | bigint {
-    if (v === null || v === undefined) return 0;
+    if (v === null) return 0;
     if (typeof v === "number") {
       if (Number.isInteger(v) && v >= 0) return v;
       throw new RangeError(`ctx number must be a non-negative integer (a raw pointer), got ${v}`);

@@ -28,7 +28,8 @@ import type { Pep445Options, Profile, Geometry, ViolationMode } from "../../ref/
 import { ffi } from "./backend.ts";
 import type { SymbolTable } from "./ffi_types.ts";
 import { openLibrary, requireSymbols, symbolAddress } from "./library.ts";
-import { FfiPep445, getPtr } from "./pep445_ffi.ts";
+import { FfiPep445 } from "./pep445_ffi.ts";
+import { getPtr } from "./structs.ts";
 import { DRAFT_2013_API, ENTRY_POINTS, PYTHON_HOST, SHIPPED_API } from "./symbols.ts";
 
 /** Addresses of a library's PyMem_GetAllocator / PyMem_SetAllocator (targets of passthrough/trace hooks). */

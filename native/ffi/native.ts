@@ -30,7 +30,8 @@ import { ffi } from "./backend.ts";
 import type { FfiLibrary, NeutralFn } from "./ffi_types.ts";
 import type { EntryTable, ForeignApi } from "./foreign.ts";
 import { openLibrary, requireSymbols, symbolAddress } from "./library.ts";
-import { FfiPep445, putPtr } from "./pep445_ffi.ts";
+import { FfiPep445 } from "./pep445_ffi.ts";
+import { putPtr } from "./structs.ts";
 import { ALLOCSPEC_ABI_VERSION, NATIVE_TABLE } from "./symbols.ts";
 import { isAbsolute, resolve } from "node:path";
 

@@ -8,7 +8,7 @@
  *        +-- FfiLibrary.symbols (neutral callers from deno_backend.ts / bun_backend.ts)
  * ```
  *
- * Structs cross C by pointer to a per-instance scratch Uint32Array (pointer = lo + hi * 2^32), so Get/Set
+ * Structs (structs.ts) cross C by pointer to a per-instance scratch Uint32Array (pointer = lo + hi * 2^32), so Get/Set
  * allocate no FFI memory. Entry points check sizes with ref/sizes.ts (same errors as ref/) and pass them
  * to C unchanged: the C entry point applies CPython's PY_SSIZE_T_MAX rule itself (cpython-facts.md §1.3).
  *
@@ -30,30 +30,11 @@ import { checkSize } from "../../ref/sizes.ts";
 import type { FfiBackend, FfiLibrary, NeutralFn } from "./ffi_types.ts";
 import { Bridge, checkPtr } from "./bridge.ts";
 import { ProcessMemory } from "./memory.ts";
+import { checkDomain, checkObject, getPtr, putPtr, requireFn, slotKey, spread2013 } from "./structs.ts";
 import type { FnKind } from "./symbols.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
-
-const TWO32 = 4294967296;
-
-/** Writes pointer `p` as slot `i` of a little-endian pointer array held in `u32`. */
-export function putPtr(u32: Uint32Array, i: number, p: number | bigint): void {
-  if (typeof p === "bigint") {
-    u32[2 * i] = Number(p & 0xffffffffn);
-    u32[2 * i + 1] = Number(p >> 32n);
-  } else {
-    u32[2 * i] = p >>> 0;
-    u32[2 * i + 1] = Math.floor(p / TWO32);
-  }
-}
-
-/** Reads slot `i` of a pointer array (a number when exact, else a bigint). */
-export function getPtr(u32: Uint32Array, i: number): number | bigint {
-  const lo = u32[2 * i], hi = u32[2 * i + 1];
-  if (hi < 0x200000) return lo + hi * TWO32;
-  return (BigInt(hi) << 32n) | BigInt(lo);
-}
 
 /** What a subclass hands to the shared implementation. */
 export interface FfiPep445Init {
@@ -413,36 +394,5 @@ export abstract class FfiPep445 implements Pep445 {
   /** A JS function calling C function pointer `p` of the given kind (null for 0). */
   protected cFn(kind: FnKind, p: number): Any {
     return this.bridge.cFunction(kind, p);
-  }
-}
-
-/** "ctx:first function" of a struct in slots (identifies what a Get returned / a Set installed). */
-function slotKey(s: Uint32Array): string {
-  return `${getPtr(s, 0)}:${getPtr(s, 1)}`;
-}
-
-/** 2013 {ctx, malloc, realloc, free} -> shipped slots {ctx, malloc, calloc=NULL, realloc, free}. */
-function spread2013(s: Uint32Array): Uint32Array {
-  const out = new Uint32Array(10);
-  out.set(s.subarray(0, 4), 0);
-  out.set(s.subarray(4, 8), 6);
-  return out;
-}
-
-/** A domain argument: an int32 gives itself (the C side ignores unknown ones); any other number is unknown (null). */
-function checkDomain(domain: unknown, fn: string): number | null {
-  if (typeof domain !== "number" || !Number.isInteger(domain)) {
-    throw new TypeError(`${fn}: domain must be an integer (PYMEM_DOMAIN_RAW=0, MEM=1, OBJ=2), got ${String(domain)}`);
-  }
-  return domain >= -(2 ** 31) && domain < 2 ** 31 ? domain : null;
-}
-
-function checkObject(v: unknown, fn: string, type: string): void {
-  if (typeof v !== "object" || v === null) throw new TypeError(`${fn}: expected a ${type} object, got ${v === null ? "null" : typeof v}`);
-}
-
-function requireFn(v: unknown, what: string): void {
-  if (typeof v !== "function") {
-    throw new TypeError(`${what} must be a function, got ${v === null ? "null" : typeof v}: NULL is not allowed here`);
   }
 }
