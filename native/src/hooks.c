@@ -100,11 +100,10 @@ int allocspec_passthrough_uninstall(void)
 
 uint64_t allocspec_passthrough_calls(void) { return atomic_load(&calls); }
 
-/* allocspec_reset: forget installed hooks (the domains are reset to defaults by the caller). */
+/* allocspec_reset: uninstall (a foreign target such as libpython must not keep pointers to freed layers;
+   this library's domains are then reset to defaults by the caller). */
 void as_hooks_reset(void)
 {
-    free(layers);
-    layers = NULL;
-    layers_depth = 0;
+    if (layers != NULL) allocspec_passthrough_uninstall();
     atomic_store(&calls, 0);
 }

@@ -332,10 +332,11 @@ int allocspec_trace_write(const char *path)
     return ok ? 0 : -1;
 }
 
-/* allocspec_reset: drop the tracer (the domains are reset to defaults by the caller) and its records. */
+/* allocspec_reset: uninstall the tracer and drop its records (this library's domains are then reset to
+   defaults by the caller). */
 void as_trace_reset(void)
 {
-    installed = false;
+    allocspec_trace_uninstall(); /* restores a foreign target's allocators too */
     pthread_mutex_lock(&lock);
     clear_state();
     max_ops = 0;

@@ -1197,6 +1197,95 @@ static void test_hooks_trace_replay(void)
     allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
 }
 
+/* ---- a foreign target: libpython loaded in the same process ---- */
+
+static void test_libpython_side_by_side(void)
+{
+    SECTION("libpython in the same process");
+    const char *path = getenv("ALLOCSPEC_LIBPYTHON");
+    if (path == NULL) path = "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so";
+    void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+    if (h == NULL) {
+        printf("skip libpython tests: %s\n", dlerror());
+        return;
+    }
+    typedef void (*getset_t)(PyMemAllocatorDomain, PyMemAllocatorEx *);
+    getset_t get = (getset_t)dlsym(h, "PyMem_GetAllocator");
+    getset_t set = (getset_t)dlsym(h, "PyMem_SetAllocator");
+    void *(*raw_malloc)(size_t) = (void *(*)(size_t))dlsym(h, "PyMem_RawMalloc");
+    void (*raw_free)(void *) = (void (*)(void *))dlsym(h, "PyMem_RawFree");
+    if (!get || !set || !raw_malloc || !raw_free) {
+        printf("skip libpython tests: symbols missing\n");
+        return;
+    }
+    allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
+    /* A second copy of this library, dlopen'ed after libpython (RTLD_GLOBAL) and after the first copy:
+       without -Bsymbolic its internal call from pymalloc to PyMem_RawMalloc would bind to the first
+       definition in the global scope (the first copy), not to its own. */
+    {
+        Dl_info info;
+        char copy[] = "/tmp/allocspec_copy_XXXXXX";
+        int fd = mkstemp(copy);
+        int copied = 0;
+        if (fd >= 0 && dladdr((void *)PyMem_RawMalloc, &info) && info.dli_fname) {
+            FILE *in = fopen(info.dli_fname, "rb");
+            char buf[65536];
+            size_t n;
+            copied = in != NULL;
+            while (in && (n = fread(buf, 1, sizeof buf, in)) > 0)
+                if (write(fd, buf, n) != (ssize_t)n) copied = 0;
+            if (in) fclose(in);
+        }
+        if (fd >= 0) close(fd);
+        void *h2 = copied ? dlopen(copy, RTLD_NOW | RTLD_LOCAL) : NULL;
+        if (fd >= 0) unlink(copy);
+        if (h2 == NULL) {
+            CHECK("second copy of liballocspec loads", 0);
+        } else {
+            getset_t get2 = (getset_t)dlsym(h2, "PyMem_GetAllocator"), set2 = (getset_t)dlsym(h2, "PyMem_SetAllocator");
+            void *(*obj_malloc2)(size_t) = (void *(*)(size_t))dlsym(h2, "PyObject_Malloc");
+            void (*obj_free2)(void *) = (void (*)(void *))dlsym(h2, "PyObject_Free");
+            counter_t c2;
+            memset(&c2, 0, sizeof c2);
+            get2(PYMEM_DOMAIN_RAW, &c2.inner);
+            PyMemAllocatorEx a = {&c2, cnt_malloc, cnt_calloc, cnt_realloc, cnt_free};
+            set2(PYMEM_DOMAIN_RAW, &a);
+            counter_t mine;
+            counter_install(&mine, PYMEM_DOMAIN_RAW);
+            void *p2 = obj_malloc2(1000);
+            obj_free2(p2);
+            set2(PYMEM_DOMAIN_RAW, &c2.inner);
+            counter_remove(&mine, PYMEM_DOMAIN_RAW);
+            CHECK("-Bsymbolic: a later-loaded copy's pymalloc fallback reaches its own PyMem_RawMalloc, not the first definition",
+                  c2.malloc == 1 && c2.free == 1 && mine.malloc == 0);
+            /* not dlclose'd: its constructor state stays valid until exit */
+        }
+    }
+    counter_t mine;
+    counter_install(&mine, PYMEM_DOMAIN_RAW);
+    void *p = PyObject_Malloc(1000); /* pymalloc's internal fallback must reach OUR RAW domain */
+    PyObject_Free(p);
+    CHECK("internal fallback calls bind to this library, not libpython", mine.malloc == 1 && mine.free == 1);
+    counter_remove(&mine, PYMEM_DOMAIN_RAW);
+    CHECK("passthrough on libpython's Get/Set (RAW works before Py_Initialize)",
+          allocspec_passthrough_install((void *)get, (void *)set, 2) == 0);
+    void *q = raw_malloc(32);
+    raw_free(q);
+    void *r = PyMem_RawMalloc(8); /* our own domain is not hooked */
+    PyMem_RawFree(r);
+    CHECK("passthrough on libpython counts libpython's calls only", q != NULL && allocspec_passthrough_calls() == 2);
+    allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1); /* must restore libpython's allocators too */
+    PyMemAllocatorEx lp;
+    get(PYMEM_DOMAIN_RAW, &lp);
+    q = raw_malloc(16);
+    raw_free(q);
+    CHECK("allocspec_reset uninstalls the hooks from libpython", allocspec_passthrough_calls() == 0 && q != NULL);
+    CHECK("trace on libpython's Get/Set", allocspec_trace_install((void *)get, (void *)set, 100) == 0);
+    q = raw_malloc(48);
+    raw_free(q);
+    CHECK("trace on libpython records its calls", allocspec_trace_uninstall() == 2);
+}
+
 /* ---- libc glue ---- */
 
 static void glue_check(const char *label, const PyMemAllocatorEx *a)
@@ -1281,6 +1370,7 @@ int main(void)
     test_handler_and_abort();
     test_hooks_trace_replay();
     test_glue();
+    test_libpython_side_by_side();
     allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
     printf("\n%d passed, %d failed\n", passed, failed);
     return failed;
