@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { UsageError } from "../adapter.ts";
+import { KNOWN_DEVIATIONS, libcFactory, parseLibcArg, probeSymbols, splitPathArg } from "./libc.ts";
+import { prepareSuite, runSuite } from "../suite.ts";
+
+test("libc: argument parsing (path, prefix, bare soname)", () => {
+  assert.deepEqual(parseLibcArg("libmimalloc.so.2:mi_"), { lib: "libmimalloc.so.2", prefix: "mi_" });
+  assert.deepEqual(parseLibcArg("libc.so.6"), { lib: "libc.so.6", prefix: "" });
+  assert.deepEqual(splitPathArg("/x/lib.so:sym", /^\w+$/), { path: "/x/lib.so", tail: "sym" });
+  assert.throws(() => parseLibcArg(undefined), UsageError);
+  assert.throws(() => parseLibcArg("./no/such/libfoo.so"), /libc target: library \.\/no\/such\/libfoo\.so not found/);
+});
+
+test("libc: bad input is one clear UsageError line", () => {
+  const one = (f: () => unknown, re: RegExp) => {
+    assert.throws(f, (e: unknown) => e instanceof UsageError && re.test(e.message) && !e.message.includes("\n"));
+  };
+  one(() => libcFactory("libc.so.6:xx_", { abi: "shipped" }), /does not export xx_malloc, xx_calloc, xx_realloc, xx_free \(is 'xx_' the right prefix\?\)/);
+  one(() => libcFactory("libnosuchalloc.so.9", { abi: "shipped" }), /libc target: cannot load libnosuchalloc\.so\.9/);
+  one(() => libcFactory("", { abi: "shipped" }), /libc target needs a library/);
+});
+
+/** Allocators present on this machine (jemalloc is probed in a child with the static-TLS tunable). */
+function available(spec: string): boolean {
+  const { lib, prefix } = parseLibcArg(spec);
+  try {
+    return probeSymbols("libc", lib, [prefix + "malloc"]).addresses[0] !== 0;
+  } catch {
+    return false;
+  }
+}
+
+for (const [spec, expected] of Object.entries(KNOWN_DEVIATIONS)) {
+  const skip = available(spec) ? false : `${spec} is not installed`;
+  test(`libc: ${spec} fails exactly its known PEP 445 deviations`, { skip, timeout: 600_000 }, async () => {
+    const prep = await prepareSuite({ targets: [`libc:${spec}`], abi: "shipped", profiles: ["cpython", "pep445-2013"] });
+    const { results } = await runSuite(prep, { jobs: 2, timeoutMs: 30_000 });
+    const judged = results.filter((r) => !r.informational);
+    assert.deepEqual(judged.filter((r) => r.status === "ERROR").map((r) => `${r.case}: ${r.message}`), []);
+    const fails = judged.filter((r) => r.status === "FAIL");
+    assert.deepEqual([...new Set(fails.map((r) => r.case))].sort(), Object.keys(expected).sort());
+    for (const r of fails) assert.match(r.message, new RegExp(expected[r.case]), `${r.case}[${r.domain}]@${r.profile}`);
+    assert.ok(judged.filter((r) => r.status === "PASS").length > 100, "most cases pass");
+  });
+}
+
+test("libc: jemalloc needs the static-TLS tunable in its workers", { skip: available("libjemalloc.so.2") ? false : "jemalloc not installed" }, () => {
+  const a = libcFactory("libjemalloc.so.2", { abi: "shipped" });
+  assert.deepEqual(a.childEnv?.("zero_size/malloc_zero_distinct_non_null"), { GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536" });
+  assert.equal(libcFactory("libc.so.6", { abi: "shipped" }).childEnv, undefined);
+});
