@@ -17,7 +17,18 @@ import type { Ptr, PyObjectArenaAllocator } from "./types.ts";
 /** The page size of the simulated world. */
 export const PAGE_SIZE = 4096;
 
-/** An arena allocator was asked to free something it never handed out (or with another size). */
+/**
+ * An arena allocator was asked to free something it never handed out (or with another size).
+ *
+ * @example
+ * ```ts
+ * import { Heap } from "./heap.ts";
+ * import { ArenaFreeError, PageMapper } from "./arena.ts";
+ * const pages = new PageMapper(new Heap());
+ * const a = pages.map(8192);
+ * try { pages.unmap(a, 4096); } catch (e) { e instanceof ArenaFreeError; } // true: size mismatch
+ * ```
+ */
 export class ArenaFreeError extends Error {
   constructor(message: string) {
     super(message);

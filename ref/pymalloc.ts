@@ -60,7 +60,7 @@ export interface PymallocStats {
   poolsUsed: number;
   /** Pools with every block allocated (on no list). */
   poolsFull: number;
-  /** Unused pools of live arenas: emptied ones on `freepools` and never-carved ones (`nfreepools`). */
+  /** Pools that held blocks and are empty again (on their arena's `freepools`); never-carved pools are not counted. */
   poolsEmpty: number;
   /** Blocks handed out by pymalloc and not freed (the fallback's blocks are not counted). */
   blocksLive: number;

@@ -32,7 +32,16 @@ import {
 /** `INITIAL_ARENA_OBJECTS`. */
 export const INITIAL_ARENA_OBJECTS = 16;
 
-/** `struct arena_object`: the bookkeeping of one arena (a JS object per arena slot, never per block). */
+/**
+ * `struct arena_object`: the bookkeeping of one arena (a JS object per arena slot, never per block).
+ *
+ * @example
+ * ```ts
+ * import { ArenaObject } from "./pymalloc_arenas.ts";
+ * const ao = new ArenaObject(0); // slot 0 of allarenas[], unassociated until new_arena fills it
+ * ao.address === 0;               // true
+ * ```
+ */
 export class ArenaObject {
   /** Base address as returned by the arena allocator; 0 when the slot is unassociated. */
   address = 0;
@@ -48,12 +57,20 @@ export class ArenaObject {
 }
 
 /**
- * The arenas of one {@link Pymalloc}: hands out pools, takes back empty ones, obtains and releases arenas.
+ * The arenas of one pymalloc instance: hands out pools, takes back empty ones, obtains and releases arenas.
  *
  * @example
  * ```ts
- * // Internal to pymalloc.ts: `takePool()` returns a pool address (0 when no arena can be had),
- * // `returnPool(pool)` gives an emptied pool back and may release its arena.
+ * import { Heap } from "./heap.ts";
+ * import { createDefaultArenaAllocator } from "./arena.ts";
+ * import { ArenaMap } from "./pymalloc_arena_map.ts";
+ * import { ArenaList } from "./pymalloc_arenas.ts";
+ * import { pymallocParams } from "./pymalloc_geometry.ts";
+ * const heap = new Heap();
+ * const g = pymallocParams("pep445");
+ * const arenas = createDefaultArenaAllocator(heap);
+ * const list = new ArenaList(heap, g, () => arenas, new ArenaMap(heap, g.ARENA_SIZE), () => {});
+ * const pool = list.takePool(); // a pool-aligned pool of a fresh arena (0 when no arena can be had)
  * ```
  */
 export class ArenaList {
@@ -195,14 +212,16 @@ export class ArenaList {
     for (const ao of this.#all) {
       if (ao.address === 0) continue;
       arenasLive++;
-      poolsEmpty += ao.nfreepools;
       for (
         let pool = Math.ceil(ao.address / POOL_SIZE) * POOL_SIZE;
         pool < ao.poolAddress;
         pool += POOL_SIZE
       ) {
         const count = u32[(pool >>> 2) + W_COUNT];
-        if (count === 0) continue; // emptied: on freepools, counted in nfreepools
+        if (count === 0) { // emptied: on the arena's freepools list
+          poolsEmpty++;
+          continue;
+        }
         const size = (u32[(pool >>> 2) + W_SZIDX] + 1) << ALIGNMENT_SHIFT;
         if (count === Math.floor((POOL_SIZE - POOL_OVERHEAD) / size)) poolsFull++;
         else poolsUsed++;

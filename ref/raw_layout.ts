@@ -85,7 +85,20 @@ export class InvalidPointerError extends RangeError {
   }
 }
 
-/** The heap bytes holding allocator metadata were overwritten (glibc aborts with a similar line). */
+/**
+ * The heap bytes holding allocator metadata were overwritten (glibc aborts with a similar line).
+ *
+ * @example
+ * ```ts
+ * import { Heap } from "./heap.ts";
+ * import { HeapCorruptionError, RawAllocator } from "./raw.ts";
+ * const heap = new Heap();
+ * const raw = new RawAllocator(heap);
+ * const p = raw.malloc(32);
+ * heap.u32[(p - 8) >>> 2] = 0; // a buffer underflow clobbers the size field
+ * try { raw.free(p); } catch (e) { e instanceof HeapCorruptionError; } // true
+ * ```
+ */
 export class HeapCorruptionError extends Error {
   constructor(func: string, what: string, address: number) {
     super(`${func}(): ${what} at ${hex(address)}: heap metadata was overwritten (a write out of bounds?)`);
