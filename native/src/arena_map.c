@@ -40,6 +40,10 @@ typedef struct {
 
 static leaf_t *table;
 static size_t cap, count;
+/* one-entry cache of the last chunk looked up (a loop over one pool hits it every time); cleared when
+   the table moves (grow, reset) */
+static uintptr_t cache_key1;
+static const leaf_t *cache_leaf;
 
 static inline size_t slot_of(uintptr_t key1, size_t mask)
 {
@@ -70,6 +74,8 @@ static bool grow(void)
     free(table);
     table = nt;
     cap = ncap;
+    cache_key1 = 0;
+    cache_leaf = NULL;
     return true;
 }
 
@@ -109,14 +115,24 @@ bool as_arena_map_mark(uintptr_t base, size_t arena_size, bool used)
 
 bool as_arena_map_is_used(uintptr_t p, size_t arena_size)
 {
-    const leaf_t *l = lookup((p >> bits_of(arena_size)) + 1);
-    if (l == NULL) return false;
+    uintptr_t key1 = (p >> bits_of(arena_size)) + 1;
+    const leaf_t *l;
+    if (AS_LIKELY(key1 == cache_key1)) {
+        l = cache_leaf;
+    } else {
+        l = lookup(key1);
+        if (l == NULL) return false; /* not cached: a miss may become a hit when a leaf is added */
+        cache_key1 = key1;
+        cache_leaf = l;
+    }
     int32_t t = (int32_t)(p & (arena_size - 1));
     return t < l->tail_lo || (t >= l->tail_hi && l->tail_hi != 0);
 }
 
 void as_arena_map_reset(void)
 {
+    cache_key1 = 0;
+    cache_leaf = NULL;
     free(table);
     table = NULL;
     cap = count = 0;
