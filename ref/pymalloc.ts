@@ -218,9 +218,9 @@ export class Pymalloc {
     if (pool !== 0) {
       // There is a used pool for this size class: pick up the head block of its free list.
       const pw = pool >>> 2;
-      u32[pw + W_COUNT]++;
       bp = u32[pw + W_FREEBLOCK];
-      const next = this.#link(bp, pool);
+      const next = this.#link(bp, pool); // checked before anything changes
+      u32[pw + W_COUNT]++;
       u32[pw + W_FREEBLOCK] = next;
       if (next === 0) this.#poolExtend(pool, pw, idx);
     } else {

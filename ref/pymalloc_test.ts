@@ -4,7 +4,7 @@ import { Heap } from "./heap.ts";
 import { RawAllocator } from "./raw.ts";
 import { createDefaultArenaAllocator } from "./arena.ts";
 import { Pymalloc } from "./pymalloc.ts";
-import { InvalidPointerError } from "./raw_layout.ts";
+import { HeapCorruptionError, InvalidPointerError } from "./raw_layout.ts";
 import type { Geometry, PyObjectArenaAllocator } from "./types.ts";
 
 const GEOMETRIES: Geometry[] = ["pep445", "cpython310"];
@@ -340,4 +340,15 @@ test("pymalloc: random churn (seeded) in both geometries: contents survive, coun
     assert.equal(raw.liveBlocks, 0);
     raw.check();
   }
+});
+
+test("pymalloc: a use-after-free write into a free-list link is reported, not followed", () => {
+  const { heap, pm } = setup("pep445");
+  const a = pm.malloc(32);
+  pm.malloc(32);
+  pm.free(a);
+  const before = pm.stats();
+  heap.u32[a >>> 2] = 0x41414141; // writes through a dangling pointer
+  assert.throws(() => pm.malloc(32), HeapCorruptionError);
+  assert.deepEqual(pm.stats(), before, "nothing changed");
 });
