@@ -9,7 +9,8 @@
  *
  * CLI: `deno run -A native/build.ts [--variant V] [--all] [--force] [--test [--fast]]` (or `bun native/build.ts`).
  * `--test` builds, runs test_api and test_stress (release), again under valgrind, again built with
- * ASan/UBSan, then compiles everything with clang -Werror; it prints `N passed, N failed` last.
+ * ASan/UBSan, then compiles everything with clang -Werror and runs that test_api; it prints
+ * `N passed, N failed` last.
  * `--fast` skips valgrind, sanitizers and clang.
  *
  * @example
@@ -308,6 +309,7 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
         ], true);
       }
       step(t, "clang -Wall -Wextra -Werror build", true);
+      runCounted(t, "test_api (clang build)", [join(outDir, "test_api")]);
     } catch (e) {
       console.error((e as Error).message);
       step(t, "clang -Wall -Wextra -Werror build", false, "compile error above");

@@ -1334,10 +1334,11 @@ static void test_glue(void)
         printf("skip mimalloc/jemalloc glue: under valgrind (it does not model their heaps)\n");
         return;
     }
-    const char *libs[2][5] = {{"libmimalloc.so.2", "mi_malloc", "mi_calloc", "mi_realloc", "mi_free"},
-                              {"libjemalloc.so.2", "malloc", "calloc", "realloc", "free"}};
-    for (int i = 0; i < 2; i++) {
-        if (i == 1 && getenv("ALLOCSPEC_ASAN")) {
+    const char *libs[3][5] = {{"libmimalloc.so.2", "mi_malloc", "mi_calloc", "mi_realloc", "mi_free"},
+                              {"libjemalloc.so.2", "malloc", "calloc", "realloc", "free"},
+                              {"libtcmalloc_minimal.so.4", "tc_malloc", "tc_calloc", "tc_realloc", "tc_free"}};
+    for (int i = 0; i < 3; i++) {
+        if (i >= 1 && getenv("ALLOCSPEC_ASAN")) {
             printf("skip %s glue: under ASan (its interceptors replace the unprefixed malloc family)\n", libs[i][0]);
             continue;
         }
