@@ -43,7 +43,7 @@ test("teeth: every normative case is killed by at least one fixture", () => {
   for (const [id, why] of exempt) if (!killed.has(id)) console.log(`teeth: not killed by any fixture: ${id} (${why})`);
 });
 
-test("teeth: ref passes every case (zero FAIL, zero ERROR)", async () => {
+test("teeth: ref passes every case (zero FAIL, zero ERROR)", { timeout: 120000 }, async () => {
   const rs = await resultsOn("ref", cases);
   const bad = rs.filter((r) => (r.status === "FAIL" || r.status === "ERROR") && !r.informational);
   assert.deepEqual(bad.map((r) => `${r.case}[${r.domain}${r.variant ? "/" + r.variant : ""}]@${r.profile}: ${r.message}`), []);
@@ -51,7 +51,7 @@ test("teeth: ref passes every case (zero FAIL, zero ERROR)", async () => {
 });
 
 for (const row of TEETH) {
-  test(`teeth: ${row.target} is caught by ${row.kills.length} case(s)`, async () => {
+  test(`teeth: ${row.target} is caught by ${row.kills.length} case(s)`, { timeout: 120000 }, async () => {
     await row.setup?.();
     const subset = row.kills.map((id) => byId.get(id)!);
     const rs = await resultsOn(row.target, subset);
