@@ -33,7 +33,9 @@ import { openLibrary, requireSymbols, symbolAddress } from "./library.ts";
 import { FfiPep445 } from "./pep445_ffi.ts";
 import { putPtr } from "./structs.ts";
 import { ALLOCSPEC_ABI_VERSION, NATIVE_TABLE } from "./symbols.ts";
+import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import process from "node:process";
 
 /** Options of {@link openNative}. */
 export interface NativeOptions extends Pep445Options {
@@ -308,6 +310,16 @@ function targetOf(target: ForeignApi | undefined, fn: string): [number, number] 
   return [g, s];
 }
 
+/** Whether libasan is preloaded (LD_PRELOAD names it, or it is already mapped). */
+function asanPreloaded(): boolean {
+  try {
+    if ((process.env.LD_PRELOAD ?? "").includes("libasan")) return true;
+    return readFileSync("/proc/self/maps", "utf8").includes("libasan");
+  } catch {
+    return false;
+  }
+}
+
 /** Loads (once per path) and checks the native library. */
 function loadNativeLibrary(path: string): FfiLibrary {
   const lib = openLibrary(path, NATIVE_TABLE, "openNative");
@@ -334,6 +346,13 @@ function loadNativeLibrary(path: string): FfiLibrary {
  */
 export function openNative(opts: NativeOptions = {}): NativePep445 {
   const o = resolveOptions(opts, "openNative");
+  const asan = opts.libPath !== undefined ? /\/asan\/[^/]*$/.test(String(opts.libPath)) : opts.variant === "asan";
+  if (asan && !asanPreloaded()) {
+    // dlopen of an ASan build without the runtime preloaded makes ASan exit the whole process
+    throw new Error(
+      "the asan variant needs the ASan runtime loaded first: run with LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0",
+    );
+  }
   let path: string;
   if (opts.libPath !== undefined) {
     if (typeof opts.libPath !== "string" || opts.libPath === "") throw new TypeError(`openNative: libPath must be a non-empty string, got ${String(opts.libPath)}`);

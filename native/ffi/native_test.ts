@@ -353,6 +353,9 @@ test("native: bad input is refused with clear errors", () => {
   assert.throws(() => openNative({ libPath: "/nonexistent/liballocspec.so" }), /library not found: \/nonexistent\/liballocspec\.so/);
   assert.throws(() => openNative({ libPath: LIBPY }), /does not export allocspec_abi_version: not an allocspec build/);
   assert.throws(() => openNative({ profile: "cpython2" as any }), TypeError);
+  if (!(process.env.LD_PRELOAD ?? "").includes("libasan")) {
+    assert.throws(() => openNative({ variant: "asan" }), /needs the ASan runtime loaded first: run with LD_PRELOAD=/);
+  }
   assert.throws(() => n.replay(new Uint8Array(10)), /shorter than the 32-byte A445TRC1 header/);
   assert.throws(() => n.stressRaw(0, 1, 1), RangeError);
   n.close();
