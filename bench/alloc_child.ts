@@ -1,13 +1,18 @@
 /**
- * Child process of the `pymalloc` and `debug_hooks` scenarios: replays one trace against ONE allocator
- * configuration in a fresh process,
- * so each allocator starts with a clean heap and its peak RSS can be read (VmHWM after resetting it
- * through /proc/self/clear_refs), as glibc's malloc trace tools report max RSS against "ideal RSS",
- * and so a crash (a heap corrupted by an allocator under test) costs one measurement, not the run.
+ * Child process of the `pymalloc` and `debug_hooks` scenarios: replays one trace against allocator
+ * configurations in a fresh process.
+ *
+ * - `--alloc A` (one configuration): the first replay, on a clean heap, gives the peak RSS growth
+ *   (VmHWM after resetting it through /proc/self/clear_refs), as glibc's malloc trace tools report max
+ *   RSS against "ideal RSS"; then `--reps` timed replays.
+ * - `--alloc A,B,...` (several): `--reps` rounds; each round replays every configuration once, the
+ *   order rotating, so configurations are compared replay by replay (milliseconds apart) and a busy
+ *   machine slows all of them alike. Samples are aligned by round. No RSS figure.
+ * A crash (a heap corrupted by an allocator under test) costs this child only, not the run.
  * jemalloc needs the parent to set GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536.
  *
- * usage: alloc_child.ts --alloc NAME --trace FILE [--reps N] [--python PY]
- * Prints one JSON line: { alloc, samples (ns/op), peakHeapBytes, peakLiveBytes, failed, ops }.
+ * usage: alloc_child.ts --alloc NAME[,NAME...] --trace FILE [--reps N] [--python PY]
+ * Prints one JSON line: { configs, samples: {name: ns/op[]}, peakHeapBytes?, peakLiveBytes, ops }.
  *
  * @module
  */
@@ -38,42 +43,106 @@ function statusKb(field: string): number {
   return Number(m[1]);
 }
 
+/**
+ * A configuration: `setup()` puts the process in that state before every replay; it changes state only
+ * when another configuration changed it, so allocator state (pymalloc arenas, caches) stays warm
+ * across replays as it does in a long-running process.
+ */
+interface Config {
+  setup(): void;
+  opts: Record<string, unknown>;
+}
+
+async function makeConfigs(names: string[], python: string | undefined): Promise<Record<string, Config>> {
+  const m = await nativeModule(ROOT);
+  const n = await loadNative(ROOT);
+  let lp: string | null = null;
+  let py: any = null;
+  let saved: any[] | null = null; // libpython's allocators before its debug hooks
+  let nativeState = "";
+  const libpython = () => {
+    lp ??= libpythonPath(python ?? findPython());
+    // never initialised: libpython's allocators are static; SetupDebugHooks wraps them (PYTHONMALLOC=debug)
+    py ??= m.loadPep445Library(lp);
+    return lp;
+  };
+  const out: Record<string, Config> = {};
+  for (const name of names) {
+    const spec = ALLOCATORS[name];
+    if (name === "cpython_obmalloc" || name === "cpython_debug") {
+      const entries = entryTable(m, libpython());
+      const debug = name === "cpython_debug";
+      out[name] = {
+        opts: { entries },
+        setup: () => {
+          if (debug && !saved) {
+            saved = [0, 1, 2].map((d) => py.PyMem_GetAllocator(d));
+            py.PyMem_SetupDebugHooks();
+          } else if (!debug && saved) {
+            for (const d of [0, 1, 2]) py.PyMem_SetAllocator(d, saved[d]);
+            saved = null;
+          }
+        },
+      };
+    } else if (name.startsWith("native_")) {
+      const debug = name.startsWith("native_debug_");
+      const profile = debug ? name.slice("native_debug_".length) : "cpython";
+      out[name] = {
+        opts: {},
+        setup: () => {
+          if (nativeState === name) return;
+          n.reset({ profile });
+          if (debug) n.PyMem_SetupDebugHooks();
+          nativeState = name;
+        },
+      };
+    } else if (spec) {
+      const f = (s: string) => m.symbolAddress(spec.lib, spec.prefix + s);
+      const direct = n.libcAllocator({ malloc: f("malloc"), calloc: f("calloc"), realloc: f("realloc"), free: f("free") });
+      out[name] = { opts: { direct }, setup: () => {} };
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const { values: v } = parseArgs({
     args: process.argv.slice(2),
     options: { alloc: { type: "string" }, trace: { type: "string" }, reps: { type: "string", default: "5" }, python: { type: "string" } },
   });
-  const name = v.alloc ?? "";
+  const names = (v.alloc ?? "").split(",").filter(Boolean);
   const known = [...Object.keys(ALLOCATORS), ...DEBUG_CONFIGS];
-  if (!known.includes(name)) throw new Error(`unknown --alloc ${JSON.stringify(name)}; known: ${known.join(", ")}`);
+  const bad = names.filter((x) => !known.includes(x));
+  if (names.length === 0 || bad.length) throw new Error(`unknown --alloc ${JSON.stringify(bad.join(",") || "")}; known: ${known.join(", ")}`);
   if (!v.trace) throw new Error("--trace FILE is required");
   const bytes = new Uint8Array(readFileSync(v.trace));
-  const m = await nativeModule(ROOT);
   const n = await loadNative(ROOT);
-  let opts: Record<string, unknown> = {};
-  const spec = ALLOCATORS[name];
-  if (name === "cpython_obmalloc" || name === "cpython_debug") {
-    const lp = libpythonPath(v.python ?? findPython());
-    // never initialised: libpython's allocators are static; SetupDebugHooks wraps them (PYTHONMALLOC=debug)
-    if (name === "cpython_debug") m.loadPep445Library(lp).PyMem_SetupDebugHooks();
-    opts = { entries: entryTable(m, lp) };
-  } else if (name.startsWith("native_debug_")) {
-    n.reset({ profile: name.slice("native_debug_".length) });
-    n.PyMem_SetupDebugHooks();
-  } else if (spec) {
-    const f = (s: string) => m.symbolAddress(spec.lib, spec.prefix + s);
-    opts = { direct: n.libcAllocator({ malloc: f("malloc"), calloc: f("calloc"), realloc: f("realloc"), free: f("free") }) };
+  const configs = await makeConfigs(names, v.python);
+  const reps = Number(v.reps);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((x) => [x, []]));
+  const result: Record<string, unknown> = { configs: names };
+  if (names.length === 1) {
+    const c = configs[names[0]];
+    c.setup();
+    const rss0 = statusKb("VmRSS");
+    writeFileSync("/proc/self/clear_refs", "5");
+    const first = n.replay(bytes, { ...c.opts, touch: true });
+    result.peakHeapBytes = Math.max(0, statusKb("VmHWM") - rss0) * 1024;
+    result.peakLiveBytes = first.peakLiveBytes;
+    result.ops = first.ops;
   }
-  const rss0 = statusKb("VmRSS");
-  writeFileSync("/proc/self/clear_refs", "5");
-  const first = n.replay(bytes, { ...opts, touch: true });
-  const peakHeapBytes = Math.max(0, statusKb("VmHWM") - rss0) * 1024;
-  const samples: number[] = [];
-  for (let i = 0; i < Number(v.reps); i++) {
-    const r = n.replay(bytes, opts);
-    samples.push(r.ns / r.ops);
+  for (let r = 0; r < reps; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(r + k) % names.length];
+      configs[name].setup();
+      const res = n.replay(bytes, configs[name].opts);
+      samples[name].push(res.ns / res.ops);
+      result.peakLiveBytes ??= res.peakLiveBytes;
+      result.ops ??= res.ops;
+    }
   }
-  console.log(JSON.stringify({ alloc: name, samples, peakHeapBytes, peakLiveBytes: first.peakLiveBytes, failed: first.failed, ops: first.ops }));
+  result.samples = samples;
+  console.log(JSON.stringify(result));
 }
 
 if (import.meta.main) {

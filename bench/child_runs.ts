@@ -1,6 +1,11 @@
 /**
- * Runs bench/alloc_child.ts once per configuration and round (rounds interleave the configurations,
- * so slow drifts of a shared machine hit all of them alike) and gathers ns/op samples and peak heap.
+ * Child processes of the allocator scenarios (bench/alloc_child.ts).
+ *
+ * - `memoryChildren`: one fresh child per configuration for the peak RSS of a first replay on a clean
+ *   heap (fragmentation); a crash or a missing library is recorded per configuration.
+ * - `timingChildren`: `rounds` children, each replaying every configuration of a group in turn, replay
+ *   by replay; ratios are paired within a child (same round of replays), which keeps them steady on a
+ *   busy machine.
  *
  * @module
  */
@@ -10,61 +15,67 @@ import { join } from "node:path";
 import { ALLOCATORS } from "./alloc_child.ts";
 import { scriptCommand } from "./runtime.ts";
 import type { ScenarioContext, TraceInput } from "./scenario.ts";
-import { median } from "./stats.ts";
 
-export interface ChildRuns {
-  /** ns/op samples per configuration */
-  samples: Record<string, number[]>;
-  /** per configuration, the median ns/op of each round's child (index = round; NaN when it failed) */
-  perRound: Record<string, number[]>;
-  /** peak RSS growth (bytes) of each child's first replay */
-  peakHeap: Record<string, number[]>;
-  peakLive: Record<string, number>;
-  /** one line per configuration that could not be measured */
-  errors: Record<string, string>;
+/** Run alloc_child once; the parsed JSON or a one-line error. */
+export function runChild(ctx: ScenarioContext, t: TraceInput, configs: readonly string[], reps: number): { ok: true; json: any } | { ok: false; error: string } {
+  for (const name of configs) {
+    const spec = ALLOCATORS[name];
+    if (spec && spec.lib.startsWith("/") && !existsSync(spec.lib)) {
+      return { ok: false, error: `${spec.lib} is not installed (apt-get install the Debian package)` };
+    }
+  }
+  const { cmd, argv } = scriptCommand(ctx.root, ctx.runtime, join(ctx.root, "bench", "alloc_child.ts"), [
+    "--alloc", configs.join(","), "--trace", t.path, "--reps", String(reps), "--python", ctx.python(),
+  ]);
+  const r = spawnSync(cmd, argv, {
+    encoding: "utf8",
+    timeout: 600_000,
+    // jemalloc's initial-exec TLS needs room in the static TLS block (third-party-allocators.md)
+    env: { ...process.env, GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536" },
+  });
+  if (r.status !== 0) {
+    const lines = (r.stderr || "").split("\n");
+    const own = lines.find((l) => l.startsWith("alloc_child:"));
+    const libc = lines.find((l) => /corrupt|invalid|double free|free\(\)|malloc\(\)/.test(l));
+    return {
+      ok: false,
+      error: own ? own.replace(/^alloc_child: /, "") : `child crashed (${r.signal ?? `exit ${r.status}`})${libc ? `: ${libc.trim()}` : ""}`,
+    };
+  }
+  return { ok: true, json: JSON.parse(r.stdout.trim().split("\n").slice(-1)[0]) };
 }
 
-/**
- * Replay `t` under each configuration in its own child, `rounds` times.
- *
- * @example
- * ```ts
- * const r = runChildren(ctx, t, ["glibc", "mimalloc"], 3, 5);
- * ```
- */
-export function runChildren(ctx: ScenarioContext, t: TraceInput, configs: readonly string[], rounds: number, reps: number): ChildRuns {
-  const out: ChildRuns = { samples: {}, perRound: {}, peakHeap: {}, peakLive: {}, errors: {} };
-  for (let round = 0; round < rounds; round++) {
-    for (const name of configs) {
-      if (out.errors[name]) continue;
-      const spec = ALLOCATORS[name];
-      if (spec && spec.lib.startsWith("/") && !existsSync(spec.lib)) {
-        out.errors[name] = `${spec.lib} is not installed (apt-get install the Debian package)`;
-        continue;
-      }
-      const { cmd, argv } = scriptCommand(ctx.root, ctx.runtime, join(ctx.root, "bench", "alloc_child.ts"), [
-        "--alloc", name, "--trace", t.path, "--reps", String(reps), "--python", ctx.python(),
-      ]);
-      const r = spawnSync(cmd, argv, {
-        encoding: "utf8",
-        timeout: 300_000,
-        // jemalloc's initial-exec TLS needs room in the static TLS block (third-party-allocators.md)
-        env: { ...process.env, GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536" },
-      });
-      if (r.status !== 0) {
-        const own = (r.stderr || "").split("\n").find((l) => l.startsWith("alloc_child:"));
-        const libc = (r.stderr || "").split("\n").find((l) => /corrupt|invalid|double free|free\(\)|malloc\(\)/.test(l));
-        out.errors[name] = own
-          ? own.replace(/^alloc_child: /, "")
-          : `child crashed (${r.signal ?? `exit ${r.status}`})${libc ? `: ${libc.trim()}` : ""}`;
-        continue;
-      }
-      const j = JSON.parse(r.stdout.trim().split("\n").slice(-1)[0]);
-      (out.samples[name] ??= []).push(...j.samples);
-      (out.perRound[name] ??= [])[round] = median(j.samples);
-      (out.peakHeap[name] ??= []).push(j.peakHeapBytes);
-      out.peakLive[name] = j.peakLiveBytes;
+/** Peak RSS growth of a first replay, one fresh child per configuration. */
+export function memoryChildren(ctx: ScenarioContext, t: TraceInput, configs: readonly string[]): {
+  peakHeap: Record<string, number>;
+  peakLive: Record<string, number>;
+  errors: Record<string, string>;
+} {
+  const out = { peakHeap: {} as Record<string, number>, peakLive: {} as Record<string, number>, errors: {} as Record<string, string> };
+  for (const name of configs) {
+    const r = runChild(ctx, t, [name], 0);
+    if (!r.ok) out.errors[name] = r.error;
+    else {
+      out.peakHeap[name] = r.json.peakHeapBytes;
+      out.peakLive[name] = r.json.peakLiveBytes;
     }
   }
   return out;
+}
+
+/**
+ * `rounds` children, each with `reps` interleaved replays of every configuration in `configs`.
+ * Samples are concatenated in order, so index i of every configuration is the same replay round.
+ */
+export function timingChildren(ctx: ScenarioContext, t: TraceInput, configs: readonly string[], rounds: number, reps: number): {
+  samples: Record<string, number[]>;
+  error?: string;
+} {
+  const samples: Record<string, number[]> = Object.fromEntries(configs.map((c) => [c, []]));
+  for (let i = 0; i < rounds; i++) {
+    const r = runChild(ctx, t, configs, reps);
+    if (!r.ok) return { samples, error: r.error };
+    for (const c of configs) samples[c].push(...r.json.samples[c]);
+  }
+  return { samples };
 }

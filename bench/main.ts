@@ -13,7 +13,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runContext } from "./context.ts";
@@ -138,6 +138,7 @@ async function main(): Promise<number> {
   const quick = v.quick!;
   const print = (s: string) => console.log(s);
   const date = new Date().toISOString();
+  const loadStart = loadavg().map((x) => Math.round(x * 100) / 100);
   const ctx = makeContext(quick, print);
 
   const results: ScenarioResult[] = [];
@@ -156,7 +157,7 @@ async function main(): Promise<number> {
   try {
     python = ctx.python();
   } catch { /* recorded as empty */ }
-  const report = buildReport({ date, command, quick, filter: v.filter ?? null, context: runContext(ROOT, python), scenarios: results });
+  const report = buildReport({ date, command, quick, filter: v.filter ?? null, context: { ...runContext(ROOT, python), loadavg_start: loadStart, loadavg_end: loadavg().map((x) => Math.round(x * 100) / 100) }, scenarios: results });
   const dir = v.out ? resolve(v.out) : join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
   const json = reportJson(report);

@@ -15,17 +15,12 @@ import { spawnSync } from "node:child_process";
 let nativeMod: any;
 let nativeInst: any;
 
-/** native/mod.ts (openNative, loadPep445Library, symbolAddress). */
+/** native/mod.ts (openNative, loadPep445Library, symbolAddress), imported once. */
 export async function nativeModule(root: string): Promise<any> {
   if (nativeMod) return nativeMod;
   const p = join(root, "native", "mod.ts");
-  const url = (f: string) => new URL(`file://${join(root, "native", ...f.split("/"))}`).href;
-  if (existsSync(p)) nativeMod = await import(url("mod.ts"));
-  else if (existsSync(join(root, "native", "ffi", "native.ts"))) {
-    // native/mod.ts not landed yet: the same exports from the loader's own files.
-    const [a, b, c] = await Promise.all([import(url("ffi/native.ts")), import(url("ffi/library.ts")), import(url("ffi/foreign.ts"))]);
-    nativeMod = { openNative: a.openNative, symbolAddress: b.symbolAddress, loadPep445Library: c.loadPep445Library };
-  } else throw new Error("native/mod.ts is missing: the native loader is not in this checkout yet");
+  if (!existsSync(p)) throw new Error("native/mod.ts is missing: the native loader is not in this checkout");
+  nativeMod = await import(new URL(`file://${p}`).href);
   return nativeMod;
 }
 

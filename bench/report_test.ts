@@ -113,3 +113,10 @@ test("harness: paired rounds rotate the order and pair samples by round", () => 
   assert.deepEqual(pairedDiffs(s.b, s.a), [3, 2, 7]);
   assert.deepEqual(pairedRatios([1, NaN, 3], [1, 2]), [1]);
 });
+
+test("summary: warns when the machine was busier than its cores", () => {
+  const r = buildReport({ date: "d", command: "c", quick: false, filter: null, context: { cores: 2, loadavg_start: [5.5, 1, 1], loadavg_end: [1, 1, 1] }, scenarios: [] });
+  assert.match(markdownSummary(r), /\*\*warning\*\*: load average 5\.5 on 2 cores/);
+  const calm = buildReport({ date: "d", command: "c", quick: false, filter: null, context: { cores: 2, loadavg_start: [0.5, 1, 1] }, scenarios: [] });
+  assert.doesNotMatch(markdownSummary(calm), /warning/);
+});

@@ -31,6 +31,10 @@ export function markdownSummary(r: BenchReport): string {
   out.push(`- date: ${r.date}`);
   out.push(`- command: \`${r.command}\``);
   if (ctx.cpu) out.push(`- cpu: ${ctx.cpu}${ctx.cores ? ` (${ctx.cores} cores)` : ""}`);
+  const load = Math.max(ctx.loadavg_start?.[0] ?? 0, ctx.loadavg_end?.[0] ?? 0);
+  if (ctx.cores && load > ctx.cores) {
+    out.push(`- **warning**: load average ${load} on ${ctx.cores} cores: other jobs shared the machine; expect noisy figures`);
+  }
   if (ctx.runtimes) out.push(`- runtimes: ${Object.entries(ctx.runtimes).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   out.push("");
   out.push("| figure | value | goal | status | what |");

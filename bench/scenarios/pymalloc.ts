@@ -1,11 +1,11 @@
 /**
  * Scenario `pymalloc`: native pymalloc against CPython's obmalloc on the same trace, with glibc,
- * jemalloc, mimalloc and tcmalloc as the raw allocator for scale. Each allocator replays the workload
- * trace in its own fresh child process (bench/alloc_child.ts), in rounds that interleave the
- * allocators; reported per allocator: median ns/op (C-side replay timing) and fragmentation = peak
- * RSS growth during the first replay / peak live requested bytes ("ideal RSS", as glibc's malloc
- * trace tools). Figure: `pymalloc_vs_cpython` = median over rounds of native / CPython ns per op, each
- * round's two children run back to back (goal <= 1.0).
+ * jemalloc, mimalloc and tcmalloc as the raw allocator for scale (bench/alloc_child.ts children):
+ * - fragmentation: one fresh child per allocator replays the workload trace once; peak RSS growth
+ *   during that replay / peak live requested bytes ("ideal RSS", as glibc's malloc trace tools);
+ * - time: children that replay the trace with every allocator in turn, replay by replay (C-side ns/op);
+ *   ratios are paired replay by replay. Figure: `pymalloc_vs_cpython` = median of the paired
+ *   native / CPython ratios (goal <= 1.0).
  *
  * - native_pymalloc: the native library's entry points (cpython profile: MEM and OBJ use pymalloc).
  * - cpython_obmalloc: libpython's PyMem_Raw*, PyMem_*, PyObject_* replayed through an entry table
@@ -17,7 +17,7 @@
  * @module
  */
 import { ALLOCATORS } from "../alloc_child.ts";
-import { runChildren } from "../child_runs.ts";
+import { memoryChildren, timingChildren } from "../child_runs.ts";
 import { pairedRatios } from "../harness.ts";
 import type { Row, Scenario } from "../scenario.ts";
 import { median, round, summarize } from "../stats.ts";
@@ -25,38 +25,41 @@ import { median, round, summarize } from "../stats.ts";
 export const pymalloc: Scenario = {
   name: "pymalloc",
   description: "native pymalloc vs CPython obmalloc vs glibc/jemalloc/mimalloc/tcmalloc: ns/op and fragmentation",
-  params: (quick) => ({ rounds: quick ? 1 : 5, repsPerChild: quick ? 2 : 3, allocators: Object.keys(ALLOCATORS) }),
+  params: (quick) => ({ allocators: Object.keys(ALLOCATORS), timingChildren: quick ? 1 : 3, roundsPerChild: quick ? 2 : 7 }),
   async run(ctx, p) {
     await ctx.native(); // builds the library once, before the children
     const t = await ctx.workloadTrace();
     const notes: string[] = [`trace ${t.label}: ${t.source}`];
-    const { samples, perRound, peakHeap, peakLive, errors } = runChildren(ctx, t, p.allocators, p.rounds, p.repsPerChild);
+    const mem = memoryChildren(ctx, t, p.allocators);
+    const usable = (p.allocators as string[]).filter((a) => !mem.errors[a]);
+    for (const a of p.allocators as string[]) if (mem.errors[a]) notes.push(`${a}: not measured: ${mem.errors[a]}`);
+    if (!usable.includes("native_pymalloc") || !usable.includes("cpython_obmalloc")) {
+      throw new Error(`native_pymalloc or cpython_obmalloc failed: ${mem.errors.native_pymalloc ?? mem.errors.cpython_obmalloc}`);
+    }
+    const { samples, error } = timingChildren(ctx, t, usable, p.timingChildren, p.roundsPerChild);
+    if (error) throw new Error(`timing child failed: ${error}`);
     const rows: Row[] = [];
     const figures: Record<string, number> = {};
-    ctx.print(`    ${"allocator".padEnd(18)} ${"ns/op".padStart(8)} ${"peak RSS MiB".padStart(13)} ${"ideal MiB".padStart(10)} ${"frag".padStart(6)}`);
+    ctx.print(`    ${"allocator".padEnd(18)} ${"ns/op".padStart(8)} ${"/ obmalloc".padStart(11)} ${"peak RSS MiB".padStart(13)} ${"ideal MiB".padStart(10)} ${"frag".padStart(6)}`);
     for (const name of p.allocators as string[]) {
-      if (errors[name]) {
-        notes.push(`${name}: not measured: ${errors[name]}`);
-        ctx.print(`    ${name.padEnd(18)} ERROR ${errors[name]}`);
+      if (mem.errors[name]) {
+        ctx.print(`    ${name.padEnd(18)} ERROR ${mem.errors[name]}`);
         continue;
       }
       const ns = median(samples[name]);
-      const heap = median(peakHeap[name]), live = peakLive[name];
+      const vs = pairedRatios(samples[name], samples.cpython_obmalloc);
+      const heap = mem.peakHeap[name], live = mem.peakLive[name];
       const fr = heap / live;
       rows.push({ name: `${name}: time`, unit: "ns/op", ...summarize(samples[name]) });
-      rows.push({ name: `${name}: fragmentation (peak RSS / peak live)`, unit: "x", median: round(fr), n: peakHeap[name].length, extra: { peakHeapBytes: heap, peakLiveBytes: live } });
+      rows.push({ name: `${name} / cpython_obmalloc (paired)`, unit: "x", ...summarize(vs) });
+      rows.push({ name: `${name}: fragmentation (peak RSS growth / peak live)`, unit: "x", median: round(fr), n: 1, extra: { peakHeapBytes: heap, peakLiveBytes: live } });
       figures[`pymalloc_ns_per_op_${name}`] = round(ns);
+      figures[`pymalloc_ratio_${name}`] = round(median(vs));
       figures[`pymalloc_fragmentation_${name}`] = round(fr);
-      ctx.print(`    ${name.padEnd(18)} ${ns.toFixed(2).padStart(8)} ${(heap / 2 ** 20).toFixed(2).padStart(13)} ${(live / 2 ** 20).toFixed(2).padStart(10)} ${fr.toFixed(2).padStart(6)}`);
+      ctx.print(`    ${name.padEnd(18)} ${ns.toFixed(2).padStart(8)} ${median(vs).toFixed(3).padStart(11)} ${(heap / 2 ** 20).toFixed(2).padStart(13)} ${(live / 2 ** 20).toFixed(2).padStart(10)} ${fr.toFixed(2).padStart(6)}`);
     }
-    if (samples.native_pymalloc && samples.cpython_obmalloc) {
-      const ratios = pairedRatios(perRound.native_pymalloc, perRound.cpython_obmalloc);
-      rows.push({ name: "native_pymalloc / cpython_obmalloc (paired by round)", unit: "x", ...summarize(ratios) });
-      figures.pymalloc_vs_cpython = round(median(ratios));
-      ctx.print(`    native pymalloc / CPython obmalloc = ${figures.pymalloc_vs_cpython.toFixed(3)} (goal <= 1.0)`);
-    } else {
-      throw new Error(`native_pymalloc or cpython_obmalloc failed: ${errors.native_pymalloc ?? errors.cpython_obmalloc}`);
-    }
+    figures.pymalloc_vs_cpython = figures.pymalloc_ratio_native_pymalloc;
+    ctx.print(`    native pymalloc / CPython obmalloc = ${figures.pymalloc_vs_cpython.toFixed(3)} (goal <= 1.0)`);
     return { rows, figures, notes };
   },
 };
