@@ -9,7 +9,8 @@
  *
  * CLI: `deno run -A native/build.ts [--variant V] [--all] [--force] [--test [--fast]]` (or `bun native/build.ts`).
  * `--test` builds, runs test_api and test_stress (release), again under valgrind, again built with
- * ASan/UBSan, then compiles everything with clang -Werror and runs that test_api; it prints
+ * ASan/UBSan, test_stress built with ThreadSanitizer, then compiles everything with clang -Werror and
+ * runs that test_api; it prints
  * `N passed, N failed` last.
  * `--fast` skips valgrind, sanitizers and clang.
  *
@@ -288,6 +289,27 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
   const a1 = runCounted(t, "test_api (ASan/UBSan)", [aapi], { ...asanEnv, ALLOCSPEC_ASAN: "1" });
   const a2 = runCounted(t, "test_stress (ASan/UBSan)", [astress, "--rounds", "2000"], asanEnv);
   step(t, "ASan/UBSan clean", a1 && a2);
+
+  // ThreadSanitizer on the stress test (gcc ships its runtime here; clang 14's is not installed)
+  {
+    const outDir = join(BUILD_DIR, "tsan");
+    const tsan = ["-O1", "-g", "-fsanitize=thread"];
+    let built = false;
+    try {
+      compileShared({ cc, sources: librarySources(), output: join(outDir, "liballocspec.so"), flags: [...tsan, "-ldl"] });
+      compile(cc, [...WARN_FLAGS, ...tsan, "-pthread", `-I${INCLUDE_DIR}`, join(TEST_DIR, "test_stress.c"), "-o",
+        join(outDir, "test_stress"), `-L${outDir}`, "-lallocspec", `-Wl,-rpath,${outDir}`], true);
+      built = true;
+    } catch (e) {
+      t.lines.push(`ThreadSanitizer: not available with ${cc}, skipped (${(e as Error).message.split("\n")[0]})`);
+    }
+    if (built) {
+      const ok = runCounted(t, "test_stress (TSan)", [join(outDir, "test_stress"), "--rounds", "2000"], {
+        TSAN_OPTIONS: "halt_on_error=1:exitcode=66",
+      });
+      step(t, "ThreadSanitizer clean (RAW stress)", ok);
+    }
+  }
 
   if (which("clang")) {
     const outDir = join(BUILD_DIR, "clang");
