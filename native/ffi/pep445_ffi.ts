@@ -31,7 +31,7 @@ import type { FfiBackend, FfiLibrary, NeutralFn } from "./ffi_types.ts";
 import { Bridge, checkPtr } from "./bridge.ts";
 import { ProcessMemory } from "./memory.ts";
 import { checkDomain, checkObject, getPtr, putPtr, requireFn, slotKey, spread2013 } from "./structs.ts";
-import type { FnKind } from "./symbols.ts";
+import { DRAFT_2013_API, ENTRY_POINTS, type FnKind, SHIPPED_API } from "./symbols.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -85,15 +85,15 @@ export abstract class FfiPep445 implements Pep445 {
     this.bridge = new Bridge(init.ffi);
     this.memory = new ProcessMemory(init.ffi);
     const base = init.libPath.split("/").pop();
-    this.#f = new Proxy({} as Record<string, NeutralFn>, {
-      get: (_t, name: string) =>
-        init.lib.symbols[name] ??
-          (() => {
-            throw new Error(`${name} is not exported by ${base} (${init.libPath}): this library does not offer that API`);
-          }),
-    });
-    // Bind the hot entry points once (no Proxy lookup per call).
-    const f = this.#f;
+    // Every PEP 445 name resolved once: the symbol, or a function throwing "not exported".
+    const f: Record<string, NeutralFn> = {};
+    for (const name of Object.keys({ ...ENTRY_POINTS, ...SHIPPED_API, ...DRAFT_2013_API })) {
+      f[name] = init.lib.symbols[name] ?? (() => {
+        throw new Error(`${name} is not exported by ${base} (${init.libPath}): this library does not offer that API`);
+      });
+    }
+    this.#f = f;
+    // The hot entry points as fields.
     this.#rawMalloc = f.PyMem_RawMalloc;
     this.#rawCalloc = f.PyMem_RawCalloc;
     this.#rawRealloc = f.PyMem_RawRealloc;
