@@ -13,14 +13,21 @@
  */
 #include "internal.h"
 
+#include <stddef.h>
 #include <sys/mman.h>
+
+/* Tunables: the mmap protection and flags of an arena (CPython's _PyObject_ArenaMmap). */
+#define AS_ARENA_PROT (PROT_READ | PROT_WRITE)
+#define AS_ARENA_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS)
+_Static_assert((AS_ARENA_FLAGS & MAP_ANONYMOUS) != 0, "arenas are anonymous memory (zero-filled pages)");
+_Static_assert(offsetof(PyObjectArenaAllocator, free) == 2 * sizeof(void *), "free(ctx, ptr, size) is the third field");
 
 PyObjectArenaAllocator as_arena = {NULL, as_arena_mmap, as_arena_munmap};
 
 void *as_arena_mmap(void *ctx, size_t size)
 {
     (void)ctx;
-    void *ptr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *ptr = mmap(NULL, size, AS_ARENA_PROT, AS_ARENA_FLAGS, -1, 0);
     if (ptr == MAP_FAILED) return NULL;
     return ptr;
 }
