@@ -482,6 +482,25 @@ test("native: debug hooks set up over a TS RAW allocator keep RAW marked as JS w
   n.close();
 });
 
+test("native: loadPep445Library over the native build, 2013 names (any library with the ABI)", () => {
+  const n = openNative({ profile: "pep445-2013" });
+  const lib = loadPep445Library(n.libPath, { abi: "2013", profile: "pep445-2013" });
+  const raw = lib.PyMem_GetRawAllocators();
+  let calls = 0;
+  lib.PyMem_SetRawAllocators({ ...raw, malloc: (c, s) => (calls++, raw.malloc(c, s)) });
+  const p = lib.PyMem_RawMalloc(10);
+  lib.PyMem_RawFree(p);
+  assert.equal(calls, 1);
+  const ar = lib._PyObject_GetArenaAllocators();
+  lib._PyObject_SetArenaAllocators(ar.ctx, ar.alloc, ar.free);
+  lib.close(); // restores the RAW allocator found at load (JS was installed)
+  assert.equal(lib.PyMem_GetRawAllocators().malloc, raw.malloc);
+  const q = n.PyMem_RawMalloc(10);
+  n.PyMem_RawFree(q);
+  assert.equal(calls, 1);
+  n.close();
+});
+
 test("native: RAW stress from C threads", () => {
   const n = openNative();
   assert.equal(n.stressRaw(8, 200, 42), 0);
