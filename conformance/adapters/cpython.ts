@@ -59,6 +59,26 @@ export const CPYTHON_GAPS: Readonly<Record<string, string>> = {
     "CPython cannot be re-initialised per case: pymalloc already holds arenas with free pools after Py_InitializeEx, so a first PyObject_Malloc never needs a new arena",
 };
 
+/** Case groups that observe pymalloc's arenas and pools: each case gets a worker (a Python) of its own. */
+export const FRESH_PROCESS_GROUPS: readonly string[] = ["pymalloc/", "arena/"];
+
+/**
+ * The environment of the worker running `caseId`: the resolved library, PYTHONMALLOC cleared (the
+ * build default; CPython treats "" as unset), and for {@link FRESH_PROCESS_GROUPS} a per-case key so
+ * the pool starts a fresh process (pymalloc state left by earlier cases would hide arena allocations).
+ *
+ * Why not PYTHONMALLOC=debug for the debug cases: the hooks would then be installed by Py_InitializeEx,
+ * and CPython keeps ONE saved allocator per domain for them (cpython-facts.md §2.7): a case that sets
+ * its own allocator and calls PyMem_SetupDebugHooks() overwrites that slot, so the initial hooks cannot
+ * be restored after the case. Installing the hooks at run time (CPython 3.6+, also in release builds)
+ * gives every case the state the suite expects. death_test.ts covers PYTHONMALLOC=debug itself.
+ */
+export function cpythonChildEnv(libPath: string, caseId: string): Record<string, string> {
+  const env: Record<string, string> = { [LIBPYTHON_ENV]: libPath, PYTHONMALLOC: "" };
+  if (FRESH_PROCESS_GROUPS.some((g) => caseId.startsWith(g))) env.ALLOCSPEC_FRESH_PROCESS = caseId;
+  return env;
+}
+
 /** Resolves the library path from the target argument, the worker environment or python3. */
 export function resolveLibpython(arg: string | undefined): string {
   if (arg) {
@@ -113,6 +133,6 @@ export const cpythonFactory: AdapterFactory = (arg) => {
     close() {
       session?.end();
     },
-    childEnv: () => ({ [LIBPYTHON_ENV]: path }),
+    childEnv: (caseId) => cpythonChildEnv(path, caseId),
   };
 };
