@@ -34,6 +34,10 @@ static get_fn target_get;
 static set_fn target_set;
 static PyMemAllocatorEx saved[3];
 static atomic_uint_fast64_t calls;
+static int installed_seq;
+atomic_int as_layer_seq;
+
+int as_hooks_installed_seq(void) { return layers != NULL ? installed_seq : 0; }
 
 static inline void count(const layer_t *l)
 {
@@ -74,6 +78,7 @@ int allocspec_passthrough_install(void *get_allocator_fn, void *set_allocator_fn
     layers = calloc((size_t)3 * (size_t)depth, sizeof(layer_t));
     if (layers == NULL) return -1;
     layers_depth = depth;
+    installed_seq = atomic_fetch_add(&as_layer_seq, 1) + 1;
     atomic_store(&calls, 0);
     for (int d = 0; d < 3; d++) {
         target_get((PyMemAllocatorDomain)d, &saved[d]);

@@ -86,6 +86,10 @@ void as_arena_map_reset(void);
 void as_debug_reset(void);
 
 /* ---- hooks.c, trace.c ---- */
+/* install order of the layers (reset uninstalls the most recent first: each restores what it saved) */
+extern atomic_int as_layer_seq;
+int as_hooks_installed_seq(void); /* 0 when not installed */
+int as_trace_installed_seq(void);
 void as_hooks_reset(void);
 void as_trace_reset(void);
 

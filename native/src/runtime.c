@@ -37,8 +37,14 @@ void allocspec_reset(int profile, int geometry)
     if (geometry != ALLOCSPEC_GEOMETRY_PEP445 && geometry != ALLOCSPEC_GEOMETRY_CPYTHON310)
         geometry = profile == ALLOCSPEC_PROFILE_CPYTHON ? ALLOCSPEC_GEOMETRY_CPYTHON310 : ALLOCSPEC_GEOMETRY_PEP445;
     as_violations_reset();
-    as_hooks_reset();
-    as_trace_reset();
+    /* uninstall the layers most recent first, so a foreign target (libpython) gets its allocators back */
+    if (as_trace_installed_seq() > as_hooks_installed_seq()) {
+        as_trace_reset();
+        as_hooks_reset();
+    } else {
+        as_hooks_reset();
+        as_trace_reset();
+    }
     as_debug_reset();
     as_pymalloc_reset(geometry); /* frees arenas with the allocators that made them */
     as_arena_reset();

@@ -51,6 +51,9 @@ static bool installed;
 static tracer_t tracers[3];
 static PyMemAllocatorEx saved[3];
 static set_fn target_set;
+static int installed_seq;
+
+int as_trace_installed_seq(void) { return installed ? installed_seq : 0; }
 
 static uint8_t *records;
 static uint64_t nops, cap_ops, max_ops;
@@ -299,6 +302,7 @@ int allocspec_trace_install(void *get_allocator_fn, void *set_allocator_fn, uint
         target_set((PyMemAllocatorDomain)d, &a);
     }
     installed = true;
+    installed_seq = atomic_fetch_add(&as_layer_seq, 1) + 1;
     return 0;
 }
 

@@ -1284,6 +1284,21 @@ static void test_libpython_side_by_side(void)
     q = raw_malloc(48);
     raw_free(q);
     CHECK("trace on libpython records its calls", allocspec_trace_uninstall() == 2);
+    /* both layers on libpython, trace on top of the pass-through hooks: reset removes both, in order */
+    PyMemAllocatorEx orig;
+    get(PYMEM_DOMAIN_RAW, &orig);
+    allocspec_passthrough_install((void *)get, (void *)set, 1);
+    allocspec_trace_install((void *)get, (void *)set, 100);
+    q = raw_malloc(8);
+    raw_free(q);
+    allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
+    PyMemAllocatorEx now;
+    get(PYMEM_DOMAIN_RAW, &now);
+    CHECK("reset with trace over pass-through on libpython restores libpython's original allocator",
+          memcmp(&orig, &now, sizeof orig) == 0);
+    q = raw_malloc(8);
+    raw_free(q);
+    CHECK("libpython still allocates after that reset", q != NULL);
 }
 
 /* ---- libc glue ---- */
