@@ -1,8 +1,28 @@
 /**
  * Deno/Bun FFI loaders exposing the PEP 445 API ({@link Pep445} from ref/types.ts) over real C code:
  * the native library (`openNative`) and any library exporting CPython's allocator ABI
- * (`loadPep445Library`, e.g. libpython3.11.so). See native.ts, foreign.ts and bridge.ts for the rules
- * (ctx handles, callbacks, violation modes, threads).
+ * (`loadPep445Library`, e.g. libpython3.11.so).
+ *
+ * ```
+ *   native.ts (openNative, extras)   foreign.ts (loadPep445Library)
+ *              \                    /
+ *          pep445_ffi.ts (Pep445 once)  -- bridge.ts (ctx handles, callbacks), structs.ts, memory.ts
+ *                        |
+ *   symbols.ts (neutral table) -> backend.ts -> deno_backend.ts | bun_backend.ts (+ fncall.c thunks in Deno)
+ * ```
+ *
+ * Rules (details in the files named):
+ * - Pointers are numbers (0 = NULL); sizes are checked with ref/sizes.ts, then passed to C unchanged.
+ * - ctx: null <-> NULL; numbers/bigints are raw pointers; any other value crosses as a handle
+ *   `2^52 + 16k` (HANDLE_BASE..HANDLE_END, above the 47-bit user address space) and comes back identical.
+ * - A JS function installed by Set is a C callback, cached per function (Get returns the same object);
+ *   a C pointer from Get is a JS wrapper calling C, cached per address, installed back as the raw pointer.
+ *   Callbacks live until close()/reset(). **JS callbacks are main-thread only**: the loader marks domains
+ *   holding JS (allocspec_mark_js_domain) and allocspec_stress_raw refuses a RAW allocator reaching JS.
+ * - A throw inside a JS allocator never unwinds through C: C gets NULL, the entry point rethrows it.
+ * - Violations: native "throw" = recorder + PyMemDebugError; "abort" = CPython's print + abort().
+ *   Foreign libraries: always "abort" (CPython's debug hooks). GIL: native allocspec_set_gil_held;
+ *   libpython PyEval_SaveThread/RestoreThread (after initializePython()).
  *
  * @example
  * ```ts
