@@ -35,7 +35,8 @@ import { type Adapter, type AdapterFactory, type Capability, UsageError } from "
 import { findLibpython } from "./cpython_lib.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
-import { loadPep445Library, symbolAddress } from "../../native/mod.ts";
+import { addressesOf } from "./libc.ts";
+import { loadPep445Library } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
 /** Environment variable carrying the resolved libpython path to the workers. */
@@ -98,14 +99,16 @@ export function resolveLibpython(arg: string | undefined): string {
 /** Builds the `cpython` adapter; throws UsageError for a missing library or missing PEP 445 symbols. */
 export const cpythonFactory: AdapterFactory = (arg) => {
   const path = resolveLibpython(arg);
-  for (const name of REQUIRED_SYMBOLS) {
-    let addr = 0;
-    try {
-      addr = symbolAddress(path, name);
-    } catch (e) {
-      throw new UsageError(`cpython target: cannot load ${path}: ${(e as Error).message.split("\n")[0]}`);
-    }
-    if (!addr) throw new UsageError(`cpython target: ${path} does not export ${name} (not a PEP 445 library, CPython 3.5+ needed)`);
+  let addrs: number[];
+  try {
+    addrs = addressesOf(path, REQUIRED_SYMBOLS);
+  } catch (e) {
+    throw new UsageError(`cpython target: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const missing = REQUIRED_SYMBOLS.filter((_, i) => addrs[i] === 0);
+  if (missing.length) {
+    const list = missing.length > 3 ? `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more` : missing.join(", ");
+    throw new UsageError(`cpython target: ${path} does not export ${list} (not a PEP 445 library; CPython 3.5+ needed)`);
   }
   let emb: Embedding | undefined;
   let session: ReturnType<typeof wrapForeign> | undefined;
