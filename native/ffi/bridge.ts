@@ -51,12 +51,12 @@ export class Bridge {
   #handleOf = new Map<unknown, number>();
   #valueOf = new Map<number, unknown>();
   /** JS callbacks per kind: function -> trampoline. */
-  #callbacks = new Map<FnKind, Map<Function, FfiCallback>>();
+  #callbacks = new Map<FnKind, Map<NeutralFn, FfiCallback>>();
   /** trampoline address -> the JS function it calls. */
-  #jsAt = new Map<number, Function>();
+  #jsAt = new Map<number, NeutralFn>();
   /** C wrappers per kind: address -> wrapper; and wrapper -> address. */
-  #wrappers = new Map<FnKind, Map<number, Function>>();
-  #addressOf = new WeakMap<Function, number>();
+  #wrappers = new Map<FnKind, Map<number, NeutralFn>>();
+  #addressOf = new WeakMap<NeutralFn, number>();
   /** The first error thrown by a JS allocator since the last check. */
   pending: unknown = undefined;
   #hasPending = false;
@@ -99,18 +99,19 @@ export class Bridge {
   }
 
   /** Allocator function -> C address (0 for null). Throws a TypeError naming `what` for anything else. */
-  fnToPtr(kind: FnKind, fn: unknown, what: string): number {
-    if (fn === null) return 0;
-    if (typeof fn !== "function") {
-      throw new TypeError(`${what} must be a function, got ${fn === undefined ? "undefined" : typeof fn}`);
+  fnToPtr(kind: FnKind, value: unknown, what: string): number {
+    if (value === null) return 0;
+    if (typeof value !== "function") {
+      throw new TypeError(`${what} must be a function, got ${value === undefined ? "undefined" : typeof value}`);
     }
+    const fn = value as NeutralFn;
     const a = this.#addressOf.get(fn);
     if (a !== undefined) return a;
     let byFn = this.#callbacks.get(kind);
     if (!byFn) this.#callbacks.set(kind, byFn = new Map());
     let cb = byFn.get(fn);
     if (!cb) {
-      cb = this.#ffi.callback(FN_SIGS[kind], this.#trampoline(kind, fn as NeutralFn));
+      cb = this.#ffi.callback(FN_SIGS[kind], this.#trampoline(kind, fn));
       byFn.set(fn, cb);
       this.#jsAt.set(cb.ptr, fn);
     }
@@ -222,7 +223,7 @@ export class Bridge {
   }
 
   /** A JS allocator function calling C function `f` (ctx JS -> C, sizes checked like entry points). */
-  #cWrapper(kind: FnKind, f: NeutralFn): Function {
+  #cWrapper(kind: FnKind, f: NeutralFn): NeutralFn {
     const c = (v: unknown) => this.ctxToPtr(v);
     const after = () => {
       if (this.#hasPending) this.throwPending();

@@ -276,7 +276,16 @@ test("native: debug hooks detect underflow, bad id and no GIL", () => {
   n.memory.write(p - 1, [0x78]);
   const u = violation(() => n.PyMem_Free(p));
   assert.equal(u.kind, "bad_leading_pad");
-  assert.match(u.text, /    The 7 pad bytes at p-7 are not all FORBIDDENBYTE \(0xfd\):\n(        at p-[2-7]: 0xfd\n){6}        at p-1: 0x78 \*\*\* OUCH\n    Because memory is corrupted at the start, the count of bytes requested\n       may be bogus, and checking the trailing pad bytes may segfault\.\n/);
+  assert.ok(
+    u.text.includes(
+      "    The 7 pad bytes at p-7 are not all FORBIDDENBYTE (0xfd):\n" +
+        [7, 6, 5, 4, 3, 2].map((i) => `        at p-${i}: 0xfd\n`).join("") +
+        "        at p-1: 0x78 *** OUCH\n" +
+        "    Because memory is corrupted at the start, the count of bytes requested\n" +
+        "       may be bogus, and checking the trailing pad bytes may segfault.\n",
+    ),
+    u.text,
+  );
   assert.match(u.text, /Fatal Python error: _PyMem_DebugRawFree: bad leading pad byte\n/);
   n.memory.write(p - 1, [0xfd]);
   const b = violation(() => n.PyObject_Free(p));
