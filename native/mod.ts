@@ -21,5 +21,11 @@
 export * from "./ffi/mod.ts";
 export { buildNative, libraryPath } from "./build.ts";
 export type { Variant } from "./build.ts";
-export type { Pep445, Pep445Options, PyMemAllocatorEx, PyMemAllocators, PyObjectArenaAllocator } from "../ref/types.ts";
+export type {
+  Pep445,
+  Pep445Options,
+  PyMemAllocatorEx,
+  PyMemAllocators,
+  PyObjectArenaAllocator,
+} from "../ref/types.ts";
 export { PyMemDebugError } from "../ref/types.ts";

@@ -2,13 +2,35 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as native from "./mod.ts";
-import { HANDLE_BASE, HANDLE_END, isHandleAddress, loadPep445Library, openNative, PyMemDebugError } from "./mod.ts";
+import {
+  HANDLE_BASE,
+  HANDLE_END,
+  isHandleAddress,
+  loadPep445Library,
+  openNative,
+  PyMemDebugError,
+} from "./mod.ts";
 
 const LIBPY = "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so";
 const isDeno = !(globalThis as any).Bun;
 
 test("native mod: the public surface", () => {
-  for (const name of ["openNative", "loadPep445Library", "symbolAddress", "entryTableOf", "buildNative", "libraryPath", "NativePep445", "ForeignPep445", "PyMemDebugError", "checkSetAllocators", "useCase3", "ffi"]) {
+  for (
+    const name of [
+      "openNative",
+      "loadPep445Library",
+      "symbolAddress",
+      "entryTableOf",
+      "buildNative",
+      "libraryPath",
+      "NativePep445",
+      "ForeignPep445",
+      "PyMemDebugError",
+      "checkSetAllocators",
+      "useCase3",
+      "ffi",
+    ]
+  ) {
     assert.ok(name in native, `missing export ${name}`);
   }
 });
@@ -65,19 +87,32 @@ test("native mod: PyMemDebugError carries CPython's text", () => {
   const n = openNative();
   n.PyMem_SetupDebugHooks();
   const p = n.PyObject_Malloc(8);
-  assert.throws(() => n.PyMem_RawFree(p), (e) => e instanceof PyMemDebugError && e.kind === "bad_id" && /verified using API 'r'/.test(e.text));
+  assert.throws(
+    () => n.PyMem_RawFree(p),
+    (e) => e instanceof PyMemDebugError && e.kind === "bad_id" && /verified using API 'r'/.test(e.text),
+  );
   n.PyObject_Free(p);
   n.close();
 });
 
-for (const [which, fatal] of [
-  ["underflow", "Fatal Python error: _PyMem_DebugRawFree: bad leading pad byte\n"],
-  ["bad_id", "Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'o'\n"],
-  ["no_gil", "Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL\nPython runtime state: initialized\n"],
-] as const) {
+for (
+  const [which, fatal] of [
+    ["underflow", "Fatal Python error: _PyMem_DebugRawFree: bad leading pad byte\n"],
+    [
+      "bad_id",
+      "Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'o'\n",
+    ],
+    [
+      "no_gil",
+      "Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL\nPython runtime state: initialized\n",
+    ],
+  ] as const
+) {
   test(`native mod: abort mode, ${which}: SIGABRT with the Fatal line`, () => {
     const script = new URL("./ffi/abort_child.ts", import.meta.url).pathname;
-    const r = spawnSync(process.execPath, isDeno ? ["run", "-A", script, which] : [script, which], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, isDeno ? ["run", "-A", script, which] : [script, which], {
+      encoding: "utf8",
+    });
     assert.equal(r.signal, "SIGABRT", `status ${r.status}, stderr: ${r.stderr}`);
     assert.ok(r.stderr.includes(fatal), r.stderr);
     assert.ok(!r.stdout.includes("survived"));

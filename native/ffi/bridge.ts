@@ -102,7 +102,9 @@ export class Bridge {
   fnToPtr(kind: FnKind, value: unknown, what: string): number {
     if (value === null) return 0;
     if (typeof value !== "function") {
-      throw new TypeError(`${what} must be a function, got ${value === undefined ? "undefined" : typeof value}`);
+      throw new TypeError(
+        `${what} must be a function, got ${value === undefined ? "undefined" : typeof value}`,
+      );
     }
     const fn = value as NeutralFn;
     const a = this.#addressOf.get(fn);
@@ -121,7 +123,9 @@ export class Bridge {
   /** C address -> allocator function (null for NULL): the JS function when it is ours, else a C wrapper. */
   ptrToFn(kind: FnKind, p: number | bigint): Any {
     if (p === 0) return null;
-    if (typeof p !== "number") throw new RangeError(`function pointer 0x${p.toString(16)} is not a valid address`);
+    if (typeof p !== "number") {
+      throw new RangeError(`function pointer 0x${p.toString(16)} is not a valid address`);
+    }
     const js = this.#jsAt.get(p);
     if (js) return js;
     let byAddr = this.#wrappers.get(kind);
@@ -165,12 +169,16 @@ export class Bridge {
   /** What C calls: convert ctx, call the JS allocator, validate its result, never throw. */
   #trampoline(kind: FnKind, fn: NeutralFn): NeutralFn {
     const vals = this.#valueOf;
-    const ctx = (p: number | bigint) => (p === 0 ? null : typeof p === "number" && p >= HANDLE_BASE && vals.has(p) ? vals.get(p) : p);
+    const ctx = (
+      p: number | bigint,
+    ) => (p === 0 ? null : typeof p === "number" && p >= HANDLE_BASE && vals.has(p) ? vals.get(p) : p);
     const res = (r: unknown): number | bigint => {
       if (typeof r === "number" && r >= 0 && Number.isInteger(r)) return r;
       if (r === null || r === undefined) return 0;
       if (typeof r === "bigint" && r >= 0n && r < 1n << 64n) return r;
-      this.#record(new TypeError(`${kind} allocator returned ${String(r)}: expected a pointer (non-negative integer)`));
+      this.#record(
+        new TypeError(`${kind} allocator returned ${String(r)}: expected a pointer (non-negative integer)`),
+      );
       return 0;
     };
     const fail = (e: unknown) => {
@@ -280,5 +288,7 @@ export function checkPtr(p: unknown, what: string): number | bigint {
   } else if (typeof p === "bigint") {
     if (p >= 0n && p < 1n << 64n) return p;
   } else if (p === null) return 0;
-  throw new TypeError(`${what} must be a pointer (a non-negative integer number, 0 = NULL), got ${String(p)}`);
+  throw new TypeError(
+    `${what} must be a pointer (a non-negative integer number, 0 = NULL), got ${String(p)}`,
+  );
 }

@@ -42,7 +42,10 @@ test("bridge: JS functions become cached callbacks; C pointers become cached wra
   // a C-side view of the same trampoline called from JS goes JS -> C -> JS
   b.close();
   assert.equal(b.isJs(p), false);
-  assert.throws(() => b.fnToPtr("malloc", 42, "PyMem_SetAllocator: allocator.malloc"), /allocator\.malloc must be a function, got number/);
+  assert.throws(
+    () => b.fnToPtr("malloc", 42, "PyMem_SetAllocator: allocator.malloc"),
+    /allocator\.malloc must be a function, got number/,
+  );
   assert.equal(b.fnToPtr("calloc", null, "calloc"), 0);
 });
 

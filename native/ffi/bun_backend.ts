@@ -9,7 +9,15 @@
  *
  * @module
  */
-import type { FfiBackend, FfiCallback, FfiLibrary, FfiType, NeutralFn, Signature, SymbolTable } from "./ffi_types.ts";
+import type {
+  FfiBackend,
+  FfiCallback,
+  FfiLibrary,
+  FfiType,
+  NeutralFn,
+  Signature,
+  SymbolTable,
+} from "./ffi_types.ts";
 import { MAX_SAFE_BIG } from "./ffi_types.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -44,8 +52,9 @@ function wrap(f: NeutralFn, sig: Signature, name = "fn"): NeutralFn {
   const call = `f(${conv.join(", ")})`;
   let body: string;
   if (sig.result === "ptr") body = `const r = ${call}; return r === null ? 0 : r;`;
-  else if (sig.result === "usize" || sig.result === "u64") body = `const r = ${call}; return r <= MAX ? Number(r) : r;`;
-  else if (sig.params.every((t) => t !== "ptr")) return f;
+  else if (sig.result === "usize" || sig.result === "u64") {
+    body = `const r = ${call}; return r <= MAX ? Number(r) : r;`;
+  } else if (sig.params.every((t) => t !== "ptr")) return f;
   else body = `return ${call};`;
   const id = name.replace(/[^A-Za-z0-9_$]/g, "_");
   return new Function("f", "MAX", `return function ${id}(${args.join(", ")}) { ${body} };`)(f, MAX_SAFE_BIG);

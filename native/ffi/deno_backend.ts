@@ -8,7 +8,15 @@
  *
  * @module
  */
-import type { FfiBackend, FfiCallback, FfiLibrary, FfiType, NeutralFn, Signature, SymbolTable } from "./ffi_types.ts";
+import type {
+  FfiBackend,
+  FfiCallback,
+  FfiLibrary,
+  FfiType,
+  NeutralFn,
+  Signature,
+  SymbolTable,
+} from "./ffi_types.ts";
 import { MAX_SAFE_BIG } from "./ffi_types.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -37,7 +45,9 @@ const num = (v: bigint): number | bigint => v <= MAX_SAFE_BIG ? Number(v) : v;
 function wrap(f: NeutralFn, sig: Signature, name = "fn"): NeutralFn {
   const args = sig.params.map((_, i) => `a${i}`);
   const conv = sig.params.map((t, i) =>
-    t === "ptr" || t === "usize" || t === "u64" ? `(typeof a${i} === "bigint" ? a${i} : BigInt(a${i}))` : `a${i}`
+    t === "ptr" || t === "usize" || t === "u64"
+      ? `(typeof a${i} === "bigint" ? a${i} : BigInt(a${i}))`
+      : `a${i}`
   );
   const call = `f(${conv.join(", ")})`;
   let body: string;
@@ -51,7 +61,10 @@ function wrap(f: NeutralFn, sig: Signature, name = "fn"): NeutralFn {
 }
 
 function denoDef(sig: Signature): Any {
-  return { parameters: sig.params.map((t) => PARAM[t]), result: sig.result === "void" ? "void" : PARAM[sig.result] };
+  return {
+    parameters: sig.params.map((t) => PARAM[t]),
+    result: sig.result === "void" ? "void" : PARAM[sig.result],
+  };
 }
 
 function toPointer(p: number | bigint): Any {
@@ -102,7 +115,11 @@ export function createDenoBackend(): FfiBackend {
       // sizes reach an allocator as numbers (one above 2^53 rounded, ref/types.ts); pointers stay exact
       const conv = sig.params.map((t) => (t === "ptr" ? num : t === "usize" || t === "u64" ? Number : null));
       const n = sig.params.length;
-      const [c0, c1, c2] = [conv[0] ?? ((v: Any) => v), conv[1] ?? ((v: Any) => v), conv[2] ?? ((v: Any) => v)];
+      const [c0, c1, c2] = [
+        conv[0] ?? ((v: Any) => v),
+        conv[1] ?? ((v: Any) => v),
+        conv[2] ?? ((v: Any) => v),
+      ];
       let tramp: NeutralFn;
       if (n === 1) tramp = (a: Any) => fn(c0(a));
       else if (n === 2) tramp = (a: Any, b: Any) => fn(c0(a), c1(b));
@@ -127,7 +144,10 @@ export function createDenoBackend(): FfiBackend {
         // thunk(fn, ...args): a dlopen'ed symbol, V8's fast call (UnsafeFnPointer.call is ~1.1 us)
         const args = sig.params.map((_, i) => `a${i}`).join(", ");
         const sep = args ? ", " : "";
-        return new Function("t", "P", `return function fnptr(${args}) { return t(P${sep}${args}); };`)(thunk, ptr);
+        return new Function("t", "P", `return function fnptr(${args}) { return t(P${sep}${args}); };`)(
+          thunk,
+          ptr,
+        );
       }
       const fp: Any = new Deno.UnsafeFnPointer(toPointer(ptr), denoDef(sig));
       return wrap((...a: Any[]) => fp.call(...a), sig);

@@ -24,7 +24,7 @@
  * ```
  * @module
  */
-import type { Pep445Options, Profile, Geometry, ViolationMode } from "../../ref/types.ts";
+import type { Geometry, Pep445Options, Profile, ViolationMode } from "../../ref/types.ts";
 import { ffi } from "./backend.ts";
 import type { SymbolTable } from "./ffi_types.ts";
 import { openLibrary, requireSymbols, symbolAddress } from "./library.ts";
@@ -54,15 +54,22 @@ export interface ForeignOptions extends Pep445Options {
 
 const FOREIGN_TABLE: SymbolTable = { ...ENTRY_POINTS, ...SHIPPED_API, ...DRAFT_2013_API, ...PYTHON_HOST };
 const REQUIRED = [
-  "PyMem_RawMalloc", "PyMem_RawRealloc", "PyMem_RawFree",
-  "PyMem_Malloc", "PyMem_Realloc", "PyMem_Free",
-  "PyObject_Malloc", "PyObject_Realloc", "PyObject_Free",
+  "PyMem_RawMalloc",
+  "PyMem_RawRealloc",
+  "PyMem_RawFree",
+  "PyMem_Malloc",
+  "PyMem_Realloc",
+  "PyMem_Free",
+  "PyObject_Malloc",
+  "PyObject_Realloc",
+  "PyObject_Free",
 ];
 const DOMAIN_PREFIX = ["PyMem_Raw", "PyMem_", "PyObject_"] as const;
 
 /** The entry-point addresses of `libPath` (bench: replay through libpython's entry points). */
 export function entryTableOf(libPath: string): EntryTable {
-  const a = (op: string) => DOMAIN_PREFIX.map((p) => symbolAddress(libPath, p + op)) as unknown as [number, number, number];
+  const a = (op: string) =>
+    DOMAIN_PREFIX.map((p) => symbolAddress(libPath, p + op)) as unknown as [number, number, number];
   return { malloc: a("Malloc"), calloc: a("Calloc"), realloc: a("Realloc"), free: a("Free") };
 }
 
@@ -74,12 +81,22 @@ export class ForeignPep445 extends FfiPep445 {
 
   constructor(path: string, opts: ForeignOptions) {
     const abi = opts.abi ?? "shipped";
-    if (abi !== "shipped" && abi !== "2013") throw new TypeError(`loadPep445Library: abi must be "shipped" or "2013", got ${String(abi)}`);
+    if (abi !== "shipped" && abi !== "2013") {
+      throw new TypeError(`loadPep445Library: abi must be "shipped" or "2013", got ${String(abi)}`);
+    }
     const profile: Profile = opts.profile ?? "cpython";
     const geometry: Geometry = opts.geometry ?? (profile === "cpython" ? "cpython310" : "pep445");
     const lib = openLibrary(path, FOREIGN_TABLE, "loadPep445Library");
     requireSymbols(lib, REQUIRED, "not a library exporting CPython's allocator API");
-    super({ name: `foreign:${path.split("/").pop()}`, libPath: path, ffi, lib, profile, geometry, nullCallocOk: false });
+    super({
+      name: `foreign:${path.split("/").pop()}`,
+      libPath: path,
+      ffi,
+      lib,
+      profile,
+      geometry,
+      nullCallocOk: false,
+    });
     this.abi = abi;
     if (opts.violation === "throw") this.setViolationMode("throw");
     this.#saved = this.#snapshot();
@@ -118,7 +135,9 @@ export class ForeignPep445 extends FfiPep445 {
       saved.domains.forEach((b, d) => s.PyMem_SetAllocator!(d, b));
       s.PyObject_SetArenaAllocator!(saved.arena);
     } else {
-      ["PyMem_SetRawAllocators", "PyMem_SetAllocators", "PyObject_SetAllocators"].forEach((n, d) => s[n]!(saved.domains[d]));
+      ["PyMem_SetRawAllocators", "PyMem_SetAllocators", "PyObject_SetAllocators"].forEach((n, d) =>
+        s[n]!(saved.domains[d])
+      );
       s._PyObject_SetArenaAllocators!(getPtr(saved.arena, 0), getPtr(saved.arena, 1), getPtr(saved.arena, 2));
     }
   }
@@ -130,7 +149,10 @@ export class ForeignPep445 extends FfiPep445 {
 
   /** PyMem_GetAllocator / PyMem_SetAllocator addresses (for passthroughInstall/traceInstall targets). */
   foreignApi(): ForeignApi {
-    return { getAllocator: this.symbol("PyMem_GetAllocator"), setAllocator: this.symbol("PyMem_SetAllocator") };
+    return {
+      getAllocator: this.symbol("PyMem_GetAllocator"),
+      setAllocator: this.symbol("PyMem_SetAllocator"),
+    };
   }
 
   /** The library's entry-point addresses (for replay). */
@@ -141,7 +163,9 @@ export class ForeignPep445 extends FfiPep445 {
   /** Calls Py_InitializeEx(0) if the library exports it and the interpreter is not initialized yet. */
   initializePython(): void {
     const s = this.lib.symbols;
-    if (!s.Py_InitializeEx || !s.Py_IsInitialized) throw new Error(`${this.libPath} does not export Py_InitializeEx/Py_IsInitialized: not a libpython`);
+    if (!s.Py_InitializeEx || !s.Py_IsInitialized) {
+      throw new Error(`${this.libPath} does not export Py_InitializeEx/Py_IsInitialized: not a libpython`);
+    }
     if (!s.Py_IsInitialized()) s.Py_InitializeEx(0);
   }
 
@@ -149,9 +173,15 @@ export class ForeignPep445 extends FfiPep445 {
   setGilHeld(held: boolean): void {
     const s = this.lib.symbols;
     if (!s.PyEval_SaveThread || !s.PyEval_RestoreThread || !s.Py_IsInitialized) {
-      throw new Error(`setGilHeld: ${this.libPath} does not export PyEval_SaveThread/PyEval_RestoreThread: no GIL to control`);
+      throw new Error(
+        `setGilHeld: ${this.libPath} does not export PyEval_SaveThread/PyEval_RestoreThread: no GIL to control`,
+      );
     }
-    if (!s.Py_IsInitialized()) throw new Error(`setGilHeld: the interpreter in ${this.libPath} is not initialized: call initializePython() first`);
+    if (!s.Py_IsInitialized()) {
+      throw new Error(
+        `setGilHeld: the interpreter in ${this.libPath} is not initialized: call initializePython() first`,
+      );
+    }
     if (held) {
       if (this.#tstate !== 0) {
         s.PyEval_RestoreThread(this.#tstate);
@@ -166,7 +196,9 @@ export class ForeignPep445 extends FfiPep445 {
   setViolationMode(mode: ViolationMode): void {
     if (mode === "abort") return;
     throw new Error(
-      `violation mode "${String(mode)}" is not available for ${this.libPath}: a foreign library's debug hooks always print and abort (mode "abort")`,
+      `violation mode "${
+        String(mode)
+      }" is not available for ${this.libPath}: a foreign library's debug hooks always print and abort (mode "abort")`,
     );
   }
 

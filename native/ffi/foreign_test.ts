@@ -38,11 +38,13 @@ test("foreign: sizes above PY_SSIZE_T_MAX give NULL without calling the allocato
 });
 
 test("foreign: zero-size requests give distinct non-NULL pointers", () => {
-  for (const [m, f] of [
-    [(n: number) => py.PyMem_RawMalloc(n), (p: number) => py.PyMem_RawFree(p)],
-    [(n: number) => py.PyMem_Malloc(n), (p: number) => py.PyMem_Free(p)],
-    [(n: number) => py.PyObject_Malloc(n), (p: number) => py.PyObject_Free(p)],
-  ] as const) {
+  for (
+    const [m, f] of [
+      [(n: number) => py.PyMem_RawMalloc(n), (p: number) => py.PyMem_RawFree(p)],
+      [(n: number) => py.PyMem_Malloc(n), (p: number) => py.PyMem_Free(p)],
+      [(n: number) => py.PyObject_Malloc(n), (p: number) => py.PyObject_Free(p)],
+    ] as const
+  ) {
     const a = m(0), b = m(0);
     assert.ok(a !== 0 && b !== 0 && a !== b);
     f(a);
@@ -62,7 +64,12 @@ test("foreign: Get/Set round trip with a TS hook counting calls (use case 3), th
   const counts = useCase3(py, () => {
     const g = py.PyMem_GetAllocator(0);
     assert.notEqual(g.malloc, before[0].malloc); // the hook is installed
-    const ps = [py.PyMem_RawMalloc(10), py.PyMem_Malloc(20), py.PyObject_Malloc(30), py.PyObject_Malloc(1000)];
+    const ps = [
+      py.PyMem_RawMalloc(10),
+      py.PyMem_Malloc(20),
+      py.PyObject_Malloc(30),
+      py.PyObject_Malloc(1000),
+    ];
     const r = py.PyMem_Realloc(ps[1], 40);
     py.PyMem_RawFree(ps[0]);
     py.PyMem_Free(r);
@@ -95,7 +102,12 @@ test("foreign: functions from Get call C; installing them back passes the raw po
 test("foreign: ctx values cross as handles and numbers as raw pointers", () => {
   const old = py.PyMem_GetAllocator(2);
   for (const ctx of [{ a: 1 }, "a string", 12345, null, old]) {
-    py.PyMem_SetAllocator(2, { ...old, ctx: ctx === old ? old.ctx : ctx, malloc: old.malloc, free: old.free });
+    py.PyMem_SetAllocator(2, {
+      ...old,
+      ctx: ctx === old ? old.ctx : ctx,
+      malloc: old.malloc,
+      free: old.free,
+    });
     const got = py.PyMem_GetAllocator(2).ctx;
     assert.equal(got, ctx === old ? old.ctx : ctx);
   }
@@ -112,7 +124,13 @@ test("foreign: arena allocator Get/Set round trip", () => {
 });
 
 test("foreign: unknown domain: Get gives all-null, Set is ignored", () => {
-  assert.deepEqual(py.PyMem_GetAllocator(7), { ctx: null, malloc: null, calloc: null, realloc: null, free: null });
+  assert.deepEqual(py.PyMem_GetAllocator(7), {
+    ctx: null,
+    malloc: null,
+    calloc: null,
+    realloc: null,
+    free: null,
+  });
   const raw = py.PyMem_GetAllocator(0);
   py.PyMem_SetAllocator(7, raw);
   py.PyMem_SetAllocator(2 ** 40, raw);
@@ -122,11 +140,20 @@ test("foreign: unknown domain: Get gives all-null, Set is ignored", () => {
 
 test("foreign: bad input gives clear errors, never a crash", () => {
   const raw = py.PyMem_GetAllocator(0);
-  assert.throws(() => py.PyMem_SetAllocator(0, { ...raw, malloc: null as any }), { name: "TypeError", message: /allocator\.malloc must be a function/ });
-  assert.throws(() => py.PyMem_SetAllocator(0, { ...raw, free: undefined as any }), /allocator\.free must be a function/);
+  assert.throws(() => py.PyMem_SetAllocator(0, { ...raw, malloc: null as any }), {
+    name: "TypeError",
+    message: /allocator\.malloc must be a function/,
+  });
+  assert.throws(
+    () => py.PyMem_SetAllocator(0, { ...raw, free: undefined as any }),
+    /allocator\.free must be a function/,
+  );
   assert.throws(() => py.PyMem_SetAllocator(0, { ...raw, calloc: null }), /calloc must be a function/);
   assert.throws(() => py.PyMem_SetAllocator(0, null as any), TypeError);
-  assert.throws(() => py.PyObject_SetArenaAllocator({ ctx: null, alloc: null as any, free: () => {} }), /allocator\.alloc must be a function/);
+  assert.throws(
+    () => py.PyObject_SetArenaAllocator({ ctx: null, alloc: null as any, free: () => {} }),
+    /allocator\.alloc must be a function/,
+  );
   assert.throws(() => py.PyMem_RawMalloc(-1), RangeError);
   assert.throws(() => py.PyMem_RawMalloc(1.5), RangeError);
   assert.throws(() => py.PyMem_RawMalloc("8" as any), TypeError);
@@ -139,7 +166,12 @@ test("foreign: bad input gives clear errors, never a crash", () => {
 test("foreign: a throwing TS hook: C gets NULL, the entry point rethrows", () => {
   const old = py.PyMem_GetAllocator(0);
   const boom = new Error("hook failed");
-  py.PyMem_SetAllocator(0, { ...old, malloc: () => { throw boom; } });
+  py.PyMem_SetAllocator(0, {
+    ...old,
+    malloc: () => {
+      throw boom;
+    },
+  });
   try {
     assert.throws(() => py.PyMem_RawMalloc(8), (e) => e === boom);
     const bad = { ...old, malloc: () => "not a pointer" as any };
@@ -167,14 +199,20 @@ test("foreign: violation mode is always abort", () => {
 
 test("foreign: abi 2013 on a shipped-API library: 2013 names are not exported", () => {
   const old = loadPep445Library(LIBPY, { abi: "2013" });
-  assert.throws(() => old.PyMem_GetRawAllocators(), /PyMem_GetRawAllocators is not exported by libpython3\.11\.so/);
+  assert.throws(
+    () => old.PyMem_GetRawAllocators(),
+    /PyMem_GetRawAllocators is not exported by libpython3\.11\.so/,
+  );
   const p = old.PyMem_RawMalloc(8);
   old.PyMem_RawFree(p);
   old.close();
 });
 
 test("foreign: a library without the API is refused with one line", () => {
-  assert.throws(() => loadPep445Library("libc.so.6"), /libc\.so\.6 does not export PyMem_RawMalloc, PyMem_RawRealloc, PyMem_RawFree, PyMem_Malloc and 5 more/);
+  assert.throws(
+    () => loadPep445Library("libc.so.6"),
+    /libc\.so\.6 does not export PyMem_RawMalloc, PyMem_RawRealloc, PyMem_RawFree, PyMem_Malloc and 5 more/,
+  );
 });
 
 test("foreign: symbols, foreignApi and entryTable give C addresses", () => {

@@ -21,9 +21,28 @@ type Entry = {
 
 /** The entry points of `domain`. */
 export function entryPoints(py: Pep445, domain: number): Entry {
-  if (domain === 0) return { malloc: (n) => py.PyMem_RawMalloc(n), calloc: (a, b) => py.PyMem_RawCalloc(a, b), realloc: (p, n) => py.PyMem_RawRealloc(p, n), free: (p) => py.PyMem_RawFree(p) };
-  if (domain === 1) return { malloc: (n) => py.PyMem_Malloc(n), calloc: (a, b) => py.PyMem_Calloc(a, b), realloc: (p, n) => py.PyMem_Realloc(p, n), free: (p) => py.PyMem_Free(p) };
-  return { malloc: (n) => py.PyObject_Malloc(n), calloc: (a, b) => py.PyObject_Calloc(a, b), realloc: (p, n) => py.PyObject_Realloc(p, n), free: (p) => py.PyObject_Free(p) };
+  if (domain === 0) {
+    return {
+      malloc: (n) => py.PyMem_RawMalloc(n),
+      calloc: (a, b) => py.PyMem_RawCalloc(a, b),
+      realloc: (p, n) => py.PyMem_RawRealloc(p, n),
+      free: (p) => py.PyMem_RawFree(p),
+    };
+  }
+  if (domain === 1) {
+    return {
+      malloc: (n) => py.PyMem_Malloc(n),
+      calloc: (a, b) => py.PyMem_Calloc(a, b),
+      realloc: (p, n) => py.PyMem_Realloc(p, n),
+      free: (p) => py.PyMem_Free(p),
+    };
+  }
+  return {
+    malloc: (n) => py.PyObject_Malloc(n),
+    calloc: (a, b) => py.PyObject_Calloc(a, b),
+    realloc: (p, n) => py.PyObject_Realloc(p, n),
+    free: (p) => py.PyObject_Free(p),
+  };
 }
 
 /**
@@ -34,7 +53,15 @@ export function entryPoints(py: Pep445, domain: number): Entry {
  */
 export function checkSetAllocators(py: Pep445, domain: number): void {
   const old = py.PyMem_GetAllocator(domain);
-  const hook = { ctx: null as unknown, malloc_size: 0, calloc_nelem: 0, calloc_elsize: 0, realloc_ptr: 0, realloc_new_size: 0, free_ptr: 0 };
+  const hook = {
+    ctx: null as unknown,
+    malloc_size: 0,
+    calloc_nelem: 0,
+    calloc_elsize: 0,
+    realloc_ptr: 0,
+    realloc_new_size: 0,
+    free_ptr: 0,
+  };
   const a: PyMemAllocatorEx = {
     ctx: hook,
     malloc: (ctx, size) => {
@@ -71,7 +98,9 @@ export function checkSetAllocators(py: Pep445, domain: number): void {
     const ptr2 = e.realloc(ptr, 200);
     if (ptr2 === 0) throw new Error("realloc failed");
     if (hook.ctx !== hook) throw new Error("realloc wrong context");
-    if (hook.realloc_ptr !== ptr || hook.realloc_new_size !== 200) throw new Error("realloc invalid parameters");
+    if (hook.realloc_ptr !== ptr || hook.realloc_new_size !== 200) {
+      throw new Error("realloc invalid parameters");
+    }
     hook.ctx = null;
     e.free(ptr2);
     if (hook.ctx !== hook) throw new Error("free wrong context");
@@ -80,7 +109,9 @@ export function checkSetAllocators(py: Pep445, domain: number): void {
     const ptr3 = e.calloc(2, 5);
     if (ptr3 === 0) throw new Error("calloc failed");
     if (hook.ctx !== hook) throw new Error("calloc wrong context");
-    if (hook.calloc_nelem !== 2 || hook.calloc_elsize !== 5) throw new Error("calloc invalid nelem or elsize");
+    if (hook.calloc_nelem !== 2 || hook.calloc_elsize !== 5) {
+      throw new Error("calloc invalid nelem or elsize");
+    }
     hook.ctx = null;
     e.free(ptr3);
     if (hook.ctx !== hook) throw new Error("free wrong context");
@@ -108,7 +139,9 @@ export function useCase3(py: Pep445, body: () => void): HookCounts {
   const hooks = olds.map((old, d): PyMemAllocatorEx => ({
     ctx: old, // the hook's ctx is the wrapped allocator, like the PEP's example (hook->ctx = &alloc)
     malloc: (ctx: PyMemAllocatorEx, n) => (counts.malloc[d]++, ctx.malloc(ctx.ctx, n)),
-    calloc: old.calloc === null ? null : (ctx: PyMemAllocatorEx, a, b) => (counts.calloc[d]++, ctx.calloc!(ctx.ctx, a, b)),
+    calloc: old.calloc === null
+      ? null
+      : (ctx: PyMemAllocatorEx, a, b) => (counts.calloc[d]++, ctx.calloc!(ctx.ctx, a, b)),
     realloc: (ctx: PyMemAllocatorEx, p, n) => (counts.realloc[d]++, ctx.realloc(ctx.ctx, p, n)),
     free: (ctx: PyMemAllocatorEx, p) => {
       counts.free[d]++;

@@ -16,9 +16,13 @@ import type { FfiLibrary, SymbolTable } from "./ffi_types.ts";
 const opened = new Map<string, Map<SymbolTable, FfiLibrary>>();
 
 function checkPath(path: unknown, what: string): string {
-  if (typeof path !== "string" || path === "") throw new TypeError(`${what}: library path must be a non-empty string, got ${String(path)}`);
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError(`${what}: library path must be a non-empty string, got ${String(path)}`);
+  }
   if (path.includes("/")) {
-    if (!existsSync(path)) throw new Error(`library not found: ${path}: check the path (build it first if it is a build output)`);
+    if (!existsSync(path)) {
+      throw new Error(`library not found: ${path}: check the path (build it first if it is a build output)`);
+    }
     if (statSync(path).isDirectory()) throw new Error(`${path} is a directory, not a shared library`);
   }
   return path;
@@ -31,8 +35,9 @@ function loadError(path: string, e: unknown): Error {
   if (reason.startsWith(path + ": ")) reason = reason.slice(path.length + 2);
   let hint = "pass a shared library (.so) built for this machine";
   if (/invalid ELF header|file too short/.test(reason)) hint = "this file is not a shared library";
-  else if (/wrong ELF class|ELF file OS ABI|machine/i.test(reason)) hint = "it was built for another architecture/ABI: rebuild it for this machine";
-  else if (/No such file/.test(reason)) hint = "check the path";
+  else if (/wrong ELF class|ELF file OS ABI|machine/i.test(reason)) {
+    hint = "it was built for another architecture/ABI: rebuild it for this machine";
+  } else if (/No such file/.test(reason)) hint = "check the path";
   return new Error(`cannot load ${path}: ${reason}: ${hint}`);
 }
 
@@ -57,7 +62,9 @@ export function openLibrary(path: string, table: SymbolTable, what = "dlopen"): 
 export function requireSymbols(lib: FfiLibrary, names: readonly string[], hint: string): void {
   const missing = names.filter((n) => !lib.symbols[n]);
   if (missing.length) {
-    const list = missing.length > 4 ? `${missing.slice(0, 4).join(", ")} and ${missing.length - 4} more` : missing.join(", ");
+    const list = missing.length > 4
+      ? `${missing.slice(0, 4).join(", ")} and ${missing.length - 4} more`
+      : missing.join(", ");
     throw new Error(`${lib.path} does not export ${list}: ${hint}`);
   }
 }
@@ -74,7 +81,9 @@ export function requireSymbols(lib: FfiLibrary, names: readonly string[], hint: 
  */
 export function symbolAddress(libPath: string, name: string): number {
   checkPath(libPath, "symbolAddress");
-  if (typeof name !== "string" || name === "") throw new TypeError(`symbolAddress: symbol name must be a non-empty string, got ${String(name)}`);
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(`symbolAddress: symbol name must be a non-empty string, got ${String(name)}`);
+  }
   let a: number;
   try {
     a = ffi.symbolAddress(libPath, name);
@@ -82,7 +91,9 @@ export function symbolAddress(libPath: string, name: string): number {
     throw loadError(libPath, e);
   }
   if (a === 0) {
-    throw new Error(`symbol '${name}' not found in ${libPath}: export it (see nm -D --defined-only ${libPath}) or name another symbol`);
+    throw new Error(
+      `symbol '${name}' not found in ${libPath}: export it (see nm -D --defined-only ${libPath}) or name another symbol`,
+    );
   }
   return a;
 }

@@ -23,7 +23,10 @@ function oneLine(fn: () => unknown, what: RegExp): string {
 }
 
 test("library: a missing file is named with what to do", () => {
-  const m = oneLine(() => openLibrary("/nonexistent/libfoo.so", ENTRY_POINTS), /library not found: \/nonexistent\/libfoo\.so/);
+  const m = oneLine(
+    () => openLibrary("/nonexistent/libfoo.so", ENTRY_POINTS),
+    /library not found: \/nonexistent\/libfoo\.so/,
+  );
   assert.match(m, /check the path/);
   oneLine(() => symbolAddress("/nonexistent/libfoo.so", "x"), /library not found: \/nonexistent\/libfoo\.so/);
 });
@@ -46,10 +49,16 @@ test("library: a library built for another ABI (ELF class 32) gives one clear li
 });
 
 test("library: a missing symbol names the symbol and the file", () => {
-  const m = oneLine(() => symbolAddress(LIBPY, "pep445_no_such_allocator"), /symbol 'pep445_no_such_allocator' not found in .*libpython3\.11\.so/);
+  const m = oneLine(
+    () => symbolAddress(LIBPY, "pep445_no_such_allocator"),
+    /symbol 'pep445_no_such_allocator' not found in .*libpython3\.11\.so/,
+  );
   assert.match(m, /export it/);
   const lib = openLibrary("libc.so.6", ENTRY_POINTS);
-  oneLine(() => requireSymbols(lib, ["PyMem_RawMalloc", "PyMem_RawFree"], "not a libpython"), /libc\.so\.6 does not export PyMem_RawMalloc, PyMem_RawFree: not a libpython/);
+  oneLine(
+    () => requireSymbols(lib, ["PyMem_RawMalloc", "PyMem_RawFree"], "not a libpython"),
+    /libc\.so\.6 does not export PyMem_RawMalloc, PyMem_RawFree: not a libpython/,
+  );
 });
 
 test("library: bad argument types are TypeErrors", () => {
@@ -60,5 +69,8 @@ test("library: bad argument types are TypeErrors", () => {
 
 test("library: libraries open once per path and table", () => {
   assert.equal(openLibrary(LIBPY, ENTRY_POINTS), openLibrary(LIBPY, ENTRY_POINTS));
-  assert.equal(symbolAddress(LIBPY, "PyMem_RawMalloc"), openLibrary(LIBPY, ENTRY_POINTS).address("PyMem_RawMalloc"));
+  assert.equal(
+    symbolAddress(LIBPY, "PyMem_RawMalloc"),
+    openLibrary(LIBPY, ENTRY_POINTS).address("PyMem_RawMalloc"),
+  );
 });

@@ -18,7 +18,10 @@ import type { PyMemAllocatorEx } from "../../ref/types.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { libpython: { type: "string", default: "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so" }, n: { type: "string", default: "1000000" } },
+  options: {
+    libpython: { type: "string", default: "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so" },
+    n: { type: "string", default: "1000000" },
+  },
 });
 const N = Number(values.n);
 const rt = (globalThis as any).Bun ? "bun " : "deno";
@@ -35,16 +38,36 @@ function bench(name: string, f: () => void, n = N): void {
 
 for (const violation of ["throw", "abort"] as const) {
   const n = openNative({ violation });
-  bench(`native (${violation}): PyMem_RawMalloc(16)+PyMem_RawFree`, () => n.PyMem_RawFree(n.PyMem_RawMalloc(16)));
-  bench(`native (${violation}): PyObject_Malloc(16)+PyObject_Free`, () => n.PyObject_Free(n.PyObject_Malloc(16)));
+  bench(
+    `native (${violation}): PyMem_RawMalloc(16)+PyMem_RawFree`,
+    () => n.PyMem_RawFree(n.PyMem_RawMalloc(16)),
+  );
+  bench(
+    `native (${violation}): PyObject_Malloc(16)+PyObject_Free`,
+    () => n.PyObject_Free(n.PyObject_Malloc(16)),
+  );
   if (violation === "throw") {
     const s = (n as any).lib.symbols;
-    bench("native: loader symbols only (no size/violation checks)", () => s.PyMem_RawFree(s.PyMem_RawMalloc(16)));
+    bench(
+      "native: loader symbols only (no size/violation checks)",
+      () => s.PyMem_RawFree(s.PyMem_RawMalloc(16)),
+    );
     const old = n.PyMem_GetAllocator(0);
-    bench("native: C allocator from Get called from JS (malloc+free)", () => old.free(old.ctx, old.malloc(old.ctx, 16)));
-    const hook: PyMemAllocatorEx = { ...old, malloc: (c, sz) => old.malloc(c, sz), free: (c, p) => old.free(c, p) };
+    bench(
+      "native: C allocator from Get called from JS (malloc+free)",
+      () => old.free(old.ctx, old.malloc(old.ctx, 16)),
+    );
+    const hook: PyMemAllocatorEx = {
+      ...old,
+      malloc: (c, sz) => old.malloc(c, sz),
+      free: (c, p) => old.free(c, p),
+    };
     n.PyMem_SetAllocator(0, hook);
-    bench("native: RawMalloc+RawFree through a TS hook wrapping C", () => n.PyMem_RawFree(n.PyMem_RawMalloc(16)), N / 10);
+    bench(
+      "native: RawMalloc+RawFree through a TS hook wrapping C",
+      () => n.PyMem_RawFree(n.PyMem_RawMalloc(16)),
+      N / 10,
+    );
     n.PyMem_SetAllocator(0, old);
     bench("native: PyMem_GetAllocator(0)", () => void n.PyMem_GetAllocator(0), N / 10);
     bench("native: PyMem_SetAllocator(0, C allocator)", () => n.PyMem_SetAllocator(0, old), N / 10);

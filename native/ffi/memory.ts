@@ -21,9 +21,15 @@ function checkRange(ptr: Ptr, len: number, op: string): void {
   if (typeof ptr !== "number" || !Number.isInteger(ptr) || ptr < 0) {
     throw new TypeError(`memory.${op}: address must be a non-negative integer number, got ${String(ptr)}`);
   }
-  if (!Number.isInteger(len) || len < 0) throw new RangeError(`memory.${op}: length must be a non-negative integer, got ${len}`);
+  if (!Number.isInteger(len) || len < 0) {
+    throw new RangeError(`memory.${op}: length must be a non-negative integer, got ${len}`);
+  }
   if (len > 0 && ptr < NULL_PAGE) {
-    throw new RangeError(`memory.${op}: address 0x${ptr.toString(16)} is in the NULL page: pass a pointer returned by an allocator`);
+    throw new RangeError(
+      `memory.${op}: address 0x${
+        ptr.toString(16)
+      } is in the NULL page: pass a pointer returned by an allocator`,
+    );
   }
 }
 

@@ -34,7 +34,7 @@
  * ```
  * @module
  */
-export { openNative, NativePep445 } from "./native.ts";
+export { NativePep445, openNative } from "./native.ts";
 export type { NativeOptions, ReplayOptions, ReplayResult } from "./native.ts";
 export { entryTableOf, ForeignPep445, loadPep445Library } from "./foreign.ts";
 export type { EntryTable, ForeignApi, ForeignOptions } from "./foreign.ts";

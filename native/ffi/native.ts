@@ -24,7 +24,14 @@
  * @module
  */
 import { buildNative, type Variant } from "../build.ts";
-import type { Geometry, Pep445Options, Profile, PyMemAllocatorEx, ViolationKind, ViolationMode } from "../../ref/types.ts";
+import type {
+  Geometry,
+  Pep445Options,
+  Profile,
+  PyMemAllocatorEx,
+  ViolationKind,
+  ViolationMode,
+} from "../../ref/types.ts";
 import { PyMemDebugError } from "../../ref/types.ts";
 import { ffi } from "./backend.ts";
 import type { FfiLibrary, NeutralFn } from "./ffi_types.ts";
@@ -72,13 +79,22 @@ const ARENA_DOMAIN = 3;
 
 let current: NativePep445 | null = null;
 
-function resolveOptions(opts: Pep445Options, fn: string): { profile: Profile; geometry: Geometry; violation: ViolationMode } {
+function resolveOptions(
+  opts: Pep445Options,
+  fn: string,
+): { profile: Profile; geometry: Geometry; violation: ViolationMode } {
   const profile = opts.profile ?? "cpython";
-  if (!(profile in PROFILE_ID)) throw new TypeError(`${fn}: profile must be "cpython" or "pep445-2013", got ${String(profile)}`);
+  if (!(profile in PROFILE_ID)) {
+    throw new TypeError(`${fn}: profile must be "cpython" or "pep445-2013", got ${String(profile)}`);
+  }
   const geometry = opts.geometry ?? (profile === "cpython" ? "cpython310" : "pep445");
-  if (!(geometry in GEOMETRY_ID)) throw new TypeError(`${fn}: geometry must be "pep445" or "cpython310", got ${String(geometry)}`);
+  if (!(geometry in GEOMETRY_ID)) {
+    throw new TypeError(`${fn}: geometry must be "pep445" or "cpython310", got ${String(geometry)}`);
+  }
   const violation = opts.violation ?? "throw";
-  if (violation !== "throw" && violation !== "abort") throw new TypeError(`${fn}: violation must be "throw" or "abort", got ${String(violation)}`);
+  if (violation !== "throw" && violation !== "abort") {
+    throw new TypeError(`${fn}: violation must be "throw" or "abort", got ${String(violation)}`);
+  }
   return { profile, geometry, violation };
 }
 
@@ -94,11 +110,21 @@ export class NativePep445 extends FfiPep445 {
   #tainted = [new Set<string>(), new Set<string>(), new Set<string>(), new Set<string>()];
 
   constructor(lib: FfiLibrary, opts: ReturnType<typeof resolveOptions>) {
-    super({ name: "native", libPath: lib.path, ffi, lib, profile: opts.profile, geometry: opts.geometry, nullCallocOk: true });
+    super({
+      name: "native",
+      libPath: lib.path,
+      ffi,
+      lib,
+      profile: opts.profile,
+      geometry: opts.geometry,
+      nullCallocOk: true,
+    });
     this.#x = new Proxy(lib.symbols as Record<string, NeutralFn>, {
       get: (t, name: string) =>
         t[name] ?? (() => {
-          throw new Error(`${name} is not exported by ${lib.path}: rebuild with deno run -A native/build.ts --force`);
+          throw new Error(
+            `${name} is not exported by ${lib.path}: rebuild with deno run -A native/build.ts --force`,
+          );
         }),
     });
     this.#vcount = lib.symbols.allocspec_violation_count!;
@@ -163,7 +189,9 @@ export class NativePep445 extends FfiPep445 {
   }
 
   setViolationMode(mode: ViolationMode): void {
-    if (mode !== "throw" && mode !== "abort") throw new TypeError(`setViolationMode: mode must be "throw" or "abort", got ${String(mode)}`);
+    if (mode !== "throw" && mode !== "abort") {
+      throw new TypeError(`setViolationMode: mode must be "throw" or "abort", got ${String(mode)}`);
+    }
     this.#record = mode === "throw";
     this.#x.allocspec_record_violations(this.#record ? 1 : 0);
     this.#x.allocspec_violation_clear();
@@ -178,11 +206,19 @@ export class NativePep445 extends FfiPep445 {
   libcAllocator(fns: { malloc: number; calloc: number; realloc: number; free: number }): PyMemAllocatorEx {
     for (const k of ["malloc", "realloc", "free"] as const) {
       if (typeof fns?.[k] !== "number" || !Number.isInteger(fns[k]) || fns[k] <= 0) {
-        throw new TypeError(`libcAllocator: fns.${k} must be the address of a C function (e.g. symbolAddress("libc.so.6", "${k}")), got ${String(fns?.[k])}`);
+        throw new TypeError(
+          `libcAllocator: fns.${k} must be the address of a C function (e.g. symbolAddress("libc.so.6", "${k}")), got ${
+            String(fns?.[k])
+          }`,
+        );
       }
     }
     const calloc = fns.calloc ?? 0;
-    if (typeof calloc !== "number" || !Number.isInteger(calloc) || calloc < 0) throw new TypeError(`libcAllocator: fns.calloc must be a C function address or 0, got ${String(calloc)}`);
+    if (typeof calloc !== "number" || !Number.isInteger(calloc) || calloc < 0) {
+      throw new TypeError(
+        `libcAllocator: fns.calloc must be a C function address or 0, got ${String(calloc)}`,
+      );
+    }
     const p = this.#x.allocspec_libc_allocator(fns.malloc, calloc, fns.realloc, fns.free);
     if (p === 0) throw new Error("allocspec_libc_allocator returned NULL (no free glue slot?)");
     return this.allocatorFromStruct(p, "shipped");
@@ -191,16 +227,30 @@ export class NativePep445 extends FfiPep445 {
   /** Replays an A445TRC1 trace inside C (no FFI cost per operation). */
   replay(trace: Uint8Array, opts: ReplayOptions = {}): ReplayResult {
     this.#alive();
-    if (!(trace instanceof Uint8Array)) throw new TypeError("replay: trace must be a Uint8Array holding a whole A445TRC1 file");
-    if (trace.length < 32) throw new RangeError(`replay: trace is ${trace.length} bytes, shorter than the 32-byte A445TRC1 header`);
+    if (!(trace instanceof Uint8Array)) {
+      throw new TypeError("replay: trace must be a Uint8Array holding a whole A445TRC1 file");
+    }
+    if (trace.length < 32) {
+      throw new RangeError(
+        `replay: trace is ${trace.length} bytes, shorter than the 32-byte A445TRC1 header`,
+      );
+    }
     const dv = new DataView(trace.buffer, trace.byteOffset, trace.byteLength);
     const magic = new TextDecoder().decode(trace.subarray(0, 8));
-    if (magic !== "A445TRC1") throw new RangeError(`replay: bad magic ${JSON.stringify(magic)}: not an A445TRC1 trace`);
-    if (dv.getUint32(8, true) !== 1) throw new RangeError(`replay: trace version ${dv.getUint32(8, true)} is not supported (1)`);
+    if (magic !== "A445TRC1") {
+      throw new RangeError(`replay: bad magic ${JSON.stringify(magic)}: not an A445TRC1 trace`);
+    }
+    if (dv.getUint32(8, true) !== 1) {
+      throw new RangeError(`replay: trace version ${dv.getUint32(8, true)} is not supported (1)`);
+    }
     const nslots = dv.getUint32(12, true);
     const nops = dv.getBigUint64(16, true);
     if (BigInt(trace.length) < 32n + 20n * nops) {
-      throw new RangeError(`replay: trace holds ${trace.length} bytes but its header announces ${nops} records (${32n + 20n * nops} bytes)`);
+      throw new RangeError(
+        `replay: trace holds ${trace.length} bytes but its header announces ${nops} records (${
+          32n + 20n * nops
+        } bytes)`,
+      );
     }
     let entries: BigUint64Array | null = null;
     if (opts.entries) {
@@ -209,7 +259,9 @@ export class NativePep445 extends FfiPep445 {
         const row = opts.entries![k];
         for (let d = 0; d < 3; d++) {
           const a = row?.[d];
-          if (typeof a !== "number" || !Number.isInteger(a) || a < 0) throw new TypeError(`replay: entries.${k}[${d}] must be a function address, got ${String(a)}`);
+          if (typeof a !== "number" || !Number.isInteger(a) || a < 0) {
+            throw new TypeError(`replay: entries.${k}[${d}] must be a function address, got ${String(a)}`);
+          }
           entries![i * 3 + d] = BigInt(a);
         }
       });
@@ -218,7 +270,11 @@ export class NativePep445 extends FfiPep445 {
     if (opts.direct) {
       const a = opts.direct;
       for (const k of ["malloc", "realloc", "free"] as const) {
-        if (typeof a[k] !== "function") throw new TypeError(`replay: direct.${k} must be a function, got ${a[k] === null ? "null" : typeof a[k]}`);
+        if (typeof a[k] !== "function") {
+          throw new TypeError(
+            `replay: direct.${k} must be a function, got ${a[k] === null ? "null" : typeof a[k]}`,
+          );
+        }
       }
       direct = this.#dbuf;
       putPtr(direct, 0, this.bridge.ctxToPtr(a.ctx));
@@ -229,23 +285,45 @@ export class NativePep445 extends FfiPep445 {
     }
     const out = this.#out;
     out.fill(0n);
-    const rc = this.#x.allocspec_replay(trace.subarray(32), nops, nslots, entries, direct, opts.touch ? 1 : 0, out);
+    const rc = this.#x.allocspec_replay(
+      trace.subarray(32),
+      nops,
+      nslots,
+      entries,
+      direct,
+      opts.touch ? 1 : 0,
+      out,
+    );
     this.bridge.throwPending();
-    if (rc !== 0) throw new Error(`allocspec_replay failed (rc ${rc}): bad arguments (check the trace's slots and ops)`);
-    return { ns: Number(out[0]), ops: Number(out[1]), failed: Number(out[2]), peakLiveBytes: Number(out[3]), checksum: Number(out[4]) };
+    if (rc !== 0) {
+      throw new Error(`allocspec_replay failed (rc ${rc}): bad arguments (check the trace's slots and ops)`);
+    }
+    return {
+      ns: Number(out[0]),
+      ops: Number(out[1]),
+      failed: Number(out[2]),
+      peakLiveBytes: Number(out[3]),
+      checksum: Number(out[4]),
+    };
   }
 
   /** PEP use case 3 in C: `depth` nested pass-through hooks on all domains of this library or `target`. */
   passthroughInstall(depth: number, target?: ForeignApi): void {
-    if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`passthroughInstall: depth must be an integer >= 1, got ${depth}`);
+    if (!Number.isInteger(depth) || depth < 1) {
+      throw new RangeError(`passthroughInstall: depth must be an integer >= 1, got ${depth}`);
+    }
     const [g, s] = targetOf(target, "passthroughInstall");
     if (this.#x.allocspec_passthrough_install(g, s, depth) !== 0) {
-      throw new Error("allocspec_passthrough_install failed: hooks already installed or bad target (uninstall first)");
+      throw new Error(
+        "allocspec_passthrough_install failed: hooks already installed or bad target (uninstall first)",
+      );
     }
   }
 
   passthroughUninstall(): void {
-    if (this.#x.allocspec_passthrough_uninstall() !== 0) throw new Error("allocspec_passthrough_uninstall failed: no pass-through hooks installed");
+    if (this.#x.allocspec_passthrough_uninstall() !== 0) {
+      throw new Error("allocspec_passthrough_uninstall failed: no pass-through hooks installed");
+    }
   }
 
   /** Calls seen by the outermost pass-through hooks since install. */
@@ -254,10 +332,14 @@ export class NativePep445 extends FfiPep445 {
   }
 
   traceInstall(maxOps: number, target?: ForeignApi): void {
-    if (!Number.isInteger(maxOps) || maxOps < 1) throw new RangeError(`traceInstall: maxOps must be an integer >= 1, got ${maxOps}`);
+    if (!Number.isInteger(maxOps) || maxOps < 1) {
+      throw new RangeError(`traceInstall: maxOps must be an integer >= 1, got ${maxOps}`);
+    }
     const [g, s] = targetOf(target, "traceInstall");
     if (this.#x.allocspec_trace_install(g, s, BigInt(maxOps)) !== 0) {
-      throw new Error("allocspec_trace_install failed: a trace is already installed, out of memory, or bad target");
+      throw new Error(
+        "allocspec_trace_install failed: a trace is already installed, out of memory, or bad target",
+      );
     }
   }
 
@@ -267,23 +349,39 @@ export class NativePep445 extends FfiPep445 {
   }
 
   traceWrite(path: string): void {
-    if (typeof path !== "string" || path === "") throw new TypeError(`traceWrite: path must be a non-empty string, got ${String(path)}`);
+    if (typeof path !== "string" || path === "") {
+      throw new TypeError(`traceWrite: path must be a non-empty string, got ${String(path)}`);
+    }
     const abs = isAbsolute(path) ? path : resolve(path);
     const bytes = new TextEncoder().encode(abs + "\0");
-    if (this.#x.allocspec_trace_write(bytes) !== 0) throw new Error(`allocspec_trace_write failed for ${abs}: no trace recorded, or the file cannot be written`);
+    if (this.#x.allocspec_trace_write(bytes) !== 0) {
+      throw new Error(
+        `allocspec_trace_write failed for ${abs}: no trace recorded, or the file cannot be written`,
+      );
+    }
   }
 
   /** RAW stress from C threads; returns mismatches. Refused (Error) when RAW's allocator calls into JS. */
   stressRaw(threads: number, rounds: number, seed: number): number {
     for (const [k, v] of [["threads", threads], ["rounds", rounds]] as const) {
-      if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) throw new RangeError(`stressRaw: ${k} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) {
+        throw new RangeError(`stressRaw: ${k} must be a positive integer, got ${v}`);
+      }
     }
-    if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`stressRaw: seed must be a non-negative integer, got ${seed}`);
+    if (!Number.isInteger(seed) || seed < 0) {
+      throw new RangeError(`stressRaw: seed must be a non-negative integer, got ${seed}`);
+    }
     const r = this.#x.allocspec_stress_raw(threads, rounds, BigInt(seed));
     if (r === -1) {
-      throw new Error("stressRaw refused: the RAW allocator calls into JS, and JS callbacks are main-thread only (install a C allocator in RAW first)");
+      throw new Error(
+        "stressRaw refused: the RAW allocator calls into JS, and JS callbacks are main-thread only (install a C allocator in RAW first)",
+      );
     }
-    if (r < 0) throw new RangeError(`stressRaw: allocspec_stress_raw rejected threads=${threads} rounds=${rounds} (threads 1..64) or could not start its threads`);
+    if (r < 0) {
+      throw new RangeError(
+        `stressRaw: allocspec_stress_raw rejected threads=${threads} rounds=${rounds} (threads 1..64) or could not start its threads`,
+      );
+    }
     return r;
   }
 
@@ -305,7 +403,9 @@ function targetOf(target: ForeignApi | undefined, fn: string): [number, number] 
   if (target === undefined) return [0, 0];
   const { getAllocator: g, setAllocator: s } = target ?? {};
   if (!Number.isInteger(g) || !Number.isInteger(s) || g <= 0 || s <= 0) {
-    throw new TypeError(`${fn}: target must be {getAllocator, setAllocator} function addresses (e.g. foreign.foreignApi())`);
+    throw new TypeError(
+      `${fn}: target must be {getAllocator, setAllocator} function addresses (e.g. foreign.foreignApi())`,
+    );
   }
   return [g, s];
 }
@@ -324,10 +424,16 @@ function asanPreloaded(): boolean {
 function loadNativeLibrary(path: string): FfiLibrary {
   const lib = openLibrary(path, NATIVE_TABLE, "openNative");
   const v = lib.symbols.allocspec_abi_version;
-  if (!v) throw new Error(`${path} does not export allocspec_abi_version: not an allocspec build (rebuild with deno run -A native/build.ts)`);
+  if (!v) {
+    throw new Error(
+      `${path} does not export allocspec_abi_version: not an allocspec build (rebuild with deno run -A native/build.ts)`,
+    );
+  }
   const version = v();
   if (version !== ALLOCSPEC_ABI_VERSION) {
-    throw new Error(`${path} has allocspec ABI version ${version}, this loader speaks ${ALLOCSPEC_ABI_VERSION}: rebuild with deno run -A native/build.ts --force`);
+    throw new Error(
+      `${path} has allocspec ABI version ${version}, this loader speaks ${ALLOCSPEC_ABI_VERSION}: rebuild with deno run -A native/build.ts --force`,
+    );
   }
   // The tools (passthrough, trace, replay, libc glue, stress) are checked when used: a build without
   // them still serves the PEP 445 API.
@@ -346,7 +452,9 @@ function loadNativeLibrary(path: string): FfiLibrary {
  */
 export function openNative(opts: NativeOptions = {}): NativePep445 {
   const o = resolveOptions(opts, "openNative");
-  const asan = opts.libPath !== undefined ? /\/asan\/[^/]*$/.test(String(opts.libPath)) : opts.variant === "asan";
+  const asan = opts.libPath !== undefined
+    ? /\/asan\/[^/]*$/.test(String(opts.libPath))
+    : opts.variant === "asan";
   if (asan && !asanPreloaded()) {
     // dlopen of an ASan build without the runtime preloaded makes ASan exit the whole process
     throw new Error(
@@ -355,7 +463,9 @@ export function openNative(opts: NativeOptions = {}): NativePep445 {
   }
   let path: string;
   if (opts.libPath !== undefined) {
-    if (typeof opts.libPath !== "string" || opts.libPath === "") throw new TypeError(`openNative: libPath must be a non-empty string, got ${String(opts.libPath)}`);
+    if (typeof opts.libPath !== "string" || opts.libPath === "") {
+      throw new TypeError(`openNative: libPath must be a non-empty string, got ${String(opts.libPath)}`);
+    }
     path = isAbsolute(opts.libPath) ? opts.libPath : resolve(opts.libPath);
   } else {
     path = buildNative({ variant: opts.variant ?? "release", quiet: true });

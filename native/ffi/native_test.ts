@@ -10,7 +10,7 @@ import { ffi } from "./backend.ts";
 import { symbolAddress } from "./library.ts";
 import { checkSetAllocators, useCase3 } from "./hook_checks.ts";
 import { libraryPath } from "../build.ts";
-import { PyMemDebugError, type Pep445, type PyMemAllocatorEx } from "../../ref/types.ts";
+import { type Pep445, type PyMemAllocatorEx, PyMemDebugError } from "../../ref/types.ts";
 
 const LIBPY = "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so";
 const libc = ffi.open("libc.so.6", {
@@ -44,10 +44,30 @@ test("native: openNative builds, loads and resets; defaults per profile", () => 
 
 test("native: every entry point, shipped and 2013 API forms", () => {
   const n = openNative();
-  const pairs: [(s: number) => number, (p: number, s: number) => number, (a: number, b: number) => number, (p: number) => void][] = [
-    [(s) => n.PyMem_RawMalloc(s), (p, s) => n.PyMem_RawRealloc(p, s), (a, b) => n.PyMem_RawCalloc(a, b), (p) => n.PyMem_RawFree(p)],
-    [(s) => n.PyMem_Malloc(s), (p, s) => n.PyMem_Realloc(p, s), (a, b) => n.PyMem_Calloc(a, b), (p) => n.PyMem_Free(p)],
-    [(s) => n.PyObject_Malloc(s), (p, s) => n.PyObject_Realloc(p, s), (a, b) => n.PyObject_Calloc(a, b), (p) => n.PyObject_Free(p)],
+  const pairs: [
+    (s: number) => number,
+    (p: number, s: number) => number,
+    (a: number, b: number) => number,
+    (p: number) => void,
+  ][] = [
+    [
+      (s) => n.PyMem_RawMalloc(s),
+      (p, s) => n.PyMem_RawRealloc(p, s),
+      (a, b) => n.PyMem_RawCalloc(a, b),
+      (p) => n.PyMem_RawFree(p),
+    ],
+    [
+      (s) => n.PyMem_Malloc(s),
+      (p, s) => n.PyMem_Realloc(p, s),
+      (a, b) => n.PyMem_Calloc(a, b),
+      (p) => n.PyMem_Free(p),
+    ],
+    [
+      (s) => n.PyObject_Malloc(s),
+      (p, s) => n.PyObject_Realloc(p, s),
+      (a, b) => n.PyObject_Calloc(a, b),
+      (p) => n.PyObject_Free(p),
+    ],
   ];
   for (const [malloc, realloc, calloc, free] of pairs) {
     const p = malloc(24);
@@ -79,11 +99,13 @@ test("native: every entry point, shipped and 2013 API forms", () => {
   assert.equal(ar13.alloc, ar.alloc);
   assert.equal(ar13.free, ar.free);
   n._PyObject_SetArenaAllocators(ar13.ctx, ar13.alloc, ar13.free);
-  for (const [get, set] of [
-    [() => n.PyMem_GetRawAllocators(), (a: any) => n.PyMem_SetRawAllocators(a)],
-    [() => n.PyMem_GetAllocators(), (a: any) => n.PyMem_SetAllocators(a)],
-    [() => n.PyObject_GetAllocators(), (a: any) => n.PyObject_SetAllocators(a)],
-  ] as const) {
+  for (
+    const [get, set] of [
+      [() => n.PyMem_GetRawAllocators(), (a: any) => n.PyMem_SetRawAllocators(a)],
+      [() => n.PyMem_GetAllocators(), (a: any) => n.PyMem_SetAllocators(a)],
+      [() => n.PyObject_GetAllocators(), (a: any) => n.PyObject_SetAllocators(a)],
+    ] as const
+  ) {
     const a = get();
     assert.deepEqual(Object.keys(a).sort(), ["ctx", "free", "malloc", "realloc"]);
     set(a);
@@ -112,7 +134,9 @@ test("native: use case 1 (replace RAW and MEM, keep pymalloc) with C allocators 
 });
 
 /** A TS allocator with the PEP's "padding" ctx, over libc (PEP 445 use case 1/2 examples). */
-function paddedTs(counts: { malloc: number; realloc: number; free: number; arena: number; arenaFree: number }) {
+function paddedTs(
+  counts: { malloc: number; realloc: number; free: number; arena: number; arenaFree: number },
+) {
   const alloc: PyMemAllocatorEx = {
     ctx: { padding: 2 },
     malloc: (ctx, size) => (counts.malloc++, libc.malloc(size + ctx.padding)),
@@ -292,14 +316,20 @@ test("native: debug hooks detect underflow, bad id and no GIL", () => {
   assert.equal(b.kind, "bad_id");
   assert.equal(b.apiId, "m".charCodeAt(0));
   assert.equal(b.verifiedId, "o".charCodeAt(0));
-  assert.match(b.text, /Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'o'\n/);
+  assert.match(
+    b.text,
+    /Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'o'\n/,
+  );
   const r = violation(() => n.PyMem_Realloc(n.PyObject_Malloc(8), 32));
   assert.match(r.message, /_PyMem_DebugRawRealloc: bad ID: Allocated using API 'o', verified using API 'm'/);
   n.PyMem_Free(p);
   n.setGilHeld(false);
   const g = violation(() => n.PyMem_Malloc(10));
   assert.equal(g.kind, "no_gil");
-  assert.equal(g.text, "Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL\nPython runtime state: initialized\n\n");
+  assert.equal(
+    g.text,
+    "Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL\nPython runtime state: initialized\n\n",
+  );
   const raw = n.PyMem_RawMalloc(10); // RAW needs no GIL
   n.PyMem_RawFree(raw);
   n.setGilHeld(true);
@@ -309,9 +339,16 @@ test("native: debug hooks detect underflow, bad id and no GIL", () => {
 test("native: abort mode lets the C default print and abort (checked in a child process)", () => {
   const script = new URL("./abort_child.ts", import.meta.url).pathname;
   const isDeno = typeof (globalThis as any).Deno?.dlopen === "function" && !(globalThis as any).Bun;
-  const r = spawnSync(process.execPath, isDeno ? ["run", "-A", script, "overflow"] : [script, "overflow"], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, isDeno ? ["run", "-A", script, "overflow"] : [script, "overflow"], {
+    encoding: "utf8",
+  });
   assert.equal(r.signal, "SIGABRT", `status ${r.status}, stderr: ${r.stderr}`);
-  assert.ok(r.stderr.includes("Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\nPython runtime state: initialized\n"), r.stderr);
+  assert.ok(
+    r.stderr.includes(
+      "Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\nPython runtime state: initialized\n",
+    ),
+    r.stderr,
+  );
   assert.ok(r.stderr.includes("    16 bytes originally requested\n"));
   assert.ok(r.stdout.includes("about to free"));
   assert.ok(!r.stdout.includes("survived"));
@@ -325,7 +362,12 @@ test("native: allocatorFromStruct wraps C structs (shipped and 2013); Set passes
   assert.ok(src > 0);
   const shipped = n.PyMem_RawMalloc(40);
   const s13 = n.PyMem_RawMalloc(32);
-  const glueAddr = (n as any).lib.symbols.allocspec_libc_allocator(LIBC_FNS.malloc, LIBC_FNS.calloc, LIBC_FNS.realloc, LIBC_FNS.free);
+  const glueAddr = (n as any).lib.symbols.allocspec_libc_allocator(
+    LIBC_FNS.malloc,
+    LIBC_FNS.calloc,
+    LIBC_FNS.realloc,
+    LIBC_FNS.free,
+  );
   const five = n.memory.read(glueAddr, 40);
   n.memory.write(shipped, five);
   n.memory.write(s13, [...five.subarray(0, 16), ...five.subarray(24, 40)]);
@@ -343,27 +385,54 @@ test("native: allocatorFromStruct wraps C structs (shipped and 2013); Set passes
   b.free(b.ctx, direct);
   assert.throws(() => n.allocatorFromStruct(0), TypeError);
   assert.throws(() => n.allocatorFromStruct(shipped, "2014" as any), TypeError);
-  assert.throws(() => n.libcAllocator({ ...LIBC_FNS, malloc: 0 }), /fns\.malloc must be the address of a C function/);
+  assert.throws(
+    () => n.libcAllocator({ ...LIBC_FNS, malloc: 0 }),
+    /fns\.malloc must be the address of a C function/,
+  );
   n.close();
 });
 
 test("native: bad input is refused with clear errors", () => {
   const n = openNative();
   const a = n.PyMem_GetAllocator(0);
-  assert.throws(() => n.PyMem_SetAllocator(0, { ...a, realloc: null as any }), { name: "TypeError", message: /PyMem_SetAllocator: allocator\.realloc must be a function, got null/ });
-  assert.throws(() => n.PyMem_SetRawAllocators({ ...a, free: null as any }), /PyMem_SetRawAllocators: allocators\.free must be a function/);
-  assert.throws(() => n._PyObject_SetArenaAllocators(null, null as any, () => {}), /malloc must be a function/);
-  assert.deepEqual(n.PyMem_GetAllocator(-1), { ctx: null, malloc: null, calloc: null, realloc: null, free: null });
+  assert.throws(() => n.PyMem_SetAllocator(0, { ...a, realloc: null as any }), {
+    name: "TypeError",
+    message: /PyMem_SetAllocator: allocator\.realloc must be a function, got null/,
+  });
+  assert.throws(
+    () => n.PyMem_SetRawAllocators({ ...a, free: null as any }),
+    /PyMem_SetRawAllocators: allocators\.free must be a function/,
+  );
+  assert.throws(
+    () => n._PyObject_SetArenaAllocators(null, null as any, () => {}),
+    /malloc must be a function/,
+  );
+  assert.deepEqual(n.PyMem_GetAllocator(-1), {
+    ctx: null,
+    malloc: null,
+    calloc: null,
+    realloc: null,
+    free: null,
+  });
   n.PyMem_SetAllocator(3, { ...a, malloc: (_c: any, s: number) => libc.malloc(s) }); // ignored
   assert.equal(n.PyMem_GetAllocator(0).malloc, a.malloc);
   assert.throws(() => n.PyMem_Malloc(-1), RangeError);
   assert.throws(() => n.PyMem_Malloc(2 ** 53), RangeError);
   assert.throws(() => n.PyMem_Malloc(undefined as any), TypeError);
-  assert.throws(() => openNative({ libPath: "/nonexistent/liballocspec.so" }), /library not found: \/nonexistent\/liballocspec\.so/);
-  assert.throws(() => openNative({ libPath: LIBPY }), /does not export allocspec_abi_version: not an allocspec build/);
+  assert.throws(
+    () => openNative({ libPath: "/nonexistent/liballocspec.so" }),
+    /library not found: \/nonexistent\/liballocspec\.so/,
+  );
+  assert.throws(
+    () => openNative({ libPath: LIBPY }),
+    /does not export allocspec_abi_version: not an allocspec build/,
+  );
   assert.throws(() => openNative({ profile: "cpython2" as any }), TypeError);
   if (!(process.env.LD_PRELOAD ?? "").includes("libasan")) {
-    assert.throws(() => openNative({ variant: "asan" }), /needs the ASan runtime loaded first: run with LD_PRELOAD=/);
+    assert.throws(
+      () => openNative({ variant: "asan" }),
+      /needs the ASan runtime loaded first: run with LD_PRELOAD=/,
+    );
   }
   assert.throws(() => n.replay(new Uint8Array(10)), /shorter than the 32-byte A445TRC1 header/);
   assert.throws(() => n.stressRaw(0, 1, 1), RangeError);
@@ -376,7 +445,10 @@ test("native: an allocspec ABI version mismatch is refused", () => {
   writeFileSync(c, "int allocspec_abi_version(void) { return 2; }\n");
   const r = spawnSync("cc", ["-shared", "-fPIC", "-o", so, c], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
-  assert.throws(() => openNative({ libPath: so }), /has allocspec ABI version 2, this loader speaks 1: rebuild/);
+  assert.throws(
+    () => openNative({ libPath: so }),
+    /has allocspec ABI version 2, this loader speaks 1: rebuild/,
+  );
 });
 
 test("native: ctx handles and callbacks are released by reset(); Get then sees C again", () => {
@@ -399,14 +471,22 @@ test("native: a throwing TS allocator gives NULL to C and the error to the calle
   const n = openNative();
   const old = n.PyMem_GetAllocator(0);
   const boom = new RangeError("no memory in TS");
-  n.PyMem_SetAllocator(0, { ...old, malloc: () => { throw boom; } });
+  n.PyMem_SetAllocator(0, {
+    ...old,
+    malloc: () => {
+      throw boom;
+    },
+  });
   assert.throws(() => n.PyMem_RawMalloc(8), (e) => e === boom);
   n.PyMem_SetAllocator(0, old);
   n.close();
 });
 
 /** An A445TRC1 trace: header + 20-byte records. */
-function trace(records: [op: number, domain: number, slot: number, src: number, size: number, elsize: number][], nslots: number): Uint8Array {
+function trace(
+  records: [op: number, domain: number, slot: number, src: number, size: number, elsize: number][],
+  nslots: number,
+): Uint8Array {
   const b = new Uint8Array(32 + 20 * records.length);
   const dv = new DataView(b.buffer);
   b.set(new TextEncoder().encode("A445TRC1"));

@@ -89,7 +89,9 @@ export abstract class FfiPep445 implements Pep445 {
     const f: Record<string, NeutralFn> = {};
     for (const name of Object.keys({ ...ENTRY_POINTS, ...SHIPPED_API, ...DRAFT_2013_API })) {
       f[name] = init.lib.symbols[name] ?? (() => {
-        throw new Error(`${name} is not exported by ${base} (${init.libPath}): this library does not offer that API`);
+        throw new Error(
+          `${name} is not exported by ${base} (${init.libPath}): this library does not offer that API`,
+        );
       });
     }
     this.#f = f;
@@ -218,7 +220,9 @@ export abstract class FfiPep445 implements Pep445 {
     const d = checkDomain(domain, "PyMem_SetAllocator");
     const fnSet = this.#f.PyMem_SetAllocator;
     checkObject(allocator, "PyMem_SetAllocator", "PyMemAllocatorEx");
-    for (const k of ["malloc", "realloc", "free"] as const) requireFn(allocator[k], `PyMem_SetAllocator: allocator.${k}`);
+    for (const k of ["malloc", "realloc", "free"] as const) {
+      requireFn(allocator[k], `PyMem_SetAllocator: allocator.${k}`);
+    }
     if (allocator.calloc === null || allocator.calloc === undefined) {
       if (!this.#nullCallocOk) {
         throw new TypeError(
@@ -247,8 +251,16 @@ export abstract class FfiPep445 implements Pep445 {
     requireFn(allocator.free, "PyObject_SetArenaAllocator: allocator.free");
     const s = this.#s;
     putPtr(s, 0, this.bridge.ctxToPtr(allocator.ctx));
-    putPtr(s, 1, this.bridge.fnToPtr("arenaAlloc", allocator.alloc, "PyObject_SetArenaAllocator: allocator.alloc"));
-    putPtr(s, 2, this.bridge.fnToPtr("arenaFree", allocator.free, "PyObject_SetArenaAllocator: allocator.free"));
+    putPtr(
+      s,
+      1,
+      this.bridge.fnToPtr("arenaAlloc", allocator.alloc, "PyObject_SetArenaAllocator: allocator.alloc"),
+    );
+    putPtr(
+      s,
+      2,
+      this.bridge.fnToPtr("arenaFree", allocator.free, "PyObject_SetArenaAllocator: allocator.free"),
+    );
     fnSet(s);
     this.#afterSet(-1, [1, 2]);
   }
@@ -312,16 +324,22 @@ export abstract class FfiPep445 implements Pep445 {
    */
   allocatorFromStruct(address: number, abi: "shipped" | "2013" = "shipped"): PyMemAllocatorEx {
     if (typeof address !== "number" || !Number.isInteger(address) || address < 4096) {
-      throw new TypeError(`allocatorFromStruct: address must be the address of a C struct, got ${String(address)}`);
+      throw new TypeError(
+        `allocatorFromStruct: address must be the address of a C struct, got ${String(address)}`,
+      );
     }
-    if (abi !== "shipped" && abi !== "2013") throw new TypeError(`allocatorFromStruct: abi must be "shipped" or "2013", got ${String(abi)}`);
+    if (abi !== "shipped" && abi !== "2013") {
+      throw new TypeError(`allocatorFromStruct: abi must be "shipped" or "2013", got ${String(abi)}`);
+    }
     const n = abi === "shipped" ? 5 : 4;
     const s = new Uint32Array(2 * n);
     s.set(new Uint32Array(this.ffi.view(address, 8 * n)));
     const slots = abi === "shipped" ? s : spread2013(s);
     const a = this.exFromSlots(slots);
     for (const k of ["malloc", "realloc", "free"] as const) {
-      if (a[k] === null) throw new TypeError(`allocatorFromStruct: the struct at 0x${address.toString(16)} has a NULL ${k}`);
+      if (a[k] === null) {
+        throw new TypeError(`allocatorFromStruct: the struct at 0x${address.toString(16)} has a NULL ${k}`);
+      }
     }
     return a;
   }
@@ -339,7 +357,11 @@ export abstract class FfiPep445 implements Pep445 {
 
   protected arenaFromSlots(s: Uint32Array): PyObjectArenaAllocator {
     const b = this.bridge;
-    return { ctx: b.ptrToCtx(getPtr(s, 0)), alloc: b.ptrToFn("arenaAlloc", getPtr(s, 1)), free: b.ptrToFn("arenaFree", getPtr(s, 2)) };
+    return {
+      ctx: b.ptrToCtx(getPtr(s, 0)),
+      alloc: b.ptrToFn("arenaAlloc", getPtr(s, 1)),
+      free: b.ptrToFn("arenaFree", getPtr(s, 2)),
+    };
   }
 
   /** Writes a PyMemAllocatorEx into the scratch struct (ctx, malloc, calloc, realloc, free). */

@@ -48,17 +48,23 @@ export function spread2013(s: Uint32Array): Uint32Array {
 /** A domain argument: an int32 gives itself (the C side ignores unknown ones); any other number is unknown (null). */
 export function checkDomain(domain: unknown, fn: string): number | null {
   if (typeof domain !== "number" || !Number.isInteger(domain)) {
-    throw new TypeError(`${fn}: domain must be an integer (PYMEM_DOMAIN_RAW=0, MEM=1, OBJ=2), got ${String(domain)}`);
+    throw new TypeError(
+      `${fn}: domain must be an integer (PYMEM_DOMAIN_RAW=0, MEM=1, OBJ=2), got ${String(domain)}`,
+    );
   }
   return domain >= -(2 ** 31) && domain < 2 ** 31 ? domain : null;
 }
 
 export function checkObject(v: unknown, fn: string, type: string): void {
-  if (typeof v !== "object" || v === null) throw new TypeError(`${fn}: expected a ${type} object, got ${v === null ? "null" : typeof v}`);
+  if (typeof v !== "object" || v === null) {
+    throw new TypeError(`${fn}: expected a ${type} object, got ${v === null ? "null" : typeof v}`);
+  }
 }
 
 export function requireFn(v: unknown, what: string): void {
   if (typeof v !== "function") {
-    throw new TypeError(`${what} must be a function, got ${v === null ? "null" : typeof v}: NULL is not allowed here`);
+    throw new TypeError(
+      `${what} must be a function, got ${v === null ? "null" : typeof v}: NULL is not allowed here`,
+    );
   }
 }

@@ -4,7 +4,16 @@ import { checkDomain, getPtr, putPtr, requireFn, slotKey, spread2013 } from "./s
 
 test("structs: pointer slots round-trip numbers and bigints", () => {
   const s = new Uint32Array(10);
-  const vals: (number | bigint)[] = [0, 1, 0xffffffff, 2 ** 32, 0x7f0012345678, 2 ** 53 - 1, 0xcdcdcdcdcdcdcdcdn, 2n ** 64n - 1n];
+  const vals: (number | bigint)[] = [
+    0,
+    1,
+    0xffffffff,
+    2 ** 32,
+    0x7f0012345678,
+    2 ** 53 - 1,
+    0xcdcdcdcdcdcdcdcdn,
+    2n ** 64n - 1n,
+  ];
   for (const v of vals) {
     putPtr(s, 3, v);
     const back = getPtr(s, 3);
@@ -28,7 +37,13 @@ test("structs: argument checks", () => {
   assert.equal(checkDomain(2, "f"), 2);
   assert.equal(checkDomain(-5, "f"), -5);
   assert.equal(checkDomain(2 ** 40, "f"), null);
-  assert.throws(() => checkDomain("0", "PyMem_GetAllocator"), /PyMem_GetAllocator: domain must be an integer/);
-  assert.throws(() => requireFn(null, "PyMem_SetAllocator: allocator.free"), /allocator\.free must be a function, got null/);
+  assert.throws(
+    () => checkDomain("0", "PyMem_GetAllocator"),
+    /PyMem_GetAllocator: domain must be an integer/,
+  );
+  assert.throws(
+    () => requireFn(null, "PyMem_SetAllocator: allocator.free"),
+    /allocator\.free must be a function, got null/,
+  );
   requireFn(() => 0, "x");
 });

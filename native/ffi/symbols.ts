@@ -102,4 +102,9 @@ export const ALLOCSPEC_EXTRAS: SymbolTable = {
 export const ALLOCSPEC_ABI_VERSION = 1;
 
 /** Everything the native library must export. */
-export const NATIVE_TABLE: SymbolTable = { ...ENTRY_POINTS, ...SHIPPED_API, ...DRAFT_2013_API, ...ALLOCSPEC_EXTRAS };
+export const NATIVE_TABLE: SymbolTable = {
+  ...ENTRY_POINTS,
+  ...SHIPPED_API,
+  ...DRAFT_2013_API,
+  ...ALLOCSPEC_EXTRAS,
+};
