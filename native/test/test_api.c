@@ -725,6 +725,27 @@ static void test_pep_use_cases(void)
 
 /* ---- debug hooks ---- */
 
+/* an allocator whose realloc inspects the old block (what the debug layer left there) and can fail */
+static int seen_dead_header, seen_dead_data, seen_intact_header, fail_realloc;
+static size_t inspect_n0;
+static uint8_t inspect_dead;
+static void *insp_realloc(void *ctx, void *q, size_t n)
+{
+    (void)ctx;
+    uint8_t *b = q;
+    if (q != NULL) {
+        seen_dead_header = all_bytes(b, inspect_dead, 2 * S);
+        /* small blocks: all data + tail marked; large: first 64 and last 64 data bytes + tail */
+        if (inspect_n0 <= 128) seen_dead_data = all_bytes(b + 2 * S, inspect_dead, inspect_n0 + S);
+        else seen_dead_data = all_bytes(b + 2 * S, inspect_dead, 64) && all_bytes(b + 2 * S + inspect_n0 - 64, inspect_dead, 64 + S) &&
+                              !all_bytes(b + 2 * S + 64, inspect_dead, inspect_n0 - 128);
+        seen_intact_header = be_size(b) == inspect_n0;
+    }
+    if (fail_realloc) return NULL;
+    return realloc(q, n);
+}
+static PyMemAllocatorEx inspecting_alloc = {NULL, q_malloc, q_calloc, insp_realloc, q_free};
+
 static void test_debug_layout(void)
 {
     SECTION("debug hooks: layout and fill bytes");
@@ -798,6 +819,50 @@ static void test_debug_layout(void)
         counter_remove(&under, PYMEM_DOMAIN_MEM); /* (the debug slot still points at the counter: reset next) */
         allocspec_reset(prof, -1);
         quarantine_release();
+    }
+    /* realloc: what the layer below sees, and a failing realloc restores the old block */
+    for (int prof = 0; prof < 2; prof++) {
+        const int cp = prof == ALLOCSPEC_PROFILE_CPYTHON;
+        const uint8_t DEAD = cp ? 0xDD : 0xDB, FORB = cp ? 0xFD : 0xFB;
+        const char *pn = cp ? "cpython" : "pep445-2013";
+        char name[200];
+        size_t sizes[2] = {100, 1000};
+        for (int k = 0; k < 2; k++) {
+            size_t n0 = sizes[k];
+            allocspec_reset(prof, -1);
+            PyMem_SetAllocator(PYMEM_DOMAIN_MEM, &inspecting_alloc);
+            PyMem_SetupDebugHooks();
+            uint8_t *p = PyMem_Malloc(n0);
+            for (size_t i = 0; i < n0; i++) p[i] = (uint8_t)(i * 7 + 1);
+            inspect_n0 = n0;
+            inspect_dead = DEAD;
+            seen_dead_header = seen_dead_data = seen_intact_header = 0;
+            fail_realloc = 1;
+            uint8_t *r = PyMem_Realloc(p, n0 * 2);
+            int restored = 1;
+            for (size_t i = 0; i < n0; i++)
+                if (p[i] != (uint8_t)(i * 7 + 1)) restored = 0;
+            if (cp) {
+                snprintf(name, sizeof name, "cpython: realloc(%zu-byte block) marks header, saved data and tail 0xdd before calling realloc below (bpo-31626)", n0);
+                CHECK(name, seen_dead_header && seen_dead_data);
+            } else {
+                snprintf(name, sizeof name, "pep445-2013: realloc(%zu-byte block) calls realloc below first (old header intact)", n0);
+                CHECK(name, seen_intact_header && !seen_dead_header);
+            }
+            snprintf(name, sizeof name, "%s: a failed realloc of a %zu-byte block returns NULL, block intact (header, data, tail)", pn, n0);
+            CHECK(name, r == NULL && restored && be_size(p - 2 * S) == n0 && p[-(long)S] == 'm' &&
+                            all_bytes(p - S + 1, FORB, S - 1) && all_bytes(p + n0, FORB, S));
+            fail_realloc = 0;
+            r = PyMem_Realloc(p, n0 / 2);
+            int kept = r != NULL;
+            for (size_t i = 0; kept && i < n0 / 2; i++)
+                if (r[i] != (uint8_t)(i * 7 + 1)) kept = 0;
+            snprintf(name, sizeof name, "%s: shrinking realloc of a %zu-byte block keeps the first %zu bytes", pn, n0, n0 / 2);
+            CHECK(name, kept && be_size(r - 2 * S) == n0 / 2 && all_bytes(r + n0 / 2, FORB, S));
+            PyMem_Free(r);
+            allocspec_reset(prof, -1);
+            quarantine_release();
+        }
     }
     /* over the default allocators (pymalloc) */
     allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
