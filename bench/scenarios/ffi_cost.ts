@@ -12,7 +12,7 @@
  * Figures: `ffi_call_ns_<runtime>`, `ffi_malloc_free_pair_ns_<runtime>`, `loader_malloc_free_pair_ns_<runtime>`,
  * `ref_malloc_free_pair_ns_<runtime>` (mitata p50 per call).
  *
- * Sample output: see the end of this file.
+ * Sample output: the SAMPLE OUTPUT comment at the end of this file.
  * @module
  */
 import { do_not_optimize, runGroup } from "../harness.ts";
@@ -78,3 +78,59 @@ export const ffiCost: Scenario = {
     }
   },
 };
+
+/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 6-12):
+
+=== ffi_cost [bun] — cost of one FFI call in this runtime, and of a malloc/free pair with and without FFI
+    params: {"size":16}
+clk: ~0.92 GHz
+cpu: AMD EPYC
+runtime: bun 1.4.5 (x64-linux)
+
+benchmark                                 avg (min … max) p75 / p99    (min … top 1%)
+--------------------------------------------------------- -------------------------------
+• FFI cost [bun]
+--------------------------------------------------------- -------------------------------
+bare FFI: allocspec_abi_version()            6.78 ns/iter   2.42 ns █                    
+                                      (2.12 ns … 2.97 µs)  14.70 ns █                    
+                                  (  0.00  b …  64.00  b)   0.04  b █▁▆▁▁▁▁▂▁▁▁▁▁▁▁▁▁▁▁▁▁
+
+bare FFI: RawFree(RawMalloc(16))            35.47 ns/iter  17.72 ns █                    
+                                     (14.30 ns … 2.59 µs)   1.01 µs █                    
+                                  (  0.00  b … 128.00  b)   0.18  b █▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁
+
+loader: PyMem_RawFree(PyMem_RawMalloc(16)) 460.55 ns/iter 221.00 ns █                    
+                                  (149.00 ns … 159.25 µs)   3.54 µs █                    
+                                  (  0.00  b … 256.00 kb)  93.76  b █▃▂▁▁▁▁▁▁▁▁▁▁▂▁▁▁▁▁▁▁
+
+ref: PyMem_RawFree(PyMem_RawMalloc(16))    437.91 ns/iter 361.00 ns    █                 
+                                  (291.00 ns … 153.28 µs) 701.00 ns   ▇█                 
+                                  (  0.00  b … 256.00 kb)  32.18  b ▁▂██▃▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁
+
+
+=== ffi_cost [deno] — cost of one FFI call in this runtime, and of a malloc/free pair with and without FFI
+    params: {"size":16}
+clk: ~1.51 GHz
+cpu: AMD EPYC
+runtime: deno 2.9.6 (x86_64-unknown-linux-gnu)
+
+benchmark                                 avg (min … max) p75 / p99    (min … top 1%)
+--------------------------------------------------------- -------------------------------
+• FFI cost [deno]
+--------------------------------------------------------- -------------------------------
+bare FFI: allocspec_abi_version()            9.96 ns/iter   3.85 ns █                    
+                                      (3.43 ns … 3.00 µs)  19.00 ns █                    
+                                  (  0.00  b …  25.03  b)   0.00  b █▆▁▁▁▁▁▁▃▁▁▁▁▁▁▁▁▁▁▁▁
+
+bare FFI: RawFree(RawMalloc(16))            27.39 ns/iter  13.49 ns █                    
+                                     (10.65 ns … 3.08 µs) 184.08 ns █                    
+                                  ( 28.66  b … 176.60  b)  32.05  b █▅▂▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁
+
+loader: PyMem_RawFree(PyMem_RawMalloc(16)) 129.92 ns/iter  61.26 ns █                    
+                                     (49.97 ns … 4.13 µs)   1.51 µs █                    
+                                  (  5.12  b … 250.06  b)  80.44  b █▂▁▁▁▁▁▁▁▁▁▁▁▁▂▁▁▁▁▁▁
+
+ref: PyMem_RawFree(PyMem_RawMalloc(16))    342.61 ns/iter 151.00 ns     █                
+                                    (130.00 ns … 8.19 ms) 231.00 ns   ▆ █                
+                                  (384.00  b … 161.05 kb) 387.97  b ▁▁█▁█▁▂▁▂▁▁▁▁▁▁▁▁▁▁▁▁
+*/

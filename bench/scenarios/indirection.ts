@@ -10,7 +10,7 @@
  *
  * Parameters: the workload trace (bench/workloads, captured in CPython) and a synthetic trace.
  *
- * Sample output: see the end of this file.
+ * Sample output: the SAMPLE OUTPUT comment at the end of this file.
  * @module
  */
 import { do_not_optimize, pairedDiffs, pairedRatios, pairedRounds, runGroup } from "../harness.ts";
@@ -68,3 +68,49 @@ export const indirection: Scenario = {
     return { rows, figures, notes };
   },
 };
+
+/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 6-12):
+
+=== indirection [bun] — replay a trace in C: default allocators vs 1 pass-through hook vs a chain of 3 hooks
+    params: {"syntheticOps":1000000,"depths":[1,3],"pairedRounds":21,"traces":["workload","synthetic"]}
+clk: ~2.36 GHz
+cpu: AMD EPYC
+runtime: bun 1.4.5 (x64-linux)
+
+benchmark                   avg (min … max) p75 / p99    (min … top 1%)
+------------------------------------------- -------------------------------
+• indirection: pybench s2 (1975736 ops)
+------------------------------------------- -------------------------------
+default allocators            51.34 ms/iter  53.37 ms        █             
+                      (38.83 ms … 72.46 ms)  64.64 ms ▅ ▅  ▅▅█   ▅▅       ▅
+                    (  0.00  b …  52.00 kb)   4.92 kb █▁█▁▁███▁▁▁██▁▁▁▁▁▁▁█
+
+1 pass-through hook           46.58 ms/iter  47.35 ms   █        █         
+                      (41.29 ms … 52.51 ms)  52.31 ms ▅ █ ▅    ▅▅█     ▅  ▅
+                    (  0.00  b …   0.00  b)   0.00  b █▁█▁█▁▁▁▁███▁▁▁▁▁█▁▁█
+
+3 chained hooks               54.42 ms/iter  56.64 ms █   ██ █  █    █ █  █
+                      (47.31 ms … 68.70 ms)  58.37 ms █   ██ █  █    █ █  █
+                    (  0.00  b … 156.00 kb)  17.82 kb █▁▁▁██▁█▁▁█▁▁▁▁█▁█▁▁█
+    pybench s2 (21 paired rounds): +6.42 ns/op with 1 hook (x1.496), +6.06 ns/op with 3 (x1.452)
+clk: ~1.83 GHz
+cpu: AMD EPYC
+runtime: bun 1.4.5 (x64-linux)
+
+benchmark                   avg (min … max) p75 / p99    (min … top 1%)
+------------------------------------------- -------------------------------
+• indirection: synthetic 1000000 (1000000 ops)
+------------------------------------------- -------------------------------
+default allocators           151.36 ms/iter 155.03 ms              █       
+                    (123.36 ms … 193.41 ms) 172.48 ms ▅ ▅ ▅   ▅▅▅ ▅█    ▅ ▅
+                    ( 64.00 kb … 628.00 kb) 258.00 kb █▁█▁█▁▁▁███▁██▁▁▁▁█▁█
+
+1 pass-through hook          121.33 ms/iter 130.08 ms      █   █           
+                     (67.51 ms … 195.44 ms) 171.97 ms ▅    █ ▅▅█▅ ▅ ▅     ▅
+                    ( 40.00 kb … 212.00 kb) 138.67 kb █▁▁▁▁█▁████▁█▁█▁▁▁▁▁█
+
+3 chained hooks               69.44 ms/iter  71.33 ms                     █
+                      (66.61 ms … 73.97 ms)  72.04 ms ▅▅▅▅  ▅▅  ▅  ▅   ▅  █
+                    ( 28.00 kb … 740.00 kb) 296.80 kb ████▁▁██▁▁█▁▁█▁▁▁█▁▁█
+    synthetic 1000000 (21 paired rounds): +-1.71 ns/op with 1 hook (x0.983), +-2.93 ns/op with 3 (x0.960)
+*/
