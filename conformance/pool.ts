@@ -56,6 +56,7 @@ class Worker {
   #pending: ((r: Reply | { ready: true } | { fatal: string }) => void) | null = null;
   #stderr = "";
   #exited = false;
+  #killed = false;
   constructor(target: string, abi: string, env: Record<string, string> | undefined) {
     this.#child = spawn(process.execPath, runtimeArgs(WORKER, ["--target", target, "--abi", abi, "--serve"]), {
       env: { ...process.env, ...env },
@@ -81,8 +82,9 @@ class Worker {
       p?.({ crash: `${signal ? `signal ${signal}` : `exit ${code}`}${tail ? `; stderr: ${tail}` : ""}` });
     });
   }
+  /** exited, or killed (the exit event may come later) */
   get exited(): boolean {
-    return this.#exited;
+    return this.#exited || this.#killed;
   }
   #wait<T>(timeoutMs: number): Promise<T | { timeout: true }> {
     return new Promise((resolve) => {
@@ -111,6 +113,8 @@ class Worker {
     return p;
   }
   kill(): void {
+    this.#killed = true;
+    this.#pending = null;
     if (!this.#exited) this.#child.kill("SIGKILL");
   }
   close(): void {

@@ -11,7 +11,9 @@ export default defineCase({
   needs: ["debug-hooks"],
   run(ctx) {
     ctx.py.PyMem_SetupDebugHooks();
-    for (const n of [64, 200, 1000]) {
+    // sizes that stay in pymalloc (MEM, OBJ) and in glibc tcache (RAW): larger freed chunks get glibc
+    // large-bin links at q[16..32), i.e. inside the data (third-party-allocators.md: "0-15" is the tcache case)
+    for (const n of [64, 200, 480]) {
       const keep = nonNull(ctx, ctx.malloc(n), `neighbour malloc(${n})`);
       const p = nonNull(ctx, ctx.malloc(n), `malloc(${n})`);
       const guard = nonNull(ctx, ctx.malloc(n), `neighbour malloc(${n})`);

@@ -17,13 +17,13 @@ export default defineCase({
     const mem = ctx.hook("MEM");
     const live: number[] = [];
     for (const n of [1, 8, 16, 100, 256, 500]) live.push(nonNull(ctx, ctx.py.PyObject_Malloc(n), `PyObject_Malloc(${n})`));
-    for (let i = 0; i < 12000; i++) live.push(nonNull(ctx, ctx.py.PyObject_Malloc(100), `PyObject_Malloc(100) #${i}`));
+    for (let i = 0; i < 40000; i++) live.push(nonNull(ctx, ctx.py.PyObject_Malloc(100), `PyObject_Malloc(100) #${i}`));
     mem.uninstall();
     raw.uninstall();
     for (const p of live) ctx.py.PyObject_Free(p);
     ctx.py.PyObject_Free(warm);
     const seen = [...raw.calls, ...mem.calls].filter((c) => c.op !== "free" && c.args.some((a) => a <= 512));
     if (seen.length) ctx.fail(`small PyObject_Malloc requests reached RAW/MEM: ${seen.slice(0, 5).map((c) => `${c.op}(${c.args})`).join(", ")}`);
-    if (arenas.allocs.length === 0) ctx.fail("1.2 MB of PyObject_Malloc(100) blocks allocated no pymalloc arena");
+    if (arenas.allocs.length === 0) ctx.fail("4 MB of PyObject_Malloc(100) blocks allocated no pymalloc arena");
   },
 });

@@ -12,7 +12,7 @@ export default defineCase({
   run(ctx) {
     const stress = ctx.target.stressRaw;
     if (!stress) return ctx.fail(`${ctx.target.label} declares "threads" but has no stressRaw`);
-    const mismatches = stress(8, 20000, 445);
+    const mismatches = stress(8, 5000, 445);
     if (mismatches < 0) ctx.fail("stressRaw could not run: RAW's allocator calls into JS");
     same(ctx, mismatches, 0, "content-hash mismatches found by the RAW thread stress");
   },
