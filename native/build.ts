@@ -45,7 +45,13 @@ export const WARN_FLAGS: readonly string[] = ["-std=c11", "-Wall", "-Wextra", "-
 const VARIANT_FLAGS: Record<Variant, string[]> = {
   release: ["-O2"],
   debug: ["-O0", "-g"],
-  asan: ["-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"],
+  asan: [
+    "-O1",
+    "-g",
+    "-fsanitize=address,undefined",
+    "-fno-omit-frame-pointer",
+    "-fno-sanitize-recover=undefined",
+  ],
 };
 
 /** Thrown when no C compiler can be found; its message is one line saying what to do. */
@@ -63,7 +69,9 @@ export class NoCompilerError extends Error {
  * ```
  */
 export function libraryPath(variant: Variant = "release"): string {
-  if (!VARIANTS.includes(variant)) throw new RangeError(`unknown variant '${variant}': use ${VARIANTS.join(", ")}`);
+  if (!VARIANTS.includes(variant)) {
+    throw new RangeError(`unknown variant '${variant}': use ${VARIANTS.join(", ")}`);
+  }
   return join(BUILD_DIR, variant, "liballocspec.so");
 }
 
@@ -192,11 +200,21 @@ interface Tally {
 }
 
 /** Builds a test program linked against the library of `variant`. */
-function buildTestProgram(cc: string, name: string, variant: Variant, outDir: string, extra: string[] = []): string {
+function buildTestProgram(
+  cc: string,
+  name: string,
+  variant: Variant,
+  outDir: string,
+  extra: string[] = [],
+): string {
   const lib = libraryPath(variant);
   const out = join(outDir, name);
   mkdirSync(outDir, { recursive: true });
-  const newest = Math.max(newestInput(), statSync(join(TEST_DIR, `${name}.c`)).mtimeMs, statSync(lib).mtimeMs);
+  const newest = Math.max(
+    newestInput(),
+    statSync(join(TEST_DIR, `${name}.c`)).mtimeMs,
+    statSync(lib).mtimeMs,
+  );
   if (isFresh(out, newest) && extra.length === 0) return out;
   compile(cc, [
     ...WARN_FLAGS,
@@ -275,7 +293,9 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
       "--child-silent-after-fork=yes",
     ];
     const a = runCounted(t, "test_api (valgrind)", [...vg, api], { ALLOCSPEC_VALGRIND: "1" });
-    const s = runCounted(t, "test_stress (valgrind)", [...vg, stress, "--rounds", "300"], { ALLOCSPEC_VALGRIND: "1" });
+    const s = runCounted(t, "test_stress (valgrind)", [...vg, stress, "--rounds", "300"], {
+      ALLOCSPEC_VALGRIND: "1",
+    });
     step(t, "valgrind clean (0 errors, 0 leaks)", a && s);
   } else {
     t.lines.push("valgrind: not installed, skipped");
@@ -285,7 +305,10 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
   const asanDir = join(BUILD_DIR, "asan", "test");
   const aapi = buildTestProgram(cc, "test_api", "asan", asanDir);
   const astress = buildTestProgram(cc, "test_stress", "asan", asanDir);
-  const asanEnv = { ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0:allocator_may_return_null=1", UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1" };
+  const asanEnv = {
+    ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0:allocator_may_return_null=1",
+    UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
+  };
   const a1 = runCounted(t, "test_api (ASan/UBSan)", [aapi], { ...asanEnv, ALLOCSPEC_ASAN: "1" });
   const a2 = runCounted(t, "test_stress (ASan/UBSan)", [astress, "--rounds", "2000"], asanEnv);
   step(t, "ASan/UBSan clean", a1 && a2);
@@ -296,12 +319,29 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
     const tsan = ["-O1", "-g", "-fsanitize=thread"];
     let built = false;
     try {
-      compileShared({ cc, sources: librarySources(), output: join(outDir, "liballocspec.so"), flags: [...tsan, "-ldl"] });
-      compile(cc, [...WARN_FLAGS, ...tsan, "-pthread", `-I${INCLUDE_DIR}`, join(TEST_DIR, "test_stress.c"), "-o",
-        join(outDir, "test_stress"), `-L${outDir}`, "-lallocspec", `-Wl,-rpath,${outDir}`], true);
+      compileShared({
+        cc,
+        sources: librarySources(),
+        output: join(outDir, "liballocspec.so"),
+        flags: [...tsan, "-ldl"],
+      });
+      compile(cc, [
+        ...WARN_FLAGS,
+        ...tsan,
+        "-pthread",
+        `-I${INCLUDE_DIR}`,
+        join(TEST_DIR, "test_stress.c"),
+        "-o",
+        join(outDir, "test_stress"),
+        `-L${outDir}`,
+        "-lallocspec",
+        `-Wl,-rpath,${outDir}`,
+      ], true);
       built = true;
     } catch (e) {
-      t.lines.push(`ThreadSanitizer: not available with ${cc}, skipped (${(e as Error).message.split("\n")[0]})`);
+      t.lines.push(
+        `ThreadSanitizer: not available with ${cc}, skipped (${(e as Error).message.split("\n")[0]})`,
+      );
     }
     if (built) {
       const ok = runCounted(t, "test_stress (TSan)", [join(outDir, "test_stress"), "--rounds", "2000"], {
@@ -314,7 +354,12 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
   if (which("clang")) {
     const outDir = join(BUILD_DIR, "clang");
     try {
-      compileShared({ cc: "clang", sources: librarySources(), output: join(outDir, "liballocspec.so"), flags: ["-O2", "-ldl"] });
+      compileShared({
+        cc: "clang",
+        sources: librarySources(),
+        output: join(outDir, "liballocspec.so"),
+        flags: ["-O2", "-ldl"],
+      });
       for (const name of ["test_api", "test_stress"]) {
         compile("clang", [
           ...WARN_FLAGS,
@@ -349,7 +394,9 @@ function main(argv: string[]): number {
   for (let i = 0; i < argv.length; i++) {
     if (i === vi + 1 && vi >= 0) continue;
     if (!known.has(argv[i])) {
-      console.error(`native/build.ts: unknown argument '${argv[i]}': use --variant V, --all, --force, --test [--fast]`);
+      console.error(
+        `native/build.ts: unknown argument '${argv[i]}': use --variant V, --all, --force, --test [--fast]`,
+      );
       return 2;
     }
   }
@@ -357,11 +404,15 @@ function main(argv: string[]): number {
     if (args.has("--test")) {
       const started = Date.now();
       const t = runCTests({ fast: args.has("--fast") });
-      console.log(`\nnative C tests (${((Date.now() - started) / 1000).toFixed(1)}s):\n  ${t.lines.join("\n  ")}`);
+      console.log(
+        `\nnative C tests (${((Date.now() - started) / 1000).toFixed(1)}s):\n  ${t.lines.join("\n  ")}`,
+      );
       console.log(`${t.passed} passed, ${t.failed} failed`);
       return t.failed === 0 ? 0 : 1;
     }
-    const variants: Variant[] = args.has("--all") ? [...VARIANTS] : [(vi >= 0 ? argv[vi + 1] : "release") as Variant];
+    const variants: Variant[] = args.has("--all")
+      ? [...VARIANTS]
+      : [(vi >= 0 ? argv[vi + 1] : "release") as Variant];
     for (const v of variants) {
       if (!VARIANTS.includes(v)) {
         console.error(`native/build.ts: unknown variant '${v}': use ${VARIANTS.join(", ")}`);
