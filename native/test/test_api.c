@@ -1037,6 +1037,26 @@ static void test_violations(void)
     p[0] = 0xfd;
     PyMem_Free(p);
 
+    /* check order: id, then leading pad, then trailing pad */
+    allocspec_violation_clear();
+    p = PyMem_Malloc(16);
+    p[-(long)S] = 'o';
+    p[-3] = 0;
+    p[17] = 0;
+    PyMem_Free(p);
+    int k1 = allocspec_violation_kind();
+    p[-(long)S] = 'm';
+    PyMem_Free(p);
+    int k2 = allocspec_violation_kind();
+    p[-3] = 0xfd;
+    PyMem_Free(p);
+    int k3 = allocspec_violation_kind();
+    p[17] = 0xfd;
+    PyMem_Free(p);
+    CHECK("check order: bad ID before leading pad before trailing pad",
+          k1 == ALLOCSPEC_VIOLATION_BAD_ID && k2 == ALLOCSPEC_VIOLATION_BAD_LEADING_PAD &&
+              k3 == ALLOCSPEC_VIOLATION_BAD_TRAILING_PAD && allocspec_violation_count() == 3);
+
     /* Transcript F: no GIL, only MEM/OBJ, before the NULL check */
     allocspec_violation_clear();
     allocspec_set_gil_held(0);
