@@ -54,6 +54,28 @@ const DOMAIN_FN_2013 = {
   obj: ["PyObject_GetAllocators", "PyObject_SetAllocators", 2],
 } as const;
 
+const MALLOC = `(size) { const r = f(checkSize(size, "size")); self.afterCall(); return r; }`;
+const CALLOC =
+  `(nelem, elsize) { const r = f(checkSize(nelem, "nelem"), checkSize(elsize, "elsize")); self.afterCall(); return r; }`;
+const REALLOC =
+  `(ptr, newSize) { const r = f(checkPtr(ptr, "ptr"), checkSize(newSize, "new_size")); self.afterCall(); return r; }`;
+const FREE = `(ptr) { f(checkPtr(ptr, "ptr")); self.afterCall(); }`;
+/** Parameter list and body of each entry point (compiled per instance). */
+const ENTRY_SHAPES: Record<string, string> = {
+  PyMem_RawMalloc: MALLOC,
+  PyMem_RawCalloc: CALLOC,
+  PyMem_RawRealloc: REALLOC,
+  PyMem_RawFree: FREE,
+  PyMem_Malloc: MALLOC,
+  PyMem_Calloc: CALLOC,
+  PyMem_Realloc: REALLOC,
+  PyMem_Free: FREE,
+  PyObject_Malloc: MALLOC,
+  PyObject_Calloc: CALLOC,
+  PyObject_Realloc: REALLOC,
+  PyObject_Free: FREE,
+};
+
 /** The shared FFI implementation of {@link Pep445}. */
 export abstract class FfiPep445 implements Pep445 {
   readonly name: string;
@@ -95,19 +117,17 @@ export abstract class FfiPep445 implements Pep445 {
       });
     }
     this.#f = f;
-    // The hot entry points as fields.
-    this.#rawMalloc = f.PyMem_RawMalloc;
-    this.#rawCalloc = f.PyMem_RawCalloc;
-    this.#rawRealloc = f.PyMem_RawRealloc;
-    this.#rawFree = f.PyMem_RawFree;
-    this.#memMalloc = f.PyMem_Malloc;
-    this.#memCalloc = f.PyMem_Calloc;
-    this.#memRealloc = f.PyMem_Realloc;
-    this.#memFree = f.PyMem_Free;
-    this.#objMalloc = f.PyObject_Malloc;
-    this.#objCalloc = f.PyObject_Calloc;
-    this.#objRealloc = f.PyObject_Realloc;
-    this.#objFree = f.PyObject_Free;
+    // Entry points compiled per instance: each gets its own type feedback, so the call into the FFI
+    // symbol stays monomorphic (Deno's fast call) even when several libraries are loaded.
+    const self = this as Any;
+    for (const [name, shape] of Object.entries(ENTRY_SHAPES)) {
+      self[name] = new Function("f", "checkSize", "checkPtr", "self", `return function ${name}${shape};`)(
+        f[name],
+        checkSize,
+        checkPtr,
+        this,
+      );
+    }
   }
 
   get profile(): Profile {
@@ -132,77 +152,21 @@ export abstract class FfiPep445 implements Pep445 {
   /** Called after a Get of a domain (0..2; -1 arena) with the (ctx, first function) key it returned. */
   protected observed(_domain: number, _key: string): void {}
 
-  #rawMalloc: NeutralFn;
-  #rawCalloc: NeutralFn;
-  #rawRealloc: NeutralFn;
-  #rawFree: NeutralFn;
-  #memMalloc: NeutralFn;
-  #memCalloc: NeutralFn;
-  #memRealloc: NeutralFn;
-  #memFree: NeutralFn;
-  #objMalloc: NeutralFn;
-  #objCalloc: NeutralFn;
-  #objRealloc: NeutralFn;
-  #objFree: NeutralFn;
-
   // ---- entry points (PEP 445 "Proposal": the same signatures as malloc & co, size_t arguments) ----
-  PyMem_RawMalloc(size: SizeArg): Ptr {
-    const r = this.#rawMalloc(checkSize(size, "size"));
-    this.afterCall();
-    return r;
-  }
-  PyMem_RawCalloc(nelem: SizeArg, elsize: SizeArg): Ptr {
-    const r = this.#rawCalloc(checkSize(nelem, "nelem"), checkSize(elsize, "elsize"));
-    this.afterCall();
-    return r;
-  }
-  PyMem_RawRealloc(ptr: Ptr, newSize: SizeArg): Ptr {
-    const r = this.#rawRealloc(checkPtr(ptr, "ptr"), checkSize(newSize, "new_size"));
-    this.afterCall();
-    return r;
-  }
-  PyMem_RawFree(ptr: Ptr): void {
-    this.#rawFree(checkPtr(ptr, "ptr"));
-    this.afterCall();
-  }
-  PyMem_Malloc(size: SizeArg): Ptr {
-    const r = this.#memMalloc(checkSize(size, "size"));
-    this.afterCall();
-    return r;
-  }
-  PyMem_Calloc(nelem: SizeArg, elsize: SizeArg): Ptr {
-    const r = this.#memCalloc(checkSize(nelem, "nelem"), checkSize(elsize, "elsize"));
-    this.afterCall();
-    return r;
-  }
-  PyMem_Realloc(ptr: Ptr, newSize: SizeArg): Ptr {
-    const r = this.#memRealloc(checkPtr(ptr, "ptr"), checkSize(newSize, "new_size"));
-    this.afterCall();
-    return r;
-  }
-  PyMem_Free(ptr: Ptr): void {
-    this.#memFree(checkPtr(ptr, "ptr"));
-    this.afterCall();
-  }
-  PyObject_Malloc(size: SizeArg): Ptr {
-    const r = this.#objMalloc(checkSize(size, "size"));
-    this.afterCall();
-    return r;
-  }
-  PyObject_Calloc(nelem: SizeArg, elsize: SizeArg): Ptr {
-    const r = this.#objCalloc(checkSize(nelem, "nelem"), checkSize(elsize, "elsize"));
-    this.afterCall();
-    return r;
-  }
-  PyObject_Realloc(ptr: Ptr, newSize: SizeArg): Ptr {
-    const r = this.#objRealloc(checkPtr(ptr, "ptr"), checkSize(newSize, "new_size"));
-    this.afterCall();
-    return r;
-  }
-  PyObject_Free(ptr: Ptr): void {
-    this.#objFree(checkPtr(ptr, "ptr"));
-    this.afterCall();
-  }
+  // Sizes are checked with ref/sizes.ts and passed to C unchanged (C applies the PY_SSIZE_T_MAX rule);
+  // afterCall() rethrows a JS allocator's error or a recorded violation. Compiled per instance (above).
+  declare readonly PyMem_RawMalloc: (size: SizeArg) => Ptr;
+  declare readonly PyMem_RawCalloc: (nelem: SizeArg, elsize: SizeArg) => Ptr;
+  declare readonly PyMem_RawRealloc: (ptr: Ptr, newSize: SizeArg) => Ptr;
+  declare readonly PyMem_RawFree: (ptr: Ptr) => void;
+  declare readonly PyMem_Malloc: (size: SizeArg) => Ptr;
+  declare readonly PyMem_Calloc: (nelem: SizeArg, elsize: SizeArg) => Ptr;
+  declare readonly PyMem_Realloc: (ptr: Ptr, newSize: SizeArg) => Ptr;
+  declare readonly PyMem_Free: (ptr: Ptr) => void;
+  declare readonly PyObject_Malloc: (size: SizeArg) => Ptr;
+  declare readonly PyObject_Calloc: (nelem: SizeArg, elsize: SizeArg) => Ptr;
+  declare readonly PyObject_Realloc: (ptr: Ptr, newSize: SizeArg) => Ptr;
+  declare readonly PyObject_Free: (ptr: Ptr) => void;
 
   // ---- shipped API (CPython 3.5+) ----
   /** PyMem_GetAllocator: an unknown domain gives five nulls (CPython writes NULL to every field). */
