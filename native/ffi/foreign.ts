@@ -12,6 +12,11 @@
  *   interpreter is initialized (see {@link ForeignPep445.initializePython}); otherwise it throws.
  * - `close()` restores the allocators the library had when it was loaded if a JS allocator was installed
  *   (the trampolines are released, so C must not keep pointers to them), then releases handles/callbacks.
+ *   Until then every JS function ever installed keeps its trampoline (cached per function).
+ * - libpython specifics (cpython-facts.md §1.3, §2.7): after `initializePython()` a Set may only *wrap* the
+ *   current allocator (blocks allocated before must still be freed by it), and `PyMem_SetupDebugHooks()` on
+ *   an initialized interpreter makes later frees of older blocks fail (bad ID / SIGSEGV): call it before
+ *   `initializePython()` or in a child process.
  *
  * @example
  * ```ts
