@@ -91,6 +91,12 @@ export const TEETH: TeethRow[] = [
     ],
   },
   {
+    target: "mutant:ssize_max_throws",
+    kills: [
+      "size_checks/ssize_max_request_returns_null",
+    ],
+  },
+  {
     target: "mutant:calloc_check_too_strict",
     kills: [
       "size_checks/calloc_product_at_limit_not_refused_early",
