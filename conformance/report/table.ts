@@ -15,13 +15,14 @@ import { label } from "./summary.ts";
 
 export function tableReporter(write: (s: string) => void, tty: boolean): Reporter {
   let lastPct = -1;
+  const step = tty ? 20 : 10; // progress lines per run: every 5% on a terminal, every 10% in a log
   return {
     onResult(r, done, total) {
       if (r.status === "FAIL" || r.status === "ERROR") {
         write(`${r.informational ? "INFO " : ""}${r.status} ${label(r)}: ${r.message}`);
       }
-      const pct = Math.floor((done * 10) / total);
-      if (!tty && pct !== lastPct) {
+      const pct = Math.floor((done * step) / total);
+      if (pct !== lastPct) {
         lastPct = pct;
         write(`progress: ${done}/${total} runs`);
       }

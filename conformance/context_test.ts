@@ -1,0 +1,50 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRef } from "../ref/mod.ts";
+import { CaseFailure, debugBytes, makeContext, pattern, Prng } from "./context.ts";
+
+const target = { label: "ref", capabilities: new Set<never>() };
+
+test("context: Prng and pattern are deterministic per seed", () => {
+  const a = new Prng(7), b = new Prng(7), c = new Prng(8);
+  const xs = [a.next(), a.next(), a.next()];
+  assert.deepEqual([b.next(), b.next(), b.next()], xs);
+  assert.notDeepEqual([c.next(), c.next(), c.next()], xs);
+  for (let i = 0; i < 100; i++) {
+    const v = a.int(3, 9);
+    assert.ok(v >= 3 && v <= 9);
+  }
+  assert.deepEqual(pattern(5, 32), pattern(5, 32));
+  assert.notDeepEqual(pattern(5, 32), pattern(6, 32));
+});
+
+test("context: domain dispatch, fill/verify and a failing verify naming the byte", () => {
+  const ctx = makeContext({ py: createRef(), target, domain: "MEM", profile: "cpython" });
+  assert.equal(ctx.apiId, 0x6d);
+  const p = ctx.malloc(40);
+  ctx.fill(p, 40, 3);
+  ctx.verify(p, 40, 3, "block");
+  ctx.write(p + 17, [ctx.read(p + 17, 1)[0] ^ 1]);
+  assert.throws(() => ctx.verify(p, 40, 3, "block"), (e: unknown) => e instanceof CaseFailure && /block: byte 17 of 40/.test(e.message));
+  ctx.free(p);
+});
+
+test("context: hook records calls with ctx and args, can fail chosen calls, and uninstalls", () => {
+  const py = createRef();
+  const ctx = makeContext({ py, target, domain: "RAW", profile: "cpython" });
+  const before = py.PyMem_GetAllocator(0);
+  const h = ctx.hook();
+  const p = ctx.malloc(42);
+  h.failNext.realloc = 1;
+  assert.equal(ctx.realloc(p, 100), 0);
+  ctx.free(p);
+  h.uninstall();
+  assert.deepEqual(h.calls.map((c) => `${c.op}(${c.args.join(",")})`), ["malloc(42)", `realloc(${p},100)`, `free(${p})`]);
+  for (const c of h.calls) assert.equal(c.ctx, h.installed.ctx);
+  assert.equal(py.PyMem_GetAllocator(0).malloc, before.malloc);
+});
+
+test("context: debug bytes per profile", () => {
+  assert.deepEqual(debugBytes("cpython"), { clean: 0xcd, dead: 0xdd, forbidden: 0xfd, overhead: 24 });
+  assert.deepEqual(debugBytes("pep445-2013"), { clean: 0xcb, dead: 0xdb, forbidden: 0xfb, overhead: 32 });
+});
