@@ -23,8 +23,12 @@ export interface BenchDef {
 
 /** The stats kept per benchmark (ns per call). */
 export interface BenchStats {
+  /** the mitata group title */
+  group: string;
   name: string;
   p50: number;
+  p75: number;
+  p99: number;
   avg: number;
   min: number;
   max: number;
@@ -42,16 +46,17 @@ export interface BenchStats {
 export async function runGroup(
   title: string,
   defs: readonly BenchDef[],
-  o: { quick: boolean; print: (s: string) => void },
+  o: { quick: boolean; print: (s: string) => void; recordBench?: (s: BenchStats) => void },
 ): Promise<BenchStats[]> {
   const out: BenchStats[] = [];
   if (o.quick) {
     o.print(`• ${title} (quick: few samples, not a measurement)`);
     for (const d of defs) {
       const s = await measure(d.fn, { min_cpu_time: 20e6, min_samples: 2, max_samples: 200, warmup_samples: 1 });
-      out.push({ name: d.name, p50: s.p50, avg: s.avg, min: s.min, max: s.max, samples: s.samples.length });
+      out.push({ group: title, name: d.name, p50: s.p50, p75: s.p75, p99: s.p99, avg: s.avg, min: s.min, max: s.max, samples: s.samples.length });
       o.print(`  ${d.name.padEnd(44)} p50 ${fmtNs(s.p50).padStart(12)}   (${s.samples.length} samples)`);
     }
+    for (const st of out) o.recordBench?.(st);
     return out;
   }
   group(title, () => {
@@ -64,13 +69,15 @@ export async function runGroup(
   for (const t of res.benchmarks) {
     for (const r of t.runs) {
       if (r.stats) {
-        out.push({ name: r.name, p50: r.stats.p50, avg: r.stats.avg, min: r.stats.min, max: r.stats.max, samples: r.stats.samples.length });
+        const st = r.stats;
+        out.push({ group: title, name: r.name, p50: st.p50, p75: st.p75, p99: st.p99, avg: st.avg, min: st.min, max: st.max, samples: st.samples.length });
       } else {
         const e = r.error as any;
         throw new Error(`benchmark ${r.name} failed: ${e?.message ?? String(e)}`);
       }
     }
   }
+  for (const st of out) o.recordBench?.(st);
   return out;
 }
 

@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 import { runContext } from "./context.ts";
 import { buildReport, reportJson } from "./results.ts";
 import { currentRuntime, otherRuntime, scriptCommand } from "./runtime.ts";
+import type { BenchStats } from "./harness.ts";
 import type { Scenario, ScenarioContext, ScenarioResult, TraceInput } from "./scenario.ts";
 import { SCENARIOS } from "./scenarios/mod.ts";
 import { markdownSummary } from "./summary.ts";
@@ -69,15 +70,17 @@ export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Sc
   ctx.print(`\n=== ${s.name} [${ctx.runtime}] — ${s.description}`);
   ctx.print(`    params: ${JSON.stringify(params)}`);
   const t0 = performance.now();
+  const mitata: BenchStats[] = [];
+  ctx.recordBench = (st) => mitata.push(st);
   try {
     const out = await s.run(ctx, params);
-    return { name: s.name, description: s.description, runtime: ctx.runtime, params, seconds: (performance.now() - t0) / 1e3, ...out };
+    return { name: s.name, description: s.description, runtime: ctx.runtime, params, seconds: (performance.now() - t0) / 1e3, mitata, ...out };
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
     ctx.print(`    ERROR: ${msg}`);
     return {
       name: s.name, description: s.description, runtime: ctx.runtime, params, seconds: (performance.now() - t0) / 1e3,
-      rows: [], figures: {}, notes: [], error: msg,
+      rows: [], figures: {}, notes: [], mitata, error: msg,
     };
   }
 }
@@ -96,7 +99,7 @@ function runInOtherRuntime(names: string[], quick: boolean, print: (s: string) =
   } catch {
     const why = `the ${other} child exited with ${r.status ?? r.signal} and wrote no results`;
     return names.map((name) => ({
-      name, description: "", runtime: other, params: {}, seconds: 0, rows: [], figures: {}, notes: [], error: why,
+      name, description: "", runtime: other, params: {}, seconds: 0, rows: [], figures: {}, notes: [], mitata: [], error: why,
     }));
   }
 }

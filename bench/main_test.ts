@@ -61,6 +61,11 @@ test("bench: --quick runs every scenario in both runtimes and writes JSON with e
       if (s.crossRuntime) assert.ok(ran.has(`${s.name}@${currentRuntime() === "bun" ? "deno" : "bun"}`), `${s.name} did not run in the other runtime`);
     }
     for (const name of STABLE_FIGURES) assert.equal(typeof report.figures[name].value, "number", `${name} has no value`);
+    // mitata's own stats are kept per scenario (4 FFI benchmarks in each runtime)
+    for (const s of report.scenarios.filter((x: any) => x.name === "ffi_cost")) {
+      assert.equal(s.mitata.length, 4, `${s.runtime}: ${JSON.stringify(s.mitata)}`);
+      for (const b of s.mitata) assert.ok(b.p50 > 0 && b.samples > 0, JSON.stringify(b));
+    }
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     assert.ok(existsSync(join(out, "latest.svg")));
     assert.match(readFileSync(join(out, "latest.md"), "utf8"), /hook_overhead_cpython_pct/);

@@ -8,7 +8,7 @@ import { chartBars, ratioChart } from "./svg.ts";
 import { median, quantile, summarize } from "./stats.ts";
 import { pairedDiffs, pairedRatios, pairedRounds } from "./harness.ts";
 
-const base = { description: "d", params: {}, seconds: 1, notes: [] as string[] };
+const base = { description: "d", params: {}, seconds: 1, notes: [] as string[], mitata: [] };
 const SCENARIOS: ScenarioResult[] = [
   {
     ...base, name: "indirection", runtime: "deno",

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { BenchStats } from "./harness.ts";
 import type { Trace } from "./trace.ts";
 
 export type RuntimeName = "deno" | "bun";
@@ -35,6 +36,8 @@ export interface ScenarioOutput {
 }
 
 export interface ScenarioResult extends ScenarioOutput {
+  /** mitata's stats (ns per call) of every benchmark the scenario ran through harness.runGroup */
+  mitata: BenchStats[];
   name: string;
   description: string;
   runtime: RuntimeName;
@@ -60,6 +63,8 @@ export interface ScenarioContext {
   root: string;
   /** print a line of progress or a table (stdout) */
   print(line: string): void;
+  /** called by harness.runGroup with each benchmark's mitata stats (kept in the JSON report) */
+  recordBench?(stats: BenchStats): void;
   /** the trace of the Python workloads (captured on demand), or the synthetic one if capture is impossible */
   workloadTrace(): Promise<TraceInput>;
   /** a seeded synthetic trace of `ops` records (cached in bench/traces/) */

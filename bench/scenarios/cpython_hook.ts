@@ -37,7 +37,7 @@ export function runDriver(ctx: ScenarioContext, args: string[], env?: Record<str
 export const cpythonHook: Scenario = {
   name: "cpython_hook",
   description: "Python workloads in real CPython with vs without a native pass-through hook on all domains",
-  params: (quick) => ({ scale: quick ? 1 : 8, rounds: quick ? 3 : 11, depth: 1 }),
+  params: (quick) => ({ scale: quick ? 1 : 8, rounds: quick ? 3 : 15, depth: 1 }),
   async run(ctx, p) {
     const n = await ctx.native();
     const res = runDriver(ctx, ["overhead", "--lib", n.libPath, "--scale", String(p.scale), "--rounds", String(p.rounds), "--depth", String(p.depth)]);

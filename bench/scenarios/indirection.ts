@@ -20,7 +20,7 @@ import { median, round, summarize } from "../stats.ts";
 export const indirection: Scenario = {
   name: "indirection",
   description: "replay a trace in C: default allocators vs 1 pass-through hook vs a chain of 3 hooks",
-  params: (quick) => ({ syntheticOps: quick ? 50_000 : 1_000_000, depths: [1, 3], pairedRounds: quick ? 3 : 21, traces: ["workload", "synthetic"] }),
+  params: (quick) => ({ syntheticOps: quick ? 50_000 : 1_000_000, depths: [1, 3], pairedRounds: quick ? 3 : 41, traces: ["workload", "synthetic"] }),
   async run(ctx: ScenarioContext, p) {
     const n = await ctx.native();
     const traces: TraceInput[] = [await ctx.workloadTrace(), ctx.syntheticTrace(p.syntheticOps)];
