@@ -17,7 +17,7 @@ function exemptions(): Map<string, string> {
     else if (REF_GAPS[c.id]) out.set(c.id, `known ref gap: ${REF_GAPS[c.id]}`);
     else {
       const missing = c.needs.filter((n) => !REF_CAPABILITIES.has(n));
-      if (missing.length) out.set(c.id, `needs ${missing.join(", ")}: only native targets (C fixtures) can kill it`);
+      if (missing.length) out.set(c.id, `needs ${missing.join(", ")}: killed by the C vtable fixtures instead (conformance/fixtures/c/fixtures_test.ts)`);
     }
   }
   return out;
