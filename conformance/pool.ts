@@ -64,8 +64,10 @@ class Worker {
     });
     const rl = createInterface({ input: this.#child.stdout!, crlfDelay: Infinity });
     rl.on("line", (line) => {
-      if (!line.startsWith(MARK)) return;
-      const msg = JSON.parse(line.slice(MARK.length));
+      // the target may have printed text without a newline just before a protocol line
+      const at = line.indexOf(MARK);
+      if (at < 0) return;
+      const msg = JSON.parse(line.slice(at + MARK.length));
       const p = this.#pending;
       this.#pending = null;
       p?.(msg);
