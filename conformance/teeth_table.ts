@@ -373,6 +373,12 @@ export const TEETH: TeethRow[] = [
     ],
   },
   {
+    target: "mutant:debug_no_overhead_check",
+    kills: [
+      "debug_setup/debug_size_check_leaves_room_for_overhead",
+    ],
+  },
+  {
     target: "mutant:malloc_writes_past_end",
     kills: [
       "debug_pads/intact_block_frees_without_report",

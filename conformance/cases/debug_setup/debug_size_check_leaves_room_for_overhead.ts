@@ -1,0 +1,19 @@
+import { defineCase } from "../../case.ts";
+import { same } from "../_lib.ts";
+import { PY_SSIZE_T_MAX } from "../../../ref/types.ts";
+
+export default defineCase({
+  id: "debug_setup/debug_size_check_leaves_room_for_overhead",
+  description: "Under the debug hooks, malloc(PY_SSIZE_T_MAX - 10) returns NULL without calling the allocator below (n + overhead would overflow)",
+  spec: { section: "cpython-facts.md §2.1", quote: "If `n > PY_SSIZE_T_MAX - 3S`, NULL is returned." },
+  features: ["debug-setup", "size-checks"],
+  profiles: ["cpython", "pep445-2013"],
+  domains: ["RAW", "MEM", "OBJ"],
+  needs: ["debug-hooks", "api-shipped"],
+  run(ctx) {
+    const h = ctx.hook();
+    ctx.py.PyMem_SetupDebugHooks();
+    same(ctx, ctx.malloc(PY_SSIZE_T_MAX - 10n), 0, "malloc(PY_SSIZE_T_MAX - 10) under the debug hooks");
+    same(ctx, h.calls.length, 0, "calls that reached the allocator below the debug hooks");
+  },
+});
