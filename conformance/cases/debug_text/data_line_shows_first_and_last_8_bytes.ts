@@ -12,7 +12,7 @@ export default defineCase({
   expect: {
     violation: "bad_trailing_pad",
     func: "_PyMem_DebugRawFree",
-    text: [/        at tail\+3: 0x78 \*\*\* OUCH\n/, /    Data at p: 00 01 02 03 04 05 06 07 \.\.\. 20 21 22 23 24 25 26 27\n/],
+    text: [/ {8}at tail\+3: 0x78 \*\*\* OUCH\n/, / {4}Data at p: 00 01 02 03 04 05 06 07 \.\.\. 20 21 22 23 24 25 26 27\n/],
   },
   run(ctx) {
     ctx.py.PyMem_SetupDebugHooks();

@@ -13,8 +13,8 @@ export default defineCase({
     violation: "bad_trailing_pad",
     func: "_PyMem_DebugRawFree",
     text: [
-      /    The 8 pad bytes at tail=(?:0x)?[0-9a-fA-F]+ are not all FORBIDDENBYTE \(0xfb\):\n        at tail\+0: 0x78 \*\*\* OUCH\n        at tail\+1: 0xfb\n/,
-      /    The block was made by call #[0-9]+ to debug malloc\/realloc.\n    Data at p: cb cb cb/,
+      / {4}The 8 pad bytes at tail=(?:0x)?[0-9a-fA-F]+ are not all FORBIDDENBYTE \(0xfb\):\n {8}at tail\+0: 0x78 \*\*\* OUCH\n {8}at tail\+1: 0xfb\n/,
+      / {4}The block was made by call #[0-9]+ to debug malloc\/realloc.\n {4}Data at p: cb cb cb/,
       /Fatal Python error: bad trailing pad byte/,
       /^(?![\s\S]*(?:Enable tracemalloc|Python runtime state))/,
     ],

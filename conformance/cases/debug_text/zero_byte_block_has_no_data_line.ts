@@ -12,7 +12,7 @@ export default defineCase({
   expect: {
     violation: "bad_trailing_pad",
     func: "_PyMem_DebugRawFree",
-    text: [/    0 bytes originally requested\n/, /        at tail\+7: 0xfd\n\nEnable tracemalloc/, /^(?![\s\S]*Data at p)/],
+    text: [/ {4}0 bytes originally requested\n/, / {8}at tail\+7: 0xfd\n\nEnable tracemalloc/, /^(?![\s\S]*Data at p)/],
   },
   run(ctx) {
     ctx.py.PyMem_SetupDebugHooks();
