@@ -12,7 +12,9 @@
  * jemalloc needs the parent to set GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536.
  *
  * usage: alloc_child.ts --alloc NAME[,NAME...] --trace FILE [--reps N] [--python PY]
- * Prints one JSON line: { configs, samples: {name: ns/op[]}, peakHeapBytes?, peakLiveBytes, ops }.
+ * Prints one JSON line: { configs, samples: {name: ns/op[]}, wall: {name: ns/op[]}, peakHeapBytes?, peakLiveBytes, ops }.
+ * `samples` is the thread's CPU time per operation of each replay call (bench/cpu_clock.ts), `wall` the
+ * replay's own wall-clock time per operation.
  *
  * @module
  */
@@ -21,6 +23,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { entryTable, libpythonPath, loadNative, nativeModule } from "./native_glue.ts";
 import { findPython } from "./traces.ts";
+import { threadCpuNs } from "./cpu_clock.ts";
 
 const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 
@@ -119,7 +122,9 @@ async function main(): Promise<void> {
   const n = await loadNative(ROOT);
   const configs = await makeConfigs(names, v.python);
   const reps = Number(v.reps);
+  // samples: the thread's CPU time per op of each replay call; wall: the replay's own wall clock per op
   const samples: Record<string, number[]> = Object.fromEntries(names.map((x) => [x, []]));
+  const wall: Record<string, number[]> = Object.fromEntries(names.map((x) => [x, []]));
   const result: Record<string, unknown> = { configs: names };
   if (names.length === 1) {
     const c = configs[names[0]];
@@ -135,13 +140,16 @@ async function main(): Promise<void> {
     for (let k = 0; k < names.length; k++) {
       const name = names[(r + k) % names.length];
       configs[name].setup();
+      const c0 = threadCpuNs();
       const res = n.replay(bytes, configs[name].opts);
-      samples[name].push(res.ns / res.ops);
+      samples[name].push((threadCpuNs() - c0) / res.ops);
+      wall[name].push(res.ns / res.ops);
       result.peakLiveBytes ??= res.peakLiveBytes;
       result.ops ??= res.ops;
     }
   }
   result.samples = samples;
+  result.wall = wall;
   console.log(JSON.stringify(result));
 }
 

@@ -9,7 +9,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { synthesizeTrace } from "./synthetic.ts";
 import { readTrace } from "./trace.ts";
@@ -33,7 +33,8 @@ export function syntheticTrace(root: string, ops: number, seed = SYNTHETIC_SEED)
   if (existsSync(path)) bytes = new Uint8Array(readFileSync(path));
   else {
     bytes = synthesizeTrace({ ops, seed, maxLive });
-    writeFileSync(path, bytes);
+    writeFileSync(`${path}.tmp-${process.pid}`, bytes);
+    renameSync(`${path}.tmp-${process.pid}`, path);
   }
   return { label: `synthetic ${ops}`, path, trace: readTrace(bytes), source: `bench/synthetic.ts seed ${seed}, ${ops} ops, at most ${maxLive} live blocks` };
 }
@@ -63,14 +64,18 @@ export function captureWorkloadTrace(root: string, python: string, libPath: stri
   const inputs = [...readdirSync(wdir).filter((f) => f.endsWith(".py")).map((f) => join(wdir, f)), libPath];
   let info = "";
   if (!existsSync(path) || statSync(path).mtimeMs < newestMtime(inputs)) {
-    const r = spawnSync(python, [join(wdir, "driver.py"), "trace", "--lib", libPath, "--out", path, "--scale", String(scale)], {
+    // capture into a private file and rename: a concurrent run never reads a half-written trace
+    const tmp = `${path}.tmp-${process.pid}`;
+    const r = spawnSync(python, [join(wdir, "driver.py"), "trace", "--lib", libPath, "--out", tmp, "--scale", String(scale)], {
       encoding: "utf8",
       timeout: 300_000,
     });
     if (r.status !== 0) {
       const why = (r.stderr || r.stdout || `signal ${r.signal}`).trim().split("\n").slice(-1)[0];
+      rmSync(tmp, { force: true });
       throw new Error(`trace capture failed (python driver.py trace, exit ${r.status ?? r.signal}): ${why}`);
     }
+    renameSync(tmp, path);
     info = r.stdout.trim();
   }
   const bytes = new Uint8Array(readFileSync(path));

@@ -8,7 +8,8 @@
  * workloads with the hook over the total without; `hook_overhead_cpython_pct` = the median over rounds
  * of that overhead (goal <= 1%, the PEP measured +0.1%). Per-workload rows are paired the same way.
  *
- * Not a mitata benchmark: each sample is a whole Python run timed by Python's perf_counter_ns.
+ * Not a mitata benchmark: each sample is a whole Python run timed by the thread's CPU time
+ * (time.thread_time_ns: the wall clock on a shared machine also counts waiting for a core).
  *
  * Sample output: the SAMPLE OUTPUT comment at the end of this file.
  * @module
@@ -50,8 +51,8 @@ export const cpythonHook: Scenario = {
       v.hook.forEach((x, i) => (totHook[i] += x / 1e6));
       const pcts = pairedRatios(v.hook, v.base).map((r) => (r - 1) * 100);
       const pct = median(pcts);
-      rows.push({ name: `${name}: without hook`, unit: "ms", ...summarize(v.base.map((x) => x / 1e6)) });
-      rows.push({ name: `${name}: with hook`, unit: "ms", ...summarize(v.hook.map((x) => x / 1e6)) });
+      rows.push({ name: `${name}: without hook (CPU)`, unit: "ms", ...summarize(v.base.map((x) => x / 1e6)) });
+      rows.push({ name: `${name}: with hook (CPU)`, unit: "ms", ...summarize(v.hook.map((x) => x / 1e6)) });
       rows.push({ name: `${name}: overhead (paired)`, unit: "%", ...summarize(pcts) });
       ctx.print(`    ${name.padEnd(16)} ${(median(v.base) / 1e6).toFixed(3).padStart(10)} ${(median(v.hook) / 1e6).toFixed(3).padStart(10)} ${pct.toFixed(2).padStart(8)}%`);
     }

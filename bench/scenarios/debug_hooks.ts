@@ -3,7 +3,8 @@
  * PyMem_SetupDebugHooks() function") against CPython's own, on the same trace.
  *
  * Each native profile is paired with CPython's hooks in child processes (bench/alloc_child.ts) that
- * replay the workload trace with both in turn, replay by replay (a crash costs that pair only):
+ * replay the workload trace with both in turn, replay by replay, timed by the thread's CPU time per op
+ * (bench/cpu_clock.ts; a crash costs that pair only):
  * - `native_debug_cpython`: native entry points, profile `cpython` (0xCD/0xDD/0xFD, 3S overhead, GIL check);
  * - `native_debug_pep445-2013`: profile `pep445-2013` (0xCB/0xDB/0xFB, 4S with the serial number, the
  *   pre-3.7 realloc);
@@ -54,7 +55,7 @@ export const debugHooks: Scenario = {
         continue;
       }
       const ratios = pairedRatios(samples[c], samples.cpython_debug);
-      rows.push({ name: `${c}`, unit: "ns/op", ...summarize(samples[c]) });
+      rows.push({ name: `${c} (thread CPU)`, unit: "ns/op", ...summarize(samples[c]) });
       rows.push({ name: `cpython_debug (paired with ${c})`, unit: "ns/op", ...summarize(samples.cpython_debug) });
       rows.push({ name: `${c} / cpython_debug (paired)`, unit: "x", ...summarize(ratios) });
       figures[key] = round(median(ratios));
@@ -72,8 +73,8 @@ export const debugHooks: Scenario = {
       }
     }
     const pct = (median(times.debug) / median(times.default) - 1) * 100;
-    rows.push({ name: "workloads, PYTHONMALLOC unset", unit: "ms", ...summarize(times.default) });
-    rows.push({ name: "workloads, PYTHONMALLOC=debug", unit: "ms", ...summarize(times.debug) });
+    rows.push({ name: "workloads, PYTHONMALLOC unset (CPU)", unit: "ms", ...summarize(times.default) });
+    rows.push({ name: "workloads, PYTHONMALLOC=debug (CPU)", unit: "ms", ...summarize(times.debug) });
     figures.cpython_pythonmalloc_debug_overhead_pct = round(pct);
     ctx.print(`    real workloads: PYTHONMALLOC=debug costs ${pct.toFixed(1)}% over the default allocators`);
     return { rows, figures, notes };

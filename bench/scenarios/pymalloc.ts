@@ -3,7 +3,8 @@
  * jemalloc, mimalloc and tcmalloc as the raw allocator for scale (bench/alloc_child.ts children):
  * - fragmentation: one fresh child per allocator replays the workload trace once; peak RSS growth
  *   during that replay / peak live requested bytes ("ideal RSS", as glibc's malloc trace tools);
- * - time: children that replay the trace with every allocator in turn, replay by replay (C-side ns/op);
+ * - time: children that replay the trace with every allocator in turn, replay by replay (the thread's
+ *   CPU time per op of each replay call, bench/cpu_clock.ts);
  *   ratios are paired replay by replay. Figure: `pymalloc_vs_cpython` = median of the paired
  *   native / CPython ratios (goal <= 1.0).
  *
@@ -50,7 +51,7 @@ export const pymalloc: Scenario = {
       const vs = pairedRatios(samples[name], samples.cpython_obmalloc);
       const heap = mem.peakHeap[name], live = mem.peakLive[name];
       const fr = heap / live;
-      rows.push({ name: `${name}: time`, unit: "ns/op", ...summarize(samples[name]) });
+      rows.push({ name: `${name}: time (thread CPU)`, unit: "ns/op", ...summarize(samples[name]) });
       rows.push({ name: `${name} / cpython_obmalloc (paired)`, unit: "x", ...summarize(vs) });
       rows.push({ name: `${name}: fragmentation (peak RSS growth / peak live)`, unit: "x", median: round(fr), n: 1, extra: { peakHeapBytes: heap, peakLiveBytes: live } });
       figures[`pymalloc_ns_per_op_${name}`] = round(ns);
