@@ -39,7 +39,8 @@ for (const [spec, expected] of Object.entries(KNOWN_DEVIATIONS)) {
     const judged = results.filter((r) => !r.informational);
     assert.deepEqual(judged.filter((r) => r.status === "ERROR").map((r) => `${r.case}: ${r.message}`), []);
     const fails = judged.filter((r) => r.status === "FAIL");
-    assert.deepEqual([...new Set(fails.map((r) => r.case))].sort(), Object.keys(expected).sort());
+    const detail = fails.filter((r) => !(r.case in expected)).map((r) => `${r.case}[${r.domain}]@${r.profile}: ${r.message}`).join("\n");
+    assert.deepEqual([...new Set(fails.map((r) => r.case))].sort(), Object.keys(expected).sort(), `unexpected FAILs:\n${detail}`);
     for (const r of fails) assert.match(r.message, new RegExp(expected[r.case]), `${r.case}[${r.domain}]@${r.profile}`);
     assert.ok(judged.filter((r) => r.status === "PASS").length > 100, "most cases pass");
   });
