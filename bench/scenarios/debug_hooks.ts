@@ -35,7 +35,7 @@ export const debugHooks: Scenario = {
     configs: [...DEBUG_CONFIGS],
     timingChildren: quick ? 1 : 3,
     roundsPerChild: quick ? 2 : 5,
-    pythonmallocRounds: quick ? 1 : 3,
+    pythonmallocRounds: quick ? 1 : 5,
     pythonmallocScale: quick ? 1 : 4,
   }),
   async run(ctx, p) {
