@@ -55,10 +55,7 @@ export const REQUIRED_SYMBOLS = [
  * Known gaps of real CPython in one process (case id -> SKIP reason): what cannot be observed because
  * Python is initialised once and never again (not deviations: those are FAILs).
  */
-export const CPYTHON_GAPS: Readonly<Record<string, string>> = {
-  "arena/arena_alloc_called_with_arena_size":
-    "CPython cannot be re-initialised per case: pymalloc already holds arenas with free pools after Py_InitializeEx, so a first PyObject_Malloc never needs a new arena",
-};
+export const CPYTHON_GAPS: Readonly<Record<string, string>> = {};
 
 /** Case groups that observe pymalloc's arenas and pools: each case gets a worker (a Python) of its own. */
 export const FRESH_PROCESS_GROUPS: readonly string[] = ["pymalloc/", "arena/"];
