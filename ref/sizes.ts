@@ -61,3 +61,17 @@ export function callocTooBig(nelem: number | bigint, elsize: number | bigint): b
 export function hookSize(n: number | bigint): number {
   return typeof n === "number" ? n : Number(n);
 }
+
+/**
+ * A size an allocator function received, validated for passing on to another allocator (e.g. a JS hook
+ * calling the C allocator it wraps). Above 2^53 such sizes arrive as rounded doubles (see types.ts
+ * notes); they are integers, so they become the bigint they denote (at most SIZE_MAX). Anything else is
+ * checked as {@link checkSize} does.
+ */
+export function checkHookSize(v: unknown, what: string): number | bigint {
+  if (typeof v === "number" && v > MAX_SAFE && v !== Infinity) {
+    const b = BigInt(v); // a double above 2^53 is an integer
+    return b > SIZE_T_MAX ? SIZE_T_MAX : b;
+  }
+  return checkSize(v, what);
+}

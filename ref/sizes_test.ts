@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { callocTooBig, checkSize, hookSize, sizeTooBig } from "./sizes.ts";
+import { callocTooBig, checkHookSize, checkSize, hookSize, sizeTooBig } from "./sizes.ts";
 import { PY_SSIZE_T_MAX } from "./types.ts";
 
 test("sizes: safe numbers and bigints pass through; bigints that fit become numbers", () => {
@@ -36,4 +36,12 @@ test("sizes: calloc overflow is CPython's nelem > PY_SSIZE_T_MAX / elsize", () =
   assert.equal(callocTooBig(PY_SSIZE_T_MAX, 1), false);
   assert.equal(callocTooBig(PY_SSIZE_T_MAX, 2), true);
   assert.equal(hookSize(2n ** 60n), 2 ** 60);
+});
+
+test("sizes: sizes above 2^53 that a hook received pass on as the integer they denote", () => {
+  assert.equal(checkHookSize(2 ** 62, "size"), 2n ** 62n);
+  assert.equal(checkHookSize(2 ** 64, "size"), (1n << 64n) - 1n);
+  assert.equal(checkHookSize(16, "size"), 16);
+  assert.throws(() => checkHookSize(-1, "size"), RangeError);
+  assert.throws(() => checkHookSize(Infinity, "size"), RangeError);
 });

@@ -25,7 +25,7 @@
 import type { FfiBackend, FfiCallback, NeutralFn } from "./ffi_types.ts";
 import { MAX_SAFE_BIG } from "./ffi_types.ts";
 import { FN_SIGS, type FnKind } from "./symbols.ts";
-import { checkSize } from "../../ref/sizes.ts";
+import { checkHookSize } from "../../ref/sizes.ts";
 import { enableFnCallThunks } from "./fncall.ts";
 
 /** First handle address: 2^52 (above the 47-bit user address space, below 2^53). */
@@ -240,19 +240,19 @@ export class Bridge {
       case "malloc":
       case "arenaAlloc":
         return (ctx: unknown, n: number) => {
-          const r = f(c(ctx), checkSize(n, "size"));
+          const r = f(c(ctx), checkHookSize(n, "size"));
           after();
           return r;
         };
       case "calloc":
         return (ctx: unknown, a: number, b: number) => {
-          const r = f(c(ctx), checkSize(a, "nelem"), checkSize(b, "elsize"));
+          const r = f(c(ctx), checkHookSize(a, "nelem"), checkHookSize(b, "elsize"));
           after();
           return r;
         };
       case "realloc":
         return (ctx: unknown, p: number, n: number) => {
-          const r = f(c(ctx), checkPtr(p, "ptr"), checkSize(n, "new_size"));
+          const r = f(c(ctx), checkPtr(p, "ptr"), checkHookSize(n, "new_size"));
           after();
           return r;
         };
@@ -263,7 +263,7 @@ export class Bridge {
         };
       case "arenaFree":
         return (ctx: unknown, p: number, n: number) => {
-          f(c(ctx), checkPtr(p, "ptr"), checkSize(n, "size"));
+          f(c(ctx), checkPtr(p, "ptr"), checkHookSize(n, "size"));
           after();
         };
     }
