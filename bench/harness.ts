@@ -19,6 +19,12 @@ export interface BenchDef {
   name: string;
   fn: () => unknown;
   baseline?: boolean;
+  /**
+   * Calls made before mitata sees the function. mitata batches a fast function only when its very
+   * first call took under 500 µs; a first call that pays lazy initialisation (FFI callbacks, JIT) then
+   * makes it time every call alone, timer overhead included. Use for nanosecond-scale benchmarks.
+   */
+  warmup?: number;
 }
 
 /** The stats kept per benchmark (ns per call). */
@@ -49,6 +55,7 @@ export async function runGroup(
   o: { quick: boolean; print: (s: string) => void; recordBench?: (s: BenchStats) => void },
 ): Promise<BenchStats[]> {
   const out: BenchStats[] = [];
+  for (const d of defs) for (let i = 0; i < (d.warmup ?? 0); i++) d.fn();
   if (o.quick) {
     o.print(`• ${title} (quick: few samples, not a measurement)`);
     for (const d of defs) {

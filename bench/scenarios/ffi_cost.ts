@@ -43,6 +43,9 @@ async function bareBinding(libPath: string): Promise<{ abi: () => number; pair: 
   return { abi: () => s.allocspec_abi_version(), pair: () => s.PyMem_RawFree(s.PyMem_RawMalloc(16n)), close: () => lib.close() };
 }
 
+/** calls before mitata starts, so its first call is steady-state and it batches (harness.ts BenchDef.warmup) */
+const WARMUP = 20_000;
+
 export const ffiCost: Scenario = {
   name: "ffi_cost",
   description: "cost of one FFI call in this runtime, and of a malloc/free pair with and without FFI",
@@ -55,10 +58,10 @@ export const ffiCost: Scenario = {
     const bare = await bareBinding(n.libPath);
     try {
       const stats = await runGroup(`FFI cost [${ctx.runtime}]`, [
-        { name: "bare FFI: allocspec_abi_version()", fn: () => do_not_optimize(bare.abi()) },
-        { name: "bare FFI: RawFree(RawMalloc(16))", fn: () => bare.pair() },
-        { name: "loader: PyMem_RawFree(PyMem_RawMalloc(16))", fn: () => n.PyMem_RawFree(n.PyMem_RawMalloc(16)) },
-        { name: "ref: PyMem_RawFree(PyMem_RawMalloc(16))", fn: () => ref.PyMem_RawFree(ref.PyMem_RawMalloc(16)) },
+        { name: "bare FFI: allocspec_abi_version()", fn: () => do_not_optimize(bare.abi()), warmup: WARMUP },
+        { name: "bare FFI: RawFree(RawMalloc(16))", fn: () => bare.pair(), warmup: WARMUP },
+        { name: "loader: PyMem_RawFree(PyMem_RawMalloc(16))", fn: () => n.PyMem_RawFree(n.PyMem_RawMalloc(16)), warmup: WARMUP },
+        { name: "ref: PyMem_RawFree(PyMem_RawMalloc(16))", fn: () => ref.PyMem_RawFree(ref.PyMem_RawMalloc(16)), warmup: WARMUP },
       ], ctx);
       const [call, pair, loader, refPair] = stats;
       const rt = ctx.runtime;
