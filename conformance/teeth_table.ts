@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { buildFixtures, fixturePath } from "./fixtures/c/build.ts";
 
 /** One fixture and the cases it must fail. */
 export interface TeethRow {
@@ -455,3 +456,24 @@ export const TEETH: TeethRow[] = [
     ],
   },
 ];
+
+/** C vtable fixtures (conformance/fixtures/c/): compiled on demand, installed into the native library. */
+function cFixture(name: string, kills: string[]): TeethRow {
+  return {
+    target: `vtable:${fixturePath(name)}`,
+    kills,
+    setup: () => void buildFixtures({ names: [name], quiet: true }),
+    note: "needs a C compiler",
+  };
+}
+
+TEETH.push(
+  cFixture("not_thread_safe", ["threads/raw_stress_hands_blocks_between_threads"]),
+  cFixture("malloc0_null", ["zero_size/malloc_zero_distinct_non_null"]),
+  cFixture("realloc0_frees", ["zero_size/realloc_to_zero_non_null"]),
+  cFixture("calloc_dirty", ["calloc/calloc_zeroes_recycled_memory"]),
+  cFixture("realloc_loses_prefix", ["realloc/realloc_grow_keeps_prefix"]),
+  cFixture("align8", ["alignment/sixteen_for_every_size"]),
+  cFixture("overlap", ["no_overlap/live_blocks_never_overlap"]),
+);
+
