@@ -129,6 +129,10 @@ async function main(): Promise<void> {
   if (names.length === 1) {
     const c = configs[names[0]];
     c.setup();
+    // settle the JS heap first so its collector does not hand pages back during the replay
+    const g = globalThis as any;
+    if (g.Bun) g.Bun.gc(true);
+    else g.gc?.();
     const rss0 = statusKb("VmRSS");
     writeFileSync("/proc/self/clear_refs", "5");
     const first = n.replay(bytes, { ...c.opts, touch: true });
