@@ -70,16 +70,16 @@ export const cpythonHook: Scenario = {
   },
 };
 
-/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 6-12):
+/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 0.52 -> 2.49):
 
 === cpython_hook [bun] — Python workloads in real CPython with vs without a native pass-through hook on all domains
-    params: {"scale":8,"rounds":11,"depth":1}
-    workload            base ms    hook ms  overhead  (median of 11 paired rounds)
-    objects              73.259     74.731     0.52%
-    containers           29.160     34.854    15.88%
-    strings              66.170     57.961    -3.09%
-    json_roundtrip       95.937     90.313    -2.11%
-    regex                95.473     87.495    11.38%
-    recursion           189.605    187.426    24.82%
-    total               535.754    538.822     2.77%   (PEP 445: +0.1%)
+    params: {"scale":8,"rounds":15,"depth":1}
+    workload            base ms    hook ms  overhead  (median of 15 paired rounds)
+    objects              57.967     61.221     3.00%
+    containers           27.220     28.130     5.60%
+    strings              50.688     49.133     3.51%
+    json_roundtrip       69.508     70.695     1.37%
+    regex                72.499     63.698    -1.15%
+    recursion           116.294    127.585     6.28%
+    total               383.599    419.988     4.98%   (PEP 445: +0.1%)
 */

@@ -81,12 +81,12 @@ export const debugHooks: Scenario = {
   },
 };
 
-/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 6-12):
+/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 0.52 -> 2.49):
 
 === debug_hooks [bun] — native debug hooks (both fill profiles) vs CPython's debug hooks on the same trace
-    params: {"configs":["cpython_debug","native_debug_cpython","native_debug_pep445-2013"],"timingChildren":3,"roundsPerChild":5,"pythonmallocRounds":3,"pythonmallocScale":4}
+    params: {"configs":["cpython_debug","native_debug_cpython","native_debug_pep445-2013"],"timingChildren":3,"roundsPerChild":5,"pythonmallocRounds":5,"pythonmallocScale":4}
     configuration                 ns/op  CPython   ratio  (paired replay by replay)
-    native_debug_cpython          49.60    49.47   1.060
-    native_debug_pep445-2013      43.57    37.54   1.216
-    real workloads: PYTHONMALLOC=debug costs 66.1% over the default allocators
+    native_debug_cpython          21.74    19.24   1.108
+    native_debug_pep445-2013      25.85    20.67   1.358
+    real workloads: PYTHONMALLOC=debug costs 43.1% over the default allocators
 */

@@ -82,11 +82,11 @@ export const ffiCost: Scenario = {
   },
 };
 
-/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 6-12):
+/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 0.52 -> 2.49):
 
 === ffi_cost [bun] — cost of one FFI call in this runtime, and of a malloc/free pair with and without FFI
     params: {"size":16}
-clk: ~0.92 GHz
+clk: ~2.17 GHz
 cpu: AMD EPYC
 runtime: bun 1.4.5 (x64-linux)
 
@@ -94,26 +94,26 @@ benchmark                                 avg (min … max) p75 / p99    (min �
 --------------------------------------------------------- -------------------------------
 • FFI cost [bun]
 --------------------------------------------------------- -------------------------------
-bare FFI: allocspec_abi_version()            6.78 ns/iter   2.42 ns █                    
-                                      (2.12 ns … 2.97 µs)  14.70 ns █                    
-                                  (  0.00  b …  64.00  b)   0.04  b █▁▆▁▁▁▁▂▁▁▁▁▁▁▁▁▁▁▁▁▁
+bare FFI: allocspec_abi_version()            2.28 ns/iter   2.08 ns █                    
+                                     (2.03 ns … 42.82 ns)  10.66 ns █                    
+                                  (  0.00  b …  32.00  b)   0.03  b █▂▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁
 
-bare FFI: RawFree(RawMalloc(16))            35.47 ns/iter  17.72 ns █                    
-                                     (14.30 ns … 2.59 µs)   1.01 µs █                    
-                                  (  0.00  b … 128.00  b)   0.18  b █▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁
+bare FFI: RawFree(RawMalloc(16))            15.10 ns/iter  14.20 ns █                    
+                                    (13.81 ns … 88.73 ns)  27.58 ns █▃                   
+                                  (  0.00  b …  32.00  b)   0.05  b ██▁▁▁▁▁▁▁▁▁▁▁▂▂▁▁▁▁▁▁
 
-loader: PyMem_RawFree(PyMem_RawMalloc(16)) 460.55 ns/iter 221.00 ns █                    
-                                  (149.00 ns … 159.25 µs)   3.54 µs █                    
-                                  (  0.00  b … 256.00 kb)  93.76  b █▃▂▁▁▁▁▁▁▁▁▁▁▂▁▁▁▁▁▁▁
+loader: PyMem_RawFree(PyMem_RawMalloc(16))  26.04 ns/iter  27.08 ns        █             
+                                   (16.95 ns … 100.91 ns)  44.23 ns ▆      █             
+                                  (  0.00  b …  32.00  b)   0.31  b █▁▁▁▁▁▆█▃▁▂▃▃▄▂▁▁▁▁▁▁
 
-ref: PyMem_RawFree(PyMem_RawMalloc(16))    437.91 ns/iter 361.00 ns    █                 
-                                  (291.00 ns … 153.28 µs) 701.00 ns   ▇█                 
-                                  (  0.00  b … 256.00 kb)  32.18  b ▁▂██▃▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁
+ref: PyMem_RawFree(PyMem_RawMalloc(16))     44.09 ns/iter  45.42 ns  █                   
+                                   (40.97 ns … 100.95 ns)  58.75 ns  █                   
+                                  (  0.00  b …  32.00  b)   0.04  b ██▁▁▁▂▁▁▁▁▄▅▂▁▁▁▁▁▁▁▁
 
 
 === ffi_cost [deno] — cost of one FFI call in this runtime, and of a malloc/free pair with and without FFI
     params: {"size":16}
-clk: ~1.51 GHz
+clk: ~2.83 GHz
 cpu: AMD EPYC
 runtime: deno 2.9.6 (x86_64-unknown-linux-gnu)
 
@@ -121,19 +121,19 @@ benchmark                                 avg (min … max) p75 / p99    (min �
 --------------------------------------------------------- -------------------------------
 • FFI cost [deno]
 --------------------------------------------------------- -------------------------------
-bare FFI: allocspec_abi_version()            9.96 ns/iter   3.85 ns █                    
-                                      (3.43 ns … 3.00 µs)  19.00 ns █                    
-                                  (  0.00  b …  25.03  b)   0.00  b █▆▁▁▁▁▁▁▃▁▁▁▁▁▁▁▁▁▁▁▁
+bare FFI: allocspec_abi_version()            4.17 ns/iter   3.73 ns  █                   
+                                    (3.31 ns … 245.76 ns)  13.31 ns  █                   
+                                  (  0.00  b …  52.22  b)   0.02  b ▆█▁▁▁▁▁▁▁▁▁▁▁▂▁▁▁▁▁▁▁
 
-bare FFI: RawFree(RawMalloc(16))            27.39 ns/iter  13.49 ns █                    
-                                     (10.65 ns … 3.08 µs) 184.08 ns █                    
-                                  ( 28.66  b … 176.60  b)  32.05  b █▅▂▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁
+bare FFI: RawFree(RawMalloc(16))            13.37 ns/iter  11.96 ns  █                   
+                                     (10.22 ns … 1.14 µs)  31.03 ns ▅█                   
+                                  ( 32.00  b …  32.15  b)  32.00  b ██▃▃▁▁▂▂▁▂▂▁▂▁▁▁▁▁▁▁▁
 
-loader: PyMem_RawFree(PyMem_RawMalloc(16)) 129.92 ns/iter  61.26 ns █                    
-                                     (49.97 ns … 4.13 µs)   1.51 µs █                    
-                                  (  5.12  b … 250.06  b)  80.44  b █▂▁▁▁▁▁▁▁▁▁▁▁▁▂▁▁▁▁▁▁
+loader: PyMem_RawFree(PyMem_RawMalloc(16))  56.24 ns/iter  57.15 ns █                    
+                                     (47.06 ns … 1.04 µs) 121.83 ns █                    
+                                  ( 19.08  b … 128.12  b)  80.16  b █▂▄█▃▂▂▁▁▁▁▁▁▁▁▁▁▁▁▁▁
 
-ref: PyMem_RawFree(PyMem_RawMalloc(16))    342.61 ns/iter 151.00 ns     █                
-                                    (130.00 ns … 8.19 ms) 231.00 ns   ▆ █                
-                                  (384.00  b … 161.05 kb) 387.97  b ▁▁█▁█▁▂▁▂▁▁▁▁▁▁▁▁▁▁▁▁
+ref: PyMem_RawFree(PyMem_RawMalloc(16))     56.91 ns/iter  59.60 ns █                    
+                                   (47.34 ns … 874.22 ns) 106.64 ns █                    
+                                  (  0.09  b …  68.24  b)   0.29  b █▂▄▆▆▃▃▂▂▂▁▁▁▁▁▁▁▁▁▁▁
 */

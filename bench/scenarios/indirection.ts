@@ -77,11 +77,11 @@ export const indirection: Scenario = {
   },
 };
 
-/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 6-12):
+/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 0.52 -> 2.49):
 
 === indirection [bun] — replay a trace in C: default allocators vs 1 pass-through hook vs a chain of 3 hooks
-    params: {"syntheticOps":1000000,"depths":[1,3],"pairedRounds":21,"traces":["workload","synthetic"]}
-clk: ~2.36 GHz
+    params: {"syntheticOps":1000000,"depths":[1,3],"pairedRounds":41,"traces":["workload","synthetic"]}
+clk: ~2.24 GHz
 cpu: AMD EPYC
 runtime: bun 1.4.5 (x64-linux)
 
@@ -89,19 +89,19 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • indirection: pybench s2 (1975736 ops)
 ------------------------------------------- -------------------------------
-default allocators            51.34 ms/iter  53.37 ms        █             
-                      (38.83 ms … 72.46 ms)  64.64 ms ▅ ▅  ▅▅█   ▅▅       ▅
-                    (  0.00  b …  52.00 kb)   4.92 kb █▁█▁▁███▁▁▁██▁▁▁▁▁▁▁█
+default allocators            21.13 ms/iter  21.89 ms  █ █                 
+                      (19.33 ms … 25.06 ms)  24.72 ms ▇█ █  ▂  ▂  ▂      ▂ 
+                    (  0.00  b … 256.00 kb)   9.33 kb ██▆█▆▆█▆▁█▆▁█▆▁▁▁▁▁█▆
 
-1 pass-through hook           46.58 ms/iter  47.35 ms   █        █         
-                      (41.29 ms … 52.51 ms)  52.31 ms ▅ █ ▅    ▅▅█     ▅  ▅
-                    (  0.00  b …   0.00  b)   0.00  b █▁█▁█▁▁▁▁███▁▁▁▁▁█▁▁█
+1 pass-through hook           30.74 ms/iter  30.70 ms  █                   
+                      (28.94 ms … 35.36 ms)  35.29 ms  █▂▂ ▂     ▂         
+                    (  0.00  b …  16.00 kb)   2.95 kb ▆███▆█▆▁▁▁▁█▁▆▁▁▁▁▁▁▆
 
-3 chained hooks               54.42 ms/iter  56.64 ms █   ██ █  █    █ █  █
-                      (47.31 ms … 68.70 ms)  58.37 ms █   ██ █  █    █ █  █
-                    (  0.00  b … 156.00 kb)  17.82 kb █▁▁▁██▁█▁▁█▁▁▁▁█▁█▁▁█
-    pybench s2 (21 paired rounds): +6.42 ns/op with 1 hook (x1.496), +6.06 ns/op with 3 (x1.452)
-clk: ~1.83 GHz
+3 chained hooks               30.45 ms/iter  30.23 ms  █                   
+                      (29.20 ms … 34.93 ms)  34.11 ms  █  █                
+                    (  0.00  b …  40.00 kb)   2.10 kb ▅████▁▅▁▁▁▁▁▁▁▁▁▁▅▁▁▅
+    pybench s2 (41 paired rounds): +4.21 ns/op with 1 hook (x1.366), +4.85 ns/op with 3 (x1.413)
+clk: ~2.53 GHz
 cpu: AMD EPYC
 runtime: bun 1.4.5 (x64-linux)
 
@@ -109,16 +109,16 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • indirection: synthetic 1000000 (1000000 ops)
 ------------------------------------------- -------------------------------
-default allocators           151.36 ms/iter 155.03 ms              █       
-                    (123.36 ms … 193.41 ms) 172.48 ms ▅ ▅ ▅   ▅▅▅ ▅█    ▅ ▅
-                    ( 64.00 kb … 628.00 kb) 258.00 kb █▁█▁█▁▁▁███▁██▁▁▁▁█▁█
+default allocators           110.06 ms/iter 112.72 ms      █               
+                     (94.01 ms … 153.57 ms) 122.40 ms ▅  ▅▅█  ▅ ▅ ▅▅▅     ▅
+                    ( 64.00 kb … 628.00 kb) 259.00 kb █▁▁███▁▁█▁█▁███▁▁▁▁▁█
 
-1 pass-through hook          121.33 ms/iter 130.08 ms      █   █           
-                     (67.51 ms … 195.44 ms) 171.97 ms ▅    █ ▅▅█▅ ▅ ▅     ▅
-                    ( 40.00 kb … 212.00 kb) 138.67 kb █▁▁▁▁█▁████▁█▁█▁▁▁▁▁█
+1 pass-through hook          122.70 ms/iter 126.69 ms               █      
+                    (108.33 ms … 154.22 ms) 135.03 ms ▅▅ ▅ ▅ ▅▅  ▅ ▅█     ▅
+                    ( 40.00 kb … 212.00 kb) 138.67 kb ██▁█▁█▁██▁▁█▁██▁▁▁▁▁█
 
-3 chained hooks               69.44 ms/iter  71.33 ms                     █
-                      (66.61 ms … 73.97 ms)  72.04 ms ▅▅▅▅  ▅▅  ▅  ▅   ▅  █
-                    ( 28.00 kb … 740.00 kb) 296.80 kb ████▁▁██▁▁█▁▁█▁▁▁█▁▁█
-    synthetic 1000000 (21 paired rounds): +-1.71 ns/op with 1 hook (x0.983), +-2.93 ns/op with 3 (x0.960)
+3 chained hooks              115.94 ms/iter 125.25 ms                     █
+                     (74.35 ms … 127.05 ms) 126.31 ms                    ██
+                    (  8.00 kb … 740.00 kb) 292.80 kb █▁▁▁▁▁▁▁▁▁▁█▁█▁█▁████
+    synthetic 1000000 (41 paired rounds): +2.62 ns/op with 1 hook (x1.043), +8.84 ns/op with 3 (x1.087)
 */

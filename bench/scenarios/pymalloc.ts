@@ -79,16 +79,17 @@ export const pymalloc: Scenario = {
   },
 };
 
-/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 6-12):
+/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 0.52 -> 2.49):
 
 === pymalloc [bun] — native pymalloc vs CPython obmalloc vs glibc/jemalloc/mimalloc/tcmalloc: ns/op and fragmentation
-    params: {"allocators":["native_pymalloc","cpython_obmalloc","glibc","jemalloc","mimalloc","tcmalloc"],"timingChildren":3,"roundsPerChild":7}
-    allocator             ns/op  / obmalloc  peak RSS MiB  ideal MiB   frag
-    native_pymalloc       15.87       0.891          2.18       0.92   2.37
-    cpython_obmalloc      18.72       1.000          2.60       0.92   2.82
-    glibc                 25.51       1.438          2.30       0.92   2.50
-    jemalloc              20.87       1.115          2.59       0.92   2.82
-    mimalloc              14.66       0.755          4.07       0.92   4.42
-    tcmalloc              13.28       0.746          3.37       0.92   3.66
-    native pymalloc / CPython obmalloc = 0.891 (goal <= 1.0)
+    params: {"allocators":["native_pymalloc","cpython_obmalloc","glibc","jemalloc","mimalloc","tcmalloc"],"timingChildren":3,"roundsPerChild":7,"fragmentationTraces":["synthetic","workload"],"syntheticOps":1000000}
+                                              fragmentation, synthetic 1000000   workload
+    allocator             ns/op  / obmalloc  peak RSS MiB  ideal MiB   frag       frag
+    native_pymalloc       10.55       1.039         18.15      15.60   1.16       2.46
+    cpython_obmalloc       9.66       1.000         18.61      15.60   1.19       2.63
+    glibc                 14.56       1.425         18.05      15.60   1.16       2.50
+    jemalloc              10.37       1.010         15.32      15.60   0.98       3.03
+    mimalloc               8.04       0.822         20.89      15.60   1.34       4.47
+    tcmalloc               8.43       0.799         21.15      15.60   1.36       3.45
+    native pymalloc / CPython obmalloc = 1.039 (goal <= 1.0)
 */

@@ -71,11 +71,11 @@ export const refVsNative: Scenario = {
   },
 };
 
-/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 6-12):
+/* SAMPLE OUTPUT (`npx bun bench`, 2026-11-24, 2-core AMD EPYC VM shared with other jobs, load average 0.52 -> 2.49):
 
 === ref_vs_native [bun] — the same trace replayed in TypeScript against ref/ and in C against native/
     params: {"profile":"cpython","syntheticOps":300000,"pairedRounds":9,"traces":["workload","synthetic"]}
-clk: ~1.32 GHz
+clk: ~2.15 GHz
 cpu: AMD EPYC
 runtime: bun 1.4.5 (x64-linux)
 
@@ -83,15 +83,15 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • ref vs native [bun]: pybench s2 (1975736 ops)
 ------------------------------------------- -------------------------------
-native (C replay)             42.74 ms/iter  47.10 ms        █   █     █   
-                      (30.76 ms … 52.60 ms)  49.03 ms ▅     ▅█   █  ▅  █▅▅▅
-                    (  0.00  b …   4.00 kb) 546.13  b █▁▁▁▁▁██▁▁▁█▁▁█▁▁████
+native (C replay)             35.80 ms/iter  37.24 ms    █        █ █ █  █ 
+                      (32.06 ms … 38.59 ms)  38.17 ms ▅▅ █     ▅  █ █ █▅ █▅
+                    (  0.00  b …   4.00 kb) 682.67  b ██▁█▁▁▁▁▁█▁▁█▁█▁██▁██
 
-ref (TypeScript replay)      317.60 ms/iter 358.76 ms      █     █         
-                    (129.12 ms … 663.71 ms) 556.16 ms ▅ ▅▅▅█▅    █ ▅      ▅
-                    (  0.00  b …   5.61 mb)   1.21 mb █▁█████▁▁▁▁█▁█▁▁▁▁▁▁█
-    pybench s2: ref / native = 4.32x under bun (goal <= 3x)
-clk: ~1.57 GHz
+ref (TypeScript replay)       90.80 ms/iter  75.93 ms █  █                 
+                     (57.06 ms … 204.19 ms) 173.60 ms ██ █                 
+                    (128.00 kb …   5.44 mb)   1.04 mb ████▁▁▁▁▁▁▁▁█▁▁▁▁▁▁▁█
+    pybench s2: ref / native = 2.92x under bun (goal <= 3x)
+clk: ~2.69 GHz
 cpu: AMD EPYC
 runtime: bun 1.4.5 (x64-linux)
 
@@ -99,18 +99,18 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • ref vs native [bun]: synthetic 300000 (300000 ops)
 ------------------------------------------- -------------------------------
-native (C replay)             61.78 ms/iter  71.00 ms       █              
-                     (34.75 ms … 100.90 ms)  87.96 ms       █              
-                    (  0.00  b …   0.00  b)   0.00  b █▁█▁▁██▁▁▁██▁▁█▁▁█▁▁█
+native (C replay)             14.94 ms/iter  17.08 ms  ▂                 █ 
+                      (12.42 ms … 17.49 ms)  17.36 ms  █▆               ▃█ 
+                    (  0.00  b …   4.00 kb) 455.11  b ▅███▃▁▁▁▁▅▁▁▁▁▁▁▁▃██▇
 
-ref (TypeScript replay)      139.88 ms/iter 180.26 ms █              █    █
-                     (30.51 ms … 206.42 ms) 194.60 ms █        ▅ ▅  ▅█ ▅▅ █
-                    (  0.00  b …   1.61 mb) 754.29 kb █▁▁▁▁▁▁▁▁█▁█▁▁██▁██▁█
-    synthetic 300000: ref / native = 2.09x under bun (goal <= 3x)
+ref (TypeScript replay)       38.99 ms/iter  42.32 ms               █      
+                      (30.07 ms … 47.63 ms)  44.89 ms  █            █  █   
+                    (  0.00  b …   2.63 mb) 513.14 kb ██▁▁▁▁▁█▁█▁▁███▁▁██▁█
+    synthetic 300000: ref / native = 2.27x under bun (goal <= 3x)
 
 === ref_vs_native [deno] — the same trace replayed in TypeScript against ref/ and in C against native/
     params: {"profile":"cpython","syntheticOps":300000,"pairedRounds":9,"traces":["workload","synthetic"]}
-clk: ~2.09 GHz
+clk: ~3.22 GHz
 cpu: AMD EPYC
 runtime: deno 2.9.6 (x86_64-unknown-linux-gnu)
 
@@ -118,15 +118,15 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • ref vs native [deno]: pybench s2 (1975736 ops)
 ------------------------------------------- -------------------------------
-native (C replay)             36.52 ms/iter  39.04 ms    █      █  ██      
-                      (29.22 ms … 46.94 ms)  44.50 ms ▅▅▅█    ▅▅█▅ ██     ▅
-                    (  2.01 kb …  25.04 kb)   4.71 kb ████▁▁▁▁████▁██▁▁▁▁▁█
+native (C replay)             19.70 ms/iter  19.94 ms  █                   
+                      (17.75 ms … 27.24 ms)  27.14 ms  █                   
+                    (  2.18 kb …  26.70 kb)   3.94 kb ▆█▆▃▅▅▁▅▃▁▃▁▁▁▁▁▃▁▁▁▃
 
-ref (TypeScript replay)      141.24 ms/iter 163.87 ms        █  █          
-                     (68.43 ms … 238.17 ms) 192.33 ms ▅    ▅ █ ▅█   ▅▅▅   ▅
-                    (  2.66 kb … 915.00 kb)  90.34 kb █▁▁▁▁█▁█▁██▁▁▁███▁▁▁█
-    pybench s2: ref / native = 4.05x under deno (goal <= 3x)
-clk: ~1.00 GHz
+ref (TypeScript replay)      116.56 ms/iter 114.05 ms     █ █              
+                     (98.13 ms … 152.32 ms) 147.79 ms    ██ █              
+                    (  2.79 kb … 922.95 kb)  90.53 kb █▁▁██▁█▁▁▁▁▁█▁▁▁▁▁▁▁█
+    pybench s2: ref / native = 3.68x under deno (goal <= 3x)
+clk: ~2.87 GHz
 cpu: AMD EPYC
 runtime: deno 2.9.6 (x86_64-unknown-linux-gnu)
 
@@ -134,12 +134,12 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • ref vs native [deno]: synthetic 300000 (300000 ops)
 ------------------------------------------- -------------------------------
-native (C replay)             37.24 ms/iter  38.46 ms      █               
-                      (30.86 ms … 46.63 ms)  46.38 ms   █  █               
-                    (  2.04 kb …   2.04 kb)   2.04 kb ███▁███▁███▁▁▁▁▁██▁▁█
+native (C replay)             13.63 ms/iter  14.41 ms █                    
+                      (12.37 ms … 16.55 ms)  16.27 ms █▆ ▃  ▃       ▃      
+                    (  2.16 kb …   2.16 kb)   2.16 kb ██▆█▆███▄▁▆▄▄▁█▆▄▁▁▄▄
 
-ref (TypeScript replay)       95.46 ms/iter  98.53 ms █       █            
-                     (56.13 ms … 163.11 ms) 143.20 ms █▅▅    ▅█▅▅       ▅ ▅
-                    (  2.52 kb … 834.92 kb)  95.96 kb ███▁▁▁▁████▁▁▁▁▁▁▁█▁█
-    synthetic 300000: ref / native = 2.13x under deno (goal <= 3x)
+ref (TypeScript replay)       30.47 ms/iter  27.68 ms █                    
+                      (24.59 ms … 55.58 ms)  48.31 ms █                    
+                    (  2.63 kb …   1.36 mb) 107.19 kb █▃▃▃▁▃▁▁▁▁▁▃▁▁▁▁▁▁▁▁▆
+    synthetic 300000: ref / native = 1.83x under deno (goal <= 3x)
 */
