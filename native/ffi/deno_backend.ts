@@ -74,6 +74,11 @@ function toPointer(p: number | bigint): Any {
 /** Creates the Deno backend. */
 export function createDenoBackend(): FfiBackend {
   const addressLibs = new Map<string, number>();
+  // Every Deno.DynamicLibrary we open stays referenced for the life of the process. An unreferenced one
+  // is closed (dlclose) when V8 collects it: addresses handed out would dangle, and a library that
+  // registered a pthread-key destructor (mimalloc, tcmalloc) then crashes the next thread that exits
+  // (seen: SIGSEGV in __nptl_deallocate_tsd on a tokio thread of `deno test`).
+  const keepAlive: unknown[] = [];
   const thunks = new Map<string, NeutralFn>();
   const sigKey = (sig: Signature) => `${sig.params.join(",")}->${sig.result}`;
   return {
@@ -82,6 +87,7 @@ export function createDenoBackend(): FfiBackend {
       const defs: Record<string, Any> = {};
       for (const [name, sig] of Object.entries(table)) defs[name] = { ...denoDef(sig), optional: true };
       const lib: Any = Deno.dlopen(path, defs);
+      keepAlive.push(lib);
       const symbols: Record<string, NeutralFn | undefined> = {};
       for (const [name, sig] of Object.entries(table)) {
         const f = lib.symbols[name];
@@ -107,6 +113,7 @@ export function createDenoBackend(): FfiBackend {
         throw e;
       }
       // never closed: the address must stay valid for the life of the process
+      keepAlive.push(lib);
       const v = Number(Deno.UnsafePointer.value(lib.symbols.s));
       addressLibs.set(key, v);
       return v;
