@@ -61,6 +61,7 @@ function wrap(f: NeutralFn, sig: Signature, name = "fn"): NeutralFn {
 }
 
 const RTLD_NOW = 2;
+const RTLD_NODELETE = 0x1000; // never unloaded: addresses and installed functions must outlive every handle
 
 /** Creates the Bun backend (async: `bun:ffi` is imported dynamically). */
 export async function createBunBackend(): Promise<FfiBackend> {
@@ -84,7 +85,7 @@ export async function createBunBackend(): Promise<FfiBackend> {
     const hit = handles.get(path);
     if (hit !== undefined) return hit;
     libc.dlerror();
-    const h = libc.dlopen(cstr(path), RTLD_NOW);
+    const h = libc.dlopen(cstr(path), RTLD_NOW | RTLD_NODELETE);
     if (!h) {
       const e = libc.dlerror();
       throw new Error(e ? String(new CString(e)) : `dlopen failed for ${path}`);

@@ -71,14 +71,24 @@ function toPointer(p: number | bigint): Any {
   return Deno.UnsafePointer.create(big(p));
 }
 
+const RTLD_NOW = 2;
+const RTLD_NODELETE = 0x1000;
+
 /** Creates the Deno backend. */
 export function createDenoBackend(): FfiBackend {
   const addressLibs = new Map<string, number>();
-  // Every Deno.DynamicLibrary we open stays referenced for the life of the process. An unreferenced one
-  // is closed (dlclose) when V8 collects it: addresses handed out would dangle, and a library that
-  // registered a pthread-key destructor (mimalloc, tcmalloc) then crashes the next thread that exits
-  // (seen: SIGSEGV in __nptl_deallocate_tsd on a tokio thread of `deno test`).
+  // A library we hand addresses from, or whose functions get installed into C, must never be unloaded.
+  // Deno closes a DynamicLibrary when its isolate goes away (`deno test` runs each test file in its own),
+  // and a library that registered a pthread-key destructor (mimalloc) then crashed the next thread that
+  // exited (seen: SIGSEGV in __nptl_deallocate_tsd on a tokio thread of `deno test`). So every library
+  // is pinned with dlopen(RTLD_NOW | RTLD_NODELETE) through libc, and the handles stay referenced too.
   const keepAlive: unknown[] = [];
+  let libcDlopen: ((path: Uint8Array, flags: number) => unknown) | undefined;
+  const pin = (path: string) => {
+    libcDlopen ??= (Deno.dlopen("libc.so.6", { dlopen: { parameters: ["buffer", "i32"], result: "pointer" } } as Any)
+      .symbols as Any).dlopen;
+    libcDlopen!(new TextEncoder().encode(path + "\0"), RTLD_NOW | RTLD_NODELETE);
+  };
   const thunks = new Map<string, NeutralFn>();
   const sigKey = (sig: Signature) => `${sig.params.join(",")}->${sig.result}`;
   return {
@@ -88,6 +98,7 @@ export function createDenoBackend(): FfiBackend {
       for (const [name, sig] of Object.entries(table)) defs[name] = { ...denoDef(sig), optional: true };
       const lib: Any = Deno.dlopen(path, defs);
       keepAlive.push(lib);
+      pin(path);
       const symbols: Record<string, NeutralFn | undefined> = {};
       for (const [name, sig] of Object.entries(table)) {
         const f = lib.symbols[name];
@@ -114,6 +125,7 @@ export function createDenoBackend(): FfiBackend {
       }
       // never closed: the address must stay valid for the life of the process
       keepAlive.push(lib);
+      pin(path);
       const v = Number(Deno.UnsafePointer.value(lib.symbols.s));
       addressLibs.set(key, v);
       return v;
