@@ -10,8 +10,12 @@
  * calloc == NULL too, so the entry point's malloc+zero rule still applies.
  *
  * Tunables: AS_HOOKS_MAX_DEPTH bounds the nesting (each layer costs an indirect call).
- * Thread safety: the outermost count is an atomic counter, so the hooks are as thread-safe as the
- * allocator they wrap (RAW stays thread-safe). Install/uninstall must not race with allocations.
+ * Thread safety: the outermost layer counts calls in a per-thread counter (relaxed atomic load + store on
+ * a counter only its thread writes: no locked instruction on the hot path, no data race), registered
+ * once per thread on a lock-free list that allocspec_passthrough_calls() sums. The hooks are therefore
+ * as thread-safe as the allocator they wrap (RAW stays thread-safe). A shared atomic counter cost about
+ * 3.5 ns per call here (bench/scenarios/indirection.ts), more than the rest of the hook.
+ * Install/uninstall must not race with allocations.
  */
 #include "internal.h"
 
@@ -33,15 +37,40 @@ static int layers_depth;
 static get_fn target_get;
 static set_fn target_set;
 static PyMemAllocatorEx saved[3];
-static atomic_uint_fast64_t calls;
+/* One per thread that ever went through an outermost hook; never freed (reachable from `counters`). */
+typedef struct counter {
+    atomic_uint_fast64_t n;
+    struct counter *next;
+} counter_t;
+static _Atomic(counter_t *) counters;
+static _Thread_local counter_t *my_counter;
 static int installed_seq;
 atomic_int as_layer_seq;
 
 int as_hooks_installed_seq(void) { return layers != NULL ? installed_seq : 0; }
 
+static counter_t *register_counter(void)
+{
+    counter_t *c = calloc(1, sizeof *c);
+    if (c == NULL) return NULL; /* out of memory: this thread's calls go uncounted */
+    c->next = atomic_load(&counters);
+    while (!atomic_compare_exchange_weak(&counters, &c->next, c)) { /* retry with the new head */ }
+    my_counter = c;
+    return c;
+}
+
 static inline void count(const layer_t *l)
 {
-    if (l->outermost) atomic_fetch_add_explicit(&calls, 1, memory_order_relaxed);
+    if (!l->outermost) return;
+    counter_t *c = my_counter;
+    if (c == NULL && (c = register_counter()) == NULL) return;
+    /* only this thread writes c->n: a relaxed load + store is a plain add, and race-free */
+    atomic_store_explicit(&c->n, atomic_load_explicit(&c->n, memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+static void zero_counters(void)
+{
+    for (counter_t *c = atomic_load(&counters); c != NULL; c = c->next) atomic_store(&c->n, 0);
 }
 
 static void *hook_malloc(void *ctx, size_t size)
@@ -79,7 +108,7 @@ int allocspec_passthrough_install(void *get_allocator_fn, void *set_allocator_fn
     if (layers == NULL) return -1;
     layers_depth = depth;
     installed_seq = atomic_fetch_add(&as_layer_seq, 1) + 1;
-    atomic_store(&calls, 0);
+    zero_counters();
     for (int d = 0; d < 3; d++) {
         target_get((PyMemAllocatorDomain)d, &saved[d]);
         for (int i = 0; i < depth; i++) {
@@ -103,12 +132,17 @@ int allocspec_passthrough_uninstall(void)
     return 0;
 }
 
-uint64_t allocspec_passthrough_calls(void) { return atomic_load(&calls); }
+uint64_t allocspec_passthrough_calls(void)
+{
+    uint64_t sum = 0;
+    for (counter_t *c = atomic_load(&counters); c != NULL; c = c->next) sum += atomic_load(&c->n);
+    return sum;
+}
 
 /* allocspec_reset: uninstall (a foreign target such as libpython must not keep pointers to freed layers;
    this library's domains are then reset to defaults by the caller). */
 void as_hooks_reset(void)
 {
     if (layers != NULL) allocspec_passthrough_uninstall();
-    atomic_store(&calls, 0);
+    zero_counters();
 }
