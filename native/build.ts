@@ -213,6 +213,7 @@ function buildTestProgram(
   const newest = Math.max(
     newestInput(),
     statSync(join(TEST_DIR, `${name}.c`)).mtimeMs,
+    statSync(join(TEST_DIR, "check.h")).mtimeMs,
     statSync(lib).mtimeMs,
   );
   if (isFresh(out, newest) && extra.length === 0) return out;

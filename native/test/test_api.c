@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE 1
 #include "allocspec.h"
+#include "check.h"
 
 #include <dlfcn.h>
 #include <signal.h>
@@ -25,18 +26,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int passed, failed;
-
-#define CHECK(name, cond)                                                                                     \
-    do {                                                                                                      \
-        if (cond) {                                                                                           \
-            passed++;                                                                                         \
-            printf("ok   %s\n", name);                                                                        \
-        } else {                                                                                              \
-            failed++;                                                                                         \
-            printf("FAIL %s (line %d)\n", name, __LINE__);                                                    \
-        }                                                                                                     \
-    } while (0)
 
 #define SECTION(name) printf("\n# %s\n", name)
 #define S ((size_t)sizeof(size_t))

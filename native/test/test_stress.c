@@ -9,23 +9,12 @@
  */
 #define _GNU_SOURCE 1
 #include "allocspec.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-
-#define CHECK(name, cond)                                                                                     \
-    do {                                                                                                      \
-        if (cond) {                                                                                           \
-            passed++;                                                                                         \
-            printf("ok   %s\n", name);                                                                        \
-        } else {                                                                                              \
-            failed++;                                                                                         \
-            printf("FAIL %s (line %d)\n", name, __LINE__);                                                    \
-        }                                                                                                     \
-    } while (0)
 
 int main(int argc, char **argv)
 {
