@@ -183,13 +183,21 @@ export class Pymalloc {
   free(p: Ptr): void {
     if (p === 0) return;
     if (!this.owns(p)) return this.#fallback.free(p);
-    this.#checkLive(p, "_PyObject_Free");
+    // #checkLive inlined (hot path)
+    if (((this.#live[p >>> (this.#shift + 5)] >>> ((p >>> this.#shift) & 31)) & 1) === 0) {
+      throw new InvalidPointerError("_PyObject_Free", p);
+    }
     this.#free(p);
   }
 
   /** `address_in_range(p)`: p lies inside an arena pymalloc currently holds (exact, arena map). */
   owns(p: Ptr): boolean {
-    return (p | 0) === p && this.#map.isUsed(p);
+    if ((p | 0) !== p) return false;
+    // ArenaMap.isUsed inlined (hot path: every free and realloc asks)
+    const m = this.#map, i = p >>> m.shift;
+    if (!(i < m.hi.length)) return false;
+    const hi = m.hi[i], t = p & m.mask;
+    return t < m.lo[i] || (t >= hi && hi !== 0);
   }
 
   /** Block size serving a live pymalloc block (INDEX2SIZE of its pool's szidx). */

@@ -27,37 +27,41 @@ import type { Heap } from "./heap.ts";
  * ```
  */
 export class ArenaMap {
-  readonly #shift: number;
-  readonly #mask: number;
-  readonly #hi: Int32Array;
-  readonly #lo: Int32Array;
+  /** log2(ARENA_SIZE) (read directly by Pymalloc.owns, the hot path). */
+  readonly shift: number;
+  /** ARENA_SIZE - 1. */
+  readonly mask: number;
+  /** tail_hi per slot (treat as read-only outside this class). */
+  readonly hi: Int32Array;
+  /** tail_lo per slot (treat as read-only outside this class). */
+  readonly lo: Int32Array;
 
   constructor(heap: Heap, arenaSize: number) {
-    this.#shift = 31 - Math.clz32(arenaSize);
-    this.#mask = arenaSize - 1;
+    this.shift = 31 - Math.clz32(arenaSize);
+    this.mask = arenaSize - 1;
     const slots = Math.ceil(heap.limit / arenaSize) + 2;
-    this.#hi = new Int32Array(slots);
-    this.#lo = new Int32Array(slots);
+    this.hi = new Int32Array(slots);
+    this.lo = new Int32Array(slots);
   }
 
   /** `arena_map_mark_used(arena_base, is_used)`. */
   mark(base: number, used: boolean): void {
-    const i = base >>> this.#shift;
-    const tail = base & this.#mask;
+    const i = base >>> this.shift;
+    const tail = base & this.mask;
     if (tail === 0) {
-      this.#hi[i] = used ? -1 : 0; // an ideal, ARENA_SIZE-aligned arena
+      this.hi[i] = used ? -1 : 0; // an ideal, ARENA_SIZE-aligned arena
     } else {
-      this.#hi[i] = used ? tail : 0;
-      this.#lo[i + 1] = used ? tail : 0;
+      this.hi[i] = used ? tail : 0;
+      this.lo[i + 1] = used ? tail : 0;
     }
   }
 
   /** `arena_map_is_used(p)`: true iff p lies in a marked arena. */
   isUsed(p: number): boolean {
-    const i = p >>> this.#shift;
-    if (!(i < this.#hi.length)) return false; // beyond the heap (or not a valid address at all)
-    const hi = this.#hi[i], lo = this.#lo[i];
-    const t = p & this.#mask;
+    const i = p >>> this.shift;
+    if (!(i < this.hi.length)) return false; // beyond the heap (or not a valid address at all)
+    const hi = this.hi[i], lo = this.lo[i];
+    const t = p & this.mask;
     return t < lo || (t >= hi && hi !== 0);
   }
 }
