@@ -78,9 +78,34 @@ void as_arena_munmap(void *ctx, void *ptr, size_t size);
 void as_arena_reset(void);
 
 /* ---- arena_map.c: which addresses belong to a live pymalloc arena ---- */
+/* Tunables of the radix tree over chunk numbers (p >> ARENA_BITS): ROOT_BITS + LEAF_BITS >= 48 - 18 so
+   the tree covers every 48-bit address with 256 KiB arenas (checked in arena_map.c). */
+#define AS_MAP_LEAF_BITS 15
+#define AS_MAP_ROOT_BITS 15
+#define AS_MAP_LEAF_LEN ((size_t)1 << AS_MAP_LEAF_BITS)
+#define AS_MAP_LEAF_MASK ((uintptr_t)AS_MAP_LEAF_LEN - 1)
+#define AS_MAP_ROOT_LEN ((size_t)1 << AS_MAP_ROOT_BITS)
+typedef struct {
+    int32_t tail_hi, tail_lo; /* CPython's arena_coverage_t */
+} as_arena_leaf_t;
+extern as_arena_leaf_t *as_arena_map_root[AS_MAP_ROOT_LEN];
 bool as_arena_map_mark(uintptr_t base, size_t arena_size, bool used);
-bool as_arena_map_is_used(uintptr_t p, size_t arena_size);
+__attribute__((cold)) bool as_arena_map_is_used_far(uintptr_t p, size_t arena_size); /* chunks beyond the tree */
 void as_arena_map_reset(void);
+static inline bool as_arena_map_near(uintptr_t chunk) { return (chunk >> (AS_MAP_ROOT_BITS + AS_MAP_LEAF_BITS)) == 0; }
+static inline bool as_arena_leaf_covers(const as_arena_leaf_t *l, int32_t t)
+{
+    return t < l->tail_lo || (t >= l->tail_hi && l->tail_hi != 0);
+}
+/* address_in_range: is p inside a live arena? arena_size is a power of two. Inlined into pymalloc. */
+static inline bool as_arena_map_is_used(uintptr_t p, size_t arena_size)
+{
+    uintptr_t chunk = p >> __builtin_ctzll(arena_size);
+    if (AS_UNLIKELY(!as_arena_map_near(chunk))) return as_arena_map_is_used_far(p, arena_size);
+    const as_arena_leaf_t *node = as_arena_map_root[chunk >> AS_MAP_LEAF_BITS];
+    if (node == NULL) return false;
+    return as_arena_leaf_covers(&node[chunk & AS_MAP_LEAF_MASK], (int32_t)(p & (arena_size - 1)));
+}
 
 /* ---- debug_hooks.c ---- */
 void as_debug_reset(void);

@@ -102,7 +102,7 @@ static uint64_t ntimes_arena_allocated, ntimes_arena_freed;
 static inline void *fb_malloc(size_t n) { return as_cpython() ? PyMem_RawMalloc(n) : PyMem_Malloc(n); }
 static inline void *fb_calloc(size_t a, size_t b) { return as_cpython() ? PyMem_RawCalloc(a, b) : PyMem_Calloc(a, b); }
 static inline void *fb_realloc(void *p, size_t n) { return as_cpython() ? PyMem_RawRealloc(p, n) : PyMem_Realloc(p, n); }
-static inline void fb_free(void *p)
+__attribute__((noinline, cold)) static void fb_free(void *p)
 {
     if (as_cpython()) PyMem_RawFree(p);
     else PyMem_Free(p);
@@ -270,7 +270,8 @@ static void insert_to_usedpool(poolp pool)
     head->nextpool = pool;
 }
 
-static void insert_to_freepool(poolp pool)
+/* out of line (an empty pool is the rare case): keeps the free fast path small */
+__attribute__((noinline)) static void insert_to_freepool(poolp pool)
 {
     poolp next = pool->nextpool, prev = pool->prevpool;
     next->prevpool = prev;
