@@ -24,6 +24,7 @@
  */
 import { Heap, hex } from "./heap.ts";
 import { HeapCorruptionError, InvalidPointerError } from "./raw_layout.ts";
+import { grownBitmap } from "./raw.ts";
 import type { Geometry, Ptr, PyObjectArenaAllocator } from "./types.ts";
 import { ArenaMap } from "./pymalloc_arena_map.ts";
 import {
@@ -105,8 +106,9 @@ export class Pymalloc {
   readonly #arenas: ArenaList;
   readonly #map: ArenaMap;
   /** One bit per ALIGNMENT granule: set at each live pymalloc block. */
-  readonly #liveBuf: ArrayBuffer;
-  readonly #live: Uint32Array;
+  #live: Uint32Array = new Uint32Array(0);
+  /** Largest bitmap ever needed (bytes). Plain arrays, replaced on growth: see raw.ts `grownBitmap`. */
+  readonly #liveMax: number;
 
   constructor(
     heap: Heap,
@@ -131,8 +133,7 @@ export class Pymalloc {
     this.#usedpools = new Uint32Array(g.NB_SMALL_SIZE_CLASSES);
     this.#map = new ArenaMap(heap, g.ARENA_SIZE);
     this.#arenas = new ArenaList(heap, g, arena, this.#map, (end) => this.#cover(end));
-    this.#liveBuf = new ArrayBuffer(0, { maxByteLength: Math.ceil(heap.limit / g.ALIGNMENT / 32) * 4 });
-    this.#live = new Uint32Array(this.#liveBuf);
+    this.#liveMax = Math.ceil(heap.limit / g.ALIGNMENT / 32) * 4;
   }
 
   /** `_PyObject_Malloc`: a pool block for 1..512 bytes, else (or when no arena can be had) the fallback. */
@@ -339,8 +340,6 @@ export class Pymalloc {
   /** Grows the live bitmap so it covers addresses below `end`. */
   #cover(end: number): void {
     const bytes = Math.ceil(end / this.ALIGNMENT / 32) * 4;
-    if (bytes > this.#liveBuf.byteLength) {
-      this.#liveBuf.resize(Math.min(this.#liveBuf.maxByteLength, Math.ceil(bytes / 4096) * 4096));
-    }
+    if (bytes > this.#live.byteLength) this.#live = grownBitmap(this.#live, bytes, this.#liveMax);
   }
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Heap } from "./heap.ts";
-import { HeapCorruptionError, InvalidPointerError, RawAllocator } from "./raw.ts";
+import { grownBitmap, HeapCorruptionError, InvalidPointerError, RawAllocator } from "./raw.ts";
 
 const fresh = (limit = 64 << 20) => {
   const heap = new Heap({ limit });
@@ -261,4 +261,17 @@ test("raw: random churn (seeded): contents survive, counts stay exact, invariant
   assert.equal(raw.liveBlocks, 0);
   assert.equal(raw.liveBytes, 0);
   assert.equal(r.freeChunks, 0, "everything coalesced back into the top region");
+});
+
+test("raw: grownBitmap copies the bits, grows to whole pages, at least doubles, stops at the cap", () => {
+  const a = new Uint32Array(1024); // 4096 bytes
+  a[0] = 0xdeadbeef;
+  a[1023] = 7;
+  const b = grownBitmap(a, 4100, 1 << 20);
+  assert.equal(b.byteLength, 8192); // doubled (also the page-rounded need)
+  assert.equal(b[0], 0xdeadbeef);
+  assert.equal(b[1023], 7);
+  assert.equal(b[1024], 0);
+  assert.equal(grownBitmap(b, 40000, 1 << 20).byteLength, 40960); // page-rounded need beats doubling
+  assert.equal(grownBitmap(b, 9000, 12288).byteLength, 12288); // capped
 });
