@@ -95,16 +95,29 @@ void as_arena_map_reset(void);
 static inline bool as_arena_map_near(uintptr_t chunk) { return (chunk >> (AS_MAP_ROOT_BITS + AS_MAP_LEAF_BITS)) == 0; }
 static inline bool as_arena_leaf_covers(const as_arena_leaf_t *l, int32_t t)
 {
-    return t < l->tail_lo || (t >= l->tail_hi && l->tail_hi != 0);
+    /* t < tail_lo || (t >= tail_hi && tail_hi != 0), evaluated without branches */
+    return (t < l->tail_lo) | ((t >= l->tail_hi) & (l->tail_hi != 0));
 }
-/* address_in_range: is p inside a live arena? arena_size is a power of two. Inlined into pymalloc. */
-static inline bool as_arena_map_is_used(uintptr_t p, size_t arena_size)
+/* address_in_range restricted to the tree: true when p is inside a live arena whose chunk the tree covers
+   (every address below 2^48); false otherwise, including for p beyond the tree (check those with
+   as_arena_map_is_used_far). Inlined into pymalloc's free path. arena_size is a power of two. */
+static inline bool as_arena_map_is_used_near_bits(uintptr_t p, unsigned arena_bits)
 {
-    uintptr_t chunk = p >> __builtin_ctzll(arena_size);
-    if (AS_UNLIKELY(!as_arena_map_near(chunk))) return as_arena_map_is_used_far(p, arena_size);
+    uintptr_t chunk = p >> arena_bits;
+    if (AS_UNLIKELY(!as_arena_map_near(chunk))) return false;
     const as_arena_leaf_t *node = as_arena_map_root[chunk >> AS_MAP_LEAF_BITS];
     if (node == NULL) return false;
-    return as_arena_leaf_covers(&node[chunk & AS_MAP_LEAF_MASK], (int32_t)(p & (arena_size - 1)));
+    return as_arena_leaf_covers(&node[chunk & AS_MAP_LEAF_MASK], (int32_t)(p & (((uintptr_t)1 << arena_bits) - 1)));
+}
+static inline bool as_arena_map_is_used_near(uintptr_t p, size_t arena_size)
+{
+    return as_arena_map_is_used_near_bits(p, (unsigned)__builtin_ctzll(arena_size));
+}
+/* address_in_range, exact for any address. */
+static inline bool as_arena_map_is_used(uintptr_t p, size_t arena_size)
+{
+    if (AS_UNLIKELY(!as_arena_map_near(p >> __builtin_ctzll(arena_size)))) return as_arena_map_is_used_far(p, arena_size);
+    return as_arena_map_is_used_near(p, arena_size);
 }
 
 /* ---- debug_hooks.c ---- */

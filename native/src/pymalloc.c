@@ -80,14 +80,25 @@ struct arena_object {
 
 #define DUMMY_SIZE_IDX 0xffff
 
+/* The two geometries: arenas of 2^ARENA_BITS bytes, pools of 2^POOL_BITS bytes. */
+#define PEP445_ARENA_BITS 18     /* 256 KiB */
+#define PEP445_POOL_BITS 12      /*   4 KiB */
+#define CPYTHON310_ARENA_BITS 20 /*   1 MiB */
+#define CPYTHON310_POOL_BITS 14  /*  16 KiB */
+_Static_assert(PEP445_ARENA_BITS > PEP445_POOL_BITS && CPYTHON310_ARENA_BITS > CPYTHON310_POOL_BITS,
+               "an arena holds several pools");
+_Static_assert(PEP445_ARENA_BITS >= 18, "arena_map.c's tree covers 48-bit addresses with arenas >= 256 KiB");
+
 /* geometry (set by as_pymalloc_reset) */
+static bool GEOMETRY_CPYTHON310; /* else pep445: selects the free fast path with constant shifts */
 static size_t ARENA_SIZE, POOL_SIZE;
 static unsigned ALIGNMENT_SHIFT;
 static unsigned MAX_POOLS_IN_ARENA;
+static uintptr_t POOL_ADDR_MASK; /* ~(POOL_SIZE - 1) */
 #define POOL_SIZE_MASK (POOL_SIZE - 1)
 #define POOL_OVERHEAD ((size_t)POOL_OVERHEAD_BYTES)
 #define INDEX2SIZE(I) (((unsigned)(I) + 1) << ALIGNMENT_SHIFT)
-#define POOL_ADDR(P) ((poolp)((uintptr_t)(P) & ~(uintptr_t)POOL_SIZE_MASK))
+#define POOL_ADDR(P) ((poolp)((uintptr_t)(P) & POOL_ADDR_MASK))
 
 static struct pool_header usedpools[MAX_NB_SMALL_SIZE_CLASSES]; /* list heads (sentinels) */
 static struct arena_object *arenas;
@@ -102,7 +113,7 @@ static uint64_t ntimes_arena_allocated, ntimes_arena_freed;
 static inline void *fb_malloc(size_t n) { return as_cpython() ? PyMem_RawMalloc(n) : PyMem_Malloc(n); }
 static inline void *fb_calloc(size_t a, size_t b) { return as_cpython() ? PyMem_RawCalloc(a, b) : PyMem_Calloc(a, b); }
 static inline void *fb_realloc(void *p, size_t n) { return as_cpython() ? PyMem_RawRealloc(p, n) : PyMem_Realloc(p, n); }
-__attribute__((noinline, cold)) static void fb_free(void *p)
+static inline void fb_free(void *p)
 {
     if (as_cpython()) PyMem_RawFree(p);
     else PyMem_Free(p);
@@ -319,11 +330,9 @@ __attribute__((noinline)) static void insert_to_freepool(poolp pool)
     lastnf->nextarena = ao;
 }
 
-/* Returns false when p does not belong to pymalloc. */
-static inline bool pymalloc_free(void *p)
+/* Frees block p of its pool (p belongs to pymalloc; pool == POOL_ADDR(p)). */
+static inline void pool_free_in(void *p, poolp pool)
 {
-    if (AS_UNLIKELY(!address_in_range(p))) return false;
-    poolp pool = POOL_ADDR(p);
     block *lastfree = pool->freeblock;
     *(block **)p = lastfree;
     pool->freeblock = (block *)p;
@@ -331,11 +340,32 @@ static inline bool pymalloc_free(void *p)
     if (AS_UNLIKELY(lastfree == NULL)) {
         /* the pool was full (on no list): link it at the front of usedpools */
         insert_to_usedpool(pool);
-        return true;
+        return;
     }
-    if (AS_LIKELY(pool->ref.count != 0)) return true;
+    if (AS_LIKELY(pool->ref.count != 0)) return;
     insert_to_freepool(pool); /* the pool is now empty */
-    return true;
+}
+
+/* free of a pointer the tree does not place in an arena: NULL (no effect), a block of an arena beyond the
+   tree (p >= 2^48), or not pymalloc's (the fallback). Out of line: keeps the fast path free of it. */
+__attribute__((noinline, cold)) static void free_slow(void *p)
+{
+    if (p == NULL) return; /* PyObject_Free(NULL) has no effect */
+    if (!as_arena_map_near((uintptr_t)p >> __builtin_ctzll(ARENA_SIZE)) &&
+        as_arena_map_is_used_far((uintptr_t)p, ARENA_SIZE))
+        pool_free_in(p, POOL_ADDR(p));
+    else fb_free(p);
+}
+
+/* The free fast path with the geometry's shifts as constants (instantiated once per geometry). */
+static inline __attribute__((always_inline)) void free_geom(void *p, unsigned arena_bits, unsigned pool_bits)
+{
+    /* NULL is never inside an arena (an arena allocator returning NULL failed), so it takes the slow path */
+    if (AS_UNLIKELY(!as_arena_map_is_used_near_bits((uintptr_t)p, arena_bits))) {
+        free_slow(p);
+        return;
+    }
+    pool_free_in(p, (poolp)((uintptr_t)p & ~(((uintptr_t)1 << pool_bits) - 1)));
 }
 
 /* ---- the allocator functions (ctx unused) ---- */
@@ -363,8 +393,8 @@ void *as_pymalloc_calloc(void *ctx, size_t nelem, size_t elsize)
 void as_pymalloc_free(void *ctx, void *p)
 {
     (void)ctx;
-    if (p == NULL) return; /* PyObject_Free(NULL) has no effect */
-    if (AS_UNLIKELY(!pymalloc_free(p))) fb_free(p);
+    if (AS_LIKELY(GEOMETRY_CPYTHON310)) free_geom(p, CPYTHON310_ARENA_BITS, CPYTHON310_POOL_BITS);
+    else free_geom(p, PEP445_ARENA_BITS, PEP445_POOL_BITS);
 }
 
 void *as_pymalloc_realloc(void *ctx, void *p, size_t nbytes)
@@ -405,16 +435,18 @@ void as_pymalloc_reset(int geometry)
     ntimes_arena_allocated = ntimes_arena_freed = 0;
     as_arena_map_reset();
 
-    if (geometry == ALLOCSPEC_GEOMETRY_PEP445) {
-        ARENA_SIZE = (size_t)256 << 10;
-        POOL_SIZE = (size_t)4 << 10;
+    GEOMETRY_CPYTHON310 = geometry != ALLOCSPEC_GEOMETRY_PEP445;
+    if (!GEOMETRY_CPYTHON310) {
+        ARENA_SIZE = (size_t)1 << PEP445_ARENA_BITS;
+        POOL_SIZE = (size_t)1 << PEP445_POOL_BITS;
         ALIGNMENT_SHIFT = 3;
     } else {
-        ARENA_SIZE = (size_t)1 << 20;
-        POOL_SIZE = (size_t)16 << 10;
+        ARENA_SIZE = (size_t)1 << CPYTHON310_ARENA_BITS;
+        POOL_SIZE = (size_t)1 << CPYTHON310_POOL_BITS;
         ALIGNMENT_SHIFT = 4;
     }
     MAX_POOLS_IN_ARENA = (unsigned)(ARENA_SIZE / POOL_SIZE);
+    POOL_ADDR_MASK = ~(uintptr_t)(POOL_SIZE - 1);
     free(nfp2lasta);
     nfp2lasta = calloc(MAX_POOLS_IN_ARENA + 1, sizeof(*nfp2lasta));
     if (nfp2lasta == NULL) abort(); /* 65 pointers at most: only at exhaustion */
