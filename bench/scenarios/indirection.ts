@@ -101,6 +101,8 @@ default allocators            21.13 ms/iter  21.89 ms  █ █
                       (29.20 ms … 34.93 ms)  34.11 ms  █  █                
                     (  0.00  b …  40.00 kb)   2.10 kb ▅████▁▅▁▁▁▁▁▁▁▁▁▁▅▁▁▅
     pybench s2 (41 paired rounds): +4.21 ns/op with 1 hook (x1.366), +4.85 ns/op with 3 (x1.413)
+    [this sample predates the per-thread call counter in native/src/hooks.c: the 05:14 run measured
+     +1.11 ns/op with 1 hook and +3.23 with 3; bench/README.md has the latest figures]
 clk: ~2.53 GHz
 cpu: AMD EPYC
 runtime: bun 1.4.5 (x64-linux)
