@@ -46,11 +46,12 @@ export type Capability =
   | "debug-hooks" // PyMem_SetupDebugHooks installs CPython's debug hooks
   | "gil" // setGilHeld(false) is honoured by the MEM/OBJ debug hooks
   | "threads" // Adapter.stressRaw exists (native code on real threads)
-  | "death"; // cases may run in a child with violation mode "abort" (SIGABRT expected)
+  | "death" // cases may run in a child with violation mode "abort" (SIGABRT expected)
+  | "errno"; // Adapter.errno exists: the calling thread's C errno (native code in this process)
 
 /** Every capability, in a fixed order (reporting, validation). */
 export const CAPABILITIES: readonly Capability[] = [
-  "api-shipped", "api-2013", "calloc", "pymalloc", "arena", "debug-hooks", "gil", "threads", "death",
+  "api-shipped", "api-2013", "calloc", "pymalloc", "arena", "debug-hooks", "gil", "threads", "death", "errno",
 ];
 
 /** A target as the suite sees it. */
@@ -77,6 +78,17 @@ export interface Adapter {
    * into JS (the stress cannot run).
    */
   stressRaw?(threads: number, rounds: number, seed: number): number;
+  /**
+   * Extension (needs "errno"): the calling thread's C `errno`, for the informational C/POSIX cases (errno
+   * is POSIX, not PEP 445: such cases never fail a run).
+   */
+  readonly errno?: CErrno;
+}
+
+/** Read and write the calling thread's C errno. */
+export interface CErrno {
+  get(): number;
+  set(value: number): void;
 }
 
 /**

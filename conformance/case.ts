@@ -51,13 +51,14 @@ export type Feature =
   | "debug-text"
   | "debug-setup"
   | "gil"
-  | "threads";
+  | "threads"
+  | "posix";
 
 /** Every feature, in report order. */
 export const FEATURES: readonly Feature[] = [
   "zero-size", "free-null", "size-checks", "realloc", "calloc", "alignment", "no-overlap", "get-set",
   "hook-args", "unknown-domain", "use-case", "pymalloc", "fallback", "arena", "debug-fill", "debug-overflow",
-  "debug-underflow", "debug-api-id", "debug-text", "debug-setup", "gil", "threads",
+  "debug-underflow", "debug-api-id", "debug-text", "debug-setup", "gil", "threads", "posix",
 ];
 
 export type DomainName = "RAW" | "MEM" | "OBJ";

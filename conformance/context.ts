@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import type { Capability } from "./adapter.ts";
+import type { Capability, CErrno } from "./adapter.ts";
 import type { DomainName } from "./case.ts";
 import {
   type Domain,
@@ -107,6 +107,8 @@ export interface TargetInfo {
   readonly label: string;
   readonly capabilities: ReadonlySet<Capability>;
   stressRaw?(threads: number, rounds: number, seed: number): number;
+  /** the calling thread's C errno (capability "errno") */
+  readonly errno?: CErrno;
 }
 
 /** The context of one run of one case. */

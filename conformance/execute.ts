@@ -122,6 +122,7 @@ function targetInfo(a: Adapter) {
     label: a.label,
     capabilities: a.capabilities,
     stressRaw: a.stressRaw ? (t: number, n: number, s: number) => a.stressRaw!(t, n, s) : undefined,
+    errno: a.errno,
   };
 }
 

@@ -32,6 +32,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
 import { type Adapter, type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { cErrno } from "../errno.ts";
 import { findLibpython } from "./cpython_lib.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
@@ -109,7 +110,7 @@ export const cpythonFactory: AdapterFactory = (arg) => {
   }
   let emb: Embedding | undefined;
   let session: ReturnType<typeof wrapForeign> | undefined;
-  const caps: Capability[] = ["api-shipped", "calloc", "pymalloc", "arena", "debug-hooks", "death"];
+  const caps: Capability[] = ["api-shipped", "calloc", "pymalloc", "arena", "debug-hooks", "death", "errno"];
   let gilOk = true;
   try {
     gilOk = openEmbedding(path).has.gil;
@@ -121,6 +122,9 @@ export const cpythonFactory: AdapterFactory = (arg) => {
     profiles: ["cpython"] as readonly Profile[],
     gaps: CPYTHON_GAPS,
     violationModes: ["abort"],
+    get errno() {
+      return cErrno();
+    },
     open(profile: Profile): Pep445 {
       if (profile !== "cpython") throw new Error(`the cpython target implements profile "cpython" only, not ${profile}`);
       if (!session) {

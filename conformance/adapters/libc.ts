@@ -30,6 +30,7 @@ import { resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { cErrno } from "../errno.ts";
 import { NativeSession } from "./native.ts";
 import { symbolAddress } from "../../native/mod.ts";
 import { type Profile, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ, PYMEM_DOMAIN_RAW } from "../../ref/types.ts";
@@ -38,7 +39,7 @@ import { type Profile, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ, PYMEM_DOMAIN_RAW } fr
 export const STATIC_TLS_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536" };
 
 /** Capabilities of a third-party allocator installed in the native library's three domains. */
-export const VTABLE_CAPABILITIES: readonly Capability[] = ["api-shipped", "api-2013", "calloc", "debug-hooks", "gil", "threads", "death"];
+export const VTABLE_CAPABILITIES: readonly Capability[] = ["api-shipped", "api-2013", "calloc", "debug-hooks", "gil", "threads", "death", "errno"];
 
 /**
  * The cases each allocator FAILs on this machine (Debian 12: glibc 2.36, jemalloc 5.3.0, mimalloc 2.0.9,
@@ -66,6 +67,17 @@ export const KNOWN_DEVIATIONS: Readonly<Record<string, Readonly<Record<string, s
     "zero_size/realloc_to_zero_non_null": String.raw`^realloc\(p, 0\) returned NULL`,
     "alignment/sixteen_for_every_size": String.raw`^malloc\([0-8]\) returned 0x[0-9a-f]+, not 16-byte aligned`,
   },
+};
+
+/**
+ * The informational (C/POSIX) cases each allocator FAILs on this machine: reported, never failing a run
+ * (third-party-allocators.md: calloc(SIZE_MAX/2+1, 2) leaves errno unset in mimalloc and tcmalloc).
+ */
+export const KNOWN_INFORMATIONAL: Readonly<Record<string, readonly string[]>> = {
+  "libc.so.6": [],
+  "libjemalloc.so.2": [],
+  "libmimalloc.so.2:mi_": ["posix/calloc_overflow_sets_enomem"],
+  "libtcmalloc_minimal.so.4:tc_": ["posix/calloc_overflow_sets_enomem"],
 };
 
 /** Splits `PATH[:TAIL]` when TAIL looks like an identifier prefix (or is empty); else the whole is the path. */
@@ -159,6 +171,9 @@ export const libcFactory: AdapterFactory = (arg) => {
     close: () => session.end(),
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
+    get errno() {
+      return cErrno();
+    },
   };
 };
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UsageError } from "../adapter.ts";
-import { KNOWN_DEVIATIONS, libcFactory, parseLibcArg, probeSymbols, splitPathArg } from "./libc.ts";
+import { KNOWN_DEVIATIONS, KNOWN_INFORMATIONAL, libcFactory, parseLibcArg, probeSymbols, splitPathArg } from "./libc.ts";
 import { prepareSuite, runSuite } from "../suite.ts";
 
 test("libc: argument parsing (path, prefix, bare soname)", () => {
@@ -43,6 +43,10 @@ for (const [spec, expected] of Object.entries(KNOWN_DEVIATIONS)) {
     assert.deepEqual([...new Set(fails.map((r) => r.case))].sort(), Object.keys(expected).sort(), `unexpected FAILs:\n${detail}`);
     for (const r of fails) assert.match(r.message, new RegExp(expected[r.case]), `${r.case}[${r.domain}]@${r.profile}`);
     assert.ok(judged.filter((r) => r.status === "PASS").length > 100, "most cases pass");
+    // informational C/POSIX checks: reported with their own status, exactly the known ones FAIL
+    const info = results.filter((r) => r.informational && r.case.startsWith("posix/"));
+    assert.ok(info.length > 0, "the posix cases ran");
+    assert.deepEqual([...new Set(info.filter((r) => r.status === "FAIL").map((r) => r.case))].sort(), [...KNOWN_INFORMATIONAL[spec]].sort());
   });
 }
 

@@ -25,6 +25,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import process from "node:process";
 import { type Adapter, type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { cErrno } from "../errno.ts";
 import { type NativePep445, openNative } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
@@ -34,7 +35,7 @@ export type NativeVariant = typeof VARIANTS[number];
 
 /** Every capability: the native library implements the whole surface. */
 export const NATIVE_CAPABILITIES: readonly Capability[] = [
-  "api-shipped", "api-2013", "calloc", "pymalloc", "arena", "debug-hooks", "gil", "threads", "death",
+  "api-shipped", "api-2013", "calloc", "pymalloc", "arena", "debug-hooks", "gil", "threads", "death", "errno",
 ];
 
 /** Environment a process needs to dlopen an ASan-instrumented library (the runtime itself is not). */
@@ -115,6 +116,9 @@ export const nativeFactory: AdapterFactory = (arg) => {
     close: () => session.end(),
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
+    get errno() {
+      return cErrno();
+    },
   };
   return adapter;
 };

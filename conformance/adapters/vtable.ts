@@ -25,6 +25,7 @@
  * @module
  */
 import { type AdapterFactory, UsageError } from "../adapter.ts";
+import { cErrno } from "../errno.ts";
 import { NativeSession } from "./native.ts";
 import { probeSymbols, resolveLibrary, splitPathArg, STATIC_TLS_ENV, VTABLE_CAPABILITIES } from "./libc.ts";
 import { symbolAddress } from "../../native/mod.ts";
@@ -85,5 +86,8 @@ export const vtableFactory: AdapterFactory = (arg, opts) => {
     close: () => session.end(),
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
+    get errno() {
+      return cErrno();
+    },
   };
 };
