@@ -420,8 +420,7 @@ export const TEETH: TeethRow[] = [
   {
     target: "mutant:no_gil_check",
     kills: [
-      "gil/mem_malloc_without_gil_detected",
-      "gil/obj_malloc_without_gil_detected",
+      "gil/malloc_without_gil_detected",
       "gil/free_null_without_gil_detected",
       "gil/mem_realloc_without_gil_detected",
       "abort/malloc_without_gil_aborts",
