@@ -73,7 +73,6 @@ export async function createBunBackend(): Promise<FfiBackend> {
     dlerror: { args: [], returns: "ptr" },
   }).symbols;
   const enc = new TextEncoder();
-  const keepAlive: unknown[] = [];
   const cstr = (s: string) => {
     const b = new Uint8Array(enc.encode(s).length + 1);
     enc.encodeInto(s, b);
@@ -84,7 +83,7 @@ export async function createBunBackend(): Promise<FfiBackend> {
   function handle(path: string): number {
     const hit = handles.get(path);
     if (hit !== undefined) return hit;
-    libc.dlerror();
+    libc.dlerror(); // open() calls this first, so every library is pinned (RTLD_NODELETE, see deno_backend.ts)
     const h = libc.dlopen(cstr(path), RTLD_NOW | RTLD_NODELETE);
     if (!h) {
       const e = libc.dlerror();
@@ -103,7 +102,6 @@ export async function createBunBackend(): Promise<FfiBackend> {
       const defs: Record<string, Any> = {};
       for (const [name, sig] of present) defs[name] = bunDef(sig);
       const lib: Any = present.length ? dlopen(path, defs) : { symbols: {} }; // bun:ffi refuses an empty table
-      keepAlive.push(lib); // never collected, never closed: see deno_backend.ts
       const symbols: Record<string, NeutralFn | undefined> = {};
       for (const [name, sig] of present) symbols[name] = wrap(lib.symbols[name], sig, name);
       return { path, symbols, address: (name: string) => (symbols[name] ? addr(path, name) : 0) };

@@ -81,8 +81,7 @@ export function createDenoBackend(): FfiBackend {
   // Deno closes a DynamicLibrary when its isolate goes away (`deno test` runs each test file in its own),
   // and a library that registered a pthread-key destructor (mimalloc) then crashed the next thread that
   // exited (seen: SIGSEGV in __nptl_deallocate_tsd on a tokio thread of `deno test`). So every library
-  // is pinned with dlopen(RTLD_NOW | RTLD_NODELETE) through libc, and the handles stay referenced too.
-  const keepAlive: unknown[] = [];
+  // is pinned with dlopen(RTLD_NOW | RTLD_NODELETE) through libc.
   let libcDlopen: ((path: Uint8Array, flags: number) => unknown) | undefined;
   const pin = (path: string) => {
     libcDlopen ??= (Deno.dlopen("libc.so.6", { dlopen: { parameters: ["buffer", "i32"], result: "pointer" } } as Any)
@@ -97,7 +96,6 @@ export function createDenoBackend(): FfiBackend {
       const defs: Record<string, Any> = {};
       for (const [name, sig] of Object.entries(table)) defs[name] = { ...denoDef(sig), optional: true };
       const lib: Any = Deno.dlopen(path, defs);
-      keepAlive.push(lib);
       pin(path);
       const symbols: Record<string, NeutralFn | undefined> = {};
       for (const [name, sig] of Object.entries(table)) {
@@ -124,7 +122,6 @@ export function createDenoBackend(): FfiBackend {
         throw e;
       }
       // never closed: the address must stay valid for the life of the process
-      keepAlive.push(lib);
       pin(path);
       const v = Number(Deno.UnsafePointer.value(lib.symbols.s));
       addressLibs.set(key, v);
