@@ -101,7 +101,12 @@ async function makeConfigs(names: string[], python: string | undefined): Promise
       };
     } else if (spec) {
       const f = (s: string) => m.symbolAddress(spec.lib, spec.prefix + s);
-      const direct = n.libcAllocator({ malloc: f("malloc"), calloc: f("calloc"), realloc: f("realloc"), free: f("free") });
+      const direct = n.libcAllocator({
+        malloc: f("malloc"),
+        calloc: f("calloc"),
+        realloc: f("realloc"),
+        free: f("free"),
+      });
       out[name] = { opts: { direct }, setup: () => {} };
     }
   }
@@ -111,12 +116,19 @@ async function makeConfigs(names: string[], python: string | undefined): Promise
 async function main(): Promise<void> {
   const { values: v } = parseArgs({
     args: process.argv.slice(2),
-    options: { alloc: { type: "string" }, trace: { type: "string" }, reps: { type: "string", default: "5" }, python: { type: "string" } },
+    options: {
+      alloc: { type: "string" },
+      trace: { type: "string" },
+      reps: { type: "string", default: "5" },
+      python: { type: "string" },
+    },
   });
   const names = (v.alloc ?? "").split(",").filter(Boolean);
   const known = [...Object.keys(ALLOCATORS), ...DEBUG_CONFIGS];
   const bad = names.filter((x) => !known.includes(x));
-  if (names.length === 0 || bad.length) throw new Error(`unknown --alloc ${JSON.stringify(bad.join(",") || "")}; known: ${known.join(", ")}`);
+  if (names.length === 0 || bad.length) {
+    throw new Error(`unknown --alloc ${JSON.stringify(bad.join(",") || "")}; known: ${known.join(", ")}`);
+  }
   if (!v.trace) throw new Error("--trace FILE is required");
   const bytes = new Uint8Array(readFileSync(v.trace));
   const n = await loadNative(ROOT);

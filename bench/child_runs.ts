@@ -17,7 +17,12 @@ import { scriptCommand } from "./runtime.ts";
 import type { ScenarioContext, TraceInput } from "./scenario.ts";
 
 /** Run alloc_child once; the parsed JSON or a one-line error. */
-export function runChild(ctx: ScenarioContext, t: TraceInput, configs: readonly string[], reps: number): { ok: true; json: any } | { ok: false; error: string } {
+export function runChild(
+  ctx: ScenarioContext,
+  t: TraceInput,
+  configs: readonly string[],
+  reps: number,
+): { ok: true; json: any } | { ok: false; error: string } {
   for (const name of configs) {
     const spec = ALLOCATORS[name];
     if (spec && spec.lib.startsWith("/") && !existsSync(spec.lib)) {
@@ -25,7 +30,14 @@ export function runChild(ctx: ScenarioContext, t: TraceInput, configs: readonly 
     }
   }
   const { cmd, argv } = scriptCommand(ctx.root, ctx.runtime, join(ctx.root, "bench", "alloc_child.ts"), [
-    "--alloc", configs.join(","), "--trace", t.path, "--reps", String(reps), "--python", ctx.python(),
+    "--alloc",
+    configs.join(","),
+    "--trace",
+    t.path,
+    "--reps",
+    String(reps),
+    "--python",
+    ctx.python(),
   ]);
   const r = spawnSync(cmd, argv, {
     encoding: "utf8",
@@ -39,7 +51,9 @@ export function runChild(ctx: ScenarioContext, t: TraceInput, configs: readonly 
     const libc = lines.find((l) => /corrupt|invalid|double free|free\(\)|malloc\(\)/.test(l));
     return {
       ok: false,
-      error: own ? own.replace(/^alloc_child: /, "") : `child crashed (${r.signal ?? `exit ${r.status}`})${libc ? `: ${libc.trim()}` : ""}`,
+      error: own
+        ? own.replace(/^alloc_child: /, "")
+        : `child crashed (${r.signal ?? `exit ${r.status}`})${libc ? `: ${libc.trim()}` : ""}`,
     };
   }
   return { ok: true, json: JSON.parse(r.stdout.trim().split("\n").slice(-1)[0]) };
@@ -51,7 +65,11 @@ export function memoryChildren(ctx: ScenarioContext, t: TraceInput, configs: rea
   peakLive: Record<string, number>;
   errors: Record<string, string>;
 } {
-  const out = { peakHeap: {} as Record<string, number>, peakLive: {} as Record<string, number>, errors: {} as Record<string, string> };
+  const out = {
+    peakHeap: {} as Record<string, number>,
+    peakLive: {} as Record<string, number>,
+    errors: {} as Record<string, string>,
+  };
   for (const name of configs) {
     const r = runChild(ctx, t, [name], 0);
     if (!r.ok) out.errors[name] = r.error;
@@ -67,7 +85,13 @@ export function memoryChildren(ctx: ScenarioContext, t: TraceInput, configs: rea
  * `rounds` children, each with `reps` interleaved replays of every configuration in `configs`.
  * Samples are concatenated in order, so index i of every configuration is the same replay round.
  */
-export function timingChildren(ctx: ScenarioContext, t: TraceInput, configs: readonly string[], rounds: number, reps: number): {
+export function timingChildren(
+  ctx: ScenarioContext,
+  t: TraceInput,
+  configs: readonly string[],
+  rounds: number,
+  reps: number,
+): {
   samples: Record<string, number[]>;
   error?: string;
 } {

@@ -17,7 +17,9 @@ function make(): () => number {
   const fromTs = () => Number(ts[0]) * 1e9 + Number(ts[1]);
   try {
     if (g.Deno?.dlopen) {
-      const lib = g.Deno.dlopen("libc.so.6", { clock_gettime: { parameters: ["i32", "buffer"], result: "i32" } });
+      const lib = g.Deno.dlopen("libc.so.6", {
+        clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+      });
       const u8 = new Uint8Array(ts.buffer);
       return () => (lib.symbols.clock_gettime(CLOCK_THREAD_CPUTIME_ID, u8), fromTs());
     }
@@ -37,7 +39,8 @@ if ((globalThis as any).Bun) {
     const { dlopen } = await import(spec);
     const lib = dlopen("libc.so.6", { clock_gettime: { args: ["i32", "ptr"], returns: "i32" } });
     const ts = new BigInt64Array(2);
-    clock = () => (lib.symbols.clock_gettime(CLOCK_THREAD_CPUTIME_ID, ts), Number(ts[0]) * 1e9 + Number(ts[1]));
+    clock =
+      () => (lib.symbols.clock_gettime(CLOCK_THREAD_CPUTIME_ID, ts), Number(ts[0]) * 1e9 + Number(ts[1]));
   } catch { /* keep the fallback */ }
 }
 

@@ -13,5 +13,8 @@ test("cpu_clock: thread CPU time grows with work, and far less while sleeping", 
   await new Promise((r) => setTimeout(r, 100));
   const d = threadCpuNs();
   assert.ok(d >= c);
-  assert.ok(d - c < b - a, `sleeping 100 ms counted ${(d - c) / 1e6} ms of CPU, the busy loop ${(b - a) / 1e6} ms`);
+  assert.ok(
+    d - c < b - a,
+    `sleeping 100 ms counted ${(d - c) / 1e6} ms of CPU, the busy loop ${(b - a) / 1e6} ms`,
+  );
 });

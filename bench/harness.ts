@@ -59,8 +59,23 @@ export async function runGroup(
   if (o.quick) {
     o.print(`• ${title} (quick: few samples, not a measurement)`);
     for (const d of defs) {
-      const s = await measure(d.fn, { min_cpu_time: 20e6, min_samples: 2, max_samples: 200, warmup_samples: 1 });
-      out.push({ group: title, name: d.name, p50: s.p50, p75: s.p75, p99: s.p99, avg: s.avg, min: s.min, max: s.max, samples: s.samples.length });
+      const s = await measure(d.fn, {
+        min_cpu_time: 20e6,
+        min_samples: 2,
+        max_samples: 200,
+        warmup_samples: 1,
+      });
+      out.push({
+        group: title,
+        name: d.name,
+        p50: s.p50,
+        p75: s.p75,
+        p99: s.p99,
+        avg: s.avg,
+        min: s.min,
+        max: s.max,
+        samples: s.samples.length,
+      });
       o.print(`  ${d.name.padEnd(44)} p50 ${fmtNs(s.p50).padStart(12)}   (${s.samples.length} samples)`);
     }
     for (const st of out) o.recordBench?.(st);
@@ -72,12 +87,27 @@ export async function runGroup(
       if (d.baseline) b.baseline(true);
     }
   });
-  const res = await run({ format: { mitata: { name: "longest" } }, colors: false, print: o.print, throw: false });
+  const res = await run({
+    format: { mitata: { name: "longest" } },
+    colors: false,
+    print: o.print,
+    throw: false,
+  });
   for (const t of res.benchmarks) {
     for (const r of t.runs) {
       if (r.stats) {
         const st = r.stats;
-        out.push({ group: title, name: r.name, p50: st.p50, p75: st.p75, p99: st.p99, avg: st.avg, min: st.min, max: st.max, samples: st.samples.length });
+        out.push({
+          group: title,
+          name: r.name,
+          p50: st.p50,
+          p75: st.p75,
+          p99: st.p99,
+          avg: st.avg,
+          min: st.min,
+          max: st.max,
+          samples: st.samples.length,
+        });
       } else {
         const e = r.error as any;
         throw new Error(`benchmark ${r.name} failed: ${e?.message ?? String(e)}`);

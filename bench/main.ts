@@ -55,11 +55,10 @@ export function makeContext(quick: boolean, print: (s: string) => void): Scenari
     python: () => (python ??= findPython()),
     syntheticTrace: (ops) => syntheticTrace(ROOT, ops),
     native: () => loadNative(ROOT),
-    workloadTrace: () =>
-      (workload ??= (async () => {
-        const n = await ctx.native();
-        return captureWorkloadTrace(ROOT, ctx.python(), n.libPath, quick ? 1 : WORKLOAD_TRACE_SCALE);
-      })()),
+    workloadTrace: () => (workload ??= (async () => {
+      const n = await ctx.native();
+      return captureWorkloadTrace(ROOT, ctx.python(), n.libPath, quick ? 1 : WORKLOAD_TRACE_SCALE);
+    })()),
   };
   return ctx;
 }
@@ -74,13 +73,29 @@ export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Sc
   ctx.recordBench = (st) => mitata.push(st);
   try {
     const out = await s.run(ctx, params);
-    return { name: s.name, description: s.description, runtime: ctx.runtime, params, seconds: (performance.now() - t0) / 1e3, mitata, ...out };
+    return {
+      name: s.name,
+      description: s.description,
+      runtime: ctx.runtime,
+      params,
+      seconds: (performance.now() - t0) / 1e3,
+      mitata,
+      ...out,
+    };
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
     ctx.print(`    ERROR: ${msg}`);
     return {
-      name: s.name, description: s.description, runtime: ctx.runtime, params, seconds: (performance.now() - t0) / 1e3,
-      rows: [], figures: {}, notes: [], mitata, error: msg,
+      name: s.name,
+      description: s.description,
+      runtime: ctx.runtime,
+      params,
+      seconds: (performance.now() - t0) / 1e3,
+      rows: [],
+      figures: {},
+      notes: [],
+      mitata,
+      error: msg,
     };
   }
 }
@@ -88,7 +103,14 @@ export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Sc
 function runInOtherRuntime(names: string[], quick: boolean, print: (s: string) => void): ScenarioResult[] {
   const other = otherRuntime();
   const out = join(tmpdir(), `allocspec-bench-${process.pid}-${other}.json`);
-  const args = ["--child", "--json-out", out, "--filter", `^(${names.join("|")})$`, ...(quick ? ["--quick"] : [])];
+  const args = [
+    "--child",
+    "--json-out",
+    out,
+    "--filter",
+    `^(${names.join("|")})$`,
+    ...(quick ? ["--quick"] : []),
+  ];
   const { cmd, argv } = scriptCommand(ROOT, other, join(ROOT, "bench", "main.ts"), args);
   print(`\n--- running ${names.join(", ")} under ${other}: ${cmd} ${argv.join(" ")}`);
   const r = spawnSync(cmd, argv, { stdio: ["ignore", "inherit", "inherit"], cwd: ROOT, timeout: 1_800_000 });
@@ -99,7 +121,16 @@ function runInOtherRuntime(names: string[], quick: boolean, print: (s: string) =
   } catch {
     const why = `the ${other} child exited with ${r.status ?? r.signal} and wrote no results`;
     return names.map((name) => ({
-      name, description: "", runtime: other, params: {}, seconds: 0, rows: [], figures: {}, notes: [], mitata: [], error: why,
+      name,
+      description: "",
+      runtime: other,
+      params: {},
+      seconds: 0,
+      rows: [],
+      figures: {},
+      notes: [],
+      mitata: [],
+      error: why,
     }));
   }
 }
@@ -133,7 +164,9 @@ async function main(): Promise<number> {
     try {
       filter = new RegExp(v.filter);
     } catch (e) {
-      usage(`--filter ${JSON.stringify(v.filter)} is not a valid regular expression: ${(e as Error).message}`);
+      usage(
+        `--filter ${JSON.stringify(v.filter)} is not a valid regular expression: ${(e as Error).message}`,
+      );
     }
   }
   const selected = SCENARIOS.filter((s) => !filter || filter.test(s.name));
@@ -160,7 +193,18 @@ async function main(): Promise<number> {
   try {
     python = ctx.python();
   } catch { /* recorded as empty */ }
-  const report = buildReport({ date, command, quick, filter: v.filter ?? null, context: { ...runContext(ROOT, python), loadavg_start: loadStart, loadavg_end: loadavg().map((x) => Math.round(x * 100) / 100) }, scenarios: results });
+  const report = buildReport({
+    date,
+    command,
+    quick,
+    filter: v.filter ?? null,
+    context: {
+      ...runContext(ROOT, python),
+      loadavg_start: loadStart,
+      loadavg_end: loadavg().map((x) => Math.round(x * 100) / 100),
+    },
+    scenarios: results,
+  });
   const dir = v.out ? resolve(v.out) : join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
   const json = reportJson(report);
@@ -168,7 +212,10 @@ async function main(): Promise<number> {
   writeFileSync(join(dir, `${date.replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`), json);
   const md = markdownSummary(report);
   writeFileSync(join(dir, "latest.md"), md);
-  writeFileSync(join(dir, "latest.svg"), ratioChart(chartBars(report), `allocspec bench ${date.slice(0, 10)}${quick ? " (quick)" : ""}`));
+  writeFileSync(
+    join(dir, "latest.svg"),
+    ratioChart(chartBars(report), `allocspec bench ${date.slice(0, 10)}${quick ? " (quick)" : ""}`),
+  );
   print("\n" + md);
   print(`wrote ${join(dir, "latest.json")}, latest.md, latest.svg`);
   return results.some((r) => r.error) ? 1 : 0;

@@ -25,16 +25,25 @@ async function nativeUnavailable(): Promise<string | null> {
 }
 
 test("bench: bad usage exits 2 with one clear line", () => {
-  const { cmd, argv } = scriptCommand(ROOT, currentRuntime(), join(ROOT, "bench", "main.ts"), ["--filter", "^nothing-matches$"]);
+  const { cmd, argv } = scriptCommand(ROOT, currentRuntime(), join(ROOT, "bench", "main.ts"), [
+    "--filter",
+    "^nothing-matches$",
+  ]);
   const r = spawnSync(cmd, argv, { encoding: "utf8", cwd: ROOT, timeout: 60_000 });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /bench: --filter \^nothing-matches\$ matches no scenario/);
-  const r2 = spawnSync(cmd, [...argv.slice(0, -2), "--filter", "("], { encoding: "utf8", cwd: ROOT, timeout: 60_000 });
+  const r2 = spawnSync(cmd, [...argv.slice(0, -2), "--filter", "("], {
+    encoding: "utf8",
+    cwd: ROOT,
+    timeout: 60_000,
+  });
   assert.equal(r2.status, 2);
   assert.match(r2.stderr, /not a valid regular expression/);
 });
 
-test("bench: --quick runs every scenario in both runtimes and writes JSON with every stable figure", { timeout: 240_000 }, async (t) => {
+test("bench: --quick runs every scenario in both runtimes and writes JSON with every stable figure", {
+  timeout: 240_000,
+}, async (t) => {
   const why = await nativeUnavailable();
   if (why) {
     t.skip(why);
@@ -42,7 +51,11 @@ test("bench: --quick runs every scenario in both runtimes and writes JSON with e
   }
   const out = mkdtempSync(join(tmpdir(), "allocspec-bench-test-"));
   try {
-    const { cmd, argv } = scriptCommand(ROOT, currentRuntime(), join(ROOT, "bench", "main.ts"), ["--quick", "--out", out]);
+    const { cmd, argv } = scriptCommand(ROOT, currentRuntime(), join(ROOT, "bench", "main.ts"), [
+      "--quick",
+      "--out",
+      out,
+    ]);
     const r = spawnSync(cmd, argv, { encoding: "utf8", cwd: ROOT, timeout: 230_000 });
     const report = JSON.parse(readFileSync(join(out, "latest.json"), "utf8"));
     assert.equal(report.schema, "allocspec-bench/1");
@@ -51,16 +64,29 @@ test("bench: --quick runs every scenario in both runtimes and writes JSON with e
       const f = report.figures[name];
       assert.ok(f, `figure ${name} missing`);
       assert.ok(["met", "missed", "not measured"].includes(f.status), `${name}: status ${f.status}`);
-      assert.equal(f.value === null, f.status === "not measured", `${name}: value ${f.value} vs status ${f.status}`);
+      assert.equal(
+        f.value === null,
+        f.status === "not measured",
+        `${name}: value ${f.value} vs status ${f.status}`,
+      );
     }
-    const errors = report.scenarios.filter((s: any) => s.error).map((s: any) => `${s.name}@${s.runtime}: ${s.error}`);
+    const errors = report.scenarios.filter((s: any) => s.error).map((s: any) =>
+      `${s.name}@${s.runtime}: ${s.error}`
+    );
     assert.deepEqual(errors, [], `scenarios failed:\n${errors.join("\n")}\n${r.stderr.slice(-2000)}`);
     const ran = new Set(report.scenarios.map((s: any) => `${s.name}@${s.runtime}`));
     for (const s of SCENARIOS) {
       assert.ok(ran.has(`${s.name}@${currentRuntime()}`), `${s.name} did not run`);
-      if (s.crossRuntime) assert.ok(ran.has(`${s.name}@${currentRuntime() === "bun" ? "deno" : "bun"}`), `${s.name} did not run in the other runtime`);
+      if (s.crossRuntime) {
+        assert.ok(
+          ran.has(`${s.name}@${currentRuntime() === "bun" ? "deno" : "bun"}`),
+          `${s.name} did not run in the other runtime`,
+        );
+      }
     }
-    for (const name of STABLE_FIGURES) assert.equal(typeof report.figures[name].value, "number", `${name} has no value`);
+    for (const name of STABLE_FIGURES) {
+      assert.equal(typeof report.figures[name].value, "number", `${name} has no value`);
+    }
     // mitata's own stats are kept per scenario (4 FFI benchmarks in each runtime)
     for (const s of report.scenarios.filter((x: any) => x.name === "ffi_cost")) {
       assert.equal(s.mitata.length, 4, `${s.runtime}: ${JSON.stringify(s.mitata)}`);

@@ -15,12 +15,20 @@
  * @module
  */
 export * from "./trace.ts";
-export { traceStats, type TraceStats, validateTrace } from "./trace_check.ts";
-export { mulberry32, type SyntheticOptions, synthesizeTrace } from "./synthetic.ts";
+export { type TraceStats, traceStats, validateTrace } from "./trace_check.ts";
+export { mulberry32, synthesizeTrace, type SyntheticOptions } from "./synthetic.ts";
 export { replayOnPep445, type TsReplayResult } from "./ref_replay.ts";
 export { threadCpuNs } from "./cpu_clock.ts";
-export { type BenchDef, type BenchStats, pairedDiffs, pairedRatios, pairedRounds, runGroup, type Variant } from "./harness.ts";
-export { GOALS, judge, STABLE_FIGURES, type FigureEntry, type FigureName, type Goal } from "./goals.ts";
+export {
+  type BenchDef,
+  type BenchStats,
+  pairedDiffs,
+  pairedRatios,
+  pairedRounds,
+  runGroup,
+  type Variant,
+} from "./harness.ts";
+export { type FigureEntry, type FigureName, type Goal, GOALS, judge, STABLE_FIGURES } from "./goals.ts";
 export { type BenchReport, buildReport, REPORT_SCHEMA, reportJson } from "./results.ts";
 export { markdownSummary } from "./summary.ts";
 export { chartBars, ratioChart } from "./svg.ts";

@@ -35,20 +35,27 @@ export async function loadNative(root: string): Promise<any> {
 /** ref/mod.ts createRef. */
 export async function refModule(root: string): Promise<any> {
   const p = join(root, "ref", "mod.ts");
-  if (!existsSync(p)) throw new Error("ref/mod.ts is missing: the reference implementation is not in this checkout yet");
+  if (!existsSync(p)) {
+    throw new Error("ref/mod.ts is missing: the reference implementation is not in this checkout yet");
+  }
   return await import(new URL(`file://${p}`).href);
 }
 
 /** Absolute path of the machine's libpython (shared), from the given python3. */
 export function libpythonPath(python: string): string {
-  const r = spawnSync(python, ["-c", [
-    "import sysconfig, os",
-    "d = sysconfig.get_config_var('LIBDIR'); n = sysconfig.get_config_var('INSTSONAME') or sysconfig.get_config_var('LDLIBRARY')",
-    "print(os.path.join(d, n))",
-  ].join("\n")], { encoding: "utf8" });
+  const r = spawnSync(python, [
+    "-c",
+    [
+      "import sysconfig, os",
+      "d = sysconfig.get_config_var('LIBDIR'); n = sysconfig.get_config_var('INSTSONAME') or sysconfig.get_config_var('LDLIBRARY')",
+      "print(os.path.join(d, n))",
+    ].join("\n"),
+  ], { encoding: "utf8" });
   const p = r.stdout?.trim();
   if (r.status !== 0 || !p || !existsSync(p)) {
-    throw new Error(`libpython not found via ${python} (${p || "no output"}): CPython must be built with --enable-shared`);
+    throw new Error(
+      `libpython not found via ${python} (${p || "no output"}): CPython must be built with --enable-shared`,
+    );
   }
   return p;
 }
@@ -61,7 +68,10 @@ export const ENTRY_NAMES = {
 } as const;
 
 /** The entry table of a library exporting CPython's entry points (e.g. libpython): addresses per domain. */
-export function entryTable(m: any, libPath: string): { malloc: number[]; calloc: number[]; realloc: number[]; free: number[] } {
+export function entryTable(
+  m: any,
+  libPath: string,
+): { malloc: number[]; calloc: number[]; realloc: number[]; free: number[] } {
   const t: any = {};
   for (const [k, names] of Object.entries(ENTRY_NAMES)) t[k] = names.map((n) => m.symbolAddress(libPath, n));
   return t;

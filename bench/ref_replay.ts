@@ -32,7 +32,11 @@ export function replayOnPep445(py: Pep445, t: Trace): TsReplayResult {
   const slots = new Float64Array(t.nslots);
   const dv = t.records;
   const n = t.nops;
-  const mallocs = [(s: number) => py.PyMem_RawMalloc(s), (s: number) => py.PyMem_Malloc(s), (s: number) => py.PyObject_Malloc(s)];
+  const mallocs = [
+    (s: number) => py.PyMem_RawMalloc(s),
+    (s: number) => py.PyMem_Malloc(s),
+    (s: number) => py.PyObject_Malloc(s),
+  ];
   const callocs = [
     (a: number, b: number) => py.PyMem_RawCalloc(a, b),
     (a: number, b: number) => py.PyMem_Calloc(a, b),
@@ -43,7 +47,11 @@ export function replayOnPep445(py: Pep445, t: Trace): TsReplayResult {
     (p: Ptr, s: number) => py.PyMem_Realloc(p, s),
     (p: Ptr, s: number) => py.PyObject_Realloc(p, s),
   ];
-  const frees = [(p: Ptr) => py.PyMem_RawFree(p), (p: Ptr) => py.PyMem_Free(p), (p: Ptr) => py.PyObject_Free(p)];
+  const frees = [
+    (p: Ptr) => py.PyMem_RawFree(p),
+    (p: Ptr) => py.PyMem_Free(p),
+    (p: Ptr) => py.PyObject_Free(p),
+  ];
   const domains = new Int8Array(t.nslots);
   let failed = 0, checksum = 0;
   const t0 = nowNs();

@@ -11,7 +11,9 @@ import { pairedDiffs, pairedRatios, pairedRounds } from "./harness.ts";
 const base = { description: "d", params: {}, seconds: 1, notes: [] as string[], mitata: [] };
 const SCENARIOS: ScenarioResult[] = [
   {
-    ...base, name: "indirection", runtime: "deno",
+    ...base,
+    name: "indirection",
+    runtime: "deno",
     rows: [{ name: "pybench: 1 hook", unit: "ns/op", median: 21.5, min: 20, max: 30, n: 12 }],
     figures: { hook_added_ns_per_op: 1.25, indirection_workload_ratio_1hook: 1.06 },
   },
@@ -66,7 +68,14 @@ test("results: every stable figure is present, judged, with reasons for missing 
 });
 
 test("results: a filtered-out scenario says so", () => {
-  const r = buildReport({ date: "d", command: "c", quick: true, filter: "^indirection$", context: {}, scenarios: SCENARIOS.slice(0, 1) });
+  const r = buildReport({
+    date: "d",
+    command: "c",
+    quick: true,
+    filter: "^indirection$",
+    context: {},
+    scenarios: SCENARIOS.slice(0, 1),
+  });
   assert.match(r.figures.debug_vs_cpython_debug.reason!, /not selected by --filter \^indirection\$/);
 });
 
@@ -89,7 +98,7 @@ test("svg: bars colored by goal, missing values marked, well-formed", () => {
   assert.equal(bars[2].label, "pymalloc_vs_cpython");
   assert.equal(bars[2].goal, GOALS.pymalloc_vs_cpython.max);
   const svg = ratioChart(bars, "t <&>");
-  assert.ok(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  assert.ok(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
   assert.ok(svg.trim().endsWith("</svg>"));
   assert.match(svg, /t &lt;&amp;&gt;/);
   assert.match(svg, /1\.200x \(missed\)/);
@@ -115,8 +124,22 @@ test("harness: paired rounds rotate the order and pair samples by round", () => 
 });
 
 test("summary: warns when the machine was busier than its cores", () => {
-  const r = buildReport({ date: "d", command: "c", quick: false, filter: null, context: { cores: 2, loadavg_start: [5.5, 1, 1], loadavg_end: [1, 1, 1] }, scenarios: [] });
+  const r = buildReport({
+    date: "d",
+    command: "c",
+    quick: false,
+    filter: null,
+    context: { cores: 2, loadavg_start: [5.5, 1, 1], loadavg_end: [1, 1, 1] },
+    scenarios: [],
+  });
   assert.match(markdownSummary(r), /\*\*warning\*\*: load average 5\.5 on 2 cores/);
-  const calm = buildReport({ date: "d", command: "c", quick: false, filter: null, context: { cores: 2, loadavg_start: [0.5, 1, 1] }, scenarios: [] });
+  const calm = buildReport({
+    date: "d",
+    command: "c",
+    quick: false,
+    filter: null,
+    context: { cores: 2, loadavg_start: [0.5, 1, 1] },
+    scenarios: [],
+  });
   assert.doesNotMatch(markdownSummary(calm), /warning/);
 });

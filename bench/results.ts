@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { judge, STABLE_FIGURES, type FigureEntry, type FigureName } from "./goals.ts";
+import { type FigureEntry, type FigureName, judge, STABLE_FIGURES } from "./goals.ts";
 import type { ScenarioResult } from "./scenario.ts";
 
 export const REPORT_SCHEMA = "allocspec-bench/1";
@@ -55,7 +55,9 @@ export function buildReport(o: {
     figures[name] = e;
   }
   const other: Record<string, number> = {};
-  for (const [k, v] of Object.entries(values)) if (!(STABLE_FIGURES as readonly string[]).includes(k)) other[k] = v;
+  for (const [k, v] of Object.entries(values)) {
+    if (!(STABLE_FIGURES as readonly string[]).includes(k)) other[k] = v;
+  }
   return {
     schema: REPORT_SCHEMA,
     date: o.date,
@@ -74,7 +76,9 @@ function reasonFor(name: FigureName, scenarios: ScenarioResult[], filter: string
   const runtime = name.endsWith("_bun") ? "bun" : name.endsWith("_deno") ? "deno" : null;
   const hits = scenarios.filter((s) => s.name.split("@")[0] === want && (!runtime || s.runtime === runtime));
   if (hits.length === 0) {
-    return filter ? `scenario ${want} not selected by --filter ${filter}` : `scenario ${want} did not run${runtime ? ` under ${runtime}` : ""}`;
+    return filter
+      ? `scenario ${want} not selected by --filter ${filter}`
+      : `scenario ${want} did not run${runtime ? ` under ${runtime}` : ""}`;
   }
   const err = hits.find((s) => s.error);
   return err ? `scenario ${err.name} failed: ${err.error}` : `scenario ${want} produced no value`;

@@ -44,7 +44,12 @@ export function runtimeExecutable(root: string, r: RuntimeName): string {
 }
 
 /** argv to run `script args...` in runtime `r` with everything the benchmarks need. */
-export function scriptCommand(root: string, r: RuntimeName, script: string, args: string[]): { cmd: string; argv: string[] } {
+export function scriptCommand(
+  root: string,
+  r: RuntimeName,
+  script: string,
+  args: string[],
+): { cmd: string; argv: string[] } {
   const cmd = runtimeExecutable(root, r);
   if (r === "deno") return { cmd, argv: ["run", "-A", "--v8-flags=--expose-gc", script, ...args] };
   return { cmd, argv: [script, ...args] };

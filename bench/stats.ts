@@ -34,7 +34,12 @@ export interface Summary {
 }
 
 export function summarize(xs: readonly number[]): Summary {
-  return { median: median(xs), min: xs.length ? Math.min(...xs) : NaN, max: xs.length ? Math.max(...xs) : NaN, n: xs.length };
+  return {
+    median: median(xs),
+    min: xs.length ? Math.min(...xs) : NaN,
+    max: xs.length ? Math.max(...xs) : NaN,
+    n: xs.length,
+  };
 }
 
 /** Round to `digits` significant-ish decimals for display and JSON (keeps integers intact). */

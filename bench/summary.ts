@@ -33,15 +33,23 @@ export function markdownSummary(r: BenchReport): string {
   if (ctx.cpu) out.push(`- cpu: ${ctx.cpu}${ctx.cores ? ` (${ctx.cores} cores)` : ""}`);
   const load = Math.max(ctx.loadavg_start?.[0] ?? 0, ctx.loadavg_end?.[0] ?? 0);
   if (ctx.cores && load > ctx.cores) {
-    out.push(`- **warning**: load average ${load} on ${ctx.cores} cores: other jobs shared the machine; expect noisy figures`);
+    out.push(
+      `- **warning**: load average ${load} on ${ctx.cores} cores: other jobs shared the machine; expect noisy figures`,
+    );
   }
-  if (ctx.runtimes) out.push(`- runtimes: ${Object.entries(ctx.runtimes).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  if (ctx.runtimes) {
+    out.push(`- runtimes: ${Object.entries(ctx.runtimes).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  }
   out.push("");
   out.push("| figure | value | goal | status | what |");
   out.push("| --- | ---: | --- | --- | --- |");
   for (const name of STABLE_FIGURES) {
     const f = r.figures[name];
-    const status = f.status === "met" ? "met" : f.status === "missed" ? "**MISSED**" : `not measured (${f.reason})`;
+    const status = f.status === "met"
+      ? "met"
+      : f.status === "missed"
+      ? "**MISSED**"
+      : `not measured (${f.reason})`;
     out.push(`| \`${name}\` | ${fmt(f.value, f.unit)} | ${f.goal} | ${status} | ${GOALS[name].text} |`);
   }
   out.push("");
@@ -54,7 +62,9 @@ export function markdownSummary(r: BenchReport): string {
     }
     for (const row of s.rows) {
       out.push(
-        `| ${s.name} | ${s.runtime} | ${row.name} | ${fmt(row.median, row.unit)} | ${fmt(row.min)} | ${fmt(row.max)} | ${row.n ?? ""} |`,
+        `| ${s.name} | ${s.runtime} | ${row.name} | ${fmt(row.median, row.unit)} | ${fmt(row.min)} | ${
+          fmt(row.max)
+        } | ${row.n ?? ""} |`,
       );
     }
   }

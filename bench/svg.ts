@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { GOALS, type FigureName } from "./goals.ts";
+import { type FigureName, GOALS } from "./goals.ts";
 import type { BenchReport } from "./results.ts";
 
 /** A bar of the chart. */
@@ -19,7 +19,11 @@ export function chartBars(r: BenchReport): ChartBar[] {
   const ratio = (n: FigureName): ChartBar => ({ label: n, value: r.figures[n].value, goal: GOALS[n].max });
   const pct = r.figures.hook_overhead_cpython_pct.value;
   return [
-    { label: "CPython + hook / CPython", value: pct === null ? null : 1 + pct / 100, goal: 1 + GOALS.hook_overhead_cpython_pct.max / 100 },
+    {
+      label: "CPython + hook / CPython",
+      value: pct === null ? null : 1 + pct / 100,
+      goal: 1 + GOALS.hook_overhead_cpython_pct.max / 100,
+    },
     ratio("debug_vs_cpython_debug"),
     ratio("pymalloc_vs_cpython"),
     ratio("ref_vs_native_deno"),
@@ -43,7 +47,9 @@ export function ratioChart(bars: readonly ChartBar[], title: string): string {
   const max = Math.max(1, ...bars.map((b) => Math.max(b.value ?? 0, b.goal))) * 1.1;
   const x = (v: number) => labelW + ((W - labelW - right) * v) / max;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="13">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="13">`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   parts.push(`<text x="10" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`);
   bars.forEach((b, i) => {
@@ -54,15 +60,25 @@ export function ratioChart(bars: readonly ChartBar[], title: string): string {
     } else {
       const met = b.value <= b.goal;
       parts.push(
-        `<rect x="${labelW}" y="${y + 6}" width="${(x(b.value) - labelW).toFixed(1)}" height="20" fill="${met ? "#3a9d4a" : "#d0463c"}"/>`,
+        `<rect x="${labelW}" y="${y + 6}" width="${(x(b.value) - labelW).toFixed(1)}" height="20" fill="${
+          met ? "#3a9d4a" : "#d0463c"
+        }"/>`,
       );
-      parts.push(`<text x="${(x(b.value) + 6).toFixed(1)}" y="${y + 21}">${b.value.toFixed(3)}x${met ? "" : " (missed)"}</text>`);
+      parts.push(
+        `<text x="${(x(b.value) + 6).toFixed(1)}" y="${y + 21}">${b.value.toFixed(3)}x${
+          met ? "" : " (missed)"
+        }</text>`,
+      );
     }
     const gx = x(b.goal).toFixed(1);
-    parts.push(`<line x1="${gx}" y1="${y + 2}" x2="${gx}" y2="${y + 30}" stroke="black" stroke-dasharray="4 3"/>`);
+    parts.push(
+      `<line x1="${gx}" y1="${y + 2}" x2="${gx}" y2="${y + 30}" stroke="black" stroke-dasharray="4 3"/>`,
+    );
   });
   const one = x(1).toFixed(1);
-  parts.push(`<line x1="${one}" y1="${top - 4}" x2="${one}" y2="${H - 24}" stroke="#999" stroke-width="0.5"/>`);
+  parts.push(
+    `<line x1="${one}" y1="${top - 4}" x2="${one}" y2="${H - 24}" stroke="#999" stroke-width="0.5"/>`,
+  );
   parts.push(`<text x="${one}" y="${H - 8}" text-anchor="middle" fill="#555">1.0</text>`);
   parts.push(`<text x="${W - 10}" y="${H - 8}" text-anchor="end" fill="#555">dashed tick = goal</text>`);
   parts.push(`</svg>`);

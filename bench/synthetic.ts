@@ -50,7 +50,9 @@ export function synthesizeTrace(opts: SyntheticOptions = {}): Uint8Array {
   const nops = opts.ops ?? 100_000;
   const maxLive = Math.max(2, opts.maxLive ?? 20_000);
   const tempShare = opts.temporaries ?? 0.7;
-  if (!Number.isInteger(nops) || nops < 0) throw new RangeError(`synthetic: ops must be a non-negative integer, got ${nops}`);
+  if (!Number.isInteger(nops) || nops < 0) {
+    throw new RangeError(`synthetic: ops must be a non-negative integer, got ${nops}`);
+  }
   const rnd = mulberry32(opts.seed ?? 445);
   const w = new TraceWriter(nops);
 
@@ -97,7 +99,9 @@ export function synthesizeTrace(opts: SyntheticOptions = {}): Uint8Array {
       const next = rnd() < 0.8 ? old + 8 + Math.floor(old / 8) : Math.max(1, Math.floor(old / 2));
       w.realloc(domainOf[slot] as 0 | 1 | 2, slot, slot, next);
       sizeOf[slot] = next;
-    } else if (live > 0 && (freeSlots.length === 0 || r < 0.08 + 0.46 * fill + (temps.length > 8 ? 0.3 : 0))) {
+    } else if (
+      live > 0 && (freeSlots.length === 0 || r < 0.08 + 0.46 * fill + (temps.length > 8 ? 0.3 : 0))
+    ) {
       // free: a temporary (LIFO) when there are some, else a random long-lived block
       let slot: number;
       if (temps.length > 0 && (longs.length === 0 || rnd() < 0.85)) slot = temps.pop()!;

@@ -161,10 +161,14 @@ export function encodeTrace(ops: readonly TraceOp[]): Uint8Array {
  */
 export function readTrace(bytes: Uint8Array): Trace {
   if (bytes.length < TRACE_HEADER_SIZE) {
-    throw new Error(`trace: ${bytes.length} bytes is shorter than the 32-byte A445TRC1 header; regenerate the trace`);
+    throw new Error(
+      `trace: ${bytes.length} bytes is shorter than the 32-byte A445TRC1 header; regenerate the trace`,
+    );
   }
   const magic = String.fromCharCode(...bytes.subarray(0, 8));
-  if (magic !== TRACE_MAGIC) throw new Error(`trace: bad magic ${JSON.stringify(magic)} (want "A445TRC1"): not a trace file`);
+  if (magic !== TRACE_MAGIC) {
+    throw new Error(`trace: bad magic ${JSON.stringify(magic)} (want "A445TRC1"): not a trace file`);
+  }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
   if (version !== TRACE_VERSION) throw new Error(`trace: version ${version} is not supported (want 1)`);
@@ -172,7 +176,9 @@ export function readTrace(bytes: Uint8Array): Trace {
   const nops = Number(dv.getBigUint64(16, true));
   const want = TRACE_HEADER_SIZE + nops * TRACE_RECORD_SIZE;
   if (bytes.length !== want) {
-    throw new Error(`trace: header says ${nops} records (${want} bytes) but the file has ${bytes.length} bytes; truncated?`);
+    throw new Error(
+      `trace: header says ${nops} records (${want} bytes) but the file has ${bytes.length} bytes; truncated?`,
+    );
   }
   return {
     nslots,

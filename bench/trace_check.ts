@@ -65,10 +65,19 @@ export function traceStats(bytes: Uint8Array, maxProblems = 10): TraceStats {
     const op = dv.getUint8(at), d = dv.getUint8(at + 1), flags = dv.getUint16(at + 2, true);
     const slot = dv.getUint32(at + 4, true), src = dv.getUint32(at + 8, true);
     const n = dv.getUint32(at + 12, true), el = dv.getUint32(at + 16, true);
-    if (op > 3) { problem(i, `unknown op ${op}`); continue; }
-    if (d > 2) { problem(i, `unknown domain ${d}`); continue; }
+    if (op > 3) {
+      problem(i, `unknown op ${op}`);
+      continue;
+    }
+    if (d > 2) {
+      problem(i, `unknown domain ${d}`);
+      continue;
+    }
     if (flags !== 0) problem(i, `flags ${flags} (must be 0)`);
-    if (slot >= t.nslots) { problem(i, `slot ${slot} >= nslots ${t.nslots}`); continue; }
+    if (slot >= t.nslots) {
+      problem(i, `slot ${slot} >= nslots ${t.nslots}`);
+      continue;
+    }
     byOp[op]++;
     byDomain[d]++;
     if (op === OP_FREE) {
@@ -86,7 +95,10 @@ export function traceStats(bytes: Uint8Array, maxProblems = 10): TraceStats {
     allocBytes += req;
     if (req > maxAlloc) maxAlloc = req;
     if (op === OP_REALLOC && src !== NO_SLOT) {
-      if (src >= t.nslots) { problem(i, `realloc src ${src} >= nslots`); continue; }
+      if (src >= t.nslots) {
+        problem(i, `realloc src ${src} >= nslots`);
+        continue;
+      }
       if (dom[src] < 0) problem(i, `realloc of dead slot ${src}`);
       else {
         if (dom[src] !== d) problem(i, `realloc in domain ${d} of a block from domain ${dom[src]}`);

@@ -11,8 +11,8 @@ import {
   readTrace,
   TRACE_HEADER_SIZE,
   TRACE_RECORD_SIZE,
-  TraceWriter,
   type TraceOp,
+  TraceWriter,
 } from "./trace.ts";
 import { traceStats, validateTrace } from "./trace_check.ts";
 

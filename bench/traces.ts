@@ -9,7 +9,16 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { synthesizeTrace } from "./synthetic.ts";
 import { readTrace } from "./trace.ts";
@@ -36,7 +45,12 @@ export function syntheticTrace(root: string, ops: number, seed = SYNTHETIC_SEED)
     writeFileSync(`${path}.tmp-${process.pid}`, bytes);
     renameSync(`${path}.tmp-${process.pid}`, path);
   }
-  return { label: `synthetic ${ops}`, path, trace: readTrace(bytes), source: `bench/synthetic.ts seed ${seed}, ${ops} ops, at most ${maxLive} live blocks` };
+  return {
+    label: `synthetic ${ops}`,
+    path,
+    trace: readTrace(bytes),
+    source: `bench/synthetic.ts seed ${seed}, ${ops} ops, at most ${maxLive} live blocks`,
+  };
 }
 
 /** The python3 to use: $ALLOCSPEC_PYTHON, else the real executable behind `python3` (skips pyenv shims). */
@@ -44,7 +58,9 @@ export function findPython(): string {
   const env = process.env.ALLOCSPEC_PYTHON;
   if (env) return env;
   const r = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" });
-  if (r.status !== 0 || !r.stdout.trim()) throw new Error("python3 not found: install CPython 3 (shared libpython) or set ALLOCSPEC_PYTHON");
+  if (r.status !== 0 || !r.stdout.trim()) {
+    throw new Error("python3 not found: install CPython 3 (shared libpython) or set ALLOCSPEC_PYTHON");
+  }
   return r.stdout.trim();
 }
 
@@ -58,7 +74,12 @@ function newestMtime(paths: string[]): number {
  * Capture (or reuse) the workload trace at `scale` with the native library at `libPath`.
  * Throws one line naming what failed (python, the driver, the library).
  */
-export function captureWorkloadTrace(root: string, python: string, libPath: string, scale: number): TraceInput {
+export function captureWorkloadTrace(
+  root: string,
+  python: string,
+  libPath: string,
+  scale: number,
+): TraceInput {
   const wdir = join(root, "bench", "workloads");
   const path = join(tracesDir(root), `pybench-s${scale}.a445`);
   const inputs = [...readdirSync(wdir).filter((f) => f.endsWith(".py")).map((f) => join(wdir, f)), libPath];
@@ -66,7 +87,16 @@ export function captureWorkloadTrace(root: string, python: string, libPath: stri
   if (!existsSync(path) || statSync(path).mtimeMs < newestMtime(inputs)) {
     // capture into a private file and rename: a concurrent run never reads a half-written trace
     const tmp = `${path}.tmp-${process.pid}`;
-    const r = spawnSync(python, [join(wdir, "driver.py"), "trace", "--lib", libPath, "--out", tmp, "--scale", String(scale)], {
+    const r = spawnSync(python, [
+      join(wdir, "driver.py"),
+      "trace",
+      "--lib",
+      libPath,
+      "--out",
+      tmp,
+      "--scale",
+      String(scale),
+    ], {
       encoding: "utf8",
       timeout: 300_000,
     });
@@ -89,7 +119,12 @@ export function captureWorkloadTrace(root: string, python: string, libPath: stri
     label: `pybench s${scale}`,
     path,
     trace,
-    source: `captured from bench/workloads (scale ${scale}${python_ ? `, CPython ${python_}` : ""}): ${st.nops} ops, ` +
-      `peak live ${st.peakLiveBytes} B, ${st.freeOfNull} free(NULL)${st.problemCount ? `, ${st.problemCount} INVALID records (first: ${st.problems[0]})` : ""}`,
+    source:
+      `captured from bench/workloads (scale ${scale}${
+        python_ ? `, CPython ${python_}` : ""
+      }): ${st.nops} ops, ` +
+      `peak live ${st.peakLiveBytes} B, ${st.freeOfNull} free(NULL)${
+        st.problemCount ? `, ${st.problemCount} INVALID records (first: ${st.problems[0]})` : ""
+      }`,
   };
 }

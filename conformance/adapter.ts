@@ -51,7 +51,16 @@ export type Capability =
 
 /** Every capability, in a fixed order (reporting, validation). */
 export const CAPABILITIES: readonly Capability[] = [
-  "api-shipped", "api-2013", "calloc", "pymalloc", "arena", "debug-hooks", "gil", "threads", "death", "errno",
+  "api-shipped",
+  "api-2013",
+  "calloc",
+  "pymalloc",
+  "arena",
+  "debug-hooks",
+  "gil",
+  "threads",
+  "death",
+  "errno",
 ];
 
 /** A target as the suite sees it. */

@@ -56,9 +56,29 @@ export type Feature =
 
 /** Every feature, in report order. */
 export const FEATURES: readonly Feature[] = [
-  "zero-size", "free-null", "size-checks", "realloc", "calloc", "alignment", "no-overlap", "get-set",
-  "hook-args", "unknown-domain", "use-case", "pymalloc", "fallback", "arena", "debug-fill", "debug-overflow",
-  "debug-underflow", "debug-api-id", "debug-text", "debug-setup", "gil", "threads", "posix",
+  "zero-size",
+  "free-null",
+  "size-checks",
+  "realloc",
+  "calloc",
+  "alignment",
+  "no-overlap",
+  "get-set",
+  "hook-args",
+  "unknown-domain",
+  "use-case",
+  "pymalloc",
+  "fallback",
+  "arena",
+  "debug-fill",
+  "debug-overflow",
+  "debug-underflow",
+  "debug-api-id",
+  "debug-text",
+  "debug-setup",
+  "gil",
+  "threads",
+  "posix",
 ];
 
 export type DomainName = "RAW" | "MEM" | "OBJ";

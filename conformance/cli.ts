@@ -28,7 +28,7 @@ import { UsageError } from "./adapter.ts";
 import { loadCases } from "./cases/mod.ts";
 import { createReporter, type Format, FORMATS } from "./report/mod.ts";
 import { prepareSuite, runSuite } from "./suite.ts";
-import { PROFILES, type Profile } from "../ref/types.ts";
+import { type Profile, PROFILES } from "../ref/types.ts";
 
 const USAGE =
   "usage: conformance [--target T]... [--profile cpython|pep445-2013] [--filter RE] [--format table|json|tap|junit|markdown] [--abi shipped|2013] [--jobs N] [--timeout S] [--list]";
@@ -69,9 +69,13 @@ async function main(argv: string[]): Promise<number> {
     usage(`unknown profile '${values.profile}': use ${PROFILES.join(" or ")}`);
   }
   const profiles: Profile[] = values.profile ? [values.profile as Profile] : ["cpython", "pep445-2013"];
-  if (values.abi !== "shipped" && values.abi !== "2013") usage(`unknown abi '${values.abi}': use shipped or 2013`);
+  if (values.abi !== "shipped" && values.abi !== "2013") {
+    usage(`unknown abi '${values.abi}': use shipped or 2013`);
+  }
   const jobs = Number(values.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) usage(`--jobs must be an integer from 1 to 64, got '${values.jobs}'`);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
+    usage(`--jobs must be an integer from 1 to 64, got '${values.jobs}'`);
+  }
   const timeout = Number(values.timeout);
   if (!(timeout > 0)) usage(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
   let filter: RegExp | undefined;
@@ -85,13 +89,24 @@ async function main(argv: string[]): Promise<number> {
   if (values.list) {
     for (const c of await loadCases()) {
       if (filter && !filter.test(c.id)) continue;
-      console.log(`${c.id}  [${c.features.join(",")}]  domains=${c.domains.join(",") || "-"}  profiles=${c.profiles.join(",")}${c.needs.length ? `  needs=${c.needs.join(",")}` : ""}${c.informational ? "  informational" : ""}${c.death ? "  death" : ""}`);
+      console.log(
+        `${c.id}  [${c.features.join(",")}]  domains=${c.domains.join(",") || "-"}  profiles=${
+          c.profiles.join(",")
+        }${c.needs.length ? `  needs=${c.needs.join(",")}` : ""}${c.informational ? "  informational" : ""}${
+          c.death ? "  death" : ""
+        }`,
+      );
     }
     return 0;
   }
   let prep;
   try {
-    prep = await prepareSuite({ targets: values.target, abi: values.abi as "shipped" | "2013", profiles, filter });
+    prep = await prepareSuite({
+      targets: values.target,
+      abi: values.abi as "shipped" | "2013",
+      profiles,
+      filter,
+    });
   } catch (e) {
     if (e instanceof UsageError) usage(e.message);
     throw e;
@@ -100,14 +115,20 @@ async function main(argv: string[]): Promise<number> {
   const write = (s: string) => process.stdout.write(s + "\n");
   for (const n of prep.notes) process.stderr.write(n + "\n");
   const reporter = createReporter(format, write, { tty: !!process.stdout.isTTY });
-  const { results, summary } = await runSuite(prep, { jobs, timeoutMs: timeout * 1000, onResult: (r, d, t) => reporter.onResult(r, d, t) });
+  const { results, summary } = await runSuite(prep, {
+    jobs,
+    timeoutMs: timeout * 1000,
+    onResult: (r, d, t) => reporter.onResult(r, d, t),
+  });
   reporter.finish(results, summary);
   return summary.exit;
 }
 
 if (import.meta.main) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-    process.stderr.write(`conformance: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(
+      `conformance: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`,
+    );
     process.exit(3);
   });
 }

@@ -39,7 +39,11 @@ export function fail(message: string): never {
   throw new CaseFailure(message);
 }
 
-export const DOMAIN_NUMBER: Record<DomainName, Domain> = { RAW: PYMEM_DOMAIN_RAW, MEM: PYMEM_DOMAIN_MEM, OBJ: PYMEM_DOMAIN_OBJ };
+export const DOMAIN_NUMBER: Record<DomainName, Domain> = {
+  RAW: PYMEM_DOMAIN_RAW,
+  MEM: PYMEM_DOMAIN_MEM,
+  OBJ: PYMEM_DOMAIN_OBJ,
+};
 /** The debug API id byte per domain ('r', 'm', 'o'). */
 export const API_ID: Record<DomainName, number> = { RAW: 0x72, MEM: 0x6d, OBJ: 0x6f };
 
@@ -128,7 +132,14 @@ export interface CaseContext {
   realloc(p: Ptr, n: SizeArg): Ptr;
   free(p: Ptr): void;
   /** the same four for another domain */
-  on(d: DomainName): { malloc(n: SizeArg): Ptr; calloc(a: SizeArg, b: SizeArg): Ptr; realloc(p: Ptr, n: SizeArg): Ptr; free(p: Ptr): void };
+  on(
+    d: DomainName,
+  ): {
+    malloc(n: SizeArg): Ptr;
+    calloc(a: SizeArg, b: SizeArg): Ptr;
+    realloc(p: Ptr, n: SizeArg): Ptr;
+    free(p: Ptr): void;
+  };
   getAllocator(d?: DomainName): PyMemAllocatorEx;
   setAllocator(a: PyMemAllocatorEx, d?: DomainName): void;
   /** the 2013 draft API form of Get/Set for a domain */
@@ -160,10 +171,25 @@ export function makeContext(o: {
   const { py } = o;
   const entry = (d: DomainName) =>
     d === "RAW"
-      ? { malloc: (n: SizeArg) => py.PyMem_RawMalloc(n), calloc: (a: SizeArg, b: SizeArg) => py.PyMem_RawCalloc(a, b), realloc: (p: Ptr, n: SizeArg) => py.PyMem_RawRealloc(p, n), free: (p: Ptr) => py.PyMem_RawFree(p) }
+      ? {
+        malloc: (n: SizeArg) => py.PyMem_RawMalloc(n),
+        calloc: (a: SizeArg, b: SizeArg) => py.PyMem_RawCalloc(a, b),
+        realloc: (p: Ptr, n: SizeArg) => py.PyMem_RawRealloc(p, n),
+        free: (p: Ptr) => py.PyMem_RawFree(p),
+      }
       : d === "MEM"
-      ? { malloc: (n: SizeArg) => py.PyMem_Malloc(n), calloc: (a: SizeArg, b: SizeArg) => py.PyMem_Calloc(a, b), realloc: (p: Ptr, n: SizeArg) => py.PyMem_Realloc(p, n), free: (p: Ptr) => py.PyMem_Free(p) }
-      : { malloc: (n: SizeArg) => py.PyObject_Malloc(n), calloc: (a: SizeArg, b: SizeArg) => py.PyObject_Calloc(a, b), realloc: (p: Ptr, n: SizeArg) => py.PyObject_Realloc(p, n), free: (p: Ptr) => py.PyObject_Free(p) };
+      ? {
+        malloc: (n: SizeArg) => py.PyMem_Malloc(n),
+        calloc: (a: SizeArg, b: SizeArg) => py.PyMem_Calloc(a, b),
+        realloc: (p: Ptr, n: SizeArg) => py.PyMem_Realloc(p, n),
+        free: (p: Ptr) => py.PyMem_Free(p),
+      }
+      : {
+        malloc: (n: SizeArg) => py.PyObject_Malloc(n),
+        calloc: (a: SizeArg, b: SizeArg) => py.PyObject_Calloc(a, b),
+        realloc: (p: Ptr, n: SizeArg) => py.PyObject_Realloc(p, n),
+        free: (p: Ptr) => py.PyObject_Free(p),
+      };
   const mine = entry(o.domain);
   const ctx: CaseContext = {
     py,
@@ -180,9 +206,17 @@ export function makeContext(o: {
     getAllocator: (d = o.domain) => py.PyMem_GetAllocator(DOMAIN_NUMBER[d]),
     setAllocator: (a, d = o.domain) => py.PyMem_SetAllocator(DOMAIN_NUMBER[d], a),
     get2013: (d = o.domain) =>
-      d === "RAW" ? py.PyMem_GetRawAllocators() : d === "MEM" ? py.PyMem_GetAllocators() : py.PyObject_GetAllocators(),
+      d === "RAW"
+        ? py.PyMem_GetRawAllocators()
+        : d === "MEM"
+        ? py.PyMem_GetAllocators()
+        : py.PyObject_GetAllocators(),
     set2013: (a, d = o.domain) =>
-      d === "RAW" ? py.PyMem_SetRawAllocators(a) : d === "MEM" ? py.PyMem_SetAllocators(a) : py.PyObject_SetAllocators(a),
+      d === "RAW"
+        ? py.PyMem_SetRawAllocators(a)
+        : d === "MEM"
+        ? py.PyMem_SetAllocators(a)
+        : py.PyObject_SetAllocators(a),
     read: (p, n) => py.memory.read(p, n),
     write: (p, b) => py.memory.write(p, b),
     fill: (p, n, seed) => py.memory.write(p, pattern(seed, n)),
@@ -191,7 +225,11 @@ export function makeContext(o: {
       const got = py.memory.read(p, n);
       for (let i = 0; i < n; i++) {
         if (got[i] !== want[i]) {
-          fail(`${what}: byte ${i} of ${n} at ${hex(p)} is 0x${got[i].toString(16)}, expected 0x${want[i].toString(16)} (seeded content lost)`);
+          fail(
+            `${what}: byte ${i} of ${n} at ${hex(p)} is 0x${got[i].toString(16)}, expected 0x${
+              want[i].toString(16)
+            } (seeded content lost)`,
+          );
         }
       }
     },

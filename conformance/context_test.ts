@@ -25,7 +25,10 @@ test("context: domain dispatch, fill/verify and a failing verify naming the byte
   ctx.fill(p, 40, 3);
   ctx.verify(p, 40, 3, "block");
   ctx.write(p + 17, [ctx.read(p + 17, 1)[0] ^ 1]);
-  assert.throws(() => ctx.verify(p, 40, 3, "block"), (e: unknown) => e instanceof CaseFailure && /block: byte 17 of 40/.test(e.message));
+  assert.throws(
+    () => ctx.verify(p, 40, 3, "block"),
+    (e: unknown) => e instanceof CaseFailure && /block: byte 17 of 40/.test(e.message),
+  );
   ctx.free(p);
 });
 
@@ -39,7 +42,11 @@ test("context: hook records calls with ctx and args, can fail chosen calls, and 
   assert.equal(ctx.realloc(p, 100), 0);
   ctx.free(p);
   h.uninstall();
-  assert.deepEqual(h.calls.map((c) => `${c.op}(${c.args.join(",")})`), ["malloc(42)", `realloc(${p},100)`, `free(${p})`]);
+  assert.deepEqual(h.calls.map((c) => `${c.op}(${c.args.join(",")})`), [
+    "malloc(42)",
+    `realloc(${p},100)`,
+    `free(${p})`,
+  ]);
   for (const c of h.calls) assert.equal(c.ctx, h.installed.ctx);
   assert.equal(py.PyMem_GetAllocator(0).malloc, before.malloc);
 });

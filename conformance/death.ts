@@ -78,7 +78,13 @@ export function runChild(
     maxBuffer: 16 * 1024 * 1024,
   });
   const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
-  return { status: r.status, signal: r.signal ?? null, stdout: r.stdout ?? "", stderr: r.stderr ?? "", timedOut };
+  return {
+    status: r.status,
+    signal: r.signal ?? null,
+    stdout: r.stdout ?? "",
+    stderr: r.stderr ?? "",
+    timedOut,
+  };
 }
 
 /** Drops what the runtime appends after the program's own stderr (Bun's crash banner). */
@@ -93,16 +99,26 @@ export function judgeChild(child: ChildOutcome, want: DeathExpectation): { ok: b
   if (child.timedOut) return { ok: false, message: `the child hung and was killed (stderr ${tail})` };
   const how = child.signal ? `signal ${child.signal}` : `exit ${child.status}`;
   if (want.signal !== null && child.signal !== want.signal) {
-    return { ok: false, message: `expected death by ${want.signal}, the child ended with ${how} (stderr ${tail})` };
+    return {
+      ok: false,
+      message: `expected death by ${want.signal}, the child ended with ${how} (stderr ${tail})`,
+    };
   }
   if (want.signal === null && (child.signal !== null || child.status !== (want.status ?? 0))) {
-    return { ok: false, message: `expected exit ${want.status ?? 0}, the child ended with ${how} (stderr ${tail})` };
+    return {
+      ok: false,
+      message: `expected exit ${want.status ?? 0}, the child ended with ${how} (stderr ${tail})`,
+    };
   }
   for (const re of want.stderr ?? []) {
-    if (!re.test(child.stderr)) return { ok: false, message: `ended with ${how} but stderr does not match ${re}: ${tail}` };
+    if (!re.test(child.stderr)) {
+      return { ok: false, message: `ended with ${how} but stderr does not match ${re}: ${tail}` };
+    }
   }
   for (const re of want.notStderr ?? []) {
-    if (re.test(child.stderr)) return { ok: false, message: `ended with ${how} but stderr matches ${re}: ${tail}` };
+    if (re.test(child.stderr)) {
+      return { ok: false, message: `ended with ${how} but stderr matches ${re}: ${tail}` };
+    }
   }
   return { ok: true, message: "" };
 }
@@ -112,7 +128,10 @@ export function judgeChild(child: ChildOutcome, want: DeathExpectation): { ok: b
  * line numbers N, and everything from "Current thread" on (and "Extension modules:") is dropped.
  */
 export function normalizeFatal(stderr: string): string {
-  let s = programStderr(stderr).replace(/(p=|tail=|thread )(?:0x)?[0-9a-fA-F]+/g, "$1ADDR").replace(/line \d+/g, "line N");
+  let s = programStderr(stderr).replace(/(p=|tail=|thread )(?:0x)?[0-9a-fA-F]+/g, "$1ADDR").replace(
+    /line \d+/g,
+    "line N",
+  );
   const cut = s.search(/^Current thread /m);
   if (cut >= 0) s = s.slice(0, cut);
   return s.replace(/^Extension modules:.*\n?/m, "");

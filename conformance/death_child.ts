@@ -15,13 +15,15 @@
  */
 import process from "node:process";
 import { loadAdapter } from "./adapters/mod.ts";
-import { SCENARIOS, type ScenarioName } from "./death_scenarios.ts";
+import { type ScenarioName, SCENARIOS } from "./death_scenarios.ts";
 import type { DomainName } from "./case.ts";
 
 async function main(): Promise<void> {
   const [spec, scenario, domain, ...rest] = process.argv.slice(2);
   if (!spec || !(scenario in SCENARIOS) || !["RAW", "MEM", "OBJ"].includes(domain ?? "")) {
-    console.error(`usage: death_child.ts <target> <${Object.keys(SCENARIOS).join("|")}> <RAW|MEM|OBJ> [--hooks]`);
+    console.error(
+      `usage: death_child.ts <target> <${Object.keys(SCENARIOS).join("|")}> <RAW|MEM|OBJ> [--hooks]`,
+    );
     process.exit(3);
   }
   const adapter = await loadAdapter(spec, { abi: "shipped" });

@@ -20,10 +20,22 @@ type Ops = { malloc(n: number): Ptr; free(p: Ptr): void; realloc(p: Ptr, n: numb
 const ID: Record<DomainName, string> = { RAW: "r", MEM: "m", OBJ: "o" };
 const ops = (py: Pep445, d: DomainName): Ops =>
   d === "RAW"
-    ? { malloc: (n) => py.PyMem_RawMalloc(n), free: (p) => py.PyMem_RawFree(p), realloc: (p, n) => py.PyMem_RawRealloc(p, n) }
+    ? {
+      malloc: (n) => py.PyMem_RawMalloc(n),
+      free: (p) => py.PyMem_RawFree(p),
+      realloc: (p, n) => py.PyMem_RawRealloc(p, n),
+    }
     : d === "MEM"
-    ? { malloc: (n) => py.PyMem_Malloc(n), free: (p) => py.PyMem_Free(p), realloc: (p, n) => py.PyMem_Realloc(p, n) }
-    : { malloc: (n) => py.PyObject_Malloc(n), free: (p) => py.PyObject_Free(p), realloc: (p, n) => py.PyObject_Realloc(p, n) };
+    ? {
+      malloc: (n) => py.PyMem_Malloc(n),
+      free: (p) => py.PyMem_Free(p),
+      realloc: (p, n) => py.PyMem_Realloc(p, n),
+    }
+    : {
+      malloc: (n) => py.PyObject_Malloc(n),
+      free: (p) => py.PyObject_Free(p),
+      realloc: (p, n) => py.PyObject_Realloc(p, n),
+    };
 /** The domain a block is wrongly freed in (API misuse). */
 const OTHER: Record<DomainName, DomainName> = { RAW: "MEM", MEM: "RAW", OBJ: "MEM" };
 const ADDR = String.raw`(?:0x)?[0-9a-fA-F]+`;
@@ -50,10 +62,15 @@ export const SCENARIOS = {
     expect: (d) => ({
       signal: "SIGABRT",
       stderr: [
-        new RegExp(String.raw`Debug memory block at address p=${ADDR}: API '${ID[d]}'\n    16 bytes originally requested\n` +
-          String.raw`    The 7 pad bytes at p-7 are FORBIDDENBYTE, as expected.\n` +
-          String.raw`    The 8 pad bytes at tail=${ADDR} are not all FORBIDDENBYTE \(0xfd\):\n        at tail\+0: 0x78 \*\*\* OUCH\n        at tail\+1: 0xfd\n`),
-        /    Data at p: cd cd cd cd cd cd cd cd cd cd cd cd cd cd cd cd\n\nEnable tracemalloc to get the memory block allocation traceback\n/,
+        new RegExp(
+          String.raw`Debug memory block at address p=${ADDR}: API '${
+            ID[d]
+          }'\n    16 bytes originally requested\n` +
+            String.raw`    The 7 pad bytes at p-7 are FORBIDDENBYTE, as expected.\n` +
+            String
+              .raw`    The 8 pad bytes at tail=${ADDR} are not all FORBIDDENBYTE \(0xfd\):\n        at tail\+0: 0x78 \*\*\* OUCH\n        at tail\+1: 0xfd\n`,
+        ),
+        / {4}Data at p: cd cd cd cd cd cd cd cd cd cd cd cd cd cd cd cd\n\nEnable tracemalloc to get the memory block allocation traceback\n/,
         fatal("_PyMem_DebugRawFree", "bad trailing pad byte"),
       ],
     }),
@@ -69,8 +86,8 @@ export const SCENARIOS = {
     expect: () => ({
       signal: "SIGABRT",
       stderr: [
-        /    The 7 pad bytes at p-7 are not all FORBIDDENBYTE \(0xfd\):\n        at p-7: 0xfd\n/,
-        /        at p-1: 0x78 \*\*\* OUCH\n    Because memory is corrupted at the start, the count of bytes requested\n       may be bogus, and checking the trailing pad bytes may segfault.\n/,
+        / {4}The 7 pad bytes at p-7 are not all FORBIDDENBYTE \(0xfd\):\n {8}at p-7: 0xfd\n/,
+        / {8}at p-1: 0x78 \*\*\* OUCH\n {4}Because memory is corrupted at the start, the count of bytes requested\n {7}may be bogus, and checking the trailing pad bytes may segfault.\n/,
         fatal("_PyMem_DebugRawFree", "bad leading pad byte"),
       ],
     }),
@@ -94,8 +111,11 @@ export const SCENARIOS = {
     expect: (d) => ({
       signal: "SIGABRT",
       stderr: [
-        /    The 7 pad bytes at p-7 are FORBIDDENBYTE, as expected\.\n    The 8 pad bytes at tail=\S+ are FORBIDDENBYTE, as expected\.\n/,
-        fatal("_PyMem_DebugRawFree", `bad ID: Allocated using API '${ID[d]}', verified using API '${ID[OTHER[d]]}'`),
+        / {4}The 7 pad bytes at p-7 are FORBIDDENBYTE, as expected\.\n {4}The 8 pad bytes at tail=\S+ are FORBIDDENBYTE, as expected\.\n/,
+        fatal(
+          "_PyMem_DebugRawFree",
+          `bad ID: Allocated using API '${ID[d]}', verified using API '${ID[OTHER[d]]}'`,
+        ),
       ],
     }),
   },
@@ -108,13 +128,11 @@ export const SCENARIOS = {
       py.setGilHeld(true);
     },
     expect: (d) =>
-      d === "RAW"
-        ? { signal: null, status: 0, notStderr: [/Fatal Python error/] }
-        : {
-          signal: "SIGABRT",
-          stderr: [fatal("_PyMem_DebugMalloc", "Python memory allocator called without holding the GIL")],
-          notStderr: [/Debug memory block/],
-        },
+      d === "RAW" ? { signal: null, status: 0, notStderr: [/Fatal Python error/] } : {
+        signal: "SIGABRT",
+        stderr: [fatal("_PyMem_DebugMalloc", "Python memory allocator called without holding the GIL")],
+        notStderr: [/Debug memory block/],
+      },
   },
   /** control: correct use must not abort. */
   clean: {
@@ -142,6 +160,8 @@ export function runDeathScenario(
   opts: { env?: Record<string, string>; hooks?: boolean } = {},
 ): { ok: boolean; message: string; child: ChildOutcome } {
   const script = new URL("./death_child.ts", import.meta.url).pathname;
-  const child = runChild(script, [target, scenario, domain, ...(opts.hooks ? ["--hooks"] : [])], { env: opts.env });
+  const child = runChild(script, [target, scenario, domain, ...(opts.hooks ? ["--hooks"] : [])], {
+    env: opts.env,
+  });
   return { ...judgeChild(child, SCENARIOS[scenario].expect(domain)), child };
 }

@@ -1,18 +1,32 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type ChildOutcome, judgeChild, normalizeFatal, programStderr } from "./death.ts";
-import { runDeathScenario, SCENARIOS, type ScenarioName } from "./death_scenarios.ts";
+import { runDeathScenario, type ScenarioName, SCENARIOS } from "./death_scenarios.ts";
 import type { DomainName } from "./case.ts";
 import { findLibpython } from "./adapters/cpython_lib.ts";
 import { LIBPYTHON_ENV } from "./adapters/cpython.ts";
 
-const BUN_BANNER = "============================================================\nBun v1.4.5 (a7733435c) Linux x64\n" +
+const BUN_BANNER =
+  "============================================================\nBun v1.4.5 (a7733435c) Linux x64\n" +
   "panic(main thread): abort() called\noh no: Bun has crashed. This indicates a bug in Bun, not your code.\n";
-const child = (o: Partial<ChildOutcome>): ChildOutcome => ({ status: null, signal: null, stdout: "", stderr: "", timedOut: false, ...o });
+const child = (o: Partial<ChildOutcome>): ChildOutcome => ({
+  status: null,
+  signal: null,
+  stdout: "",
+  stderr: "",
+  timedOut: false,
+  ...o,
+});
 
 test("death: judgeChild matches stderr patterns before Bun's crash banner", () => {
-  const c = child({ signal: "SIGABRT", stderr: "Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\n" + BUN_BANNER });
-  assert.deepEqual(judgeChild(c, { signal: "SIGABRT", stderr: [/bad trailing pad byte/] }), { ok: true, message: "" });
+  const c = child({
+    signal: "SIGABRT",
+    stderr: "Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\n" + BUN_BANNER,
+  });
+  assert.deepEqual(judgeChild(c, { signal: "SIGABRT", stderr: [/bad trailing pad byte/] }), {
+    ok: true,
+    message: "",
+  });
   assert.equal(programStderr(c.stderr), "Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\n");
 });
 
@@ -22,17 +36,26 @@ test("death: judgeChild names the difference (signal, exit, pattern, hang)", () 
   assert.match(exit0.message, /expected death by SIGABRT, the child ended with exit 0/);
   const segv = judgeChild(child({ signal: "SIGSEGV" }), { signal: "SIGABRT" });
   assert.match(segv.message, /ended with signal SIGSEGV/);
-  const text = judgeChild(child({ signal: "SIGABRT", stderr: "bad leading pad byte" }), { signal: "SIGABRT", stderr: [/bad trailing/] });
+  const text = judgeChild(child({ signal: "SIGABRT", stderr: "bad leading pad byte" }), {
+    signal: "SIGABRT",
+    stderr: [/bad trailing/],
+  });
   assert.match(text.message, /stderr does not match \/bad trailing\//);
   assert.equal(judgeChild(child({ timedOut: true }), { signal: null }).ok, false);
-  assert.equal(judgeChild(child({ status: 0, stderr: "Fatal Python error: x" }), { signal: null, notStderr: [/Fatal/] }).ok, false);
+  assert.equal(
+    judgeChild(child({ status: 0, stderr: "Fatal Python error: x" }), { signal: null, notStderr: [/Fatal/] })
+      .ok,
+    false,
+  );
   assert.equal(judgeChild(child({ status: 0 }), { signal: null }).ok, true);
 });
 
 test("death: normalizeFatal scrubs addresses and drops the thread block", () => {
-  const raw = "Debug memory block at address p=0x55d0c0ffee10: API 'm'\n    The 8 pad bytes at tail=0x55d0c0ffee20 are\n" +
+  const raw =
+    "Debug memory block at address p=0x55d0c0ffee10: API 'm'\n    The 8 pad bytes at tail=0x55d0c0ffee20 are\n" +
     "Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\nPython runtime state: initialized\n\n" +
-    "Current thread 0x00007f00 (most recent call first):\n  File \"<string>\", line 3 in <module>\n" + BUN_BANNER;
+    'Current thread 0x00007f00 (most recent call first):\n  File "<string>", line 3 in <module>\n' +
+    BUN_BANNER;
   assert.equal(
     normalizeFatal(raw),
     "Debug memory block at address p=ADDR: API 'm'\n    The 8 pad bytes at tail=ADDR are\n" +
@@ -44,34 +67,60 @@ let libpython: string | undefined;
 try {
   libpython = findLibpython().path;
 } catch { /* no shared libpython on this machine */ }
-const noPython = libpython ? false : "no shared libpython (python3 built with --enable-shared) on this machine";
+const noPython = libpython
+  ? false
+  : "no shared libpython (python3 built with --enable-shared) on this machine";
 
 /** CPython 3.11's debug hooks, installed by PYTHONMALLOC=debug at init (cpython-facts.md §3). */
 const CPYTHON: Array<[ScenarioName, DomainName]> = [
-  ["overflow", "MEM"], ["overflow", "RAW"], ["underflow", "OBJ"], ["overflow_realloc", "OBJ"],
-  ["api_misuse", "MEM"], ["api_misuse", "OBJ"], ["no_gil", "OBJ"], ["no_gil", "RAW"], ["clean", "MEM"],
+  ["overflow", "MEM"],
+  ["overflow", "RAW"],
+  ["underflow", "OBJ"],
+  ["overflow_realloc", "OBJ"],
+  ["api_misuse", "MEM"],
+  ["api_misuse", "OBJ"],
+  ["no_gil", "OBJ"],
+  ["no_gil", "RAW"],
+  ["clean", "MEM"],
 ];
 for (const [scenario, domain] of CPYTHON) {
   test(`death: cpython PYTHONMALLOC=debug ${scenario} ${domain}`, { skip: noPython }, () => {
-    const v = runDeathScenario("cpython", scenario, domain, { env: { PYTHONMALLOC: "debug", [LIBPYTHON_ENV]: libpython! } });
+    const v = runDeathScenario("cpython", scenario, domain, {
+      env: { PYTHONMALLOC: "debug", [LIBPYTHON_ENV]: libpython! },
+    });
     assert.ok(v.ok, v.message);
   });
 }
 
-test("death: cpython hooks installed at run time by PyMem_SetupDebugHooks() catch an overflow", { skip: noPython }, () => {
-  const v = runDeathScenario("cpython", "overflow", "MEM", { env: { PYTHONMALLOC: "", [LIBPYTHON_ENV]: libpython! }, hooks: true });
+test("death: cpython hooks installed at run time by PyMem_SetupDebugHooks() catch an overflow", {
+  skip: noPython,
+}, () => {
+  const v = runDeathScenario("cpython", "overflow", "MEM", {
+    env: { PYTHONMALLOC: "", [LIBPYTHON_ENV]: libpython! },
+    hooks: true,
+  });
   assert.ok(v.ok, v.message);
 });
 
-test("death: cpython without debug hooks does not detect an overflow (release pymalloc)", { skip: noPython }, () => {
-  const v = runDeathScenario("cpython", "overflow", "MEM", { env: { PYTHONMALLOC: "", [LIBPYTHON_ENV]: libpython! } });
-  assert.equal(v.ok, false, "an overflow without debug hooks must not produce CPython's diagnostic");
-  assert.doesNotMatch(v.child.stderr, /Fatal Python error/);
-});
+test(
+  "death: cpython without debug hooks does not detect an overflow (release pymalloc)",
+  { skip: noPython },
+  () => {
+    const v = runDeathScenario("cpython", "overflow", "MEM", {
+      env: { PYTHONMALLOC: "", [LIBPYTHON_ENV]: libpython! },
+    });
+    assert.equal(v.ok, false, "an overflow without debug hooks must not produce CPython's diagnostic");
+    assert.doesNotMatch(v.child.stderr, /Fatal Python error/);
+  },
+);
 
 /** The native library in violation mode "abort" prints CPython's text and aborts like CPython. */
 const NATIVE: Array<[ScenarioName, DomainName]> = [
-  ["overflow", "MEM"], ["underflow", "RAW"], ["api_misuse", "OBJ"], ["no_gil", "MEM"], ["clean", "OBJ"],
+  ["overflow", "MEM"],
+  ["underflow", "RAW"],
+  ["api_misuse", "OBJ"],
+  ["no_gil", "MEM"],
+  ["clean", "OBJ"],
 ];
 for (const [scenario, domain] of NATIVE) {
   test(`death: native abort mode ${scenario} ${domain}`, () => {
@@ -82,6 +131,8 @@ for (const [scenario, domain] of NATIVE) {
 
 test("death: every scenario has an expectation for every domain", () => {
   for (const [name, s] of Object.entries(SCENARIOS)) {
-    for (const d of ["RAW", "MEM", "OBJ"] as const) assert.ok(s.expect(d).signal !== undefined, `${name} ${d}`);
+    for (const d of ["RAW", "MEM", "OBJ"] as const) {
+      assert.ok(s.expect(d).signal !== undefined, `${name} ${d}`);
+    }
   }
 });

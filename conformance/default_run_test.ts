@@ -10,13 +10,17 @@ const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
 // The README's main job (`deno task conformance` / `bun run conformance`, no --target): the default
 // targets ref, native and the machine's CPython must all run, with zero FAIL and zero ERROR, in the
 // runtime this test runs under.
-test("conformance: the default run (ref, native, cpython) is conformant in this runtime", { timeout: 300_000 }, () => {
+test("conformance: the default run (ref, native, cpython) is conformant in this runtime", {
+  timeout: 300_000,
+}, () => {
   const r = spawnSync(process.execPath, runtimeArgs(CLI, ["--format", "json"]), {
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
     env: { ...process.env, NO_COLOR: "1" },
   });
-  const lines = (r.stdout ?? "").trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  const lines = (r.stdout ?? "").trim().split("\n").filter((l) => l.startsWith("{")).map((l) =>
+    JSON.parse(l)
+  );
   const summary = lines.pop();
   const bad = lines.filter((x) => (x.status === "FAIL" || x.status === "ERROR") && !x.informational)
     .map((x) => `${x.target} ${x.case}[${x.domain}]@${x.profile}: ${x.status} ${x.message}`);

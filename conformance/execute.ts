@@ -35,7 +35,17 @@ export interface Result {
 
 /** Builds a result for a run. */
 export function result(target: string, c: Case, r: RunSpec, status: Status, message: string, ms = 0): Result {
-  const out: Result = { target, case: c.id, domain: r.domain, profile: r.profile, status, message, spec: c.spec, features: c.features, ms };
+  const out: Result = {
+    target,
+    case: c.id,
+    domain: r.domain,
+    profile: r.profile,
+    status,
+    message,
+    spec: c.spec,
+    features: c.features,
+    ms,
+  };
   if (r.variant !== undefined) out.variant = r.variant;
   if (c.informational) out.informational = true;
   return out;
@@ -64,13 +74,17 @@ function isDebugError(e: unknown): e is DebugErrorLike {
 
 /** Judges what a body did against an expected violation (undefined = PASS). */
 function judgeViolation(exp: ExpectedViolation, e: unknown): string | undefined {
-  if (e === undefined) return `expected the debug hooks to detect ${exp.violation} in ${exp.func}, but no violation was reported`;
+  if (e === undefined) {
+    return `expected the debug hooks to detect ${exp.violation} in ${exp.func}, but no violation was reported`;
+  }
   if (!isDebugError(e)) return `expected violation ${exp.violation} in ${exp.func}, got ${describe(e)}`;
   if (e.kind !== exp.violation || e.func !== exp.func) {
     return `expected violation ${exp.violation} in ${exp.func}, got ${e.kind} in ${e.func}`;
   }
   for (const re of exp.text ?? []) {
-    if (!re.test(e.text)) return `diagnostic text does not match ${re}: got ${JSON.stringify(e.text.slice(0, 600))}`;
+    if (!re.test(e.text)) {
+      return `diagnostic text does not match ${re}: got ${JSON.stringify(e.text.slice(0, 600))}`;
+    }
   }
   return undefined;
 }
@@ -88,7 +102,9 @@ export async function executeInProcess(a: Adapter, c: Case, r: RunSpec, seed = 0
   try {
     py = a.open(r.profile);
   } catch (e) {
-    try { a.close?.(); } catch { /* ignore */ }
+    try {
+      a.close?.();
+    } catch { /* ignore */ }
     return result(a.label, c, r, "ERROR", `adapter.open(${r.profile}) failed: ${oneLine(describe(e))}`);
   }
   let status: Status = "PASS";
@@ -97,7 +113,14 @@ export async function executeInProcess(a: Adapter, c: Case, r: RunSpec, seed = 0
     if (c.expect || c.needs.includes("debug-hooks")) {
       if (a.violationModes === undefined || a.violationModes.includes("throw")) py.setViolationMode("throw");
     }
-    const ctx = makeContext({ py, target: targetInfo(a), domain: r.domain === "-" ? "RAW" : r.domain, profile: r.profile, variant: r.variant, seed });
+    const ctx = makeContext({
+      py,
+      target: targetInfo(a),
+      domain: r.domain === "-" ? "RAW" : r.domain,
+      profile: r.profile,
+      variant: r.variant,
+      seed,
+    });
     let thrown: unknown = undefined;
     try {
       await c.run(ctx);
@@ -111,8 +134,12 @@ export async function executeInProcess(a: Adapter, c: Case, r: RunSpec, seed = 0
       [status, message] = ["FAIL", oneLine(describe(thrown))];
     }
   } finally {
-    try { py.close(); } catch { /* ignore */ }
-    try { a.close?.(); } catch { /* ignore */ }
+    try {
+      py.close();
+    } catch { /* ignore */ }
+    try {
+      a.close?.();
+    } catch { /* ignore */ }
   }
   return result(a.label, c, r, status, message, Math.round(performance.now() - t0));
 }
@@ -133,7 +160,14 @@ function targetInfo(a: Adapter) {
 export async function executeAbortMode(a: Adapter, c: Case, r: RunSpec, seed = 0x445): Promise<void> {
   const py = a.open(r.profile);
   py.setViolationMode("abort");
-  const ctx = makeContext({ py, target: targetInfo(a), domain: r.domain === "-" ? "RAW" : r.domain, profile: r.profile, variant: r.variant, seed });
+  const ctx = makeContext({
+    py,
+    target: targetInfo(a),
+    domain: r.domain === "-" ? "RAW" : r.domain,
+    profile: r.profile,
+    variant: r.variant,
+    seed,
+  });
   await c.run(ctx);
 }
 
@@ -142,7 +176,10 @@ export function deathPatterns(c: Case): RegExp[] {
   if (c.death) return [...c.death.expect.stderr];
   const e = c.expect!;
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return [new RegExp(`Fatal Python error: (?:${esc(e.func)}: )?${esc(REASON[e.violation])}`), ...(e.text ?? [])];
+  return [
+    new RegExp(`Fatal Python error: (?:${esc(e.func)}: )?${esc(REASON[e.violation])}`),
+    ...(e.text ?? []),
+  ];
 }
 
 /** Judges a death child. */
@@ -154,11 +191,18 @@ export function judgeDeath(
   const tail = (s: string) => JSON.stringify(s.slice(-300));
   if (child.signal !== want) {
     const how = child.signal ? `signal ${child.signal}` : `exit ${child.status}`;
-    const why = child.status === 1 && !child.signal ? ` (${oneLine(child.stdout + " " + child.stderr).slice(0, 300)})` : ` (stderr ${tail(child.stderr)})`;
+    const why = child.status === 1 && !child.signal
+      ? ` (${oneLine(child.stdout + " " + child.stderr).slice(0, 300)})`
+      : ` (stderr ${tail(child.stderr)})`;
     return { status: "FAIL", message: `expected the process to die by ${want}, it ended with ${how}${why}` };
   }
   for (const re of deathPatterns(c)) {
-    if (!re.test(child.stderr)) return { status: "FAIL", message: `died by ${want} but stderr does not match ${re}: ${tail(child.stderr)}` };
+    if (!re.test(child.stderr)) {
+      return {
+        status: "FAIL",
+        message: `died by ${want} but stderr does not match ${re}: ${tail(child.stderr)}`,
+      };
+    }
   }
   return { status: "PASS", message: "" };
 }

@@ -17,9 +17,17 @@
  * ```
  * @module
  */
-export { type Adapter, type AdapterFactory, type Capability, CAPABILITIES, UsageError } from "./adapter.ts";
+export { type Adapter, type AdapterFactory, CAPABILITIES, type Capability, UsageError } from "./adapter.ts";
 export { loadAdapter, parseTarget, TARGET_KINDS } from "./adapters/mod.ts";
-export { type Case, type CaseMeta, defineCase, type DomainName, type ExpectedViolation, type Feature, FEATURES } from "./case.ts";
+export {
+  type Case,
+  type CaseMeta,
+  defineCase,
+  type DomainName,
+  type ExpectedViolation,
+  type Feature,
+  FEATURES,
+} from "./case.ts";
 export { type CaseContext, CaseFailure, fail, makeContext, pattern, Prng } from "./context.ts";
 export { caseIds, loadCase, loadCases } from "./cases/mod.ts";
 export { dispose, expand, runKey, type RunSpec } from "./plan.ts";

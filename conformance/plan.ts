@@ -28,7 +28,10 @@ export function runKey(r: RunSpec): string {
 }
 
 /** Every run of `cases` for the selected profiles whose case id matches `filter`. */
-export function expand(cases: readonly Case[], o: { profiles: readonly Profile[]; filter?: RegExp }): RunSpec[] {
+export function expand(
+  cases: readonly Case[],
+  o: { profiles: readonly Profile[]; filter?: RegExp },
+): RunSpec[] {
   const out: RunSpec[] = [];
   for (const c of cases) {
     if (o.filter && !o.filter.test(c.id)) continue;
@@ -37,7 +40,13 @@ export function expand(cases: readonly Case[], o: { profiles: readonly Profile[]
     for (const profile of o.profiles) {
       if (!c.profiles.includes(profile)) continue;
       for (const domain of domains) {
-        for (const variant of variants) out.push(variant === undefined ? { caseId: c.id, domain, profile } : { caseId: c.id, domain, variant, profile });
+        for (const variant of variants) {
+          out.push(
+            variant === undefined
+              ? { caseId: c.id, domain, profile }
+              : { caseId: c.id, domain, variant, profile },
+          );
+        }
       }
     }
   }
@@ -53,7 +62,11 @@ export type Disposition =
 /** Decides SKIP / UNSUPPORTED / in-process / death child for a run. */
 export function dispose(a: Adapter, c: Case, r: RunSpec): Disposition {
   if (!a.profiles.includes(r.profile)) {
-    return { kind: "skip", status: "UNSUPPORTED", reason: `${a.label} does not implement profile ${r.profile}` };
+    return {
+      kind: "skip",
+      status: "UNSUPPORTED",
+      reason: `${a.label} does not implement profile ${r.profile}`,
+    };
   }
   const missing = c.needs.filter((n) => !a.capabilities.has(n));
   const modes = a.violationModes ?? ["throw", "abort"];
@@ -63,7 +76,11 @@ export function dispose(a: Adapter, c: Case, r: RunSpec): Disposition {
     return { kind: "skip", status: "UNSUPPORTED", reason: `${a.label} cannot run in violation mode "abort"` };
   }
   if (missing.length) {
-    return { kind: "skip", status: "UNSUPPORTED", reason: `${a.label} lacks capability ${[...new Set(missing)].join(", ")}` };
+    return {
+      kind: "skip",
+      status: "UNSUPPORTED",
+      reason: `${a.label} lacks capability ${[...new Set(missing)].join(", ")}`,
+    };
   }
   const gap = a.gaps?.[c.id];
   if (gap !== undefined) return { kind: "skip", status: "SKIP", reason: gap };

@@ -58,10 +58,14 @@ class Worker {
   #exited = false;
   #killed = false;
   constructor(target: string, abi: string, env: Record<string, string> | undefined) {
-    this.#child = spawn(process.execPath, runtimeArgs(WORKER, ["--target", target, "--abi", abi, "--serve"]), {
-      env: { ...process.env, ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    this.#child = spawn(
+      process.execPath,
+      runtimeArgs(WORKER, ["--target", target, "--abi", abi, "--serve"]),
+      {
+        env: { ...process.env, ...env },
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
     const rl = createInterface({ input: this.#child.stdout!, crlfDelay: Infinity });
     rl.on("line", (line) => {
       // the target may have printed text without a newline just before a protocol line
@@ -128,10 +132,14 @@ class Worker {
 function runDeath(item: WorkItem, abi: string, timeoutMs: number): Promise<Result> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, runtimeArgs(WORKER, ["--target", item.target, "--abi", abi, "--abort", JSON.stringify(item.run)]), {
-      env: { ...process.env, ...item.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      runtimeArgs(WORKER, ["--target", item.target, "--abi", abi, "--abort", JSON.stringify(item.run)]),
+      {
+        env: { ...process.env, ...item.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "", stderr = "", timedOut = false;
     child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -143,7 +151,16 @@ function runDeath(item: WorkItem, abi: string, timeoutMs: number): Promise<Resul
       clearTimeout(timer);
       const ms = Math.round(performance.now() - t0);
       if (timedOut) {
-        resolve(result(item.adapter.label, item.case, item.run, "ERROR", `death child timed out after ${timeoutMs / 1000} s`, ms));
+        resolve(
+          result(
+            item.adapter.label,
+            item.case,
+            item.run,
+            "ERROR",
+            `death child timed out after ${timeoutMs / 1000} s`,
+            ms,
+          ),
+        );
         return;
       }
       const j = judgeDeath(item.case, { status, signal, stderr, stdout });
@@ -203,8 +220,29 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
         const r = await w.run(it.run, timeoutMs);
         const ms = Math.round(performance.now() - t0);
         if ("result" in r) finish(i, r.result);
-        else if ("timeout" in r) finish(i, result(it.adapter.label, it.case, it.run, "ERROR", `timed out after ${timeoutMs / 1000} s (target hung); worker restarted`, ms));
-        else finish(i, result(it.adapter.label, it.case, it.run, "ERROR", `target crashed: ${r.crash}; worker restarted`, ms));
+        else if ("timeout" in r) {
+          finish(
+            i,
+            result(
+              it.adapter.label,
+              it.case,
+              it.run,
+              "ERROR",
+              `timed out after ${timeoutMs / 1000} s (target hung); worker restarted`,
+              ms,
+            ),
+          );
+        } else {finish(
+            i,
+            result(
+              it.adapter.label,
+              it.case,
+              it.run,
+              "ERROR",
+              `target crashed: ${r.crash}; worker restarted`,
+              ms,
+            ),
+          );}
       }
       w?.close();
     }

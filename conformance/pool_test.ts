@@ -20,63 +20,117 @@ async function items(target: string, ids: string[]): Promise<WorkItem[]> {
 const CRASHING = "hook_args/malloc_42_passes_exactly"; // calls malloc(42)
 const AFTER = ["zero_size/malloc_zero_distinct_non_null", "free_null/free_null_is_noop"];
 
-test("pool: a worker that aborts in a case makes that case ERROR and the batch goes on in a new worker", { timeout: 60000 }, async () => {
-  const rs = await runPool(await items("mutant:crash_on_malloc_42", [CRASHING, ...AFTER]), { jobs: 1, abi: "shipped" });
+test("pool: a worker that aborts in a case makes that case ERROR and the batch goes on in a new worker", {
+  timeout: 60000,
+}, async () => {
+  const rs = await runPool(await items("mutant:crash_on_malloc_42", [CRASHING, ...AFTER]), {
+    jobs: 1,
+    abi: "shipped",
+  });
   assert.equal(rs[0].status, "ERROR");
   assert.match(rs[0].message, /target crashed: signal SIGABRT.*worker restarted/);
   assert.deepEqual(rs.slice(1).map((r) => r.status), ["PASS", "PASS"]);
 });
 
-test("pool: a worker that exits in a case makes that case ERROR with the exit status", { timeout: 60000 }, async () => {
-  const rs = await runPool(await items("mutant:exit_on_malloc_42", [AFTER[0], CRASHING, AFTER[1]]), { jobs: 1, abi: "shipped" });
-  assert.deepEqual(rs.map((r) => r.status), ["PASS", "ERROR", "PASS"]);
-  assert.match(rs[1].message, /target crashed: exit 7/);
-});
+test(
+  "pool: a worker that exits in a case makes that case ERROR with the exit status",
+  { timeout: 60000 },
+  async () => {
+    const rs = await runPool(await items("mutant:exit_on_malloc_42", [AFTER[0], CRASHING, AFTER[1]]), {
+      jobs: 1,
+      abi: "shipped",
+    });
+    assert.deepEqual(rs.map((r) => r.status), ["PASS", "ERROR", "PASS"]);
+    assert.match(rs[1].message, /target crashed: exit 7/);
+  },
+);
 
-test("pool: a hang is cut at the per-case timeout (ERROR) and the next case runs", { timeout: 60000 }, async () => {
-  const rs = await runPool(await items("mutant:hang_on_malloc_42", [CRASHING, AFTER[0]]), { jobs: 1, abi: "shipped", timeoutMs: 1500 });
-  assert.equal(rs[0].status, "ERROR");
-  assert.match(rs[0].message, /timed out after 1.5 s/);
-  assert.equal(rs[1].status, "PASS");
-});
+test(
+  "pool: a hang is cut at the per-case timeout (ERROR) and the next case runs",
+  { timeout: 60000 },
+  async () => {
+    const rs = await runPool(await items("mutant:hang_on_malloc_42", [CRASHING, AFTER[0]]), {
+      jobs: 1,
+      abi: "shipped",
+      timeoutMs: 1500,
+    });
+    assert.equal(rs[0].status, "ERROR");
+    assert.match(rs[0].message, /timed out after 1.5 s/);
+    assert.equal(rs[1].status, "PASS");
+  },
+);
 
-test("pool: results come back in item order with --jobs 2 and progress is reported for each", { timeout: 60000 }, async () => {
-  const ids = ["zero_size/malloc_zero_distinct_non_null", "free_null/free_null_is_noop", "realloc/realloc_null_acts_as_malloc", "threads/raw_stress_hands_blocks_between_threads"];
+test("pool: results come back in item order with --jobs 2 and progress is reported for each", {
+  timeout: 60000,
+}, async () => {
+  const ids = [
+    "zero_size/malloc_zero_distinct_non_null",
+    "free_null/free_null_is_noop",
+    "realloc/realloc_null_acts_as_malloc",
+    "threads/raw_stress_hands_blocks_between_threads",
+  ];
   const seen: number[] = [];
-  const rs = await runPool(await items("ref", ids), { jobs: 2, abi: "shipped", onResult: (_r, done) => seen.push(done) });
+  const rs = await runPool(await items("ref", ids), {
+    jobs: 2,
+    abi: "shipped",
+    onResult: (_r, done) => seen.push(done),
+  });
   assert.deepEqual(rs.map((r) => r.case), ids);
   assert.deepEqual(rs.map((r) => r.status), ["PASS", "PASS", "PASS", "UNSUPPORTED"]);
   assert.deepEqual(seen.sort((a, b) => a - b), [1, 2, 3, 4]);
 });
 
-test("pool: a death case runs in its own child and passes on SIGABRT with the expected stderr", { timeout: 60000 }, async () => {
-  const rs = await runPool(await items("ref", ["abort/overflow_aborts_with_test_mem_text"]), { jobs: 1, abi: "shipped" });
+test("pool: a death case runs in its own child and passes on SIGABRT with the expected stderr", {
+  timeout: 60000,
+}, async () => {
+  const rs = await runPool(await items("ref", ["abort/overflow_aborts_with_test_mem_text"]), {
+    jobs: 1,
+    abi: "shipped",
+  });
   assert.equal(rs[0].status, "PASS", rs[0].message);
-  const mutated = await runPool(await items("mutant:no_tail_check", ["abort/overflow_aborts_with_test_mem_text"]), { jobs: 1, abi: "shipped" });
+  const mutated = await runPool(
+    await items("mutant:no_tail_check", ["abort/overflow_aborts_with_test_mem_text"]),
+    { jobs: 1, abi: "shipped" },
+  );
   assert.equal(mutated[0].status, "FAIL");
   assert.match(mutated[0].message, /expected the process to die by SIGABRT, it ended with exit 0/);
 });
 
 test("judgeDeath: signal and every stderr pattern decide", async () => {
   const c = await loadCase("abort/malloc_without_gil_aborts");
-  const text = "Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL\n";
+  const text =
+    "Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL\n";
   assert.equal(judgeDeath(c, { status: null, signal: "SIGABRT", stderr: text, stdout: "" }).status, "PASS");
   const wrongSignal = judgeDeath(c, { status: null, signal: "SIGSEGV", stderr: text, stdout: "" });
   assert.equal(wrongSignal.status, "FAIL");
   assert.match(wrongSignal.message, /ended with signal SIGSEGV/);
-  const wrongText = judgeDeath(c, { status: null, signal: "SIGABRT", stderr: "free(): invalid pointer\n", stdout: "" });
+  const wrongText = judgeDeath(c, {
+    status: null,
+    signal: "SIGABRT",
+    stderr: "free(): invalid pointer\n",
+    stdout: "",
+  });
   assert.equal(wrongText.status, "FAIL");
   assert.match(wrongText.message, /stderr does not match/);
-  const bodyFailed = judgeDeath(c, { status: 1, signal: null, stderr: "", stdout: "body failed before any abort: X" });
+  const bodyFailed = judgeDeath(c, {
+    status: 1,
+    signal: null,
+    stderr: "",
+    stdout: "body failed before any abort: X",
+  });
   assert.match(bodyFailed.message, /exit 1 \(body failed before any abort: X\)/);
 });
 
 test("judgeDeath: a violation case without explicit stderr patterns expects CPython's fatal line", async () => {
   const c = await loadCase("debug_api_id/mem_block_freed_by_raw");
-  const ok = "Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'r'\n";
+  const ok =
+    "Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'r'\n";
   assert.equal(judgeDeath(c, { status: null, signal: "SIGABRT", stderr: ok, stdout: "" }).status, "PASS");
   const noPrefix = "Fatal Python error: bad ID: Allocated using API 'm', verified using API 'r'\n";
-  assert.equal(judgeDeath(c, { status: null, signal: "SIGABRT", stderr: noPrefix, stdout: "" }).status, "PASS");
+  assert.equal(
+    judgeDeath(c, { status: null, signal: "SIGABRT", stderr: noPrefix, stdout: "" }).status,
+    "PASS",
+  );
   const other = "Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\n";
   assert.equal(judgeDeath(c, { status: null, signal: "SIGABRT", stderr: other, stdout: "" }).status, "FAIL");
 });

@@ -18,7 +18,7 @@ import { loadCases } from "./cases/mod.ts";
 import type { Result } from "./execute.ts";
 import { dispose, expand } from "./plan.ts";
 import { runPool, type WorkItem } from "./pool.ts";
-import { type Summary, summarize } from "./report/summary.ts";
+import { summarize, type Summary } from "./report/summary.ts";
 import type { Profile } from "../ref/types.ts";
 
 export interface SuiteOptions {
@@ -54,7 +54,9 @@ export async function prepareSuite(o: SuiteOptions): Promise<PreparedSuite> {
         adapters.set(t, await loadAdapter(t, { abi: o.abi }));
       } catch (e) {
         if (t === "ref") throw e;
-        notes.push(`note: default target ${t} skipped: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+        notes.push(
+          `note: default target ${t} skipped: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
+        );
       }
     }
   }
@@ -80,7 +82,12 @@ export async function runSuite(
   o: { jobs: number; timeoutMs?: number; onResult?: (r: Result, done: number, total: number) => void },
 ): Promise<{ results: Result[]; summary: Summary }> {
   const t0 = performance.now();
-  const results = await runPool(p.items, { jobs: o.jobs, timeoutMs: o.timeoutMs, abi: p.abi, onResult: o.onResult });
+  const results = await runPool(p.items, {
+    jobs: o.jobs,
+    timeoutMs: o.timeoutMs,
+    abi: p.abi,
+    onResult: o.onResult,
+  });
   return { results, summary: summarize(results, (performance.now() - t0) / 1000) };
 }
 

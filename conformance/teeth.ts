@@ -24,7 +24,11 @@ import { dispose, expand } from "./plan.ts";
 import { runPool, type WorkItem } from "./pool.ts";
 
 /** Every result of `target` on `cases` (default: all), both profiles. */
-export async function resultsOn(target: string, cases?: readonly Case[], opts: { abi?: "shipped" | "2013"; jobs?: number } = {}): Promise<Result[]> {
+export async function resultsOn(
+  target: string,
+  cases?: readonly Case[],
+  opts: { abi?: "shipped" | "2013"; jobs?: number } = {},
+): Promise<Result[]> {
   const abi = opts.abi ?? "shipped";
   const all = cases ?? await loadCases();
   const adapter = await loadAdapter(target, { abi });
@@ -35,7 +39,9 @@ export async function resultsOn(target: string, cases?: readonly Case[], opts: {
     const c = byId.get(run.caseId)!;
     const d = dispose(adapter, c, run);
     if (d.kind === "in-process") out.push(await executeInProcess(adapter, c, run));
-    else if (d.kind === "death") deaths.push({ target, adapter, case: c, run, disposition: d, env: adapter.childEnv?.(c.id) });
+    else if (d.kind === "death") {
+      deaths.push({ target, adapter, case: c, run, disposition: d, env: adapter.childEnv?.(c.id) });
+    }
   }
   if (deaths.length) out.push(...await runPool(deaths, { jobs: opts.jobs ?? 2, abi }));
   return out;

@@ -475,4 +475,3 @@ TEETH.push(
   cFixture("align8", ["alignment/sixteen_for_every_size"]),
   cFixture("overlap", ["no_overlap/live_blocks_never_overlap"]),
 );
-

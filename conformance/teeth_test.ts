@@ -17,7 +17,14 @@ function exemptions(): Map<string, string> {
     else if (REF_GAPS[c.id]) out.set(c.id, `known ref gap: ${REF_GAPS[c.id]}`);
     else {
       const missing = c.needs.filter((n) => !REF_CAPABILITIES.has(n));
-      if (missing.length) out.set(c.id, `needs ${missing.join(", ")}: killed by the C vtable fixtures instead (conformance/fixtures/c/fixtures_test.ts)`);
+      if (missing.length) {
+        out.set(
+          c.id,
+          `needs ${
+            missing.join(", ")
+          }: killed by the C vtable fixtures instead (conformance/fixtures/c/fixtures_test.ts)`,
+        );
+      }
     }
   }
   return out;
@@ -27,10 +34,17 @@ test("teeth: the table names existing cases and targets", () => {
   for (const row of TEETH) {
     assert.ok(row.kills.length > 0, `${row.target}: empty kills`);
     for (const id of row.kills) assert.ok(byId.has(id), `${row.target}: unknown case ${id}`);
-    if (row.target.startsWith("mutant:")) assert.ok(MUTANTS.has(row.target.slice(7)), `unknown mutant ${row.target}`);
+    if (row.target.startsWith("mutant:")) {
+      assert.ok(MUTANTS.has(row.target.slice(7)), `unknown mutant ${row.target}`);
+    }
   }
   for (const [name, m] of MUTANTS) {
-    if (!m.infrastructure) assert.ok(TEETH.some((r) => r.target === `mutant:${name}`), `mutant ${name} has no row in teeth_table.ts`);
+    if (!m.infrastructure) {
+      assert.ok(
+        TEETH.some((r) => r.target === `mutant:${name}`),
+        `mutant ${name} has no row in teeth_table.ts`,
+      );
+    }
   }
 });
 
@@ -40,13 +54,18 @@ test("teeth: every normative case is killed by at least one fixture", () => {
   const unkilled = cases.filter((c) => !killed.has(c.id) && !exempt.has(c.id)).map((c) => c.id);
   assert.deepEqual(unkilled, [], "cases no fixture kills (add a mutant or a row)");
   // exempt cases that some C fixture row does kill are fine; the rest are listed here for the record
-  for (const [id, why] of exempt) if (!killed.has(id)) console.log(`teeth: not killed by any fixture: ${id} (${why})`);
+  for (const [id, why] of exempt) {
+    if (!killed.has(id)) console.log(`teeth: not killed by any fixture: ${id} (${why})`);
+  }
 });
 
 test("teeth: ref passes every case (zero FAIL, zero ERROR)", { timeout: 120000 }, async () => {
   const rs = await resultsOn("ref", cases);
   const bad = rs.filter((r) => (r.status === "FAIL" || r.status === "ERROR") && !r.informational);
-  assert.deepEqual(bad.map((r) => `${r.case}[${r.domain}${r.variant ? "/" + r.variant : ""}]@${r.profile}: ${r.message}`), []);
+  assert.deepEqual(
+    bad.map((r) => `${r.case}[${r.domain}${r.variant ? "/" + r.variant : ""}]@${r.profile}: ${r.message}`),
+    [],
+  );
   assert.ok(rs.filter((r) => r.status === "PASS").length > 300);
 });
 
@@ -58,6 +77,10 @@ for (const row of TEETH) {
     const failed = new Set(rs.filter((r) => r.status === "FAIL").map((r) => r.case));
     const errors = rs.filter((r) => r.status === "ERROR").map((r) => `${r.case}: ${r.message}`);
     assert.deepEqual(errors, [], "runs that ERRORed instead of failing");
-    assert.deepEqual(row.kills.filter((id) => !failed.has(id)), [], `cases that did not FAIL on ${row.target}`);
+    assert.deepEqual(
+      row.kills.filter((id) => !failed.has(id)),
+      [],
+      `cases that did not FAIL on ${row.target}`,
+    );
   });
 }

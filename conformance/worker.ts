@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     try {
       await executeAbortMode(adapter, c, run);
     } catch (e) {
-      console.log(`body failed before any abort: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      console.log(
+        `body failed before any abort: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      );
       process.exit(1);
     }
     process.exit(0);

@@ -77,7 +77,15 @@ export function createDebugHooks(host: DebugHost): DebugHooks {
   const violate = (kind: ViolationKind, p: Ptr, func: string, apiId: number, verified: number): never =>
     raiseViolation(
       host.violation,
-      violationError(host.profile, kind, p, func, apiId, verified, kind === "no_gil" ? undefined : host.mem.u8),
+      violationError(
+        host.profile,
+        kind,
+        p,
+        func,
+        apiId,
+        verified,
+        kind === "no_gil" ? undefined : host.mem.u8,
+      ),
     );
 
   /** `_PyMem_DebugCheckAddress`: id, then the leading pad, then the tail (§2.4). */

@@ -37,13 +37,19 @@ test("debug_hooks abort: buffer overflow prints CPython's dump and aborts (SIGAB
 test("debug_hooks abort: API misuse and GIL failures abort with the fatal line", () => {
   const misuse = run("misuse");
   assert.equal(misuse.signal, "SIGABRT");
-  assert.ok(misuse.stderr.includes("Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'r'\n"));
+  assert.ok(
+    misuse.stderr.includes(
+      "Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'r'\n",
+    ),
+  );
   for (const c of ["nogil", "free-null-nogil"]) {
     const r = run(c);
     assert.equal(r.signal, "SIGABRT", c);
     const func = c === "nogil" ? "_PyMem_DebugMalloc" : "_PyMem_DebugFree";
     assert.ok(
-      r.stderr.startsWith(`Fatal Python error: ${func}: Python memory allocator called without holding the GIL\nPython runtime state: initialized\n\n`),
+      r.stderr.startsWith(
+        `Fatal Python error: ${func}: Python memory allocator called without holding the GIL\nPython runtime state: initialized\n\n`,
+      ),
       r.stderr,
     );
   }
@@ -52,7 +58,10 @@ test("debug_hooks abort: API misuse and GIL failures abort with the fatal line",
 test("debug_hooks abort: the pep445-2013 profile prints the <=3.7 text", () => {
   const r = run("overflow-2013");
   assert.equal(r.signal, "SIGABRT");
-  assert.match(r.stderr, /    The block was made by call #1 to debug malloc\/realloc\.\n    Data at p: cb cb/);
+  assert.match(
+    r.stderr,
+    / {4}The block was made by call #1 to debug malloc\/realloc\.\n {4}Data at p: cb cb/,
+  );
   assert.ok(r.stderr.includes("\nFatal Python error: bad trailing pad byte\n\n"));
   assert.ok(!r.stderr.includes("Enable tracemalloc"));
 });

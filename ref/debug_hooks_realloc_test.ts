@@ -16,7 +16,15 @@ test("debug_hooks realloc (cpython): 4 -> 12 keeps the data and fills the growth
     ...rep(0xfd, 8),
   ]);
   const r = w.ep.PyMem_Realloc(q, 2); // shrink 12 -> 2 keeps 41 42
-  assert.deepEqual(bytes(w.heap, r - 16, r + 10), [...rep(0, 7), 2, 0x6d, ...rep(0xfd, 7), 0x41, 0x42, ...rep(0xfd, 8)]);
+  assert.deepEqual(bytes(w.heap, r - 16, r + 10), [
+    ...rep(0, 7),
+    2,
+    0x6d,
+    ...rep(0xfd, 7),
+    0x41,
+    0x42,
+    ...rep(0xfd, 8),
+  ]);
   const z = w.ep.PyMem_Realloc(r, 0); // realloc(p, 0): non-NULL, size field 0
   assert.notEqual(z, 0);
   assert.deepEqual(bytes(w.heap, z - 16, z + 8), [...rep(0, 8), 0x6d, ...rep(0xfd, 7), ...rep(0xfd, 8)]);
@@ -88,7 +96,19 @@ test("debug_hooks realloc (pep445-2013): realloc first on the intact block, new 
   };
   const q = w.ep.PyMem_Realloc(p, 10); // call #2
   assert.deepEqual(w.log.at(-1), ["realloc", p - 16, 42]);
-  assert.deepEqual(seen, [...rep(0, 7), 4, 0x6d, ...rep(0xfb, 7), 1, 2, 3, 4, ...rep(0xfb, 8), ...rep(0, 7), 1]);
+  assert.deepEqual(seen, [
+    ...rep(0, 7),
+    4,
+    0x6d,
+    ...rep(0xfb, 7),
+    1,
+    2,
+    3,
+    4,
+    ...rep(0xfb, 8),
+    ...rep(0, 7),
+    1,
+  ]);
   assert.deepEqual(bytes(w.heap, q - 16, q + 26), [
     ...[0, 0, 0, 0, 0, 0, 0, 10, 0x6d, ...rep(0xfb, 7)],
     ...[1, 2, 3, 4, ...rep(0xcb, 6)],
@@ -97,7 +117,17 @@ test("debug_hooks realloc (pep445-2013): realloc first on the intact block, new 
   ]);
   const r = w.ep.PyMem_Realloc(q, 2); // call #3: in-place shrink
   assert.equal(r, q);
-  assert.deepEqual(bytes(w.heap, r - 16, r + 18), [...rep(0, 7), 2, 0x6d, ...rep(0xfb, 7), 1, 2, ...rep(0xfb, 8), ...rep(0, 7), 3]);
+  assert.deepEqual(bytes(w.heap, r - 16, r + 18), [
+    ...rep(0, 7),
+    2,
+    0x6d,
+    ...rep(0xfb, 7),
+    1,
+    2,
+    ...rep(0xfb, 8),
+    ...rep(0, 7),
+    3,
+  ]);
   assert.equal(w.hooks.serialno(), 3);
   // a failed realloc bumps the serial number (bumpserialno() runs first) and returns NULL
   assert.equal(w.ep.PyMem_Realloc(r, 1 << 30), 0);
@@ -122,7 +152,10 @@ test("debug_hooks realloc: nested debug reallocs do not share the save buffer", 
   const p = w.ep.PyMem_Malloc(50);
   for (let i = 0; i < 50; i++) w.heap.u8[p + i] = 100 + i;
   const q = w.ep.PyMem_Realloc(p, 60);
-  assert.deepEqual(bytes(w.heap, q, q + 60), [...Array.from({ length: 50 }, (_, i) => 100 + i), ...rep(0xcd, 10)]);
+  assert.deepEqual(bytes(w.heap, q, q + 60), [
+    ...Array.from({ length: 50 }, (_, i) => 100 + i),
+    ...rep(0xcd, 10),
+  ]);
   assert.equal(w.heap.u8[q - 8], 0x6d);
   assert.equal(w.heap.u8[q - 24], 0x72); // the RAW debug header of the block underneath
   w.ep.PyMem_Free(q);

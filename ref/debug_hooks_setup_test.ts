@@ -79,7 +79,8 @@ test("debug_hooks GIL (cpython): MEM/OBJ calls without the GIL are caught before
   assert.throws(
     () => w.ep.PyMem_Malloc(10),
     (e: Error & { text: string }) =>
-      e.text === "Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL\n" +
+      e.text ===
+        "Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL\n" +
           "Python runtime state: initialized\n\n",
   );
   assert.equal(w.log.length, 2); // nothing reached the allocators
@@ -106,11 +107,21 @@ test("debug_hooks GIL: no check in the pep445-2013 profile, nor without debug ho
 test("debug_hooks: a pointer never allocated goes the bad-ID path; one outside the heap is a RangeError", () => {
   const w = debugWorld("cpython");
   const wild = 4096 + 64; // a readable address in the never-used first page: id byte 0
-  assert.throws(() => w.ep.PyMem_Free(wild), (e: Error & { kind: string; text: string }) =>
-    e.kind === "bad_id" &&
-    e.text.startsWith(`Debug memory block at address p=0x1040: API '\0'\n    0 bytes originally requested\n`) &&
-    e.text.includes("Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API '\0', verified using API 'm'"));
-  assert.throws(() => w.ep.PyMem_Free(1 << 30), /_PyMem_DebugRawFree: pointer 1073741824 is outside the heap/);
+  assert.throws(
+    () => w.ep.PyMem_Free(wild),
+    (e: Error & { kind: string; text: string }) =>
+      e.kind === "bad_id" &&
+      e.text.startsWith(
+        `Debug memory block at address p=0x1040: API '\0'\n    0 bytes originally requested\n`,
+      ) &&
+      e.text.includes(
+        "Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API '\0', verified using API 'm'",
+      ),
+  );
+  assert.throws(
+    () => w.ep.PyMem_Free(1 << 30),
+    /_PyMem_DebugRawFree: pointer 1073741824 is outside the heap/,
+  );
   // double free: the DEADBYTE fill makes the id byte 0xDD (transcript G's API 'Ý')
   const p = w.ep.PyMem_Malloc(16);
   w.ep.PyMem_Free(p);

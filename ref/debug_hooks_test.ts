@@ -36,7 +36,20 @@ test("debug_hooks: pep445-2013 layout: CB/FB bytes and a big-endian serial numbe
   assert.equal(w.hooks.serialno(), 2);
   const c = w.ep.PyObject_Calloc(2, 3); // calloc(1, n + 4S), call #3
   assert.deepEqual(w.log.at(-1), ["calloc", 1, 38]);
-  assert.deepEqual(bytes(w.heap, c - 8, c + 22), [0x6f, ...rep(0xfb, 7), ...rep(0, 6), ...rep(0xfb, 8), 0, 0, 0, 0, 0, 0, 0, 3]);
+  assert.deepEqual(bytes(w.heap, c - 8, c + 22), [
+    0x6f,
+    ...rep(0xfb, 7),
+    ...rep(0, 6),
+    ...rep(0xfb, 8),
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    3,
+  ]);
 });
 
 test("debug_hooks: calloc passes calloc(1, n + 3S) down and leaves zeroed data; size 0 writes no data", () => {
@@ -100,7 +113,10 @@ test("debug_hooks: checks run in CPython's order: id, leading pad, trailing pad"
       assert.ok(e instanceof PyMemDebugError);
       kinds.push(e.kind);
       if (e.kind === "bad_id") {
-        assert.equal(e.message, "Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'x', verified using API 'm'");
+        assert.equal(
+          e.message,
+          "Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'x', verified using API 'm'",
+        );
         assert.equal(e.apiId, 0x78);
         w.heap.u8[p - 8] = 0x6d;
       } else if (e.kind === "bad_leading_pad") w.heap.u8[p - 1] = 0xfd;
@@ -118,7 +134,10 @@ test("debug_hooks: a violation in throw mode has no effect: the block stays live
   w.heap.u8[p + 16] = 0x78;
   const before = bytes(w.heap, p - 16, p + 24);
   assert.throws(() => w.ep.PyMem_Free(p), { kind: "bad_trailing_pad", func: "_PyMem_DebugRawFree" });
-  assert.throws(() => w.ep.PyMem_Realloc(p, 100), { kind: "bad_trailing_pad", func: "_PyMem_DebugRawRealloc" });
+  assert.throws(() => w.ep.PyMem_Realloc(p, 100), {
+    kind: "bad_trailing_pad",
+    func: "_PyMem_DebugRawRealloc",
+  });
   assert.deepEqual(bytes(w.heap, p - 16, p + 24), before);
   assert.equal(w.raw.isLive(p - 16), true);
   assert.deepEqual(w.log.map((c: Call) => c[0]), ["malloc"]);
@@ -127,15 +146,32 @@ test("debug_hooks: a violation in throw mode has no effect: the block stays live
 test("debug_hooks: API misuse is caught in every direction; the function is always the Raw one", () => {
   const w = debugWorld("cpython");
   const ids = { r: 0x72, m: 0x6d, o: 0x6f } as const;
-  const alloc = { r: (n: number) => w.ep.PyMem_RawMalloc(n), m: (n: number) => w.ep.PyMem_Malloc(n), o: (n: number) => w.ep.PyObject_Malloc(n) };
-  const free = { r: (p: number) => w.ep.PyMem_RawFree(p), m: (p: number) => w.ep.PyMem_Free(p), o: (p: number) => w.ep.PyObject_Free(p) };
-  const realloc = { r: (p: number) => w.ep.PyMem_RawRealloc(p, 8), m: (p: number) => w.ep.PyMem_Realloc(p, 8), o: (p: number) => w.ep.PyObject_Realloc(p, 8) };
+  const alloc = {
+    r: (n: number) => w.ep.PyMem_RawMalloc(n),
+    m: (n: number) => w.ep.PyMem_Malloc(n),
+    o: (n: number) => w.ep.PyObject_Malloc(n),
+  };
+  const free = {
+    r: (p: number) => w.ep.PyMem_RawFree(p),
+    m: (p: number) => w.ep.PyMem_Free(p),
+    o: (p: number) => w.ep.PyObject_Free(p),
+  };
+  const realloc = {
+    r: (p: number) => w.ep.PyMem_RawRealloc(p, 8),
+    m: (p: number) => w.ep.PyMem_Realloc(p, 8),
+    o: (p: number) => w.ep.PyObject_Realloc(p, 8),
+  };
   for (const a of ["r", "m", "o"] as const) {
     for (const v of ["r", "m", "o"] as const) {
       if (a === v) continue;
       const p = alloc[a](16);
       const msg = `bad ID: Allocated using API '${a}', verified using API '${v}'`;
-      assert.throws(() => free[v](p), { message: `Fatal Python error: _PyMem_DebugRawFree: ${msg}`, apiId: ids[a], verifiedId: ids[v], address: p });
+      assert.throws(() => free[v](p), {
+        message: `Fatal Python error: _PyMem_DebugRawFree: ${msg}`,
+        apiId: ids[a],
+        verifiedId: ids[v],
+        address: p,
+      });
       assert.throws(() => realloc[v](p), { message: `Fatal Python error: _PyMem_DebugRawRealloc: ${msg}` });
       free[a](p);
     }
@@ -148,11 +184,13 @@ const fmt = (re: string) => new RegExp(re.replaceAll("{ptr}", PTR_REGEX), "s"); 
 
 /** PyMemDebugTests.test_buffer_overflow (CPython 3.11). */
 const BUFFER_OVERFLOW_REGEX = fmt(
-  String.raw`Debug memory block at address p={ptr}: API 'm'\n    16 bytes originally requested\n    The [0-9] pad bytes at p-[0-9] are FORBIDDENBYTE, as expected.\n    The [0-9] pad bytes at tail={ptr} are not all FORBIDDENBYTE \(0x[0-9a-f]{2}\):\n        at tail\+0: 0x78 \*\*\* OUCH\n        at tail\+1: 0xfd\n        at tail\+2: 0xfd\n        .*\n(    The block was made by call #[0-9]+ to debug malloc/realloc.\n)?    Data at p: cd cd cd .*\n\nEnable tracemalloc to get the memory block allocation traceback\n\nFatal Python error: _PyMem_DebugRawFree: bad trailing pad byte`,
+  String
+    .raw`Debug memory block at address p={ptr}: API 'm'\n    16 bytes originally requested\n    The [0-9] pad bytes at p-[0-9] are FORBIDDENBYTE, as expected.\n    The [0-9] pad bytes at tail={ptr} are not all FORBIDDENBYTE \(0x[0-9a-f]{2}\):\n        at tail\+0: 0x78 \*\*\* OUCH\n        at tail\+1: 0xfd\n        at tail\+2: 0xfd\n        .*\n(    The block was made by call #[0-9]+ to debug malloc/realloc.\n)?    Data at p: cd cd cd .*\n\nEnable tracemalloc to get the memory block allocation traceback\n\nFatal Python error: _PyMem_DebugRawFree: bad trailing pad byte`,
 );
 /** PyMemDebugTests.test_api_misuse (CPython 3.11). */
 const API_MISUSE_REGEX = fmt(
-  String.raw`Debug memory block at address p={ptr}: API 'm'\n    16 bytes originally requested\n    The [0-9] pad bytes at p-[0-9] are FORBIDDENBYTE, as expected.\n    The [0-9] pad bytes at tail={ptr} are FORBIDDENBYTE, as expected.\n(    The block was made by call #[0-9]+ to debug malloc/realloc.\n)?    Data at p: cd cd cd .*\n\nEnable tracemalloc to get the memory block allocation traceback\n\nFatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'r'\n`,
+  String
+    .raw`Debug memory block at address p={ptr}: API 'm'\n    16 bytes originally requested\n    The [0-9] pad bytes at p-[0-9] are FORBIDDENBYTE, as expected.\n    The [0-9] pad bytes at tail={ptr} are FORBIDDENBYTE, as expected.\n(    The block was made by call #[0-9]+ to debug malloc/realloc.\n)?    Data at p: cd cd cd .*\n\nEnable tracemalloc to get the memory block allocation traceback\n\nFatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'r'\n`,
 );
 
 test("debug_hooks: test_mem.py regexes match (pymem_buffer_overflow, pymem_api_misuse)", () => {

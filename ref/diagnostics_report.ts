@@ -46,7 +46,14 @@ export function violationError(
 ): PyMemDebugError {
   const msg = violationMessage(kind, apiId, verifiedId);
   const dump = kind === "no_gil" || u8 === undefined ? "" : dumpDebugBlock(u8, address, profile);
-  return new PyMemDebugError(kind, address, func, apiId, verifiedId, dump + fatalErrorText(profile, func, msg));
+  return new PyMemDebugError(
+    kind,
+    address,
+    func,
+    apiId,
+    verifiedId,
+    dump + fatalErrorText(profile, func, msg),
+  );
 }
 
 /** `text` as the bytes C would write: one byte per char (the `%c` of a raw id byte is Latin-1). */

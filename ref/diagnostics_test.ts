@@ -40,9 +40,15 @@ test("diagnostics: fatal lines per profile (3.11 with func prefix and runtime st
     fatalErrorText("cpython", "_PyMem_DebugRawFree", "bad trailing pad byte"),
     "Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\nPython runtime state: initialized\n\n",
   );
-  assert.equal(fatalErrorText("pep445-2013", "_PyMem_DebugRawFree", "bad leading pad byte"), "Fatal Python error: bad leading pad byte\n\n");
+  assert.equal(
+    fatalErrorText("pep445-2013", "_PyMem_DebugRawFree", "bad leading pad byte"),
+    "Fatal Python error: bad leading pad byte\n\n",
+  );
   assert.equal(badIdMessage(0x6d, 0x6f), "bad ID: Allocated using API 'm', verified using API 'o'");
-  assert.equal(tracemallocHint("cpython"), "Enable tracemalloc to get the memory block allocation traceback\n\n");
+  assert.equal(
+    tracemallocHint("cpython"),
+    "Enable tracemalloc to get the memory block allocation traceback\n\n",
+  );
   assert.equal(tracemallocHint("pep445-2013"), "");
 });
 
@@ -104,8 +110,8 @@ test("diagnostics: Data at p rules (transcripts D and E): <=8, 9..16 all, >16 fi
   const { u8, p } = block("cpython", 0, 0x6d, () => 0);
   u8[p] = 0x78;
   const text = dumpDebugBlock(u8, p, "cpython");
-  assert.match(text, /    0 bytes originally requested\n/);
-  assert.match(text, /        at tail\+7: 0xfd\n\nEnable tracemalloc/);
+  assert.match(text, / {4}0 bytes originally requested\n/);
+  assert.match(text, / {8}at tail\+7: 0xfd\n\nEnable tracemalloc/);
 });
 
 test("diagnostics: pep445-2013 dump: 0xfb pads, the serial line, no tracemalloc hint", () => {
@@ -130,8 +136,12 @@ test("diagnostics: pep445-2013 dump: 0xfb pads, the serial line, no tracemalloc 
     "s",
   );
   assert.match(e.text, re);
-  assert.match(e.text, /    The block was made by call #42 to debug malloc\/realloc\.\n    Data at p/);
-  assert.ok(e.text.endsWith("    Data at p: cb cb cb cb cb cb cb cb cb cb cb cb cb cb cb cb\n\nFatal Python error: bad trailing pad byte\n\n"));
+  assert.match(e.text, / {4}The block was made by call #42 to debug malloc\/realloc\.\n {4}Data at p/);
+  assert.ok(
+    e.text.endsWith(
+      "    Data at p: cb cb cb cb cb cb cb cb cb cb cb cb cb cb cb cb\n\nFatal Python error: bad trailing pad byte\n\n",
+    ),
+  );
   assert.equal(e.func, "_PyMem_DebugRawFree");
 });
 
@@ -143,8 +153,15 @@ test("diagnostics: a raw non-ASCII id byte and a nonsense size (transcript G) st
   assert.equal(lines[0], "Debug memory block at address p=0x1010: API '\xdd'");
   assert.equal(lines[1], "    15987178197214944733 bytes originally requested");
   assert.equal(lines[3], "        at p-7: 0xdd *** OUCH");
-  assert.match(e.text, /The 8 pad bytes at tail=0xddddddddddddeded are \[unreadable: tail is outside the heap/);
-  assert.ok(e.text.endsWith("Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API '\xdd', verified using API 'm'\nPython runtime state: initialized\n\n"));
+  assert.match(
+    e.text,
+    /The 8 pad bytes at tail=0xddddddddddddeded are \[unreadable: tail is outside the heap/,
+  );
+  assert.ok(
+    e.text.endsWith(
+      "Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API '\xdd', verified using API 'm'\nPython runtime state: initialized\n\n",
+    ),
+  );
   assert.equal(e.apiId, 0xdd);
   assert.equal(e.verifiedId, 0x6d);
 });

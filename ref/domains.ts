@@ -40,14 +40,18 @@ export function callCalloc(
 
 function fn(v: unknown, api: string, field: string): void {
   if (typeof v !== "function") {
-    throw new TypeError(`${api}: allocator.${field} must be a function, got ${v === null ? "null" : typeof v}`);
+    throw new TypeError(
+      `${api}: allocator.${field} must be a function, got ${v === null ? "null" : typeof v}`,
+    );
   }
 }
 
 /** Validates and copies a `PyMemAllocatorEx` (calloc may be null or absent: the 2013 struct's lack of it). */
 export function copyAllocator(a: unknown, api: string, withCalloc: boolean): PyMemAllocatorEx {
   if (typeof a !== "object" || a === null) {
-    throw new TypeError(`${api}: the allocator must be an object {ctx, malloc, ${withCalloc ? "calloc, " : ""}realloc, free}`);
+    throw new TypeError(
+      `${api}: the allocator must be an object {ctx, malloc, ${withCalloc ? "calloc, " : ""}realloc, free}`,
+    );
   }
   const s = a as Record<string, unknown>;
   fn(s.malloc, api, "malloc");
@@ -93,7 +97,12 @@ export class Domains {
   protected _obj: PyMemAllocatorEx;
   protected _arena: PyObjectArenaAllocator;
 
-  constructor(raw: PyMemAllocatorEx, mem: PyMemAllocatorEx, obj: PyMemAllocatorEx, arena: PyObjectArenaAllocator) {
+  constructor(
+    raw: PyMemAllocatorEx,
+    mem: PyMemAllocatorEx,
+    obj: PyMemAllocatorEx,
+    arena: PyObjectArenaAllocator,
+  ) {
     this._raw = copyAllocator(raw, "Domains", true);
     this._mem = copyAllocator(mem, "Domains", true);
     this._obj = copyAllocator(obj, "Domains", true);

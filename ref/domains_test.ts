@@ -41,11 +41,20 @@ test("domains: an unknown domain reads as all-null fields and Set on it is ignor
   const { ep } = debugWorld("cpython", { install: false });
   const before = [0, 1, 2].map((d) => ep.PyMem_GetAllocator(d));
   for (const d of [3, 7, -1, 1.5, NaN]) {
-    assert.deepEqual(ep.PyMem_GetAllocator(d), { ctx: null, malloc: null, calloc: null, realloc: null, free: null });
+    assert.deepEqual(ep.PyMem_GetAllocator(d), {
+      ctx: null,
+      malloc: null,
+      calloc: null,
+      realloc: null,
+      free: null,
+    });
     ep.PyMem_SetAllocator(d, mine());
   }
   assert.deepEqual([0, 1, 2].map((d) => ep.PyMem_GetAllocator(d)), before);
-  assert.throws(() => ep.PyMem_GetAllocator("1" as unknown as number), { name: "TypeError", message: /PyMem_GetAllocator: domain must be a number/ });
+  assert.throws(() => ep.PyMem_GetAllocator("1" as unknown as number), {
+    name: "TypeError",
+    message: /PyMem_GetAllocator: domain must be a number/,
+  });
 });
 
 test("domains: Set rejects an allocator that is not one, with a clear message; nothing changes", () => {
@@ -53,10 +62,19 @@ test("domains: Set rejects an allocator that is not one, with a clear message; n
   const before = ep.PyMem_GetAllocator(0);
   const bad = (v: unknown) => () => ep.PyMem_SetAllocator(0, v as PyMemAllocatorEx);
   assert.throws(bad(null), /PyMem_SetAllocator: the allocator must be an object/);
-  assert.throws(bad({ ...mine(), malloc: undefined }), /PyMem_SetAllocator: allocator.malloc must be a function, got undefined/);
+  assert.throws(
+    bad({ ...mine(), malloc: undefined }),
+    /PyMem_SetAllocator: allocator.malloc must be a function, got undefined/,
+  );
   assert.throws(bad({ ...mine(), calloc: 3 }), /allocator.calloc must be a function, got number/);
-  assert.throws(() => ep.PyMem_SetRawAllocators({ ctx: 0, malloc: () => 0, realloc: () => 0 } as never), /PyMem_SetRawAllocators: allocator.free must be a function/);
-  assert.throws(() => ep.PyObject_SetArenaAllocator({ ctx: 0, alloc: () => 0 } as never), /PyObject_SetArenaAllocator: allocator.free must be a function/);
+  assert.throws(
+    () => ep.PyMem_SetRawAllocators({ ctx: 0, malloc: () => 0, realloc: () => 0 } as never),
+    /PyMem_SetRawAllocators: allocator.free must be a function/,
+  );
+  assert.throws(
+    () => ep.PyObject_SetArenaAllocator({ ctx: 0, alloc: () => 0 } as never),
+    /PyObject_SetArenaAllocator: allocator.free must be a function/,
+  );
   assert.deepEqual(ep.PyMem_GetAllocator(0), before);
 });
 

@@ -38,7 +38,9 @@ function sizeArg(v: SizeArg, what: string): number {
 /** Checks a pointer argument: a non-negative safe integer (0 is NULL). */
 function ptrArg(p: Ptr, what: string): void {
   if (typeof p === "number" && p >= 0 && p <= MAX_SAFE && Math.floor(p) === p) return;
-  if (typeof p !== "number") throw new TypeError(`${what} must be a pointer (a number, 0 for NULL), got ${typeof p}`);
+  if (typeof p !== "number") {
+    throw new TypeError(`${what} must be a pointer (a number, 0 for NULL), got ${typeof p}`);
+  }
   throw new RangeError(`${what} must be a non-negative safe integer address, got ${p}`);
 }
 
@@ -103,14 +105,18 @@ export class EntryPoints extends Domains {
   PyMem_RawCalloc(nelem: SizeArg, elsize: SizeArg): Ptr {
     const a = this._raw;
     if (
-      typeof nelem === "number" && typeof elsize === "number" && (nelem >>> 0) === nelem && (elsize >>> 0) === elsize &&
+      typeof nelem === "number" && typeof elsize === "number" && (nelem >>> 0) === nelem &&
+      (elsize >>> 0) === elsize &&
       nelem * elsize <= MAX_SAFE && a.calloc !== null
     ) return a.calloc(a.ctx, nelem, elsize); // fast path
     return this.#calloc(a, nelem, elsize, "PyMem_RawCalloc()");
   }
   PyMem_RawRealloc(ptr: Ptr, newSize: SizeArg): Ptr {
     const a = this._raw;
-    if (typeof ptr === "number" && typeof newSize === "number" && (ptr >>> 0) === ptr && (newSize >>> 0) === newSize) {
+    if (
+      typeof ptr === "number" && typeof newSize === "number" && (ptr >>> 0) === ptr &&
+      (newSize >>> 0) === newSize
+    ) {
       return a.realloc(a.ctx, ptr, newSize); // fast path
     }
     return this.#realloc(a, ptr, newSize, "PyMem_RawRealloc() new_size", "PyMem_RawRealloc() ptr");
@@ -132,14 +138,18 @@ export class EntryPoints extends Domains {
   PyMem_Calloc(nelem: SizeArg, elsize: SizeArg): Ptr {
     const a = this._mem;
     if (
-      typeof nelem === "number" && typeof elsize === "number" && (nelem >>> 0) === nelem && (elsize >>> 0) === elsize &&
+      typeof nelem === "number" && typeof elsize === "number" && (nelem >>> 0) === nelem &&
+      (elsize >>> 0) === elsize &&
       nelem * elsize <= MAX_SAFE && a.calloc !== null
     ) return a.calloc(a.ctx, nelem, elsize); // fast path
     return this.#calloc(a, nelem, elsize, "PyMem_Calloc()");
   }
   PyMem_Realloc(ptr: Ptr, newSize: SizeArg): Ptr {
     const a = this._mem;
-    if (typeof ptr === "number" && typeof newSize === "number" && (ptr >>> 0) === ptr && (newSize >>> 0) === newSize) {
+    if (
+      typeof ptr === "number" && typeof newSize === "number" && (ptr >>> 0) === ptr &&
+      (newSize >>> 0) === newSize
+    ) {
       return a.realloc(a.ctx, ptr, newSize); // fast path
     }
     return this.#realloc(a, ptr, newSize, "PyMem_Realloc() new_size", "PyMem_Realloc() ptr");
@@ -161,14 +171,18 @@ export class EntryPoints extends Domains {
   PyObject_Calloc(nelem: SizeArg, elsize: SizeArg): Ptr {
     const a = this._obj;
     if (
-      typeof nelem === "number" && typeof elsize === "number" && (nelem >>> 0) === nelem && (elsize >>> 0) === elsize &&
+      typeof nelem === "number" && typeof elsize === "number" && (nelem >>> 0) === nelem &&
+      (elsize >>> 0) === elsize &&
       nelem * elsize <= MAX_SAFE && a.calloc !== null
     ) return a.calloc(a.ctx, nelem, elsize); // fast path
     return this.#calloc(a, nelem, elsize, "PyObject_Calloc()");
   }
   PyObject_Realloc(ptr: Ptr, newSize: SizeArg): Ptr {
     const a = this._obj;
-    if (typeof ptr === "number" && typeof newSize === "number" && (ptr >>> 0) === ptr && (newSize >>> 0) === newSize) {
+    if (
+      typeof ptr === "number" && typeof newSize === "number" && (ptr >>> 0) === ptr &&
+      (newSize >>> 0) === newSize
+    ) {
       return a.realloc(a.ctx, ptr, newSize); // fast path
     }
     return this.#realloc(a, ptr, newSize, "PyObject_Realloc() new_size", "PyObject_Realloc() ptr");

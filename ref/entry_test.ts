@@ -18,7 +18,10 @@ test("entry: malloc(0), calloc(3,5), realloc(NULL,8), realloc(p,0), free(NULL) r
     const r = ep[f.r](0, 8);
     const z = ep[f.r](r, 0);
     ep[f.f](0);
-    assert.deepEqual(w.log, [["malloc", 0], ["calloc", 3, 5], ["realloc", 0, 8], ["realloc", r, 0], ["free", 0]], f.m);
+    assert.deepEqual(w.log, [["malloc", 0], ["calloc", 3, 5], ["realloc", 0, 8], ["realloc", r, 0], [
+      "free",
+      0,
+    ]], f.m);
     assert.notEqual(p0, 0);
     assert.notEqual(z, 0); // the default RAW allocator turns realloc(p, 0) into realloc(p, 1)
     ep[f.f](p0);
@@ -68,23 +71,44 @@ test("entry: bigint sizes that fit arrive as numbers", () => {
 test("entry: bad JS values throw, naming the function and the argument; nothing is called", () => {
   const w = debugWorld("cpython", { install: false });
   const ep = w.ep as unknown as Record<string, (...a: unknown[]) => unknown>;
-  assert.throws(() => ep.PyMem_Malloc(-1), { name: "RangeError", message: /^PyMem_Malloc\(\) size must be a non-negative/ });
+  assert.throws(() => ep.PyMem_Malloc(-1), {
+    name: "RangeError",
+    message: /^PyMem_Malloc\(\) size must be a non-negative/,
+  });
   assert.throws(() => ep.PyMem_RawMalloc(1.5), /PyMem_RawMalloc\(\) size must be/);
-  assert.throws(() => ep.PyObject_Malloc("16"), { name: "TypeError", message: /PyObject_Malloc\(\) size must be a number or bigint/ });
+  assert.throws(() => ep.PyObject_Malloc("16"), {
+    name: "TypeError",
+    message: /PyObject_Malloc\(\) size must be a number or bigint/,
+  });
   assert.throws(() => ep.PyMem_Malloc(NaN), RangeError);
   assert.throws(() => ep.PyMem_Malloc(2 ** 60), /pass sizes above 2\^53 as bigint/);
   assert.throws(() => ep.PyMem_Calloc(1, -2), /PyMem_Calloc\(\) elsize must be/);
-  assert.throws(() => ep.PyObject_Calloc(undefined, 2), /PyObject_Calloc\(\) nelem must be a number or bigint/);
-  assert.throws(() => ep.PyMem_Realloc(0, -1n), /PyMem_Realloc\(\) new_size must be a bigint in \[0, 2\^64-1\]/);
-  assert.throws(() => ep.PyMem_Realloc("0x10", 8), { name: "TypeError", message: /PyMem_Realloc\(\) ptr must be a pointer/ });
-  assert.throws(() => ep.PyMem_RawFree(-16), { name: "RangeError", message: /PyMem_RawFree\(\) ptr must be a non-negative safe integer address/ });
+  assert.throws(
+    () => ep.PyObject_Calloc(undefined, 2),
+    /PyObject_Calloc\(\) nelem must be a number or bigint/,
+  );
+  assert.throws(
+    () => ep.PyMem_Realloc(0, -1n),
+    /PyMem_Realloc\(\) new_size must be a bigint in \[0, 2\^64-1\]/,
+  );
+  assert.throws(() => ep.PyMem_Realloc("0x10", 8), {
+    name: "TypeError",
+    message: /PyMem_Realloc\(\) ptr must be a pointer/,
+  });
+  assert.throws(() => ep.PyMem_RawFree(-16), {
+    name: "RangeError",
+    message: /PyMem_RawFree\(\) ptr must be a non-negative safe integer address/,
+  });
   assert.throws(() => ep.PyObject_Free(null), /PyObject_Free\(\) ptr must be a pointer/);
   assert.deepEqual(w.log, []);
 });
 
 test("entry: a pointer never allocated reaches the raw allocator, which throws InvalidPointerError", () => {
   const w = debugWorld("cpython", { install: false });
-  assert.throws(() => w.ep.PyMem_RawFree(4096 + 32), { name: "InvalidPointerError", message: /^free\(\): invalid pointer 0x1020/ });
+  assert.throws(() => w.ep.PyMem_RawFree(4096 + 32), {
+    name: "InvalidPointerError",
+    message: /^free\(\): invalid pointer 0x1020/,
+  });
   const p = w.ep.PyMem_RawMalloc(8);
   w.ep.PyMem_RawFree(p);
   assert.throws(() => w.ep.PyMem_RawFree(p), { name: "InvalidPointerError" }); // double free

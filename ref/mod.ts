@@ -73,7 +73,21 @@ export {
   type DebugHost,
   setupDebugHooks,
 } from "./debug_hooks.ts";
-export { API_ID_MEM, API_ID_OBJ, API_ID_RAW, API_IDS, type DebugLayout, debugLayout } from "./debug_hooks_layout.ts";
-export { badIdMessage, dumpDebugBlock, fatalErrorText, formatChar, formatPointer, tracemallocHint } from "./diagnostics.ts";
+export {
+  API_ID_MEM,
+  API_ID_OBJ,
+  API_ID_RAW,
+  API_IDS,
+  type DebugLayout,
+  debugLayout,
+} from "./debug_hooks_layout.ts";
+export {
+  badIdMessage,
+  dumpDebugBlock,
+  fatalErrorText,
+  formatChar,
+  formatPointer,
+  tracemallocHint,
+} from "./diagnostics.ts";
 export { latin1Bytes, raiseViolation, violationError } from "./diagnostics_report.ts";
 export * from "./examples/mod.ts";

@@ -78,7 +78,11 @@ const MODES: readonly ViolationMode[] = ["throw", "abort"];
 function checkOption<T>(value: T | undefined, allowed: readonly T[], name: string, dflt: T): T {
   if (value === undefined) return dflt;
   if (!allowed.includes(value)) {
-    throw new RangeError(`createRef: unknown ${name} ${JSON.stringify(value)}: use ${allowed.map((v) => JSON.stringify(v)).join(" or ")}`);
+    throw new RangeError(
+      `createRef: unknown ${name} ${JSON.stringify(value)}: use ${
+        allowed.map((v) => JSON.stringify(v)).join(" or ")
+      }`,
+    );
   }
   return value;
 }
@@ -100,6 +104,7 @@ class Ref extends EntryPoints implements RefPep445 {
     const rawDefault = rawDefaultAllocator(raw);
     // pymalloc's fallback goes through the entry points, so hooks see it (PyObject_Malloc(1000) reaches
     // the RAW hook on 3.11; the PEP text says PyMem_Malloc). `self` is set right after super().
+    // deno-lint-ignore prefer-const -- assigned after super(), which must come first
     let self: Ref | undefined;
     const fallback: PymallocFallback = profile === "cpython"
       ? {
@@ -132,7 +137,9 @@ class Ref extends EntryPoints implements RefPep445 {
   }
 
   setGilHeld(held: boolean): void {
-    if (typeof held !== "boolean") throw new TypeError(`setGilHeld: held must be a boolean, got ${typeof held}`);
+    if (typeof held !== "boolean") {
+      throw new TypeError(`setGilHeld: held must be a boolean, got ${typeof held}`);
+    }
     this.#host.gilHeld = held;
   }
 
@@ -158,9 +165,16 @@ class Ref extends EntryPoints implements RefPep445 {
  * ```
  */
 export function createRef(options: RefOptions = {}): RefPep445 {
-  if (typeof options !== "object" || options === null) throw new TypeError("createRef: options must be an object");
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("createRef: options must be an object");
+  }
   const profile = checkOption(options.profile, PROFILES, "profile", "cpython");
-  const geometry = checkOption(options.geometry, GEOMETRIES, "geometry", profile === "cpython" ? "cpython310" : "pep445");
+  const geometry = checkOption(
+    options.geometry,
+    GEOMETRIES,
+    "geometry",
+    profile === "cpython" ? "cpython310" : "pep445",
+  );
   const violation = checkOption(options.violation, MODES, "violation mode", "throw");
   return new Ref(profile, geometry, violation, options.heapLimit);
 }

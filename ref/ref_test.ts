@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PROFILES, PY_SSIZE_T_MAX, type Profile, type Ptr, type PyMemAllocatorEx } from "./types.ts";
+import { type Profile, PROFILES, type Ptr, PY_SSIZE_T_MAX, type PyMemAllocatorEx } from "./types.ts";
 import { createRef, type RefPep445 } from "./ref.ts";
 
 /** A pass-through hook on `domain` that logs [op, ...args] (the PEP's use case 3, shipped API). */
@@ -66,7 +66,15 @@ test("ref: pymalloc's fallback goes through the entry points: PyMem_RawMalloc (c
     py.PyObject_Free(q);
     py.PyObject_Free(z);
     py.PyObject_Free(c);
-    const expected = [["malloc", 1000], ["malloc", 0], ["calloc", 2, 600], ["realloc", p, 2000], ["free", q], ["free", z], ["free", c]];
+    const expected = [
+      ["malloc", 1000],
+      ["malloc", 0],
+      ["calloc", 2, 600],
+      ["realloc", p, 2000],
+      ["free", q],
+      ["free", z],
+      ["free", c],
+    ];
     assert.deepEqual(profile === "cpython" ? raw : mem, expected, profile);
     assert.deepEqual(profile === "cpython" ? mem : raw, [], profile);
   }
@@ -93,9 +101,15 @@ test("ref: test_pymem_alloc0: X(0) and X(0, 0) are distinct non-NULL in every do
       const py = createRef({ profile });
       if (hooks) py.PyMem_SetupDebugHooks();
       const ps: Ptr[] = [
-        py.PyMem_RawMalloc(0), py.PyMem_RawMalloc(0), py.PyMem_RawCalloc(0, 0),
-        py.PyMem_Malloc(0), py.PyMem_Malloc(0), py.PyMem_Calloc(0, 0),
-        py.PyObject_Malloc(0), py.PyObject_Malloc(0), py.PyObject_Calloc(0, 0),
+        py.PyMem_RawMalloc(0),
+        py.PyMem_RawMalloc(0),
+        py.PyMem_RawCalloc(0, 0),
+        py.PyMem_Malloc(0),
+        py.PyMem_Malloc(0),
+        py.PyMem_Calloc(0, 0),
+        py.PyObject_Malloc(0),
+        py.PyObject_Malloc(0),
+        py.PyObject_Calloc(0, 0),
       ];
       assert.ok(ps.every((p) => p !== 0), `${profile} hooks=${hooks}`);
       assert.equal(new Set(ps).size, ps.length);
@@ -131,7 +145,10 @@ test("ref: test_setallocators: ctx, sizes and pointers reach a hook exactly, in 
       py[f](p2);
       const p3 = py[c](2, 5);
       py[f](p3);
-      assert.deepEqual(hook.log, [["malloc", 42], ["realloc", p, 200], ["free", p2], ["calloc", 2, 5], ["free", p3]]);
+      assert.deepEqual(hook.log, [["malloc", 42], ["realloc", p, 200], ["free", p2], ["calloc", 2, 5], [
+        "free",
+        p3,
+      ]]);
       assert.deepEqual([...ctxs], [hook]);
       py.PyMem_SetAllocator(d, hook.old);
     }
@@ -151,11 +168,17 @@ test("ref: debug hooks sit on top of pymalloc and raw; blocks from before the ho
   assert.equal(py.heap.u8[big - 24], 0x72);
   py.PyObject_Free(big);
   py.PyObject_Free(p);
-  assert.throws(() => py.PyMem_Free(py.PyObject_Malloc(8)), /bad ID: Allocated using API 'o', verified using API 'm'/);
+  assert.throws(
+    () => py.PyMem_Free(py.PyObject_Malloc(8)),
+    /bad ID: Allocated using API 'o', verified using API 'm'/,
+  );
 });
 
 test("ref: host controls and options are validated with clear errors", () => {
-  assert.throws(() => createRef({ profile: "3.11" as Profile }), /createRef: unknown profile "3.11": use "pep445-2013" or "cpython"/);
+  assert.throws(
+    () => createRef({ profile: "3.11" as Profile }),
+    /createRef: unknown profile "3.11": use "pep445-2013" or "cpython"/,
+  );
   assert.throws(() => createRef({ geometry: "big" as never }), /unknown geometry "big"/);
   assert.throws(() => createRef({ violation: "ignore" as never }), /unknown violation mode "ignore"/);
   assert.throws(() => createRef({ heapLimit: 10 }), RangeError);
@@ -179,7 +202,10 @@ test("ref: huge sizes pymalloc passes to its fallback give NULL, not an exceptio
     assert.equal(py.PyObject_Malloc(2n ** 60n), 0);
     const p = py.PyObject_Malloc(8);
     assert.equal(py.PyObject_Realloc(p, PY_SSIZE_T_MAX), 0);
-    assert.deepEqual(seen, [["malloc", 2 ** 63], ["calloc", 1, 2 ** 63], ["malloc", 2 ** 60], ["malloc", 2 ** 63]]);
+    assert.deepEqual(seen, [["malloc", 2 ** 63], ["calloc", 1, 2 ** 63], ["malloc", 2 ** 60], [
+      "malloc",
+      2 ** 63,
+    ]]);
     py.PyObject_Free(p); // the failed realloc left it alone
     py.PyMem_SetupDebugHooks();
     assert.equal(py.PyObject_Malloc(PY_SSIZE_T_MAX - 24n), 0);

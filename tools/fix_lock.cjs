@@ -14,9 +14,12 @@ const lock = JSON.parse(fs.readFileSync(lockPath, "utf8"));
 const deno = lock.packages["node_modules/deno"];
 if (!deno) throw new Error("package-lock.json has no node_modules/deno entry: run `npm install` first");
 const platforms = {
-  "win32-x64": ["win32", "x64"], "win32-arm64": ["win32", "arm64"],
-  "darwin-x64": ["darwin", "x64"], "darwin-arm64": ["darwin", "arm64"],
-  "linux-x64-glibc": ["linux", "x64"], "linux-arm64-glibc": ["linux", "arm64"],
+  "win32-x64": ["win32", "x64"],
+  "win32-arm64": ["win32", "arm64"],
+  "darwin-x64": ["darwin", "x64"],
+  "darwin-arm64": ["darwin", "arm64"],
+  "linux-x64-glibc": ["linux", "x64"],
+  "linux-arm64-glibc": ["linux", "arm64"],
 };
 let added = 0;
 for (const [name, version] of Object.entries(deno.optionalDependencies ?? {})) {

@@ -15,7 +15,9 @@ if (!fs.existsSync(launcher)) {
   console.error("allocspec postinstall: node_modules/deno/bin.cjs is missing; run `npm ci` again.");
   process.exit(1);
 }
-try { fs.unlinkSync(bin); } catch { /* not linked yet */ }
+try {
+  fs.unlinkSync(bin);
+} catch { /* not linked yet */ }
 fs.mkdirSync(path.dirname(bin), { recursive: true });
 fs.symlinkSync(path.join("..", "deno", "bin.cjs"), bin);
 fs.chmodSync(launcher, 0o755);

@@ -66,7 +66,9 @@ function run(cmd: string[], env: Record<string, string> = {}): { status: number;
 
 /** `ok | 3 passed | 0 failed | 1 ignored (25ms)` (Deno's closing line). */
 function parseDeno(out: string): Counts | null {
-  const m = out.match(/(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/);
+  const m = out.match(
+    /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/,
+  );
   return m ? { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) } : null;
 }
 
@@ -105,9 +107,17 @@ function add(name: string, status: number, c: Counts | null) {
 const deno = process.execPath.endsWith("deno") ? process.execPath : "deno";
 if (want("check")) {
   const d = run([deno, "check", "ref", "native", "conformance", "bench", "tools"]);
-  add("typecheck (deno check)", d.status, { passed: d.status === 0 ? 1 : 0, failed: d.status === 0 ? 0 : 1, skipped: 0 });
+  add("typecheck (deno check)", d.status, {
+    passed: d.status === 0 ? 1 : 0,
+    failed: d.status === 0 ? 0 : 1,
+    skipped: 0,
+  });
   const t = run(["npx", "tsc", "-p", "."]);
-  add("typecheck (tsc, Bun types)", t.status, { passed: t.status === 0 ? 1 : 0, failed: t.status === 0 ? 0 : 1, skipped: 0 });
+  add("typecheck (tsc, Bun types)", t.status, {
+    passed: t.status === 0 ? 1 : 0,
+    failed: t.status === 0 ? 0 : 1,
+    skipped: 0,
+  });
 }
 if (want("c") && existsSync(`${root}native/build.ts`)) {
   const r = run([deno, "run", "-A", "native/build.ts", "--test", ...(values.fast ? ["--fast"] : [])]);
@@ -123,5 +133,8 @@ if (want("bun")) {
 }
 
 console.log("\n" + lines.join("\n"));
-console.log(`tests: ${total.passed} passed, ${total.failed} failed` + (total.skipped ? `, ${total.skipped} skipped` : ""));
+console.log(
+  `tests: ${total.passed} passed, ${total.failed} failed` +
+    (total.skipped ? `, ${total.skipped} skipped` : ""),
+);
 process.exit(total.failed === 0 ? 0 : 1);

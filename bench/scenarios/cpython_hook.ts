@@ -41,30 +41,61 @@ export const cpythonHook: Scenario = {
   params: (quick) => ({ scale: quick ? 1 : 8, rounds: quick ? 3 : 15, depth: 1 }),
   async run(ctx, p) {
     const n = await ctx.native();
-    const res = runDriver(ctx, ["overhead", "--lib", n.libPath, "--scale", String(p.scale), "--rounds", String(p.rounds), "--depth", String(p.depth)]);
+    const res = runDriver(ctx, [
+      "overhead",
+      "--lib",
+      n.libPath,
+      "--scale",
+      String(p.scale),
+      "--rounds",
+      String(p.rounds),
+      "--depth",
+      String(p.depth),
+    ]);
     const rows: Row[] = [];
     const wl = res.workloads as Record<string, { base: number[]; hook: number[] }>;
     const totBase = new Array(p.rounds).fill(0), totHook = new Array(p.rounds).fill(0);
-    ctx.print(`    ${"workload".padEnd(16)} ${"base ms".padStart(10)} ${"hook ms".padStart(10)} ${"overhead".padStart(9)}  (median of ${p.rounds} paired rounds)`);
+    ctx.print(
+      `    ${"workload".padEnd(16)} ${"base ms".padStart(10)} ${"hook ms".padStart(10)} ${
+        "overhead".padStart(9)
+      }  (median of ${p.rounds} paired rounds)`,
+    );
     for (const [name, v] of Object.entries(wl)) {
       v.base.forEach((x, i) => (totBase[i] += x / 1e6));
       v.hook.forEach((x, i) => (totHook[i] += x / 1e6));
       const pcts = pairedRatios(v.hook, v.base).map((r) => (r - 1) * 100);
       const pct = median(pcts);
-      rows.push({ name: `${name}: without hook (CPU)`, unit: "ms", ...summarize(v.base.map((x) => x / 1e6)) });
+      rows.push({
+        name: `${name}: without hook (CPU)`,
+        unit: "ms",
+        ...summarize(v.base.map((x) => x / 1e6)),
+      });
       rows.push({ name: `${name}: with hook (CPU)`, unit: "ms", ...summarize(v.hook.map((x) => x / 1e6)) });
       rows.push({ name: `${name}: overhead (paired)`, unit: "%", ...summarize(pcts) });
-      ctx.print(`    ${name.padEnd(16)} ${(median(v.base) / 1e6).toFixed(3).padStart(10)} ${(median(v.hook) / 1e6).toFixed(3).padStart(10)} ${pct.toFixed(2).padStart(8)}%`);
+      ctx.print(
+        `    ${name.padEnd(16)} ${(median(v.base) / 1e6).toFixed(3).padStart(10)} ${
+          (median(v.hook) / 1e6).toFixed(3).padStart(10)
+        } ${pct.toFixed(2).padStart(8)}%`,
+      );
     }
     const totals = pairedRatios(totHook, totBase).map((r) => (r - 1) * 100);
     const total = median(totals);
-    ctx.print(`    ${"total".padEnd(16)} ${median(totBase).toFixed(3).padStart(10)} ${median(totHook).toFixed(3).padStart(10)} ${total.toFixed(2).padStart(8)}%   (PEP 445: +0.1%)`);
+    ctx.print(
+      `    ${"total".padEnd(16)} ${median(totBase).toFixed(3).padStart(10)} ${
+        median(totHook).toFixed(3).padStart(10)
+      } ${total.toFixed(2).padStart(8)}%   (PEP 445: +0.1%)`,
+    );
     rows.push({ name: "all workloads: overhead (paired)", unit: "%", ...summarize(totals) });
     return {
       rows,
-      figures: { hook_overhead_cpython_pct: round(total), cpython_hook_calls_per_round: Math.round(res.hook_calls / p.rounds) },
+      figures: {
+        hook_overhead_cpython_pct: round(total),
+        cpython_hook_calls_per_round: Math.round(res.hook_calls / p.rounds),
+      },
       notes: [
-        `CPython ${res.python} (${res.executable}); hook calls seen per round: ${Math.round(res.hook_calls / p.rounds)}; PEP 445 reported +0.1% (pybench)`,
+        `CPython ${res.python} (${res.executable}); hook calls seen per round: ${
+          Math.round(res.hook_calls / p.rounds)
+        }; PEP 445 reported +0.1% (pybench)`,
       ],
     };
   },

@@ -44,10 +44,20 @@ export const debugHooks: Scenario = {
     const rows: Row[] = [];
     const figures: Record<string, number> = {};
     const notes = [`trace ${t.label}: ${t.source}`];
-    ctx.print(`    ${"configuration".padEnd(26)} ${"ns/op".padStart(8)} ${"CPython".padStart(8)} ${"ratio".padStart(7)}  (paired replay by replay)`);
+    ctx.print(
+      `    ${"configuration".padEnd(26)} ${"ns/op".padStart(8)} ${"CPython".padStart(8)} ${
+        "ratio".padStart(7)
+      }  (paired replay by replay)`,
+    );
     for (const c of (p.configs as string[]).filter((x) => x !== "cpython_debug")) {
       // one pair per child group: a crash of one native profile cannot take the other down
-      const { samples, error } = timingChildren(ctx, t, ["cpython_debug", c], p.timingChildren, p.roundsPerChild);
+      const { samples, error } = timingChildren(
+        ctx,
+        t,
+        ["cpython_debug", c],
+        p.timingChildren,
+        p.roundsPerChild,
+      );
       const key = `debug_ratio_${c.slice("native_debug_".length).replace(/[^a-z0-9]/g, "_")}`;
       if (error || samples[c].length === 0) {
         notes.push(`${c}: not measured: ${error}`);
@@ -56,20 +66,37 @@ export const debugHooks: Scenario = {
       }
       const ratios = pairedRatios(samples[c], samples.cpython_debug);
       rows.push({ name: `${c} (thread CPU)`, unit: "ns/op", ...summarize(samples[c]) });
-      rows.push({ name: `cpython_debug (paired with ${c})`, unit: "ns/op", ...summarize(samples.cpython_debug) });
+      rows.push({
+        name: `cpython_debug (paired with ${c})`,
+        unit: "ns/op",
+        ...summarize(samples.cpython_debug),
+      });
       rows.push({ name: `${c} / cpython_debug (paired)`, unit: "x", ...summarize(ratios) });
       figures[key] = round(median(ratios));
-      ctx.print(`    ${c.padEnd(26)} ${median(samples[c]).toFixed(2).padStart(8)} ${median(samples.cpython_debug).toFixed(2).padStart(8)} ${median(ratios).toFixed(3).padStart(7)}`);
+      ctx.print(
+        `    ${c.padEnd(26)} ${median(samples[c]).toFixed(2).padStart(8)} ${
+          median(samples.cpython_debug).toFixed(2).padStart(8)
+        } ${median(ratios).toFixed(3).padStart(7)}`,
+      );
     }
-    if (figures.debug_ratio_cpython !== undefined) figures.debug_vs_cpython_debug = figures.debug_ratio_cpython;
-    else throw new Error(`native debug hooks (cpython profile) vs CPython's could not be measured: ${notes.slice(1).join("; ")}`);
+    if (figures.debug_ratio_cpython !== undefined) {
+      figures.debug_vs_cpython_debug = figures.debug_ratio_cpython;
+    } else {throw new Error(
+        `native debug hooks (cpython profile) vs CPython's could not be measured: ${
+          notes.slice(1).join("; ")
+        }`,
+      );}
 
     // Context: PYTHONMALLOC=debug in real workloads (separate processes, alternating).
     const times: Record<string, number[]> = { default: [], debug: [] };
     for (let r = 0; r < p.pythonmallocRounds; r++) {
       for (const mode of r % 2 ? ["debug", "default"] : ["default", "debug"]) {
-        const res = runDriver(ctx, ["time", "--scale", String(p.pythonmallocScale), "--rounds", "3"], { PYTHONMALLOC: mode === "debug" ? "debug" : "" });
-        times[mode].push(Object.values(res.workloads as Record<string, number[]>).reduce((s, v) => s + median(v), 0) / 1e6);
+        const res = runDriver(ctx, ["time", "--scale", String(p.pythonmallocScale), "--rounds", "3"], {
+          PYTHONMALLOC: mode === "debug" ? "debug" : "",
+        });
+        times[mode].push(
+          Object.values(res.workloads as Record<string, number[]>).reduce((s, v) => s + median(v), 0) / 1e6,
+        );
       }
     }
     const pct = (median(times.debug) / median(times.default) - 1) * 100;

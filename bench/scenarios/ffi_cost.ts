@@ -21,7 +21,9 @@ import type { Scenario } from "../scenario.ts";
 import { round } from "../stats.ts";
 
 /** A minimal direct binding of three symbols, bypassing the native loader. */
-async function bareBinding(libPath: string): Promise<{ abi: () => number; pair: () => void; close: () => void }> {
+async function bareBinding(
+  libPath: string,
+): Promise<{ abi: () => number; pair: () => void; close: () => void }> {
   const g = globalThis as any;
   if (g.Bun) {
     const spec = "bun:ffi";
@@ -32,7 +34,11 @@ async function bareBinding(libPath: string): Promise<{ abi: () => number; pair: 
       PyMem_RawFree: { args: ["ptr"], returns: "void" },
     });
     const s = lib.symbols;
-    return { abi: () => s.allocspec_abi_version(), pair: () => s.PyMem_RawFree(s.PyMem_RawMalloc(16)), close: () => lib.close() };
+    return {
+      abi: () => s.allocspec_abi_version(),
+      pair: () => s.PyMem_RawFree(s.PyMem_RawMalloc(16)),
+      close: () => lib.close(),
+    };
   }
   const lib = g.Deno.dlopen(libPath, {
     allocspec_abi_version: { parameters: [], result: "i32" },
@@ -40,7 +46,11 @@ async function bareBinding(libPath: string): Promise<{ abi: () => number; pair: 
     PyMem_RawFree: { parameters: ["pointer"], result: "void" },
   });
   const s = lib.symbols;
-  return { abi: () => s.allocspec_abi_version(), pair: () => s.PyMem_RawFree(s.PyMem_RawMalloc(16n)), close: () => lib.close() };
+  return {
+    abi: () => s.allocspec_abi_version(),
+    pair: () => s.PyMem_RawFree(s.PyMem_RawMalloc(16n)),
+    close: () => lib.close(),
+  };
 }
 
 /** calls before mitata starts, so its first call is steady-state and it batches (harness.ts BenchDef.warmup) */
@@ -60,13 +70,28 @@ export const ffiCost: Scenario = {
       const stats = await runGroup(`FFI cost [${ctx.runtime}]`, [
         { name: "bare FFI: allocspec_abi_version()", fn: () => do_not_optimize(bare.abi()), warmup: WARMUP },
         { name: "bare FFI: RawFree(RawMalloc(16))", fn: () => bare.pair(), warmup: WARMUP },
-        { name: "loader: PyMem_RawFree(PyMem_RawMalloc(16))", fn: () => n.PyMem_RawFree(n.PyMem_RawMalloc(16)), warmup: WARMUP },
-        { name: "ref: PyMem_RawFree(PyMem_RawMalloc(16))", fn: () => ref.PyMem_RawFree(ref.PyMem_RawMalloc(16)), warmup: WARMUP },
+        {
+          name: "loader: PyMem_RawFree(PyMem_RawMalloc(16))",
+          fn: () => n.PyMem_RawFree(n.PyMem_RawMalloc(16)),
+          warmup: WARMUP,
+        },
+        {
+          name: "ref: PyMem_RawFree(PyMem_RawMalloc(16))",
+          fn: () => ref.PyMem_RawFree(ref.PyMem_RawMalloc(16)),
+          warmup: WARMUP,
+        },
       ], ctx);
       const [call, pair, loader, refPair] = stats;
       const rt = ctx.runtime;
       return {
-        rows: stats.map((s) => ({ name: s.name, unit: "ns/call", median: round(s.p50), min: round(s.min), max: round(s.max), n: s.samples })),
+        rows: stats.map((s) => ({
+          name: s.name,
+          unit: "ns/call",
+          median: round(s.p50),
+          min: round(s.min),
+          max: round(s.max),
+          n: s.samples,
+        })),
         figures: {
           [`ffi_call_ns_${rt}`]: round(call.p50),
           [`ffi_malloc_free_pair_ns_${rt}`]: round(pair.p50),
@@ -94,20 +119,20 @@ benchmark                                 avg (min … max) p75 / p99    (min �
 --------------------------------------------------------- -------------------------------
 • FFI cost [bun]
 --------------------------------------------------------- -------------------------------
-bare FFI: allocspec_abi_version()            2.28 ns/iter   2.08 ns █                    
-                                     (2.03 ns … 42.82 ns)  10.66 ns █                    
+bare FFI: allocspec_abi_version()            2.28 ns/iter   2.08 ns █
+                                     (2.03 ns … 42.82 ns)  10.66 ns █
                                   (  0.00  b …  32.00  b)   0.03  b █▂▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁
 
-bare FFI: RawFree(RawMalloc(16))            15.10 ns/iter  14.20 ns █                    
-                                    (13.81 ns … 88.73 ns)  27.58 ns █▃                   
+bare FFI: RawFree(RawMalloc(16))            15.10 ns/iter  14.20 ns █
+                                    (13.81 ns … 88.73 ns)  27.58 ns █▃
                                   (  0.00  b …  32.00  b)   0.05  b ██▁▁▁▁▁▁▁▁▁▁▁▂▂▁▁▁▁▁▁
 
-loader: PyMem_RawFree(PyMem_RawMalloc(16))  26.04 ns/iter  27.08 ns        █             
-                                   (16.95 ns … 100.91 ns)  44.23 ns ▆      █             
+loader: PyMem_RawFree(PyMem_RawMalloc(16))  26.04 ns/iter  27.08 ns        █
+                                   (16.95 ns … 100.91 ns)  44.23 ns ▆      █
                                   (  0.00  b …  32.00  b)   0.31  b █▁▁▁▁▁▆█▃▁▂▃▃▄▂▁▁▁▁▁▁
 
-ref: PyMem_RawFree(PyMem_RawMalloc(16))     44.09 ns/iter  45.42 ns  █                   
-                                   (40.97 ns … 100.95 ns)  58.75 ns  █                   
+ref: PyMem_RawFree(PyMem_RawMalloc(16))     44.09 ns/iter  45.42 ns  █
+                                   (40.97 ns … 100.95 ns)  58.75 ns  █
                                   (  0.00  b …  32.00  b)   0.04  b ██▁▁▁▂▁▁▁▁▄▅▂▁▁▁▁▁▁▁▁
 
 
@@ -121,19 +146,19 @@ benchmark                                 avg (min … max) p75 / p99    (min �
 --------------------------------------------------------- -------------------------------
 • FFI cost [deno]
 --------------------------------------------------------- -------------------------------
-bare FFI: allocspec_abi_version()            4.17 ns/iter   3.73 ns  █                   
-                                    (3.31 ns … 245.76 ns)  13.31 ns  █                   
+bare FFI: allocspec_abi_version()            4.17 ns/iter   3.73 ns  █
+                                    (3.31 ns … 245.76 ns)  13.31 ns  █
                                   (  0.00  b …  52.22  b)   0.02  b ▆█▁▁▁▁▁▁▁▁▁▁▁▂▁▁▁▁▁▁▁
 
-bare FFI: RawFree(RawMalloc(16))            13.37 ns/iter  11.96 ns  █                   
-                                     (10.22 ns … 1.14 µs)  31.03 ns ▅█                   
+bare FFI: RawFree(RawMalloc(16))            13.37 ns/iter  11.96 ns  █
+                                     (10.22 ns … 1.14 µs)  31.03 ns ▅█
                                   ( 32.00  b …  32.15  b)  32.00  b ██▃▃▁▁▂▂▁▂▂▁▂▁▁▁▁▁▁▁▁
 
-loader: PyMem_RawFree(PyMem_RawMalloc(16))  56.24 ns/iter  57.15 ns █                    
-                                     (47.06 ns … 1.04 µs) 121.83 ns █                    
+loader: PyMem_RawFree(PyMem_RawMalloc(16))  56.24 ns/iter  57.15 ns █
+                                     (47.06 ns … 1.04 µs) 121.83 ns █
                                   ( 19.08  b … 128.12  b)  80.16  b █▂▄█▃▂▂▁▁▁▁▁▁▁▁▁▁▁▁▁▁
 
-ref: PyMem_RawFree(PyMem_RawMalloc(16))     56.91 ns/iter  59.60 ns █                    
-                                   (47.34 ns … 874.22 ns) 106.64 ns █                    
+ref: PyMem_RawFree(PyMem_RawMalloc(16))     56.91 ns/iter  59.60 ns █
+                                   (47.34 ns … 874.22 ns) 106.64 ns █
                                   (  0.09  b …  68.24  b)   0.29  b █▂▄▆▆▃▃▂▂▂▁▁▁▁▁▁▁▁▁▁▁
 */

@@ -22,7 +22,12 @@ import { threadCpuNs } from "../cpu_clock.ts";
 export const indirection: Scenario = {
   name: "indirection",
   description: "replay a trace in C: default allocators vs 1 pass-through hook vs a chain of 3 hooks",
-  params: (quick) => ({ syntheticOps: quick ? 50_000 : 1_000_000, depths: [1, 3], pairedRounds: quick ? 3 : 41, traces: ["workload", "synthetic"] }),
+  params: (quick) => ({
+    syntheticOps: quick ? 50_000 : 1_000_000,
+    depths: [1, 3],
+    pairedRounds: quick ? 3 : 41,
+    traces: ["workload", "synthetic"],
+  }),
   async run(ctx: ScenarioContext, p) {
     const n = await ctx.native();
     const traces: TraceInput[] = [await ctx.workloadTrace(), ctx.syntheticTrace(p.syntheticOps)];
@@ -56,22 +61,40 @@ export const indirection: Scenario = {
         { name: "hook1", run: replay("hook1", 1) },
         { name: "hook3", run: replay("hook3", 3) },
       ], p.pairedRounds);
-      for (const [k, label] of [["direct", "default allocators"], ["hook1", "1 hook"], ["hook3", "3 hooks"]]) {
+      for (
+        const [k, label] of [["direct", "default allocators"], ["hook1", "1 hook"], ["hook3", "3 hooks"]]
+      ) {
         rows.push({ name: `${t.label}: ${label} (thread CPU)`, unit: "ns/op", ...summarize(s[k]) });
-        rows.push({ name: `${t.label}: ${label} (replay's wall clock, all calls)`, unit: "ns/op", ...summarize(wall[k]) });
+        rows.push({
+          name: `${t.label}: ${label} (replay's wall clock, all calls)`,
+          unit: "ns/op",
+          ...summarize(wall[k]),
+        });
       }
       const add1 = median(pairedDiffs(s.hook1, s.direct)), add3 = median(pairedDiffs(s.hook3, s.direct));
       const r1 = median(pairedRatios(s.hook1, s.direct)), r3 = median(pairedRatios(s.hook3, s.direct));
-      rows.push({ name: `${t.label}: added by 1 hook (paired)`, unit: "ns/op", ...summarize(pairedDiffs(s.hook1, s.direct)) });
-      rows.push({ name: `${t.label}: added by 3 hooks (paired)`, unit: "ns/op", ...summarize(pairedDiffs(s.hook3, s.direct)) });
+      rows.push({
+        name: `${t.label}: added by 1 hook (paired)`,
+        unit: "ns/op",
+        ...summarize(pairedDiffs(s.hook1, s.direct)),
+      });
+      rows.push({
+        name: `${t.label}: added by 3 hooks (paired)`,
+        unit: "ns/op",
+        ...summarize(pairedDiffs(s.hook3, s.direct)),
+      });
       const tag = ti === 0 ? "workload" : "synthetic";
       figures[`indirection_${tag}_added_ns_per_op_1hook`] = round(add1);
       figures[`indirection_${tag}_added_ns_per_op_3hooks`] = round(add3);
       figures[`indirection_${tag}_ratio_1hook`] = round(r1);
       figures[`indirection_${tag}_ratio_3hooks`] = round(r3);
       if (ti === 0) figures.hook_added_ns_per_op = round(add1);
-      ctx.print(`    ${t.label} (${p.pairedRounds} paired rounds): +${add1.toFixed(2)} ns/op with 1 hook (x${r1.toFixed(3)}), ` +
-        `+${add3.toFixed(2)} ns/op with 3 (x${r3.toFixed(3)})`);
+      ctx.print(
+        `    ${t.label} (${p.pairedRounds} paired rounds): +${add1.toFixed(2)} ns/op with 1 hook (x${
+          r1.toFixed(3)
+        }), ` +
+          `+${add3.toFixed(2)} ns/op with 3 (x${r3.toFixed(3)})`,
+      );
     }
     return { rows, figures, notes };
   },
@@ -89,16 +112,16 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • indirection: pybench s2 (1975736 ops)
 ------------------------------------------- -------------------------------
-default allocators            21.13 ms/iter  21.89 ms  █ █                 
-                      (19.33 ms … 25.06 ms)  24.72 ms ▇█ █  ▂  ▂  ▂      ▂ 
+default allocators            21.13 ms/iter  21.89 ms  █ █
+                      (19.33 ms … 25.06 ms)  24.72 ms ▇█ █  ▂  ▂  ▂      ▂
                     (  0.00  b … 256.00 kb)   9.33 kb ██▆█▆▆█▆▁█▆▁█▆▁▁▁▁▁█▆
 
-1 pass-through hook           30.74 ms/iter  30.70 ms  █                   
-                      (28.94 ms … 35.36 ms)  35.29 ms  █▂▂ ▂     ▂         
+1 pass-through hook           30.74 ms/iter  30.70 ms  █
+                      (28.94 ms … 35.36 ms)  35.29 ms  █▂▂ ▂     ▂
                     (  0.00  b …  16.00 kb)   2.95 kb ▆███▆█▆▁▁▁▁█▁▆▁▁▁▁▁▁▆
 
-3 chained hooks               30.45 ms/iter  30.23 ms  █                   
-                      (29.20 ms … 34.93 ms)  34.11 ms  █  █                
+3 chained hooks               30.45 ms/iter  30.23 ms  █
+                      (29.20 ms … 34.93 ms)  34.11 ms  █  █
                     (  0.00  b …  40.00 kb)   2.10 kb ▅████▁▅▁▁▁▁▁▁▁▁▁▁▅▁▁▅
     pybench s2 (41 paired rounds): +4.21 ns/op with 1 hook (x1.366), +4.85 ns/op with 3 (x1.413)
     [this sample predates the per-thread call counter in native/src/hooks.c: the 05:14 run measured
@@ -111,11 +134,11 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • indirection: synthetic 1000000 (1000000 ops)
 ------------------------------------------- -------------------------------
-default allocators           110.06 ms/iter 112.72 ms      █               
+default allocators           110.06 ms/iter 112.72 ms      █
                      (94.01 ms … 153.57 ms) 122.40 ms ▅  ▅▅█  ▅ ▅ ▅▅▅     ▅
                     ( 64.00 kb … 628.00 kb) 259.00 kb █▁▁███▁▁█▁█▁███▁▁▁▁▁█
 
-1 pass-through hook          122.70 ms/iter 126.69 ms               █      
+1 pass-through hook          122.70 ms/iter 126.69 ms               █
                     (108.33 ms … 154.22 ms) 135.03 ms ▅▅ ▅ ▅ ▅▅  ▅ ▅█     ▅
                     ( 40.00 kb … 212.00 kb) 138.67 kb ██▁█▁█▁██▁▁█▁██▁▁▁▁▁█
 

@@ -20,4 +20,11 @@ import { indirection } from "./indirection.ts";
 import { pymalloc } from "./pymalloc.ts";
 import { refVsNative } from "./ref_vs_native.ts";
 
-export const SCENARIOS: readonly Scenario[] = [indirection, cpythonHook, debugHooks, pymalloc, refVsNative, ffiCost];
+export const SCENARIOS: readonly Scenario[] = [
+  indirection,
+  cpythonHook,
+  debugHooks,
+  pymalloc,
+  refVsNative,
+  ffiCost,
+];

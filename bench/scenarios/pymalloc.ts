@@ -27,7 +27,8 @@ import { median, round, summarize } from "../stats.ts";
 
 export const pymalloc: Scenario = {
   name: "pymalloc",
-  description: "native pymalloc vs CPython obmalloc vs glibc/jemalloc/mimalloc/tcmalloc: ns/op and fragmentation",
+  description:
+    "native pymalloc vs CPython obmalloc vs glibc/jemalloc/mimalloc/tcmalloc: ns/op and fragmentation",
   params: (quick) => ({
     allocators: Object.keys(ALLOCATORS),
     timingChildren: quick ? 1 : 3,
@@ -39,20 +40,37 @@ export const pymalloc: Scenario = {
     await ctx.native(); // builds the library once, before the children
     const t = await ctx.workloadTrace();
     const syn = ctx.syntheticTrace(p.syntheticOps);
-    const notes: string[] = [`trace ${t.label}: ${t.source}`, `fragmentation trace ${syn.label}: ${syn.source}`];
+    const notes: string[] = [
+      `trace ${t.label}: ${t.source}`,
+      `fragmentation trace ${syn.label}: ${syn.source}`,
+    ];
     const mem = memoryChildren(ctx, syn, p.allocators);
     const memWl = memoryChildren(ctx, t, p.allocators);
     const usable = (p.allocators as string[]).filter((a) => !mem.errors[a]);
-    for (const a of p.allocators as string[]) if (mem.errors[a]) notes.push(`${a}: not measured: ${mem.errors[a]}`);
+    for (const a of p.allocators as string[]) {
+      if (mem.errors[a]) notes.push(`${a}: not measured: ${mem.errors[a]}`);
+    }
     if (!usable.includes("native_pymalloc") || !usable.includes("cpython_obmalloc")) {
-      throw new Error(`native_pymalloc or cpython_obmalloc failed: ${mem.errors.native_pymalloc ?? mem.errors.cpython_obmalloc}`);
+      throw new Error(
+        `native_pymalloc or cpython_obmalloc failed: ${
+          mem.errors.native_pymalloc ?? mem.errors.cpython_obmalloc
+        }`,
+      );
     }
     const { samples, error } = timingChildren(ctx, t, usable, p.timingChildren, p.roundsPerChild);
     if (error) throw new Error(`timing child failed: ${error}`);
     const rows: Row[] = [];
     const figures: Record<string, number> = {};
-    ctx.print(`    ${"".padEnd(18)} ${"".padStart(8)} ${"".padStart(11)}   ${`fragmentation, ${syn.label}`.padEnd(31)}   workload`);
-    ctx.print(`    ${"allocator".padEnd(18)} ${"ns/op".padStart(8)} ${"/ obmalloc".padStart(11)} ${"peak RSS MiB".padStart(13)} ${"ideal MiB".padStart(10)} ${"frag".padStart(6)} ${"frag".padStart(10)}`);
+    ctx.print(
+      `    ${"".padEnd(18)} ${"".padStart(8)} ${"".padStart(11)}   ${
+        `fragmentation, ${syn.label}`.padEnd(31)
+      }   workload`,
+    );
+    ctx.print(
+      `    ${"allocator".padEnd(18)} ${"ns/op".padStart(8)} ${"/ obmalloc".padStart(11)} ${
+        "peak RSS MiB".padStart(13)
+      } ${"ideal MiB".padStart(10)} ${"frag".padStart(6)} ${"frag".padStart(10)}`,
+    );
     for (const name of p.allocators as string[]) {
       if (mem.errors[name]) {
         ctx.print(`    ${name.padEnd(18)} ERROR ${mem.errors[name]}`);
@@ -65,16 +83,36 @@ export const pymalloc: Scenario = {
       const frWl = memWl.errors[name] ? NaN : memWl.peakHeap[name] / memWl.peakLive[name];
       rows.push({ name: `${name}: time (thread CPU)`, unit: "ns/op", ...summarize(samples[name]) });
       rows.push({ name: `${name} / cpython_obmalloc (paired)`, unit: "x", ...summarize(vs) });
-      rows.push({ name: `${name}: fragmentation, ${syn.label} (peak RSS growth / peak live)`, unit: "x", median: round(fr), n: 1, extra: { peakHeapBytes: heap, peakLiveBytes: live } });
-      rows.push({ name: `${name}: fragmentation, ${t.label} (peak RSS growth / peak live)`, unit: "x", median: round(frWl), n: 1, extra: { peakHeapBytes: memWl.peakHeap[name], peakLiveBytes: memWl.peakLive[name] } });
+      rows.push({
+        name: `${name}: fragmentation, ${syn.label} (peak RSS growth / peak live)`,
+        unit: "x",
+        median: round(fr),
+        n: 1,
+        extra: { peakHeapBytes: heap, peakLiveBytes: live },
+      });
+      rows.push({
+        name: `${name}: fragmentation, ${t.label} (peak RSS growth / peak live)`,
+        unit: "x",
+        median: round(frWl),
+        n: 1,
+        extra: { peakHeapBytes: memWl.peakHeap[name], peakLiveBytes: memWl.peakLive[name] },
+      });
       figures[`pymalloc_ns_per_op_${name}`] = round(ns);
       figures[`pymalloc_ratio_${name}`] = round(median(vs));
       figures[`pymalloc_fragmentation_${name}`] = round(fr);
       if (Number.isFinite(frWl)) figures[`pymalloc_fragmentation_workload_${name}`] = round(frWl);
-      ctx.print(`    ${name.padEnd(18)} ${ns.toFixed(2).padStart(8)} ${median(vs).toFixed(3).padStart(11)} ${(heap / 2 ** 20).toFixed(2).padStart(13)} ${(live / 2 ** 20).toFixed(2).padStart(10)} ${fr.toFixed(2).padStart(6)} ${frWl.toFixed(2).padStart(10)}`);
+      ctx.print(
+        `    ${name.padEnd(18)} ${ns.toFixed(2).padStart(8)} ${median(vs).toFixed(3).padStart(11)} ${
+          (heap / 2 ** 20).toFixed(2).padStart(13)
+        } ${(live / 2 ** 20).toFixed(2).padStart(10)} ${fr.toFixed(2).padStart(6)} ${
+          frWl.toFixed(2).padStart(10)
+        }`,
+      );
     }
     figures.pymalloc_vs_cpython = figures.pymalloc_ratio_native_pymalloc;
-    ctx.print(`    native pymalloc / CPython obmalloc = ${figures.pymalloc_vs_cpython.toFixed(3)} (goal <= 1.0)`);
+    ctx.print(
+      `    native pymalloc / CPython obmalloc = ${figures.pymalloc_vs_cpython.toFixed(3)} (goal <= 1.0)`,
+    );
     return { rows, figures, notes };
   },
 };

@@ -25,7 +25,12 @@ export const refVsNative: Scenario = {
   name: "ref_vs_native",
   description: "the same trace replayed in TypeScript against ref/ and in C against native/",
   crossRuntime: true,
-  params: (quick) => ({ profile: "cpython", syntheticOps: quick ? 20_000 : 300_000, pairedRounds: quick ? 3 : 9, traces: ["workload", "synthetic"] }),
+  params: (quick) => ({
+    profile: "cpython",
+    syntheticOps: quick ? 20_000 : 300_000,
+    pairedRounds: quick ? 3 : 9,
+    traces: ["workload", "synthetic"],
+  }),
   async run(ctx, p) {
     const n = await ctx.native();
     const { createRef } = await refModule(ctx.root);
@@ -56,12 +61,19 @@ export const refVsNative: Scenario = {
         { name: "native (C replay)", baseline: true, fn: nativeRun },
         { name: "ref (TypeScript replay)", fn: refRun },
       ], ctx);
-      const s = pairedRounds([{ name: "native", run: nativeRun }, { name: "ref", run: refRun }], p.pairedRounds);
+      const s = pairedRounds(
+        [{ name: "native", run: nativeRun }, { name: "ref", run: refRun }],
+        p.pairedRounds,
+      );
       ref.close();
       const ratio = median(pairedRatios(s.ref, s.native));
       rows.push({ name: `${t.label}: native (thread CPU)`, unit: "ns/op", ...summarize(s.native) });
       rows.push({ name: `${t.label}: ref (thread CPU)`, unit: "ns/op", ...summarize(s.ref) });
-      rows.push({ name: `${t.label}: ref / native (paired)`, unit: "x", ...summarize(pairedRatios(s.ref, s.native)) });
+      rows.push({
+        name: `${t.label}: ref / native (paired)`,
+        unit: "x",
+        ...summarize(pairedRatios(s.ref, s.native)),
+      });
       const tag = ti === 0 ? "workload" : "synthetic";
       figures[`ref_vs_native_${tag}_${ctx.runtime}`] = round(ratio);
       if (ti === 0) figures[`ref_vs_native_${ctx.runtime}`] = round(ratio);
@@ -83,12 +95,12 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • ref vs native [bun]: pybench s2 (1975736 ops)
 ------------------------------------------- -------------------------------
-native (C replay)             35.80 ms/iter  37.24 ms    █        █ █ █  █ 
+native (C replay)             35.80 ms/iter  37.24 ms    █        █ █ █  █
                       (32.06 ms … 38.59 ms)  38.17 ms ▅▅ █     ▅  █ █ █▅ █▅
                     (  0.00  b …   4.00 kb) 682.67  b ██▁█▁▁▁▁▁█▁▁█▁█▁██▁██
 
-ref (TypeScript replay)       90.80 ms/iter  75.93 ms █  █                 
-                     (57.06 ms … 204.19 ms) 173.60 ms ██ █                 
+ref (TypeScript replay)       90.80 ms/iter  75.93 ms █  █
+                     (57.06 ms … 204.19 ms) 173.60 ms ██ █
                     (128.00 kb …   5.44 mb)   1.04 mb ████▁▁▁▁▁▁▁▁█▁▁▁▁▁▁▁█
     pybench s2: ref / native = 2.92x under bun (goal <= 3x)
 clk: ~2.69 GHz
@@ -99,12 +111,12 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • ref vs native [bun]: synthetic 300000 (300000 ops)
 ------------------------------------------- -------------------------------
-native (C replay)             14.94 ms/iter  17.08 ms  ▂                 █ 
-                      (12.42 ms … 17.49 ms)  17.36 ms  █▆               ▃█ 
+native (C replay)             14.94 ms/iter  17.08 ms  ▂                 █
+                      (12.42 ms … 17.49 ms)  17.36 ms  █▆               ▃█
                     (  0.00  b …   4.00 kb) 455.11  b ▅███▃▁▁▁▁▅▁▁▁▁▁▁▁▃██▇
 
-ref (TypeScript replay)       38.99 ms/iter  42.32 ms               █      
-                      (30.07 ms … 47.63 ms)  44.89 ms  █            █  █   
+ref (TypeScript replay)       38.99 ms/iter  42.32 ms               █
+                      (30.07 ms … 47.63 ms)  44.89 ms  █            █  █
                     (  0.00  b …   2.63 mb) 513.14 kb ██▁▁▁▁▁█▁█▁▁███▁▁██▁█
     synthetic 300000: ref / native = 2.27x under bun (goal <= 3x)
 
@@ -118,12 +130,12 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • ref vs native [deno]: pybench s2 (1975736 ops)
 ------------------------------------------- -------------------------------
-native (C replay)             19.70 ms/iter  19.94 ms  █                   
-                      (17.75 ms … 27.24 ms)  27.14 ms  █                   
+native (C replay)             19.70 ms/iter  19.94 ms  █
+                      (17.75 ms … 27.24 ms)  27.14 ms  █
                     (  2.18 kb …  26.70 kb)   3.94 kb ▆█▆▃▅▅▁▅▃▁▃▁▁▁▁▁▃▁▁▁▃
 
-ref (TypeScript replay)      116.56 ms/iter 114.05 ms     █ █              
-                     (98.13 ms … 152.32 ms) 147.79 ms    ██ █              
+ref (TypeScript replay)      116.56 ms/iter 114.05 ms     █ █
+                     (98.13 ms … 152.32 ms) 147.79 ms    ██ █
                     (  2.79 kb … 922.95 kb)  90.53 kb █▁▁██▁█▁▁▁▁▁█▁▁▁▁▁▁▁█
     pybench s2: ref / native = 3.68x under deno (goal <= 3x)
 clk: ~2.87 GHz
@@ -134,12 +146,12 @@ benchmark                   avg (min … max) p75 / p99    (min … top 1%)
 ------------------------------------------- -------------------------------
 • ref vs native [deno]: synthetic 300000 (300000 ops)
 ------------------------------------------- -------------------------------
-native (C replay)             13.63 ms/iter  14.41 ms █                    
-                      (12.37 ms … 16.55 ms)  16.27 ms █▆ ▃  ▃       ▃      
+native (C replay)             13.63 ms/iter  14.41 ms █
+                      (12.37 ms … 16.55 ms)  16.27 ms █▆ ▃  ▃       ▃
                     (  2.16 kb …   2.16 kb)   2.16 kb ██▆█▆███▄▁▆▄▄▁█▆▄▁▁▄▄
 
-ref (TypeScript replay)       30.47 ms/iter  27.68 ms █                    
-                      (24.59 ms … 55.58 ms)  48.31 ms █                    
+ref (TypeScript replay)       30.47 ms/iter  27.68 ms █
+                      (24.59 ms … 55.58 ms)  48.31 ms █
                     (  2.63 kb …   1.36 mb) 107.19 kb █▃▃▃▁▃▁▁▁▁▁▃▁▁▁▁▁▁▁▁▆
     synthetic 300000: ref / native = 1.83x under deno (goal <= 3x)
 */

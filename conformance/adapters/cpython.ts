@@ -31,7 +31,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
-import { type Adapter, type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
 import { cErrno } from "../errno.ts";
 import { findLibpython } from "./cpython_lib.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
@@ -45,10 +45,22 @@ export const LIBPYTHON_ENV = "ALLOCSPEC_LIBPYTHON";
 
 /** The PEP 445 symbols the target needs (CPython 3.5+ names). */
 export const REQUIRED_SYMBOLS = [
-  "PyMem_RawMalloc", "PyMem_RawCalloc", "PyMem_RawRealloc", "PyMem_RawFree",
-  "PyMem_Malloc", "PyMem_Calloc", "PyMem_Realloc", "PyMem_Free",
-  "PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc", "PyObject_Free",
-  "PyMem_GetAllocator", "PyMem_SetAllocator", "PyObject_GetArenaAllocator", "PyObject_SetArenaAllocator",
+  "PyMem_RawMalloc",
+  "PyMem_RawCalloc",
+  "PyMem_RawRealloc",
+  "PyMem_RawFree",
+  "PyMem_Malloc",
+  "PyMem_Calloc",
+  "PyMem_Realloc",
+  "PyMem_Free",
+  "PyObject_Malloc",
+  "PyObject_Calloc",
+  "PyObject_Realloc",
+  "PyObject_Free",
+  "PyMem_GetAllocator",
+  "PyMem_SetAllocator",
+  "PyObject_GetArenaAllocator",
+  "PyObject_SetArenaAllocator",
   "PyMem_SetupDebugHooks",
 ] as const;
 
@@ -82,7 +94,9 @@ export function cpythonChildEnv(libPath: string, caseId: string): Record<string,
 export function resolveLibpython(arg: string | undefined): string {
   if (arg) {
     const p = resolve(arg);
-    if (!existsSync(p)) throw new UsageError(`cpython target: library ${arg} not found (pass the path of libpython3.X.so)`);
+    if (!existsSync(p)) {
+      throw new UsageError(`cpython target: library ${arg} not found (pass the path of libpython3.X.so)`);
+    }
     return p;
   }
   const fromEnv = process.env[LIBPYTHON_ENV];
@@ -105,8 +119,12 @@ export const cpythonFactory: AdapterFactory = (arg) => {
   }
   const missing = REQUIRED_SYMBOLS.filter((_, i) => addrs[i] === 0);
   if (missing.length) {
-    const list = missing.length > 3 ? `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more` : missing.join(", ");
-    throw new UsageError(`cpython target: ${path} does not export ${list} (not a PEP 445 library; CPython 3.5+ needed)`);
+    const list = missing.length > 3
+      ? `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`
+      : missing.join(", ");
+    throw new UsageError(
+      `cpython target: ${path} does not export ${list} (not a PEP 445 library; CPython 3.5+ needed)`,
+    );
   }
   let emb: Embedding | undefined;
   let session: ReturnType<typeof wrapForeign> | undefined;
@@ -126,7 +144,9 @@ export const cpythonFactory: AdapterFactory = (arg) => {
       return cErrno();
     },
     open(profile: Profile): Pep445 {
-      if (profile !== "cpython") throw new Error(`the cpython target implements profile "cpython" only, not ${profile}`);
+      if (profile !== "cpython") {
+        throw new Error(`the cpython target implements profile "cpython" only, not ${profile}`);
+      }
       if (!session) {
         emb = openEmbedding(path);
         emb.initialize();

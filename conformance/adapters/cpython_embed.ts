@@ -55,7 +55,13 @@ function denoFns(path: string): Fns {
   const defs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(SYMBOLS)) defs[k] = { ...v, optional: true };
   const s = D.dlopen(path, defs).symbols;
-  return { init: s.Py_InitializeEx ?? undefined, isInit: s.Py_IsInitialized ?? undefined, save: s.PyEval_SaveThread ?? undefined, restore: s.PyEval_RestoreThread ?? undefined, check: s.PyGILState_Check ?? undefined };
+  return {
+    init: s.Py_InitializeEx ?? undefined,
+    isInit: s.Py_IsInitialized ?? undefined,
+    save: s.PyEval_SaveThread ?? undefined,
+    restore: s.PyEval_RestoreThread ?? undefined,
+    check: s.PyGILState_Check ?? undefined,
+  };
 }
 
 let bunMod: any;
@@ -72,7 +78,13 @@ function bunFns(path: string): Fns {
       return undefined; // symbol absent
     }
   };
-  return { init: one("Py_InitializeEx"), isInit: one("Py_IsInitialized"), save: one("PyEval_SaveThread"), restore: one("PyEval_RestoreThread"), check: one("PyGILState_Check") };
+  return {
+    init: one("Py_InitializeEx"),
+    isInit: one("Py_IsInitialized"),
+    save: one("PyEval_SaveThread"),
+    restore: one("PyEval_RestoreThread"),
+    check: one("PyGILState_Check"),
+  };
 }
 
 /** Opens the embedding symbols of `path` (synchronous in both runtimes). */
@@ -93,7 +105,9 @@ export function openEmbedding(path: string): Embedding {
       f.init(0);
     },
     releaseGil() {
-      if (!f.save || !f.restore) throw new Error(`${path} exports no PyEval_SaveThread/PyEval_RestoreThread: cannot release the GIL`);
+      if (!f.save || !f.restore) {
+        throw new Error(`${path} exports no PyEval_SaveThread/PyEval_RestoreThread: cannot release the GIL`);
+      }
       if (released) return;
       saved = f.save();
       released = true;

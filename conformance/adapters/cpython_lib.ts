@@ -43,7 +43,9 @@ export function findLibpython(python = "python3"): LibpythonInfo {
   const r = spawnSync(python, ["-c", PROBE], { encoding: "utf8", env: { ...process.env, PYTHONMALLOC: "" } });
   if (r.error || r.status !== 0) {
     const why = r.error ? r.error.message : (r.stderr || "").trim().split("\n").pop();
-    throw new Error(`cannot run ${python} to find libpython (${why}): install python3 or pass --target cpython:/path/to/libpython3.X.so`);
+    throw new Error(
+      `cannot run ${python} to find libpython (${why}): install python3 or pass --target cpython:/path/to/libpython3.X.so`,
+    );
   }
   let info: { libdir?: string; ldlibrary?: string; instsoname?: string; shared?: number; version: string };
   try {
@@ -56,6 +58,10 @@ export function findLibpython(python = "python3"): LibpythonInfo {
     const p = info.libdir ? join(info.libdir, n) : n;
     if (existsSync(p)) return { path: p, version: info.version, python };
   }
-  const why = info.shared ? `none of ${names.join(", ")} exists in ${info.libdir}` : "it was built without --enable-shared";
-  throw new Error(`${python} ${info.version} has no shared libpython (${why}): pass --target cpython:/path/to/libpython3.X.so`);
+  const why = info.shared
+    ? `none of ${names.join(", ")} exists in ${info.libdir}`
+    : "it was built without --enable-shared";
+  throw new Error(
+    `${python} ${info.version} has no shared libpython (${why}): pass --target cpython:/path/to/libpython3.X.so`,
+  );
 }

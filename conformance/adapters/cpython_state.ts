@@ -39,10 +39,12 @@ export function wrapForeign(foreign: Pep445, emb: Embedding): CpythonSession {
     },
     setViolationMode(mode: ViolationMode) {
       if (mode !== "abort") {
-        throw new Error(`CPython's debug hooks can only abort (Py_FatalError): violation mode "${mode}" is not available`);
+        throw new Error(
+          `CPython's debug hooks can only abort (Py_FatalError): violation mode "${mode}" is not available`,
+        );
       }
     },
-    close() { /* the library stays loaded for the next case; state is reset by the adapter's close() */ },
+    close() {/* the library stays loaded for the next case; state is reset by the adapter's close() */},
   };
   const view = new Proxy(foreign, {
     get(target, key, receiver) {

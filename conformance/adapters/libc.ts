@@ -36,10 +36,21 @@ import { symbolAddress } from "../../native/mod.ts";
 import { type Profile, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ, PYMEM_DOMAIN_RAW } from "../../ref/types.ts";
 
 /** The glibc tunable that lets initial-exec-TLS libraries (jemalloc) be dlopen'ed. */
-export const STATIC_TLS_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536" };
+export const STATIC_TLS_ENV: Readonly<Record<string, string>> = {
+  GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536",
+};
 
 /** Capabilities of a third-party allocator installed in the native library's three domains. */
-export const VTABLE_CAPABILITIES: readonly Capability[] = ["api-shipped", "api-2013", "calloc", "debug-hooks", "gil", "threads", "death", "errno"];
+export const VTABLE_CAPABILITIES: readonly Capability[] = [
+  "api-shipped",
+  "api-2013",
+  "calloc",
+  "debug-hooks",
+  "gil",
+  "threads",
+  "death",
+  "errno",
+];
 
 /**
  * The cases each allocator FAILs on this machine (Debian 12: glibc 2.36, jemalloc 5.3.0, mimalloc 2.0.9,
@@ -58,14 +69,17 @@ export const KNOWN_DEVIATIONS: Readonly<Record<string, Readonly<Record<string, s
   },
   "libjemalloc.so.2": {
     "zero_size/realloc_to_zero_non_null": String.raw`^realloc\(p, 0\) returned NULL`,
-    "alignment/sixteen_for_every_size": String.raw`^malloc\([0-8]\) returned 0x[0-9a-f]+, not 16-byte aligned`,
+    "alignment/sixteen_for_every_size": String
+      .raw`^malloc\([0-8]\) returned 0x[0-9a-f]+, not 16-byte aligned`,
   },
   "libmimalloc.so.2:mi_": {
-    "alignment/sixteen_for_every_size": String.raw`^malloc\([0-8]\) returned 0x[0-9a-f]+, not 16-byte aligned`,
+    "alignment/sixteen_for_every_size": String
+      .raw`^malloc\([0-8]\) returned 0x[0-9a-f]+, not 16-byte aligned`,
   },
   "libtcmalloc_minimal.so.4:tc_": {
     "zero_size/realloc_to_zero_non_null": String.raw`^realloc\(p, 0\) returned NULL`,
-    "alignment/sixteen_for_every_size": String.raw`^malloc\([0-8]\) returned 0x[0-9a-f]+, not 16-byte aligned`,
+    "alignment/sixteen_for_every_size": String
+      .raw`^malloc\([0-8]\) returned 0x[0-9a-f]+, not 16-byte aligned`,
   },
 };
 
@@ -83,7 +97,9 @@ export const KNOWN_INFORMATIONAL: Readonly<Record<string, readonly string[]>> = 
 /** Splits `PATH[:TAIL]` when TAIL looks like an identifier prefix (or is empty); else the whole is the path. */
 export function splitPathArg(arg: string, tail: RegExp): { path: string; tail: string | undefined } {
   const i = arg.lastIndexOf(":");
-  if (i > 0 && tail.test(arg.slice(i + 1)) && !existsSync(arg)) return { path: arg.slice(0, i), tail: arg.slice(i + 1) };
+  if (i > 0 && tail.test(arg.slice(i + 1)) && !existsSync(arg)) {
+    return { path: arg.slice(0, i), tail: arg.slice(i + 1) };
+  }
   return { path: arg, tail: undefined };
 }
 
@@ -102,7 +118,11 @@ const isTlsError = (m: string) => /static TLS/i.test(m);
  * because of static TLS, asks a child started with {@link STATIC_TLS_ENV} instead and reports
  * `needsTls`. Throws UsageError (one line) when the library cannot be loaded at all.
  */
-export function probeSymbols(kind: string, lib: string, names: readonly string[]): { addresses: number[]; needsTls: boolean } {
+export function probeSymbols(
+  kind: string,
+  lib: string,
+  names: readonly string[],
+): { addresses: number[]; needsTls: boolean } {
   try {
     return { addresses: addressesOf(lib, names), needsTls: false };
   } catch (e) {
@@ -112,8 +132,13 @@ export function probeSymbols(kind: string, lib: string, names: readonly string[]
     }
   }
   const self = fileURLToPath(import.meta.url);
-  const argv = (globalThis as any).Bun ? [self, "--probe", lib, ...names] : ["run", "-A", self, "--probe", lib, ...names];
-  const r = spawnSync(process.execPath, argv, { encoding: "utf8", env: { ...process.env, ...STATIC_TLS_ENV, NO_COLOR: "1" } });
+  const argv = (globalThis as any).Bun
+    ? [self, "--probe", lib, ...names]
+    : ["run", "-A", self, "--probe", lib, ...names];
+  const r = spawnSync(process.execPath, argv, {
+    encoding: "utf8",
+    env: { ...process.env, ...STATIC_TLS_ENV, NO_COLOR: "1" },
+  });
   const line = (r.stdout ?? "").trim().split("\n").pop() ?? "";
   if (r.status !== 0 || !line.startsWith("[")) {
     const why = (r.stderr || line || `exit ${r.status}`).trim().split("\n").find((l) => l.trim() !== "");
@@ -138,7 +163,11 @@ export function addressesOf(lib: string, names: readonly string[]): number[] {
 
 /** Parses `PATH[:PREFIX]`. */
 export function parseLibcArg(arg: string | undefined): { lib: string; prefix: string } {
-  if (!arg) throw new UsageError("libc target needs a library: --target libc:libc.so.6, libc:libmimalloc.so.2:mi_, ...");
+  if (!arg) {
+    throw new UsageError(
+      "libc target needs a library: --target libc:libc.so.6, libc:libmimalloc.so.2:mi_, ...",
+    );
+  }
   const { path, tail } = splitPathArg(arg, /^[A-Za-z_][A-Za-z0-9_]*$|^$/);
   return { lib: resolveLibrary("libc", path), prefix: tail ?? "" };
 }
@@ -151,7 +180,9 @@ export const libcFactory: AdapterFactory = (arg) => {
   const missing = names.filter((_, i) => addresses[i] === 0);
   if (missing.length) {
     throw new UsageError(
-      `libc target: ${lib} does not export ${missing.join(", ")}${prefix ? ` (is '${prefix}' the right prefix?)` : " (pass the prefix: libc:LIB:PREFIX)"}`,
+      `libc target: ${lib} does not export ${missing.join(", ")}${
+        prefix ? ` (is '${prefix}' the right prefix?)` : " (pass the prefix: libc:LIB:PREFIX)"
+      }`,
     );
   }
   const env = needsTls ? { ...STATIC_TLS_ENV } : undefined;

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UsageError } from "../adapter.ts";
-import { KNOWN_DEVIATIONS, KNOWN_INFORMATIONAL, libcFactory, parseLibcArg, probeSymbols, splitPathArg } from "./libc.ts";
+import {
+  KNOWN_DEVIATIONS,
+  KNOWN_INFORMATIONAL,
+  libcFactory,
+  parseLibcArg,
+  probeSymbols,
+  splitPathArg,
+} from "./libc.ts";
 import { prepareSuite, runSuite } from "../suite.ts";
 
 test("libc: argument parsing (path, prefix, bare soname)", () => {
@@ -9,15 +16,27 @@ test("libc: argument parsing (path, prefix, bare soname)", () => {
   assert.deepEqual(parseLibcArg("libc.so.6"), { lib: "libc.so.6", prefix: "" });
   assert.deepEqual(splitPathArg("/x/lib.so:sym", /^\w+$/), { path: "/x/lib.so", tail: "sym" });
   assert.throws(() => parseLibcArg(undefined), UsageError);
-  assert.throws(() => parseLibcArg("./no/such/libfoo.so"), /libc target: library \.\/no\/such\/libfoo\.so not found/);
+  assert.throws(
+    () => parseLibcArg("./no/such/libfoo.so"),
+    /libc target: library \.\/no\/such\/libfoo\.so not found/,
+  );
 });
 
 test("libc: bad input is one clear UsageError line", () => {
   const one = (f: () => unknown, re: RegExp) => {
-    assert.throws(f, (e: unknown) => e instanceof UsageError && re.test(e.message) && !e.message.includes("\n"));
+    assert.throws(
+      f,
+      (e: unknown) => e instanceof UsageError && re.test(e.message) && !e.message.includes("\n"),
+    );
   };
-  one(() => libcFactory("libc.so.6:xx_", { abi: "shipped" }), /does not export xx_malloc, xx_calloc, xx_realloc, xx_free \(is 'xx_' the right prefix\?\)/);
-  one(() => libcFactory("libnosuchalloc.so.9", { abi: "shipped" }), /libc target: cannot load libnosuchalloc\.so\.9/);
+  one(
+    () => libcFactory("libc.so.6:xx_", { abi: "shipped" }),
+    /does not export xx_malloc, xx_calloc, xx_realloc, xx_free \(is 'xx_' the right prefix\?\)/,
+  );
+  one(
+    () => libcFactory("libnosuchalloc.so.9", { abi: "shipped" }),
+    /libc target: cannot load libnosuchalloc\.so\.9/,
+  );
   one(() => libcFactory("", { abi: "shipped" }), /libc target needs a library/);
 });
 
@@ -34,24 +53,43 @@ function available(spec: string): boolean {
 for (const [spec, expected] of Object.entries(KNOWN_DEVIATIONS)) {
   const skip = available(spec) ? false : `${spec} is not installed`;
   test(`libc: ${spec} fails exactly its known PEP 445 deviations`, { skip, timeout: 600_000 }, async () => {
-    const prep = await prepareSuite({ targets: [`libc:${spec}`], abi: "shipped", profiles: ["cpython", "pep445-2013"] });
+    const prep = await prepareSuite({
+      targets: [`libc:${spec}`],
+      abi: "shipped",
+      profiles: ["cpython", "pep445-2013"],
+    });
     const { results } = await runSuite(prep, { jobs: 2, timeoutMs: 30_000 });
     const judged = results.filter((r) => !r.informational);
     assert.deepEqual(judged.filter((r) => r.status === "ERROR").map((r) => `${r.case}: ${r.message}`), []);
     const fails = judged.filter((r) => r.status === "FAIL");
-    const detail = fails.filter((r) => !(r.case in expected)).map((r) => `${r.case}[${r.domain}]@${r.profile}: ${r.message}`).join("\n");
-    assert.deepEqual([...new Set(fails.map((r) => r.case))].sort(), Object.keys(expected).sort(), `unexpected FAILs:\n${detail}`);
-    for (const r of fails) assert.match(r.message, new RegExp(expected[r.case]), `${r.case}[${r.domain}]@${r.profile}`);
+    const detail = fails.filter((r) => !(r.case in expected)).map((r) =>
+      `${r.case}[${r.domain}]@${r.profile}: ${r.message}`
+    ).join("\n");
+    assert.deepEqual(
+      [...new Set(fails.map((r) => r.case))].sort(),
+      Object.keys(expected).sort(),
+      `unexpected FAILs:\n${detail}`,
+    );
+    for (const r of fails) {
+      assert.match(r.message, new RegExp(expected[r.case]), `${r.case}[${r.domain}]@${r.profile}`);
+    }
     assert.ok(judged.filter((r) => r.status === "PASS").length > 100, "most cases pass");
     // informational C/POSIX checks: reported with their own status, exactly the known ones FAIL
     const info = results.filter((r) => r.informational && r.case.startsWith("posix/"));
     assert.ok(info.length > 0, "the posix cases ran");
-    assert.deepEqual([...new Set(info.filter((r) => r.status === "FAIL").map((r) => r.case))].sort(), [...KNOWN_INFORMATIONAL[spec]].sort());
+    assert.deepEqual(
+      [...new Set(info.filter((r) => r.status === "FAIL").map((r) => r.case))].sort(),
+      [...KNOWN_INFORMATIONAL[spec]].sort(),
+    );
   });
 }
 
-test("libc: jemalloc needs the static-TLS tunable in its workers", { skip: available("libjemalloc.so.2") ? false : "jemalloc not installed" }, () => {
+test("libc: jemalloc needs the static-TLS tunable in its workers", {
+  skip: available("libjemalloc.so.2") ? false : "jemalloc not installed",
+}, () => {
   const a = libcFactory("libjemalloc.so.2", { abi: "shipped" });
-  assert.deepEqual(a.childEnv?.("zero_size/malloc_zero_distinct_non_null"), { GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536" });
+  assert.deepEqual(a.childEnv?.("zero_size/malloc_zero_distinct_non_null"), {
+    GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536",
+  });
   assert.equal(libcFactory("libc.so.6", { abi: "shipped" }).childEnv, undefined);
 });

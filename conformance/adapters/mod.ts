@@ -45,7 +45,9 @@ export async function loadFactory(kind: string): Promise<AdapterFactory> {
   const entry = TARGET_KINDS[kind];
   if (!entry) {
     throw new UsageError(
-      `unknown target kind '${kind}': use one of ${Object.keys(TARGET_KINDS).join(", ")} (e.g. --target vtable:./libmine.so)`,
+      `unknown target kind '${kind}': use one of ${
+        Object.keys(TARGET_KINDS).join(", ")
+      } (e.g. --target vtable:./libmine.so)`,
     );
   }
   const url = new URL(entry.file, import.meta.url);
@@ -53,7 +55,9 @@ export async function loadFactory(kind: string): Promise<AdapterFactory> {
   const mod = await import(url.href) as Record<string, unknown>;
   const f = mod[entry.exportName] ?? mod.default;
   if (typeof f !== "function") {
-    throw new UsageError(`target kind ${kind} is not available in this build (${entry.file} exports no ${entry.exportName})`);
+    throw new UsageError(
+      `target kind ${kind} is not available in this build (${entry.file} exports no ${entry.exportName})`,
+    );
   }
   return f as AdapterFactory;
 }

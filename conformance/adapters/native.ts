@@ -35,7 +35,16 @@ export type NativeVariant = typeof VARIANTS[number];
 
 /** Every capability: the native library implements the whole surface. */
 export const NATIVE_CAPABILITIES: readonly Capability[] = [
-  "api-shipped", "api-2013", "calloc", "pymalloc", "arena", "debug-hooks", "gil", "threads", "death", "errno",
+  "api-shipped",
+  "api-2013",
+  "calloc",
+  "pymalloc",
+  "arena",
+  "debug-hooks",
+  "gil",
+  "threads",
+  "death",
+  "errno",
 ];
 
 /** Environment a process needs to dlopen an ASan-instrumented library (the runtime itself is not). */
@@ -44,10 +53,16 @@ export function asanEnv(): Record<string, string> {
     const r = spawnSync(cc, ["-print-file-name=libasan.so"], { encoding: "utf8" });
     const p = (r.stdout ?? "").trim();
     if (r.status === 0 && p.startsWith("/") && existsSync(p)) {
-      return { LD_PRELOAD: p, ASAN_OPTIONS: "detect_leaks=0:abort_on_error=1", UBSAN_OPTIONS: "print_stacktrace=1" };
+      return {
+        LD_PRELOAD: p,
+        ASAN_OPTIONS: "detect_leaks=0:abort_on_error=1",
+        UBSAN_OPTIONS: "print_stacktrace=1",
+      };
     }
   }
-  throw new UsageError("native:asan needs the compiler's libasan.so (gcc -print-file-name=libasan.so found none)");
+  throw new UsageError(
+    "native:asan needs the compiler's libasan.so (gcc -print-file-name=libasan.so found none)",
+  );
 }
 
 /**
@@ -97,7 +112,9 @@ export class NativeSession {
 export function parseVariant(arg: string | undefined): NativeVariant {
   if (arg === undefined || arg === "") return "release";
   if ((VARIANTS as readonly string[]).includes(arg)) return arg as NativeVariant;
-  throw new UsageError(`native target: unknown variant '${arg}': use native, native:release, native:debug or native:asan`);
+  throw new UsageError(
+    `native target: unknown variant '${arg}': use native, native:release, native:debug or native:asan`,
+  );
 }
 
 /** Builds the `native` adapter. */

@@ -7,7 +7,10 @@ import { PyMemDebugError } from "../../ref/types.ts";
 test("native: variants parse, anything else is one UsageError line", () => {
   assert.equal(parseVariant(undefined), "release");
   assert.equal(parseVariant("debug"), "debug");
-  assert.throws(() => nativeFactory("fast", { abi: "shipped" }), (e: unknown) => e instanceof UsageError && /unknown variant 'fast'/.test(e.message));
+  assert.throws(
+    () => nativeFactory("fast", { abi: "shipped" }),
+    (e: unknown) => e instanceof UsageError && /unknown variant 'fast'/.test(e.message),
+  );
 });
 
 test("native: declares every capability and both profiles", () => {
@@ -26,7 +29,11 @@ test("native: open gives fresh state per case, violations throw, close of the ca
   assert.notEqual(py.PyMem_GetAllocator(0).malloc, pristine);
   const p = py.PyMem_Malloc(16);
   py.memory.write(p + 16, [0x78]);
-  assert.throws(() => py.PyMem_Free(p), (e: unknown) => e instanceof PyMemDebugError && e.kind === "bad_trailing_pad" && e.func === "_PyMem_DebugRawFree");
+  assert.throws(
+    () => py.PyMem_Free(p),
+    (e: unknown) =>
+      e instanceof PyMemDebugError && e.kind === "bad_trailing_pad" && e.func === "_PyMem_DebugRawFree",
+  );
   py.setGilHeld(false);
   py.close(); // the runner closes the case's view: the instance must survive it
   a.close!();

@@ -18,7 +18,14 @@ import type { Pep445, Profile } from "../../ref/types.ts";
 
 /** Every capability but "threads" (a JS allocator has no second thread to race with). */
 export const REF_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
-  "api-shipped", "api-2013", "calloc", "pymalloc", "arena", "debug-hooks", "gil", "death",
+  "api-shipped",
+  "api-2013",
+  "calloc",
+  "pymalloc",
+  "arena",
+  "debug-hooks",
+  "gil",
+  "death",
 ]);
 
 /**
@@ -28,7 +35,11 @@ export const REF_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
 export const REF_GAPS: Readonly<Record<string, string>> = {};
 
 /** Builds a ref adapter whose instances come from `make` (mutants pass a wrapped createRef). */
-export function refAdapter(label: string, make: (profile: Profile) => Pep445, gaps: Readonly<Record<string, string>> = REF_GAPS): Adapter {
+export function refAdapter(
+  label: string,
+  make: (profile: Profile) => Pep445,
+  gaps: Readonly<Record<string, string>> = REF_GAPS,
+): Adapter {
   let current: Pep445 | undefined;
   return {
     label,
@@ -49,6 +60,8 @@ export function refAdapter(label: string, make: (profile: Profile) => Pep445, ga
 
 /** `--target ref` (no argument). */
 export const refFactory: AdapterFactory = (arg) => {
-  if (arg !== undefined && arg !== "") throw new UsageError(`target ref takes no argument (got 'ref:${arg}')`);
+  if (arg !== undefined && arg !== "") {
+    throw new UsageError(`target ref takes no argument (got 'ref:${arg}')`);
+  }
   return refAdapter("ref", (profile) => createRef({ profile, violation: "throw" }));
 };

@@ -38,13 +38,19 @@ export const LAYERS = ["chain"] as const;
 export type Layer = typeof LAYERS[number];
 
 /** Parses `PATH[:SYMBOL][@layer]`. */
-export function parseVtableArg(arg: string | undefined): { lib: string; symbol: string; layer: Layer | undefined } {
+export function parseVtableArg(
+  arg: string | undefined,
+): { lib: string; symbol: string; layer: Layer | undefined } {
   if (!arg) throw new UsageError("vtable target needs a library: --target vtable:./libmine.so[:SYMBOL]");
   let layer: Layer | undefined;
   const at = arg.lastIndexOf("@");
   if (at > 0 && !arg.slice(at).includes("/")) {
     const l = arg.slice(at + 1);
-    if (!(LAYERS as readonly string[]).includes(l)) throw new UsageError(`vtable target: unknown layer '@${l}': use ${LAYERS.map((x) => "@" + x).join(", ")}`);
+    if (!(LAYERS as readonly string[]).includes(l)) {
+      throw new UsageError(
+        `vtable target: unknown layer '@${l}': use ${LAYERS.map((x) => "@" + x).join(", ")}`,
+      );
+    }
     layer = l as Layer;
     arg = arg.slice(0, at);
   }
@@ -57,7 +63,11 @@ export const vtableFactory: AdapterFactory = (arg, opts) => {
   const { lib, symbol, layer } = parseVtableArg(arg);
   const { addresses, needsTls } = probeSymbols("vtable", lib, [symbol]);
   if (addresses[0] === 0) {
-    throw new UsageError(`vtable target: ${lib} does not export ${symbol} (a data symbol holding a ${opts.abi === "2013" ? "PyMemAllocators" : "PyMemAllocatorEx"})`);
+    throw new UsageError(
+      `vtable target: ${lib} does not export ${symbol} (a data symbol holding a ${
+        opts.abi === "2013" ? "PyMemAllocators" : "PyMemAllocatorEx"
+      })`,
+    );
   }
   const env = needsTls ? { ...STATIC_TLS_ENV } : undefined;
   const session = new NativeSession();
@@ -65,7 +75,9 @@ export const vtableFactory: AdapterFactory = (arg, opts) => {
     label: `vtable:${arg}${opts.abi === "2013" ? " (abi 2013)" : ""}`,
     // A 2013-ABI allocator has no calloc: the *Calloc entry points fall back to malloc + zeroing, and the
     // cases about the allocator's own calloc are UNSUPPORTED (not FAILs of the allocator).
-    capabilities: new Set(opts.abi === "2013" ? VTABLE_CAPABILITIES.filter((c) => c !== "calloc") : VTABLE_CAPABILITIES),
+    capabilities: new Set(
+      opts.abi === "2013" ? VTABLE_CAPABILITIES.filter((c) => c !== "calloc") : VTABLE_CAPABILITIES,
+    ),
     profiles: ["cpython", "pep445-2013"] as readonly Profile[],
     open(profile) {
       const py = session.open(profile);

@@ -6,17 +6,32 @@ import { buildFixtures } from "../fixtures/c/build.ts";
 import { symbolAddress } from "../../native/mod.ts";
 
 const libs = buildFixtures({ names: ["good", "abi2013", "malloc0_null"], quiet: true });
-const oneLine = (re: RegExp) => (e: unknown) => e instanceof UsageError && re.test(e.message) && !e.message.includes("\n");
+const oneLine = (re: RegExp) => (e: unknown) =>
+  e instanceof UsageError && re.test(e.message) && !e.message.includes("\n");
 
 test("vtable: argument parsing (path, symbol, layer)", () => {
-  assert.deepEqual(parseVtableArg(`${libs.good}:my_alloc`), { lib: libs.good, symbol: "my_alloc", layer: undefined });
-  assert.deepEqual(parseVtableArg(`${libs.good}@chain`), { lib: libs.good, symbol: "pep445_allocator", layer: "chain" });
+  assert.deepEqual(parseVtableArg(`${libs.good}:my_alloc`), {
+    lib: libs.good,
+    symbol: "my_alloc",
+    layer: undefined,
+  });
+  assert.deepEqual(parseVtableArg(`${libs.good}@chain`), {
+    lib: libs.good,
+    symbol: "pep445_allocator",
+    layer: "chain",
+  });
   assert.throws(() => parseVtableArg(`${libs.good}@nope`), oneLine(/unknown layer '@nope'/));
 });
 
 test("vtable: missing library, missing symbol, no argument: one UsageError line each", () => {
-  assert.throws(() => vtableFactory("./no/such/lib.so", { abi: "shipped" }), oneLine(/vtable target: library \.\/no\/such\/lib\.so not found/));
-  assert.throws(() => vtableFactory(`${libs.good}:nosuch`, { abi: "shipped" }), oneLine(/does not export nosuch \(a data symbol holding a PyMemAllocatorEx\)/));
+  assert.throws(
+    () => vtableFactory("./no/such/lib.so", { abi: "shipped" }),
+    oneLine(/vtable target: library \.\/no\/such\/lib\.so not found/),
+  );
+  assert.throws(
+    () => vtableFactory(`${libs.good}:nosuch`, { abi: "shipped" }),
+    oneLine(/does not export nosuch \(a data symbol holding a PyMemAllocatorEx\)/),
+  );
   assert.throws(() => vtableFactory(undefined, { abi: "2013" }), oneLine(/vtable target needs a library/));
 });
 
@@ -24,12 +39,22 @@ test("vtable: the struct's own C functions are installed in all three domains (n
   const a = vtableFactory(libs.good, { abi: "shipped" });
   const py = a.open("cpython");
   const sym = symbolAddress(libs.good, "pep445_allocator");
-  for (const d of [0, 1, 2]) assert.equal(py.PyMem_GetAllocator(d).ctx, Number(new BigUint64Array(py.memory.read(sym, 8).buffer)[0]), `domain ${d} ctx`);
+  for (const d of [0, 1, 2]) {
+    assert.equal(
+      py.PyMem_GetAllocator(d).ctx,
+      Number(new BigUint64Array(py.memory.read(sym, 8).buffer)[0]),
+      `domain ${d} ctx`,
+    );
+  }
   assert.notEqual(py.PyMem_Malloc(0), 0);
   assert.equal(a.stressRaw!(4, 100, 1), 0, "thread-safe RAW");
   a.close!();
   const bad = vtableFactory(libs.malloc0_null, { abi: "shipped" });
-  assert.equal(bad.open("cpython").PyObject_Malloc(0), 0, "the fixture's own malloc(0) reaches the entry point");
+  assert.equal(
+    bad.open("cpython").PyObject_Malloc(0),
+    0,
+    "the fixture's own malloc(0) reaches the entry point",
+  );
   bad.close!();
 });
 

@@ -40,4 +40,5 @@ export const TEST_MEM_API_MISUSE = new RegExp(
 );
 
 /** test_mem.py test_pymem_malloc_without_gil / test_pyobject_malloc_without_gil. */
-export const TEST_MEM_NO_GIL = /Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL/;
+export const TEST_MEM_NO_GIL =
+  /Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL/;

@@ -10,7 +10,7 @@
  */
 import type { CaseContext } from "../context.ts";
 import { hex } from "../context.ts";
-import { type Ptr, type PyObjectArenaAllocator, PY_SSIZE_T_MAX } from "../../ref/types.ts";
+import { type Ptr, PY_SSIZE_T_MAX, type PyObjectArenaAllocator } from "../../ref/types.ts";
 
 export { hex };
 /** PY_SSIZE_T_MAX + 1 */
@@ -28,13 +28,21 @@ export function same<T>(ctx: CaseContext, got: T, want: T, what: string): void {
 }
 
 function show(v: unknown): string {
-  return typeof v === "number" && Number.isInteger(v) && v > 4096 ? hex(v) : typeof v === "function" ? `function ${v.name || "(anonymous)"}` : String(v);
+  return typeof v === "number" && Number.isInteger(v) && v > 4096
+    ? hex(v)
+    : typeof v === "function"
+    ? `function ${v.name || "(anonymous)"}`
+    : String(v);
 }
 
 /** Fails when `bytes` is not all `value`. */
 export function allBytes(ctx: CaseContext, bytes: Uint8Array, value: number, what: string): void {
   const i = bytes.findIndex((b) => b !== value);
-  if (i >= 0) ctx.fail(`${what}: byte ${i} of ${bytes.length} is 0x${bytes[i].toString(16)}, expected 0x${value.toString(16)}`);
+  if (i >= 0) {
+    ctx.fail(
+      `${what}: byte ${i} of ${bytes.length} is 0x${bytes[i].toString(16)}, expected 0x${value.toString(16)}`,
+    );
+  }
 }
 
 /** The arena size of the instance's pymalloc geometry (cpython-facts.md §4). */
@@ -43,10 +51,20 @@ export function arenaSize(ctx: CaseContext): number {
 }
 
 /** A pass-through arena allocator over the current one, recording alloc/free calls. */
-export function recordArenas(ctx: CaseContext): { allocs: Array<{ ptr: Ptr; size: number }>; frees: Array<{ ptr: Ptr; size: number; ctx: unknown }>; ctx: object } {
+export function recordArenas(
+  ctx: CaseContext,
+): {
+  allocs: Array<{ ptr: Ptr; size: number }>;
+  frees: Array<{ ptr: Ptr; size: number; ctx: unknown }>;
+  ctx: object;
+} {
   const inner: PyObjectArenaAllocator = ctx.py.PyObject_GetArenaAllocator();
   const mine = { arenaHook: true };
-  const rec = { allocs: [] as Array<{ ptr: Ptr; size: number }>, frees: [] as Array<{ ptr: Ptr; size: number; ctx: unknown }>, ctx: mine };
+  const rec = {
+    allocs: [] as Array<{ ptr: Ptr; size: number }>,
+    frees: [] as Array<{ ptr: Ptr; size: number; ctx: unknown }>,
+    ctx: mine,
+  };
   ctx.py.PyObject_SetArenaAllocator({
     ctx: mine,
     alloc(_c, size) {

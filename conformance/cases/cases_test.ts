@@ -43,13 +43,17 @@ test("cases: metadata uses the closed lists (features, needs, profiles, domains)
 });
 
 const haveSpecs = Object.values(SOURCES).every((p) => existsSync(p));
-test("cases: every spec quote is verbatim text of the PEP, cpython-facts.md, third-party-allocators.md or ref/types.ts", { skip: !haveSpecs && "the spec texts (../shared/spec) are not on this machine" }, async () => {
-  const texts = Object.values(SOURCES).map(source);
-  const missing: string[] = [];
-  for (const c of await loadCases()) {
-    const q = norm(c.spec.quote);
-    assert.ok(q.length >= 15, `${c.id}: quote too short`);
-    if (!texts.some((t) => t.includes(q))) missing.push(`${c.id}: ${JSON.stringify(c.spec.quote)}`);
-  }
-  assert.deepEqual(missing, []);
-});
+test(
+  "cases: every spec quote is verbatim text of the PEP, cpython-facts.md, third-party-allocators.md or ref/types.ts",
+  { skip: !haveSpecs && "the spec texts (../shared/spec) are not on this machine" },
+  async () => {
+    const texts = Object.values(SOURCES).map(source);
+    const missing: string[] = [];
+    for (const c of await loadCases()) {
+      const q = norm(c.spec.quote);
+      assert.ok(q.length >= 15, `${c.id}: quote too short`);
+      if (!texts.some((t) => t.includes(q))) missing.push(`${c.id}: ${JSON.stringify(c.spec.quote)}`);
+    }
+    assert.deepEqual(missing, []);
+  },
+);

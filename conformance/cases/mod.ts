@@ -34,8 +34,12 @@ export function caseIds(): string[] {
 export async function loadCase(id: string): Promise<Case> {
   const mod = await import(new URL(`./${id}.ts`, DIR).href) as { default?: Case };
   const c = mod.default;
-  if (!c || typeof c.run !== "function") throw new Error(`case file cases/${id}.ts has no default export made by defineCase`);
-  if (c.id !== id) throw new Error(`case file cases/${id}.ts declares id '${c.id}': the id must match the file`);
+  if (!c || typeof c.run !== "function") {
+    throw new Error(`case file cases/${id}.ts has no default export made by defineCase`);
+  }
+  if (c.id !== id) {
+    throw new Error(`case file cases/${id}.ts declares id '${c.id}': the id must match the file`);
+  }
   return c;
 }
 

@@ -16,7 +16,10 @@ import type { Reporter } from "./mod.ts";
 /** XML-escapes text (and drops characters XML 1.0 cannot carry). */
 export function xml(s: string): string {
   // deno-lint-ignore no-control-regex
-  return s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, "?").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, "?").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(
+    />/g,
+    "&gt;",
+  ).replace(/"/g, "&quot;");
 }
 
 export function junitReporter(write: (s: string) => void): Reporter {
@@ -30,20 +33,38 @@ export function junitReporter(write: (s: string) => void): Reporter {
       }
       const c = summary.counts;
       write(`<?xml version="1.0" encoding="UTF-8"?>`);
-      write(`<testsuites name="allocspec conformance" tests="${results.length}" failures="${c.FAIL}" errors="${c.ERROR}" skipped="${c.SKIP + c.UNSUPPORTED}" time="${summary.seconds.toFixed(3)}">`);
+      write(
+        `<testsuites name="allocspec conformance" tests="${results.length}" failures="${c.FAIL}" errors="${c.ERROR}" skipped="${
+          c.SKIP + c.UNSUPPORTED
+        }" time="${summary.seconds.toFixed(3)}">`,
+      );
       for (const [target, rs] of by) {
         const t = summary.targets[target];
-        write(`  <testsuite name="${xml(target)}" tests="${rs.length}" failures="${t.FAIL}" errors="${t.ERROR}" skipped="${t.SKIP + t.UNSUPPORTED}">`);
+        write(
+          `  <testsuite name="${
+            xml(target)
+          }" tests="${rs.length}" failures="${t.FAIL}" errors="${t.ERROR}" skipped="${
+            t.SKIP + t.UNSUPPORTED
+          }">`,
+        );
         for (const r of rs) {
           const name = runKey({ caseId: r.case, domain: r.domain, variant: r.variant, profile: r.profile });
-          const head = `    <testcase classname="${xml(target + "." + r.case.split("/")[0])}" name="${xml(name)}" time="${(r.ms / 1000).toFixed(3)}"`;
+          const head = `    <testcase classname="${xml(target + "." + r.case.split("/")[0])}" name="${
+            xml(name)
+          }" time="${(r.ms / 1000).toFixed(3)}"`;
           const msg = xml(r.message);
           if (r.status === "PASS") write(`${head}/>`);
-          else if (r.status === "SKIP" || r.status === "UNSUPPORTED") write(`${head}><skipped message="${r.status}: ${msg}"/></testcase>`);
-          else if (r.informational) write(`${head}><system-out>informational ${r.status}: ${msg}</system-out></testcase>`);
-          else {
+          else if (r.status === "SKIP" || r.status === "UNSUPPORTED") {
+            write(`${head}><skipped message="${r.status}: ${msg}"/></testcase>`);
+          } else if (r.informational) {
+            write(`${head}><system-out>informational ${r.status}: ${msg}</system-out></testcase>`);
+          } else {
             const tag = r.status === "FAIL" ? "failure" : "error";
-            write(`${head}><${tag} message="${msg}" type="${r.status}">${xml(`${r.spec.section}: ${r.spec.quote}`)}</${tag}></testcase>`);
+            write(
+              `${head}><${tag} message="${msg}" type="${r.status}">${
+                xml(`${r.spec.section}: ${r.spec.quote}`)
+              }</${tag}></testcase>`,
+            );
           }
         }
         write(`  </testsuite>`);

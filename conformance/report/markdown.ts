@@ -46,7 +46,11 @@ export function markdownReporter(write: (s: string) => void): Reporter {
         write(`| run | status | message | spec |`);
         write(`| --- | --- | --- | --- |`);
         for (const r of bad) {
-          write(`| ${cellText(label(r))} | ${r.status}${r.informational ? " (informational)" : ""} | ${cellText(r.message)} | ${cellText(r.spec.section)} |`);
+          write(
+            `| ${cellText(label(r))} | ${r.status}${r.informational ? " (informational)" : ""} | ${
+              cellText(r.message)
+            } | ${cellText(r.spec.section)} |`,
+          );
         }
       }
     },

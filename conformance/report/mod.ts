@@ -28,7 +28,11 @@ export interface Reporter {
 }
 
 /** `write` receives text that ends without a newline; the reporter adds structure. */
-export function createReporter(format: Format, write: (s: string) => void, opts: { tty?: boolean } = {}): Reporter {
+export function createReporter(
+  format: Format,
+  write: (s: string) => void,
+  opts: { tty?: boolean } = {},
+): Reporter {
   switch (format) {
     case "json":
       return jsonReporter(write);

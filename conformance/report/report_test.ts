@@ -5,11 +5,25 @@ import { createReporter, FORMATS, summarize } from "./mod.ts";
 import { xml } from "./junit.ts";
 
 const spec = { section: "cpython-facts.md §1.3", quote: "NULL is a no-op." };
-const base = { target: "t", profile: "cpython" as const, spec, features: ["free-null" as const], ms: 1, message: "" };
+const base = {
+  target: "t",
+  profile: "cpython" as const,
+  spec,
+  features: ["free-null" as const],
+  ms: 1,
+  message: "",
+};
 const RESULTS: Result[] = [
   { ...base, case: "free_null/a", domain: "RAW", status: "PASS" },
-  { ...base, case: "free_null/a", domain: "MEM", status: "FAIL", message: "expected 0, got <1> & \"2\"" },
-  { ...base, case: "debug_pads/b", domain: "OBJ", variant: "tail+3", status: "ERROR", message: "target crashed: signal SIGSEGV" },
+  { ...base, case: "free_null/a", domain: "MEM", status: "FAIL", message: 'expected 0, got <1> & "2"' },
+  {
+    ...base,
+    case: "debug_pads/b",
+    domain: "OBJ",
+    variant: "tail+3",
+    status: "ERROR",
+    message: "target crashed: signal SIGSEGV",
+  },
   { ...base, case: "free_null/c", domain: "-", status: "SKIP", message: "known gap" },
   { ...base, case: "free_null/d", domain: "-", status: "UNSUPPORTED", message: "t lacks capability threads" },
   { ...base, case: "realloc/e", domain: "RAW", status: "FAIL", message: "moved", informational: true },
@@ -54,7 +68,10 @@ test("report tap: ok / not ok / SKIP / TODO and a plan", () => {
 
 test("report junit: failure, error, skipped elements with escaped text", () => {
   const x = render("junit");
-  assert.match(x, /<testsuites name="allocspec conformance" tests="6" failures="1" errors="1" skipped="2" time="1.500">/);
+  assert.match(
+    x,
+    /<testsuites name="allocspec conformance" tests="6" failures="1" errors="1" skipped="2" time="1.500">/,
+  );
   assert.match(x, /<failure message="expected 0, got &lt;1&gt; &amp; &quot;2&quot;" type="FAIL">/);
   assert.match(x, /<error message="target crashed: signal SIGSEGV" type="ERROR">/);
   assert.equal(x.match(/<skipped /g)?.length, 2);

@@ -44,15 +44,25 @@ export function summarize(results: readonly Result[], seconds: number): Summary 
     add(counts, r);
     add(targets[r.target] ??= zero(), r);
   }
-  return { summary: true, total: results.length, counts, targets, seconds, exit: results.some(isBad) ? 1 : 0 };
+  return {
+    summary: true,
+    total: results.length,
+    counts,
+    targets,
+    seconds,
+    exit: results.some(isBad) ? 1 : 0,
+  };
 }
 
 /** `target case[domain/variant]@profile` */
 export function label(r: Result): string {
-  return `${r.target} ${runKey({ caseId: r.case, domain: r.domain, variant: r.variant, profile: r.profile })}`;
+  return `${r.target} ${
+    runKey({ caseId: r.case, domain: r.domain, variant: r.variant, profile: r.profile })
+  }`;
 }
 
 /** "PASS 10, FAIL 0, ..." */
 export function countsLine(c: Counts): string {
-  return STATUSES.map((s) => `${s} ${c[s]}`).join(", ") + (c.informational ? `, informational ${c.informational}` : "");
+  return STATUSES.map((s) => `${s} ${c[s]}`).join(", ") +
+    (c.informational ? `, informational ${c.informational}` : "");
 }

@@ -29,8 +29,14 @@ export function tableReporter(write: (s: string) => void, tty: boolean): Reporte
     },
     finish(results, summary) {
       const head = ["target", ...STATUSES, "informational"];
-      const rows = Object.entries(summary.targets).map(([t, c]) => [t, ...STATUSES.map((s) => String(c[s])), String(c.informational)]);
-      const all = ["total", ...STATUSES.map((s) => String(summary.counts[s])), String(summary.counts.informational)];
+      const rows = Object.entries(summary.targets).map((
+        [t, c],
+      ) => [t, ...STATUSES.map((s) => String(c[s])), String(c.informational)]);
+      const all = [
+        "total",
+        ...STATUSES.map((s) => String(summary.counts[s])),
+        String(summary.counts.informational),
+      ];
       const table = [head, ...rows, all];
       const w = head.map((_, i) => Math.max(...table.map((r) => r[i].length)));
       const fmt = (r: string[]) => r.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join("  ");
@@ -62,7 +68,11 @@ export function tableReporter(write: (s: string) => void, tty: boolean): Reporte
         }
       }
       write("");
-      write(`${summary.total} runs in ${summary.seconds.toFixed(1)} s: ${summary.exit === 0 ? "conformant (no FAIL, no ERROR)" : "NOT conformant"}`);
+      write(
+        `${summary.total} runs in ${summary.seconds.toFixed(1)} s: ${
+          summary.exit === 0 ? "conformant (no FAIL, no ERROR)" : "NOT conformant"
+        }`,
+      );
     },
   };
 }

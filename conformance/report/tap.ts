@@ -23,8 +23,9 @@ export function tapReporter(write: (s: string) => void): Reporter {
         const n = i + 1;
         const name = clean(label(r));
         if (r.status === "PASS") write(`ok ${n} - ${name}`);
-        else if (r.status === "SKIP" || r.status === "UNSUPPORTED") write(`ok ${n} - ${name} # SKIP ${r.status.toLowerCase()}: ${clean(r.message)}`);
-        else {
+        else if (r.status === "SKIP" || r.status === "UNSUPPORTED") {
+          write(`ok ${n} - ${name} # SKIP ${r.status.toLowerCase()}: ${clean(r.message)}`);
+        } else {
           write(`not ok ${n} - ${name}${r.informational ? " # TODO informational" : ""}`);
           write("  ---");
           write(`  status: ${r.status}`);

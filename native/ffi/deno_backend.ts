@@ -84,8 +84,9 @@ export function createDenoBackend(): FfiBackend {
   // is pinned with dlopen(RTLD_NOW | RTLD_NODELETE) through libc.
   let libcDlopen: ((path: Uint8Array, flags: number) => unknown) | undefined;
   const pin = (path: string) => {
-    libcDlopen ??= (Deno.dlopen("libc.so.6", { dlopen: { parameters: ["buffer", "i32"], result: "pointer" } } as Any)
-      .symbols as Any).dlopen;
+    libcDlopen ??=
+      (Deno.dlopen("libc.so.6", { dlopen: { parameters: ["buffer", "i32"], result: "pointer" } } as Any)
+        .symbols as Any).dlopen;
     libcDlopen!(new TextEncoder().encode(path + "\0"), RTLD_NOW | RTLD_NODELETE);
   };
   const thunks = new Map<string, NeutralFn>();

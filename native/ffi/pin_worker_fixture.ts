@@ -5,7 +5,10 @@
  */
 import { symbolAddress } from "./library.ts";
 
-const self = globalThis as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void };
+const self = globalThis as unknown as {
+  onmessage: ((e: MessageEvent) => void) | null;
+  postMessage(m: unknown): void;
+};
 self.onmessage = (e: MessageEvent) => {
   const [path, name] = e.data as [string, string];
   self.postMessage(symbolAddress(path, name));

@@ -2,7 +2,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PROFILES } from "../types.ts";
 import { createRef } from "../ref.ts";
-import { alloc_padding, arena_padding, createUseCase3, createUseCase3Shipped, padding, useCase1, useCase2 } from "./mod.ts";
+import {
+  alloc_padding,
+  arena_padding,
+  createUseCase3,
+  createUseCase3Shipped,
+  padding,
+  useCase1,
+  useCase2,
+} from "./mod.ts";
 
 const debugOverhead = (profile: string) => (profile === "cpython" ? 24 : 32);
 
@@ -12,8 +20,16 @@ test("examples: use case 1 keeps pymalloc, pads every allocation by 2 and every 
     useCase1(py);
     const S = debugOverhead(profile);
     // debug hooks installed on top of my_malloc in RAW and MEM; OBJ keeps pymalloc under its debug hooks
-    assert.deepEqual([0, 1, 2].map((d) => py.PyMem_GetAllocator(d).malloc.name), ["_PyMem_DebugRawMalloc", "_PyMem_DebugMalloc", "_PyMem_DebugMalloc"]);
-    assert.deepEqual(py.debugHooks.slots.map((s) => s.alloc.malloc.name), ["my_malloc", "my_malloc", "_PyObject_Malloc"]);
+    assert.deepEqual([0, 1, 2].map((d) => py.PyMem_GetAllocator(d).malloc.name), [
+      "_PyMem_DebugRawMalloc",
+      "_PyMem_DebugMalloc",
+      "_PyMem_DebugMalloc",
+    ]);
+    assert.deepEqual(py.debugHooks.slots.map((s) => s.alloc.malloc.name), [
+      "my_malloc",
+      "my_malloc",
+      "_PyObject_Malloc",
+    ]);
     assert.equal(py.debugHooks.slots[0].alloc.ctx, alloc_padding);
     assert.equal(py.debugHooks.slots[1].alloc.calloc, null); // set through the 2013 API
     assert.equal(py.PyObject_GetArenaAllocator().ctx, arena_padding);
@@ -64,7 +80,11 @@ test("examples: use case 3 (2013 API) hooks every domain once; the hooks see the
   assert.equal(uc.hook.pymem_raw.malloc, before[0]);
   assert.equal(uc.hook.pymem.malloc, before[1]);
   assert.equal(uc.hook.pyobj.malloc, before[2]);
-  assert.deepEqual([0, 1, 2].map((d) => py.PyMem_GetAllocator(d).ctx), [uc.hook.pymem_raw, uc.hook.pymem, uc.hook.pyobj]);
+  assert.deepEqual([0, 1, 2].map((d) => py.PyMem_GetAllocator(d).ctx), [
+    uc.hook.pymem_raw,
+    uc.hook.pymem,
+    uc.hook.pyobj,
+  ]);
   const p = py.PyMem_Malloc(42);
   const p2 = py.PyMem_Realloc(p, 200);
   py.PyMem_Free(p2);
@@ -76,10 +96,18 @@ test("examples: use case 3 (2013 API) hooks every domain once; the hooks see the
   const o = py.PyObject_Malloc(1000); // pymalloc falls back to PyMem_RawMalloc: both hooks see it
   py.PyObject_Free(o);
   assert.deepEqual(uc.hook.calls, [
-    ["pymem", "malloc", 42], ["pymem", "realloc", p, 200], ["pymem", "free", p2], ["pymem", "free", 0],
-    ["pymem", "malloc", 10], ["pymem", "free", c],
-    ["pymem_raw", "malloc", 8], ["pymem_raw", "free", r],
-    ["pyobj", "malloc", 1000], ["pymem_raw", "malloc", 1000], ["pyobj", "free", o], ["pymem_raw", "free", o],
+    ["pymem", "malloc", 42],
+    ["pymem", "realloc", p, 200],
+    ["pymem", "free", p2],
+    ["pymem", "free", 0],
+    ["pymem", "malloc", 10],
+    ["pymem", "free", c],
+    ["pymem_raw", "malloc", 8],
+    ["pymem_raw", "free", r],
+    ["pyobj", "malloc", 1000],
+    ["pymem_raw", "malloc", 1000],
+    ["pyobj", "free", o],
+    ["pymem_raw", "free", o],
   ]);
 });
 
@@ -109,8 +137,12 @@ test("examples: use case 3 on the shipped API: calloc reaches the hook; remove_h
     py.PyObject_Free(o);
     const fallback = profile === "cpython" ? 0 : 1; // PyMem_RawMalloc (3.4+ code) or PyMem_Malloc (PEP text)
     assert.deepEqual(uc.calls, [
-      [1, "calloc", 2, 5], [1, "free", c],
-      [2, "malloc", 1000], [fallback, "malloc", 1000], [2, "free", o], [fallback, "free", o],
+      [1, "calloc", 2, 5],
+      [1, "free", c],
+      [2, "malloc", 1000],
+      [fallback, "malloc", 1000],
+      [2, "free", o],
+      [fallback, "free", o],
     ]);
     uc.remove_hooks();
     assert.deepEqual([0, 1, 2].map((d) => py.PyMem_GetAllocator(d)), before);

@@ -16,10 +16,10 @@
  */
 import {
   type Pep445,
+  type Ptr,
   PYMEM_DOMAIN_MEM,
   PYMEM_DOMAIN_OBJ,
   PYMEM_DOMAIN_RAW,
-  type Ptr,
   type PyMemAllocatorEx,
 } from "../types.ts";
 

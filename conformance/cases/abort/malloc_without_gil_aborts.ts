@@ -3,8 +3,12 @@ import { TEST_MEM_NO_GIL } from "../_cpython_text.ts";
 
 export default defineCase({
   id: "abort/malloc_without_gil_aborts",
-  description: "In violation mode abort, PyMem_Malloc without the GIL dies by SIGABRT with the no-GIL fatal line",
-  spec: { section: "cpython-facts.md §3 (observed)", quote: "PyMem_Malloc or PyObject_Free(NULL) without the GIL (debug, malloc_debug) | −6 |" },
+  description:
+    "In violation mode abort, PyMem_Malloc without the GIL dies by SIGABRT with the no-GIL fatal line",
+  spec: {
+    section: "cpython-facts.md §3 (observed)",
+    quote: "PyMem_Malloc or PyObject_Free(NULL) without the GIL (debug, malloc_debug) | −6 |",
+  },
   features: ["gil", "debug-text"],
   profiles: ["cpython"],
   domains: [],

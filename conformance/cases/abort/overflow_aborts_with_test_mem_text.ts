@@ -4,8 +4,13 @@ import { TEST_MEM_OVERFLOW } from "../_cpython_text.ts";
 
 export default defineCase({
   id: "abort/overflow_aborts_with_test_mem_text",
-  description: "In violation mode abort, a buffer overflow kills the process with SIGABRT and CPython's test_buffer_overflow text on stderr",
-  spec: { section: "cpython-facts.md §2.4", quote: "On the first failure it calls `_PyObject_DebugDumpAddress(p)` and then `Py_FatalError`, which calls abort(): **SIGABRT**" },
+  description:
+    "In violation mode abort, a buffer overflow kills the process with SIGABRT and CPython's test_buffer_overflow text on stderr",
+  spec: {
+    section: "cpython-facts.md §2.4",
+    quote:
+      "On the first failure it calls `_PyObject_DebugDumpAddress(p)` and then `Py_FatalError`, which calls abort(): **SIGABRT**",
+  },
   features: ["debug-text", "debug-overflow"],
   profiles: ["cpython"],
   domains: [],

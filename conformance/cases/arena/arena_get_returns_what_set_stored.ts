@@ -5,7 +5,10 @@ import type { PyObjectArenaAllocator } from "../../../ref/types.ts";
 export default defineCase({
   id: "arena/arena_get_returns_what_set_stored",
   description: "PyObject_GetArenaAllocator returns the ctx, alloc and free PyObject_SetArenaAllocator stored",
-  spec: { section: "cpython-facts.md §1.1", quote: "`PyObjectArenaAllocator`, `PyObject_GetArenaAllocator/SetArenaAllocator`" },
+  spec: {
+    section: "cpython-facts.md §1.1",
+    quote: "`PyObjectArenaAllocator`, `PyObject_GetArenaAllocator/SetArenaAllocator`",
+  },
   features: ["arena", "get-set"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],

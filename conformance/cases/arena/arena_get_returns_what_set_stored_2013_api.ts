@@ -4,7 +4,10 @@ import { same } from "../_lib.ts";
 export default defineCase({
   id: "arena/arena_get_returns_what_set_stored_2013_api",
   description: "_PyObject_GetArenaAllocators returns what _PyObject_SetArenaAllocators stored",
-  spec: { section: "PEP 445, Proposal / API changes", quote: "Add new functions to get and set memory mapping allocators:" },
+  spec: {
+    section: "PEP 445, Proposal / API changes",
+    quote: "Add new functions to get and set memory mapping allocators:",
+  },
   features: ["arena", "get-set"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],

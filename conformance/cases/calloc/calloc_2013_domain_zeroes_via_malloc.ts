@@ -4,8 +4,13 @@ import type { PyMemAllocators } from "../../../ref/types.ts";
 
 export default defineCase({
   id: "calloc/calloc_2013_domain_zeroes_via_malloc",
-  description: "A domain set through the 2013 API (no calloc) still gives zeroed calloc blocks: malloc(nelem*elsize) then zero",
-  spec: { section: "ref/types.ts (host conventions)", quote: "A domain set through the 2013 draft API (`PyMemAllocators`, no calloc) has `calloc === null`; the `*Calloc` entry points then allocate with `malloc(nelem * elsize)` and zero the block themselves." },
+  description:
+    "A domain set through the 2013 API (no calloc) still gives zeroed calloc blocks: malloc(nelem*elsize) then zero",
+  spec: {
+    section: "ref/types.ts (host conventions)",
+    quote:
+      "A domain set through the 2013 draft API (`PyMemAllocators`, no calloc) has `calloc === null`; the `*Calloc` entry points then allocate with `malloc(nelem * elsize)` and zero the block themselves.",
+  },
   features: ["calloc", "get-set"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -3,13 +3,22 @@ import { nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_api_id/mem_block_freed_by_raw",
-  description: "A MEM block (PyMem_Malloc) passed to PyMem_RawFree is reported as bad ID: allocated with 'm', verified with 'r'",
-  spec: { section: "cpython-facts.md §2.4 (check order)", quote: "Id byte at p-S ≠ the domain's id: **\"bad ID: Allocated using API '%c', verified using API '%c'\"**." },
+  description:
+    "A MEM block (PyMem_Malloc) passed to PyMem_RawFree is reported as bad ID: allocated with 'm', verified with 'r'",
+  spec: {
+    section: "cpython-facts.md §2.4 (check order)",
+    quote:
+      "Id byte at p-S ≠ the domain's id: **\"bad ID: Allocated using API '%c', verified using API '%c'\"**.",
+  },
   features: ["debug-api-id"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],
   needs: ["debug-hooks"],
-  expect: { violation: "bad_id", func: "_PyMem_DebugRawFree", text: [/bad ID: Allocated using API 'm', verified using API 'r'/] },
+  expect: {
+    violation: "bad_id",
+    func: "_PyMem_DebugRawFree",
+    text: [/bad ID: Allocated using API 'm', verified using API 'r'/],
+  },
   run(ctx) {
     ctx.py.PyMem_SetupDebugHooks();
     const p = nonNull(ctx, ctx.py.PyMem_Malloc(16), "PyMem_Malloc(16)");

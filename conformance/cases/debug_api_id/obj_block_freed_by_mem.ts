@@ -3,13 +3,22 @@ import { nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_api_id/obj_block_freed_by_mem",
-  description: "A OBJ block (PyObject_Malloc) passed to PyMem_Free is reported as bad ID: allocated with 'o', verified with 'm'",
-  spec: { section: "cpython-facts.md §2.4 (check order)", quote: "Id byte at p-S ≠ the domain's id: **\"bad ID: Allocated using API '%c', verified using API '%c'\"**." },
+  description:
+    "A OBJ block (PyObject_Malloc) passed to PyMem_Free is reported as bad ID: allocated with 'o', verified with 'm'",
+  spec: {
+    section: "cpython-facts.md §2.4 (check order)",
+    quote:
+      "Id byte at p-S ≠ the domain's id: **\"bad ID: Allocated using API '%c', verified using API '%c'\"**.",
+  },
   features: ["debug-api-id"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],
   needs: ["debug-hooks"],
-  expect: { violation: "bad_id", func: "_PyMem_DebugRawFree", text: [/bad ID: Allocated using API 'o', verified using API 'm'/] },
+  expect: {
+    violation: "bad_id",
+    func: "_PyMem_DebugRawFree",
+    text: [/bad ID: Allocated using API 'o', verified using API 'm'/],
+  },
   run(ctx) {
     ctx.py.PyMem_SetupDebugHooks();
     const p = nonNull(ctx, ctx.py.PyObject_Malloc(16), "PyObject_Malloc(16)");

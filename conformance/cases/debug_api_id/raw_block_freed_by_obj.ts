@@ -3,13 +3,22 @@ import { nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_api_id/raw_block_freed_by_obj",
-  description: "A RAW block (PyMem_RawMalloc) passed to PyObject_Free is reported as bad ID: allocated with 'r', verified with 'o'",
-  spec: { section: "cpython-facts.md §2.4 (check order)", quote: "Id byte at p-S ≠ the domain's id: **\"bad ID: Allocated using API '%c', verified using API '%c'\"**." },
+  description:
+    "A RAW block (PyMem_RawMalloc) passed to PyObject_Free is reported as bad ID: allocated with 'r', verified with 'o'",
+  spec: {
+    section: "cpython-facts.md §2.4 (check order)",
+    quote:
+      "Id byte at p-S ≠ the domain's id: **\"bad ID: Allocated using API '%c', verified using API '%c'\"**.",
+  },
   features: ["debug-api-id"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],
   needs: ["debug-hooks"],
-  expect: { violation: "bad_id", func: "_PyMem_DebugRawFree", text: [/bad ID: Allocated using API 'r', verified using API 'o'/] },
+  expect: {
+    violation: "bad_id",
+    func: "_PyMem_DebugRawFree",
+    text: [/bad ID: Allocated using API 'r', verified using API 'o'/],
+  },
   run(ctx) {
     ctx.py.PyMem_SetupDebugHooks();
     const p = nonNull(ctx, ctx.py.PyMem_RawMalloc(16), "PyMem_RawMalloc(16)");

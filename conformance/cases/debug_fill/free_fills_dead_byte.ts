@@ -6,7 +6,10 @@ export default defineCase({
   id: "debug_fill/free_fills_dead_byte",
   description:
     "Under the debug hooks, free fills the whole underlying block (n+3S bytes; n+4S with the serial number) with DEADBYTE (0xDD; 0xDB before 3.8), observed over a quarantining allocator so no byte is reused by the allocator beneath",
-  spec: { section: "cpython-facts.md §2.3", quote: "free(p): address check, then fills **all n+3S bytes** with DD, then underlying free(q)" },
+  spec: {
+    section: "cpython-facts.md §2.3",
+    quote: "free(p): address check, then fills **all n+3S bytes** with DD, then underlying free(q)",
+  },
   features: ["debug-fill"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],
@@ -31,8 +34,15 @@ export default defineCase({
         const p = nonNull(ctx, ctx.malloc(n), `malloc(${n})`);
         ctx.fill(p, n, 9);
         ctx.free(p);
-        if (held.at(-1) !== p - 2 * SST) ctx.fail(`free(${n}-byte block) did not pass q = p - 2S to the allocator beneath`);
-        allBytes(ctx, ctx.read(p - 2 * SST, n + ctx.debug.overhead), ctx.debug.dead, `the ${n + ctx.debug.overhead} bytes of a freed ${n}-byte debug block (from p-2S)`);
+        if (held.at(-1) !== p - 2 * SST) {
+          ctx.fail(`free(${n}-byte block) did not pass q = p - 2S to the allocator beneath`);
+        }
+        allBytes(
+          ctx,
+          ctx.read(p - 2 * SST, n + ctx.debug.overhead),
+          ctx.debug.dead,
+          `the ${n + ctx.debug.overhead} bytes of a freed ${n}-byte debug block (from p-2S)`,
+        );
       }
     } finally {
       ctx.setAllocator(inner); // the debug layer no longer refers to the quarantined blocks

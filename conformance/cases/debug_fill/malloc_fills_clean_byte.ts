@@ -3,8 +3,12 @@ import { allBytes, nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_fill/malloc_fills_clean_byte",
-  description: "Under the debug hooks, malloc(n) fills the n data bytes with CLEANBYTE (0xCD; 0xCB before 3.8)",
-  spec: { section: "cpython-facts.md §2.1 (block layout)", quote: "data: CLEANBYTE after malloc; zero after calloc; nothing written when n==0" },
+  description:
+    "Under the debug hooks, malloc(n) fills the n data bytes with CLEANBYTE (0xCD; 0xCB before 3.8)",
+  spec: {
+    section: "cpython-facts.md §2.1 (block layout)",
+    quote: "data: CLEANBYTE after malloc; zero after calloc; nothing written when n==0",
+  },
   features: ["debug-fill"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

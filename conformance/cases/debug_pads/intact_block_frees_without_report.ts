@@ -4,7 +4,10 @@ import { nonNull } from "../_lib.ts";
 export default defineCase({
   id: "debug_pads/intact_block_frees_without_report",
   description: "Blocks written only inside [p, p+n) free and realloc without any report (no false positives)",
-  spec: { section: "cpython-facts.md §2.4", quote: "Nothing checks blocks at malloc time, and there is no leak check." },
+  spec: {
+    section: "cpython-facts.md §2.4",
+    quote: "Nothing checks blocks at malloc time, and there is no leak check.",
+  },
   features: ["debug-overflow", "debug-underflow"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

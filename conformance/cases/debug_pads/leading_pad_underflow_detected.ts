@@ -3,8 +3,12 @@ import { nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_pads/leading_pad_underflow_detected",
-  description: "A write to any one of the 7 leading pad bytes (p-7 .. p-1) is reported by free as a bad leading pad byte",
-  spec: { section: "cpython-facts.md §2.4 (check order)", quote: "p-7 … p-1 not all FD: **\"bad leading pad byte\"**." },
+  description:
+    "A write to any one of the 7 leading pad bytes (p-7 .. p-1) is reported by free as a bad leading pad byte",
+  spec: {
+    section: "cpython-facts.md §2.4 (check order)",
+    quote: 'p-7 … p-1 not all FD: **"bad leading pad byte"**.',
+  },
   features: ["debug-underflow"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -3,8 +3,12 @@ import { nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_pads/trailing_pad_overflow_detected",
-  description: "A write to any one of the 8 trailing pad bytes (tail+0 .. tail+7) is reported by free as a bad trailing pad byte",
-  spec: { section: "cpython-facts.md §2.4 (check order)", quote: "The size is read and the tail p+n … p+n+S-1 checked: **\"bad trailing pad byte\"**." },
+  description:
+    "A write to any one of the 8 trailing pad bytes (tail+0 .. tail+7) is reported by free as a bad trailing pad byte",
+  spec: {
+    section: "cpython-facts.md §2.4 (check order)",
+    quote: 'The size is read and the tail p+n … p+n+S-1 checked: **"bad trailing pad byte"**.',
+  },
   features: ["debug-overflow"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

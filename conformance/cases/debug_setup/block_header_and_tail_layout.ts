@@ -3,8 +3,13 @@ import { allBytes, nonNull, same } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_setup/block_header_and_tail_layout",
-  description: "A debug block is [size as big-endian size_t][API id][7 x FORBIDDENBYTE] data [8 x FORBIDDENBYTE]",
-  spec: { section: "cpython-facts.md §2.1", quote: "Observed header for PyMem_Malloc(16): `00 00 00 00 00 00 00 10 6d fd fd fd fd fd fd fd | cd×16 | fd×8`" },
+  description:
+    "A debug block is [size as big-endian size_t][API id][7 x FORBIDDENBYTE] data [8 x FORBIDDENBYTE]",
+  spec: {
+    section: "cpython-facts.md §2.1",
+    quote:
+      "Observed header for PyMem_Malloc(16): `00 00 00 00 00 00 00 10 6d fd fd fd fd fd fd fd | cd×16 | fd×8`",
+  },
   features: ["debug-setup", "debug-fill"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -3,8 +3,12 @@ import { nonNull, same } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_setup/custom_allocator_sees_n_plus_overhead",
-  description: "PyMem_SetupDebugHooks over a custom allocator wraps it: malloc(n) reaches it as malloc(n + 3S) (4S before 3.8)",
-  spec: { section: "cpython-facts.md §2.7", quote: "Over a custom non-hook allocator, the debug layer wraps it, and the custom allocator sees n+24" },
+  description:
+    "PyMem_SetupDebugHooks over a custom allocator wraps it: malloc(n) reaches it as malloc(n + 3S) (4S before 3.8)",
+  spec: {
+    section: "cpython-facts.md §2.7",
+    quote: "Over a custom non-hook allocator, the debug layer wraps it, and the custom allocator sees n+24",
+  },
   features: ["debug-setup"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

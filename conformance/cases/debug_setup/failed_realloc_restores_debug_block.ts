@@ -3,8 +3,12 @@ import { nonNull, same } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_setup/failed_realloc_restores_debug_block",
-  description: "When the allocator below the debug hooks fails a realloc, the old block keeps data, header and pads (it frees cleanly)",
-  spec: { section: "cpython-facts.md §2.3", quote: "On **failure** it rewrites the old header and tail, restores the saved bytes and returns NULL." },
+  description:
+    "When the allocator below the debug hooks fails a realloc, the old block keeps data, header and pads (it frees cleanly)",
+  spec: {
+    section: "cpython-facts.md §2.3",
+    quote: "On **failure** it rewrites the old header and tail, restores the saved bytes and returns NULL.",
+  },
   features: ["debug-setup", "realloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -3,8 +3,12 @@ import { nonNull, same } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_setup/setup_debug_hooks_is_idempotent",
-  description: "Calling PyMem_SetupDebugHooks twice installs one debug layer: same malloc pointer, overhead added once",
-  spec: { section: "cpython-facts.md §7 (invariants)", quote: "SetupDebugHooks is idempotent, judged by comparing the malloc pointer." },
+  description:
+    "Calling PyMem_SetupDebugHooks twice installs one debug layer: same malloc pointer, overhead added once",
+  spec: {
+    section: "cpython-facts.md §7 (invariants)",
+    quote: "SetupDebugHooks is idempotent, judged by comparing the malloc pointer.",
+  },
   features: ["debug-setup"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],
@@ -19,6 +23,11 @@ export default defineCase({
     same(ctx, second.ctx, first.ctx, "ctx after the second PyMem_SetupDebugHooks");
     const p = nonNull(ctx, ctx.malloc(10), "malloc(10)");
     ctx.free(p);
-    same(ctx, h.calls.find((c) => c.op === "malloc")?.args[0], 10 + ctx.debug.overhead, "size below the debug layer (one layer only)");
+    same(
+      ctx,
+      h.calls.find((c) => c.op === "malloc")?.args[0],
+      10 + ctx.debug.overhead,
+      "size below the debug layer (one layer only)",
+    );
   },
 });

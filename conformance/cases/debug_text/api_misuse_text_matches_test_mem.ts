@@ -4,8 +4,12 @@ import { TEST_MEM_API_MISUSE } from "../_cpython_text.ts";
 
 export default defineCase({
   id: "debug_text/api_misuse_text_matches_test_mem",
-  description: "The diagnostic of PyMem_Malloc(16) then PyMem_RawFree matches CPython's test_api_misuse regex",
-  spec: { section: "cpython-facts.md §5 (test_mem.py)", quote: "`test_api_misuse`: `pymem_api_misuse()` (PyMem_Malloc(16), then PyMem_RawFree)." },
+  description:
+    "The diagnostic of PyMem_Malloc(16) then PyMem_RawFree matches CPython's test_api_misuse regex",
+  spec: {
+    section: "cpython-facts.md §5 (test_mem.py)",
+    quote: "`test_api_misuse`: `pymem_api_misuse()` (PyMem_Malloc(16), then PyMem_RawFree).",
+  },
   features: ["debug-text", "debug-api-id"],
   profiles: ["cpython"],
   domains: [],

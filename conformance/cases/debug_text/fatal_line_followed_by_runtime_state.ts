@@ -4,7 +4,10 @@ import { nonNull } from "../_lib.ts";
 export default defineCase({
   id: "debug_text/fatal_line_followed_by_runtime_state",
   description: "CPython 3.8+: the fatal line is followed by 'Python runtime state: initialized'",
-  spec: { section: "cpython-facts.md §7 (guidance)", quote: "In 3.11 the stable part ends at `Python runtime state: initialized`." },
+  spec: {
+    section: "cpython-facts.md §7 (guidance)",
+    quote: "In 3.11 the stable part ends at `Python runtime state: initialized`.",
+  },
   features: ["debug-text"],
   profiles: ["cpython"],
   domains: [],
@@ -12,7 +15,9 @@ export default defineCase({
   expect: {
     violation: "bad_trailing_pad",
     func: "_PyMem_DebugRawFree",
-    text: [/\nFatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\nPython runtime state: initialized\n/],
+    text: [
+      /\nFatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\nPython runtime state: initialized\n/,
+    ],
   },
   run(ctx) {
     ctx.py.PyMem_SetupDebugHooks();

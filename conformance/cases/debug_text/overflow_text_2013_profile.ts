@@ -3,8 +3,13 @@ import { nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_text/overflow_text_2013_profile",
-  description: "CPython <= 3.7 text: 0xfb pads, cb data, a serial-number line, no tracemalloc/runtime-state lines, no function prefix",
-  spec: { section: "cpython-facts.md §2.5", quote: "**3.6 and 3.7** also had no \"Enable tracemalloc\" line and no runtime-state line, always printed the serial-number line, and printed fill bytes `0xfb`/`cb`" },
+  description:
+    "CPython <= 3.7 text: 0xfb pads, cb data, a serial-number line, no tracemalloc/runtime-state lines, no function prefix",
+  spec: {
+    section: "cpython-facts.md §2.5",
+    quote:
+      '**3.6 and 3.7** also had no "Enable tracemalloc" line and no runtime-state line, always printed the serial-number line, and printed fill bytes `0xfb`/`cb`',
+  },
   features: ["debug-text", "debug-overflow"],
   profiles: ["pep445-2013"],
   domains: [],

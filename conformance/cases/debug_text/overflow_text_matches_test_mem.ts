@@ -4,8 +4,13 @@ import { TEST_MEM_OVERFLOW } from "../_cpython_text.ts";
 
 export default defineCase({
   id: "debug_text/overflow_text_matches_test_mem",
-  description: "The overflow diagnostic of PyMem_Malloc(16); buf[16]='x'; PyMem_Free matches CPython's test_buffer_overflow regex",
-  spec: { section: "cpython-facts.md §5 (test_mem.py)", quote: "`test_buffer_overflow`: `_testcapi.pymem_buffer_overflow()` (PyMem_Malloc(16); buf[16]='x'; PyMem_Free)." },
+  description:
+    "The overflow diagnostic of PyMem_Malloc(16); buf[16]='x'; PyMem_Free matches CPython's test_buffer_overflow regex",
+  spec: {
+    section: "cpython-facts.md §5 (test_mem.py)",
+    quote:
+      "`test_buffer_overflow`: `_testcapi.pymem_buffer_overflow()` (PyMem_Malloc(16); buf[16]='x'; PyMem_Free).",
+  },
   features: ["debug-text", "debug-overflow"],
   profiles: ["cpython"],
   domains: [],

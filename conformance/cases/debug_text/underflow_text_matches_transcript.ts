@@ -3,8 +3,12 @@ import { nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_text/underflow_text_matches_transcript",
-  description: "The underflow diagnostic lists p-7 .. p-1 with OUCH at p-1 and warns that the size may be bogus (transcript B)",
-  spec: { section: "cpython-facts.md §3 (transcript B)", quote: "Because memory is corrupted at the start, the count of bytes requested" },
+  description:
+    "The underflow diagnostic lists p-7 .. p-1 with OUCH at p-1 and warns that the size may be bogus (transcript B)",
+  spec: {
+    section: "cpython-facts.md §3 (transcript B)",
+    quote: "Because memory is corrupted at the start, the count of bytes requested",
+  },
   features: ["debug-text", "debug-underflow"],
   profiles: ["cpython"],
   domains: [],

@@ -4,7 +4,11 @@ import { nonNull, same } from "../_lib.ts";
 export default defineCase({
   id: "fallback/obj_above_threshold_reaches_raw",
   description: "CPython: PyObject_Malloc(1000) (above the 512-byte threshold) falls back to PyMem_RawMalloc",
-  spec: { section: "cpython-facts.md §1.4", quote: "The 3.4 docs and the 3.5+ code fall back to **`PyMem_RawMalloc/RawRealloc`**, which a run confirms on 3.11: `PyObject_Malloc(1000)` reaches the RAW hook" },
+  spec: {
+    section: "cpython-facts.md §1.4",
+    quote:
+      "The 3.4 docs and the 3.5+ code fall back to **`PyMem_RawMalloc/RawRealloc`**, which a run confirms on 3.11: `PyObject_Malloc(1000)` reaches the RAW hook",
+  },
   features: ["fallback", "pymalloc"],
   profiles: ["cpython"],
   domains: [],
@@ -17,8 +21,19 @@ export default defineCase({
     mem.uninstall();
     raw.uninstall();
     const hit = raw.calls.find((c) => c.op === "malloc" && c.args[0] === 1000);
-    if (!hit) ctx.fail(`RAW hook did not see malloc(1000); RAW saw [${raw.calls.map((c) => `${c.op}(${c.args})`)}], MEM saw [${mem.calls.map((c) => `${c.op}(${c.args})`)}]`);
+    if (!hit) {
+      ctx.fail(
+        `RAW hook did not see malloc(1000); RAW saw [${
+          raw.calls.map((c) => `${c.op}(${c.args})`)
+        }], MEM saw [${mem.calls.map((c) => `${c.op}(${c.args})`)}]`,
+      );
+    }
     same(ctx, mem.calls.length, 0, "MEM hook calls (CPython falls back to RAW, not MEM)");
-    same(ctx, raw.calls.filter((c) => c.op === "free" && c.args[0] === p).length, 1, "RAW frees of the fallback block by PyObject_Free");
+    same(
+      ctx,
+      raw.calls.filter((c) => c.op === "free" && c.args[0] === p).length,
+      1,
+      "RAW frees of the fallback block by PyObject_Free",
+    );
   },
 });

@@ -4,7 +4,10 @@ import { nonNull } from "../_lib.ts";
 export default defineCase({
   id: "fallback/obj_realloc_of_large_block_reaches_raw",
   description: "CPython: PyObject_Realloc of a block pymalloc does not own becomes PyMem_RawRealloc(p, n)",
-  spec: { section: "cpython-facts.md §1.3 (zero size, pymalloc)", quote: "`realloc(non-pymalloc block, n)` becomes `PyMem_RawRealloc(p, n)`." },
+  spec: {
+    section: "cpython-facts.md §1.3 (zero size, pymalloc)",
+    quote: "`realloc(non-pymalloc block, n)` becomes `PyMem_RawRealloc(p, n)`.",
+  },
   features: ["fallback", "pymalloc", "realloc"],
   profiles: ["cpython"],
   domains: [],
@@ -18,6 +21,8 @@ export default defineCase({
     ctx.verify(q, 2000, 7, "block after PyObject_Realloc");
     ctx.py.PyObject_Free(q);
     const hit = raw.calls.find((c) => c.op === "realloc" && c.args[0] === p && c.args[1] === 3000);
-    if (!hit) ctx.fail(`RAW hook did not see realloc(p, 3000); saw [${raw.calls.map((c) => `${c.op}(${c.args})`)}]`);
+    if (!hit) {
+      ctx.fail(`RAW hook did not see realloc(p, 3000); saw [${raw.calls.map((c) => `${c.op}(${c.args})`)}]`);
+    }
   },
 });

@@ -4,7 +4,10 @@ import { nonNull, same } from "../_lib.ts";
 export default defineCase({
   id: "get_set/default_allocator_roundtrip",
   description: "Setting back what Get returned leaves the domain working and Get unchanged",
-  spec: { section: "PEP 445, Proposal / API changes", quote: "Add new functions to get and set memory block allocators" },
+  spec: {
+    section: "PEP 445, Proposal / API changes",
+    quote: "Add new functions to get and set memory block allocators",
+  },
   features: ["get-set"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

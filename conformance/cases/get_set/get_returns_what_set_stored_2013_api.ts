@@ -4,8 +4,12 @@ import type { PyMemAllocators } from "../../../ref/types.ts";
 
 export default defineCase({
   id: "get_set/get_returns_what_set_stored_2013_api",
-  description: "The 2013 draft API (PyMem_GetRawAllocators/SetRawAllocators, PyMem_Get/SetAllocators, PyObject_Get/SetAllocators) returns what it stored",
-  spec: { section: "PEP 445, Proposal / API changes", quote: "``void PyMem_GetRawAllocators(PyMemAllocators *allocators)``" },
+  description:
+    "The 2013 draft API (PyMem_GetRawAllocators/SetRawAllocators, PyMem_Get/SetAllocators, PyObject_Get/SetAllocators) returns what it stored",
+  spec: {
+    section: "PEP 445, Proposal / API changes",
+    quote: "``void PyMem_GetRawAllocators(PyMemAllocators *allocators)``",
+  },
   features: ["get-set"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

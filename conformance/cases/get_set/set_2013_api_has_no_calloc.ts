@@ -5,7 +5,10 @@ import type { PyMemAllocators } from "../../../ref/types.ts";
 export default defineCase({
   id: "get_set/set_2013_api_has_no_calloc",
   description: "After a 2013-API Set, the shipped Get shows the same ctx/functions and calloc NULL",
-  spec: { section: "ref/types.ts (host conventions)", quote: "A domain set through the 2013 draft API (`PyMemAllocators`, no calloc) has `calloc === null`" },
+  spec: {
+    section: "ref/types.ts (host conventions)",
+    quote: "A domain set through the 2013 draft API (`PyMemAllocators`, no calloc) has `calloc === null`",
+  },
   features: ["get-set"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -5,7 +5,11 @@ import type { PyMemAllocatorEx } from "../../../ref/types.ts";
 export default defineCase({
   id: "get_set/set_copies_the_struct",
   description: "Changing the caller's struct after PyMem_SetAllocator changes nothing: Set copied it",
-  spec: { section: "cpython-facts.md §1.2", quote: "Get and Set copy the struct by value. The caller's struct may live on the stack, but the `ctx` it points to must outlive its use." },
+  spec: {
+    section: "cpython-facts.md §1.2",
+    quote:
+      "Get and Set copy the struct by value. The caller's struct may live on the stack, but the `ctx` it points to must outlive its use.",
+  },
   features: ["get-set"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],
@@ -23,7 +27,8 @@ export default defineCase({
     const firstCtx = mine.ctx, firstMalloc = mine.malloc;
     ctx.setAllocator(mine);
     mine.ctx = { tag: "changed" };
-    mine.malloc = () => ctx.fail("the changed malloc was called: Set kept a reference to the caller's struct");
+    mine.malloc = () =>
+      ctx.fail("the changed malloc was called: Set kept a reference to the caller's struct");
     const p = ctx.malloc(8);
     const got = ctx.getAllocator();
     ctx.free(p);

@@ -5,7 +5,10 @@ export default defineCase({
   id: "gil/malloc_without_gil_detected",
   description:
     "CPython 3.6+: PyMem_Malloc / PyObject_Malloc without the GIL under the debug hooks is reported by _PyMem_DebugMalloc",
-  spec: { section: "cpython-facts.md §5 (test_mem.py)", quote: "`test_pymem_malloc_without_gil` and `test_pyobject_malloc_without_gil`" },
+  spec: {
+    section: "cpython-facts.md §5 (test_mem.py)",
+    quote: "`test_pymem_malloc_without_gil` and `test_pyobject_malloc_without_gil`",
+  },
   features: ["gil"],
   profiles: ["cpython"],
   domains: ["MEM", "OBJ"],

@@ -3,8 +3,12 @@ import { nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "gil/raw_not_checked_without_gil",
-  description: "The RAW debug hooks do not check the GIL: PyMem_RawMalloc/Calloc/Realloc/Free work without it",
-  spec: { section: "cpython-facts.md §2.6", quote: "The RAW hooks perform no check: RawMalloc and RawFree without the GIL worked" },
+  description:
+    "The RAW debug hooks do not check the GIL: PyMem_RawMalloc/Calloc/Realloc/Free work without it",
+  spec: {
+    section: "cpython-facts.md §2.6",
+    quote: "The RAW hooks perform no check: RawMalloc and RawFree without the GIL worked",
+  },
   features: ["gil"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],

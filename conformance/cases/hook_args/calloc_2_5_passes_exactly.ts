@@ -4,7 +4,10 @@ import { nonNull, same } from "../_lib.ts";
 export default defineCase({
   id: "hook_args/calloc_2_5_passes_exactly",
   description: "test_setallocators: calloc(2, 5) reaches the hook as calloc(&hook, 2, 5), not as one product",
-  spec: { section: "cpython-facts.md §5 (test_setallocators)", quote: "that the size arguments are exact (42; ptr and 200; 2 and 5);" },
+  spec: {
+    section: "cpython-facts.md §5 (test_setallocators)",
+    quote: "that the size arguments are exact (42; ptr and 200; 2 and 5);",
+  },
   features: ["hook-args", "calloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -4,7 +4,10 @@ import { nonNull, same } from "../_lib.ts";
 export default defineCase({
   id: "hook_args/ctx_reaches_hook_2013_api",
   description: "A hook set through the 2013 API gets its ctx in malloc, realloc and free",
-  spec: { section: "PEP 445, Proposal / API changes", quote: "/* user context passed as the first argument to the 3 functions */" },
+  spec: {
+    section: "PEP 445, Proposal / API changes",
+    quote: "/* user context passed as the first argument to the 3 functions */",
+  },
   features: ["hook-args", "get-set"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

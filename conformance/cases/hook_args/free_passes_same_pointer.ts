@@ -4,7 +4,10 @@ import { nonNull, same } from "../_lib.ts";
 export default defineCase({
   id: "hook_args/free_passes_same_pointer",
   description: "test_setallocators: free(ptr) reaches the hook with the pointer malloc returned",
-  spec: { section: "cpython-facts.md §5 (test_setallocators)", quote: "that free received the same pointer." },
+  spec: {
+    section: "cpython-facts.md §5 (test_setallocators)",
+    quote: "that free received the same pointer.",
+  },
   features: ["hook-args"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -3,8 +3,12 @@ import { nonNull, same } from "../_lib.ts";
 
 export default defineCase({
   id: "hook_args/malloc_42_passes_exactly",
-  description: "test_setallocators: malloc(42) reaches the hook as malloc(&hook, 42) and its result comes back unchanged",
-  spec: { section: "cpython-facts.md §5 (test_setallocators)", quote: "that the size arguments are exact (42; ptr and 200; 2 and 5);" },
+  description:
+    "test_setallocators: malloc(42) reaches the hook as malloc(&hook, 42) and its result comes back unchanged",
+  spec: {
+    section: "cpython-facts.md §5 (test_setallocators)",
+    quote: "that the size arguments are exact (42; ptr and 200; 2 and 5);",
+  },
   features: ["hook-args"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -3,8 +3,12 @@ import { hex, nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "no_overlap/live_blocks_never_overlap",
-  description: "Under a seeded random malloc/calloc/realloc/free mix, live blocks never overlap and keep their contents",
-  spec: { section: "third-party-allocators.md (what allocator test suites check)", quote: "seeded-random contents checked after every operation" },
+  description:
+    "Under a seeded random malloc/calloc/realloc/free mix, live blocks never overlap and keep their contents",
+  spec: {
+    section: "third-party-allocators.md (what allocator test suites check)",
+    quote: "seeded-random contents checked after every operation",
+  },
   features: ["no-overlap"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],
@@ -16,7 +20,9 @@ export default defineCase({
     const check = (p: number, n: number, what: string) => {
       for (const [q, b] of live) {
         if (q === p) continue;
-        if (p < q + Math.max(b.n, 1) && q < p + Math.max(n, 1)) ctx.fail(`${what} returned ${hex(p)} (+${n}) overlapping live ${hex(q)} (+${b.n})`);
+        if (p < q + Math.max(b.n, 1) && q < p + Math.max(n, 1)) {
+          ctx.fail(`${what} returned ${hex(p)} (+${n}) overlapping live ${hex(q)} (+${b.n})`);
+        }
       }
     };
     for (let step = 0; step < 600; step++) {

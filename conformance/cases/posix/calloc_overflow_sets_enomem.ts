@@ -6,7 +6,10 @@ export default defineCase({
   id: "posix/calloc_overflow_sets_enomem",
   description:
     "Informational (POSIX, not PEP 445): the RAW allocator itself, called with calloc(SIZE_MAX/2+1, 2), returns NULL and sets errno to ENOMEM",
-  spec: { section: "third-party-allocators.md (consequences for the suite)", quote: "errno is POSIX, not PEP 445: report it as information, not as a failure." },
+  spec: {
+    section: "third-party-allocators.md (consequences for the suite)",
+    quote: "errno is POSIX, not PEP 445: report it as information, not as a failure.",
+  },
   features: ["posix", "calloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW"],
@@ -24,6 +27,8 @@ export default defineCase({
       a.free(a.ctx, p);
       ctx.fail("calloc(SIZE_MAX/2+1, 2) returned a block");
     }
-    if (err !== ENOMEM) ctx.fail(`calloc(SIZE_MAX/2+1, 2) returned NULL with errno ${err}, expected ENOMEM (${ENOMEM})`);
+    if (err !== ENOMEM) {
+      ctx.fail(`calloc(SIZE_MAX/2+1, 2) returned NULL with errno ${err}, expected ENOMEM (${ENOMEM})`);
+    }
   },
 });

@@ -6,7 +6,10 @@ export default defineCase({
   id: "posix/malloc_failure_sets_enomem",
   description:
     "Informational (POSIX, not PEP 445): the RAW allocator itself, asked for 2^62 bytes, returns NULL and sets errno to ENOMEM",
-  spec: { section: "third-party-allocators.md (consequences for the suite)", quote: "errno is POSIX, not PEP 445: report it as information, not as a failure." },
+  spec: {
+    section: "third-party-allocators.md (consequences for the suite)",
+    quote: "errno is POSIX, not PEP 445: report it as information, not as a failure.",
+  },
   features: ["posix"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW"],

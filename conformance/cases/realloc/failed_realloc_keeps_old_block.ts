@@ -3,8 +3,12 @@ import { nonNull, same } from "../_lib.ts";
 
 export default defineCase({
   id: "realloc/failed_realloc_keeps_old_block",
-  description: "When the allocator's realloc fails, the entry point returns NULL and the old block stays valid and intact",
-  spec: { section: "cpython-facts.md §1.3 (realloc contract)", quote: "On failure it returns NULL and **p stays valid**." },
+  description:
+    "When the allocator's realloc fails, the entry point returns NULL and the old block stays valid and intact",
+  spec: {
+    section: "cpython-facts.md §1.3 (realloc contract)",
+    quote: "On failure it returns NULL and **p stays valid**.",
+  },
   features: ["realloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -4,7 +4,11 @@ import { nonNull, same } from "../_lib.ts";
 export default defineCase({
   id: "realloc/pymalloc_shrink_within_class_in_place",
   description: "pymalloc keeps a block in place when n <= size and 4n > 3*size (64 -> 60)",
-  spec: { section: "cpython-facts.md §4 (pymalloc realloc)", quote: "a pymalloc block stays in place when `n <= size && 4n > 3*size`. Otherwise it is malloc + copy + free." },
+  spec: {
+    section: "cpython-facts.md §4 (pymalloc realloc)",
+    quote:
+      "a pymalloc block stays in place when `n <= size && 4n > 3*size`. Otherwise it is malloc + copy + free.",
+  },
   features: ["realloc", "pymalloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["OBJ"],

@@ -4,7 +4,10 @@ import { nonNull } from "../_lib.ts";
 export default defineCase({
   id: "realloc/realloc_null_acts_as_malloc",
   description: "realloc(NULL, n) returns a new usable block, like malloc(n)",
-  spec: { section: "cpython-facts.md §1.3 (realloc contract)", quote: "**realloc contract** (docs): if p is NULL it acts as malloc(n)." },
+  spec: {
+    section: "cpython-facts.md §1.3 (realloc contract)",
+    quote: "**realloc contract** (docs): if p is NULL it acts as malloc(n).",
+  },
   features: ["realloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -4,7 +4,10 @@ import { nonNull } from "../_lib.ts";
 export default defineCase({
   id: "realloc/realloc_shrink_keeps_prefix",
   description: "Shrinking a block (large -> small -> tiny) keeps the surviving prefix",
-  spec: { section: "cpython-facts.md §1.3 (realloc contract)", quote: "Contents are kept up to min(old,new)." },
+  spec: {
+    section: "cpython-facts.md §1.3 (realloc contract)",
+    quote: "Contents are kept up to min(old,new).",
+  },
   features: ["realloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

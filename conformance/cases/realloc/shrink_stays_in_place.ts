@@ -4,7 +4,10 @@ import { nonNull } from "../_lib.ts";
 export default defineCase({
   id: "realloc/shrink_stays_in_place",
   description: "Informational: a large RAW block shrunk by one byte is not moved (quality, not a PEP rule)",
-  spec: { section: "cpython-facts.md §1.3 (realloc contract)", quote: "Contents are kept up to min(old,new)." },
+  spec: {
+    section: "cpython-facts.md §1.3 (realloc contract)",
+    quote: "Contents are kept up to min(old,new).",
+  },
   features: ["realloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW"],

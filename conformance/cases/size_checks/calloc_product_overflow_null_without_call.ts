@@ -3,8 +3,12 @@ import { same } from "../_lib.ts";
 
 export default defineCase({
   id: "size_checks/calloc_product_overflow_null_without_call",
-  description: "calloc(2**62, 4) and calloc(2**32, 2**31) (products above PY_SSIZE_T_MAX) return NULL without calling the allocator",
-  spec: { section: "cpython-facts.md §3 (observed)", quote: "`PyMem_Calloc(2**62,4)` and `PyObject_Calloc(2**32,2**31)` all returned NULL." },
+  description:
+    "calloc(2**62, 4) and calloc(2**32, 2**31) (products above PY_SSIZE_T_MAX) return NULL without calling the allocator",
+  spec: {
+    section: "cpython-facts.md §3 (observed)",
+    quote: "`PyMem_Calloc(2**62,4)` and `PyObject_Calloc(2**32,2**31)` all returned NULL.",
+  },
   features: ["size-checks", "calloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

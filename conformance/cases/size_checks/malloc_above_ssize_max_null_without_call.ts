@@ -4,7 +4,11 @@ import { ABOVE_MAX, same } from "../_lib.ts";
 export default defineCase({
   id: "size_checks/malloc_above_ssize_max_null_without_call",
   description: "malloc(PY_SSIZE_T_MAX + 1) and malloc(SIZE_MAX) return NULL without calling the allocator",
-  spec: { section: "cpython-facts.md §1.3 (size checks)", quote: "malloc/realloc return NULL when `n > PY_SSIZE_T_MAX`; calloc returns NULL when `elsize != 0 && nelem > PY_SSIZE_T_MAX/elsize`. The hook is **not** called in those cases" },
+  spec: {
+    section: "cpython-facts.md §1.3 (size checks)",
+    quote:
+      "malloc/realloc return NULL when `n > PY_SSIZE_T_MAX`; calloc returns NULL when `elsize != 0 && nelem > PY_SSIZE_T_MAX/elsize`. The hook is **not** called in those cases",
+  },
   features: ["size-checks"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -4,8 +4,12 @@ import { PY_SSIZE_T_MAX } from "../../../ref/types.ts";
 
 export default defineCase({
   id: "size_checks/ssize_max_itself_reaches_allocator",
-  description: "The size check is `n > PY_SSIZE_T_MAX`: malloc(PY_SSIZE_T_MAX) is passed to the allocator (which then fails)",
-  spec: { section: "cpython-facts.md §1.3 (size checks)", quote: "malloc/realloc return NULL when `n > PY_SSIZE_T_MAX`" },
+  description:
+    "The size check is `n > PY_SSIZE_T_MAX`: malloc(PY_SSIZE_T_MAX) is passed to the allocator (which then fails)",
+  spec: {
+    section: "cpython-facts.md §1.3 (size checks)",
+    quote: "malloc/realloc return NULL when `n > PY_SSIZE_T_MAX`",
+  },
   features: ["size-checks"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],
@@ -17,7 +21,9 @@ export default defineCase({
     h.uninstall();
     same(ctx, p, 0, "malloc(PY_SSIZE_T_MAX) on a 64-bit host");
     const first = h.calls[0];
-    if (!first) ctx.fail("malloc(PY_SSIZE_T_MAX) did not reach the allocator: the entry point's bound is off by one");
+    if (!first) {
+      ctx.fail("malloc(PY_SSIZE_T_MAX) did not reach the allocator: the entry point's bound is off by one");
+    }
     if (first.op !== "malloc" || first.args[0] < 2 ** 62) {
       ctx.fail(`expected the hook to see malloc(~2**63), saw ${first.op}(${first.args.join(", ")})`);
     }

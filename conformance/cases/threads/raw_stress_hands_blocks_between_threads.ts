@@ -3,8 +3,12 @@ import { same } from "../_lib.ts";
 
 export default defineCase({
   id: "threads/raw_stress_hands_blocks_between_threads",
-  description: "RAW is thread-safe: 8 threads hand blocks to each other via PyMem_RawMalloc/RawFree; content hashes match on free",
-  spec: { section: "cpython-facts.md §1.3 (per-domain rules)", quote: "not required; allocator **must be thread-safe**" },
+  description:
+    "RAW is thread-safe: 8 threads hand blocks to each other via PyMem_RawMalloc/RawFree; content hashes match on free",
+  spec: {
+    section: "cpython-facts.md §1.3 (per-domain rules)",
+    quote: "not required; allocator **must be thread-safe**",
+  },
   features: ["threads"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],

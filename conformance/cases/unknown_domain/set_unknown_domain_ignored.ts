@@ -14,13 +14,21 @@ export default defineCase({
     const before = DOMAINS.map((d) => ctx.py.PyMem_GetAllocator(d));
     let called = 0;
     const bad = () => (called++, 0);
-    ctx.py.PyMem_SetAllocator(7, { ctx: { bad: true }, malloc: bad, calloc: bad, realloc: bad, free: () => void called++ });
+    ctx.py.PyMem_SetAllocator(7, {
+      ctx: { bad: true },
+      malloc: bad,
+      calloc: bad,
+      realloc: bad,
+      free: () => void called++,
+    });
     DOMAINS.forEach((d, i) => {
       const now = ctx.py.PyMem_GetAllocator(d);
       same(ctx, now.malloc, before[i].malloc, `domain ${d} malloc after Set(7)`);
       same(ctx, now.ctx, before[i].ctx, `domain ${d} ctx after Set(7)`);
     });
-    for (const d of ["RAW", "MEM", "OBJ"] as const) ctx.on(d).free(nonNull(ctx, ctx.on(d).malloc(10), `${d} malloc(10)`));
+    for (const d of ["RAW", "MEM", "OBJ"] as const) {
+      ctx.on(d).free(nonNull(ctx, ctx.on(d).malloc(10), `${d} malloc(10)`));
+    }
     same(ctx, called, 0, "calls to the allocator set on domain 7");
   },
 });

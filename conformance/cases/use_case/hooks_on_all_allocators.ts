@@ -6,7 +6,11 @@ import type { Pep445, PyMemAllocators } from "../../../ref/types.ts";
 function setupHooks(py: Pep445, count: Record<string, number>, state: { installed: boolean }) {
   if (state.installed) return;
   state.installed = true;
-  const hook = { pymem: py.PyMem_GetAllocators(), pymem_raw: py.PyMem_GetRawAllocators(), pyobj: py.PyObject_GetAllocators() };
+  const hook = {
+    pymem: py.PyMem_GetAllocators(),
+    pymem_raw: py.PyMem_GetRawAllocators(),
+    pyobj: py.PyObject_GetAllocators(),
+  };
   const alloc = (which: keyof typeof hook): PyMemAllocators => ({
     ctx: hook[which],
     malloc: (a: PyMemAllocators, size) => (count[which]++, a.malloc(a.ctx, size)),
@@ -20,8 +24,12 @@ function setupHooks(py: Pep445, count: Record<string, number>, state: { installe
 
 export default defineCase({
   id: "use_case/hooks_on_all_allocators",
-  description: "PEP use case 3: hooks on all three allocators delegate to the saved ones; setup twice installs once",
-  spec: { section: "PEP 445, Examples / Use case 3", quote: "Example to setup hooks on all memory allocators::" },
+  description:
+    "PEP use case 3: hooks on all three allocators delegate to the saved ones; setup twice installs once",
+  spec: {
+    section: "PEP 445, Examples / Use case 3",
+    quote: "Example to setup hooks on all memory allocators::",
+  },
   features: ["use-case", "hook-args"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],

@@ -4,8 +4,12 @@ import { DOMAINS, type PyMemAllocatorEx } from "../../../ref/types.ts";
 
 export default defineCase({
   id: "use_case/hooks_on_all_allocators_shipped_api",
-  description: "PEP use case 3 with the shipped API: PyMem_GetAllocator/SetAllocator hooks on all domains count every call and delegate",
-  spec: { section: "PEP 445, Examples / Use case 3", quote: "Example to setup hooks on all memory allocators::" },
+  description:
+    "PEP use case 3 with the shipped API: PyMem_GetAllocator/SetAllocator hooks on all domains count every call and delegate",
+  spec: {
+    section: "PEP 445, Examples / Use case 3",
+    quote: "Example to setup hooks on all memory allocators::",
+  },
   features: ["use-case", "hook-args"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],

@@ -4,8 +4,13 @@ import type { PyMemAllocators } from "../../../ref/types.ts";
 
 export default defineCase({
   id: "use_case/replace_allocators_keep_pymalloc",
-  description: "PEP use case 1: custom RAW/MEM allocators and arena allocator with padding, pymalloc kept, debug hooks on top",
-  spec: { section: "PEP 445, Examples / Use case 1", quote: "Setup your custom memory allocators, keeping pymalloc. Dummy example wasting 2 bytes per allocation, and 10 bytes per arena::" },
+  description:
+    "PEP use case 1: custom RAW/MEM allocators and arena allocator with padding, pymalloc kept, debug hooks on top",
+  spec: {
+    section: "PEP 445, Examples / Use case 1",
+    quote:
+      "Setup your custom memory allocators, keeping pymalloc. Dummy example wasting 2 bytes per allocation, and 10 bytes per arena::",
+  },
   features: ["use-case", "arena", "pymalloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],
@@ -31,7 +36,12 @@ export default defineCase({
       (_c, ptr) => sys.free(sys.ctx, ptr),
     );
     py.PyMem_SetupDebugHooks();
-    const blocks = [py.PyMem_RawMalloc(10), py.PyMem_Malloc(20), py.PyObject_Malloc(30), py.PyObject_Malloc(40)];
+    const blocks = [
+      py.PyMem_RawMalloc(10),
+      py.PyMem_Malloc(20),
+      py.PyObject_Malloc(30),
+      py.PyObject_Malloc(40),
+    ];
     blocks.forEach((p, i) => nonNull(ctx, p, `allocation ${i} after use case 1 setup`));
     blocks.forEach((p, i) => ctx.fill(p, 10, i));
     blocks.forEach((p, i) => ctx.verify(p, 10, i, `block ${i}`));
@@ -39,9 +49,24 @@ export default defineCase({
     py.PyMem_Free(blocks[1]);
     py.PyObject_Free(blocks[2]);
     py.PyObject_Free(blocks[3]);
-    if (!seen.malloc.includes(10 + ctx.debug.overhead)) ctx.fail(`my_malloc never saw PyMem_RawMalloc(10) + debug overhead (${10 + ctx.debug.overhead}); saw ${seen.malloc.join(",")}`);
-    if (!seen.malloc.includes(20 + ctx.debug.overhead)) ctx.fail(`my_malloc never saw PyMem_Malloc(20) + debug overhead; saw ${seen.malloc.join(",")}`);
-    same(ctx, seen.arena.length >= 1 ? seen.arena[0] : -1, arenaSize(ctx), "size passed to my_alloc_arena (pymalloc kept, arena from the custom allocator)");
-    if (seen.malloc.includes(30 + ctx.debug.overhead)) ctx.fail("PyObject_Malloc(30) reached my_malloc: pymalloc was not kept for OBJ");
+    if (!seen.malloc.includes(10 + ctx.debug.overhead)) {
+      ctx.fail(
+        `my_malloc never saw PyMem_RawMalloc(10) + debug overhead (${10 + ctx.debug.overhead}); saw ${
+          seen.malloc.join(",")
+        }`,
+      );
+    }
+    if (!seen.malloc.includes(20 + ctx.debug.overhead)) {
+      ctx.fail(`my_malloc never saw PyMem_Malloc(20) + debug overhead; saw ${seen.malloc.join(",")}`);
+    }
+    same(
+      ctx,
+      seen.arena.length >= 1 ? seen.arena[0] : -1,
+      arenaSize(ctx),
+      "size passed to my_alloc_arena (pymalloc kept, arena from the custom allocator)",
+    );
+    if (seen.malloc.includes(30 + ctx.debug.overhead)) {
+      ctx.fail("PyObject_Malloc(30) reached my_malloc: pymalloc was not kept for OBJ");
+    }
   },
 });

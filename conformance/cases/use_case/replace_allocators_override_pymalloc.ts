@@ -4,8 +4,13 @@ import type { PyMemAllocators } from "../../../ref/types.ts";
 
 export default defineCase({
   id: "use_case/replace_allocators_override_pymalloc",
-  description: "PEP use case 2: one custom allocator for RAW, MEM and OBJ (pymalloc replaced) under the debug hooks",
-  spec: { section: "PEP 445, Examples / Use case 2", quote: "If your allocator is optimized for allocation of small objects (less than 512 bytes) with a short lifetime, pymalloc can be overriden: replace ``PyObject_Malloc()``." },
+  description:
+    "PEP use case 2: one custom allocator for RAW, MEM and OBJ (pymalloc replaced) under the debug hooks",
+  spec: {
+    section: "PEP 445, Examples / Use case 2",
+    quote:
+      "If your allocator is optimized for allocation of small objects (less than 512 bytes) with a short lifetime, pymalloc can be overriden: replace ``PyObject_Malloc()``.",
+  },
   features: ["use-case"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],
@@ -26,7 +31,12 @@ export default defineCase({
     py.PyObject_SetAllocators(alloc);
     py.PyMem_SetupDebugHooks();
     const p = nonNull(ctx, py.PyObject_Malloc(10), "PyObject_Malloc(10)");
-    same(ctx, sizes.at(-1), 10 + ctx.debug.overhead, "size my_malloc saw for PyObject_Malloc(10) under the debug hooks");
+    same(
+      ctx,
+      sizes.at(-1),
+      10 + ctx.debug.overhead,
+      "size my_malloc saw for PyObject_Malloc(10) under the debug hooks",
+    );
     const q = nonNull(ctx, py.PyObject_Realloc(p, 100), "PyObject_Realloc(p, 100)");
     py.PyObject_Free(q);
     const r = nonNull(ctx, py.PyMem_RawMalloc(7), "PyMem_RawMalloc(7)");

@@ -4,7 +4,10 @@ import { nonNull } from "../_lib.ts";
 export default defineCase({
   id: "zero_size/calloc_zero_elsize_non_null",
   description: "calloc(5, 0) returns distinct non-NULL pointers (as calloc(1, 1))",
-  spec: { section: "cpython-facts.md §3 (observed)", quote: "Zero sizes: `calloc(0,5)` and `calloc(5,0)` returned non-NULL with size field 0." },
+  spec: {
+    section: "cpython-facts.md §3 (observed)",
+    quote: "Zero sizes: `calloc(0,5)` and `calloc(5,0)` returned non-NULL with size field 0.",
+  },
   features: ["zero-size", "calloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -4,7 +4,10 @@ import { nonNull } from "../_lib.ts";
 export default defineCase({
   id: "zero_size/malloc_zero_distinct_non_null",
   description: "Two malloc(0) calls return distinct non-NULL pointers in every domain",
-  spec: { section: "cpython-facts.md §1.3 (PyMem docs, PEP 445)", quote: "returns a distinct non-NULL pointer if possible, as if X_Malloc(1) had been called" },
+  spec: {
+    section: "cpython-facts.md §1.3 (PyMem docs, PEP 445)",
+    quote: "returns a distinct non-NULL pointer if possible, as if X_Malloc(1) had been called",
+  },
   features: ["zero-size"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

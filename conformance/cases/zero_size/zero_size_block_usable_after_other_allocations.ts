@@ -4,7 +4,10 @@ import { nonNull } from "../_lib.ts";
 export default defineCase({
   id: "zero_size/zero_size_block_usable_after_other_allocations",
   description: "A malloc(0) block stays distinct from every later live block (it is a real minimal block)",
-  spec: { section: "cpython-facts.md §1.3", quote: "says plainly that the *new allocator* must return a distinct non-NULL pointer for 0 bytes." },
+  spec: {
+    section: "cpython-facts.md §1.3",
+    quote: "says plainly that the *new allocator* must return a distinct non-NULL pointer for 0 bytes.",
+  },
   features: ["zero-size", "no-overlap"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],
