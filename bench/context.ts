@@ -36,7 +36,10 @@ export function allocatorVersions(): Record<string, string> {
  *
  * @example
  * ```ts
+ * import { runContext } from "./context.ts";
+ * const root = new URL("..", import.meta.url).pathname; // the project root
  * const ctx = runContext(root, "python3");
+ * console.log(ctx.runtime, ctx.cpu);
  * ```
  */
 export function runContext(root: string, python: string): Record<string, unknown> {

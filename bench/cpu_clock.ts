@@ -49,8 +49,10 @@ if ((globalThis as any).Bun) {
  *
  * @example
  * ```ts
+ * import { threadCpuNs } from "./cpu_clock.ts";
  * const c0 = threadCpuNs();
- * work();
+ * let x = 0;
+ * for (let i = 0; i < 1e6; i++) x += i;
  * console.log(threadCpuNs() - c0, "ns of CPU");
  * ```
  */

@@ -46,7 +46,12 @@ export interface BenchStats {
  *
  * @example
  * ```ts
- * const s = await runGroup("ffi", [{ name: "noop", fn: () => lib.noop() }], { quick: false, print: console.log });
+ * import { do_not_optimize, runGroup } from "./harness.ts";
+ * const s = await runGroup("array", [{ name: "alloc 64", fn: () => do_not_optimize(new Uint8Array(64)) }], {
+ *   quick: true,
+ *   print: console.log,
+ * });
+ * console.log(s[0].p50, "ns per call");
  * ```
  */
 export async function runGroup(
@@ -139,6 +144,8 @@ export interface Variant {
  *
  * @example
  * ```ts
+ * import { pairedRatios, pairedRounds } from "./harness.ts";
+ * import { median } from "./stats.ts";
  * const s = pairedRounds([{ name: "a", run: () => 1 }, { name: "b", run: () => 2 }], 11);
  * median(pairedRatios(s.b, s.a)); // 2
  * ```

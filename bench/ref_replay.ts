@@ -24,7 +24,11 @@ export interface TsReplayResult {
  *
  * @example
  * ```ts
- * const r = replayOnPep445(createRef(), readTrace(bytes));
+ * import { createRef } from "../ref/mod.ts";
+ * import { replayOnPep445 } from "./ref_replay.ts";
+ * import { synthesizeTrace } from "./synthetic.ts";
+ * import { readTrace } from "./trace.ts";
+ * const r = replayOnPep445(createRef(), readTrace(synthesizeTrace({ ops: 10_000, seed: 1 })));
  * console.log(r.ns / r.ops, "ns/op");
  * ```
  */

@@ -29,7 +29,9 @@ export interface BenchReport {
  *
  * @example
  * ```ts
- * const report = buildReport({ date, command: "bun bench", quick: false, filter: null, context: {}, scenarios });
+ * import { buildReport } from "./results.ts";
+ * const date = new Date().toISOString();
+ * const report = buildReport({ date, command: "bun bench", quick: false, filter: null, context: {}, scenarios: [] });
  * console.log(report.figures.pymalloc_vs_cpython.status);
  * ```
  */

@@ -20,6 +20,9 @@ export function fmt(x: number | null | undefined, unit = ""): string {
  *
  * @example
  * ```ts
+ * import { buildReport } from "./results.ts";
+ * import { markdownSummary } from "./summary.ts";
+ * const report = buildReport({ date: "2026-01-01", command: "bun bench", quick: true, filter: null, context: {}, scenarios: [] });
  * console.log(markdownSummary(report));
  * ```
  */

@@ -38,6 +38,10 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
  *
  * @example
  * ```ts
+ * import { writeFileSync } from "node:fs";
+ * import { buildReport } from "./results.ts";
+ * import { chartBars, ratioChart } from "./svg.ts";
+ * const report = buildReport({ date: "2026-01-01", command: "bun bench", quick: true, filter: null, context: {}, scenarios: [] });
  * writeFileSync("bench/results/latest.svg", ratioChart(chartBars(report), report.date));
  * ```
  */

@@ -41,7 +41,9 @@ export interface TraceStats {
  *
  * @example
  * ```ts
- * const s = traceStats(bytes);
+ * import { synthesizeTrace } from "./synthetic.ts";
+ * import { traceStats } from "./trace_check.ts";
+ * const s = traceStats(synthesizeTrace({ ops: 1000 }));
  * if (s.problemCount) throw new Error(s.problems[0]);
  * ```
  */

@@ -20,7 +20,7 @@
  * import { Heap } from "./heap.ts";
  * const heap = new Heap();
  * const hooks = createDebugHooks({ profile: "cpython", mem: heap, gilHeld: true, violation: "throw" });
- * hooks.raw.name; // "_PyMem_DebugRawMalloc" is hooks.raw.malloc.name
+ * hooks.raw.malloc.name; // "_PyMem_DebugRawMalloc"
  * ```
  * @module
  */

@@ -2,7 +2,8 @@
  * The project's one test command (`deno task test`, also `npm test`): runs every suite and prints one
  * closing line `tests: N passed, N failed[, N skipped]` with the real counts, summed over:
  *
- * 1. type checks: `deno check` and `tsc -p .` (Bun's view of the types), one test each;
+ * 1. static checks, one test each: `deno check` and `tsc -p .` (Bun's view of the types), the JSDoc
+ *    examples (`deno check --doc`), `deno lint`, `deno fmt --check`;
  * 2. the native C tests (`native/build.ts --test`: API test, thread stress, valgrind, sanitizers), when
  *    native/ exists;
  * 3. every `*_test.ts` under `deno test`;
@@ -105,19 +106,20 @@ function add(name: string, status: number, c: Counts | null) {
 }
 
 const deno = process.execPath.endsWith("deno") ? process.execPath : "deno";
+/** The TypeScript folders every static check covers (new top-level folders go here and in deno.json). */
+const TS_DIRS = ["ref", "native", "conformance", "bench", "tools"];
+/** One command that passes or fails as a whole, counted as one test. */
+function single(name: string, cmd: string[]) {
+  const r = run(cmd);
+  add(name, r.status, { passed: r.status === 0 ? 1 : 0, failed: r.status === 0 ? 0 : 1, skipped: 0 });
+}
 if (want("check")) {
-  const d = run([deno, "check", "ref", "native", "conformance", "bench", "tools"]);
-  add("typecheck (deno check)", d.status, {
-    passed: d.status === 0 ? 1 : 0,
-    failed: d.status === 0 ? 0 : 1,
-    skipped: 0,
-  });
-  const t = run(["npx", "tsc", "-p", "."]);
-  add("typecheck (tsc, Bun types)", t.status, {
-    passed: t.status === 0 ? 1 : 0,
-    failed: t.status === 0 ? 0 : 1,
-    skipped: 0,
-  });
+  single("typecheck (deno check)", [deno, "check", ...TS_DIRS]);
+  single("typecheck (tsc, Bun types)", ["npx", "tsc", "-p", "."]);
+  // JSDoc @example blocks type-check as their own modules (imports included).
+  single("doc examples (deno check --doc)", [deno, "check", "--doc", ...TS_DIRS]);
+  single("lint (deno lint)", [deno, "lint"]);
+  single("format (deno fmt --check)", [deno, "fmt", "--check"]);
 }
 if (want("c") && existsSync(`${root}native/build.ts`)) {
   const r = run([deno, "run", "-A", "native/build.ts", "--test", ...(values.fast ? ["--fast"] : [])]);
