@@ -11,8 +11,11 @@
  * `--test` builds, runs test_api and test_stress (release), again under valgrind, again built with
  * ASan/UBSan, test_stress built with ThreadSanitizer, then compiles everything with clang -Werror and
  * runs that test_api; it prints
- * `N passed, N failed` last.
- * `--fast` skips valgrind, sanitizers and clang.
+ * `N passed, N failed, N skipped` last. A check that cannot run here (no valgrind, no clang, no shared
+ * libpython, a sanitizer runtime missing) is a counted skip with its reason, never a silent omission.
+ * The test programs get the shared libpython of `python3` in `ALLOCSPEC_LIBPYTHON`, found as the
+ * cpython conformance target finds it (sysconfig); without one, `ALLOCSPEC_LIBPYTHON_MISSING` says why.
+ * `--fast` skips valgrind, sanitizers and clang (counted as skips).
  *
  * @example
  * ```ts
@@ -26,6 +29,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { findLibpython } from "../conformance/adapters/cpython_lib.ts";
 
 /** A build flavour of the library. */
 export type Variant = "release" | "debug" | "asan";
@@ -196,6 +200,7 @@ export function buildNative(opts: { variant?: Variant; force?: boolean; quiet?: 
 interface Tally {
   passed: number;
   failed: number;
+  skipped: number;
   lines: string[];
 }
 
@@ -243,7 +248,7 @@ function runCounted(t: Tally, label: string, cmd: string[], env: Record<string, 
     env: { ...process.env, GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536", ...env },
   });
   const out = (r.stdout ?? "") + (r.stderr ?? "");
-  const m = [...out.matchAll(/^(\d+) passed, (\d+) failed\s*$/gm)].at(-1);
+  const m = [...out.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$/gm)].at(-1);
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   if (!m || r.status !== 0) process.stdout.write(out);
   if (!m) {
@@ -251,10 +256,17 @@ function runCounted(t: Tally, label: string, cmd: string[], env: Record<string, 
     t.lines.push(`${label}: no counts in its output (exit ${r.status ?? r.signal}) [${secs}s]: 1 failed`);
     return false;
   }
-  const passed = +m[1], failed = +m[2] + (r.status !== 0 && +m[2] === 0 ? 1 : 0);
+  const passed = +m[1], failed = +m[2] + (r.status !== 0 && +m[2] === 0 ? 1 : 0), skipped = +(m[3] ?? 0);
   t.passed += passed;
   t.failed += failed;
-  t.lines.push(`${label}: ${passed} passed, ${failed} failed (exit ${r.status ?? r.signal}) [${secs}s]`);
+  t.skipped += skipped;
+  const skips = [...out.matchAll(/^skip (.*)$/gm)].map((s) => s[1]);
+  t.lines.push(
+    `${label}: ${passed} passed, ${failed} failed, ${skipped} skipped (exit ${
+      r.status ?? r.signal
+    }) [${secs}s]` +
+      (skips.length ? `\n    skipped: ${skips.join("; ")}` : ""),
+  );
   return failed === 0;
 }
 
@@ -264,14 +276,26 @@ function step(t: Tally, label: string, ok: boolean, why = ""): void {
   t.lines.push(`${label}: ${ok ? "ok" : `FAILED${why ? ` (${why})` : ""}`}`);
 }
 
+/** A part of the suite that cannot run here: one counted skip with its reason. */
+function skip(t: Tally, label: string, reason: string): void {
+  t.skipped += 1;
+  t.lines.push(`${label}: SKIPPED (${reason})`);
+}
+
 function which(cmd: string): boolean {
   return works(cmd);
 }
 
 /** Builds and runs every C test; returns the tally (printed by the CLI). */
 export function runCTests(opts: { fast?: boolean } = {}): Tally {
-  const t: Tally = { passed: 0, failed: 0, lines: [] };
+  const t: Tally = { passed: 0, failed: 0, skipped: 0, lines: [] };
   const cc = findCompiler();
+  try {
+    process.env.ALLOCSPEC_LIBPYTHON = findLibpython().path;
+  } catch (e) {
+    delete process.env.ALLOCSPEC_LIBPYTHON;
+    process.env.ALLOCSPEC_LIBPYTHON_MISSING = (e as Error).message;
+  }
   buildNative({ variant: "release", quiet: false });
   const relDir = join(BUILD_DIR, "release", "test");
   const api = buildTestProgram(cc, "test_api", "release", relDir);
@@ -279,7 +303,9 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
   runCounted(t, "test_api (release)", [api]);
   runCounted(t, "test_stress (release)", [stress]);
   if (opts.fast) {
-    t.lines.push("valgrind, ASan/UBSan, clang: skipped (--fast)");
+    for (const what of ["valgrind", "ASan/UBSan", "ThreadSanitizer", "clang -Werror build"]) {
+      skip(t, what, "--fast");
+    }
     return t;
   }
 
@@ -299,7 +325,7 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
     });
     step(t, "valgrind clean (0 errors, 0 leaks)", a && s);
   } else {
-    t.lines.push("valgrind: not installed, skipped");
+    skip(t, "valgrind", "not installed (apt-get install valgrind)");
   }
 
   buildNative({ variant: "asan", quiet: false });
@@ -340,9 +366,7 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
       ], true);
       built = true;
     } catch (e) {
-      t.lines.push(
-        `ThreadSanitizer: not available with ${cc}, skipped (${(e as Error).message.split("\n")[0]})`,
-      );
+      skip(t, "ThreadSanitizer", `not available with ${cc}: ${(e as Error).message.split("\n")[0]}`);
     }
     if (built) {
       const ok = runCounted(t, "test_stress (TSan)", [join(outDir, "test_stress"), "--rounds", "2000"], {
@@ -383,7 +407,7 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
       step(t, "clang -Wall -Wextra -Werror build", false, "compile error above");
     }
   } else {
-    t.lines.push("clang: not installed, skipped");
+    skip(t, "clang -Werror build", "clang not installed (apt-get install clang)");
   }
   return t;
 }
@@ -408,7 +432,7 @@ function main(argv: string[]): number {
       console.log(
         `\nnative C tests (${((Date.now() - started) / 1000).toFixed(1)}s):\n  ${t.lines.join("\n  ")}`,
       );
-      console.log(`${t.passed} passed, ${t.failed} failed`);
+      console.log(`${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
       return t.failed === 0 ? 0 : 1;
     }
     const variants: Variant[] = args.has("--all")

@@ -10,8 +10,8 @@ import {
   openNative,
   PyMemDebugError,
 } from "./mod.ts";
+import { LIBPYTHON, NO_LIBPYTHON } from "./ffi/libpython_fixture.ts";
 
-const LIBPY = "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so";
 const isDeno = !(globalThis as any).Bun;
 
 test("native mod: the public surface", () => {
@@ -54,9 +54,9 @@ test("native mod: handles live above the 47-bit address space and below 2^53", (
   n.close();
 });
 
-test("native mod: native and libpython side by side (same interface)", () => {
+test("native mod: native and libpython side by side (same interface)", { skip: NO_LIBPYTHON }, () => {
   const n = openNative({ profile: "cpython" });
-  const py = loadPep445Library(LIBPY);
+  const py = loadPep445Library(LIBPYTHON!);
   py.initializePython();
   for (const impl of [n, py]) {
     const p = impl.PyMem_Malloc(32);

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ffi } from "./backend.ts";
+import { spawnSync } from "node:child_process";
+import { LIBPYTHON, NO_LIBPYTHON } from "./libpython_fixture.ts";
 
 const LIBC = "libc.so.6";
 const table = {
@@ -47,12 +49,20 @@ test("backend: missing symbols are undefined, present ones have addresses", () =
   assert.equal(ffi.symbolAddress(LIBC, "no_such_symbol_allocspec"), 0);
 });
 
-test("backend: data symbol address (libpython's Py_Version)", () => {
-  const LIBPY = "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so";
-  const a = ffi.symbolAddress(LIBPY, "Py_Version"); // const unsigned long Py_Version = PY_VERSION_HEX
+/** PY_VERSION_HEX of python3 (sys.hexversion), or null when python3 does not run. */
+function pythonHexversion(): number | null {
+  const r = spawnSync("python3", ["-c", "import sys; print(sys.hexversion)"], { encoding: "utf8" });
+  return r.status === 0 ? Number(r.stdout.trim()) : null;
+}
+
+test("backend: data symbol address (libpython's Py_Version)", { skip: NO_LIBPYTHON }, () => {
+  const hex = pythonHexversion();
+  assert.ok(hex !== null, "python3 found libpython but does not report sys.hexversion");
+  // const unsigned long Py_Version = PY_VERSION_HEX (exported since 3.11)
+  const a = ffi.symbolAddress(LIBPYTHON!, "Py_Version");
   assert.ok(a > 0);
-  assert.equal(ffi.readPointer(a), 0x030b07f0);
-  assert.equal(new Uint32Array(ffi.view(a, 4))[0], 0x030b07f0);
+  assert.equal(ffi.readPointer(a), hex);
+  assert.equal(new Uint32Array(ffi.view(a, 4))[0], hex);
 });
 
 test("backend: buf arguments pass TypedArrays (getenv)", () => {

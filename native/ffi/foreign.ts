@@ -21,7 +21,8 @@
  * @example
  * ```ts
  * import { loadPep445Library } from "./foreign.ts";
- * const py = loadPep445Library("/root/.pyenv/versions/3.11.7/lib/libpython3.11.so");
+ * import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
+ * const py = loadPep445Library(findLibpython().path); // python3's shared libpython (sysconfig)
  * py.initializePython();
  * const p = py.PyMem_RawMalloc(16);
  * py.PyMem_RawFree(p);

@@ -4,12 +4,14 @@ import { loadPep445Library } from "./foreign.ts";
 import { checkSetAllocators, useCase3 } from "./hook_checks.ts";
 import { symbolAddress } from "./library.ts";
 import { PY_SSIZE_T_MAX } from "../../ref/types.ts";
+import { LIBPYTHON, NO_LIBPYTHON as skip } from "./libpython_fixture.ts";
 
-const LIBPY = "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so";
-const py = loadPep445Library(LIBPY);
-py.initializePython(); // a sane state (the allocators also work before init)
+// Every test that uses `py` is skipped (with the reason) when python3 has no shared libpython.
+const LIBPY = LIBPYTHON ?? "";
+const py = (LIBPYTHON ? loadPep445Library(LIBPYTHON) : null)!;
+if (LIBPYTHON) py.initializePython(); // a sane state (the allocators also work before init)
 
-test("foreign: entry points allocate real memory", () => {
+test("foreign: entry points allocate real memory", { skip }, () => {
   const p = py.PyMem_RawMalloc(16);
   assert.ok(p > 4096);
   py.memory.write(p, [1, 2, 3, 4]);
@@ -25,7 +27,7 @@ test("foreign: entry points allocate real memory", () => {
   py.PyMem_Free(m);
 });
 
-test("foreign: sizes above PY_SSIZE_T_MAX give NULL without calling the allocator", () => {
+test("foreign: sizes above PY_SSIZE_T_MAX give NULL without calling the allocator", { skip }, () => {
   const counts = useCase3(py, () => {
     assert.equal(py.PyMem_RawMalloc(PY_SSIZE_T_MAX + 1n), 0);
     assert.equal(py.PyMem_Malloc(2n ** 64n - 1n), 0);
@@ -37,7 +39,7 @@ test("foreign: sizes above PY_SSIZE_T_MAX give NULL without calling the allocato
   assert.deepEqual(counts, { malloc: [0, 0, 0], calloc: [0, 0, 0], realloc: [0, 0, 0], free: [0, 0, 0] });
 });
 
-test("foreign: zero-size requests give distinct non-NULL pointers", () => {
+test("foreign: zero-size requests give distinct non-NULL pointers", { skip }, () => {
   for (
     const [m, f] of [
       [(n: number) => py.PyMem_RawMalloc(n), (p: number) => py.PyMem_RawFree(p)],
@@ -55,11 +57,11 @@ test("foreign: zero-size requests give distinct non-NULL pointers", () => {
   py.PyMem_RawFree(c);
 });
 
-test("foreign: test_setallocators with a TS hook in each domain (ctx identity, exact args)", () => {
+test("foreign: test_setallocators with a TS hook in each domain (ctx identity, exact args)", { skip }, () => {
   for (const d of [0, 1, 2]) checkSetAllocators(py, d);
 });
 
-test("foreign: Get/Set round trip with a TS hook counting calls (use case 3), then restore", () => {
+test("foreign: Get/Set round trip with a TS hook counting calls (use case 3), then restore", { skip }, () => {
   const before = [0, 1, 2].map((d) => py.PyMem_GetAllocator(d));
   const counts = useCase3(py, () => {
     const g = py.PyMem_GetAllocator(0);
@@ -90,7 +92,7 @@ test("foreign: Get/Set round trip with a TS hook counting calls (use case 3), th
   }
 });
 
-test("foreign: functions from Get call C; installing them back passes the raw pointers", () => {
+test("foreign: functions from Get call C; installing them back passes the raw pointers", { skip }, () => {
   const raw = py.PyMem_GetAllocator(0);
   const p = raw.malloc(raw.ctx, 24);
   assert.ok(p > 0);
@@ -99,7 +101,7 @@ test("foreign: functions from Get call C; installing them back passes the raw po
   assert.equal(py.PyMem_GetAllocator(0).malloc, raw.malloc);
 });
 
-test("foreign: ctx values cross as handles and numbers as raw pointers", () => {
+test("foreign: ctx values cross as handles and numbers as raw pointers", { skip }, () => {
   const old = py.PyMem_GetAllocator(2);
   for (const ctx of [{ a: 1 }, "a string", 12345, null, old]) {
     py.PyMem_SetAllocator(2, {
@@ -114,7 +116,7 @@ test("foreign: ctx values cross as handles and numbers as raw pointers", () => {
   py.PyMem_SetAllocator(2, old);
 });
 
-test("foreign: arena allocator Get/Set round trip", () => {
+test("foreign: arena allocator Get/Set round trip", { skip }, () => {
   const a = py.PyObject_GetArenaAllocator();
   assert.equal(typeof a.alloc, "function");
   py.PyObject_SetArenaAllocator(a);
@@ -123,7 +125,7 @@ test("foreign: arena allocator Get/Set round trip", () => {
   assert.equal(b.free, a.free);
 });
 
-test("foreign: unknown domain: Get gives all-null, Set is ignored", () => {
+test("foreign: unknown domain: Get gives all-null, Set is ignored", { skip }, () => {
   assert.deepEqual(py.PyMem_GetAllocator(7), {
     ctx: null,
     malloc: null,
@@ -138,7 +140,7 @@ test("foreign: unknown domain: Get gives all-null, Set is ignored", () => {
   assert.throws(() => py.PyMem_GetAllocator(1.5), TypeError);
 });
 
-test("foreign: bad input gives clear errors, never a crash", () => {
+test("foreign: bad input gives clear errors, never a crash", { skip }, () => {
   const raw = py.PyMem_GetAllocator(0);
   assert.throws(() => py.PyMem_SetAllocator(0, { ...raw, malloc: null as any }), {
     name: "TypeError",
@@ -163,7 +165,7 @@ test("foreign: bad input gives clear errors, never a crash", () => {
   assert.equal(py.PyMem_GetAllocator(0).malloc, raw.malloc); // nothing was installed
 });
 
-test("foreign: a throwing TS hook: C gets NULL, the entry point rethrows", () => {
+test("foreign: a throwing TS hook: C gets NULL, the entry point rethrows", { skip }, () => {
   const old = py.PyMem_GetAllocator(0);
   const boom = new Error("hook failed");
   py.PyMem_SetAllocator(0, {
@@ -182,7 +184,7 @@ test("foreign: a throwing TS hook: C gets NULL, the entry point rethrows", () =>
   }
 });
 
-test("foreign: GIL control through PyEval_SaveThread/RestoreThread", () => {
+test("foreign: GIL control through PyEval_SaveThread/RestoreThread", { skip }, () => {
   py.setGilHeld(false);
   const p = py.PyMem_RawMalloc(8); // RAW needs no GIL
   py.PyMem_RawFree(p);
@@ -191,13 +193,13 @@ test("foreign: GIL control through PyEval_SaveThread/RestoreThread", () => {
   py.PyMem_Free(q);
 });
 
-test("foreign: violation mode is always abort", () => {
+test("foreign: violation mode is always abort", { skip }, () => {
   py.setViolationMode("abort");
   assert.throws(() => py.setViolationMode("throw"), /always print and abort/);
   assert.throws(() => loadPep445Library(LIBPY, { violation: "throw" }), /always print and abort/);
 });
 
-test("foreign: abi 2013 on a shipped-API library: 2013 names are not exported", () => {
+test("foreign: abi 2013 on a shipped-API library: 2013 names are not exported", { skip }, () => {
   const old = loadPep445Library(LIBPY, { abi: "2013" });
   assert.throws(
     () => old.PyMem_GetRawAllocators(),
@@ -215,7 +217,7 @@ test("foreign: a library without the API is refused with one line", () => {
   );
 });
 
-test("foreign: symbols, foreignApi and entryTable give C addresses", () => {
+test("foreign: symbols, foreignApi and entryTable give C addresses", { skip }, () => {
   assert.equal(py.symbol("PyMem_Malloc"), symbolAddress(LIBPY, "PyMem_Malloc"));
   const api = py.foreignApi();
   assert.equal(api.getAllocator, symbolAddress(LIBPY, "PyMem_GetAllocator"));
@@ -224,7 +226,7 @@ test("foreign: symbols, foreignApi and entryTable give C addresses", () => {
   assert.equal(t.free[0], symbolAddress(LIBPY, "PyMem_RawFree"));
 });
 
-test("foreign: close() restores the allocators found at load when JS hooks were installed", () => {
+test("foreign: close() restores the allocators found at load when JS hooks were installed", { skip }, () => {
   const other = loadPep445Library(LIBPY);
   const orig = py.PyMem_GetAllocator(1);
   const mine = { ...orig, malloc: (c: any, n: number) => orig.malloc(c, n) };

@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { symbolAddress } from "./library.ts";
- * const p = symbolAddress("/root/.pyenv/versions/3.11.7/lib/libpython3.11.so", "PyMem_RawMalloc");
+ * const p = symbolAddress("libc.so.6", "malloc"); // a soname or a path; 0 never: a missing symbol throws
  * ```
  * @module
  */

@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLibrary, requireSymbols, symbolAddress } from "./library.ts";
 import { ENTRY_POINTS } from "./symbols.ts";
+import { LIBPYTHON, NO_LIBPYTHON as skip } from "./libpython_fixture.ts";
 
-const LIBPY = "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so";
+const LIBPY = LIBPYTHON ?? "";
 const dir = mkdtempSync(join(tmpdir(), "allocspec-ffi-"));
 
 /** One line, naming `what`. */
@@ -41,17 +42,17 @@ test("library: a file that is not a shared library gives one clear line", () => 
 test("library: a library built for another ABI (ELF class 32) gives one clear line", () => {
   const f = join(dir, "libwrongclass.so");
   const small = "/lib/x86_64-linux-gnu/libc.so.6";
-  copyFileSync(existsSync(small) ? small : LIBPY, f);
+  copyFileSync(existsSync(small) || !LIBPYTHON ? small : LIBPYTHON, f);
   const b = readFileSync(f);
   b[4] = 1; // EI_CLASS = ELFCLASS32
   writeFileSync(f, b);
   oneLine(() => openLibrary(f, ENTRY_POINTS), new RegExp(`cannot load ${f}: .*(ELF|another architecture)`));
 });
 
-test("library: a missing symbol names the symbol and the file", () => {
+test("library: a missing symbol names the symbol and the file", { skip }, () => {
   const m = oneLine(
     () => symbolAddress(LIBPY, "pep445_no_such_allocator"),
-    /symbol 'pep445_no_such_allocator' not found in .*libpython3\.11\.so/,
+    /symbol 'pep445_no_such_allocator' not found in .*libpython3\.\d+\.so/,
   );
   assert.match(m, /export it/);
   const lib = openLibrary("libc.so.6", ENTRY_POINTS);
@@ -63,11 +64,11 @@ test("library: a missing symbol names the symbol and the file", () => {
 
 test("library: bad argument types are TypeErrors", () => {
   assert.throws(() => symbolAddress(42 as any, "x"), TypeError);
-  assert.throws(() => symbolAddress(LIBPY, "" as any), TypeError);
+  assert.throws(() => symbolAddress("libc.so.6", "" as any), TypeError);
   assert.throws(() => openLibrary("" as any, ENTRY_POINTS), TypeError);
 });
 
-test("library: libraries open once per path and table", () => {
+test("library: libraries open once per path and table", { skip }, () => {
   assert.equal(openLibrary(LIBPY, ENTRY_POINTS), openLibrary(LIBPY, ENTRY_POINTS));
   assert.equal(
     symbolAddress(LIBPY, "PyMem_RawMalloc"),

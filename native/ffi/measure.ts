@@ -2,7 +2,8 @@
  * Quick cost measurement of the loaders (not a test, not the benchmark suite): best-of-5 loops timed with
  * performance.now. Prints one line per measurement (ns per iteration).
  *
- * Usage: `deno run -A native/ffi/measure.ts [--libpython PATH]` or `bun native/ffi/measure.ts`.
+ * Usage: `deno run -A native/ffi/measure.ts [--libpython PATH]` or `bun native/ffi/measure.ts`; without
+ * `--libpython`, python3's shared libpython (sysconfig), and a line saying why when there is none.
  *
  * @example
  * ```ts
@@ -12,14 +13,14 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { existsSync } from "node:fs";
 import { loadPep445Library, openNative } from "../mod.ts";
+import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
 import type { PyMemAllocatorEx } from "../../ref/types.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
   options: {
-    libpython: { type: "string", default: "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so" },
+    libpython: { type: "string" },
     n: { type: "string", default: "1000000" },
   },
 });
@@ -74,8 +75,16 @@ for (const violation of ["throw", "abort"] as const) {
   }
   n.close();
 }
-if (existsSync(values.libpython!)) {
-  const py = loadPep445Library(values.libpython!);
+let libpython = values.libpython;
+if (!libpython) {
+  try {
+    libpython = findLibpython().path;
+  } catch (e) {
+    console.log(`libpython: not measured (${(e as Error).message})`);
+  }
+}
+if (libpython) {
+  const py = loadPep445Library(libpython);
   py.initializePython();
   bench("libpython: PyMem_RawMalloc(16)+PyMem_RawFree", () => py.PyMem_RawFree(py.PyMem_RawMalloc(16)));
   bench("libpython: PyObject_Malloc(16)+PyObject_Free", () => py.PyObject_Free(py.PyObject_Malloc(16)));

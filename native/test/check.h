@@ -1,14 +1,16 @@
 /*
  * check.h: the named-check harness shared by the C test programs (in the spirit of mimalloc's
- * test/test-api.c): CHECK(name, cond) prints "ok   name" or "FAIL name (line N)" and counts; each
- * program prints "N passed, N failed" last and exits with the number of failures.
+ * test/test-api.c): CHECK(name, cond) prints "ok   name" or "FAIL name (line N)" and counts; SKIP(what,
+ * reason) prints "skip what: reason" and counts a check that could not run here (no library, under a
+ * tool that does not model it); each program prints "N passed, N failed, N skipped" last
+ * (CHECK_SUMMARY) and exits with the number of failures.
  */
 #ifndef ALLOCSPEC_TEST_CHECK_H
 #define ALLOCSPEC_TEST_CHECK_H
 
 #include <stdio.h>
 
-static int passed, failed;
+static int passed, failed, skipped;
 
 #define CHECK(name, cond)                                                                                     \
     do {                                                                                                      \
@@ -20,5 +22,13 @@ static int passed, failed;
             printf("FAIL %s (line %d)\n", name, __LINE__);                                                    \
         }                                                                                                     \
     } while (0)
+
+#define SKIP(what, reason)                                                                                    \
+    do {                                                                                                      \
+        skipped++;                                                                                            \
+        printf("skip %s: %s\n", what, reason);                                                                \
+    } while (0)
+
+#define CHECK_SUMMARY() printf("\n%d passed, %d failed, %d skipped\n", passed, failed, skipped)
 
 #endif /* ALLOCSPEC_TEST_CHECK_H */

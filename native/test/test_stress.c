@@ -66,6 +66,6 @@ int main(int argc, char **argv)
         CHECK("bad arguments give -2", allocspec_stress_raw(0, 10, 1) == -2 && allocspec_stress_raw(1000, 10, 1) == -2);
     }
     allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
-    printf("\n%d passed, %d failed\n", passed, failed);
+    CHECK_SUMMARY();
     return failed;
 }
