@@ -10,10 +10,14 @@ import {
   OP_REALLOC,
   readTrace,
   TRACE_HEADER_SIZE,
+  TRACE_MAGIC,
   TRACE_RECORD_SIZE,
+  TRACE_VERSION,
   type TraceOp,
+  traceOp,
   TraceWriter,
 } from "./trace.ts";
+import { C_LAYOUTS, C_TRACE } from "../native/ffi/layouts.ts";
 import { traceStats, validateTrace } from "./trace_check.ts";
 
 const OPS: TraceOp[] = [
@@ -98,4 +102,39 @@ test("trace_check: counts free(NULL), finds leaks, cross-domain frees and reallo
   assert.match(s.problems[1], /record 3: free in domain 2 of a block from domain 0/);
   assert.match(s.problems[2], /record 4: realloc of dead slot 1/);
   assert.throws(() => validateTrace(bad), /3 invalid records/);
+});
+
+test("trace: the TS reader and writer use the C layout of A445TRC1 (allocspec.h, native/ffi/layouts.ts)", () => {
+  const H = C_LAYOUTS.allocspec_trace_header, R = C_LAYOUTS.allocspec_trace_record;
+  assert.equal(TRACE_HEADER_SIZE, H.size);
+  assert.equal(TRACE_RECORD_SIZE, R.size);
+  assert.equal(NO_SLOT, C_TRACE.noSlot);
+  assert.equal(TRACE_MAGIC, C_TRACE.magic);
+  assert.equal(TRACE_VERSION, C_TRACE.version);
+  const bytes = encodeTrace([
+    { op: OP_MALLOC, domain: 2, slot: 5, src: NO_SLOT, size: 0x01020304, elsize: 0 },
+    { op: OP_REALLOC, domain: 1, slot: 6, src: 5, size: 0x0a0b0c0d, elsize: 0x11121314 },
+  ]);
+  const dv = new DataView(bytes.buffer);
+  assert.equal(String.fromCharCode(...bytes.subarray(H.fields.magic, H.fields.magic + 8)), C_TRACE.magic);
+  assert.equal(dv.getUint32(H.fields.version, true), C_TRACE.version);
+  assert.equal(dv.getUint32(H.fields.nslots, true), 7);
+  assert.equal(dv.getBigUint64(H.fields.nops, true), 2n);
+  assert.equal(dv.getBigUint64(H.fields.reserved, true), 0n);
+  const at = H.size + R.size; // the second record
+  assert.equal(dv.getUint8(at + R.fields.op), OP_REALLOC);
+  assert.equal(dv.getUint8(at + R.fields.domain), 1);
+  assert.equal(dv.getUint16(at + R.fields.flags, true), 0);
+  assert.equal(dv.getUint32(at + R.fields.slot, true), 6);
+  assert.equal(dv.getUint32(at + R.fields.src, true), 5);
+  assert.equal(dv.getUint32(at + R.fields.size, true), 0x0a0b0c0d);
+  assert.equal(dv.getUint32(at + R.fields.elsize, true), 0x11121314);
+  assert.deepEqual(traceOp(readTrace(bytes), 1), {
+    op: OP_REALLOC,
+    domain: 1,
+    slot: 6,
+    src: 5,
+    size: 0x0a0b0c0d,
+    elsize: 0x11121314,
+  });
 });

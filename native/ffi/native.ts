@@ -42,7 +42,12 @@ import { putPtr } from "./structs.ts";
 import { ALLOCSPEC_ABI_VERSION, NATIVE_TABLE } from "./symbols.ts";
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { C_LAYOUTS, C_TRACE } from "./layouts.ts";
 import process from "node:process";
+
+const HEADER = C_LAYOUTS.allocspec_trace_header;
+const RESULT = C_LAYOUTS.allocspec_replay_result;
+const R = RESULT.fields;
 
 /** Options of {@link openNative}. */
 export interface NativeOptions extends Pep445Options {
@@ -103,7 +108,7 @@ export class NativePep445 extends FfiPep445 {
   #x: Record<string, NeutralFn>;
   #record = false;
   #vcount: NeutralFn;
-  #out = new BigUint64Array(5);
+  #out = new BigUint64Array(RESULT.size / 8);
   #dbuf = new Uint32Array(10);
   /** Per mark domain (RAW, MEM, OBJ, arena): JS reachable, and C allocators seen while it was. */
   #js = [false, false, false, false];
@@ -230,39 +235,40 @@ export class NativePep445 extends FfiPep445 {
     if (!(trace instanceof Uint8Array)) {
       throw new TypeError("replay: trace must be a Uint8Array holding a whole A445TRC1 file");
     }
-    if (trace.length < 32) {
+    const H = HEADER.fields, HS = HEADER.size, RS = BigInt(C_LAYOUTS.allocspec_trace_record.size);
+    if (trace.length < HS) {
       throw new RangeError(
-        `replay: trace is ${trace.length} bytes, shorter than the 32-byte A445TRC1 header`,
+        `replay: trace is ${trace.length} bytes, shorter than the ${HS}-byte A445TRC1 header`,
       );
     }
     const dv = new DataView(trace.buffer, trace.byteOffset, trace.byteLength);
-    const magic = new TextDecoder().decode(trace.subarray(0, 8));
-    if (magic !== "A445TRC1") {
+    const magic = new TextDecoder().decode(trace.subarray(H.magic, H.magic + 8));
+    if (magic !== C_TRACE.magic) {
       throw new RangeError(`replay: bad magic ${JSON.stringify(magic)}: not an A445TRC1 trace`);
     }
-    if (dv.getUint32(8, true) !== 1) {
-      throw new RangeError(`replay: trace version ${dv.getUint32(8, true)} is not supported (1)`);
+    if (dv.getUint32(H.version, true) !== C_TRACE.version) {
+      throw new RangeError(`replay: trace version ${dv.getUint32(H.version, true)} is not supported (1)`);
     }
-    const nslots = dv.getUint32(12, true);
-    const nops = dv.getBigUint64(16, true);
-    if (BigInt(trace.length) < 32n + 20n * nops) {
+    const nslots = dv.getUint32(H.nslots, true);
+    const nops = dv.getBigUint64(H.nops, true);
+    if (BigInt(trace.length) < BigInt(HS) + RS * nops) {
       throw new RangeError(
         `replay: trace holds ${trace.length} bytes but its header announces ${nops} records (${
-          32n + 20n * nops
+          BigInt(HS) + RS * nops
         } bytes)`,
       );
     }
     let entries: BigUint64Array | null = null;
     if (opts.entries) {
-      entries = new BigUint64Array(12);
-      (["malloc", "calloc", "realloc", "free"] as const).forEach((k, i) => {
+      entries = new BigUint64Array(C_LAYOUTS.allocspec_entry_table.size / 8);
+      (["malloc", "calloc", "realloc", "free"] as const).forEach((k) => {
         const row = opts.entries![k];
         for (let d = 0; d < 3; d++) {
           const a = row?.[d];
           if (typeof a !== "number" || !Number.isInteger(a) || a < 0) {
             throw new TypeError(`replay: entries.${k}[${d}] must be a function address, got ${String(a)}`);
           }
-          entries![i * 3 + d] = BigInt(a);
+          entries![C_LAYOUTS.allocspec_entry_table.fields[k] / 8 + d] = BigInt(a);
         }
       });
     }
@@ -286,7 +292,7 @@ export class NativePep445 extends FfiPep445 {
     const out = this.#out;
     out.fill(0n);
     const rc = this.#x.allocspec_replay(
-      trace.subarray(32),
+      trace.subarray(HS),
       nops,
       nslots,
       entries,
@@ -299,11 +305,11 @@ export class NativePep445 extends FfiPep445 {
       throw new Error(`allocspec_replay failed (rc ${rc}): bad arguments (check the trace's slots and ops)`);
     }
     return {
-      ns: Number(out[0]),
-      ops: Number(out[1]),
-      failed: Number(out[2]),
-      peakLiveBytes: Number(out[3]),
-      checksum: Number(out[4]),
+      ns: Number(out[R.ns / 8]),
+      ops: Number(out[R.ops / 8]),
+      failed: Number(out[R.failed / 8]),
+      peakLiveBytes: Number(out[R.peak_live_bytes / 8]),
+      checksum: Number(out[R.checksum / 8]),
     };
   }
 

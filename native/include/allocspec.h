@@ -189,7 +189,30 @@ ALLOCSPEC_API int allocspec_trace_install(void *get_allocator_fn, void *set_allo
 ALLOCSPEC_API uint64_t allocspec_trace_uninstall(void);
 ALLOCSPEC_API int allocspec_trace_write(const char *path); /* A445TRC1 file; 0 ok, -1 error */
 
-/* Replay of A445TRC1 records (the 20-byte records after the 32-byte header). */
+/* The A445TRC1 trace file (docs/contracts.md section 4), little-endian: one header, then nops records.
+   trace.c writes it, replay.c reads the records, bench/trace.ts reads and writes both in TypeScript. */
+#define ALLOCSPEC_TRACE_MAGIC "A445TRC1"
+#define ALLOCSPEC_TRACE_VERSION 1u
+#define ALLOCSPEC_TRACE_NO_SLOT 0xFFFFFFFFu /* src of every record but realloc(p, n); realloc(NULL, n) */
+enum { ALLOCSPEC_TRACE_MALLOC = 0, ALLOCSPEC_TRACE_CALLOC = 1, ALLOCSPEC_TRACE_REALLOC = 2, ALLOCSPEC_TRACE_FREE = 3 };
+typedef struct {
+    char magic[8];      /* "A445TRC1", no NUL */
+    uint32_t version;   /* ALLOCSPEC_TRACE_VERSION */
+    uint32_t nslots;    /* slots used: every slot and src < nslots */
+    uint64_t nops;      /* records that follow */
+    uint64_t reserved;  /* 0 */
+} allocspec_trace_header;
+typedef struct {
+    uint8_t op;         /* ALLOCSPEC_TRACE_MALLOC .. FREE */
+    uint8_t domain;     /* PyMemAllocatorDomain: 0 RAW, 1 MEM, 2 OBJ */
+    uint16_t flags;     /* 0 */
+    uint32_t slot;      /* the block's identity (result of malloc/calloc/realloc, argument of free) */
+    uint32_t src;       /* realloc's input slot, ALLOCSPEC_TRACE_NO_SLOT otherwise */
+    uint32_t size;      /* bytes (nelem for calloc), clamped to 2^32 - 1 */
+    uint32_t elsize;    /* calloc's elsize, 0 otherwise */
+} allocspec_trace_record;
+
+/* Replay of A445TRC1 records (the records after the header). */
 typedef struct {
     uint64_t ns, ops, failed, peak_live_bytes, checksum;
 } allocspec_replay_result;
@@ -199,6 +222,42 @@ typedef struct {
     void *realloc[3];
     void *free[3];
 } allocspec_entry_table; /* entry points per domain (size_t args, no ctx), e.g. libpython's */
+
+/* The layouts TypeScript reads and writes through FFI (native/ffi/layouts.ts, checked against this header
+   by native/ffi/layouts_test.ts): fixed here, so a field moved on either side fails to compile or a test.
+   Pointer-sized fields are counted in pointers; the TS side assumes LP64 (8-byte pointers). */
+#ifdef __cplusplus
+#define ALLOCSPEC_STATIC_ASSERT static_assert
+#else
+#define ALLOCSPEC_STATIC_ASSERT _Static_assert
+#endif
+#define ALLOCSPEC_PTR sizeof(void *)
+ALLOCSPEC_STATIC_ASSERT(sizeof(PyMemAllocatorEx) == 5 * ALLOCSPEC_PTR, "PyMemAllocatorEx: 5 pointers");
+ALLOCSPEC_STATIC_ASSERT(offsetof(PyMemAllocatorEx, malloc) == 1 * ALLOCSPEC_PTR, "PyMemAllocatorEx.malloc");
+ALLOCSPEC_STATIC_ASSERT(offsetof(PyMemAllocatorEx, calloc) == 2 * ALLOCSPEC_PTR, "PyMemAllocatorEx.calloc");
+ALLOCSPEC_STATIC_ASSERT(offsetof(PyMemAllocatorEx, realloc) == 3 * ALLOCSPEC_PTR, "PyMemAllocatorEx.realloc");
+ALLOCSPEC_STATIC_ASSERT(offsetof(PyMemAllocatorEx, free) == 4 * ALLOCSPEC_PTR, "PyMemAllocatorEx.free");
+ALLOCSPEC_STATIC_ASSERT(sizeof(allocspec_trace_header) == 32, "A445TRC1 header: 32 bytes");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_header, version) == 8, "A445TRC1 header.version");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_header, nslots) == 12, "A445TRC1 header.nslots");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_header, nops) == 16, "A445TRC1 header.nops");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_header, reserved) == 24, "A445TRC1 header.reserved");
+ALLOCSPEC_STATIC_ASSERT(sizeof(allocspec_trace_record) == 20, "A445TRC1 record: 20 bytes, no padding");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_record, domain) == 1, "A445TRC1 record.domain");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_record, flags) == 2, "A445TRC1 record.flags");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_record, slot) == 4, "A445TRC1 record.slot");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_record, src) == 8, "A445TRC1 record.src");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_record, size) == 12, "A445TRC1 record.size");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_record, elsize) == 16, "A445TRC1 record.elsize");
+ALLOCSPEC_STATIC_ASSERT(sizeof(allocspec_replay_result) == 40, "allocspec_replay_result: 5 x u64");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_replay_result, ops) == 8, "allocspec_replay_result.ops");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_replay_result, failed) == 16, "allocspec_replay_result.failed");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_replay_result, peak_live_bytes) == 24, "allocspec_replay_result.peak");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_replay_result, checksum) == 32, "allocspec_replay_result.checksum");
+ALLOCSPEC_STATIC_ASSERT(sizeof(allocspec_entry_table) == 12 * ALLOCSPEC_PTR, "allocspec_entry_table: 4 x 3");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_entry_table, calloc) == 3 * ALLOCSPEC_PTR, "entry_table.calloc");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_entry_table, realloc) == 6 * ALLOCSPEC_PTR, "entry_table.realloc");
+ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_entry_table, free) == 9 * ALLOCSPEC_PTR, "entry_table.free");
 enum { ALLOCSPEC_REPLAY_TOUCH = 1 };
 ALLOCSPEC_API int allocspec_replay(const void *ops, uint64_t nops, uint32_t nslots,
                                    const allocspec_entry_table *entries, const PyMemAllocatorEx *direct,

@@ -25,9 +25,10 @@
 #include <string.h>
 #include <time.h>
 
-#define AS_REC 20
-#define AS_NONE 0xFFFFFFFFu
-_Static_assert(AS_REC == 20, "A445TRC1 records are 20 bytes");
+/* allocspec_trace_record (allocspec.h, offsets asserted there), read byte by byte as little-endian */
+#define AS_REC sizeof(allocspec_trace_record)
+#define AS_NONE ALLOCSPEC_TRACE_NO_SLOT
+#define AS_AT(field) offsetof(allocspec_trace_record, field)
 
 typedef void *(*m_fn)(size_t);
 typedef void *(*c_fn)(size_t, size_t);
@@ -88,9 +89,9 @@ int allocspec_replay(const void *ops, uint64_t nops, uint32_t nslots, const allo
     /* validate everything first (untimed) */
     for (uint64_t i = 0; i < nops; i++) {
         const uint8_t *r = rec + i * AS_REC;
-        uint32_t slot = get_u32(r + 4), src = get_u32(r + 8);
-        if (r[0] > 3 || r[1] > 2 || slot >= nslots) return -1;
-        if (r[0] == 2 && src != AS_NONE && src >= nslots) return -1;
+        uint32_t slot = get_u32(r + AS_AT(slot)), src = get_u32(r + AS_AT(src));
+        if (r[AS_AT(op)] > ALLOCSPEC_TRACE_FREE || r[AS_AT(domain)] > 2 || slot >= nslots) return -1;
+        if (r[AS_AT(op)] == ALLOCSPEC_TRACE_REALLOC && src != AS_NONE && src >= nslots) return -1;
     }
     target_t t = {0};
     if (direct != NULL) {
@@ -129,9 +130,9 @@ int allocspec_replay(const void *ops, uint64_t nops, uint32_t nslots, const allo
     uint64_t t0 = now_ns();
     for (uint64_t i = 0; i < nops; i++) {
         const uint8_t *r = rec + i * AS_REC;
-        int op = r[0], d = r[1];
-        uint32_t slot = get_u32(r + 4), src = get_u32(r + 8);
-        size_t size = get_u32(r + 12), elsize = get_u32(r + 16);
+        int op = r[AS_AT(op)], d = r[AS_AT(domain)];
+        uint32_t slot = get_u32(r + AS_AT(slot)), src = get_u32(r + AS_AT(src));
+        size_t size = get_u32(r + AS_AT(size)), elsize = get_u32(r + AS_AT(elsize));
         uint8_t *p = NULL;
         if (op == 3) {
             uint8_t *q = slots[slot];

@@ -30,11 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AS_TRACE_RECORD 20
-#define AS_TRACE_HEADER 32
-#define AS_TRACE_NONE 0xFFFFFFFFu
+/* Layout: allocspec_trace_header / allocspec_trace_record in allocspec.h (their offsets asserted there);
+   written byte by byte in little-endian order, whatever the host's. */
+#define AS_TRACE_RECORD sizeof(allocspec_trace_record)
+#define AS_TRACE_HEADER sizeof(allocspec_trace_header)
+#define AS_TRACE_NONE ALLOCSPEC_TRACE_NO_SLOT
+#define AS_REC_AT(field) offsetof(allocspec_trace_record, field)
+#define AS_HDR_AT(field) offsetof(allocspec_trace_header, field)
 #define AS_TRACE_MAP_INITIAL 1024
-_Static_assert(AS_TRACE_RECORD == 4 * 4 + 4, "u8 op, u8 domain, u16 flags, 4 x u32");
 _Static_assert((AS_TRACE_MAP_INITIAL & (AS_TRACE_MAP_INITIAL - 1)) == 0, "map capacity is a power of two");
 
 typedef void (*get_fn)(PyMemAllocatorDomain, PyMemAllocatorEx *);
@@ -167,13 +170,13 @@ static bool record(int op, int domain, uint32_t slot, uint32_t src, size_t size,
         cap_ops = ncap;
     }
     uint8_t *r = records + nops * AS_TRACE_RECORD;
-    r[0] = (uint8_t)op;
-    r[1] = (uint8_t)domain;
-    r[2] = r[3] = 0;
-    put_u32(r + 4, slot);
-    put_u32(r + 8, src);
-    put_u32(r + 12, clamp32(size));
-    put_u32(r + 16, clamp32(elsize));
+    r[AS_REC_AT(op)] = (uint8_t)op;
+    r[AS_REC_AT(domain)] = (uint8_t)domain;
+    r[AS_REC_AT(flags)] = r[AS_REC_AT(flags) + 1] = 0;
+    put_u32(r + AS_REC_AT(slot), slot);
+    put_u32(r + AS_REC_AT(src), src);
+    put_u32(r + AS_REC_AT(size), clamp32(size));
+    put_u32(r + AS_REC_AT(elsize), clamp32(elsize));
     nops++;
     return true;
 }
@@ -324,11 +327,12 @@ int allocspec_trace_write(const char *path)
     FILE *f = fopen(path, "wb");
     if (f == NULL) return -1;
     pthread_mutex_lock(&lock);
-    uint8_t h[AS_TRACE_HEADER] = {'A', '4', '4', '5', 'T', 'R', 'C', '1'};
-    put_u32(h + 8, 1);
-    put_u32(h + 12, next_slot);
-    put_u64(h + 16, nops);
-    put_u64(h + 24, 0);
+    uint8_t h[AS_TRACE_HEADER];
+    memcpy(h + AS_HDR_AT(magic), ALLOCSPEC_TRACE_MAGIC, sizeof(((allocspec_trace_header *)0)->magic));
+    put_u32(h + AS_HDR_AT(version), ALLOCSPEC_TRACE_VERSION);
+    put_u32(h + AS_HDR_AT(nslots), next_slot);
+    put_u64(h + AS_HDR_AT(nops), nops);
+    put_u64(h + AS_HDR_AT(reserved), 0);
     bool ok = fwrite(h, 1, sizeof(h), f) == sizeof(h);
     if (ok && nops > 0) ok = fwrite(records, AS_TRACE_RECORD, (size_t)nops, f) == (size_t)nops;
     pthread_mutex_unlock(&lock);

@@ -9,7 +9,10 @@
  *                                              malloc/calloc/realloc return NULL)
  *
  * Thread safety: RAW debug hooks run on any thread, so the recorder and the handler slot are guarded by a
- * mutex; the count is readable without it.
+ * mutex; every getter reads under that mutex (no torn read of a record being written by another thread).
+ * The count is an atomic, readable without it. allocspec_violation_text() returns the calling thread's own
+ * copy of the text, taken under the mutex (valid until that thread calls it again or exits), so a later
+ * violation on another thread cannot rewrite the string while the caller reads it.
  */
 #include "internal.h"
 
@@ -93,13 +96,45 @@ void allocspec_record_violations(int on)
     pthread_mutex_unlock(&lock);
 }
 
+/* Reads one field of the last record under the lock the recorder writes it under. */
+#define AS_LOCKED_READ(type, expr)                                                                            \
+    do {                                                                                                      \
+        pthread_mutex_lock(&lock);                                                                            \
+        type value_ = (expr);                                                                                 \
+        pthread_mutex_unlock(&lock);                                                                          \
+        return value_;                                                                                        \
+    } while (0)
+
 int allocspec_violation_count(void) { return atomic_load(&count); }
-int allocspec_violation_kind(void) { return last_kind; }
-const void *allocspec_violation_address(void) { return last_address; }
-int allocspec_violation_api_id(void) { return last_api_id; }
-int allocspec_violation_verified_id(void) { return last_verified_id; }
-const char *allocspec_violation_func(void) { return last_func; }
-const char *allocspec_violation_text(void) { return last_text; }
+int allocspec_violation_kind(void) { AS_LOCKED_READ(int, last_kind); }
+const void *allocspec_violation_address(void) { AS_LOCKED_READ(const void *, last_address); }
+int allocspec_violation_api_id(void) { AS_LOCKED_READ(int, last_api_id); }
+int allocspec_violation_verified_id(void) { AS_LOCKED_READ(int, last_verified_id); }
+const char *allocspec_violation_func(void) { AS_LOCKED_READ(const char *, last_func); /* a literal */ }
+
+/* The per-thread copy of the text: a heap buffer behind a pthread key (freed when its thread exits), not
+   _Thread_local storage: this library's TLS is static (hooks.c uses initial-exec), and 8 KiB more of it
+   makes a late dlopen fail with "cannot allocate memory in static TLS block". */
+static pthread_key_t snapshot_key;
+static pthread_once_t snapshot_once = PTHREAD_ONCE_INIT;
+static void snapshot_key_create(void) { (void)pthread_key_create(&snapshot_key, free); }
+
+const char *allocspec_violation_text(void)
+{
+    pthread_once(&snapshot_once, snapshot_key_create);
+    char *snapshot = pthread_getspecific(snapshot_key);
+    if (snapshot == NULL) {
+        snapshot = malloc(AS_RECORD_TEXT_MAX);
+        if (snapshot == NULL || pthread_setspecific(snapshot_key, snapshot) != 0) {
+            free(snapshot);
+            return "(allocspec: out of memory copying the violation text)";
+        }
+    }
+    pthread_mutex_lock(&lock);
+    memcpy(snapshot, last_text, AS_RECORD_TEXT_MAX);
+    pthread_mutex_unlock(&lock);
+    return snapshot;
+}
 
 void allocspec_violation_clear(void)
 {

@@ -11,9 +11,58 @@
 #include "allocspec.h"
 #include "check.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- violations recorded on some threads while others read them (TSan checks the getters' locking) ---- */
+
+static atomic_int violation_writers_done;
+static atomic_int violation_bad_reads;
+
+/* A writer: RAW block freed through MEM (bad API id: recorded, the free is a no-op), then freed rightly. */
+static void *violation_writer(void *arg)
+{
+    int n = *(int *)arg;
+    for (int i = 0; i < n; i++) {
+        void *p = PyMem_RawMalloc(8);
+        if (p == NULL) continue;
+        PyMem_Free(p);
+        PyMem_RawFree(p);
+    }
+    atomic_fetch_add(&violation_writers_done, 1);
+    return NULL;
+}
+
+/* A reader: every field read while writers record must belong to a bad-ID record. */
+static void *violation_reader(void *arg)
+{
+    int writers = *(int *)arg;
+    while (atomic_load(&violation_writers_done) < writers) {
+        if (allocspec_violation_count() == 0) continue;
+        const char *text = allocspec_violation_text();
+        if (allocspec_violation_kind() != ALLOCSPEC_VIOLATION_BAD_ID || allocspec_violation_address() == NULL ||
+            strcmp(allocspec_violation_func(), "_PyMem_DebugRawFree") != 0 ||
+            strstr(text, "bad ID: Allocated using API 'r', verified using API 'm'") == NULL)
+            atomic_fetch_add(&violation_bad_reads, 1);
+    }
+    return NULL;
+}
+
+static int violation_race(int rounds)
+{
+    enum { WRITERS = 4, READERS = 2 };
+    pthread_t t[WRITERS + READERS];
+    int n = rounds, writers = WRITERS;
+    atomic_store(&violation_writers_done, 0);
+    atomic_store(&violation_bad_reads, 0);
+    for (int i = 0; i < WRITERS; i++) pthread_create(&t[i], NULL, violation_writer, &n);
+    for (int i = 0; i < READERS; i++) pthread_create(&t[WRITERS + i], NULL, violation_reader, &writers);
+    for (int i = 0; i < WRITERS + READERS; i++) pthread_join(t[i], NULL);
+    return atomic_load(&violation_bad_reads);
+}
 
 
 int main(int argc, char **argv)
@@ -65,6 +114,13 @@ int main(int argc, char **argv)
         allocspec_mark_js_domain(PYMEM_DOMAIN_RAW, 0);
         CHECK("bad arguments give -2", allocspec_stress_raw(0, 10, 1) == -2 && allocspec_stress_raw(1000, 10, 1) == -2);
     }
+    /* pep445-2013 profile: MEM's debug hooks check no GIL, so a MEM free on any thread reaches the id check */
+    allocspec_reset(ALLOCSPEC_PROFILE_PEP445_2013, -1);
+    PyMem_SetupDebugHooks();
+    allocspec_record_violations(1);
+    int bad = violation_race(rounds / 10 > 0 ? rounds / 10 : 1);
+    snprintf(name, sizeof name, "violations recorded on 4 threads, read on 2: every read is one whole record (%d torn)", bad);
+    CHECK(name, bad == 0 && allocspec_violation_count() >= 4 * (rounds / 10 > 0 ? rounds / 10 : 1));
     allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
     CHECK_SUMMARY();
     return failed;
