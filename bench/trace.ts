@@ -1,5 +1,5 @@
 /**
- * The A445TRC1 trace format (contracts.md §4): reader, writer, validator and statistics.
+ * The A445TRC1 trace format (docs/contracts.md §4): reader, writer, validator and statistics.
  *
  * A trace is the allocator calls of a program (or of {@link synthesizeTrace}) reduced to what a replay
  * needs: operation, domain, size and block identity ("slot"). The native library writes it

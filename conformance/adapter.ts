@@ -1,5 +1,5 @@
 /**
- * The conformance adapter contract (contracts.md §6): how the suite reaches a target.
+ * The conformance adapter contract (docs/contracts.md §6): how the suite reaches a target.
  *
  * cases -> adapter -> target. A case only ever sees the {@link Pep445} that {@link Adapter.open} returns
  * (plus the optional {@link Adapter.stressRaw}); an adapter turns "ref", "native", "cpython",
@@ -15,7 +15,7 @@
  * - Cases run in worker child processes of the same runtime; a crash or hang is an ERROR for that case
  *   only. Death cases run in their own child with violation mode "abort".
  *
- * Extensions beyond contracts.md §6 (optional, so existing adapters stay valid):
+ * Extensions beyond docs/contracts.md §6 (optional, so existing adapters stay valid):
  * - {@link Adapter.violationModes}: which `setViolationMode` values the target honours (absent: both).
  *   A target that can only abort (real CPython) gets its violation cases run as death children.
  * - {@link Adapter.stressRaw}: the multi-threaded RAW stress (native: `allocspec_stress_raw`), used by

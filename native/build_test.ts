@@ -21,7 +21,7 @@ import {
 
 const isBun = (globalThis as any).Bun !== undefined;
 
-/** The symbols contracts.md section 3 names (CPython's names + the allocspec_ extras). */
+/** The symbols docs/contracts.md section 3 names (CPython's names + the allocspec_ extras). */
 const EXPECTED_EXPORTS = [
   "PyMem_RawMalloc",
   "PyMem_RawCalloc",

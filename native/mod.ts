@@ -3,7 +3,7 @@
  * Everything here implements {@link Pep445} from ref/types.ts, like ref/ does in TypeScript.
  *
  * - `openNative(opts)`: the native library (builds it when missing or stale), with its extras (replay,
- *   C pass-through and tracing hooks, libc glue, RAW stress) — contracts.md §5.
+ *   C pass-through and tracing hooks, libc glue, RAW stress) — docs/contracts.md §5.
  * - `loadPep445Library(path, opts)`: any library exporting CPython's allocator symbols (libpython...).
  * - `symbolAddress(libPath, name)`: the address of a data or function symbol of any library.
  *

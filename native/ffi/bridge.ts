@@ -1,7 +1,7 @@
 /**
  * How JS values cross into C and come back identical: ctx handles and allocator-function callbacks.
  *
- * ctx (contracts.md §5, ref/types.ts):
+ * ctx (docs/contracts.md §5, ref/types.ts):
  * - `null` <-> NULL. A number (non-negative integer) or bigint is a raw pointer and
  *   crosses unchanged; a pointer coming back from C is a number when <= 2^53-1, else a bigint.
  * - Any other JS value (object, string, symbol, function, boolean, undefined) crosses as a **handle**: a fake address

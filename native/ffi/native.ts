@@ -1,6 +1,6 @@
 /**
  * The native C library (native/build/<variant>/liballocspec.so) as a {@link Pep445}, plus its extras
- * (contracts.md §5): reset, raw structs, libc glue, replay, C pass-through and tracing hooks, RAW stress.
+ * (docs/contracts.md §5): reset, raw structs, libc glue, replay, C pass-through and tracing hooks, RAW stress.
  *
  * - `openNative()` builds the library when missing/stale (native/build.ts), dlopens it once per process,
  *   checks allocspec_abi_version(), and resets the C state (allocspec_reset). One live instance per
@@ -103,7 +103,7 @@ function resolveOptions(
   return { profile, geometry, violation };
 }
 
-/** The native library as a {@link Pep445} with its extras (contracts.md §5). */
+/** The native library as a {@link Pep445} with its extras (docs/contracts.md §5). */
 export class NativePep445 extends FfiPep445 {
   #x: Record<string, NeutralFn>;
   #record = false;

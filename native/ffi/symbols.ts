@@ -1,7 +1,7 @@
 /**
  * The symbol tables, in the neutral notation of `ffi_types.ts`: the PEP 445 API as CPython shipped it,
  * the 2013 draft API (PEP text, "API changes"), host controls of libpython, and the `allocspec_*` extras
- * of the native library (contracts.md §3). Both loaders read these tables; nothing here is runtime-specific.
+ * of the native library (docs/contracts.md §3). Both loaders read these tables; nothing here is runtime-specific.
  *
  * @module
  */
@@ -69,7 +69,7 @@ export const PYTHON_HOST: SymbolTable = {
   PyGILState_Check: S([], "i32"),
 };
 
-/** The allocspec_* extras of the native library (contracts.md §3). */
+/** The allocspec_* extras of the native library (docs/contracts.md §3). */
 export const ALLOCSPEC_EXTRAS: SymbolTable = {
   allocspec_abi_version: S([], "i32"),
   allocspec_reset: S(["i32", "i32"], "void"),

@@ -128,7 +128,7 @@ ALLOCSPEC_API void _PyObject_SetArenaAllocators(void *ctx, void *(*malloc)(void 
                                                 void (*free)(void *ctx, void *ptr, size_t size));
 
 /* ------------------------------------------------------------------------------------------------ */
-/* allocspec extras (contracts.md section 3)                                                          */
+/* allocspec extras (docs/contracts.md section 3)                                                          */
 
 #define ALLOCSPEC_ABI_VERSION 1
 

@@ -8,7 +8,7 @@
  *     PyMem_Get/SetAllocator(domain, PyMemAllocatorEx*)       3.5+ form: copies the 5 fields by value
  *     PyMem_Get/SetRawAllocators(PyMemAllocators*) & co         2013 draft form: 4 fields, calloc := NULL
  *
- * Rules implemented here (cpython-facts.md section 1.3, contracts.md section 2):
+ * Rules implemented here (cpython-facts.md section 1.3, docs/contracts.md section 2):
  * - malloc/realloc return NULL when size > PY_SSIZE_T_MAX, calloc when elsize != 0 &&
  *   nelem > PY_SSIZE_T_MAX / elsize; the hook is NOT called then. free never checks.
  * - Everything else passes to the hook untouched: malloc(0), realloc(NULL, n) (not rewritten as malloc),

@@ -16,7 +16,7 @@
 #include "internal.h"
 
 /* Tunable: the ABI version of the allocspec_ extras. */
-_Static_assert(ALLOCSPEC_ABI_VERSION == 1, "contracts.md section 3: allocspec_abi_version() is 1");
+_Static_assert(ALLOCSPEC_ABI_VERSION == 1, "docs/contracts.md section 3: allocspec_abi_version() is 1");
 
 as_runtime_t as_runtime = {ALLOCSPEC_PROFILE_CPYTHON, ALLOCSPEC_GEOMETRY_CPYTHON310, 1, {0, 0, 0, 0}};
 

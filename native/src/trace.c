@@ -1,6 +1,6 @@
 /*
  * trace.c: a tracing hook on all three domains that records every malloc/calloc/realloc/free as an
- * A445TRC1 trace (contracts.md section 4), for replay by replay.c and the benchmarks.
+ * A445TRC1 trace (docs/contracts.md section 4), for replay by replay.c and the benchmarks.
  *
  *     entry point --> trace hook (domain d) --> the allocator it wraps
  *                        | (outermost call on this thread only, under a mutex)
