@@ -8,10 +8,12 @@
  * - `--alloc A,B,...` (several): `--reps` rounds; each round replays every configuration once, the
  *   order rotating, so configurations are compared replay by replay (milliseconds apart) and a busy
  *   machine slows all of them alike. Samples are aligned by round. No RSS figure.
+ * - Before the timed rounds, `--warmup` untimed rounds (default 1) replay every configuration, so the
+ *   first timed replay of each does not pay first-touch page faults, arena creation and cold caches.
  * A crash (a heap corrupted by an allocator under test) costs this child only, not the run.
  * jemalloc needs the parent to set GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536.
  *
- * usage: alloc_child.ts --alloc NAME[,NAME...] --trace FILE [--reps N] [--python PY]
+ * usage: alloc_child.ts --alloc NAME[,NAME...] --trace FILE [--reps N] [--warmup N] [--python PY]
  * Prints one JSON line: { configs, samples: {name: ns/op[]}, wall: {name: ns/op[]}, peakHeapBytes?, peakLiveBytes, ops }.
  * `samples` is the thread's CPU time per operation of each replay call (bench/cpu_clock.ts), `wall` the
  * replay's own wall-clock time per operation.
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
       alloc: { type: "string" },
       trace: { type: "string" },
       reps: { type: "string", default: "5" },
+      warmup: { type: "string", default: "1" },
       python: { type: "string" },
     },
   });
@@ -151,6 +154,12 @@ async function main(): Promise<void> {
     result.peakHeapBytes = Math.max(0, statusKb("VmHWM") - rss0) * 1024;
     result.peakLiveBytes = first.peakLiveBytes;
     result.ops = first.ops;
+  }
+  for (let r = 0; reps > 0 && r < Number(v.warmup); r++) {
+    for (const name of names) {
+      configs[name].setup();
+      n.replay(bytes, configs[name].opts); // untimed
+    }
   }
   for (let r = 0; r < reps; r++) {
     for (let k = 0; k < names.length; k++) {

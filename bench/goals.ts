@@ -75,6 +75,19 @@ export interface FigureEntry {
   scenario: string;
   /** why there is no value (scenario error, filtered out) */
   reason?: string;
+  /** the spread of the per-round samples the value is the median of (quartiles, extremes, rounds) */
+  spread?: FigureSpread;
+  /** os.loadavg() when the measuring scenario started and ended */
+  loadavg?: { start: number[]; end: number[] };
+}
+
+/** Quartiles, extremes and count of the samples behind a figure. */
+export interface FigureSpread {
+  q1: number;
+  q3: number;
+  min: number;
+  max: number;
+  n: number;
 }
 
 /**

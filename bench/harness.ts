@@ -12,6 +12,7 @@
  * @module
  */
 import { bench, do_not_optimize, group, measure, run } from "mitata";
+import { median } from "./stats.ts";
 
 export { do_not_optimize };
 
@@ -160,6 +161,89 @@ export function pairedRounds(variants: readonly Variant[], rounds: number): Reco
     }
   }
   return out;
+}
+
+/** How {@link measurePaired} warms up. */
+export interface WarmupOptions {
+  /** samples compared per window (default 3) */
+  window?: number;
+  /** settled when every variant's median moved by less than this fraction between windows (default 0.03) */
+  tolerance?: number;
+  /** give up after this many rounds and measure anyway, saying so (default 40) */
+  maxRounds?: number;
+  /**
+   * never stop before this many rounds (default 6): an engine may hold a plateau in a lower tier before
+   * its optimising compiler takes over, which a short look would take for settled
+   */
+  minRounds?: number;
+}
+
+/** What the warm-up did: rounds run, and whether every variant settled within the limit. */
+export interface WarmupResult {
+  rounds: number;
+  settled: boolean;
+}
+
+/**
+ * True when the median of the last `w` samples differs from the median of the `w` before by less than
+ * `tol` (relative): the JIT and the caches have settled. Needs 2w samples.
+ */
+export function hasSettled(xs: readonly number[], w: number, tol: number): boolean {
+  if (xs.length < 2 * w) return false;
+  const last = median(xs.slice(-w)), before = median(xs.slice(-2 * w, -w));
+  if (!(before > 0)) return false;
+  return Math.abs(last - before) / before < tol;
+}
+
+/**
+ * Run the variants in rotating rounds, unmeasured, until each one's samples have settled
+ * ({@link hasSettled}): a JIT-compiled variant (ref's TypeScript replay) runs slower in its first
+ * rounds (interpreter, baseline tiers, then the optimising compiler), and counting those rounds in the
+ * median moves the figure from run to run.
+ */
+export function warmUp(variants: readonly Variant[], o: WarmupOptions = {}): WarmupResult {
+  const w = o.window ?? 3, tol = o.tolerance ?? 0.03, max = o.maxRounds ?? 40;
+  const min = Math.min(o.minRounds ?? 6, max);
+  const seen: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v.name, []]));
+  for (let r = 0; r < max; r++) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(r + k) % variants.length];
+      seen[v.name].push(v.run());
+    }
+    if (r + 1 >= min && variants.every((v) => hasSettled(seen[v.name], w, tol))) {
+      return { rounds: r + 1, settled: true };
+    }
+  }
+  return { rounds: max, settled: false };
+}
+
+/**
+ * {@link warmUp}, then {@link pairedRounds}: the samples of `rounds` measured rounds taken after every
+ * variant settled, with what the warm-up did (reported beside the figure).
+ *
+ * @example
+ * ```ts
+ * import { measurePaired, pairedRatios } from "./harness.ts";
+ * import { summarize } from "./stats.ts";
+ * const m = measurePaired([{ name: "a", run: () => 1 }, { name: "b", run: () => 2 }], 21, { maxRounds: 10 });
+ * console.log(m.warmup.rounds, summarize(pairedRatios(m.samples.b, m.samples.a)));
+ * ```
+ */
+export function measurePaired(
+  variants: readonly Variant[],
+  rounds: number,
+  warmup: WarmupOptions = {},
+): { samples: Record<string, number[]>; warmup: WarmupResult } {
+  const w = warmUp(variants, warmup);
+  return { samples: pairedRounds(variants, rounds), warmup: w };
+}
+
+/** One line for a scenario's notes: what the warm-up of `label` did. */
+export function warmupNote(label: string, w: WarmupResult, o: WarmupOptions = {}): string {
+  const tol = ((o.tolerance ?? 0.03) * 100).toFixed(0);
+  return w.settled
+    ? `${label}: warm-up ${w.rounds} rounds (medians of ${o.window ?? 3} moved < ${tol}%)`
+    : `${label}: warm-up did NOT settle within ${w.rounds} rounds (medians still moved >= ${tol}%): measured anyway`;
 }
 
 /** a[i] / b[i] for each round present in both. */

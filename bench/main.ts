@@ -26,6 +26,7 @@ import { markdownSummary } from "./summary.ts";
 import { chartBars, ratioChart } from "./svg.ts";
 import { captureWorkloadTrace, findPython, syntheticTrace } from "./traces.ts";
 import { loadNative } from "./native_glue.ts";
+import { acquireBenchLock, type BenchLock } from "./bench_lock.ts";
 
 const USAGE = `usage: bench/main.ts [--quick] [--filter RE] [--no-cross] [--out DIR]
   --quick      short run: every scenario runs and the output parses; numbers are not a measurement
@@ -69,6 +70,8 @@ export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Sc
   ctx.print(`\n=== ${s.name} [${ctx.runtime}] — ${s.description}`);
   ctx.print(`    params: ${JSON.stringify(params)}`);
   const t0 = performance.now();
+  const loadStart = loadavg().map((x) => Math.round(x * 100) / 100);
+  const load = () => ({ start: loadStart, end: loadavg().map((x) => Math.round(x * 100) / 100) });
   const mitata: BenchStats[] = [];
   ctx.recordBench = (st) => mitata.push(st);
   try {
@@ -79,6 +82,7 @@ export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Sc
       runtime: ctx.runtime,
       params,
       seconds: (performance.now() - t0) / 1e3,
+      loadavg: load(),
       mitata,
       ...out,
     };
@@ -91,6 +95,7 @@ export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Sc
       runtime: ctx.runtime,
       params,
       seconds: (performance.now() - t0) / 1e3,
+      loadavg: load(),
       rows: [],
       figures: {},
       notes: [],
@@ -173,6 +178,31 @@ async function main(): Promise<number> {
   if (selected.length === 0) usage(`--filter ${v.filter} matches no scenario`);
   const quick = v.quick!;
   const print = (s: string) => console.log(s);
+  // No scenario is measured while another bench process runs (bench_lock.ts); children inherit the lock.
+  const lock = await acquireBenchLock({ print });
+  try {
+    return await measureAll(v, selected, quick, print, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The parsed options measureAll reads. */
+interface RunOptions {
+  filter?: string;
+  "no-cross"?: boolean;
+  out?: string;
+  child?: boolean;
+  "json-out"?: string;
+}
+
+async function measureAll(
+  v: RunOptions,
+  selected: Scenario[],
+  quick: boolean,
+  print: (s: string) => void,
+  lock: BenchLock,
+): Promise<number> {
   const date = new Date().toISOString();
   const loadStart = loadavg().map((x) => Math.round(x * 100) / 100);
   const ctx = makeContext(quick, print);
@@ -202,6 +232,7 @@ async function main(): Promise<number> {
       ...runContext(ROOT, python),
       loadavg_start: loadStart,
       loadavg_end: loadavg().map((x) => Math.round(x * 100) / 100),
+      bench_lock: { path: lock.path, waited_s: Math.round(lock.waitedMs / 100) / 10 },
     },
     scenarios: results,
   });

@@ -6,7 +6,7 @@ import type { ScenarioResult } from "./scenario.ts";
 import { fmt, markdownSummary } from "./summary.ts";
 import { chartBars, ratioChart } from "./svg.ts";
 import { median, quantile, summarize } from "./stats.ts";
-import { pairedDiffs, pairedRatios, pairedRounds } from "./harness.ts";
+import { hasSettled, measurePaired, pairedDiffs, pairedRatios, pairedRounds, warmupNote } from "./harness.ts";
 
 const base = { description: "d", params: {}, seconds: 1, notes: [] as string[], mitata: [] };
 const SCENARIOS: ScenarioResult[] = [
@@ -14,8 +14,13 @@ const SCENARIOS: ScenarioResult[] = [
     ...base,
     name: "indirection",
     runtime: "deno",
-    rows: [{ name: "pybench: 1 hook", unit: "ns/op", median: 21.5, min: 20, max: 30, n: 12 }],
+    rows: [{ name: "pybench: 1 hook", unit: "ns/op", median: 21.5, q1: 21, q3: 22, min: 20, max: 30, n: 12 }],
     figures: { hook_added_ns_per_op: 1.25, indirection_workload_ratio_1hook: 1.06 },
+    spreads: {
+      hook_added_ns_per_op: summarize([1.1, 1.2, 1.25, 1.3, 1.4]),
+      indirection_workload_ratio_1hook: summarize([1.05, 1.06, 1.07]),
+    },
+    loadavg: { start: [0.5, 0.4, 0.3], end: [1.5, 0.6, 0.4] },
   },
   { ...base, name: "pymalloc", runtime: "deno", rows: [], figures: { pymalloc_vs_cpython: 1.2 } },
   { ...base, name: "ref_vs_native", runtime: "deno", rows: [], figures: { ref_vs_native_deno: 2.5 } },
@@ -38,7 +43,7 @@ test("stats: median and quantiles", () => {
   assert.equal(median([4, 1, 3, 2]), 2.5);
   assert.ok(Number.isNaN(median([])));
   assert.equal(quantile([0, 10], 0.25), 2.5);
-  assert.deepEqual(summarize([2, 9, 4]), { median: 4, min: 2, max: 9, n: 3 });
+  assert.deepEqual(summarize([2, 9, 4]), { median: 4, q1: 3, q3: 6.5, min: 2, max: 9, n: 3 });
 });
 
 test("goals: judge met, missed and not measured", () => {
@@ -56,6 +61,10 @@ test("results: every stable figure is present, judged, with reasons for missing 
   assert.deepEqual(Object.keys(r.figures), [...STABLE_FIGURES]);
   assert.equal(r.figures.hook_added_ns_per_op.status, "met");
   assert.equal(r.figures.hook_added_ns_per_op.value, 1.25);
+  assert.deepEqual(r.figures.hook_added_ns_per_op.spread, { q1: 1.2, q3: 1.3, min: 1.1, max: 1.4, n: 5 });
+  assert.deepEqual(r.figures.hook_added_ns_per_op.loadavg?.start, [0.5, 0.4, 0.3]);
+  assert.equal(r.figures.pymalloc_vs_cpython.spread, undefined);
+  assert.deepEqual(r.other_figures_spread.indirection_workload_ratio_1hook.n, 3);
   assert.equal(r.figures.pymalloc_vs_cpython.status, "missed");
   assert.equal(r.figures.ref_vs_native_deno.status, "met");
   assert.equal(r.figures.ref_vs_native_bun.status, "not measured");
@@ -82,9 +91,17 @@ test("results: a filtered-out scenario says so", () => {
 test("summary: markdown table with goal status and scenario rows", () => {
   const md = markdownSummary(report());
   assert.match(md, /- command: `npx deno task bench`/);
-  assert.match(md, /\| `pymalloc_vs_cpython` \| 1\.200 x \| <= 1 x \| \*\*MISSED\*\* \|/);
-  assert.match(md, /\| `hook_added_ns_per_op` \| 1\.250 ns\/op \| <= 2 ns\/op \| met \|/);
-  assert.match(md, /\| indirection \| deno \| pybench: 1 hook \| 21\.50 ns\/op \| 20\.00 \| 30\.00 \| 12 \|/);
+  assert.match(md, /\| `pymalloc_vs_cpython` \| 1\.200 x \| - \| - \| <= 1 x \| \*\*MISSED\*\* \|/);
+  // the spread over rounds (IQR, min - max, rounds) and the load while the scenario ran
+  assert.match(
+    md,
+    /\| `hook_added_ns_per_op` \| 1\.250 ns\/op \| 1\.200 - 1\.300 \(1\.100 - 1\.400\), 5 \| 0\.5 -> 1\.5 \| <= 2 ns\/op \| met \|/,
+  );
+  assert.match(
+    md,
+    /\| indirection \| deno \| pybench: 1 hook \| 21\.50 ns\/op \| 21\.00 \| 22\.00 \| 20\.00 \| 30\.00 \| 12 \|/,
+  );
+  assert.match(md, /- indirection@deno: 0\.5 -> 1\.5/);
   assert.match(md, /\| ref_vs_native \| bun \| ERROR: ref\/mod.ts is missing/);
   for (const name of STABLE_FIGURES) assert.ok(md.includes(`\`${name}\``), name);
   assert.equal(fmt(1234.5), "1235");
@@ -142,4 +159,29 @@ test("summary: warns when the machine was busier than its cores", () => {
     scenarios: [],
   });
   assert.doesNotMatch(markdownSummary(calm), /warning/);
+});
+
+test("harness: warm-up runs until every variant's median settles, then measures the asked rounds", () => {
+  // a variant that speeds up over its first calls (a JIT going through its tiers), then steady
+  const cold = [16, 12, 8, 5, 3, 2];
+  let calls = 0;
+  const jit = { name: "jit", run: () => cold[calls++] ?? 1 };
+  const flat = { name: "flat", run: () => 2 };
+  const m = measurePaired([jit, flat], 5, { window: 3, tolerance: 0.03, maxRounds: 40 });
+  assert.equal(m.warmup.settled, true);
+  assert.ok(
+    m.warmup.rounds >= cold.length,
+    `settled after ${m.warmup.rounds} rounds, before the cold calls ended`,
+  );
+  assert.deepEqual(m.samples.jit, [1, 1, 1, 1, 1]); // no cold sample in the measured rounds
+  assert.deepEqual(pairedRatios(m.samples.flat, m.samples.jit), [2, 2, 2, 2, 2]);
+  // a variant that never settles: the limit is reported, the rounds are measured anyway
+  let k = 0;
+  const noisy = { name: "noisy", run: () => (k++ % 2 ? 1 : 3) * (1 + k) };
+  const n = measurePaired([noisy], 4, { maxRounds: 10 });
+  assert.deepEqual(n.warmup, { rounds: 10, settled: false });
+  assert.equal(n.samples.noisy.length, 4);
+  assert.match(warmupNote("t", n.warmup), /did NOT settle within 10 rounds/);
+  assert.equal(hasSettled([5, 5, 5, 5, 5], 3, 0.03), false); // needs 2 windows
+  assert.equal(hasSettled([9, 5, 5, 5, 5, 5], 3, 0.03), true);
 });

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type FigureEntry, type FigureName, judge, STABLE_FIGURES } from "./goals.ts";
+import { type FigureEntry, type FigureName, type FigureSpread, judge, STABLE_FIGURES } from "./goals.ts";
+import { round } from "./stats.ts";
 import type { ScenarioResult } from "./scenario.ts";
 
 export const REPORT_SCHEMA = "allocspec-bench/1";
@@ -22,6 +23,8 @@ export interface BenchReport {
   figures: Record<FigureName, FigureEntry>;
   /** all other figures by name (scenario-specific), name -> value */
   other_figures: Record<string, number>;
+  /** the spread behind each other figure that is a median of rounds */
+  other_figures_spread: Record<string, FigureSpread>;
 }
 
 /**
@@ -44,21 +47,31 @@ export function buildReport(o: {
   scenarios: ScenarioResult[];
 }): BenchReport {
   const values: Record<string, number> = {};
-  const origin: Record<string, string> = {};
+  const spreads: Record<string, FigureSpread> = {};
+  const origin: Record<string, ScenarioResult> = {};
   for (const s of o.scenarios) {
     for (const [k, v] of Object.entries(s.figures)) {
       values[k] = v;
-      origin[k] = s.name;
+      origin[k] = s;
+      const sp = s.spreads?.[k];
+      if (sp) {
+        spreads[k] = { q1: round(sp.q1), q3: round(sp.q3), min: round(sp.min), max: round(sp.max), n: sp.n };
+      }
     }
   }
   const figures = {} as Record<FigureName, FigureEntry>;
   for (const name of STABLE_FIGURES) {
     const e = judge(name, values[name], reasonFor(name, o.scenarios, o.filter));
+    if (e.value !== null && spreads[name]) e.spread = spreads[name];
+    if (e.value !== null && origin[name]?.loadavg) e.loadavg = origin[name].loadavg;
     figures[name] = e;
   }
   const other: Record<string, number> = {};
+  const otherSpread: Record<string, FigureSpread> = {};
   for (const [k, v] of Object.entries(values)) {
-    if (!(STABLE_FIGURES as readonly string[]).includes(k)) other[k] = v;
+    if ((STABLE_FIGURES as readonly string[]).includes(k)) continue;
+    other[k] = v;
+    if (spreads[k]) otherSpread[k] = spreads[k];
   }
   return {
     schema: REPORT_SCHEMA,
@@ -70,6 +83,7 @@ export function buildReport(o: {
     scenarios: o.scenarios,
     figures,
     other_figures: other,
+    other_figures_spread: otherSpread,
   };
 }
 

@@ -11,6 +11,7 @@
  * @module
  */
 import type { BenchStats } from "./harness.ts";
+import type { Summary } from "./stats.ts";
 import type { Trace } from "./trace.ts";
 
 export type RuntimeName = "deno" | "bun";
@@ -20,6 +21,9 @@ export interface Row {
   name: string;
   median: number;
   unit: string;
+  /** interquartile range of the samples (25th and 75th percentiles) */
+  q1?: number;
+  q3?: number;
   min?: number;
   max?: number;
   /** number of samples behind the median */
@@ -32,6 +36,8 @@ export interface Row {
 export interface ScenarioOutput {
   rows: Row[];
   figures: Record<string, number>;
+  /** figure name -> the spread of the per-round samples its value is the median of */
+  spreads?: Record<string, Summary>;
   notes: string[];
 }
 
@@ -43,6 +49,8 @@ export interface ScenarioResult extends ScenarioOutput {
   runtime: RuntimeName;
   params: Record<string, unknown>;
   seconds: number;
+  /** os.loadavg() (1, 5, 15 minutes) when the scenario started and when it ended */
+  loadavg?: { start: number[]; end: number[] };
   /** one line when the scenario could not run (figures then empty) */
   error?: string;
 }

@@ -25,17 +25,30 @@ export function median(xs: readonly number[]): number {
   return quantile(xs, 0.5);
 }
 
-/** Summary of samples: median, min, max, count. */
+/** Summary of samples: median, interquartile range (q1, q3), min, max, count. */
 export interface Summary {
   median: number;
+  q1: number;
+  q3: number;
   min: number;
   max: number;
   n: number;
 }
 
+/**
+ * The spread of samples behind a figure: median, quartiles, extremes and count.
+ *
+ * @example
+ * ```ts
+ * import { summarize } from "./stats.ts";
+ * summarize([1, 2, 3, 4, 100]); // { median: 3, q1: 2, q3: 4, min: 1, max: 100, n: 5 }
+ * ```
+ */
 export function summarize(xs: readonly number[]): Summary {
   return {
     median: median(xs),
+    q1: quantile(xs, 0.25),
+    q3: quantile(xs, 0.75),
     min: xs.length ? Math.min(...xs) : NaN,
     max: xs.length ? Math.max(...xs) : NaN,
     n: xs.length,

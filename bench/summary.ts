@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { GOALS, STABLE_FIGURES } from "./goals.ts";
+import { type FigureSpread, GOALS, STABLE_FIGURES } from "./goals.ts";
 import type { BenchReport } from "./results.ts";
 
 /** Format a number for a table: 3 significant decimals, thousands kept readable. */
@@ -13,6 +13,16 @@ export function fmt(x: number | null | undefined, unit = ""): string {
   const a = Math.abs(x);
   const s = a >= 1000 ? x.toFixed(0) : a >= 100 ? x.toFixed(1) : a >= 10 ? x.toFixed(2) : x.toFixed(3);
   return unit ? `${s} ${unit}` : s;
+}
+
+/** "q1 - q3 (min - max), n rounds" for a figure's spread; "-" when it has none. */
+export function spreadText(sp: FigureSpread | undefined): string {
+  if (!sp) return "-";
+  return `${fmt(sp.q1)} - ${fmt(sp.q3)} (${fmt(sp.min)} - ${fmt(sp.max)}), ${sp.n}`;
+}
+
+function loadText(l: { start: number[]; end: number[] } | undefined): string {
+  return l ? `${l.start[0]} -> ${l.end[0]}` : "-";
 }
 
 /**
@@ -34,6 +44,13 @@ export function markdownSummary(r: BenchReport): string {
   out.push(`- date: ${r.date}`);
   out.push(`- command: \`${r.command}\``);
   if (ctx.cpu) out.push(`- cpu: ${ctx.cpu}${ctx.cores ? ` (${ctx.cores} cores)` : ""}`);
+  if (ctx.loadavg_start) {
+    out.push(
+      `- load average (1, 5, 15 min): ${ctx.loadavg_start.join(", ")} at the start, ${
+        (ctx.loadavg_end ?? []).join(", ")
+      } at the end`,
+    );
+  }
   const load = Math.max(ctx.loadavg_start?.[0] ?? 0, ctx.loadavg_end?.[0] ?? 0);
   if (ctx.cores && load > ctx.cores) {
     out.push(
@@ -44,8 +61,10 @@ export function markdownSummary(r: BenchReport): string {
     out.push(`- runtimes: ${Object.entries(ctx.runtimes).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   }
   out.push("");
-  out.push("| figure | value | goal | status | what |");
-  out.push("| --- | ---: | --- | --- | --- |");
+  out.push(
+    "| figure | median | spread over rounds: IQR (min - max), rounds | load avg start -> end | goal | status | what |",
+  );
+  out.push("| --- | ---: | --- | --- | --- | --- | --- |");
   for (const name of STABLE_FIGURES) {
     const f = r.figures[name];
     const status = f.status === "met"
@@ -53,24 +72,31 @@ export function markdownSummary(r: BenchReport): string {
       : f.status === "missed"
       ? "**MISSED**"
       : `not measured (${f.reason})`;
-    out.push(`| \`${name}\` | ${fmt(f.value, f.unit)} | ${f.goal} | ${status} | ${GOALS[name].text} |`);
+    out.push(
+      `| \`${name}\` | ${fmt(f.value, f.unit)} | ${spreadText(f.spread)} | ${
+        loadText(f.loadavg)
+      } | ${f.goal} | ${status} | ${GOALS[name].text} |`,
+    );
   }
   out.push("");
-  out.push("| scenario | runtime | measurement | median | min | max | n |");
-  out.push("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+  out.push("| scenario | runtime | measurement | median | q1 | q3 | min | max | n |");
+  out.push("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const s of r.scenarios) {
     if (s.error) {
-      out.push(`| ${s.name} | ${s.runtime} | ERROR: ${s.error.replaceAll("|", "\\|")} | | | | |`);
+      out.push(`| ${s.name} | ${s.runtime} | ERROR: ${s.error.replaceAll("|", "\\|")} | | | | | | |`);
       continue;
     }
     for (const row of s.rows) {
       out.push(
-        `| ${s.name} | ${s.runtime} | ${row.name} | ${fmt(row.median, row.unit)} | ${fmt(row.min)} | ${
-          fmt(row.max)
-        } | ${row.n ?? ""} |`,
+        `| ${s.name} | ${s.runtime} | ${row.name} | ${fmt(row.median, row.unit)} | ${fmt(row.q1)} | ${
+          fmt(row.q3)
+        } | ${fmt(row.min)} | ${fmt(row.max)} | ${row.n ?? ""} |`,
       );
     }
   }
+  out.push("");
+  out.push("Load average (1 min) while each scenario ran:");
+  for (const s of r.scenarios) out.push(`- ${s.name}@${s.runtime}: ${loadText(s.loadavg)}`);
   const notes = r.scenarios.flatMap((s) => s.notes.map((n) => `- ${s.name}@${s.runtime}: ${n}`));
   if (notes.length) {
     out.push("");

@@ -88,6 +88,7 @@ export const cpythonHook: Scenario = {
     rows.push({ name: "all workloads: overhead (paired)", unit: "%", ...summarize(totals) });
     return {
       rows,
+      spreads: { hook_overhead_cpython_pct: summarize(totals) },
       figures: {
         hook_overhead_cpython_pct: round(total),
         cpython_hook_calls_per_round: Math.round(res.hook_calls / p.rounds),

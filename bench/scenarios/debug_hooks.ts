@@ -25,7 +25,7 @@ import { DEBUG_CONFIGS } from "../alloc_child.ts";
 import { timingChildren } from "../child_runs.ts";
 import { pairedRatios } from "../harness.ts";
 import type { Row, Scenario } from "../scenario.ts";
-import { median, round, summarize } from "../stats.ts";
+import { median, round, summarize, type Summary } from "../stats.ts";
 import { runDriver } from "./cpython_hook.ts";
 
 export const debugHooks: Scenario = {
@@ -43,6 +43,7 @@ export const debugHooks: Scenario = {
     const t = await ctx.workloadTrace();
     const rows: Row[] = [];
     const figures: Record<string, number> = {};
+    const spreads: Record<string, Summary> = {};
     const notes = [`trace ${t.label}: ${t.source}`];
     ctx.print(
       `    ${"configuration".padEnd(26)} ${"ns/op".padStart(8)} ${"CPython".padStart(8)} ${
@@ -73,6 +74,7 @@ export const debugHooks: Scenario = {
       });
       rows.push({ name: `${c} / cpython_debug (paired)`, unit: "x", ...summarize(ratios) });
       figures[key] = round(median(ratios));
+      spreads[key] = summarize(ratios);
       ctx.print(
         `    ${c.padEnd(26)} ${median(samples[c]).toFixed(2).padStart(8)} ${
           median(samples.cpython_debug).toFixed(2).padStart(8)
@@ -81,6 +83,7 @@ export const debugHooks: Scenario = {
     }
     if (figures.debug_ratio_cpython !== undefined) {
       figures.debug_vs_cpython_debug = figures.debug_ratio_cpython;
+      if (spreads.debug_ratio_cpython) spreads.debug_vs_cpython_debug = spreads.debug_ratio_cpython;
     } else {throw new Error(
         `native debug hooks (cpython profile) vs CPython's could not be measured: ${
           notes.slice(1).join("; ")
@@ -104,7 +107,7 @@ export const debugHooks: Scenario = {
     rows.push({ name: "workloads, PYTHONMALLOC=debug (CPU)", unit: "ms", ...summarize(times.debug) });
     figures.cpython_pythonmalloc_debug_overhead_pct = round(pct);
     ctx.print(`    real workloads: PYTHONMALLOC=debug costs ${pct.toFixed(1)}% over the default allocators`);
-    return { rows, figures, notes };
+    return { rows, figures, spreads, notes };
   },
 };
 

@@ -14,9 +14,16 @@
  * Sample output: the SAMPLE OUTPUT comment at the end of this file.
  * @module
  */
-import { do_not_optimize, pairedDiffs, pairedRatios, pairedRounds, runGroup } from "../harness.ts";
+import {
+  do_not_optimize,
+  measurePaired,
+  pairedDiffs,
+  pairedRatios,
+  runGroup,
+  warmupNote,
+} from "../harness.ts";
 import type { Row, Scenario, ScenarioContext, TraceInput } from "../scenario.ts";
-import { median, round, summarize } from "../stats.ts";
+import { median, round, summarize, type Summary } from "../stats.ts";
 import { threadCpuNs } from "../cpu_clock.ts";
 
 export const indirection: Scenario = {
@@ -26,6 +33,7 @@ export const indirection: Scenario = {
     syntheticOps: quick ? 50_000 : 1_000_000,
     depths: [1, 3],
     pairedRounds: quick ? 3 : 41,
+    warmup: { maxRounds: quick ? 2 : 30, window: 3, tolerance: 0.03 },
     traces: ["workload", "synthetic"],
   }),
   async run(ctx: ScenarioContext, p) {
@@ -33,6 +41,7 @@ export const indirection: Scenario = {
     const traces: TraceInput[] = [await ctx.workloadTrace(), ctx.syntheticTrace(p.syntheticOps)];
     const rows: Row[] = [];
     const figures: Record<string, number> = {};
+    const spreads: Record<string, Summary> = {};
     const notes: string[] = [];
     for (const [ti, t] of traces.entries()) {
       notes.push(`trace ${t.label}: ${t.source}`);
@@ -56,11 +65,18 @@ export const indirection: Scenario = {
         { name: "1 pass-through hook", fn: replay("hook1", 1) },
         { name: "3 chained hooks", fn: replay("hook3", 3) },
       ], ctx);
-      const s = pairedRounds([
-        { name: "direct", run: replay("direct", 0) },
-        { name: "hook1", run: replay("hook1", 1) },
-        { name: "hook3", run: replay("hook3", 3) },
-      ], p.pairedRounds);
+      const m = measurePaired(
+        [
+          { name: "direct", run: replay("direct", 0) },
+          { name: "hook1", run: replay("hook1", 1) },
+          { name: "hook3", run: replay("hook3", 3) },
+        ],
+        p.pairedRounds,
+        p.warmup,
+      );
+      const s = m.samples;
+      notes.push(warmupNote(t.label, m.warmup, p.warmup));
+      for (const k of Object.keys(wall)) wall[k].splice(0, wall[k].length - p.pairedRounds); // measured rounds only
       for (
         const [k, label] of [["direct", "default allocators"], ["hook1", "1 hook"], ["hook3", "3 hooks"]]
       ) {
@@ -88,7 +104,14 @@ export const indirection: Scenario = {
       figures[`indirection_${tag}_added_ns_per_op_3hooks`] = round(add3);
       figures[`indirection_${tag}_ratio_1hook`] = round(r1);
       figures[`indirection_${tag}_ratio_3hooks`] = round(r3);
-      if (ti === 0) figures.hook_added_ns_per_op = round(add1);
+      spreads[`indirection_${tag}_added_ns_per_op_1hook`] = summarize(pairedDiffs(s.hook1, s.direct));
+      spreads[`indirection_${tag}_added_ns_per_op_3hooks`] = summarize(pairedDiffs(s.hook3, s.direct));
+      spreads[`indirection_${tag}_ratio_1hook`] = summarize(pairedRatios(s.hook1, s.direct));
+      spreads[`indirection_${tag}_ratio_3hooks`] = summarize(pairedRatios(s.hook3, s.direct));
+      if (ti === 0) {
+        figures.hook_added_ns_per_op = round(add1);
+        spreads.hook_added_ns_per_op = spreads[`indirection_${tag}_added_ns_per_op_1hook`];
+      }
       ctx.print(
         `    ${t.label} (${p.pairedRounds} paired rounds): +${add1.toFixed(2)} ns/op with 1 hook (x${
           r1.toFixed(3)
@@ -96,7 +119,7 @@ export const indirection: Scenario = {
           `+${add3.toFixed(2)} ns/op with 3 (x${r3.toFixed(3)})`,
       );
     }
-    return { rows, figures, notes };
+    return { rows, figures, spreads, notes };
   },
 };
 

@@ -23,7 +23,7 @@ import { ALLOCATORS } from "../alloc_child.ts";
 import { memoryChildren, timingChildren } from "../child_runs.ts";
 import { pairedRatios } from "../harness.ts";
 import type { Row, Scenario } from "../scenario.ts";
-import { median, round, summarize } from "../stats.ts";
+import { median, round, summarize, type Summary } from "../stats.ts";
 
 export const pymalloc: Scenario = {
   name: "pymalloc",
@@ -61,6 +61,7 @@ export const pymalloc: Scenario = {
     if (error) throw new Error(`timing child failed: ${error}`);
     const rows: Row[] = [];
     const figures: Record<string, number> = {};
+    const spreads: Record<string, Summary> = {};
     ctx.print(
       `    ${"".padEnd(18)} ${"".padStart(8)} ${"".padStart(11)}   ${
         `fragmentation, ${syn.label}`.padEnd(31)
@@ -99,6 +100,8 @@ export const pymalloc: Scenario = {
       });
       figures[`pymalloc_ns_per_op_${name}`] = round(ns);
       figures[`pymalloc_ratio_${name}`] = round(median(vs));
+      spreads[`pymalloc_ratio_${name}`] = summarize(vs);
+      spreads[`pymalloc_ns_per_op_${name}`] = summarize(samples[name]);
       figures[`pymalloc_fragmentation_${name}`] = round(fr);
       if (Number.isFinite(frWl)) figures[`pymalloc_fragmentation_workload_${name}`] = round(frWl);
       ctx.print(
@@ -110,10 +113,13 @@ export const pymalloc: Scenario = {
       );
     }
     figures.pymalloc_vs_cpython = figures.pymalloc_ratio_native_pymalloc;
+    if (spreads.pymalloc_ratio_native_pymalloc) {
+      spreads.pymalloc_vs_cpython = spreads.pymalloc_ratio_native_pymalloc;
+    }
     ctx.print(
       `    native pymalloc / CPython obmalloc = ${figures.pymalloc_vs_cpython.toFixed(3)} (goal <= 1.0)`,
     );
-    return { rows, figures, notes };
+    return { rows, figures, spreads, notes };
   },
 };
 
