@@ -3,8 +3,9 @@
  *
  * Runs every scenario of bench/scenarios/ (one per file), prints mitata's table while it runs, then a
  * markdown summary, and writes bench/results/latest.{json,md,svg} plus a dated copy of the JSON.
- * Scenarios marked crossRuntime also run in the other runtime (a child process of this one) so
- * Deno's and Bun's figures land in one report.
+ * Scenarios marked crossRuntime run in a fresh child process of each runtime, one after the other
+ * (this one's, then the other's unless --no-cross), so Deno's and Bun's figures land in one report and
+ * come from processes in the same state. One bench run at a time measures (bench_lock.ts).
  *
  * Exit code: 0 when every selected scenario ran, 1 when one failed (its error is in the report),
  * 2 on bad usage.
@@ -20,7 +21,7 @@ import { runContext } from "./context.ts";
 import { buildReport, reportJson } from "./results.ts";
 import { currentRuntime, otherRuntime, scriptCommand } from "./runtime.ts";
 import type { BenchStats } from "./harness.ts";
-import type { Scenario, ScenarioContext, ScenarioResult, TraceInput } from "./scenario.ts";
+import type { RuntimeName, Scenario, ScenarioContext, ScenarioResult, TraceInput } from "./scenario.ts";
 import { SCENARIOS } from "./scenarios/mod.ts";
 import { markdownSummary } from "./summary.ts";
 import { chartBars, ratioChart } from "./svg.ts";
@@ -31,7 +32,7 @@ import { acquireBenchLock, type BenchLock } from "./bench_lock.ts";
 const USAGE = `usage: bench/main.ts [--quick] [--filter RE] [--no-cross] [--out DIR]
   --quick      short run: every scenario runs and the output parses; numbers are not a measurement
   --filter RE  run only scenarios whose name matches RE (${SCENARIOS.map((s) => s.name).join(", ")})
-  --no-cross   do not run cross-runtime scenarios in the other runtime
+  --no-cross   run cross-runtime scenarios in this runtime only (still in a fresh child)
   --out DIR    where to write latest.json/.md/.svg (default bench/results)`;
 
 /** Workload trace scale for full runs (scale 1 is about 1M operations). */
@@ -105,8 +106,17 @@ export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Sc
   }
 }
 
-function runInOtherRuntime(names: string[], quick: boolean, print: (s: string) => void): ScenarioResult[] {
-  const other = otherRuntime();
+/**
+ * Run the scenarios `names` in a fresh child process of `other` (`--child`): the cross-runtime
+ * scenarios run this way in BOTH runtimes, so Bun's and Deno's figures come from processes in the same
+ * state (fresh, nothing measured before in them), one after the other, never at the same time.
+ */
+function runInRuntime(
+  other: RuntimeName,
+  names: string[],
+  quick: boolean,
+  print: (s: string) => void,
+): ScenarioResult[] {
   const out = join(tmpdir(), `allocspec-bench-${process.pid}-${other}.json`);
   const args = [
     "--child",
@@ -208,14 +218,17 @@ async function measureAll(
   const ctx = makeContext(quick, print);
 
   const results: ScenarioResult[] = [];
-  for (const s of selected) results.push(await runScenario(s, ctx));
-
   if (v.child) {
+    for (const s of selected) results.push(await runScenario(s, ctx));
     if (v["json-out"]) writeFileSync(v["json-out"], JSON.stringify(results));
     return 0;
   }
+  for (const s of selected.filter((s) => !s.crossRuntime)) results.push(await runScenario(s, ctx));
   const cross = selected.filter((s) => s.crossRuntime).map((s) => s.name);
-  if (cross.length && !v["no-cross"]) results.push(...runInOtherRuntime(cross, quick, print));
+  if (cross.length) {
+    results.push(...runInRuntime(ctx.runtime, cross, quick, print));
+    if (!v["no-cross"]) results.push(...runInRuntime(otherRuntime(ctx.runtime), cross, quick, print));
+  }
 
   const runner = ctx.runtime === "bun" ? "npx bun bench" : "npx deno task bench";
   const command = [runner, ...process.argv.slice(2)].join(" ");
