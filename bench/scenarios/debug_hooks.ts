@@ -34,7 +34,7 @@ export const debugHooks: Scenario = {
   params: (quick) => ({
     configs: [...DEBUG_CONFIGS],
     timingChildren: quick ? 1 : 3,
-    roundsPerChild: quick ? 2 : 5,
+    roundsPerChild: quick ? 2 : 7, // 3 children x 7 = 21 paired samples, as the other figures
     pythonmallocRounds: quick ? 1 : 5,
     pythonmallocScale: quick ? 1 : 4,
   }),
