@@ -24,6 +24,7 @@ import type { Scenario, ScenarioContext, ScenarioResult, TraceInput } from "./sc
 import { SCENARIOS } from "./scenarios/mod.ts";
 import { markdownSummary } from "./summary.ts";
 import { chartBars, ratioChart } from "./svg.ts";
+import { benchHtml } from "./html.ts";
 import { captureWorkloadTrace, findPython, syntheticTrace } from "./traces.ts";
 import { loadNative } from "./native_glue.ts";
 
@@ -31,7 +32,7 @@ const USAGE = `usage: bench/main.ts [--quick] [--filter RE] [--no-cross] [--out 
   --quick      short run: every scenario runs and the output parses; numbers are not a measurement
   --filter RE  run only scenarios whose name matches RE (${SCENARIOS.map((s) => s.name).join(", ")})
   --no-cross   do not run cross-runtime scenarios in the other runtime
-  --out DIR    where to write latest.json/.md/.svg (default bench/results)`;
+  --out DIR    where to write latest.json/.md/.svg/.html (default bench/results)`;
 
 /** Workload trace scale for full runs (scale 1 is about 1M operations). */
 export const WORKLOAD_TRACE_SCALE = 2;
@@ -216,8 +217,9 @@ async function main(): Promise<number> {
     join(dir, "latest.svg"),
     ratioChart(chartBars(report), `allocspec bench ${date.slice(0, 10)}${quick ? " (quick)" : ""}`),
   );
+  writeFileSync(join(dir, "latest.html"), benchHtml(report)); // one self-contained page (bench/html.ts)
   print("\n" + md);
-  print(`wrote ${join(dir, "latest.json")}, latest.md, latest.svg`);
+  print(`wrote ${join(dir, "latest.json")}, latest.md, latest.svg, latest.html`);
   return results.some((r) => r.error) ? 1 : 0;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Reporters: `table` (default, progress while running), `json`, `tap`, `junit`, `markdown`.
+ * Reporters: `table` (default, progress while running), `json`, `tap`, `junit`, `markdown`, `html`
+ * (one self-contained page, progress on stderr).
  * A reporter gets each result as it completes and the full, ordered list at the end.
  *
  * @example
@@ -16,9 +17,10 @@ import { tapReporter } from "./tap.ts";
 import { junitReporter } from "./junit.ts";
 import { markdownReporter } from "./markdown.ts";
 import { tableReporter } from "./table.ts";
+import { htmlReporter } from "./html.ts";
 
-export type Format = "table" | "json" | "tap" | "junit" | "markdown";
-export const FORMATS: readonly Format[] = ["table", "json", "tap", "junit", "markdown"];
+export type Format = "table" | "json" | "tap" | "junit" | "markdown" | "html";
+export const FORMATS: readonly Format[] = ["table", "json", "tap", "junit", "markdown", "html"];
 
 export interface Reporter {
   /** called as each run completes (any order) */
@@ -42,6 +44,8 @@ export function createReporter(
       return junitReporter(write);
     case "markdown":
       return markdownReporter(write);
+    case "html":
+      return htmlReporter(write);
     default:
       return tableReporter(write, opts.tty ?? false);
   }
