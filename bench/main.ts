@@ -25,6 +25,7 @@ import { SCENARIOS } from "./scenarios/mod.ts";
 import { markdownSummary } from "./summary.ts";
 import { chartBars, ratioChart } from "./svg.ts";
 import { benchHtml } from "./html.ts";
+import { enterUserCwd } from "../cli/cwd.ts";
 import { captureWorkloadTrace, findPython, syntheticTrace } from "./traces.ts";
 import { loadNative } from "./native_glue.ts";
 
@@ -32,7 +33,8 @@ const USAGE = `usage: bench/main.ts [--quick] [--filter RE] [--no-cross] [--out 
   --quick      short run: every scenario runs and the output parses; numbers are not a measurement
   --filter RE  run only scenarios whose name matches RE (${SCENARIOS.map((s) => s.name).join(", ")})
   --no-cross   do not run cross-runtime scenarios in the other runtime
-  --out DIR    where to write latest.json/.md/.svg/.html (default bench/results)`;
+  --out DIR    where to write latest.json/.md/.svg/.html (default bench/results, or the cache folder
+               \$ALLOCSPEC_CACHE_DIR/bench/results when installed as a package)`;
 
 /** Workload trace scale for full runs (scale 1 is about 1M operations). */
 export const WORKLOAD_TRACE_SCALE = 2;
@@ -137,6 +139,7 @@ function runInOtherRuntime(names: string[], quick: boolean, print: (s: string) =
 }
 
 async function main(): Promise<number> {
+  enterUserCwd(); // relative --out means where the user typed the command (not the repository root)
   let parsed;
   try {
     parsed = parseArgs({
@@ -206,7 +209,13 @@ async function main(): Promise<number> {
     },
     scenarios: results,
   });
-  const dir = v.out ? resolve(v.out) : join(ROOT, "bench", "results");
+  // installed package (ALLOCSPEC_CACHE_DIR, cli/allocspec.cjs): never write into the install folder
+  const cache = process.env.ALLOCSPEC_CACHE_DIR;
+  const dir = v.out
+    ? resolve(v.out)
+    : cache
+    ? join(cache, "bench", "results")
+    : join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
   const json = reportJson(report);
   writeFileSync(join(dir, "latest.json"), json);

@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+// allocspec: the installed command (`npx allocspec ...`). Plain Node.js, no dependency: it picks a
+// command from cli/commands.json (one line per command: name -> TypeScript module) and runs that module
+// in Bun (default) or Deno, both from this package's own npm dependencies.
+//
+// What it hands the runtime (see cli/README.md):
+// - the user's directory: the child runs in it and gets ALLOCSPEC_CWD, so relative paths
+//   (`--target vtable:./libmine.so`, `--out DIR`) mean what the user typed;
+// - ALLOCSPEC_CACHE_DIR: when this package is installed (it sits inside node_modules), everything built
+//   or recorded at run time (native/ compiled from the shipped C sources, benchmark traces and results)
+//   goes to ${XDG_CACHE_HOME:-~/.cache}/allocspec/<version>/, never into the install folder;
+// - ALLOCSPEC_COMMAND: "allocspec <command>", shown in reports as the command line.
+// Exit status: the command's own (0 ok, 1 findings, 2 usage); 2 for a usage error here; a signal
+// that killed the runtime is re-raised.
+"use strict";
+const { spawn, spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+
+const ROOT = path.join(__dirname, "..");
+const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+const COMMANDS = JSON.parse(fs.readFileSync(path.join(__dirname, "commands.json"), "utf8"));
+const RUNTIMES = ["bun", "deno"];
+
+function usageError(msg) {
+  process.stderr.write(`allocspec: ${msg} (see allocspec --help)\n`);
+  process.exit(2);
+}
+
+function installed() {
+  return path.resolve(ROOT).split(path.sep).includes("node_modules");
+}
+
+function cacheDir() {
+  if (process.env.ALLOCSPEC_CACHE_DIR) return path.resolve(process.env.ALLOCSPEC_CACHE_DIR);
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.join(base, "allocspec", PKG.version);
+}
+
+/**
+ * The runtime's executable from this package's dependencies: the platform package's binary
+ * (@oven/bun-<os>-<arch>[-musl]/bin/bun, @deno/<os>-<arch>[-glibc]/deno; present even when npm did not run
+ * the runtimes' own postinstall scripts), else the copy their postinstall made, else PATH.
+ */
+function runtimeExecutable(name) {
+  const arch = process.arch === "arm64" ? (name === "bun" ? "aarch64" : "arm64") : process.arch;
+  const plat = process.platform;
+  const platformPkgs = name === "bun"
+    ? [`@oven/bun-${plat}-${arch}`, `@oven/bun-${plat}-${arch}-musl`].map((p) => [p, "bin/bun"])
+    : [`@deno/${plat}-${arch}-glibc`, `@deno/${plat}-${arch}`].map((p) => [p, "deno"]);
+  const candidates = [];
+  let mainDir;
+  try {
+    mainDir = path.dirname(require.resolve(`${name}/package.json`, { paths: [ROOT] }));
+  } catch { /* not installed */ }
+  for (const [pkg, rel] of platformPkgs) {
+    try {
+      candidates.push(
+        path.join(
+          path.dirname(require.resolve(`${pkg}/package.json`, { paths: [mainDir ?? ROOT, ROOT] })),
+          rel,
+        ),
+      );
+    } catch { /* another platform */ }
+  }
+  if (mainDir) candidates.push(path.join(mainDir, name === "bun" ? "bin/bun.exe" : "deno"));
+  for (const c of candidates) {
+    try {
+      if (fs.statSync(c).size > 1 << 20) return c; // not a placeholder text file
+    } catch { /* missing */ }
+  }
+  const r = spawnSync(name, ["--version"], { encoding: "utf8" });
+  if (!r.error && r.status === 0) return name;
+  usageError(
+    `the ${name} runtime is not installed (looked in ${
+      mainDir ?? "this package's dependencies"
+    } and on PATH): ` +
+      `reinstall allocspec (npm install), or use --runtime ${name === "bun" ? "deno" : "bun"}`,
+  );
+}
+
+const HELP = `allocspec ${PKG.version}: conformance suite, benchmarks and reference implementation for PEP 445
+(CPython's memory-allocator API: PyMem_SetAllocator, RAW/MEM/OBJ domains, arenas, debug hooks)
+
+usage: allocspec [--runtime bun|deno] <command> [options]
+       allocspec <command> --help        every option of a command
+       allocspec --version | --help
+
+commands:
+${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(13)} ${c.summary}`).join("\n")}
+
+global options (before the command):
+  --runtime R   bun (default) or deno: the JavaScript runtime that runs the command (both come with
+                this package); also ALLOCSPEC_RUNTIME=R
+
+examples:
+  allocspec conformance --target vtable:./libmine.so               your allocator (a PyMemAllocatorEx)
+  allocspec conformance --target libc:libmimalloc.so.2:mi_ --format html > report.html
+  allocspec bench --quick
+
+files: the native library is compiled from the shipped C sources on first use (needs a C compiler:
+cc, gcc, clang or $CC) into ${installed() ? cacheDir() : path.join(ROOT, "native", "build")}
+(ALLOCSPEC_CACHE_DIR or XDG_CACHE_HOME move it); nothing is written into the install folder.
+Relative paths are resolved against the directory you run allocspec in.
+Progress goes to stderr, results to stdout.
+
+exit status: 0 success (conformance: no FAIL and no ERROR), 1 findings (FAIL/ERROR, a failed benchmark
+scenario), 2 bad usage (one line on stderr, nothing run), 3 internal error.`;
+
+function main(argv) {
+  let runtime = process.env.ALLOCSPEC_RUNTIME || "bun";
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--runtime") runtime = argv[++i];
+    else if (a.startsWith("--runtime=")) runtime = a.slice("--runtime=".length);
+    else break;
+  }
+  if (!RUNTIMES.includes(runtime)) usageError(`unknown runtime '${runtime}': use bun or deno`);
+  const cmd = argv[i];
+  const rest = argv.slice(i + 1);
+  if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help" && rest.length === 0) {
+    (cmd === undefined ? process.stderr : process.stdout).write(HELP + "\n");
+    return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === "--version" || cmd === "-V") {
+    process.stdout.write(`${PKG.version}\n`);
+    return 0;
+  }
+  if (cmd === "help") return run(runtime, rest[0], ["--help"]);
+  return run(runtime, cmd, rest);
+}
+
+function run(runtime, cmd, args) {
+  const entry = Object.prototype.hasOwnProperty.call(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
+  if (!entry) {
+    usageError(
+      cmd.startsWith("-")
+        ? `unknown option '${cmd}' before the command`
+        : `unknown command '${cmd}': use one of ${Object.keys(COMMANDS).join(", ")}`,
+    );
+  }
+  const exe = runtimeExecutable(runtime);
+  const script = path.join(ROOT, entry.module);
+  const argv = runtime === "deno" ? ["run", "-A", "--quiet", ...(entry.denoFlags || []), script, ...args] : [
+    script,
+    ...args,
+  ];
+  const env = { ...process.env, ALLOCSPEC_CWD: process.cwd(), ALLOCSPEC_COMMAND: `allocspec ${cmd}` };
+  if (installed()) env.ALLOCSPEC_CACHE_DIR = cacheDir();
+  // the other runtime (bench runs some scenarios in both) is found on PATH next to this one
+  const bins = [path.dirname(exe), path.join(ROOT, "..", ".bin"), path.join(ROOT, "node_modules", ".bin")]
+    .filter((d) => path.isAbsolute(d) && fs.existsSync(d));
+  env.PATH = [...bins, env.PATH || ""].join(path.delimiter);
+  const child = spawn(exe, argv, { stdio: "inherit", env });
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+    process.on(sig, () => {
+      try {
+        child.kill(sig);
+      } catch { /* already gone */ }
+    });
+  }
+  child.on("error", (e) => {
+    process.stderr.write(`allocspec: cannot start ${exe}: ${e.message}\n`);
+    process.exit(3);
+  });
+  child.on("exit", (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
+    process.exit(code ?? 1);
+  });
+  return undefined;
+}
+
+const code = main(process.argv.slice(2));
+if (code !== undefined) process.exit(code);
