@@ -132,6 +132,59 @@ function main(argv) {
   return run(runtime, cmd, rest);
 }
 
+/**
+ * Deno refuses to run TypeScript under node_modules (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING), so an
+ * installed package runs under Deno from a copy of its sources in the cache (made once per version),
+ * with node_modules linked to the install's so `mitata` resolves.
+ */
+function denoSources(cache) {
+  const dst = path.join(cache, "src");
+  const stamp = path.join(dst, "package.json");
+  const want = fs.readFileSync(path.join(ROOT, "package.json"), "utf8");
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === want) return dst;
+  process.stderr.write(
+    `allocspec: copying the TypeScript sources to ${dst} (Deno does not run TypeScript inside node_modules)\n`,
+  );
+  const tmp = `${dst}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  for (const e of fs.readdirSync(ROOT)) {
+    if (e !== "package.json" && e !== "node_modules") {
+      fs.cpSync(path.join(ROOT, e), path.join(tmp, e), { recursive: true });
+    }
+  }
+  fs.symlinkSync(path.dirname(ROOT), path.join(tmp, "node_modules"));
+  fs.writeFileSync(path.join(tmp, "package.json"), want); // last: it marks the copy complete
+  fs.rmSync(dst, { recursive: true, force: true });
+  fs.renameSync(tmp, dst);
+  return dst;
+}
+
+/** Compiles native/ into the cache on first use (one line on stderr); a failure is reported, not fatal. */
+function prebuildNative(exe, runtime, src, env) {
+  const lib = path.join(env.ALLOCSPEC_CACHE_DIR, "native", "release", "liballocspec.so");
+  if (fs.existsSync(lib)) return;
+  process.stderr.write(
+    `allocspec: first use of ${PKG.version}: compiling the native library from its C sources into ${
+      path.dirname(lib)
+    }\n`,
+  );
+  const script = path.join(src, "native", "build.ts");
+  const r = spawnSync(exe, runtime === "deno" ? ["run", "-A", "--quiet", script] : [script], {
+    env,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) {
+    const why =
+      `${r.stderr || ""}${r.error ? r.error.message : ""}`.trim().split("\n").filter(Boolean).slice(-1)[0];
+    process.stderr.write(
+      `allocspec: could not compile the native library: ${
+        why || `exit ${r.status}`
+      }; only the ref and mutant targets work without it\n`,
+    );
+  }
+}
+
 function run(runtime, cmd, args) {
   const entry = Object.prototype.hasOwnProperty.call(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
   if (!entry) {
@@ -142,13 +195,18 @@ function run(runtime, cmd, args) {
     );
   }
   const exe = runtimeExecutable(runtime);
-  const script = path.join(ROOT, entry.module);
+  const env = { ...process.env, ALLOCSPEC_CWD: process.cwd(), ALLOCSPEC_COMMAND: `allocspec ${cmd}` };
+  let src = ROOT;
+  if (installed()) {
+    env.ALLOCSPEC_CACHE_DIR = cacheDir();
+    if (runtime === "deno") src = denoSources(env.ALLOCSPEC_CACHE_DIR);
+    if (!args.includes("--help") && !args.includes("-h")) prebuildNative(exe, runtime, src, env);
+  }
+  const script = path.join(src, entry.module);
   const argv = runtime === "deno" ? ["run", "-A", "--quiet", ...(entry.denoFlags || []), script, ...args] : [
     script,
     ...args,
   ];
-  const env = { ...process.env, ALLOCSPEC_CWD: process.cwd(), ALLOCSPEC_COMMAND: `allocspec ${cmd}` };
-  if (installed()) env.ALLOCSPEC_CACHE_DIR = cacheDir();
   // the other runtime (bench runs some scenarios in both) is found on PATH next to this one
   const bins = [path.dirname(exe), path.join(ROOT, "..", ".bin"), path.join(ROOT, "node_modules", ".bin")]
     .filter((d) => path.isAbsolute(d) && fs.existsSync(d));

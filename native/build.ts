@@ -187,11 +187,6 @@ export function buildNative(opts: { variant?: Variant; force?: boolean; quiet?: 
   const variant = opts.variant ?? "release";
   const output = libraryPath(variant);
   if (!opts.force && isFresh(output, newestInput())) return output;
-  if (process.env.ALLOCSPEC_CACHE_DIR) {
-    console.error(
-      `allocspec: compiling the native library (${variant}) from its C sources into ${dirname(output)}`,
-    );
-  }
   compileShared({
     sources: librarySources(),
     output,
