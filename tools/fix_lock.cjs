@@ -31,7 +31,14 @@ for (const [name, version] of Object.entries(deno.optionalDependencies ?? {})) {
   const [os, cpu] = platforms[name.split("/")[1]] ?? [];
   if (!os) throw new Error(`unknown deno platform package ${name}`);
   // same dev flag as the deno entry itself (deno is a dependency of the published package)
-  lock.packages[key] = { version, cpu: [cpu], ...(deno.dev ? { dev: true } : {}), license: "MIT", optional: true, os: [os] };
+  lock.packages[key] = {
+    version,
+    cpu: [cpu],
+    ...(deno.dev ? { dev: true } : {}),
+    license: "MIT",
+    optional: true,
+    os: [os],
+  };
   added++;
 }
 fs.writeFileSync(lockPath, JSON.stringify(lock, null, 2) + "\n");
