@@ -6,9 +6,10 @@
 // What it hands the runtime (see cli/README.md):
 // - the user's directory: the child runs in it and gets ALLOCSPEC_CWD, so relative paths
 //   (`--target vtable:./libmine.so`, `--out DIR`) mean what the user typed;
-// - ALLOCSPEC_CACHE_DIR: when this package is installed (it sits inside node_modules), everything built
-//   or recorded at run time (native/ compiled from the shipped C sources, benchmark traces and results)
-//   goes to ${XDG_CACHE_HOME:-~/.cache}/allocspec/<version>/, never into the install folder;
+// - ALLOCSPEC_CACHE_DIR: when this package is installed (it sits inside node_modules), everything made
+//   at run time goes to ${XDG_CACHE_HOME:-~/.cache}/allocspec/<version>/, never into the install folder:
+//   src/ (a copy of the sources, which both runtimes run: Deno will not run TypeScript under
+//   node_modules), native/ (compiled from the shipped C sources on first use), bench/ (traces, results);
 // - ALLOCSPEC_COMMAND: "allocspec <command>", shown in reports as the command line.
 // Exit status: the command's own (0 ok, 1 findings, 2 usage); 2 for a usage error here; a signal
 // that killed the runtime is re-raised.
@@ -99,9 +100,14 @@ examples:
   allocspec conformance --target libc:libmimalloc.so.2:mi_ --format html > report.html
   allocspec bench --quick
 
-files: the native library is compiled from the shipped C sources on first use (needs a C compiler:
-cc, gcc, clang or $CC) into ${installed() ? cacheDir() : path.join(ROOT, "native", "build")}
-(ALLOCSPEC_CACHE_DIR or XDG_CACHE_HOME move it); nothing is written into the install folder.
+files: ${
+  installed()
+    ? `on first use the sources are copied and the native library is compiled from its C sources (needs a
+C compiler: cc, gcc, clang or $CC) into ${cacheDir()}
+(ALLOCSPEC_CACHE_DIR or XDG_CACHE_HOME move it); benchmark results go there too (bench --out DIR);
+nothing is written into the install folder.`
+    : `run from a checkout: the native library is built in ${path.join(ROOT, "native", "build")}.`
+}
 Relative paths are resolved against the directory you run allocspec in.
 Progress goes to stderr, results to stdout.
 
@@ -133,56 +139,62 @@ function main(argv) {
 }
 
 /**
- * Deno refuses to run TypeScript under node_modules (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING), so an
- * installed package runs under Deno from a copy of its sources in the cache (made once per version),
- * with node_modules linked to the install's so `mitata` resolves.
+ * First use of an installed version: one line on stderr, then
+ * 1. a copy of the sources in <cache>/src: Deno refuses to run TypeScript under node_modules
+ *    (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING), and the benchmarks start the other runtime on the
+ *    same files, so both runtimes run the copy; its node_modules links to the install's (mitata, bun, deno);
+ * 2. native/ compiled from its C sources into <cache>/native (a failure is reported, not fatal: the ref and
+ *    mutant targets do not need it).
  */
-function denoSources(cache) {
-  const dst = path.join(cache, "src");
-  const stamp = path.join(dst, "package.json");
+function prepareCache(exe, runtime, env, wantNative) {
+  const cache = env.ALLOCSPEC_CACHE_DIR;
+  const src = path.join(cache, "src");
+  const stamp = path.join(src, "package.json");
   const want = fs.readFileSync(path.join(ROOT, "package.json"), "utf8");
-  if (fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === want) return dst;
-  process.stderr.write(
-    `allocspec: copying the TypeScript sources to ${dst} (Deno does not run TypeScript inside node_modules)\n`,
-  );
-  const tmp = `${dst}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  for (const e of fs.readdirSync(ROOT)) {
-    if (e !== "package.json" && e !== "node_modules") {
-      fs.cpSync(path.join(ROOT, e), path.join(tmp, e), { recursive: true });
-    }
-  }
-  fs.symlinkSync(path.dirname(ROOT), path.join(tmp, "node_modules"));
-  fs.writeFileSync(path.join(tmp, "package.json"), want); // last: it marks the copy complete
-  fs.rmSync(dst, { recursive: true, force: true });
-  fs.renameSync(tmp, dst);
-  return dst;
-}
-
-/** Compiles native/ into the cache on first use (one line on stderr); a failure is reported, not fatal. */
-function prebuildNative(exe, runtime, src, env) {
-  const lib = path.join(env.ALLOCSPEC_CACHE_DIR, "native", "release", "liballocspec.so");
-  if (fs.existsSync(lib)) return;
-  process.stderr.write(
-    `allocspec: first use of ${PKG.version}: compiling the native library from its C sources into ${
-      path.dirname(lib)
-    }\n`,
-  );
-  const script = path.join(src, "native", "build.ts");
-  const r = spawnSync(exe, runtime === "deno" ? ["run", "-A", "--quiet", script] : [script], {
-    env,
-    encoding: "utf8",
-  });
-  if (r.status !== 0) {
-    const why =
-      `${r.stderr || ""}${r.error ? r.error.message : ""}`.trim().split("\n").filter(Boolean).slice(-1)[0];
+  const copy = !(fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === want);
+  const lib = path.join(cache, "native", "release", "liballocspec.so");
+  const build = wantNative && !fs.existsSync(lib);
+  if (copy || build) {
     process.stderr.write(
-      `allocspec: could not compile the native library: ${
-        why || `exit ${r.status}`
-      }; only the ref and mutant targets work without it\n`,
+      `allocspec: first use of ${PKG.version}: setting up ${cache} (${
+        [copy && "a copy of the sources", build && "the native library compiled from its C sources"].filter(
+          Boolean,
+        )
+          .join(", ")
+      })\n`,
     );
   }
+  if (copy) {
+    const tmp = `${src}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { recursive: true });
+    for (const e of fs.readdirSync(ROOT)) {
+      if (e !== "package.json" && e !== "node_modules") {
+        fs.cpSync(path.join(ROOT, e), path.join(tmp, e), { recursive: true });
+      }
+    }
+    fs.symlinkSync(path.dirname(ROOT), path.join(tmp, "node_modules"));
+    fs.writeFileSync(path.join(tmp, "package.json"), want); // last: it marks the copy complete
+    fs.rmSync(src, { recursive: true, force: true });
+    fs.renameSync(tmp, src);
+  }
+  if (build) {
+    const script = path.join(src, "native", "build.ts");
+    const r = spawnSync(exe, runtime === "deno" ? ["run", "-A", "--quiet", script] : [script], {
+      env,
+      encoding: "utf8",
+    });
+    if (r.status !== 0) {
+      const why =
+        `${r.stderr || ""}${r.error ? r.error.message : ""}`.trim().split("\n").filter(Boolean).slice(-1)[0];
+      process.stderr.write(
+        `allocspec: could not compile the native library: ${
+          why || `exit ${r.status}`
+        }; only the ref and mutant targets work without it\n`,
+      );
+    }
+  }
+  return src;
 }
 
 function run(runtime, cmd, args) {
@@ -199,8 +211,7 @@ function run(runtime, cmd, args) {
   let src = ROOT;
   if (installed()) {
     env.ALLOCSPEC_CACHE_DIR = cacheDir();
-    if (runtime === "deno") src = denoSources(env.ALLOCSPEC_CACHE_DIR);
-    if (!args.includes("--help") && !args.includes("-h")) prebuildNative(exe, runtime, src, env);
+    src = prepareCache(exe, runtime, env, !args.includes("--help") && !args.includes("-h"));
   }
   const script = path.join(src, entry.module);
   const argv = runtime === "deno" ? ["run", "-A", "--quiet", ...(entry.denoFlags || []), script, ...args] : [

@@ -25,7 +25,7 @@ nav.toc a{margin-right:1em}
 .filters label{display:flex;flex-direction:column;font-size:.85em;font-weight:600}
 .filters select{font-size:1em;min-width:9em;max-width:16em}
 .counts{margin:.4em 0}.counts span{margin-right:.8em;white-space:nowrap}
-.scroll{overflow-x:auto;border:1px solid var(--line);border-radius:6px;max-width:100%}
+.scroll{display:inline-block;vertical-align:top;overflow-x:auto;border:1px solid var(--line);border-radius:6px;max-width:100%}
 table{border-collapse:collapse}
 table.grid th,table.grid td{border:1px solid var(--line);padding:2px}
 table.grid thead th{position:sticky;top:0;background:#fff;font-size:.85em;vertical-align:bottom;max-width:12em;overflow-wrap:anywhere}

@@ -112,10 +112,14 @@ export function conformancePage(results: readonly Result[], summary: Summary, o:
   };
 }
 
-/** `allocspec conformance ...` as typed (the launcher passes its name in ALLOCSPEC_COMMAND). */
+/**
+ * The command line: the installed launcher passes its name in ALLOCSPEC_COMMAND ("allocspec conformance");
+ * otherwise the repository's documented entry point of this runtime.
+ */
 export function commandLine(): string {
   const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
-  const prog = process.env.ALLOCSPEC_COMMAND ?? "conformance";
+  const prog = process.env.ALLOCSPEC_COMMAND ??
+    ((globalThis as any).Bun ? "npx bun run conformance" : "npx deno task conformance");
   return [prog, ...process.argv.slice(2).map(quote)].join(" ");
 }
 
