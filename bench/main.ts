@@ -29,12 +29,18 @@ import { enterUserCwd } from "../cli/cwd.ts";
 import { captureWorkloadTrace, findPython, syntheticTrace } from "./traces.ts";
 import { loadNative } from "./native_glue.ts";
 
-const USAGE = `usage: bench/main.ts [--quick] [--filter RE] [--no-cross] [--out DIR]
+const USAGE = `usage: allocspec bench [--quick] [--filter RE] [--no-cross] [--out DIR]
+       (in the repository: npx bun bench [options] | npx deno task bench [options])
   --quick      short run: every scenario runs and the output parses; numbers are not a measurement
   --filter RE  run only scenarios whose name matches RE (${SCENARIOS.map((s) => s.name).join(", ")})
   --no-cross   do not run cross-runtime scenarios in the other runtime
   --out DIR    where to write latest.json/.md/.svg/.html (default bench/results, or the cache folder
-               \$ALLOCSPEC_CACHE_DIR/bench/results when installed as a package)`;
+               \$ALLOCSPEC_CACHE_DIR/bench/results when installed as a package)
+  -h, --help   this text
+Needs a C compiler, python3 with a shared libpython (ALLOCSPEC_PYTHON picks another), and for the allocator
+comparison libjemalloc2, libmimalloc2.0, libtcmalloc-minimal4 (a missing one is reported as not measured).
+Output: mitata's tables and a markdown summary on stdout; latest.html is one self-contained page.
+Exit status: 0 every selected scenario ran, 1 a scenario failed (its error is in the report), 2 bad usage.`;
 
 /** Workload trace scale for full runs (scale 1 is about 1M operations). */
 export const WORKLOAD_TRACE_SCALE = 2;

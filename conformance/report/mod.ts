@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import process from "node:process";
 import type { Result } from "../execute.ts";
 import type { Summary } from "./summary.ts";
 import { jsonReporter } from "./json.ts";
@@ -29,12 +30,16 @@ export interface Reporter {
   finish(results: readonly Result[], summary: Summary): void;
 }
 
-/** `write` receives text that ends without a newline; the reporter adds structure. */
+/**
+ * `write` receives text that ends without a newline; the reporter adds structure. Progress lines of the
+ * table and html reporters go to `opts.progress` (default: stderr), so stdout carries only results.
+ */
 export function createReporter(
   format: Format,
   write: (s: string) => void,
-  opts: { tty?: boolean } = {},
+  opts: { tty?: boolean; progress?: (s: string) => void } = {},
 ): Reporter {
+  const progress = opts.progress ?? ((s: string) => process.stderr.write(s + "\n"));
   switch (format) {
     case "json":
       return jsonReporter(write);
@@ -45,9 +50,9 @@ export function createReporter(
     case "markdown":
       return markdownReporter(write);
     case "html":
-      return htmlReporter(write);
+      return htmlReporter(write, { progress });
     default:
-      return tableReporter(write, opts.tty ?? false);
+      return tableReporter(write, opts.tty ?? false, progress);
   }
 }
 
