@@ -36,6 +36,7 @@ const USAGE = `usage: allocspec bench [--quick] [--filter RE] [--no-cross] [--ou
   --no-cross   do not run cross-runtime scenarios in the other runtime
   --out DIR    where to write latest.json/.md/.svg/.html (default bench/results, or the cache folder
                \$ALLOCSPEC_CACHE_DIR/bench/results when installed as a package)
+  --html FILE  also write the HTML page to FILE
   -h, --help   this text
 Needs a C compiler, python3 with a shared libpython (ALLOCSPEC_PYTHON picks another), and for the allocator
 comparison libjemalloc2, libmimalloc2.0, libtcmalloc-minimal4 (a missing one is reported as not measured).
@@ -155,6 +156,7 @@ async function main(): Promise<number> {
         filter: { type: "string" },
         "no-cross": { type: "boolean", default: false },
         out: { type: "string" },
+        html: { type: "string" },
         child: { type: "boolean", default: false },
         "json-out": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -232,9 +234,15 @@ async function main(): Promise<number> {
     join(dir, "latest.svg"),
     ratioChart(chartBars(report), `allocspec bench ${date.slice(0, 10)}${quick ? " (quick)" : ""}`),
   );
-  writeFileSync(join(dir, "latest.html"), benchHtml(report)); // one self-contained page (bench/html.ts)
+  const html = benchHtml(report); // one self-contained page (bench/html.ts)
+  writeFileSync(join(dir, "latest.html"), html);
+  if (v.html) writeFileSync(resolve(v.html), html);
   print("\n" + md);
-  print(`wrote ${join(dir, "latest.json")}, latest.md, latest.svg, latest.html`);
+  print(
+    `wrote ${join(dir, "latest.json")}, latest.md, latest.svg, latest.html${
+      v.html ? ` and ${resolve(v.html)}` : ""
+    }`,
+  );
   return results.some((r) => r.error) ? 1 : 0;
 }
 

@@ -80,9 +80,11 @@ export function barChartSvg(c: BarChart): string {
       const gx = x(b.goal).toFixed(1);
       p.push(`<line class="goal" x1="${gx}" x2="${gx}" y1="${y + 2}" y2="${y + 28}"/>`);
     }
+    // the full text (a missing value's reason) is in the <title> and in the "numbers" table under the chart
+    const shown = b.value === null ? "not measured" : barText(b, c.unit);
     p.push(
       `<text x="${W - textW + 8}" y="${y + 19}" class="bv${b.value === null ? " nm" : ""}">${
-        esc(barText(b, c.unit).slice(0, 44))
+        esc(shown.length > 40 ? shown.slice(0, 39) + "…" : shown)
       }</text></g>`,
     );
   });
