@@ -184,7 +184,8 @@ async function main(): Promise<number> {
   const selected = SCENARIOS.filter((s) => !filter || filter.test(s.name));
   if (selected.length === 0) usage(`--filter ${v.filter} matches no scenario`);
   const quick = v.quick!;
-  const print = (s: string) => console.log(s);
+  // progress (scenario headers, mitata's tables) on stderr; the summary, the result, on stdout
+  const print = (s: string) => console.error(s);
   const date = new Date().toISOString();
   const loadStart = loadavg().map((x) => Math.round(x * 100) / 100);
   const ctx = makeContext(quick, print);
@@ -237,7 +238,7 @@ async function main(): Promise<number> {
   const html = benchHtml(report); // one self-contained page (bench/html.ts)
   writeFileSync(join(dir, "latest.html"), html);
   if (v.html) writeFileSync(resolve(v.html), html);
-  print("\n" + md);
+  console.log("\n" + md);
   print(
     `wrote ${join(dir, "latest.json")}, latest.md, latest.svg, latest.html${
       v.html ? ` and ${resolve(v.html)}` : ""
