@@ -109,6 +109,11 @@ test("browser: conformance page: matrix, drill-down by click, filters, no consol
           "document.querySelector('#conformance-drill article blockquote').textContent.length > 10",
         ),
       );
+      assert.match(
+        await page.evaluate<string>("document.querySelector('#conformance-drill article .desc').textContent"),
+        /realloc/,
+        "the case's description",
+      );
       shot("conformance-drill", await page.screenshot());
 
       // filters: status FAIL keeps only cells with failures; target filter keeps one column; profile halves

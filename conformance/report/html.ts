@@ -12,6 +12,7 @@
  */
 import process from "node:process";
 import { FEATURES } from "../case.ts";
+import { loadCases } from "../cases/mod.ts";
 import { STATUSES } from "../execute.ts";
 import type { Result } from "../execute.ts";
 import type { Reporter } from "./mod.ts";
@@ -28,12 +29,20 @@ export interface HtmlOptions {
   progress?: (s: string) => void;
   /** run date (default now) */
   date?: string;
+  /** case id -> description (the reporter loads them while the suite runs) */
+  descriptions?: ReadonlyMap<string, string>;
 }
 
-/** The matrix section of a conformance run. */
-export function conformanceMatrix(results: readonly Result[]): MatrixSection {
+/** The matrix section of a conformance run; `descriptions` (case id -> text) are shown in the drill-down. */
+export function conformanceMatrix(
+  results: readonly Result[],
+  descriptions: ReadonlyMap<string, string> = new Map(),
+): MatrixSection {
   const items: MatrixSection["items"] = {};
-  for (const r of results) items[r.case] ??= { spec: r.spec };
+  for (const r of results) {
+    const d = descriptions.get(r.case);
+    items[r.case] ??= { spec: r.spec, ...(d ? { description: d } : {}) };
+  }
   const used = new Set(results.flatMap((r) => r.features));
   return {
     kind: "matrix",
@@ -84,7 +93,7 @@ export function conformancePage(results: readonly Result[], summary: Summary, o:
       },
     },
     sections: [
-      conformanceMatrix(results),
+      conformanceMatrix(results, o.descriptions),
       {
         kind: "table",
         id: "targets",
@@ -126,6 +135,11 @@ export function commandLine(): string {
 export function htmlReporter(write: (s: string) => void, o: HtmlOptions = {}): Reporter {
   const progress = o.progress ?? ((s: string) => process.stderr.write(s + "\n"));
   let last = -1;
+  // case descriptions for the drill-down, loaded while the suite runs (finish() is synchronous)
+  let descriptions = o.descriptions;
+  if (!descriptions) {
+    loadCases().then((cs) => descriptions = new Map(cs.map((c) => [c.id, c.description])), () => {});
+  }
   return {
     onResult(r, done, total) {
       if (r.status === "FAIL" || r.status === "ERROR") {
@@ -138,7 +152,7 @@ export function htmlReporter(write: (s: string) => void, o: HtmlOptions = {}): R
       }
     },
     finish(results, summary) {
-      write(renderPage(conformancePage(results, summary, o)));
+      write(renderPage(conformancePage(results, summary, { ...o, descriptions })));
     },
   };
 }
