@@ -158,8 +158,8 @@ export const PAGE_JS = String.raw`
         var art = el("article", { cls: "run s-" + b, "data-status": r.status }, [
           el("h4", {}, [el("span", { cls: "badge s-" + b, text: b === "INFO" ? r.status + " (informational)" : r.status }), " ", el("code", { text: r.item })]),
           el("div", { cls: "meta", text: meta.join(" · ") }),
-          item.description ? el("div", { cls: "desc", text: item.description }) : null,
-          r.message ? el("div", { cls: "msg", text: r.message }) : null,
+          item.description ? el("div", { cls: "desc" }, [el("strong", { text: "checks: " }), item.description]) : null,
+          r.message ? el("div", { cls: "msg" }, [el("strong", { text: "result: " }), r.message]) : null,
           item.spec ? el("div", { cls: "spec" }, [el("strong", { text: "spec " + item.spec.section }), el("blockquote", { text: item.spec.quote })]) : null,
         ]);
         drill.appendChild(art);

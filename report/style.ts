@@ -45,7 +45,7 @@ button.cell[aria-pressed=true]{outline:3px solid #0969da;outline-offset:1px}
 .run.s-PASS{border-left-color:var(--pass)}.run.s-FAIL{border-left-color:var(--fail)}.run.s-ERROR{border-left-color:var(--error)}
 .run.s-SKIP,.run.s-UNSUPPORTED{border-left-color:var(--skip)}.run.s-INFO{border-left-color:var(--info)}
 .run{background:#fff;color:#1f2328}.run h4{margin:0;font-size:.95em;overflow-wrap:anywhere}
-.run .meta{font-size:.85em;color:#57606a}.run .msg{white-space:pre-wrap;overflow-wrap:anywhere;margin:.3em 0}
+.run .meta{font-size:.85em;color:#57606a}.run .desc{color:#3d444d;font-size:.92em}.run .msg{white-space:pre-wrap;overflow-wrap:anywhere;margin:.3em 0}
 .run blockquote{margin:.3em 0;padding:.2em .6em;border-left:3px solid var(--line);color:#3d444d;font-size:.9em;white-space:pre-wrap}
 figure{margin:.6em 0 1.2em}figcaption{font-weight:600}
 svg.chart{width:100%;height:auto;max-width:960px;font:12px system-ui,sans-serif}
