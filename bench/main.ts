@@ -25,15 +25,25 @@ import type { RuntimeName, Scenario, ScenarioContext, ScenarioResult, TraceInput
 import { SCENARIOS } from "./scenarios/mod.ts";
 import { markdownSummary } from "./summary.ts";
 import { chartBars, ratioChart } from "./svg.ts";
+import { benchHtml } from "./html.ts";
+import { enterUserCwd } from "../cli/cwd.ts";
 import { captureWorkloadTrace, findPython, syntheticTrace } from "./traces.ts";
 import { loadNative } from "./native_glue.ts";
 import { acquireBenchLock, type BenchLock } from "./bench_lock.ts";
 
-const USAGE = `usage: bench/main.ts [--quick] [--filter RE] [--no-cross] [--out DIR]
+const USAGE = `usage: allocspec bench [--quick] [--filter RE] [--no-cross] [--out DIR]
+       (in the repository: npx bun bench [options] | npx deno task bench [options])
   --quick      short run: every scenario runs and the output parses; numbers are not a measurement
   --filter RE  run only scenarios whose name matches RE (${SCENARIOS.map((s) => s.name).join(", ")})
   --no-cross   run cross-runtime scenarios in this runtime only (still in a fresh child)
-  --out DIR    where to write latest.json/.md/.svg (default bench/results)`;
+  --out DIR    where to write latest.json/.md/.svg/.html (default bench/results, or the cache folder
+               \$ALLOCSPEC_CACHE_DIR/bench/results when installed as a package)
+  --html FILE  also write the HTML page to FILE
+  -h, --help   this text
+Needs a C compiler, python3 with a shared libpython (ALLOCSPEC_PYTHON picks another), and for the allocator
+comparison libjemalloc2, libmimalloc2.0, libtcmalloc-minimal4 (a missing one is reported as not measured).
+Output: mitata's tables and a markdown summary on stdout; latest.html is one self-contained page.
+Exit status: 0 every selected scenario ran, 1 a scenario failed (its error is in the report), 2 bad usage.`;
 
 /** Workload trace scale for full runs (scale 1 is about 1M operations). */
 export const WORKLOAD_TRACE_SCALE = 2;
@@ -151,6 +161,7 @@ function runInRuntime(
 }
 
 async function main(): Promise<number> {
+  enterUserCwd(); // relative --out means where the user typed the command (not the repository root)
   let parsed;
   try {
     parsed = parseArgs({
@@ -160,6 +171,7 @@ async function main(): Promise<number> {
         filter: { type: "string" },
         "no-cross": { type: "boolean", default: false },
         out: { type: "string" },
+        html: { type: "string" },
         child: { type: "boolean", default: false },
         "json-out": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -187,7 +199,8 @@ async function main(): Promise<number> {
   const selected = SCENARIOS.filter((s) => !filter || filter.test(s.name));
   if (selected.length === 0) usage(`--filter ${v.filter} matches no scenario`);
   const quick = v.quick!;
-  const print = (s: string) => console.log(s);
+  // progress (scenario headers, mitata's tables) on stderr; the summary, the result, on stdout
+  const print = (s: string) => console.error(s);
   // No scenario is measured while another bench process runs (bench_lock.ts); children inherit the lock.
   const lock = await acquireBenchLock({ print });
   try {
@@ -204,6 +217,7 @@ interface RunOptions {
   out?: string;
   child?: boolean;
   "json-out"?: string;
+  html?: string;
 }
 
 async function measureAll(
@@ -249,7 +263,13 @@ async function measureAll(
     },
     scenarios: results,
   });
-  const dir = v.out ? resolve(v.out) : join(ROOT, "bench", "results");
+  // installed package (ALLOCSPEC_CACHE_DIR, cli/allocspec.cjs): never write into the install folder
+  const cache = process.env.ALLOCSPEC_CACHE_DIR;
+  const dir = v.out
+    ? resolve(v.out)
+    : cache
+    ? join(cache, "bench", "results")
+    : join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
   const json = reportJson(report);
   writeFileSync(join(dir, "latest.json"), json);
@@ -260,8 +280,15 @@ async function measureAll(
     join(dir, "latest.svg"),
     ratioChart(chartBars(report), `allocspec bench ${date.slice(0, 10)}${quick ? " (quick)" : ""}`),
   );
-  print("\n" + md);
-  print(`wrote ${join(dir, "latest.json")}, latest.md, latest.svg`);
+  const html = benchHtml(report); // one self-contained page (bench/html.ts)
+  writeFileSync(join(dir, "latest.html"), html);
+  if (v.html) writeFileSync(resolve(v.html), html);
+  console.log("\n" + md);
+  print(
+    `wrote ${join(dir, "latest.json")}, latest.md, latest.svg, latest.html${
+      v.html ? ` and ${resolve(v.html)}` : ""
+    }`,
+  );
   return results.some((r) => r.error) ? 1 : 0;
 }
 

@@ -58,6 +58,11 @@ test("bench: --quick runs every scenario in both runtimes and writes JSON with e
     const r = spawnSync(cmd, argv, { encoding: "utf8", cwd: ROOT, timeout: 230_000 });
     const report = JSON.parse(readFileSync(join(out, "latest.json"), "utf8"));
     assert.equal(report.schema, "allocspec-bench/1");
+    assert.match(
+      readFileSync(join(out, "latest.html"), "utf8"),
+      /^<!doctype html>[^]*id="goals"/,
+      "latest.html",
+    );
     assert.equal(report.quick, true);
     for (const name of STABLE_FIGURES) {
       const f = report.figures[name];

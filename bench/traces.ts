@@ -20,6 +20,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import { synthesizeTrace } from "./synthetic.ts";
 import { readTrace } from "./trace.ts";
 import { traceStats } from "./trace_check.ts";
@@ -27,8 +28,10 @@ import type { TraceInput } from "./scenario.ts";
 
 export const SYNTHETIC_SEED = 445;
 
+/** bench/traces, or $ALLOCSPEC_CACHE_DIR/bench/traces for an installed package (cli/allocspec.cjs). */
 export function tracesDir(root: string): string {
-  const d = join(root, "bench", "traces");
+  const cache = process.env.ALLOCSPEC_CACHE_DIR;
+  const d = cache ? join(cache, "bench", "traces") : join(root, "bench", "traces");
   mkdirSync(d, { recursive: true });
   return d;
 }

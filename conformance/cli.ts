@@ -9,7 +9,7 @@
  *   mutant:<name> (repeatable; default ref, native and cpython when a libpython is found)
  * - `--profile`: cpython | pep445-2013 (default both)
  * - `--filter`: a regular expression over case ids (`zero_size/`, `debug/.*pad`)
- * - `--format`: table (default) | json | tap | junit | markdown
+ * - `--format`: table (default) | json | tap | junit | markdown | html
  * - `--abi`: shipped (PyMemAllocatorEx, default) | 2013 (PyMemAllocators) for vtable targets
  * - `--jobs`: worker processes in parallel (default 2); `--timeout`: seconds per case (default 20)
  * - `--list`: print the cases and exit
@@ -29,9 +29,13 @@ import { loadCases } from "./cases/mod.ts";
 import { createReporter, type Format, FORMATS } from "./report/mod.ts";
 import { prepareSuite, runSuite } from "./suite.ts";
 import { type Profile, PROFILES } from "../ref/types.ts";
+// --- allocspec package (report branch): full --help text, and relative paths resolved where the user typed
+import { CONFORMANCE_HELP } from "./help.ts";
+import { enterUserCwd } from "../cli/cwd.ts";
+// ---
 
 const USAGE =
-  "usage: conformance [--target T]... [--profile cpython|pep445-2013] [--filter RE] [--format table|json|tap|junit|markdown] [--abi shipped|2013] [--jobs N] [--timeout S] [--list]";
+  "usage: conformance [--target T]... [--profile cpython|pep445-2013] [--filter RE] [--format table|json|tap|junit|markdown|html] [--abi shipped|2013] [--jobs N] [--timeout S] [--list] [--help]";
 
 function usage(msg: string): never {
   process.stderr.write(`conformance: ${msg}\n`);
@@ -39,6 +43,7 @@ function usage(msg: string): never {
 }
 
 async function main(argv: string[]): Promise<number> {
+  enterUserCwd(); // `deno task` / `bun run` start in the repository root: go back to the user's directory
   let values;
   try {
     ({ values } = parseArgs({
@@ -60,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     usage(`${e instanceof Error ? e.message.split("\n")[0] : String(e)} (${USAGE})`);
   }
   if (values.help) {
-    console.log(USAGE);
+    console.log(CONFORMANCE_HELP);
     return 0;
   }
   const format = values.format as Format;

@@ -41,7 +41,13 @@ export const NATIVE_DIR: string = dirname(fileURLToPath(import.meta.url));
 const SRC_DIR = join(NATIVE_DIR, "src");
 const INCLUDE_DIR = join(NATIVE_DIR, "include");
 const TEST_DIR = join(NATIVE_DIR, "test");
-const BUILD_DIR = join(NATIVE_DIR, "build");
+/**
+ * Where builds go: `native/build/`, or `$ALLOCSPEC_CACHE_DIR/native/` when the installed `allocspec`
+ * command set that variable (a per-user cache; nothing is written into the package's install folder).
+ */
+export const BUILD_DIR: string = process.env.ALLOCSPEC_CACHE_DIR
+  ? join(resolve(process.env.ALLOCSPEC_CACHE_DIR), "native")
+  : join(NATIVE_DIR, "build");
 
 /** Warning and language flags every C file of the project is compiled with. */
 export const WARN_FLAGS: readonly string[] = ["-std=c11", "-Wall", "-Wextra", "-Werror"];

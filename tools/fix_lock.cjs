@@ -24,10 +24,21 @@ const platforms = {
 let added = 0;
 for (const [name, version] of Object.entries(deno.optionalDependencies ?? {})) {
   const key = `node_modules/${name}`;
-  if (lock.packages[key]) continue;
+  if (lock.packages[key]) {
+    if (!deno.dev) delete lock.packages[key].dev;
+    continue;
+  }
   const [os, cpu] = platforms[name.split("/")[1]] ?? [];
   if (!os) throw new Error(`unknown deno platform package ${name}`);
-  lock.packages[key] = { version, cpu: [cpu], dev: true, license: "MIT", optional: true, os: [os] };
+  // same dev flag as the deno entry itself (deno is a dependency of the published package)
+  lock.packages[key] = {
+    version,
+    cpu: [cpu],
+    ...(deno.dev ? { dev: true } : {}),
+    license: "MIT",
+    optional: true,
+    os: [os],
+  };
   added++;
 }
 fs.writeFileSync(lockPath, JSON.stringify(lock, null, 2) + "\n");

@@ -9,8 +9,15 @@
 const fs = require("node:fs");
 const path = require("node:path");
 
-const bin = path.join(__dirname, "..", "node_modules", ".bin", "deno");
-const launcher = path.join(__dirname, "..", "node_modules", "deno", "bin.cjs");
+//
+// Installed as a dependency (`npm install allocspec-x.y.z.tgz`), this package has no node_modules of its
+// own (npm hoists deno next to it) and no deno.json tasks to protect: nothing to do, and nothing may be
+// written into the install folder. That case is recognised by the path: the package sits inside a
+// node_modules folder.
+const root = path.join(__dirname, "..");
+if (path.resolve(root).split(path.sep).includes("node_modules")) process.exit(0);
+const bin = path.join(root, "node_modules", ".bin", "deno");
+const launcher = path.join(root, "node_modules", "deno", "bin.cjs");
 if (!fs.existsSync(launcher)) {
   console.error("allocspec postinstall: node_modules/deno/bin.cjs is missing; run `npm ci` again.");
   process.exit(1);

@@ -1,5 +1,6 @@
 /**
- * Reporters: `table` (default, progress while running), `json`, `tap`, `junit`, `markdown`.
+ * Reporters: `table` (default, progress while running), `json`, `tap`, `junit`, `markdown`, `html`
+ * (one self-contained page, progress on stderr).
  * A reporter gets each result as it completes and the full, ordered list at the end.
  *
  * @example
@@ -9,6 +10,7 @@
  * ```
  * @module
  */
+import process from "node:process";
 import type { Result } from "../execute.ts";
 import type { Summary } from "./summary.ts";
 import { jsonReporter } from "./json.ts";
@@ -16,9 +18,10 @@ import { tapReporter } from "./tap.ts";
 import { junitReporter } from "./junit.ts";
 import { markdownReporter } from "./markdown.ts";
 import { tableReporter } from "./table.ts";
+import { htmlReporter } from "./html.ts";
 
-export type Format = "table" | "json" | "tap" | "junit" | "markdown";
-export const FORMATS: readonly Format[] = ["table", "json", "tap", "junit", "markdown"];
+export type Format = "table" | "json" | "tap" | "junit" | "markdown" | "html";
+export const FORMATS: readonly Format[] = ["table", "json", "tap", "junit", "markdown", "html"];
 
 export interface Reporter {
   /** called as each run completes (any order) */
@@ -27,12 +30,16 @@ export interface Reporter {
   finish(results: readonly Result[], summary: Summary): void;
 }
 
-/** `write` receives text that ends without a newline; the reporter adds structure. */
+/**
+ * `write` receives text that ends without a newline; the reporter adds structure. Progress lines of the
+ * table and html reporters go to `opts.progress` (default: stderr), so stdout carries only results.
+ */
 export function createReporter(
   format: Format,
   write: (s: string) => void,
-  opts: { tty?: boolean } = {},
+  opts: { tty?: boolean; progress?: (s: string) => void } = {},
 ): Reporter {
+  const progress = opts.progress ?? ((s: string) => process.stderr.write(s + "\n"));
   switch (format) {
     case "json":
       return jsonReporter(write);
@@ -42,8 +49,10 @@ export function createReporter(
       return junitReporter(write);
     case "markdown":
       return markdownReporter(write);
+    case "html":
+      return htmlReporter(write, { progress });
     default:
-      return tableReporter(write, opts.tty ?? false);
+      return tableReporter(write, opts.tty ?? false, progress);
   }
 }
 

@@ -31,7 +31,7 @@ const RESULTS: Result[] = [
 
 function render(format: (typeof FORMATS)[number], results = RESULTS): string {
   const out: string[] = [];
-  const rep = createReporter(format, (s) => out.push(s));
+  const rep = createReporter(format, (s) => out.push(s), { progress: (s) => out.push(s) });
   results.forEach((r, i) => rep.onResult(r, i + 1, results.length));
   rep.finish(results, summarize(results, 1.5));
   return out.join("\n");

@@ -1,6 +1,7 @@
 /**
- * The default reporter: progress while the suite runs (FAIL and ERROR printed as they happen), then a
- * per-target table of counts, the failures with expected vs actual, and SKIP reasons grouped.
+ * The default reporter: progress while the suite runs (FAIL and ERROR printed as they happen; to stderr
+ * from the CLI), then a per-target table of counts, the failures with expected vs actual, and SKIP
+ * reasons grouped (to stdout).
  *
  * @example
  * ```ts
@@ -13,18 +14,23 @@ import { STATUSES } from "../execute.ts";
 import type { Reporter } from "./mod.ts";
 import { label } from "./summary.ts";
 
-export function tableReporter(write: (s: string) => void, tty: boolean): Reporter {
+/** `progress` gets the lines written while the suite runs (the CLI sends them to stderr); `write` the rest. */
+export function tableReporter(
+  write: (s: string) => void,
+  tty: boolean,
+  progress: (s: string) => void = write,
+): Reporter {
   let lastPct = -1;
   const step = tty ? 20 : 10; // progress lines per run: every 5% on a terminal, every 10% in a log
   return {
     onResult(r, done, total) {
       if (r.status === "FAIL" || r.status === "ERROR") {
-        write(`${r.informational ? "INFO " : ""}${r.status} ${label(r)}: ${r.message}`);
+        progress(`${r.informational ? "INFO " : ""}${r.status} ${label(r)}: ${r.message}`);
       }
       const pct = Math.floor((done * step) / total);
       if (pct !== lastPct) {
         lastPct = pct;
-        write(`progress: ${done}/${total} runs`);
+        progress(`progress: ${done}/${total} runs`);
       }
     },
     finish(results, summary) {

@@ -3,7 +3,7 @@
  * `UnsafeFnPointer.call` takes a slow path (~1.1 µs per call), so a JS wrapper of a C allocator function
  * (what PyMem_GetAllocator returns) calls an exported thunk `allocspec_ffi_call_<kind>(fn, args...)`
  * instead, through a regular dlopen'ed symbol (V8 fast call). The thunks are compiled on first use into
- * `native/build/ffi/liballocspec_fncall.so` (rebuilt when fncall.c is newer). Without a C compiler the
+ * `native/build/ffi/liballocspec_fncall.so` (or `$ALLOCSPEC_CACHE_DIR/native/ffi/`; rebuilt when fncall.c is newer). Without a C compiler the
  * loader keeps using UnsafeFnPointer: same results, slower. Bun's `CFunction` is fast already: not used there.
  *
  * @example
@@ -14,15 +14,16 @@
  * @module
  */
 import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileShared } from "../build.ts";
+import { BUILD_DIR, compileShared } from "../build.ts";
 import { ffi } from "./backend.ts";
 import type { Signature } from "./ffi_types.ts";
 import { FN_SIGS, type FnKind } from "./symbols.ts";
 
 const SOURCE = fileURLToPath(new URL("./fncall.c", import.meta.url));
 /** Where the thunk library is built. */
-export const FNCALL_LIBRARY = fileURLToPath(new URL("../build/ffi/liballocspec_fncall.so", import.meta.url));
+export const FNCALL_LIBRARY: string = join(BUILD_DIR, "ffi", "liballocspec_fncall.so");
 
 const THUNKS: Record<Exclude<FnKind, "arenaAlloc">, string> = {
   malloc: "allocspec_ffi_call_malloc",
