@@ -76,8 +76,12 @@ export interface Adapter {
   open(profile: Profile): Pep445;
   /** After each case (also after a failing one). */
   close?(): void;
-  /** Extra environment for the worker/child running this case (e.g. PYTHONMALLOC=debug). */
-  childEnv?(caseId: string): Record<string, string> | undefined;
+  /**
+   * Extra environment for the worker (`kind` "in-process") or death child (`kind` "death") running this
+   * case, on top of the runner's controlled environment (child_env.ts: no PYTHON*, MALLOC_*, LD_PRELOAD,
+   * ... from the caller); e.g. PYTHONMALLOC=debug for a CPython death child.
+   */
+  childEnv?(caseId: string, kind: "in-process" | "death"): Record<string, string> | undefined;
   /** Extension: the violation modes `setViolationMode` honours. Absent: ["throw", "abort"]. */
   readonly violationModes?: readonly ViolationMode[];
   /**

@@ -191,6 +191,18 @@ export function judgeDeath(
   const tail = (s: string) => JSON.stringify(s.slice(-300));
   if (child.signal !== want) {
     const how = child.signal ? `signal ${child.signal}` : `exit ${child.status}`;
+    const pats = deathPatterns(c);
+    if (child.signal && pats.every((re) => re.test(child.stderr))) {
+      // the violation was detected and reported; the process then died of something else
+      const line = child.stderr.split("\n").find((l) => pats[0].test(l)) ?? "";
+      const after = child.stderr.slice(child.stderr.indexOf(line) + line.length);
+      return {
+        status: "FAIL",
+        message: `stderr shows the expected ${JSON.stringify(line.trim().slice(0, 160))}, then the process ` +
+          `crashed a second time on the fatal-error path: it ended with ${how}, not ${want} ` +
+          `(stderr after that line ${tail(after)})`,
+      };
+    }
     const why = child.status === 1 && !child.signal
       ? ` (${oneLine(child.stdout + " " + child.stderr).slice(0, 300)})`
       : ` (stderr ${tail(child.stderr)})`;

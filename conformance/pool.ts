@@ -23,6 +23,7 @@ import type { Case } from "./case.ts";
 import { judgeDeath, type Result, result } from "./execute.ts";
 import type { Disposition, RunSpec } from "./plan.ts";
 import { MARK } from "./worker.ts";
+import { controlledEnv } from "./child_env.ts";
 
 /** One run to do. */
 export interface WorkItem {
@@ -62,7 +63,7 @@ class Worker {
       process.execPath,
       runtimeArgs(WORKER, ["--target", target, "--abi", abi, "--serve"]),
       {
-        env: { ...process.env, ...env },
+        env: controlledEnv(env),
         stdio: ["pipe", "pipe", "pipe"],
       },
     );
@@ -136,7 +137,7 @@ function runDeath(item: WorkItem, abi: string, timeoutMs: number): Promise<Resul
       process.execPath,
       runtimeArgs(WORKER, ["--target", item.target, "--abi", abi, "--abort", JSON.stringify(item.run)]),
       {
-        env: { ...process.env, ...item.env },
+        env: controlledEnv(item.env),
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

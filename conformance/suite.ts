@@ -69,7 +69,7 @@ export async function prepareSuite(o: SuiteOptions): Promise<PreparedSuite> {
       const c = byId.get(run.caseId)!;
       const disposition = dispose(adapter, c, run);
       let env: Record<string, string> | undefined;
-      if (disposition.kind !== "skip") env = adapter.childEnv?.(c.id);
+      if (disposition.kind !== "skip") env = adapter.childEnv?.(c.id, disposition.kind);
       items.push({ target, adapter, case: c, run, disposition, env });
     }
   }
