@@ -96,6 +96,11 @@ export interface Adapter {
    * is POSIX, not PEP 445: such cases never fail a run).
    */
   readonly errno?: CErrno;
+  /**
+   * Extension: true when the target keeps state across the cases one worker runs (a third-party
+   * allocator, CPython): every FAIL and ERROR is then re-run alone in a fresh worker (pool.ts).
+   */
+  readonly keepsState?: boolean;
 }
 
 /** Read and write the calling thread's C errno. */
@@ -108,7 +113,19 @@ export interface CErrno {
  * Builds an adapter from the part of `--target kind:arg` after the first colon (undefined when absent).
  * Throws {@link UsageError} (one clear line) on bad input: missing library, missing symbol, bad argument.
  */
-export type AdapterFactory = (arg: string | undefined, opts: { abi: "shipped" | "2013" }) => Adapter;
+export type AdapterFactory = (arg: string | undefined, opts: AdapterOptions) => Adapter;
+
+/** Options of {@link AdapterFactory}. */
+export interface AdapterOptions {
+  abi: "shipped" | "2013";
+  /**
+   * true inside a worker or death child: the runner already probed the library in a child (probe.ts), so
+   * the factory may load it in this process without probing again.
+   */
+  probed?: boolean;
+  /** how long the library probe child may take, ms (default 20000) */
+  probeTimeoutMs?: number;
+}
 
 /** A usage problem: the CLI prints `message` as one line and exits 2 without running anything. */
 export class UsageError extends Error {

@@ -27,6 +27,7 @@ import { parseArgs } from "node:util";
 import { UsageError } from "./adapter.ts";
 import { loadCases } from "./cases/mod.ts";
 import { createReporter, type Format, FORMATS } from "./report/mod.ts";
+import { terminateAll } from "./pool.ts";
 import { prepareSuite, runSuite } from "./suite.ts";
 import { type Profile, PROFILES } from "../ref/types.ts";
 
@@ -38,11 +39,41 @@ function usage(msg: string): never {
   process.exit(2);
 }
 
+/** Options that take a value: `--timeout -1` is read as the value -1, not as an unknown option. */
+const VALUE_OPTIONS = ["--target", "--profile", "--filter", "--format", "--abi", "--jobs", "--timeout"];
+
+/** Joins `--opt VALUE` into `--opt=VALUE` when VALUE starts with "-" (parseArgs would call it ambiguous). */
+export function joinDashValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (VALUE_OPTIONS.includes(argv[i]) && i + 1 < argv.length && argv[i + 1].startsWith("-")) {
+      out.push(`${argv[i]}=${argv[++i]}`);
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+/** The --timeout range, seconds (the upper bound keeps every timer within setTimeout's 2^31-1 ms). */
+export const TIMEOUT_RANGE = [0.1, 86400] as const;
+
+/** SIGINT/SIGTERM: forward to every worker and child, reap them all, exit 130/143. */
+function onSignals(): void {
+  let stopping = false;
+  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`conformance: ${sig}: stopping the workers\n`);
+      terminateAll(sig).finally(() => process.exit(code));
+    });
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      args: argv,
+      args: joinDashValues(argv),
       allowPositionals: false,
       options: {
         target: { type: "string", multiple: true },
@@ -77,7 +108,13 @@ async function main(argv: string[]): Promise<number> {
     usage(`--jobs must be an integer from 1 to 64, got '${values.jobs}'`);
   }
   const timeout = Number(values.timeout);
-  if (!(timeout > 0)) usage(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
+  if (!(timeout >= TIMEOUT_RANGE[0] && timeout <= TIMEOUT_RANGE[1])) {
+    usage(
+      `--timeout must be a number of seconds from ${TIMEOUT_RANGE[0]} to ${
+        TIMEOUT_RANGE[1]
+      }, got '${values.timeout}'`,
+    );
+  }
   let filter: RegExp | undefined;
   if (values.filter !== undefined) {
     try {
@@ -106,6 +143,7 @@ async function main(argv: string[]): Promise<number> {
       abi: values.abi as "shipped" | "2013",
       profiles,
       filter,
+      probeTimeoutMs: Math.max(timeout * 1000, 5000),
     });
   } catch (e) {
     if (e instanceof UsageError) usage(e.message);
@@ -114,7 +152,8 @@ async function main(argv: string[]): Promise<number> {
   if (prep.items.length === 0) usage(`no case matches --filter ${values.filter}`);
   const write = (s: string) => process.stdout.write(s + "\n");
   for (const n of prep.notes) process.stderr.write(n + "\n");
-  const reporter = createReporter(format, write, { tty: !!process.stdout.isTTY });
+  const progress = (s: string) => process.stderr.write(s + "\n");
+  const reporter = createReporter(format, write, { tty: !!process.stderr.isTTY, progress });
   const { results, summary } = await runSuite(prep, {
     jobs,
     timeoutMs: timeout * 1000,
@@ -125,6 +164,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  onSignals();
   main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
     process.stderr.write(
       `conformance: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`,

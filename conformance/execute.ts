@@ -31,6 +31,15 @@ export interface Result {
   features: readonly Feature[];
   informational?: true;
   ms: number;
+  /**
+   * For a FAIL/ERROR on a target that keeps state across cases (pool.ts): "reproduces alone" or "only
+   * after earlier cases (state from the run)".
+   */
+  alone?: string;
+  /** with "only after earlier cases": the status of the run alone in a fresh worker */
+  aloneStatus?: Status;
+  /** the runs (runKey) the worker executed before this one, in order */
+  earlier?: string[];
 }
 
 /** Builds a result for a run. */

@@ -27,11 +27,14 @@ export interface Reporter {
   finish(results: readonly Result[], summary: Summary): void;
 }
 
-/** `write` receives text that ends without a newline; the reporter adds structure. */
+/**
+ * `write` receives text that ends without a newline; the reporter adds structure. `progress` (default
+ * `write`; the CLI passes stderr) receives the table reporter's progress and early FAIL/ERROR lines.
+ */
 export function createReporter(
   format: Format,
   write: (s: string) => void,
-  opts: { tty?: boolean } = {},
+  opts: { tty?: boolean; progress?: (s: string) => void } = {},
 ): Reporter {
   switch (format) {
     case "json":
@@ -43,7 +46,7 @@ export function createReporter(
     case "markdown":
       return markdownReporter(write);
     default:
-      return tableReporter(write, opts.tty ?? false);
+      return tableReporter(write, opts.tty ?? false, opts.progress ?? write);
   }
 }
 

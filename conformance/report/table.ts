@@ -11,20 +11,24 @@
  */
 import { STATUSES } from "../execute.ts";
 import type { Reporter } from "./mod.ts";
-import { label } from "./summary.ts";
+import { aloneText, label } from "./summary.ts";
 
-export function tableReporter(write: (s: string) => void, tty: boolean): Reporter {
+export function tableReporter(
+  write: (s: string) => void,
+  tty: boolean,
+  progress: (s: string) => void = write,
+): Reporter {
   let lastPct = -1;
   const step = tty ? 20 : 10; // progress lines per run: every 5% on a terminal, every 10% in a log
   return {
     onResult(r, done, total) {
       if (r.status === "FAIL" || r.status === "ERROR") {
-        write(`${r.informational ? "INFO " : ""}${r.status} ${label(r)}: ${r.message}`);
+        progress(`${r.informational ? "INFO " : ""}${r.status} ${label(r)}: ${r.message}`);
       }
       const pct = Math.floor((done * step) / total);
       if (pct !== lastPct) {
         lastPct = pct;
-        write(`progress: ${done}/${total} runs`);
+        progress(`progress: ${done}/${total} runs`);
       }
     },
     finish(results, summary) {
@@ -64,6 +68,7 @@ export function tableReporter(write: (s: string) => void, tty: boolean): Reporte
         for (const r of bad) {
           write(`  ${r.informational ? "(informational) " : ""}${r.status} ${label(r)}`);
           write(`      ${r.message}`);
+          if (r.alone) write(`      ${aloneText(r)}`);
           write(`      spec ${r.spec.section}: "${r.spec.quote}"`);
         }
       }
