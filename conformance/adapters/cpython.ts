@@ -36,7 +36,7 @@ import { cErrno } from "../errno.ts";
 import { findLibpython } from "./cpython_lib.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
-import { addressesOf } from "./libc.ts";
+import { probeLibrary } from "./probe.ts";
 import { loadPep445Library } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
@@ -124,30 +124,35 @@ export function resolveLibpython(arg: string | undefined): string {
 }
 
 /** Builds the `cpython` adapter; throws UsageError for a missing library or missing PEP 445 symbols. */
-export const cpythonFactory: AdapterFactory = (arg) => {
+export const cpythonFactory: AdapterFactory = (arg, opts) => {
   const path = resolveLibpython(arg);
-  let addrs: number[];
-  try {
-    addrs = addressesOf(path, REQUIRED_SYMBOLS);
-  } catch (e) {
-    throw new UsageError(`cpython target: ${(e as Error).message.split("\n")[0]}`);
-  }
-  const missing = REQUIRED_SYMBOLS.filter((_, i) => addrs[i] === 0);
-  if (missing.length) {
-    const list = missing.length > 3
-      ? `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`
-      : missing.join(", ");
-    throw new UsageError(
-      `cpython target: ${path} does not export ${list} (not a PEP 445 library; CPython 3.5+ needed)`,
+  let gilOk = true;
+  if (!opts.probed) {
+    // the runner never loads the library itself (a constructor may abort or hang): probe.ts
+    const { report } = probeLibrary(
+      "cpython",
+      path,
+      { names: REQUIRED_SYMBOLS, embed: true },
+      opts.probeTimeoutMs,
     );
+    const missing = REQUIRED_SYMBOLS.filter((_, i) => report.addresses[i] === 0);
+    if (missing.length) {
+      const list = missing.length > 3
+        ? `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`
+        : missing.join(", ");
+      throw new UsageError(
+        `cpython target: ${path} does not export ${list} (not a PEP 445 library; CPython 3.5+ needed)`,
+      );
+    }
+    gilOk = report.embed?.gil ?? false;
+  } else {
+    try {
+      gilOk = openEmbedding(path).has.gil;
+    } catch { /* FFI unavailable: open() reports it */ }
   }
   let emb: Embedding | undefined;
   let session: ReturnType<typeof wrapForeign> | undefined;
   const caps: Capability[] = ["api-shipped", "calloc", "pymalloc", "arena", "debug-hooks", "death", "errno"];
-  let gilOk = true;
-  try {
-    gilOk = openEmbedding(path).has.gil;
-  } catch { /* FFI unavailable: open() reports it */ }
   if (gilOk) caps.push("gil");
   return {
     label: arg ? `cpython:${arg}` : "cpython",
@@ -172,6 +177,7 @@ export const cpythonFactory: AdapterFactory = (arg) => {
     close() {
       session?.end();
     },
+    keepsState: true,
     childEnv: (caseId, kind) => cpythonChildEnv(path, caseId, kind),
   };
 };
