@@ -25,6 +25,7 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { UsageError } from "./adapter.ts";
+import type { Result } from "./execute.ts";
 import { loadCases } from "./cases/mod.ts";
 import { createReporter, type Format, FORMATS } from "./report/mod.ts";
 import { terminateAll } from "./pool.ts";
@@ -55,6 +56,31 @@ export function joinDashValues(argv: readonly string[]): string[] {
 
 /** The --timeout range, seconds (the upper bound keeps every timer within setTimeout's 2^31-1 ms). */
 export const TIMEOUT_RANGE = [0.1, 86400] as const;
+
+/**
+ * Hints for symptoms with a known cause outside the target: a `vtable:` target read with `--abi 2013`
+ * whose every realloc of a block returns NULL most likely exports the shipped PyMemAllocatorEx, whose
+ * calloc field is then called as realloc.
+ */
+export function layoutHints(results: readonly Result[]): string[] {
+  const out: string[] = [];
+  for (const t of new Set(results.map((r) => r.target))) {
+    const rs = results.filter((r) => r.target === t);
+    if (!t.startsWith("vtable:")) continue;
+    const nulls = rs.filter((r) =>
+      /^realloc\(p, \d+\)(?: retried after the failure)? returned NULL/.test(r.message)
+    );
+    const grown = rs.filter((r) =>
+      r.features.includes("realloc") && r.status === "PASS" && !/null/.test(r.case)
+    );
+    if (nulls.length >= 3 && grown.length === 0) {
+      out.push(
+        `hint: every realloc of a block on ${t} returned NULL (${nulls.length} runs). With --abi 2013 the symbol is read as the 2013 PyMemAllocators {ctx, malloc, realloc, free}; if the library exports the shipped PyMemAllocatorEx {ctx, malloc, calloc, realloc, free}, its calloc is being called as realloc: run without --abi 2013.`,
+      );
+    }
+  }
+  return out;
+}
 
 /** SIGINT/SIGTERM: forward to every worker and child, reap them all, exit 130/143. */
 function onSignals(): void {
@@ -160,6 +186,7 @@ async function main(argv: string[]): Promise<number> {
     onResult: (r, d, t) => reporter.onResult(r, d, t),
   });
   reporter.finish(results, summary);
+  if (values.abi === "2013") { for (const h of layoutHints(results)) process.stderr.write(h + "\n"); }
   return summary.exit;
 }
 

@@ -56,8 +56,11 @@ type Pending = (r: Reply | { ready: true } | { fatal: string }) => void;
 
 /** Every child the pool started and has not seen exit (for {@link terminateAll}). */
 const live = new Set<ChildProcess>();
+/** Set by {@link terminateAll}: no child is started any more and no result is reported. */
+let stopping = false;
 
 function track(child: ChildProcess): ChildProcess {
+  if (stopping) child.kill("SIGKILL");
   live.add(child);
   child.on("exit", () => live.delete(child));
   return child;
@@ -68,6 +71,7 @@ function track(child: ChildProcess): ChildProcess {
  * and resolves once every one has exited (so none is left behind, re-parented to PID 1).
  */
 export async function terminateAll(signal: NodeJS.Signals = "SIGTERM", graceMs = 2000): Promise<void> {
+  stopping = true;
   const kids = [...live];
   const exited = kids.map((c) =>
     new Promise<void>((res) => {
@@ -242,6 +246,7 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
   const earlier = new Map<number, string[]>();
   let done = 0;
   const report = (r: Result) => {
+    if (stopping) return;
     done++;
     o.onResult?.(r, done, items.length);
   };
