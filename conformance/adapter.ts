@@ -81,7 +81,7 @@ export interface Adapter {
    * case, on top of the runner's controlled environment (child_env.ts: no PYTHON*, MALLOC_*, LD_PRELOAD,
    * ... from the caller); e.g. PYTHONMALLOC=debug for a CPython death child.
    */
-  childEnv?(caseId: string, kind: "in-process" | "death"): Record<string, string> | undefined;
+  childEnv?(caseId: string, kind?: "in-process" | "death"): Record<string, string> | undefined;
   /** Extension: the violation modes `setViolationMode` honours. Absent: ["throw", "abort"]. */
   readonly violationModes?: readonly ViolationMode[];
   /**

@@ -92,7 +92,8 @@ test("cli: markdown format (feature x target matrix)", { timeout: 60000 }, () =>
 test("cli: table format shows progress, counts and the verdict", { timeout: 60000 }, () => {
   const r = cli(["--target", "ref", "--filter", "^realloc/", "--profile", "cpython"]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /progress: \d+\/\d+ runs/);
+  assert.match(r.stderr, /progress: \d+\/\d+ runs/); // progress goes to stderr
+  assert.doesNotMatch(r.stdout, /progress:/);
   assert.match(r.stdout, /target\s+PASS\s+FAIL\s+ERROR\s+SKIP\s+UNSUPPORTED\s+informational/);
   assert.match(r.stdout, /conformant \(no FAIL, no ERROR\)/);
   assert.doesNotMatch(r.stdout, /pep445-2013/);
@@ -102,10 +103,14 @@ test("cli: a FAIL gives exit 1 and names the case, expected and actual", { timeo
   const r = cli(["--target", "mutant:malloc_zero_null", "--filter", "^zero_size/malloc_zero"]);
   assert.equal(r.status, 1);
   assert.match(
-    r.stdout,
+    r.stderr,
     /FAIL mutant:malloc_zero_null zero_size\/malloc_zero_distinct_non_null\[RAW\]@cpython: first malloc\(0\) returned NULL, expected a non-NULL pointer/,
   );
   assert.match(r.stdout, /NOT conformant/);
+  assert.match(
+    r.stdout,
+    /FAIL mutant:malloc_zero_null zero_size\/malloc_zero_distinct_non_null\[RAW\]@cpython\n.*first malloc\(0\) returned NULL/,
+  );
 });
 
 for (
