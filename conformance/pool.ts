@@ -355,6 +355,12 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
   const slot2 = async () => {
     for (let i = again.shift(); i !== undefined; i = again.shift()) {
       const before = earlier.get(i)!;
+      if (stopped.has(items[i].target)) {
+        out[i].alone = "not re-run alone: the target was stopped after repeated timeouts";
+        out[i].earlier = before;
+        report(out[i]);
+        continue;
+      }
       let aloneStatus = "ERROR" as Result["status"];
       await runBatch([i], (_j, r) => (aloneStatus = r.status));
       const r = out[i];
