@@ -149,8 +149,27 @@ export function parseLibcArg(arg: string | undefined): { lib: string; prefix: st
   return { lib: resolveLibrary("libc", path), prefix: tail ?? "" };
 }
 
-/** Builds the `libc` adapter. */
-export const libcFactory: AdapterFactory = (arg, opts) => {
+/** A `libc:` target argument resolved and checked. */
+export interface LibcTarget {
+  /** absolute path, or a bare soname left to the dynamic loader */
+  lib: string;
+  /** symbol prefix ("" for malloc itself) */
+  prefix: string;
+  /** PREFIX + malloc, calloc, realloc, free */
+  names: string[];
+  /** environment the library needs to load ({@link STATIC_TLS_ENV} for jemalloc), else undefined */
+  env: Record<string, string> | undefined;
+}
+
+/**
+ * Parses `PATH[:PREFIX]` and, unless `opts.probed` (inside a worker), probes the library in a child
+ * (probe.ts): one-line UsageErrors for a library that cannot be loaded, a missing symbol, or functions
+ * the library does not define itself.
+ */
+export function resolveLibcTarget(
+  arg: string | undefined,
+  opts: { probed?: boolean; probeTimeoutMs?: number } = {},
+): LibcTarget {
   const { lib, prefix } = parseLibcArg(arg);
   const names = ["malloc", "calloc", "realloc", "free"].map((f) => prefix + f);
   let env: Record<string, string> | undefined;
@@ -179,6 +198,12 @@ export const libcFactory: AdapterFactory = (arg, opts) => {
     }
     env = needsTls ? { ...STATIC_TLS_ENV } : undefined;
   }
+  return { lib, prefix, names, env };
+}
+
+/** Builds the `libc` adapter. */
+export const libcFactory: AdapterFactory = (arg, opts) => {
+  const { lib, prefix, names, env } = resolveLibcTarget(arg, opts);
   const session = new NativeSession();
   return {
     label: `libc:${arg}`,

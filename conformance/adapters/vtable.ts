@@ -82,13 +82,20 @@ export function parseVtableArg(
   return { lib: resolveLibrary("vtable", path), symbol: tail ?? DEFAULT_SYMBOL, layer };
 }
 
-/** Builds the `vtable` adapter. */
-export const vtableFactory: AdapterFactory = (arg, opts) => {
+/**
+ * Parses `PATH[:SYMBOL][@layer]` and, unless `opts.probed` (inside a worker), probes the library in a
+ * child (probe.ts) and checks the struct: one-line UsageErrors. `env` is what the library needs to load.
+ */
+export function resolveVtableTarget(
+  arg: string | undefined,
+  abi: "shipped" | "2013" = "shipped",
+  opts: { probed?: boolean; probeTimeoutMs?: number } = {},
+): { lib: string; symbol: string; layer: Layer | undefined; env: Record<string, string> | undefined } {
   const { lib, symbol, layer } = parseVtableArg(arg);
-  const struct = opts.abi === "2013" ? "PyMemAllocators" : "PyMemAllocatorEx";
+  const struct = abi === "2013" ? "PyMemAllocators" : "PyMemAllocatorEx";
   let env: Record<string, string> | undefined;
   if (!opts.probed) {
-    const fieldNames = opts.abi === "2013" ? FIELDS_2013 : FIELDS_SHIPPED;
+    const fieldNames = abi === "2013" ? FIELDS_2013 : FIELDS_SHIPPED;
     const { report, needsTls } = probeLibrary("vtable", lib, {
       names: [symbol],
       struct: { symbol, fields: fieldNames.length },
@@ -103,11 +110,17 @@ export const vtableFactory: AdapterFactory = (arg, opts) => {
       throw new UsageError(
         `vtable target: ${symbol} in ${lib} is not a usable ${struct}: ${why} (export a struct: ${struct} ${symbol} = {ctx, ${
           fieldNames.slice(1).map((f) => `my_${f}`).join(", ")
-        }}${opts.abi === "2013" ? "" : "; a 2013-layout struct needs --abi 2013"})`,
+        }}${abi === "2013" ? "" : "; a 2013-layout struct needs --abi 2013"})`,
       );
     }
     env = needsTls ? { ...STATIC_TLS_ENV } : undefined;
   }
+  return { lib, symbol, layer, env };
+}
+
+/** Builds the `vtable` adapter. */
+export const vtableFactory: AdapterFactory = (arg, opts) => {
+  const { lib, symbol, layer, env } = resolveVtableTarget(arg, opts.abi, opts);
   const session = new NativeSession();
   return {
     label: `vtable:${arg}${opts.abi === "2013" ? " (abi 2013)" : ""}`,
