@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { runtimeArgs } from "./pool.ts";
+import { runPool, runtimeArgs } from "./pool.ts";
+import { prepareSuite } from "./suite.ts";
 import { findLibpython } from "./adapters/cpython_lib.ts";
 
 // Issue 8: death-case verdicts on real CPython depended on the caller's environment (PYTHONFAULTHANDLER,
@@ -95,5 +96,32 @@ test(
       for (const b of burners) b.kill("SIGKILL");
     }
     assert.ok(verdicts(clean.stdout).length > 60, "too few runs: did the filter match?");
+  },
+);
+
+test(
+  "death cases: CPython's hooks from initialisation hold even when faulthandler reaches the child",
+  {
+    skip: noPython,
+    timeout: 240_000,
+  },
+  async () => {
+    // the root fix alone (PYTHONMALLOC=debug in the death child), without the controlled environment's help:
+    // the variables are passed as the adapter's own environment, which the runner does not filter
+    const prep = await prepareSuite({
+      targets: ["cpython"],
+      abi: "shipped",
+      profiles: ["cpython"],
+      filter: /^debug_(api_id|pads)\//,
+    });
+    const items = prep.items.map((it) =>
+      it.disposition.kind === "death" ? { ...it, env: { ...it.env, PYTHONFAULTHANDLER: "1" } } : it
+    );
+    assert.ok(items.filter((it) => it.disposition.kind === "death").length > 20);
+    const rs = await runPool(items, { jobs: 2, abi: "shipped" });
+    const bad = rs.filter((r) => r.status !== "PASS").map((r) =>
+      `${r.case}[${r.domain}]: ${r.status} ${r.message}`
+    );
+    assert.deepEqual(bad, []);
   },
 );
