@@ -76,8 +76,12 @@ export interface Adapter {
   open(profile: Profile): Pep445;
   /** After each case (also after a failing one). */
   close?(): void;
-  /** Extra environment for the worker/child running this case (e.g. PYTHONMALLOC=debug). */
-  childEnv?(caseId: string): Record<string, string> | undefined;
+  /**
+   * Extra environment for the worker (`kind` "in-process") or death child (`kind` "death") running this
+   * case, on top of the runner's controlled environment (child_env.ts: no PYTHON*, MALLOC_*, LD_PRELOAD,
+   * ... from the caller); e.g. PYTHONMALLOC=debug for a CPython death child.
+   */
+  childEnv?(caseId: string, kind?: "in-process" | "death"): Record<string, string> | undefined;
   /** Extension: the violation modes `setViolationMode` honours. Absent: ["throw", "abort"]. */
   readonly violationModes?: readonly ViolationMode[];
   /**
@@ -92,6 +96,11 @@ export interface Adapter {
    * is POSIX, not PEP 445: such cases never fail a run).
    */
   readonly errno?: CErrno;
+  /**
+   * Extension: true when the target keeps state across the cases one worker runs (a third-party
+   * allocator, CPython): every FAIL and ERROR is then re-run alone in a fresh worker (pool.ts).
+   */
+  readonly keepsState?: boolean;
 }
 
 /** Read and write the calling thread's C errno. */
@@ -104,7 +113,19 @@ export interface CErrno {
  * Builds an adapter from the part of `--target kind:arg` after the first colon (undefined when absent).
  * Throws {@link UsageError} (one clear line) on bad input: missing library, missing symbol, bad argument.
  */
-export type AdapterFactory = (arg: string | undefined, opts: { abi: "shipped" | "2013" }) => Adapter;
+export type AdapterFactory = (arg: string | undefined, opts: AdapterOptions) => Adapter;
+
+/** Options of {@link AdapterFactory}. */
+export interface AdapterOptions {
+  abi: "shipped" | "2013";
+  /**
+   * true inside a worker or death child: the runner already probed the library in a child (probe.ts), so
+   * the factory may load it in this process without probing again.
+   */
+  probed?: boolean;
+  /** how long the library probe child may take, ms (default 20000) */
+  probeTimeoutMs?: number;
+}
 
 /** A usage problem: the CLI prints `message` as one line and exits 2 without running anything. */
 export class UsageError extends Error {

@@ -25,8 +25,10 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { UsageError } from "./adapter.ts";
+import type { Result } from "./execute.ts";
 import { loadCases } from "./cases/mod.ts";
 import { createReporter, type Format, FORMATS } from "./report/mod.ts";
+import { terminateAll } from "./pool.ts";
 import { prepareSuite, runSuite } from "./suite.ts";
 import { type Profile, PROFILES } from "../ref/types.ts";
 // --- allocspec package (report branch): full --help text, and relative paths resolved where the user typed
@@ -42,12 +44,67 @@ function usage(msg: string): never {
   process.exit(2);
 }
 
+/** Options that take a value: `--timeout -1` is read as the value -1, not as an unknown option. */
+const VALUE_OPTIONS = ["--target", "--profile", "--filter", "--format", "--abi", "--jobs", "--timeout"];
+
+/** Joins `--opt VALUE` into `--opt=VALUE` when VALUE starts with "-" (parseArgs would call it ambiguous). */
+export function joinDashValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (VALUE_OPTIONS.includes(argv[i]) && i + 1 < argv.length && argv[i + 1].startsWith("-")) {
+      out.push(`${argv[i]}=${argv[++i]}`);
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+/** The --timeout range, seconds (the upper bound keeps every timer within setTimeout's 2^31-1 ms). */
+export const TIMEOUT_RANGE = [0.1, 86400] as const;
+
+/**
+ * Hints for symptoms with a known cause outside the target: a `vtable:` target read with `--abi 2013`
+ * whose every realloc of a block returns NULL most likely exports the shipped PyMemAllocatorEx, whose
+ * calloc field is then called as realloc.
+ */
+export function layoutHints(results: readonly Result[]): string[] {
+  const out: string[] = [];
+  for (const t of new Set(results.map((r) => r.target))) {
+    const rs = results.filter((r) => r.target === t);
+    if (!t.startsWith("vtable:")) continue;
+    const nulls = rs.filter((r) =>
+      /^realloc\(p, \d+\)(?: retried after the failure)? returned NULL/.test(r.message)
+    );
+    const grown = rs.filter((r) =>
+      r.features.includes("realloc") && r.status === "PASS" && !/null/.test(r.case)
+    );
+    if (nulls.length >= 3 && grown.length === 0) {
+      out.push(
+        `hint: every realloc of a block on ${t} returned NULL (${nulls.length} runs). With --abi 2013 the symbol is read as the 2013 PyMemAllocators {ctx, malloc, realloc, free}; if the library exports the shipped PyMemAllocatorEx {ctx, malloc, calloc, realloc, free}, its calloc is being called as realloc: run without --abi 2013.`,
+      );
+    }
+  }
+  return out;
+}
+
+/** SIGINT/SIGTERM: forward to every worker and child, reap them all, exit 130/143. */
+function onSignals(): void {
+  let stopping = false;
+  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`conformance: ${sig}: stopping the workers\n`);
+      terminateAll(sig).finally(() => process.exit(code));
+    });
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   enterUserCwd(); // `deno task` / `bun run` start in the repository root: go back to the user's directory
   let values;
   try {
     ({ values } = parseArgs({
-      args: argv,
+      args: joinDashValues(argv),
       allowPositionals: false,
       options: {
         target: { type: "string", multiple: true },
@@ -82,7 +139,13 @@ async function main(argv: string[]): Promise<number> {
     usage(`--jobs must be an integer from 1 to 64, got '${values.jobs}'`);
   }
   const timeout = Number(values.timeout);
-  if (!(timeout > 0)) usage(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
+  if (!(timeout >= TIMEOUT_RANGE[0] && timeout <= TIMEOUT_RANGE[1])) {
+    usage(
+      `--timeout must be a number of seconds from ${TIMEOUT_RANGE[0]} to ${
+        TIMEOUT_RANGE[1]
+      }, got '${values.timeout}'`,
+    );
+  }
   let filter: RegExp | undefined;
   if (values.filter !== undefined) {
     try {
@@ -111,6 +174,7 @@ async function main(argv: string[]): Promise<number> {
       abi: values.abi as "shipped" | "2013",
       profiles,
       filter,
+      probeTimeoutMs: Math.max(timeout * 1000, 5000),
     });
   } catch (e) {
     if (e instanceof UsageError) usage(e.message);
@@ -119,17 +183,20 @@ async function main(argv: string[]): Promise<number> {
   if (prep.items.length === 0) usage(`no case matches --filter ${values.filter}`);
   const write = (s: string) => process.stdout.write(s + "\n");
   for (const n of prep.notes) process.stderr.write(n + "\n");
-  const reporter = createReporter(format, write, { tty: !!process.stdout.isTTY });
+  const progress = (s: string) => process.stderr.write(s + "\n");
+  const reporter = createReporter(format, write, { tty: !!process.stderr.isTTY, progress });
   const { results, summary } = await runSuite(prep, {
     jobs,
     timeoutMs: timeout * 1000,
     onResult: (r, d, t) => reporter.onResult(r, d, t),
   });
   reporter.finish(results, summary);
+  if (values.abi === "2013") { for (const h of layoutHints(results)) process.stderr.write(h + "\n"); }
   return summary.exit;
 }
 
 if (import.meta.main) {
+  onSignals();
   main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
     process.stderr.write(
       `conformance: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`,

@@ -112,6 +112,10 @@ test("cli: a FAIL gives exit 1 and names the case, expected and actual", { timeo
     /FAIL mutant:malloc_zero_null zero_size\/malloc_zero_distinct_non_null\[RAW\]@cpython\n\s+first malloc\(0\) returned NULL, expected a non-NULL pointer/,
   );
   assert.match(r.stdout, /NOT conformant/);
+  assert.match(
+    r.stdout,
+    /FAIL mutant:malloc_zero_null zero_size\/malloc_zero_distinct_non_null\[RAW\]@cpython\n.*first malloc\(0\) returned NULL/,
+  );
 });
 
 for (

@@ -20,6 +20,7 @@
  */
 import { spawnSync } from "node:child_process";
 import process from "node:process";
+import { controlledEnv, forSpawnSync } from "./child_env.ts";
 
 /** How a child ended. */
 export interface ChildOutcome {
@@ -54,21 +55,15 @@ export function runtimeArgv(script: string, args: readonly string[] = []): { cmd
 }
 
 /**
- * Runs `script` in a child of this runtime. `env` is added to (and overrides) this process's
- * environment; a value of "" removes the variable (so PYTHONMALLOC can be forced off).
+ * Runs `script` in a child of this runtime, in the controlled environment (child_env.ts: this process's
+ * environment without PYTHON*, MALLOC_*, LD_PRELOAD, ...) plus `env`; a value of "" removes a variable.
  */
 export function runChild(
   script: string,
   args: readonly string[] = [],
   opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
 ): ChildOutcome {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  for (const [k, v] of Object.entries(opts.env ?? {})) {
-    if (v === "") delete env[k];
-    else env[k] = v;
-  }
-  env.NO_COLOR = "1";
+  const env = forSpawnSync(controlledEnv(opts.env ?? {}));
   const { cmd, args: argv } = runtimeArgv(script, args);
   const r = spawnSync(cmd, argv, {
     encoding: "utf8",

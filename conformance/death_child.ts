@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     );
     process.exit(3);
   }
-  const adapter = await loadAdapter(spec, { abi: "shipped" });
+  const adapter = await loadAdapter(spec, { abi: "shipped", probed: true }); // this is the child already
   const py = adapter.open("cpython");
   py.setViolationMode("abort");
   if (rest.includes("--hooks")) py.PyMem_SetupDebugHooks();

@@ -31,6 +31,15 @@ export interface Result {
   features: readonly Feature[];
   informational?: true;
   ms: number;
+  /**
+   * For a FAIL/ERROR on a target that keeps state across cases (pool.ts): "reproduces alone" or "only
+   * after earlier cases (state from the run)".
+   */
+  alone?: string;
+  /** with "only after earlier cases": the status of the run alone in a fresh worker */
+  aloneStatus?: Status;
+  /** the runs (runKey) the worker executed before this one, in order */
+  earlier?: string[];
 }
 
 /** Builds a result for a run. */
@@ -191,6 +200,18 @@ export function judgeDeath(
   const tail = (s: string) => JSON.stringify(s.slice(-300));
   if (child.signal !== want) {
     const how = child.signal ? `signal ${child.signal}` : `exit ${child.status}`;
+    const pats = deathPatterns(c);
+    if (child.signal && pats.every((re) => re.test(child.stderr))) {
+      // the violation was detected and reported; the process then died of something else
+      const line = child.stderr.split("\n").find((l) => pats[0].test(l)) ?? "";
+      const after = child.stderr.slice(child.stderr.indexOf(line) + line.length);
+      return {
+        status: "FAIL",
+        message: `stderr shows the expected ${JSON.stringify(line.trim().slice(0, 160))}, then the process ` +
+          `crashed a second time on the fatal-error path: it ended with ${how}, not ${want} ` +
+          `(stderr after that line ${tail(after)})`,
+      };
+    }
     const why = child.status === 1 && !child.signal
       ? ` (${oneLine(child.stdout + " " + child.stderr).slice(0, 300)})`
       : ` (stderr ${tail(child.stderr)})`;

@@ -6,6 +6,7 @@
  *   ERROR; the worker is restarted and the batch goes on with the next run.
  * - Death runs each get their own child (`worker.ts --abort <run>`), judged by signal and stderr.
  * - SKIP / UNSUPPORTED runs are decided up front and never start a process.
+ * - The child processes themselves (protocol, controlled environment, reaping) are children.ts.
  *
  * @example
  * ```ts
@@ -14,15 +15,13 @@
  * ```
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import process from "node:process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import type { Adapter } from "./adapter.ts";
 import type { Case } from "./case.ts";
-import { judgeDeath, type Result, result } from "./execute.ts";
-import type { Disposition, RunSpec } from "./plan.ts";
-import { MARK } from "./worker.ts";
+import { type Result, result } from "./execute.ts";
+import { type Disposition, runKey, type RunSpec } from "./plan.ts";
+import { isStopping, runDeath, Worker } from "./children.ts";
+
+export { runtimeArgs, terminateAll } from "./children.ts";
 
 /** One run to do. */
 export interface WorkItem {
@@ -42,143 +41,65 @@ export interface PoolOptions {
   onResult?: (r: Result, done: number, total: number) => void;
 }
 
-const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
+/** Consecutive timeouts after which a target's remaining runs are not started. */
+export const MAX_CONSECUTIVE_TIMEOUTS = 3;
 
-/** The command that runs `script` in this runtime. */
-export function runtimeArgs(script: string, args: string[]): string[] {
-  return (globalThis as any).Bun ? [script, ...args] : ["run", "-A", "--quiet", script, ...args];
-}
+/** Label of a FAIL/ERROR that reproduces in a fresh worker. */
+export const ALONE = "reproduces alone";
+/** Label of a FAIL/ERROR that does not reproduce in a fresh worker. */
+export const NOT_ALONE = "only after earlier cases (state from the run)";
 
-type Reply = { result: Result } | { crash: string } | { timeout: true };
-
-class Worker {
-  #child: ChildProcess;
-  #pending: ((r: Reply | { ready: true } | { fatal: string }) => void) | null = null;
-  #stderr = "";
-  #exited = false;
-  #killed = false;
-  constructor(target: string, abi: string, env: Record<string, string> | undefined) {
-    this.#child = spawn(
-      process.execPath,
-      runtimeArgs(WORKER, ["--target", target, "--abi", abi, "--serve"]),
-      {
-        env: { ...process.env, ...env },
-        stdio: ["pipe", "pipe", "pipe"],
-      },
-    );
-    const rl = createInterface({ input: this.#child.stdout!, crlfDelay: Infinity });
-    rl.on("line", (line) => {
-      // the target may have printed text without a newline just before a protocol line
-      const at = line.indexOf(MARK);
-      if (at < 0) return;
-      const msg = JSON.parse(line.slice(at + MARK.length));
-      const p = this.#pending;
-      this.#pending = null;
-      p?.(msg);
-    });
-    this.#child.stderr!.on("data", (d: Buffer) => {
-      this.#stderr = (this.#stderr + d.toString()).slice(-4000);
-    });
-    this.#child.stdin!.on("error", () => {/* the worker died; reported through exit */});
-    this.#child.on("exit", (code, signal) => {
-      this.#exited = true;
-      const p = this.#pending;
-      this.#pending = null;
-      const tail = this.#stderr.trim().split("\n").slice(-3).join(" | ").slice(0, 300);
-      p?.({ crash: `${signal ? `signal ${signal}` : `exit ${code}`}${tail ? `; stderr: ${tail}` : ""}` });
-    });
-  }
-  /** exited, or killed (the exit event may come later) */
-  get exited(): boolean {
-    return this.#exited || this.#killed;
-  }
-  #wait<T>(timeoutMs: number): Promise<T | { timeout: true }> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#pending = null;
-        this.kill();
-        resolve({ timeout: true });
-      }, timeoutMs);
-      this.#pending = (m) => {
-        clearTimeout(timer);
-        resolve(m as T);
-      };
-    });
-  }
-  async ready(timeoutMs: number): Promise<string | undefined> {
-    const r = await this.#wait<{ ready: true } | { fatal: string } | { crash: string }>(timeoutMs);
-    if ("ready" in r) return undefined;
-    if ("fatal" in r) return `worker failed to start: ${r.fatal}`;
-    if ("crash" in r) return `worker failed to start: ${r.crash}`;
-    return `worker did not start within ${timeoutMs / 1000} s`;
-  }
-  run(run: RunSpec, timeoutMs: number): Promise<Reply> {
-    this.#stderr = "";
-    const p = this.#wait<Reply>(timeoutMs);
-    this.#child.stdin!.write(JSON.stringify(run) + "\n");
-    return p;
-  }
-  kill(): void {
-    this.#killed = true;
-    this.#pending = null;
-    if (!this.#exited) this.#child.kill("SIGKILL");
-  }
-  close(): void {
-    if (!this.#exited) this.#child.stdin!.end();
-  }
-}
-
-/** Runs a death child and judges it. */
-function runDeath(item: WorkItem, abi: string, timeoutMs: number): Promise<Result> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      runtimeArgs(WORKER, ["--target", item.target, "--abi", abi, "--abort", JSON.stringify(item.run)]),
-      {
-        env: { ...process.env, ...item.env },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "", stderr = "", timedOut = false;
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    child.on("close", (status, signal) => {
-      clearTimeout(timer);
-      const ms = Math.round(performance.now() - t0);
-      if (timedOut) {
-        resolve(
-          result(
-            item.adapter.label,
-            item.case,
-            item.run,
-            "ERROR",
-            `death child timed out after ${timeoutMs / 1000} s`,
-            ms,
-          ),
-        );
-        return;
-      }
-      const j = judgeDeath(item.case, { status, signal, stderr, stdout });
-      resolve(result(item.adapter.label, item.case, item.run, j.status, j.message, ms));
-    });
-  });
-}
-
-/** Runs every item; results come back in item order. */
+/**
+ * Runs every item; results come back in item order.
+ *
+ * - A target that timed out {@link MAX_CONSECUTIVE_TIMEOUTS} times in a row is stopped: its remaining runs
+ *   are ERROR with that reason (a target hanging in every case would otherwise cost timeout x runs).
+ * - For targets that keep state across cases (`Adapter.keepsState`), every in-process FAIL and ERROR that
+ *   ran after other cases in its worker is re-run alone in a fresh worker and labelled
+ *   {@link ALONE} or {@link NOT_ALONE} (with the earlier cases named); `onResult` reports such results
+ *   once labelled.
+ */
 export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promise<Result[]> {
   const timeoutMs = o.timeoutMs ?? 20000;
   const out: Result[] = new Array(items.length);
+  const earlier = new Map<number, string[]>();
   let done = 0;
-  const finish = (i: number, r: Result) => {
-    out[i] = r;
+  const report = (r: Result) => {
+    if (isStopping()) return;
     done++;
     o.onResult?.(r, done, items.length);
   };
+  const isolate = (i: number, r: Result) =>
+    items[i].adapter.keepsState === true && items[i].disposition.kind === "in-process" &&
+    (r.status === "FAIL" || r.status === "ERROR") && !r.message.startsWith("target stopped after");
+  const finish = (i: number, r: Result, before?: string[]) => {
+    out[i] = r;
+    if (isolate(i, r)) {
+      if (before && before.length) return earlier.set(i, before);
+      r.alone = ALONE; // it ran first in a fresh worker: it was alone
+    }
+    report(r);
+  };
+  // consecutive timeouts per target
+  const timeouts = new Map<string, number>();
+  const stopped = new Map<string, string>();
+  const noteTimeout = (it: WorkItem, timedOut: boolean) => {
+    if (!timedOut) return void timeouts.set(it.target, 0);
+    const n = (timeouts.get(it.target) ?? 0) + 1;
+    timeouts.set(it.target, n);
+    if (n >= MAX_CONSECUTIVE_TIMEOUTS && !stopped.has(it.target)) {
+      stopped.set(
+        it.target,
+        `target stopped after ${n} consecutive timeouts (the last: ${
+          runKey(it.run)
+        }); this run was not started`,
+      );
+    }
+  };
+  const stoppedResult = (it: WorkItem) =>
+    stopped.has(it.target)
+      ? result(it.adapter.label, it.case, it.run, "ERROR", stopped.get(it.target)!)
+      : undefined;
   // batches of indices sharing a worker key
   const groups = new Map<string, number[]>();
   items.forEach((it, i) => {
@@ -196,57 +117,79 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
   }
   // longest batches first keeps the slots busy
   batches.sort((a, b) => b.length - a.length);
-  const slot = async () => {
-    for (let batch = batches.shift(); batch; batch = batches.shift()) {
-      const first = items[batch[0]];
-      if (first.disposition.kind === "death") {
-        for (const i of batch) finish(i, await runDeath(items[i], o.abi, timeoutMs));
+  const runBatch = async (batch: number[], fin: (i: number, r: Result, before?: string[]) => void) => {
+    const first = items[batch[0]];
+    if (first.disposition.kind === "death") {
+      for (const i of batch) {
+        const stop = stoppedResult(items[i]);
+        if (stop) {
+          fin(i, stop);
+          continue;
+        }
+        const r = await runDeath(items[i], o.abi, timeoutMs);
+        noteTimeout(items[i], r.message.startsWith("death child timed out"));
+        fin(i, r);
+      }
+      return;
+    }
+    let w: Worker | undefined;
+    for (const i of batch) {
+      const it = items[i];
+      const stop = stoppedResult(it);
+      if (stop) {
+        fin(i, stop);
         continue;
       }
-      let w: Worker | undefined;
-      for (const i of batch) {
-        const it = items[i];
-        if (!w || w.exited) {
-          w = new Worker(it.target, o.abi, it.env);
-          const err = await w.ready(Math.max(timeoutMs, 120000));
-          if (err) {
-            finish(i, result(it.adapter.label, it.case, it.run, "ERROR", err));
-            w.kill();
-            w = undefined;
-            continue;
-          }
+      if (!w || w.exited) {
+        w = new Worker(it.target, o.abi, it.env);
+        const err = await w.ready(Math.min(Math.max(timeoutMs, 120000), 2 ** 31 - 1));
+        if (err) {
+          fin(i, result(it.adapter.label, it.case, it.run, "ERROR", err));
+          w.kill();
+          w = undefined;
+          continue;
         }
-        const t0 = performance.now();
-        const r = await w.run(it.run, timeoutMs);
-        const ms = Math.round(performance.now() - t0);
-        if ("result" in r) finish(i, r.result);
-        else if ("timeout" in r) {
-          finish(
-            i,
-            result(
-              it.adapter.label,
-              it.case,
-              it.run,
-              "ERROR",
-              `timed out after ${timeoutMs / 1000} s (target hung); worker restarted`,
-              ms,
-            ),
-          );
-        } else {finish(
-            i,
-            result(
-              it.adapter.label,
-              it.case,
-              it.run,
-              "ERROR",
-              `target crashed: ${r.crash}; worker restarted`,
-              ms,
-            ),
-          );}
       }
-      w?.close();
+      const before = [...w.history];
+      const fail = (msg: string, ms = 0) =>
+        fin(i, result(it.adapter.label, it.case, it.run, "ERROR", msg, ms), before);
+      const t0 = performance.now();
+      const r = await w.run(it.run, timeoutMs);
+      const ms = Math.round(performance.now() - t0);
+      noteTimeout(it, "timeout" in r);
+      if ("result" in r) fin(i, r.result, before);
+      else if ("timeout" in r) {
+        fail(`timed out after ${timeoutMs / 1000} s (target hung); worker restarted`, ms);
+      } else if ("bad" in r) fail(`worker protocol: ${r.bad}; worker restarted`, ms);
+      else fail(`target crashed: ${r.crash}; worker restarted`, ms);
     }
+    w?.close();
+  };
+  const slot = async () => {
+    for (let batch = batches.shift(); batch; batch = batches.shift()) await runBatch(batch, finish);
   };
   await Promise.all(Array.from({ length: jobs }, slot));
+  // re-run alone, in a fresh worker each, what failed after earlier cases on a target that keeps state
+  const again = [...earlier.keys()];
+  const slot2 = async () => {
+    for (let i = again.shift(); i !== undefined; i = again.shift()) {
+      const before = earlier.get(i)!;
+      if (stopped.has(items[i].target)) {
+        out[i].alone = "not re-run alone: the target was stopped after repeated timeouts";
+        out[i].earlier = before;
+        report(out[i]);
+        continue;
+      }
+      let aloneStatus = "ERROR" as Result["status"];
+      await runBatch([i], (_j, r) => (aloneStatus = r.status));
+      const r = out[i];
+      const same = aloneStatus === "FAIL" || aloneStatus === "ERROR";
+      r.alone = same ? ALONE : NOT_ALONE;
+      if (!same) r.aloneStatus = aloneStatus;
+      r.earlier = before;
+      report(r);
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, slot2));
   return out;
 }

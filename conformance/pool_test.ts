@@ -104,6 +104,13 @@ test("judgeDeath: signal and every stderr pattern decide", async () => {
   const wrongSignal = judgeDeath(c, { status: null, signal: "SIGSEGV", stderr: text, stdout: "" });
   assert.equal(wrongSignal.status, "FAIL");
   assert.match(wrongSignal.message, /ended with signal SIGSEGV/);
+  // the expected fatal line was printed, then another crash: the judge says what it saw
+  assert.match(
+    wrongSignal.message,
+    /^stderr shows the expected "Fatal Python error: _PyMem_DebugMalloc: .*", then the process crashed a second time on the fatal-error path: it ended with signal SIGSEGV, not SIGABRT/,
+  );
+  const plainSegv = judgeDeath(c, { status: null, signal: "SIGSEGV", stderr: "boom\n", stdout: "" });
+  assert.match(plainSegv.message, /^expected the process to die by SIGABRT, it ended with signal SIGSEGV/);
   const wrongText = judgeDeath(c, {
     status: null,
     signal: "SIGABRT",

@@ -27,6 +27,8 @@ export interface SuiteOptions {
   abi: "shipped" | "2013";
   profiles: readonly Profile[];
   filter?: RegExp;
+  /** how long a target library's probe child may take, ms */
+  probeTimeoutMs?: number;
 }
 
 export interface PreparedSuite {
@@ -46,12 +48,16 @@ export async function prepareSuite(o: SuiteOptions): Promise<PreparedSuite> {
   const adapters = new Map<string, Adapter>();
   const notes: string[] = [];
   if (o.targets && o.targets.length) {
-    for (const t of o.targets) if (!adapters.has(t)) adapters.set(t, await loadAdapter(t, { abi: o.abi }));
+    for (const t of o.targets) {
+      if (!adapters.has(t)) {
+        adapters.set(t, await loadAdapter(t, { abi: o.abi, probeTimeoutMs: o.probeTimeoutMs }));
+      }
+    }
   } else {
     for (const t of DEFAULT_TARGETS) {
       try {
         await loadFactory(t);
-        adapters.set(t, await loadAdapter(t, { abi: o.abi }));
+        adapters.set(t, await loadAdapter(t, { abi: o.abi, probeTimeoutMs: o.probeTimeoutMs }));
       } catch (e) {
         if (t === "ref") throw e;
         notes.push(
@@ -69,7 +75,7 @@ export async function prepareSuite(o: SuiteOptions): Promise<PreparedSuite> {
       const c = byId.get(run.caseId)!;
       const disposition = dispose(adapter, c, run);
       let env: Record<string, string> | undefined;
-      if (disposition.kind !== "skip") env = adapter.childEnv?.(c.id);
+      if (disposition.kind !== "skip") env = adapter.childEnv?.(c.id, disposition.kind);
       items.push({ target, adapter, case: c, run, disposition, env });
     }
   }

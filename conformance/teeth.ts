@@ -40,7 +40,7 @@ export async function resultsOn(
     const d = dispose(adapter, c, run);
     if (d.kind === "in-process") out.push(await executeInProcess(adapter, c, run));
     else if (d.kind === "death") {
-      deaths.push({ target, adapter, case: c, run, disposition: d, env: adapter.childEnv?.(c.id) });
+      deaths.push({ target, adapter, case: c, run, disposition: d, env: adapter.childEnv?.(c.id, "death") });
     }
   }
   if (deaths.length) out.push(...await runPool(deaths, { jobs: opts.jobs ?? 2, abi }));

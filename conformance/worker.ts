@@ -6,7 +6,8 @@
  * - `worker.ts --target T --abi A --abort '<run json>'`: a death child: runs one case with violation mode
  *   "abort" and exits 0 when nothing aborted (1 when the body failed).
  *
- * Protocol lines on stdout start with {@link MARK} so output the target prints itself is ignored.
+ * Protocol messages (protocol.ts) go to `--proto-fd N` (the pool passes 3, a pipe of its own that the
+ * target's prints cannot reach); without it (by hand) they go to stdout prefixed with {@link MARK}.
  *
  * @example
  * ```sh
@@ -15,6 +16,7 @@
  * ```
  * @module
  */
+import { writeSync } from "node:fs";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -26,8 +28,21 @@ import type { RunSpec } from "./plan.ts";
 /** Prefix of protocol lines. */
 export const MARK = "@@allocspec@@ ";
 
+let protoFd: number | undefined;
+
 function emit(obj: unknown): void {
-  process.stdout.write(MARK + JSON.stringify(obj) + "\n");
+  if (protoFd === undefined) {
+    process.stdout.write(MARK + JSON.stringify(obj) + "\n");
+    return;
+  }
+  const buf = new TextEncoder().encode(JSON.stringify(obj) + "\n");
+  for (let off = 0; off < buf.length;) {
+    try {
+      off += writeSync(protoFd, buf, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -38,10 +53,12 @@ async function main(): Promise<void> {
       abi: { type: "string", default: "shipped" },
       serve: { type: "boolean", default: false },
       abort: { type: "string" },
+      "proto-fd": { type: "string" },
     },
   });
+  if (values["proto-fd"] !== undefined) protoFd = Number(values["proto-fd"]);
   const abi = values.abi === "2013" ? "2013" : "shipped";
-  const adapter = await loadAdapter(values.target ?? "ref", { abi });
+  const adapter = await loadAdapter(values.target ?? "ref", { abi, probed: true });
   if (values.abort !== undefined) {
     const run = JSON.parse(values.abort) as RunSpec;
     const c = await loadCase(run.caseId);

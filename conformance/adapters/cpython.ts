@@ -36,7 +36,7 @@ import { cErrno } from "../errno.ts";
 import { findLibpython } from "./cpython_lib.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
-import { addressesOf } from "./libc.ts";
+import { probeLibrary } from "./probe.ts";
 import { loadPep445Library } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
@@ -74,17 +74,32 @@ export const CPYTHON_GAPS: Readonly<Record<string, string>> = {};
 export const FRESH_PROCESS_GROUPS: readonly string[] = ["pymalloc/", "arena/"];
 
 /**
- * The environment of the worker running `caseId`: the resolved library, PYTHONMALLOC cleared (the
- * build default; CPython treats "" as unset), and for {@link FRESH_PROCESS_GROUPS} a per-case key so
- * the pool starts a fresh process (pymalloc state left by earlier cases would hide arena allocations).
+ * The environment of the worker or death child running `caseId` (on top of the runner's controlled
+ * environment, child_env.ts, which passes on no PYTHON* variable of the caller):
  *
- * Why not PYTHONMALLOC=debug for the debug cases: the hooks would then be installed by Py_InitializeEx,
- * and CPython keeps ONE saved allocator per domain for them (cpython-facts.md §2.7): a case that sets
- * its own allocator and calls PyMem_SetupDebugHooks() overwrites that slot, so the initial hooks cannot
- * be restored after the case. Installing the hooks at run time (CPython 3.6+, also in release builds)
- * gives every case the state the suite expects. death_test.ts covers PYTHONMALLOC=debug itself.
+ * - the resolved library ({@link LIBPYTHON_ENV});
+ * - a worker (`kind` "in-process"): PYTHONMALLOC unset (the build default), and for
+ *   {@link FRESH_PROCESS_GROUPS} a per-case key so the pool starts a fresh process (pymalloc state left
+ *   by earlier cases would hide arena allocations). Why not PYTHONMALLOC=debug there: the hooks would
+ *   then be installed by Py_InitializeEx, and CPython keeps ONE saved allocator per domain for them
+ *   (cpython-facts.md §2.7): a case that sets its own allocator and calls PyMem_SetupDebugHooks()
+ *   overwrites that slot, so the initial hooks could not be restored after the case. Installing them at
+ *   run time gives every case the state the suite expects, and a worker never reaches Py_FatalError.
+ * - a death child (`kind` "death"): PYTHONMALLOC=debug, so CPython runs with its debug hooks from
+ *   initialisation on (PyPreConfig.allocator = PYMEM_ALLOCATOR_DEBUG) and every block it owns has a
+ *   debug header. A death child has no state to restore, and the case's own PyMem_SetupDebugHooks() is
+ *   then a no-op (CPython 3.8+ returns when the hooks are already installed). With the hooks installed
+ *   after Py_InitializeEx instead, CPython's fatal-error path frees blocks allocated before them (the
+ *   faulthandler's alternate stack in _PyFaulthandler_Fini, tracemalloc's tables, ...) through the
+ *   hooks, which read a garbage size from the missing header and crash a second time (SIGSEGV) after
+ *   the expected "Fatal Python error" line: the verdict then depended on the caller's environment.
  */
-export function cpythonChildEnv(libPath: string, caseId: string): Record<string, string> {
+export function cpythonChildEnv(
+  libPath: string,
+  caseId: string,
+  kind: "in-process" | "death" = "in-process",
+): Record<string, string> {
+  if (kind === "death") return { [LIBPYTHON_ENV]: libPath, PYTHONMALLOC: "debug" };
   const env: Record<string, string> = { [LIBPYTHON_ENV]: libPath, PYTHONMALLOC: "" };
   if (FRESH_PROCESS_GROUPS.some((g) => caseId.startsWith(g))) env.ALLOCSPEC_FRESH_PROCESS = caseId;
   return env;
@@ -109,30 +124,35 @@ export function resolveLibpython(arg: string | undefined): string {
 }
 
 /** Builds the `cpython` adapter; throws UsageError for a missing library or missing PEP 445 symbols. */
-export const cpythonFactory: AdapterFactory = (arg) => {
+export const cpythonFactory: AdapterFactory = (arg, opts) => {
   const path = resolveLibpython(arg);
-  let addrs: number[];
-  try {
-    addrs = addressesOf(path, REQUIRED_SYMBOLS);
-  } catch (e) {
-    throw new UsageError(`cpython target: ${(e as Error).message.split("\n")[0]}`);
-  }
-  const missing = REQUIRED_SYMBOLS.filter((_, i) => addrs[i] === 0);
-  if (missing.length) {
-    const list = missing.length > 3
-      ? `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`
-      : missing.join(", ");
-    throw new UsageError(
-      `cpython target: ${path} does not export ${list} (not a PEP 445 library; CPython 3.5+ needed)`,
+  let gilOk = true;
+  if (!opts.probed) {
+    // the runner never loads the library itself (a constructor may abort or hang): probe.ts
+    const { report } = probeLibrary(
+      "cpython",
+      path,
+      { names: REQUIRED_SYMBOLS, embed: true },
+      opts.probeTimeoutMs,
     );
+    const missing = REQUIRED_SYMBOLS.filter((_, i) => report.addresses[i] === 0);
+    if (missing.length) {
+      const list = missing.length > 3
+        ? `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`
+        : missing.join(", ");
+      throw new UsageError(
+        `cpython target: ${path} does not export ${list} (not a PEP 445 library; CPython 3.5+ needed)`,
+      );
+    }
+    gilOk = report.embed?.gil ?? false;
+  } else {
+    try {
+      gilOk = openEmbedding(path).has.gil;
+    } catch { /* FFI unavailable: open() reports it */ }
   }
   let emb: Embedding | undefined;
   let session: ReturnType<typeof wrapForeign> | undefined;
   const caps: Capability[] = ["api-shipped", "calloc", "pymalloc", "arena", "debug-hooks", "death", "errno"];
-  let gilOk = true;
-  try {
-    gilOk = openEmbedding(path).has.gil;
-  } catch { /* FFI unavailable: open() reports it */ }
   if (gilOk) caps.push("gil");
   return {
     label: arg ? `cpython:${arg}` : "cpython",
@@ -157,6 +177,7 @@ export const cpythonFactory: AdapterFactory = (arg) => {
     close() {
       session?.end();
     },
-    childEnv: (caseId) => cpythonChildEnv(path, caseId),
+    keepsState: true,
+    childEnv: (caseId, kind) => cpythonChildEnv(path, caseId, kind),
   };
 };

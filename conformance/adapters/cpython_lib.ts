@@ -17,6 +17,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { controlledEnv, forSpawnSync } from "../child_env.ts";
 
 /** What {@link findLibpython} found. */
 export interface LibpythonInfo {
@@ -40,7 +41,11 @@ const PROBE = [
  * clear line when the interpreter is missing, fails, or has no shared library.
  */
 export function findLibpython(python = "python3"): LibpythonInfo {
-  const r = spawnSync(python, ["-c", PROBE], { encoding: "utf8", env: { ...process.env, PYTHONMALLOC: "" } });
+  const r = spawnSync(python, ["-c", PROBE], {
+    encoding: "utf8",
+    env: forSpawnSync(controlledEnv()),
+    timeout: 60_000,
+  });
   if (r.error || r.status !== 0) {
     const why = r.error ? r.error.message : (r.stderr || "").trim().split("\n").pop();
     throw new Error(

@@ -8,10 +8,15 @@
  * `libc:libtcmalloc_minimal.so.4:tc_`. A bare soname is found by the dynamic loader; a path with a
  * slash must exist.
  *
+ * The runner never loads the library itself: the factory probes it in a child with a timeout (probe.ts),
+ * and refuses (one usage line) a library that does not DEFINE the four functions: `dlsym` also finds
+ * them in its dependencies (`libc:./libgood.so`, `libc:libpython3.11.so.1.0` would silently test glibc),
+ * so `dladdr` must place each one in the named library.
+ *
  * jemalloc uses initial-exec TLS, so `dlopen` fails with "cannot allocate memory in static TLS block"
  * unless the process starts with `GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536`
- * (third-party-allocators.md). The factory then probes the symbols in a child started with that
- * tunable, and every worker gets it through `childEnv`. If loading still fails the message says so.
+ * (third-party-allocators.md). The probe is then repeated with that tunable, and every worker gets it
+ * through `childEnv`. If loading still fails the message says so.
  *
  * The real deviations of these libraries from PEP 445 are FAILs, not gaps ({@link KNOWN_DEVIATIONS}).
  *
@@ -24,21 +29,16 @@
  * ```
  * @module
  */
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
 import { cErrno } from "../errno.ts";
 import { NativeSession } from "./native.ts";
+import { definedElsewhere, probeLibrary, type ProbeReport, STATIC_TLS_ENV } from "./probe.ts";
 import { symbolAddress } from "../../native/mod.ts";
 import { type Profile, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ, PYMEM_DOMAIN_RAW } from "../../ref/types.ts";
 
-/** The glibc tunable that lets initial-exec-TLS libraries (jemalloc) be dlopen'ed. */
-export const STATIC_TLS_ENV: Readonly<Record<string, string>> = {
-  GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536",
-};
+export { STATIC_TLS_ENV };
 
 /** Capabilities of a third-party allocator installed in the native library's three domains. */
 export const VTABLE_CAPABILITIES: readonly Capability[] = [
@@ -111,42 +111,19 @@ export function resolveLibrary(kind: string, path: string): string {
   return p;
 }
 
-const isTlsError = (m: string) => /static TLS/i.test(m);
-
 /**
- * Addresses of `names` in `lib` (0 when missing). Loads the library in this process; when that fails
- * because of static TLS, asks a child started with {@link STATIC_TLS_ENV} instead and reports
- * `needsTls`. Throws UsageError (one line) when the library cannot be loaded at all.
+ * Addresses of `names` in `lib` (0 when missing), learned in a probe child with a timeout (probe.ts);
+ * `needsTls` when the library loads only with {@link STATIC_TLS_ENV}. Throws UsageError (one line) when
+ * the library cannot be loaded, or kills or hangs the probe.
  */
 export function probeSymbols(
   kind: string,
   lib: string,
   names: readonly string[],
-): { addresses: number[]; needsTls: boolean } {
-  try {
-    return { addresses: addressesOf(lib, names), needsTls: false };
-  } catch (e) {
-    const msg = (e as Error).message.split("\n")[0];
-    if (!isTlsError(msg) || process.env.GLIBC_TUNABLES?.includes("optional_static_tls")) {
-      throw new UsageError(`${kind} target: ${msg}`);
-    }
-  }
-  const self = fileURLToPath(import.meta.url);
-  const argv = (globalThis as any).Bun
-    ? [self, "--probe", lib, ...names]
-    : ["run", "-A", self, "--probe", lib, ...names];
-  const r = spawnSync(process.execPath, argv, {
-    encoding: "utf8",
-    env: { ...process.env, ...STATIC_TLS_ENV, NO_COLOR: "1" },
-  });
-  const line = (r.stdout ?? "").trim().split("\n").pop() ?? "";
-  if (r.status !== 0 || !line.startsWith("[")) {
-    const why = (r.stderr || line || `exit ${r.status}`).trim().split("\n").find((l) => l.trim() !== "");
-    throw new UsageError(
-      `${kind} target: cannot load ${lib} even with GLIBC_TUNABLES=${STATIC_TLS_ENV.GLIBC_TUNABLES} (static TLS): ${why}; try LD_PRELOAD=${lib}`,
-    );
-  }
-  return { addresses: JSON.parse(line) as number[], needsTls: true };
+  timeoutMs?: number,
+): { addresses: number[]; needsTls: boolean; report: ProbeReport } {
+  const { report, needsTls } = probeLibrary(kind, lib, { names }, timeoutMs);
+  return { addresses: report.addresses, needsTls, report };
 }
 
 /** Addresses of `names` in `lib`, 0 for a missing symbol; throws when the library cannot be loaded. */
@@ -172,20 +149,61 @@ export function parseLibcArg(arg: string | undefined): { lib: string; prefix: st
   return { lib: resolveLibrary("libc", path), prefix: tail ?? "" };
 }
 
-/** Builds the `libc` adapter. */
-export const libcFactory: AdapterFactory = (arg) => {
+/** A `libc:` target argument resolved and checked. */
+export interface LibcTarget {
+  /** absolute path, or a bare soname left to the dynamic loader */
+  lib: string;
+  /** symbol prefix ("" for malloc itself) */
+  prefix: string;
+  /** PREFIX + malloc, calloc, realloc, free */
+  names: string[];
+  /** environment the library needs to load ({@link STATIC_TLS_ENV} for jemalloc), else undefined */
+  env: Record<string, string> | undefined;
+}
+
+/**
+ * Parses `PATH[:PREFIX]` and, unless `opts.probed` (inside a worker), probes the library in a child
+ * (probe.ts): one-line UsageErrors for a library that cannot be loaded, a missing symbol, or functions
+ * the library does not define itself.
+ */
+export function resolveLibcTarget(
+  arg: string | undefined,
+  opts: { probed?: boolean; probeTimeoutMs?: number } = {},
+): LibcTarget {
   const { lib, prefix } = parseLibcArg(arg);
   const names = ["malloc", "calloc", "realloc", "free"].map((f) => prefix + f);
-  const { addresses, needsTls } = probeSymbols("libc", lib, names);
-  const missing = names.filter((_, i) => addresses[i] === 0);
-  if (missing.length) {
-    throw new UsageError(
-      `libc target: ${lib} does not export ${missing.join(", ")}${
-        prefix ? ` (is '${prefix}' the right prefix?)` : " (pass the prefix: libc:LIB:PREFIX)"
-      }`,
-    );
+  let env: Record<string, string> | undefined;
+  if (!opts.probed) {
+    const { addresses, needsTls, report } = probeSymbols("libc", lib, names, opts.probeTimeoutMs);
+    const missing = names.filter((_, i) => addresses[i] === 0);
+    if (missing.length) {
+      throw new UsageError(
+        `libc target: ${lib} does not export ${missing.join(", ")}${
+          prefix ? ` (is '${prefix}' the right prefix?)` : " (pass the prefix: libc:LIB:PREFIX)"
+        }`,
+      );
+    }
+    // dlsym searches the library's dependencies too: refuse to test glibc under another name
+    const elsewhere = definedElsewhere(names, report);
+    if (elsewhere.length) {
+      throw new UsageError(
+        `libc target: ${lib} does not define ${elsewhere.map(([n]) => n).join(", ")}: the loader finds ${
+          elsewhere[0][0]
+        } in ${
+          elsewhere[0][1]
+        } (a dependency), so the run would test that library; pass the library that defines them${
+          prefix ? "" : " (or its prefix: libc:LIB:PREFIX)"
+        }`,
+      );
+    }
+    env = needsTls ? { ...STATIC_TLS_ENV } : undefined;
   }
-  const env = needsTls ? { ...STATIC_TLS_ENV } : undefined;
+  return { lib, prefix, names, env };
+}
+
+/** Builds the `libc` adapter. */
+export const libcFactory: AdapterFactory = (arg, opts) => {
+  const { lib, prefix, names, env } = resolveLibcTarget(arg, opts);
   const session = new NativeSession();
   return {
     label: `libc:${arg}`,
@@ -200,6 +218,7 @@ export const libcFactory: AdapterFactory = (arg) => {
       return session.view;
     },
     close: () => session.end(),
+    keepsState: true,
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
     get errno() {
@@ -207,13 +226,3 @@ export const libcFactory: AdapterFactory = (arg) => {
     },
   };
 };
-
-if (import.meta.main && process.argv[2] === "--probe") {
-  const [lib, ...names] = process.argv.slice(3);
-  try {
-    console.log(JSON.stringify(addressesOf(lib, names)));
-  } catch (e) {
-    console.error((e as Error).message.split("\n")[0]);
-    process.exit(1);
-  }
-}

@@ -22,7 +22,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { type Adapter, type AdapterFactory, UsageError } from "../adapter.ts";
+import { type Adapter, type AdapterFactory, type AdapterOptions, UsageError } from "../adapter.ts";
 
 /** Target kinds and where their factories live (relative to this file). */
 export const TARGET_KINDS: Readonly<Record<string, { file: string; exportName: string }>> = {
@@ -66,7 +66,7 @@ export async function loadFactory(kind: string): Promise<AdapterFactory> {
  * Builds the adapter for `spec`. Errors from the factory that are not already UsageErrors are turned into
  * one-line UsageErrors naming the target (a missing library or symbol is a usage problem, exit 2).
  */
-export async function loadAdapter(spec: string, opts: { abi: "shipped" | "2013" }): Promise<Adapter> {
+export async function loadAdapter(spec: string, opts: AdapterOptions): Promise<Adapter> {
   const { kind, arg } = parseTarget(spec);
   const factory = await loadFactory(kind);
   try {

@@ -55,7 +55,7 @@ export function asanEnv(): Record<string, string> {
     if (r.status === 0 && p.startsWith("/") && existsSync(p)) {
       return {
         LD_PRELOAD: p,
-        ASAN_OPTIONS: "detect_leaks=0:abort_on_error=1",
+        ASAN_OPTIONS: "detect_leaks=0:abort_on_error=1:allocator_may_return_null=1",
         UBSAN_OPTIONS: "print_stacktrace=1",
       };
     }

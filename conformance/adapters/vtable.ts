@@ -27,7 +27,8 @@
 import { type AdapterFactory, UsageError } from "../adapter.ts";
 import { cErrno } from "../errno.ts";
 import { NativeSession } from "./native.ts";
-import { probeSymbols, resolveLibrary, splitPathArg, STATIC_TLS_ENV, VTABLE_CAPABILITIES } from "./libc.ts";
+import { resolveLibrary, splitPathArg, VTABLE_CAPABILITIES } from "./libc.ts";
+import { probeLibrary, type ProbeReport, STATIC_TLS_ENV } from "./probe.ts";
 import { symbolAddress } from "../../native/mod.ts";
 import type { Profile, PyMemAllocators } from "../../ref/types.ts";
 
@@ -36,6 +37,29 @@ export const DEFAULT_SYMBOL = "pep445_allocator";
 /** Layers that can be forced over the vtable with `@layer`. */
 export const LAYERS = ["chain"] as const;
 export type Layer = typeof LAYERS[number];
+
+/** Field names of the shipped PyMemAllocatorEx and of the 2013 draft's PyMemAllocators. */
+export const FIELDS_SHIPPED = ["ctx", "malloc", "calloc", "realloc", "free"] as const;
+export const FIELDS_2013 = ["ctx", "malloc", "realloc", "free"] as const;
+
+/**
+ * Why the probed struct cannot be an allocator (undefined: it can): every function field must be
+ * non-NULL and point into a loaded object. A symbol that is a FUNCTION reads as machine code, whose
+ * "pointers" point nowhere.
+ */
+export function checkStruct(r: ProbeReport, fields: readonly string[]): string | undefined {
+  if (!r.struct) return "its fields could not be read";
+  for (let k = 1; k < fields.length; k++) {
+    const v = r.struct.fields[k];
+    if (v === 0) return `its ${fields[k]} field is NULL`;
+    if (r.struct.objects[k] === null) {
+      return `its ${fields[k]} field (0x${
+        v.toString(16)
+      }) points into no loaded library: is ${"the symbol"} a function rather than a struct?`;
+    }
+  }
+  return undefined;
+}
 
 /** Parses `PATH[:SYMBOL][@layer]`. */
 export function parseVtableArg(
@@ -58,18 +82,45 @@ export function parseVtableArg(
   return { lib: resolveLibrary("vtable", path), symbol: tail ?? DEFAULT_SYMBOL, layer };
 }
 
+/**
+ * Parses `PATH[:SYMBOL][@layer]` and, unless `opts.probed` (inside a worker), probes the library in a
+ * child (probe.ts) and checks the struct: one-line UsageErrors. `env` is what the library needs to load.
+ */
+export function resolveVtableTarget(
+  arg: string | undefined,
+  abi: "shipped" | "2013" = "shipped",
+  opts: { probed?: boolean; probeTimeoutMs?: number } = {},
+): { lib: string; symbol: string; layer: Layer | undefined; env: Record<string, string> | undefined } {
+  const { lib, symbol, layer } = parseVtableArg(arg);
+  const struct = abi === "2013" ? "PyMemAllocators" : "PyMemAllocatorEx";
+  let env: Record<string, string> | undefined;
+  if (!opts.probed) {
+    const fieldNames = abi === "2013" ? FIELDS_2013 : FIELDS_SHIPPED;
+    const { report, needsTls } = probeLibrary("vtable", lib, {
+      names: [symbol],
+      struct: { symbol, fields: fieldNames.length },
+    }, opts.probeTimeoutMs);
+    if (report.addresses[0] === 0) {
+      throw new UsageError(
+        `vtable target: ${lib} does not export ${symbol} (a data symbol holding a ${struct})`,
+      );
+    }
+    const why = checkStruct(report, fieldNames);
+    if (why) {
+      throw new UsageError(
+        `vtable target: ${symbol} in ${lib} is not a usable ${struct}: ${why} (export a struct: ${struct} ${symbol} = {ctx, ${
+          fieldNames.slice(1).map((f) => `my_${f}`).join(", ")
+        }}${abi === "2013" ? "" : "; a 2013-layout struct needs --abi 2013"})`,
+      );
+    }
+    env = needsTls ? { ...STATIC_TLS_ENV } : undefined;
+  }
+  return { lib, symbol, layer, env };
+}
+
 /** Builds the `vtable` adapter. */
 export const vtableFactory: AdapterFactory = (arg, opts) => {
-  const { lib, symbol, layer } = parseVtableArg(arg);
-  const { addresses, needsTls } = probeSymbols("vtable", lib, [symbol]);
-  if (addresses[0] === 0) {
-    throw new UsageError(
-      `vtable target: ${lib} does not export ${symbol} (a data symbol holding a ${
-        opts.abi === "2013" ? "PyMemAllocators" : "PyMemAllocatorEx"
-      })`,
-    );
-  }
-  const env = needsTls ? { ...STATIC_TLS_ENV } : undefined;
+  const { lib, symbol, layer, env } = resolveVtableTarget(arg, opts.abi, opts);
   const session = new NativeSession();
   return {
     label: `vtable:${arg}${opts.abi === "2013" ? " (abi 2013)" : ""}`,
@@ -96,6 +147,7 @@ export const vtableFactory: AdapterFactory = (arg, opts) => {
       return session.view;
     },
     close: () => session.end(),
+    keepsState: true,
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
     get errno() {

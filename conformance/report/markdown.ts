@@ -11,7 +11,7 @@
  */
 import { FEATURES } from "../case.ts";
 import type { Reporter } from "./mod.ts";
-import { countsLine, isBad, label } from "./summary.ts";
+import { aloneText, countsLine, isBad, label } from "./summary.ts";
 
 const cellText = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -48,7 +48,7 @@ export function markdownReporter(write: (s: string) => void): Reporter {
         for (const r of bad) {
           write(
             `| ${cellText(label(r))} | ${r.status}${r.informational ? " (informational)" : ""} | ${
-              cellText(r.message)
+              cellText(r.message + (r.alone ? ` (${aloneText(r)})` : ""))
             } | ${cellText(r.spec.section)} |`,
           );
         }

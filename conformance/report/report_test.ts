@@ -95,3 +95,28 @@ test("report table: failures as they happen, counts table, not-run reasons, verd
   assert.match(t, /t: UNSUPPORTED t lacks capability threads \(1 runs\)/);
   assert.match(t, /6 runs in 1\.5 s: NOT conformant/);
 });
+
+test("reports: the alone label of a re-run FAIL shows in table, markdown and json", () => {
+  const r: Result = {
+    ...base,
+    case: "realloc/shrink",
+    domain: "RAW",
+    status: "FAIL",
+    message: "moved",
+    alone: "only after earlier cases (state from the run)",
+    aloneStatus: "PASS",
+    earlier: ["a/x@cpython", "b/y@cpython", "c/z@cpython", "d/w@cpython"],
+  };
+  const want =
+    /only after earlier cases \(state from the run\): PASS when run alone in a fresh worker; it ran after b\/y@cpython, c\/z@cpython, d\/w@cpython \(and 1 earlier\)/;
+  assert.match(render("table", [r]), want);
+  assert.match(render("markdown", [r]), want);
+  assert.deepEqual(JSON.parse(render("json", [r]).split("\n")[0]).earlier, r.earlier);
+  const alone = render("table", [{
+    ...r,
+    alone: "reproduces alone",
+    aloneStatus: undefined,
+    earlier: undefined,
+  }]);
+  assert.match(alone, /\n {6}reproduces alone\n/);
+});

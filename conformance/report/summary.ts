@@ -61,6 +61,18 @@ export function label(r: Result): string {
   }`;
 }
 
+/**
+ * "reproduces alone", or "only after earlier cases (state from the run): alone PASS; after a, b and 40
+ * more" (the last three earlier runs named; the JSON output has them all).
+ */
+export function aloneText(r: Result): string {
+  if (!r.alone) return "";
+  if (!r.earlier?.length || !r.aloneStatus) return r.alone;
+  const last = r.earlier.slice(-3).join(", ");
+  const more = r.earlier.length > 3 ? ` (and ${r.earlier.length - 3} earlier)` : "";
+  return `${r.alone}: ${r.aloneStatus} when run alone in a fresh worker; it ran after ${last}${more}`;
+}
+
 /** "PASS 10, FAIL 0, ..." */
 export function countsLine(c: Counts): string {
   return STATUSES.map((s) => `${s} ${c[s]}`).join(", ") +

@@ -12,7 +12,7 @@
  */
 import { STATUSES } from "../execute.ts";
 import type { Reporter } from "./mod.ts";
-import { label } from "./summary.ts";
+import { aloneText, label } from "./summary.ts";
 
 /** `progress` gets the lines written while the suite runs (the CLI sends them to stderr); `write` the rest. */
 export function tableReporter(
@@ -70,6 +70,7 @@ export function tableReporter(
         for (const r of bad) {
           write(`  ${r.informational ? "(informational) " : ""}${r.status} ${label(r)}`);
           write(`      ${r.message}`);
+          if (r.alone) write(`      ${aloneText(r)}`);
           write(`      spec ${r.spec.section}: "${r.spec.quote}"`);
         }
       }
