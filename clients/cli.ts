@@ -101,7 +101,7 @@ export function main(argv: string[]): number {
   const plain = launchSpec({ allocator: "cpython", python: o.python, variant: o.variant });
   const runOne = (spec: typeof baseline, label: string) => {
     console.error(`clients: ${label}: ${o.tests.length || "all"} test modules, -j${o.jobs} ...`);
-    const r = runRegrtest(spec, o.tests, { jobs: o.jobs, baseline: plain, timeoutS: o.timeout });
+    const r = runRegrtest(spec, o.tests, { jobs: o.jobs, baseline: plain, timeoutS: o.timeout, label });
     console.error(
       `clients: ${label}: ${r.counts.run} tests, ${r.counts.failed} failed, ${
         (r.wallMs / 1000).toFixed(1)
@@ -110,12 +110,10 @@ export function main(argv: string[]): number {
     return r;
   };
   const started = Date.now();
-  const base = runOne(baseline, "baseline (CPython's own allocators)");
+  const base = runOne(baseline, "cpython");
   const verdicts: Verdict[] = [compareRuns(base, base)];
   specs.forEach((spec, i) => {
-    const run = runOne(spec, o.allocators[i]);
-    run.allocator = o.allocators[i]; // as the user wrote it
-    verdicts.push(compareRuns(base, run));
+    verdicts.push(compareRuns(base, runOne(spec, o.allocators[i]))); // named as the user wrote it
   });
   const ctx = {
     tests: o.tests,

@@ -60,6 +60,8 @@ export interface RegrtestOptions {
   baseline: LaunchSpec;
   /** regrtest --timeout per test module, seconds */
   timeoutS?: number;
+  /** the allocator's name in the report (default: the resolved ALLOCSPEC_ALLOCATOR) */
+  label?: string;
   /** extra regrtest arguments (e.g. ["-m", "test_pymem*"]) */
   extra?: string[];
 }
@@ -101,7 +103,7 @@ export function runRegrtest(spec: LaunchSpec, tests: readonly string[], opts: Re
   const failed = cases.filter((c) => c.status === "failed" || c.status === "error").length;
   const skipped = cases.filter((c) => c.status === "skipped").length;
   return {
-    allocator: spec.allocator,
+    allocator: opts.label ?? spec.allocator,
     exitStatus: r.status,
     signal: r.signal,
     result: parsed.result,
