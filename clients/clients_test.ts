@@ -43,6 +43,7 @@ test(
   "CPython's tests: native (both geometries) and glibc clean against the baseline; broken fixtures caught",
   {
     skip,
+    timeout: 300_000,
   },
   () => {
     const fx = buildFixtures({ names: ["calloc_dirty"] });
@@ -108,6 +109,7 @@ class T(unittest.TestCase):
 
 test("debug-hook violations come back with CPython's text and the module, from both hook implementations", {
   skip,
+  timeout: 120_000,
 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "allocspec-badfree-"));
   writeFileSync(join(dir, "test_badfree.py"), BADFREE);
@@ -140,7 +142,7 @@ test("debug-hook violations come back with CPython's text and the module, from b
   }
 });
 
-test("clients CLI: bad usage is one line, exit 2, nothing run", () => {
+test("clients CLI: bad usage is one line, exit 2, nothing run", { timeout: 60_000 }, () => {
   for (
     const args of [["--allocator", "bogus"], ["--tests", "a b"], ["--format", "xml"], ["--jobs", "0"], [
       "--frob",

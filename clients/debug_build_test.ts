@@ -32,6 +32,7 @@ try {
 
 test("the launcher runs Debian's Py_DEBUG CPython on native with debug hooks, and on its own allocators", {
   skip,
+  timeout: 120000,
 }, () => {
   const spec = launchSpec({ python: "python3.11d", allocator: "native:pep445", debugHooks: "cpython" });
   assert.equal(spec.libpython, dbg);
@@ -53,6 +54,7 @@ test(
   "conformance target cpython:libpython3.11d.so: the groups that do not observe the default allocators PASS",
   {
     skip,
+    timeout: 120_000,
   },
   () => {
     const filter = "^(zero_size|realloc|size_checks|hook_args|get_set|free_null)/";

@@ -51,7 +51,7 @@ test("parsePythonArgs: own options before --, the rest untouched", () => {
 
 test(
   "python -m json.tool on jemalloc with debug hooks; exit status; bad input is one line, exit 2",
-  { skip },
+  { skip, timeout: 60000 },
   () => {
     const file = join(tmpdir(), `allocspec-python-test-${process.pid}.json`);
     writeFileSync(file, '{"a": [1, 2]}');
