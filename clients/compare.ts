@@ -38,6 +38,8 @@ export interface Verdict {
   crashes: Finding[];
   notOnAllocator: Finding[];
   wallRatio: number | undefined;
+  /** process CPU time (main + workers) over the baseline's: steadier than wall time on a loaded machine */
+  cpuRatio: number | undefined;
   rssRatio: number | undefined;
   /** no new failure, no crash the baseline does not share, no debug-hook violation */
   clean: boolean;
@@ -100,6 +102,7 @@ export function compareRuns(base: RegrtestRun, run: RegrtestRun): Verdict {
     crashes,
     notOnAllocator,
     wallRatio: isBaseline ? 1 : ratio(run.wallMs, base.wallMs),
+    cpuRatio: isBaseline ? 1 : ratio(run.cpuS, base.cpuS),
     rssRatio: isBaseline ? 1 : ratio(run.peakRssKb, base.peakRssKb),
     clean: newFailures.length === 0 && run.violations.length === 0,
   };

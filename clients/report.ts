@@ -44,6 +44,7 @@ function row(v: Verdict): string[] {
     String(v.crashes.length),
     String(v.run.violations.length),
     `${secs(v.run.wallMs)} (${x(v.wallRatio)})`,
+    `${v.run.cpuS === undefined ? "n/a" : `${v.run.cpuS.toFixed(1)} s`} (${x(v.cpuRatio)})`,
     `${mb(v.run.peakRssKb)} (${x(v.rssRatio)})`,
   ];
 }
@@ -60,6 +61,7 @@ const HEAD = [
   "crashes",
   "violations",
   "wall (ratio)",
+  "CPU (ratio)",
   "peak RSS (ratio)",
 ];
 
@@ -79,7 +81,18 @@ function details(v: Verdict, bullet: string): string[] {
     out.push(...viol.text.split("\n").map((l) => `    ${l}`));
   }
   list("expected divergences", v.expected);
-  list("passed, but not on the allocator under test", v.notOnAllocator);
+  // one line per test class: "test.test_capi.test_misc.PyMemDebugTests (8 tests)"
+  const classes = new Map<string, { n: number; reason?: string }>();
+  for (const f of v.notOnAllocator) {
+    const cls = f.id.slice(0, f.id.lastIndexOf("."));
+    const c = classes.get(cls) ?? { n: 0, reason: f.reason };
+    c.n++;
+    classes.set(cls, c);
+  }
+  list(
+    "passed, but not on the allocator under test",
+    [...classes].map(([id, c]) => ({ id: `${id} (${c.n} tests)`, detail: "", reason: c.reason })),
+  );
   list(v.baseline ? "baseline failures" : "failures shared with the baseline", v.sharedFailures);
   return out;
 }
