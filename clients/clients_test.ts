@@ -133,7 +133,7 @@ test("debug-hook violations come back with CPython's text and the module, from b
     assert.equal(r.violations[0].module, "test_badfree");
     assert.match(
       r.violations[0].text,
-      /^Debug memory block at address p=0x[0-9a-f]+: API 'o'\n    16 bytes originally requested/,
+      /^Debug memory block at address p=0x[0-9a-f]+: API 'o'\n {4}16 bytes originally requested/,
     );
     assert.match(
       r.violations[0].text,
