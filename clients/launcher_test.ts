@@ -180,3 +180,24 @@ test(
     }
   },
 );
+
+test("the debug hooks check the real GIL: native and CPython's give CPython's fatal error", {
+  skip,
+  timeout: 60000,
+}, () => {
+  for (const hooks of ["native", "cpython"] as DebugHooks[]) {
+    const spec = launchSpec({ allocator: "native", debugHooks: hooks });
+    const r = run(spec, ["-c", "import _testcapi; _testcapi.pymem_malloc_without_gil()"]);
+    assert.equal(r.signal, "SIGABRT", `${hooks}: ${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /^Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL$/m,
+    );
+    // threads that take the GIL properly are fine
+    const ok = run(spec, [
+      "-c",
+      "import threading, json; ts = [threading.Thread(target=lambda: json.dumps(list(range(5000)))) for _ in range(4)]; [t.start() for t in ts]; [t.join() for t in ts]; print('ok')",
+    ]);
+    assert.equal(ok.stdout, "ok\n", ok.stderr);
+  }
+});
