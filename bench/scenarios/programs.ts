@@ -153,3 +153,19 @@ export const programs: Scenario = {
     return Promise.resolve({ rows, figures, notes });
   },
 };
+
+/* SAMPLE OUTPUT (`npx deno task bench --quick --filter programs --no-cross`, 2026-12-01 21:07 UTC, 2-core VM
+   shared with other jobs, load average ~19; a quick run proves the scenario runs, its numbers are not a
+   measurement; the full run is `npx deno task bench --filter programs`):
+
+=== programs [deno] — Real Python programs on each allocator via the launcher: CPU time and peak RSS vs obmalloc
+    params: {"scale":1,"rounds":1,"programs":["objects","json_roundtrip","etree_roundtrip"],"allocators":["native"]}
+    program          allocator                             CPU ms  time x  RSS MB  RSS x  (paired medians of 1 rounds)
+    objects          cpython                                  3.6    1.00    14.1   1.00
+    objects          native                                   3.5    0.99    14.2   1.00
+    json_roundtrip   cpython                                  6.2    1.00    14.7   1.00
+    json_roundtrip   native                                   4.8    0.76    14.7   1.00
+    etree_roundtrip  cpython                                 27.5    1.00    17.8   1.00
+    etree_roundtrip  native                                  21.1    0.77    17.8   1.00
+    geomean          native                             time 0.834x  RSS 0.999x
+*/
