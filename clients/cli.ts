@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import { spawnSync } from "node:child_process";
 import os from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
@@ -77,6 +78,26 @@ function parse(argv: string[]) {
   };
 }
 
+/**
+ * One line naming the selected test modules this CPython does not have (Debian's python3.11 ships only
+ * regrtest itself unless libpython3.11-testsuite is installed, which still lacks test_capi and test_sqlite3),
+ * or undefined when all are there.
+ */
+function missingTests(plain: ReturnType<typeof launchSpec>, tests: string[]): string | undefined {
+  const code = "import importlib.util as u, sys\n" +
+    "print(' '.join(t for t in sys.argv[1:] if u.find_spec('test.' + t) is None))";
+  const r = spawnSync(plain.exe, [...plain.argvPrefix, "-c", code, ...tests], {
+    env: plain.env,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) return `cannot run ${plain.libpython}: ${(r.stderr || "").trim().split("\n").pop()}`;
+  const gone = r.stdout.trim();
+  if (!gone) return undefined;
+  return `${plain.libpython} has no ${
+    gone.split(" ").join(", ")
+  } in its Lib/test: install its test suite (Debian: libpython3.X-testsuite) or choose --tests`;
+}
+
 /** Runs the command; returns the exit status. */
 export function main(argv: string[]): number {
   let o, specs, baseline;
@@ -99,6 +120,11 @@ export function main(argv: string[]): number {
     throw e;
   }
   const plain = launchSpec({ allocator: "cpython", python: o.python, variant: o.variant });
+  const missing = missingTests(plain, o.tests.length ? o.tests : ["test_dict"]);
+  if (missing) {
+    console.error(`clients: ${missing} (${USAGE})`);
+    return 2;
+  }
   const runOne = (spec: typeof baseline, label: string) => {
     console.error(`clients: ${label}: ${o.tests.length || "all"} test modules, -j${o.jobs} ...`);
     const r = runRegrtest(spec, o.tests, { jobs: o.jobs, baseline: plain, timeoutS: o.timeout, label });

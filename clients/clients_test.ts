@@ -144,9 +144,19 @@ test("debug-hook violations come back with CPython's text and the module, from b
 
 test("clients CLI: bad usage is one line, exit 2, nothing run", { timeout: 60_000 }, () => {
   for (
-    const args of [["--allocator", "bogus"], ["--tests", "a b"], ["--format", "xml"], ["--jobs", "0"], [
-      "--frob",
-    ]]
+    const args of [
+      ["--allocator", "bogus"],
+      ["--tests", "a b"],
+      ["--tests", "test_nonexistent_xyz"],
+      [
+        "--format",
+        "xml",
+      ],
+      ["--jobs", "0"],
+      [
+        "--frob",
+      ],
+    ]
   ) {
     const r = spawnSync(
       process.execPath,
