@@ -95,6 +95,7 @@ export function hookAdapter(
   installer: Installer,
   base: HookBase,
   libpython?: string,
+  gaps: Readonly<Record<string, string>> = {},
 ): Adapter {
   const probed = { [PROBED_ENV]: "1" };
   if (base === "native") {
@@ -149,7 +150,7 @@ export function hookAdapter(
     label,
     capabilities: new Set(hookCapabilities([...cp.capabilities])),
     profiles: ["cpython"],
-    gaps: cp.gaps,
+    gaps: { ...cp.gaps, ...gaps },
     violationModes: cp.violationModes,
     open: (profile) => (current = hs.open(profile)),
     close() {

@@ -44,7 +44,11 @@ export interface HookUnderTest {
   reinstall(prepare: () => void): void;
   /** forgets what the layers below recorded so far (and makes the guard strict) */
   clear(): void;
-  /** the guard forwards unknown pointers again (before the hook is removed) */
+  /**
+   * Before the hook is removed: the hook's own allocators back in every domain (dropping layers a case
+   * put over it, such as debug hooks set up at run time, under which Python code must not run:
+   * cpython-facts.md §2.7), and the guard forwarding unknown pointers again.
+   */
   relax(): void;
 }
 
@@ -114,7 +118,7 @@ export class HookSession {
         return own;
       },
       reinstall: (prepare) => {
-        mode.strict = false;
+        handle.relax();
         this.installer.uninstall?.(py);
         for (const d of DOMAINS) py.PyMem_SetAllocator(DOMAIN_NUMBER[d], below[d].recorder.installed);
         prepare();
@@ -124,6 +128,7 @@ export class HookSession {
       clear,
       relax: () => {
         mode.strict = false;
+        for (const d of DOMAINS) py.PyMem_SetAllocator(DOMAIN_NUMBER[d], own[d]);
       },
     };
     return new Proxy(py, {
