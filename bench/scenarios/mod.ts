@@ -9,6 +9,7 @@
  * | pymalloc | native pymalloc vs obmalloc, glibc, jemalloc, mimalloc, tcmalloc | pymalloc_vs_cpython |
  * | ref_vs_native | TS replay on ref/ vs C replay on native/, both runtimes | ref_vs_native_{deno,bun} |
  * | ffi_cost | one FFI call, malloc/free pairs with and without FFI, both runtimes | (context) |
+ * | hooks | CPython workloads under hooks: bare, native pass-through, tracemalloc, Scalene | hooks_passthrough_vs_bare |
  *
  * @module
  */
@@ -16,6 +17,7 @@ import type { Scenario } from "../scenario.ts";
 import { cpythonHook } from "./cpython_hook.ts";
 import { debugHooks } from "./debug_hooks.ts";
 import { ffiCost } from "./ffi_cost.ts";
+import { hooks } from "./hooks.ts";
 import { indirection } from "./indirection.ts";
 import { pymalloc } from "./pymalloc.ts";
 import { refVsNative } from "./ref_vs_native.ts";
@@ -27,4 +29,5 @@ export const SCENARIOS: readonly Scenario[] = [
   pymalloc,
   refVsNative,
   ffiCost,
+  hooks,
 ];
