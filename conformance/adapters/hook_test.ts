@@ -89,8 +89,8 @@ test(
   },
   async () => {
     // the whole suite is `npx deno task conformance --target tracemalloc` (README); here every group but the
-  // death-child text groups, which cost a Python start each
-  const rs = await run("tracemalloc", /^(?!abort\/|debug_text\/|debug_api_id\/)/);
+    // death-child text groups, which cost a Python start each
+    const rs = await run("tracemalloc", /^(?!abort\/|debug_text\/|debug_api_id\/)/);
     const bad = rs.filter((r) => (r.status === "FAIL" || r.status === "ERROR") && !r.informational);
     assert.deepEqual(bad.map((r) => `${r.case}[${r.domain}]: ${r.message}`), []);
     assert.ok(rs.filter((r) => r.status === "PASS").length > 120);

@@ -42,7 +42,7 @@ export function tracemallocInstaller(libpython: string, frames: number): Install
 }
 
 const NO_HINT =
-  "CPython prints \"Enable tracemalloc to get the memory block allocation traceback\" only while tracemalloc is NOT tracing (_PyMem_DumpTraceback); tracing, it prints the block's traceback or nothing";
+  'CPython prints "Enable tracemalloc to get the memory block allocation traceback" only while tracemalloc is NOT tracing (_PyMem_DumpTraceback); tracing, it prints the block\'s traceback or nothing';
 
 /** Cases whose expected text assumes tracemalloc is off (SKIP with the reason on this target). */
 export const TRACEMALLOC_GAPS: Readonly<Record<string, string>> = Object.fromEntries(

@@ -4,8 +4,7 @@ import { hookOf } from "../_hook.ts";
 
 export default defineCase({
   id: "hook_forward/each_domain_forwards_to_its_own_allocator",
-  description:
-    "The hook of a domain forwards malloc and free to the allocator it wrapped in THAT domain",
+  description: "The hook of a domain forwards malloc and free to the allocator it wrapped in THAT domain",
   spec: {
     section: "PEP 445, Use case 3 / Alternatives",
     quote:
