@@ -507,6 +507,7 @@ TEETH.push(
     "hook_compose/api_misuse_detected_with_debug_hooks_below",
   ]),
   hookFixture("own_ctx", ["hook_forward/below_ctx_unchanged"]),
+  hookFixture("assumes_header", ["hook_forward/blocks_from_before_install_pass_through"]),
   hookFixture("free_null", ["hook_forward/free_below_gets_pointers_from_below"]),
   hookFixture("rounds_up", ["hook_compose/overflow_detected_with_debug_hooks_below"]),
 );

@@ -52,6 +52,10 @@ export const SCALENE_FINDINGS: Readonly<Record<string, readonly ["FAIL" | "ERROR
   "hook_failure/failed_realloc_does_not_free_below": ["ERROR", "NULL from below is not checked: SIGSEGV"],
   "hook_size/own_malloc_near_size_max_gives_null": ["ERROR", "size + header is not checked: SIGSEGV"],
   "hook_size/own_realloc_near_size_max_gives_null": ["ERROR", "size + header is not checked: SIGSEGV"],
+  "hook_forward/blocks_from_before_install_pass_through": [
+    "ERROR",
+    "its free takes every block for one with its header: a block allocated before it was installed: SIGSEGV",
+  ],
   "hook_size/own_calloc_overflow_gives_null": [
     "FAIL",
     "nelem * elsize wraps: calloc(2^63, 2) becomes malloc(24) below and returns a block",
