@@ -145,3 +145,18 @@ export const hooks: Scenario = {
     };
   },
 };
+
+/* SAMPLE OUTPUT (`ALLOCSPEC_BENCH_HOOKS=conformance/fixtures/c/hooks/build/hook_good.so npx deno task bench --quick --filter "^hooks$"`,
+   2026-12-01 21:17 UTC, 2-core VM shared with other jobs; --quick is an output check, not a measurement):
+
+=== hooks [deno] — PEP 445 hooks on the CPython workloads: bare forwarder, native pass-through, tracemalloc, Scalene
+    params: {"scale":1,"rounds":2,"only":"objects,strings"}
+    hook                  CPU ms  overhead  x bare  (median of 2 paired rounds)
+    none                    7.07
+    bare                    6.68    -5.52%   1.000
+    passthrough             6.51    -8.00%   0.974
+    tracemalloc:1          64.78   816.08%   9.687
+    tracemalloc:25        282.13  3889.45%  42.233
+    scalene                11.70    65.48%   1.756
+    hook:hook_good.so       7.17     1.34%   1.073
+*/
