@@ -8,7 +8,7 @@
  * - {@link HookLibrary}: `dlopen(path, RTLD_NOW | RTLD_LOCAL)` (load-time constructors run then), then
  *   `dlsym(handle, "pep445_hook_install")`. A library without that symbol installs itself from a
  *   constructor, which runs once per load: every later install loads a fresh copy of the file (a new
- *   path is a new object for the loader), as a new process would.
+ *   path is a new object for the loader; the copy is unlinked once mapped), as a new process would.
  *
  * @example
  * ```ts
@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import process from "node:process";
@@ -56,8 +56,6 @@ export function promoteGlobal(path: string): void {
   if (!h) throw new Error(`cannot give ${path} global scope: ${dlerror()}`);
 }
 
-let copies: string | undefined;
-
 /** A hook library: loaded on the first install, reloaded from a fresh copy for constructor hooks. */
 export class HookLibrary {
   #installFn: (() => number) | undefined;
@@ -88,20 +86,14 @@ export class HookLibrary {
       return this.#installFn ? this.#installFn() : 0;
     }
     if (this.#installFn) return this.#installFn();
-    copies ??= makeCopyDir();
-    const copy = join(copies, `${this.#loads}-${basename(this.path)}`);
+    // the copy is unlinked as soon as it is mapped: nothing is left behind, even by a process that crashes
+    const copy = join(tmpdir(), `allocspec-hook-${process.pid}-${this.#loads}-${basename(this.path)}`);
     copyFileSync(this.path, copy);
-    this.#load(copy);
+    try {
+      this.#load(copy);
+    } finally {
+      rmSync(copy, { force: true });
+    }
     return 0;
   }
-}
-
-function makeCopyDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "allocspec-hook-"));
-  process.on("exit", () => {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch { /* best effort */ }
-  });
-  return dir;
 }
