@@ -47,7 +47,8 @@ export type Capability =
   | "gil" // setGilHeld(false) is honoured by the MEM/OBJ debug hooks
   | "threads" // Adapter.stressRaw exists (native code on real threads)
   | "death" // cases may run in a child with violation mode "abort" (SIGABRT expected)
-  | "errno"; // Adapter.errno exists: the calling thread's C errno (native code in this process)
+  | "errno" // Adapter.errno exists: the calling thread's C errno (native code in this process)
+  | "hook"; // a hook under test sits over the allocators (hook:, tracemalloc): adapters/hook_session.ts
 
 /** Every capability, in a fixed order (reporting, validation). */
 export const CAPABILITIES: readonly Capability[] = [
@@ -61,6 +62,7 @@ export const CAPABILITIES: readonly Capability[] = [
   "threads",
   "death",
   "errno",
+  "hook",
 ];
 
 /** A target as the suite sees it. */

@@ -159,6 +159,47 @@ export interface CaseContext {
 /** Hex of a pointer for messages. */
 export const hex = (p: number): string => "0x" + p.toString(16);
 
+/**
+ * Installs a recording pass-through hook over the current allocator of domain `d` (what `ctx.hook()` does;
+ * also the recording allocator the `hook:` targets put below the hook under test).
+ */
+export function recordingHook(py: Pep445, d: DomainName): RecordingHook {
+  const dn = DOMAIN_NUMBER[d];
+  const inner = py.PyMem_GetAllocator(dn);
+  const calls: HookCall[] = [];
+  const failNext: RecordingHook["failNext"] = {};
+  const shouldFail = (op: HookCall["op"]) => {
+    const k = failNext[op] ?? 0;
+    if (k > 0) failNext[op] = k - 1;
+    return k > 0;
+  };
+  const hookCtx = { hook: d };
+  const installed: PyMemAllocatorEx = {
+    ctx: hookCtx,
+    malloc(c, n) {
+      const call: HookCall = { op: "malloc", ctx: c, args: [n] };
+      calls.push(call);
+      return (call.result = shouldFail("malloc") ? 0 : inner.malloc(inner.ctx, n));
+    },
+    calloc: inner.calloc === null ? null : (c, a, b) => {
+      const call: HookCall = { op: "calloc", ctx: c, args: [a, b] };
+      calls.push(call);
+      return (call.result = shouldFail("calloc") ? 0 : inner.calloc!(inner.ctx, a, b));
+    },
+    realloc(c, p, n) {
+      const call: HookCall = { op: "realloc", ctx: c, args: [p, n] };
+      calls.push(call);
+      return (call.result = shouldFail("realloc") ? 0 : inner.realloc(inner.ctx, p, n));
+    },
+    free(c, p) {
+      calls.push({ op: "free", ctx: c, args: [p] });
+      inner.free(inner.ctx, p);
+    },
+  };
+  py.PyMem_SetAllocator(dn, installed);
+  return { calls, inner, installed, failNext, uninstall: () => py.PyMem_SetAllocator(dn, inner) };
+}
+
 /** Builds the context for one run. */
 export function makeContext(o: {
   py: Pep445;
@@ -233,42 +274,7 @@ export function makeContext(o: {
         }
       }
     },
-    hook(d = o.domain) {
-      const dn = DOMAIN_NUMBER[d];
-      const inner = py.PyMem_GetAllocator(dn);
-      const calls: HookCall[] = [];
-      const failNext: RecordingHook["failNext"] = {};
-      const shouldFail = (op: HookCall["op"]) => {
-        const k = failNext[op] ?? 0;
-        if (k > 0) failNext[op] = k - 1;
-        return k > 0;
-      };
-      const hookCtx = { hook: d };
-      const installed: PyMemAllocatorEx = {
-        ctx: hookCtx,
-        malloc(c, n) {
-          const call: HookCall = { op: "malloc", ctx: c, args: [n] };
-          calls.push(call);
-          return (call.result = shouldFail("malloc") ? 0 : inner.malloc(inner.ctx, n));
-        },
-        calloc: inner.calloc === null ? null : (c, a, b) => {
-          const call: HookCall = { op: "calloc", ctx: c, args: [a, b] };
-          calls.push(call);
-          return (call.result = shouldFail("calloc") ? 0 : inner.calloc!(inner.ctx, a, b));
-        },
-        realloc(c, p, n) {
-          const call: HookCall = { op: "realloc", ctx: c, args: [p, n] };
-          calls.push(call);
-          return (call.result = shouldFail("realloc") ? 0 : inner.realloc(inner.ctx, p, n));
-        },
-        free(c, p) {
-          calls.push({ op: "free", ctx: c, args: [p] });
-          inner.free(inner.ctx, p);
-        },
-      };
-      py.PyMem_SetAllocator(dn, installed);
-      return { calls, inner, installed, failNext, uninstall: () => py.PyMem_SetAllocator(dn, inner) };
-    },
+    hook: (d = o.domain) => recordingHook(py, d),
     fail,
   };
   return ctx;

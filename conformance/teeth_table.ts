@@ -17,6 +17,7 @@
  * @module
  */
 import { buildFixtures, fixturePath } from "./fixtures/c/build.ts";
+import { buildHooks, hookPath } from "./fixtures/c/hooks/build.ts";
 
 /** One fixture and the cases it must fail. */
 export interface TeethRow {
@@ -474,4 +475,39 @@ TEETH.push(
   cFixture("realloc_loses_prefix", ["realloc/realloc_grow_keeps_prefix"]),
   cFixture("align8", ["alignment/sixteen_for_every_size"]),
   cFixture("overlap", ["no_overlap/live_blocks_never_overlap"]),
+);
+
+/**
+ * C fixture hooks (conformance/fixtures/c/hooks/, one rule broken each), judged as `hook:` targets over
+ * native. Rows run in this process, so hooks that corrupt the heap (size_wrap) are judged only by
+ * fixtures/c/hooks/hooks_test.ts, in worker processes.
+ */
+function hookFixture(name: string, kills: string[]): TeethRow {
+  return {
+    target: `hook:${hookPath(name)}`,
+    kills,
+    setup: () => void buildHooks({ names: [name], quiet: true }),
+    note: "needs a C compiler",
+  };
+}
+
+TEETH.push(
+  hookFixture("fallback_on_null", [
+    "hook_failure/malloc_null_from_below_gives_null",
+    "hook_failure/calloc_null_from_below_gives_null",
+    "hook_failure/realloc_null_from_below_gives_null",
+  ]),
+  hookFixture("realloc_frees", ["hook_failure/failed_realloc_does_not_free_below"]),
+  hookFixture("realloc_poisons", [
+    "hook_failure/failed_realloc_keeps_old_block_intact",
+    "hook_size/own_realloc_near_size_max_gives_null",
+  ]),
+  hookFixture("wrong_domain", [
+    "hook_forward/each_domain_forwards_to_its_own_allocator",
+    "hook_compose/api_misuse_detected_with_debug_hooks_below",
+  ]),
+  hookFixture("own_ctx", ["hook_forward/below_ctx_unchanged"]),
+  hookFixture("assumes_header", ["hook_forward/blocks_from_before_install_pass_through"]),
+  hookFixture("free_null", ["hook_forward/free_below_gets_pointers_from_below"]),
+  hookFixture("rounds_up", ["hook_compose/overflow_detected_with_debug_hooks_below"]),
 );

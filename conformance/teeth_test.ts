@@ -20,9 +20,11 @@ function exemptions(): Map<string, string> {
       if (missing.length) {
         out.set(
           c.id,
-          `needs ${
-            missing.join(", ")
-          }: killed by the C vtable fixtures instead (conformance/fixtures/c/fixtures_test.ts)`,
+          `needs ${missing.join(", ")}: killed by the C ${
+            missing.includes("hook")
+              ? "fixture hooks instead (conformance/fixtures/c/hooks/hooks_test.ts)"
+              : "vtable fixtures instead (conformance/fixtures/c/fixtures_test.ts)"
+          }`,
         );
       }
     }

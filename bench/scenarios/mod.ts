@@ -10,6 +10,7 @@
  * | ref_vs_native | TS replay on ref/ vs C replay on native/, both runtimes | ref_vs_native_{deno,bun} |
  * | ffi_cost | one FFI call, malloc/free pairs with and without FFI, both runtimes | (context) |
  * | programs | real Python programs via the launcher (clients/) on each allocator vs obmalloc | (programs_*) |
+ * | hooks | CPython workloads under hooks: bare, native pass-through, tracemalloc, Scalene | hooks_passthrough_vs_bare |
  *
  * @module
  */
@@ -17,6 +18,7 @@ import type { Scenario } from "../scenario.ts";
 import { cpythonHook } from "./cpython_hook.ts";
 import { debugHooks } from "./debug_hooks.ts";
 import { ffiCost } from "./ffi_cost.ts";
+import { hooks } from "./hooks.ts";
 import { indirection } from "./indirection.ts";
 import { programs } from "./programs.ts";
 import { pymalloc } from "./pymalloc.ts";
@@ -30,4 +32,5 @@ export const SCENARIOS: readonly Scenario[] = [
   refVsNative,
   ffiCost,
   programs,
+  hooks,
 ];

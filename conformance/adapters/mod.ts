@@ -9,6 +9,8 @@
  * | `vtable` | adapters/vtable.ts | `vtableFactory` | path of a .so exporting `pep445_allocator` |
  * | `libc` | adapters/libc.ts | `libcFactory` | `lib.so[:prefix]` |
  * | `mutant` | fixtures/ts/mod.ts | `mutantFactory` | the fixture name (deliberately broken ref) |
+ * | `hook` | adapters/hook.ts | `hookFactory` | `lib.so[@native\|@cpython]`: a PEP 445 hook over an implementation |
+ * | `tracemalloc` | adapters/tracemalloc.ts | `tracemallocFactory` | optional frame count: CPython's own hook |
  *
  * Target files are imported lazily, so a build without one of them still runs the others; asking for a
  * missing kind is a usage error: "target kind X is not available in this build".
@@ -32,6 +34,8 @@ export const TARGET_KINDS: Readonly<Record<string, { file: string; exportName: s
   vtable: { file: "./vtable.ts", exportName: "vtableFactory" },
   libc: { file: "./libc.ts", exportName: "libcFactory" },
   mutant: { file: "../fixtures/ts/mod.ts", exportName: "mutantFactory" },
+  hook: { file: "./hook.ts", exportName: "hookFactory" },
+  tracemalloc: { file: "./tracemalloc.ts", exportName: "tracemallocFactory" },
 };
 
 /** Splits `kind:arg` at the first colon. */

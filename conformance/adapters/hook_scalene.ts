@@ -1,0 +1,63 @@
+/**
+ * Scalene's PEP 445 hook as a `hook:` target: where its library is, and what the suite finds in it.
+ *
+ * Debian's `python3-scalene` (1.5.16) ships `scalene/libscalene.cpython-311-x86_64-linux-gnu.so`; loaded
+ * into a process where libpython has global scope, its constructor wraps the MEM and OBJ allocators
+ * (`dlsym(RTLD_DEFAULT, "PyMem_GetAllocator")`). {@link findScalene} asks the Pythons on the machine
+ * (`import scalene`) and then dpkg, never a fixed path.
+ *
+ * @example
+ * ```ts
+ * import { findScalene } from "./hook_scalene.ts";
+ * const lib = findScalene(); // undefined when Scalene is not installed
+ * if (lib) console.log(`--target hook:${lib}@cpython`);
+ * ```
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const LIB = /^libscalene\..*\.so$/;
+
+function inDir(dir: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const f = readdirSync(dir).find((n) => LIB.test(n));
+  return f ? join(dir, f) : undefined;
+}
+
+/** The path of libscalene*.so, or undefined when Scalene is not installed. */
+export function findScalene(): string | undefined {
+  for (const py of ["python3", "python3.11"]) {
+    const r = spawnSync(py, ["-c", "import os, scalene; print(os.path.dirname(scalene.__file__))"], {
+      encoding: "utf8",
+    });
+    const hit = r.status === 0 ? inDir(r.stdout.trim()) : undefined;
+    if (hit) return hit;
+  }
+  const d = spawnSync("dpkg", ["-L", "python3-scalene"], { encoding: "utf8" });
+  if (d.status !== 0) return undefined;
+  return d.stdout.split("\n").find((l) => LIB.test(l.split("/").pop() ?? "") && existsSync(l));
+}
+
+/**
+ * What the suite finds in Scalene 1.5.16 over CPython 3.11 (hook cases, profile cpython): case id ->
+ * [status, why]. Measured with `--target hook:<libscalene>@cpython`; hook_scalene_test.ts asserts it.
+ */
+export const SCALENE_FINDINGS: Readonly<Record<string, readonly ["FAIL" | "ERROR", string]>> = {
+  "hook_failure/malloc_null_from_below_gives_null": ["ERROR", "NULL from below is not checked: SIGSEGV"],
+  "hook_failure/calloc_null_from_below_gives_null": ["ERROR", "NULL from below is not checked: SIGSEGV"],
+  "hook_failure/realloc_null_from_below_gives_null": ["ERROR", "NULL from below is not checked: SIGSEGV"],
+  "hook_failure/failed_realloc_keeps_old_block_intact": ["ERROR", "NULL from below is not checked: SIGSEGV"],
+  "hook_failure/failed_realloc_does_not_free_below": ["ERROR", "NULL from below is not checked: SIGSEGV"],
+  "hook_size/own_malloc_near_size_max_gives_null": ["ERROR", "size + header is not checked: SIGSEGV"],
+  "hook_size/own_realloc_near_size_max_gives_null": ["ERROR", "size + header is not checked: SIGSEGV"],
+  "hook_forward/blocks_from_before_install_pass_through": [
+    "ERROR",
+    "its free takes every block for one with its header: a block allocated before it was installed: SIGSEGV",
+  ],
+  "hook_size/own_calloc_overflow_gives_null": [
+    "FAIL",
+    "nelem * elsize wraps: calloc(2^63, 2) becomes malloc(24) below and returns a block",
+  ],
+};

@@ -1,0 +1,42 @@
+import { defineCase } from "../../case.ts";
+import { hex } from "../_lib.ts";
+import { hookOf, SIZE_MAX } from "../_hook.ts";
+import { PY_SSIZE_T_MAX } from "../../../ref/types.ts";
+
+export default defineCase({
+  id: "hook_size/own_malloc_near_size_max_gives_null",
+  description:
+    "The hook's own malloc (from PyMem_GetAllocator) given PY_SSIZE_T_MAX..SIZE_MAX returns NULL: its header arithmetic does not wrap to a small block",
+  spec: {
+    section: "cpython-facts.md §1.3 (size checks)",
+    quote: "Internal allocators only `assert()` this.",
+  },
+  features: ["size-checks"],
+  profiles: ["cpython", "pep445-2013"],
+  domains: ["RAW", "MEM", "OBJ"],
+  needs: ["hook"],
+  run(ctx) {
+    const { h, below, hooked } = hookOf(ctx);
+    if (!hooked) return; // the hook leaves this domain alone: nothing of it to check
+    const own = h.own[ctx.domain];
+    for (
+      const n of [
+        PY_SSIZE_T_MAX,
+        PY_SSIZE_T_MAX + 1n,
+        SIZE_MAX - 31n,
+        SIZE_MAX - 15n,
+        SIZE_MAX - 8n,
+        SIZE_MAX,
+      ]
+    ) {
+      const before = below.recorder.calls.length;
+      const p = own.malloc(own.ctx, n as unknown as number);
+      if (p !== 0) {
+        const seen = below.recorder.calls.slice(before).map((c) => `${c.op}(${c.args.join(", ")})`).join(
+          ", ",
+        );
+        ctx.fail(`the hook's malloc(${n}) returned ${hex(p)}; the allocator below saw: ${seen || "nothing"}`);
+      }
+    }
+  },
+});
