@@ -22,7 +22,13 @@ export type FindingClass = "crash" | "abort" | "lost-exception" | "hang" | "viol
 export type Outcome = FindingClass | "handled" | "ok";
 
 /** The classes that are findings. */
-export const FINDING_CLASSES: readonly FindingClass[] = ["crash", "abort", "lost-exception", "hang", "violation"];
+export const FINDING_CLASSES: readonly FindingClass[] = [
+  "crash",
+  "abort",
+  "lost-exception",
+  "hang",
+  "violation",
+];
 
 /** What a point's process did. */
 export interface PointRun {
@@ -48,7 +54,9 @@ export function classifyPoint(r: PointRun): { cls: Outcome; evidence: string } {
   if (r.signal && r.signal !== 6) {
     return { cls: "crash", evidence: line(/Fatal Python error/) || `killed by signal ${r.signal}` };
   }
-  if (r.signal === 6) return { cls: "abort", evidence: line(/Fatal Python error|Assertion|abort/) || "SIGABRT" };
+  if (r.signal === 6) {
+    return { cls: "abort", evidence: line(/Fatal Python error|Assertion|abort/) || "SIGABRT" };
+  }
   const l = line(LOST);
   if (l) return { cls: "lost-exception", evidence: l };
   if (r.code === 0) return { cls: "ok", evidence: "" };

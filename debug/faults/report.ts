@@ -98,7 +98,9 @@ export function mergeReports(reports: FaultsReport[]): FaultsReport {
   out.counts = { ...first.counts };
   for (const r of reports) {
     if (JSON.stringify(r.argv) !== JSON.stringify(first.argv)) {
-      throw new Error(`faults merge: reports of different programs (${r.argv.join(" ")} vs ${first.argv.join(" ")})`);
+      throw new Error(
+        `faults merge: reports of different programs (${r.argv.join(" ")} vs ${first.argv.join(" ")})`,
+      );
     }
     out.shards.push(...r.shards);
     for (const k of Object.keys(out.stats) as (keyof FaultsReport["stats"])[]) out.stats[k] += r.stats[k];
@@ -108,7 +110,9 @@ export function mergeReports(reports: FaultsReport[]): FaultsReport {
       if (!old) out.findings.push({ ...f, points: [...f.points] });
       else {
         old.hits += f.hits;
-        if (f.points[0] < old.points[0]) Object.assign(old, { py: f.py, evidence: f.evidence, reproducer: f.reproducer });
+        if (f.points[0] < old.points[0]) {
+          Object.assign(old, { py: f.py, evidence: f.evidence, reproducer: f.reproducer });
+        }
         old.points = [...new Set([...old.points, ...f.points])].sort((a, b) => a - b).slice(0, 20);
       }
     }

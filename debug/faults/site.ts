@@ -63,7 +63,8 @@ export function parseSite(text: string): RawSite {
 }
 
 /** Modules whose frames are the allocator stack (the engine, allocspec, third-party allocators, libc). */
-const DROP_MODULE = /(libas_faults|libas_leaks|liballocspec|jemalloc|mimalloc|tcmalloc|\/libc\.so|allocspec-python)/;
+const DROP_MODULE =
+  /(libas_faults|libas_leaks|liballocspec|jemalloc|mimalloc|tcmalloc|\/libc\.so|allocspec-python)/;
 /** libpython functions that allocate for their caller or dispatch calls: never the site. */
 const DROP_FUNC = new RegExp(
   "^(PyMem_|_PyMem_|PyObject_(Malloc|Calloc|Realloc|Free)|_PyObject_(Malloc|Calloc|Realloc|Free)|pymalloc_|" +

@@ -8,7 +8,7 @@
  * @example
  * ```ts ignore
  * import { sweep } from "./sweep.ts";
- * const report = await sweep({ launch, layer, argv: ["-c", "import json; json.dumps([1])"] });
+ * const report = await sweep({ launch, argv: ["-c", "import json; json.dumps([1])"] });
  * console.log(report.findings.length);
  * ```
  * @module
@@ -32,9 +32,8 @@ export interface Launch {
 
 /** Options of {@link sweep} and {@link failAt}. */
 export interface SweepOptions {
+  /** from the launcher's launchSpec, with libas_faults.so among its layers */
   launch: Launch;
-  /** libas_faults.so */
-  layer: string;
   /** python arguments (script, -c, -m ...) */
   argv: string[];
   /** raw, mem, obj (default all) */
@@ -49,6 +48,8 @@ export interface SweepOptions {
   /** per point, seconds (default: max(10, 5 x the dry run)) */
   timeoutS?: number;
   shard?: Shard;
+  /** working directory of the program (default: INIT_CWD, where `deno task`/`npm run` was started) */
+  cwd?: string;
   /** extra environment for the program (PYTHONPATH ...) */
   env?: Record<string, string>;
   /** the command line that reproduces one point, without `--fail-at N`; `{N}` placeholder not needed */
@@ -57,14 +58,11 @@ export interface SweepOptions {
 }
 
 function engineEnv(o: SweepOptions, mode: string, dir: string): Record<string, string> {
-  const layers = [o.launch.env.ALLOCSPEC_LAYERS, o.layer].filter((x) => x).join(",");
   const env: Record<string, string> = {
-    ...o.launch.env,
     ...o.env,
     // same hashing in the dry run, the sweep and a reproducer: the same calls get the same numbers
     PYTHONHASHSEED: o.env?.PYTHONHASHSEED ?? "0",
     PYTHONFAULTHANDLER: "1",
-    ALLOCSPEC_LAYERS: layers,
     ALLOCSPEC_FAULTS_MODE: mode,
     ALLOCSPEC_FAULTS_DIR: dir,
     ALLOCSPEC_FAULTS_DOMAINS: (o.domains ?? ["raw", "mem", "obj"]).join(","),
@@ -77,12 +75,16 @@ function engineEnv(o: SweepOptions, mode: string, dir: string): Record<string, s
   return env;
 }
 
-function childEnv(extra: Record<string, string>): Record<string, string> {
+function childEnv(o: SweepOptions, extra: Record<string, string>): Record<string, string> {
   const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
+  for (const [k, v] of Object.entries(o.launch.env)) {
     if (v !== undefined && !k.startsWith("ALLOCSPEC_FAULTS_")) base[k] = v;
   }
   return { ...base, ...extra };
+}
+
+function cwdOf(o: SweepOptions): string {
+  return o.cwd ?? o.launch.env.INIT_CWD ?? process.cwd();
 }
 
 function readCounts(dir: string): Record<string, number> {
@@ -94,12 +96,15 @@ function readCounts(dir: string): Record<string, number> {
 }
 
 /** Runs the program once with the engine counting (dry run). */
-export function countCalls(o: SweepOptions): { counts: Record<string, number>; ms: number; code: number | null } {
+export function countCalls(
+  o: SweepOptions,
+): { counts: Record<string, number>; ms: number; code: number | null } {
   const dir = mkdtempSync(join(tmpdir(), "allocspec-faults-count-"));
   try {
     const t0 = Date.now();
     const r = spawnSync(o.launch.exe, [...o.launch.argvPrefix, ...o.argv], {
-      env: childEnv(engineEnv(o, "count", dir)),
+      env: childEnv(o, engineEnv(o, "count", dir)),
+      cwd: cwdOf(o),
       stdio: ["ignore", "ignore", "pipe"],
       encoding: "utf8",
       maxBuffer: 64 << 20,
@@ -133,7 +138,9 @@ function account(
     r.stats.ok++;
     return;
   }
-  const raw: RawSite = siteText ? parseSite(siteText) : { point, domain: "?", size: 0, c: [], py: [], complete: false };
+  const raw: RawSite = siteText
+    ? parseSite(siteText)
+    : { point, domain: "?", size: 0, c: [], py: [], complete: false };
   const site = sym.site(raw);
   const key = siteKey(site);
   if (cls === "handled") {
@@ -159,13 +166,18 @@ function readOpt(path: string): string | null {
 }
 
 /** Runs one point in a fresh process (FAIL mode). */
-export function runPointFresh(o: SweepOptions, point: number, timeoutS: number): { run: PointRun; site: string | null; stdout: string } {
+export function runPointFresh(
+  o: SweepOptions,
+  point: number,
+  timeoutS: number,
+): { run: PointRun; site: string | null; stdout: string } {
   const dir = mkdtempSync(join(tmpdir(), "allocspec-faults-one-"));
   try {
     const env = engineEnv(o, "fail", dir);
     env.ALLOCSPEC_FAULTS_FAIL_AT = String(point);
     const r = spawnSync(o.launch.exe, [...o.launch.argvPrefix, ...o.argv], {
-      env: childEnv(env),
+      env: childEnv(o, env),
+      cwd: cwdOf(o),
       stdio: ["ignore", "pipe", "pipe"],
       encoding: "utf8",
       timeout: timeoutS * 1000,
@@ -173,7 +185,12 @@ export function runPointFresh(o: SweepOptions, point: number, timeoutS: number):
       maxBuffer: 64 << 20,
     });
     const timedOut = (r.error as { code?: string } | undefined)?.code === "ETIMEDOUT";
-    const sig = r.signal ? (({ SIGSEGV: 11, SIGABRT: 6, SIGBUS: 7, SIGILL: 4, SIGFPE: 8, SIGKILL: 9 }) as Record<string, number>)[r.signal] ?? 99 : 0;
+    const sig = r.signal
+      ? (({ SIGSEGV: 11, SIGABRT: 6, SIGBUS: 7, SIGILL: 4, SIGFPE: 8, SIGKILL: 9 }) as Record<
+        string,
+        number
+      >)[r.signal] ?? 99
+      : 0;
     return {
       run: { code: r.status ?? -1, signal: sig, timedOut, stderr: r.stderr ?? "" },
       site: readOpt(join(dir, `p${point}.site`)),
@@ -206,7 +223,8 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
     env.ALLOCSPEC_FAULTS_JOBS = String(o.jobs ?? 2);
     env.ALLOCSPEC_FAULTS_TIMEOUT_MS = String(timeoutS * 1000);
     const parent = spawn(o.launch.exe, [...o.launch.argvPrefix, ...o.argv], {
-      env: childEnv(env),
+      env: childEnv(o, env),
+      cwd: cwdOf(o),
       stdio: ["ignore", "ignore", "ignore"],
     });
     const done = new Set<number>();
@@ -261,7 +279,11 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
 }
 
 /** Classifies one point run fresh (the reproducer's path): the report holds it as a finding or not. */
-export function failAt(o: SweepOptions, point: number, timeoutS = 60): { report: FaultsReport; stdout: string; stderr: string } {
+export function failAt(
+  o: SweepOptions,
+  point: number,
+  timeoutS = 60,
+): { report: FaultsReport; stdout: string; stderr: string } {
   const report = emptyReport(o.argv);
   report.stats.planned = 1;
   report.shards = [`fail-at ${point}`];
