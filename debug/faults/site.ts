@@ -113,17 +113,22 @@ export class Symbolizer {
     return { text: `${hit.func} (${loc})`, func: hit.func };
   }
 
-  /** Symbolized site with allocator and dispatch frames dropped. */
-  site(raw: RawSite): Site {
-    this.prime(raw.c);
+  /** Symbolized frames with allocator and interpreter-dispatch frames dropped, innermost first. */
+  kept(frames: RawFrame[]): string[] {
+    this.prime(frames);
     const c: string[] = [];
-    for (const f of raw.c) {
+    for (const f of frames) {
       if (DROP_MODULE.test(f.module)) continue;
       const { text, func } = this.frame(f);
       if (func && DROP_FUNC.test(func)) continue;
       c.push(text);
     }
-    return { domain: raw.domain, size: raw.size, c, py: raw.py };
+    return c;
+  }
+
+  /** Symbolized site with allocator and dispatch frames dropped. */
+  site(raw: RawSite): Site {
+    return { domain: raw.domain, size: raw.size, c: this.kept(raw.c), py: raw.py };
   }
 }
 
