@@ -1,0 +1,100 @@
+/**
+ * Scenario `fault_sweep`: points per second of the fault sweep (debug/faults: ONE run that forks at each
+ * point, the child failing that call) against the one-subprocess-per-point baseline
+ * (debug/faults/nomemory_point.py: a fresh `python3` per point with `_testcapi.set_nomemory(N, N+1)`), on
+ * the same program (debug/fixtures/oom_driver.py buggy: three planted bugs among correct code), both serial
+ * (`--jobs 1` against one process at a time), wall clock. The point numbers are the same (1..total, or an
+ * evenly spaced sample of them); the two tools count from slightly different starts, so findings are compared
+ * as sets of (class, driver line). Figures: `fault_sweep_fork_vs_fresh` = seconds per point forked / fresh
+ * (goal <= 0.1, i.e. >= 10x the points per second), `fault_sweep_same_findings` (1 = the same set).
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { launchSpec } from "../../clients/launcher.ts";
+import { buildFixtures } from "../../debug/fixtures/build.ts";
+import { classifyPoint } from "../../debug/faults/classify.ts";
+import { choosePoints } from "../../debug/faults/points.ts";
+import { countCalls, sweep } from "../../debug/faults/sweep.ts";
+import { buildLayer } from "../../native/build.ts";
+import type { Scenario } from "../scenario.ts";
+import { round } from "../stats.ts";
+
+const SIG: Record<string, number> = { SIGSEGV: 11, SIGABRT: 6, SIGBUS: 7, SIGILL: 4, SIGFPE: 8, SIGKILL: 9 };
+
+export const faultSweep: Scenario = {
+  name: "fault_sweep",
+  description: "fault sweep forking at each point vs a fresh python3 + _testcapi.set_nomemory per point",
+  params: (quick) => ({ maxPoints: quick ? 24 : 0, jobs: 1 }),
+  async run(ctx, p) {
+    const fx = buildFixtures();
+    const launch = launchSpec({ layers: [buildLayer("as_faults")] });
+    const argv = [fx.oomDriver, "buggy"];
+    const env = { PYTHONPATH: fx.dir };
+    const driverLine = (text: string) => {
+      const m = [...text.matchAll(/oom_driver\.py"?[,:] line (\d+)|oom_driver\.py:(\d+)/g)];
+      return m.map((x) => x[1] ?? x[2]).sort().join(",");
+    };
+    // ours
+    const t0 = Date.now();
+    const r = await sweep({ launch, argv, env, jobs: p.jobs, maxPoints: p.maxPoints, timeoutS: 60 });
+    const oursS = (Date.now() - t0) / 1000;
+    const ours = new Set(r.findings.map((f) => `${f.cls} line ${driverLine(f.py.join(" "))}`));
+    // baseline: the same point numbers, one fresh python3 each
+    const total = countCalls({ launch, argv, env }).counts.total;
+    const points = choosePoints(total, p.maxPoints);
+    const base = new Set<string>();
+    const t1 = Date.now();
+    for (const n of points) {
+      const b = spawnSync(ctx.python(), [
+        join(ctx.root, "debug", "faults", "nomemory_point.py"),
+        String(n),
+        ...argv,
+      ], {
+        env: { ...process.env, ...env, PYTHONFAULTHANDLER: "1", PYTHONHASHSEED: "0" },
+        encoding: "utf8",
+        timeout: 60_000,
+        killSignal: "SIGABRT",
+      });
+      const c = classifyPoint({
+        code: b.status ?? -1,
+        signal: b.signal ? SIG[b.signal] ?? 99 : 0,
+        timedOut: (b.error as { code?: string } | undefined)?.code === "ETIMEDOUT",
+        stderr: b.stderr ?? "",
+      });
+      if (!["ok", "handled"].includes(c.cls)) base.add(`${c.cls} line ${driverLine(b.stderr ?? "")}`);
+    }
+    const baseS = (Date.now() - t1) / 1000;
+    const oursPps = r.stats.run / oursS, basePps = points.length / baseS;
+    const same = ours.size === base.size && [...ours].every((x) => base.has(x));
+    ctx.print(
+      `    fork sweep: ${r.stats.run} points in ${oursS.toFixed(1)} s (${
+        oursPps.toFixed(1)
+      }/s); fresh python3: ${points.length} in ${baseS.toFixed(1)} s (${basePps.toFixed(1)}/s); speedup ${
+        (oursPps / basePps).toFixed(1)
+      }x; findings ${[...ours].join("; ") || "none"} vs ${[...base].join("; ") || "none"}`,
+    );
+    return {
+      rows: [
+        { name: "fork sweep (points/s, wall)", unit: "points/s", median: round(oursPps), n: r.stats.run },
+        {
+          name: "fresh python3 + set_nomemory (points/s, wall)",
+          unit: "points/s",
+          median: round(basePps),
+          n: points.length,
+        },
+      ],
+      figures: {
+        fault_sweep_fork_vs_fresh: round(basePps / oursPps),
+        fault_sweep_speedup: round(oursPps / basePps),
+        fault_sweep_same_findings: same ? 1 : 0,
+      },
+      notes: [
+        `fault sweep: ${total} points in the program, ${points.length} swept each way; findings (class, driver line): fork {${
+          [...ours].join("; ")
+        }} vs fresh {${[...base].join("; ")}}; goal >= 10x the points per second`,
+      ],
+    };
+  },
+};
