@@ -12,6 +12,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import process from "node:process";
 import { launchSpec } from "../../clients/launcher.ts";
 import { buildFixtures } from "../../debug/fixtures/build.ts";
 import { classifyPoint } from "../../debug/faults/classify.ts";
