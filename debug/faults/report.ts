@@ -83,9 +83,14 @@ export function addFinding(r: FaultsReport, f: Omit<Finding, "hits" | "points">,
   old.hits++;
   if (point < old.points[0]) {
     old.points.unshift(point);
-    old.reproducer = f.reproducer;
-    old.py = f.py;
-    old.evidence = f.evidence;
+    Object.assign(old, {
+      reproducer: f.reproducer,
+      py: f.py,
+      c: f.c,
+      evidence: f.evidence,
+      domain: f.domain,
+      size: f.size,
+    });
   } else if (old.points.length < 20) old.points.push(point);
   old.points = [...new Set(old.points)].sort((a, b) => a - b).slice(0, 20);
 }

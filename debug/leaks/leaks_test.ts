@@ -50,7 +50,10 @@ test("snapshot files parse: per-domain counts, Python sites grouped by file:line
   assert.deepEqual(s.sites[0].domains, { mem: 8, obj: 64 });
 });
 
-test("planted leaks: right lines, bytes and blocks, in agreement with tracemalloc", { skip }, () => {
+test("planted leaks: right lines, bytes and blocks, in agreement with tracemalloc", {
+  skip,
+  timeout: 180_000,
+}, () => {
   const launch = launchSpec({ layers: [buildLayer("as_leaks")], allocator: "native" });
   const run = trackLeaks(launch, [DRIVER, "--snapshot"]);
   assert.equal(run.status, 0, run.stderr);
@@ -83,7 +86,7 @@ test("planted leaks: right lines, bytes and blocks, in agreement with tracemallo
 
 test(
   "leaks command: a report with the planted line; exit 1 without the snapshot; 2 on bad usage",
-  { skip },
+  { skip, timeout: 180_000 },
   () => {
     const rt = process.execPath;
     const args = (a: string[]) => (rt.endsWith("deno") ? ["run", "-A", CLI, ...a] : [CLI, ...a]);
