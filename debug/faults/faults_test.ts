@@ -166,6 +166,19 @@ test("with CPython's debug hooks the wrong-domain free is a violation at its sit
   assert.match(r.findings.find((f) => f.cls === "violation")!.evidence, /Debug memory block|bad ID/);
 });
 
+test("points reached while another thread lives are rerun fresh and still found", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const code = "import threading, allocspec_oomfix as m\n" +
+    "e = threading.Event(); threading.Thread(target=e.wait, daemon=True).start()\n" +
+    "m.mem_noexc(64)\ne.set()\n";
+  const r = await sweep(opts("buggy", { argv: ["-c", code] }));
+  assert.ok(r.stats.fresh >= 1, formatReport(r, "table"));
+  assert.equal(r.stats.missing, 0);
+  assert.deepEqual(r.findings.map((f) => [f.cls, f.c[0]?.split(" ")[0]]), [["lost-exception", "mem_noexc"]]);
+});
+
 test("sweep of a correct program: no finding", { skip, timeout: 180_000 }, async () => {
   const r = await sweep(opts("correct"));
   assert.equal(r.findings.length, 0, formatReport(r, "table"));
