@@ -17,7 +17,7 @@ import { classifyPoint } from "./classify.ts";
 import { choosePoints, parseShard, shardPoints } from "./points.ts";
 import { emptyReport, type FaultsReport, formatReport, mergeReports } from "./report.ts";
 import { parseSite } from "./site.ts";
-import { failAt, sweep, type SweepOptions } from "./sweep.ts";
+import { countCalls, failAt, sweep, type SweepOptions } from "./sweep.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -177,6 +177,26 @@ test("points reached while another thread lives are rerun fresh and still found"
   assert.ok(r.stats.fresh >= 1, formatReport(r, "table"));
   assert.equal(r.stats.missing, 0);
   assert.deepEqual(r.findings.map((f) => [f.cls, f.c[0]?.split(" ")[0]]), [["lost-exception", "mem_noexc"]]);
+});
+
+test("filters narrow the numbered calls: domain, size, module, library (dry runs)", {
+  skip,
+  timeout: 180_000,
+}, () => {
+  const o = {
+    launch: opts("correct").launch,
+    argv: ["-c", "import json; json.dumps({'a': [1, 2, 'x' * 1000]})"],
+  };
+  const all = countCalls(o).counts;
+  assert.equal(all.total, all.raw + all.mem + all.obj);
+  assert.ok(all.raw > 0 && all.mem > 0 && all.obj > 0, JSON.stringify(all));
+  assert.equal(countCalls({ ...o, domains: ["mem"] }).counts.total, all.mem);
+  const big = countCalls({ ...o, sizeMin: 513 }).counts.total;
+  assert.ok(big > 0 && big < all.total, `${big} of ${all.total}`);
+  const inJson = countCalls({ ...o, inModule: "json" }).counts.total;
+  assert.ok(inJson > 0 && inJson < all.total, `${inJson} of ${all.total}`);
+  assert.equal(countCalls({ ...o, inModule: "no_such_module" }).counts.total, 0);
+  assert.equal(countCalls({ ...o, inLibrary: "no_such_library" }).counts.total, 0);
 });
 
 test("sweep of a correct program: no finding", { skip, timeout: 180_000 }, async () => {
