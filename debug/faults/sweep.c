@@ -6,7 +6,7 @@
  *   parent: records the child, lets the call succeed and continues to the next point, keeping at most
  *           `jobs` children alive (it waits for a slot) and enforcing the per-child timeout (SIGABRT first,
  *           so faulthandler prints the Python stack of the hang, SIGKILL 2 s later).
- * Each reaped child is one line of <out_dir>/results: `point exit_status signal timed_out wall_ms cpu_us`.
+ * Each reaped child is one line of <out_dir>/results: `point exit_status signal timed_out wall_ms cpu_us minor_faults`.
  *
  * Threads: fork() keeps only the calling thread. A point reached while other threads are alive cannot be
  * continued faithfully in a child (a lock held by a vanished thread hangs it), so the parent does not fork
@@ -49,8 +49,8 @@ static void record(uint64_t point, int status, int timed_out, long long ms, cons
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     long long cpu_us = (long long)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000 + ru->ru_utime.tv_usec +
                        ru->ru_stime.tv_usec;
-    dprintf(as_fs.results_fd, "%llu %d %d %d %lld %lld\n", (unsigned long long)point, code, sig, timed_out, ms,
-            cpu_us);
+    dprintf(as_fs.results_fd, "%llu %d %d %d %lld %lld %ld\n", (unsigned long long)point, code, sig, timed_out, ms,
+            cpu_us, ru->ru_minflt);
 }
 
 /* Reaps finished children; enforces timeouts. block: wait until no child is left. */
