@@ -62,6 +62,8 @@ function assertPlanted(r: FaultsReport, planted = PLANTED): void {
     assert.equal(f[0].hits, 1, func);
     assert.match(f[0].c[0], /oomfix\.c:\d+\)$/, func);
     assert.match(f[0].py[0], /oom_driver\.py:\d+ in <module>$/, func);
+    // a crash also says where the process died: the planted memset in the same function
+    if (cls === "crash") assert.match(f[0].crash?.[0] ?? "", new RegExp(`^${func} \\(`), func);
   }
 }
 
@@ -104,6 +106,7 @@ test("site files parse (C frames with offsets, Python frames, completeness)", ()
     c: [{ module: "/lib/a.so", offset: 31 }],
     py: ["/x/y.py:3 in <module>"],
     complete: true,
+    crash: [],
   });
 });
 

@@ -22,6 +22,8 @@ export interface Finding {
   c: string[];
   /** Python frames at the failing call, innermost first (file:line in func) */
   py: string[];
+  /** crashes: where the process died (C frames, innermost first), when the crash handler caught it */
+  crash?: string[];
   /** first line of evidence (SystemError, Fatal Python error, signal) */
   evidence: string;
   /** points that hit this site with this class */
@@ -116,7 +118,15 @@ export function mergeReports(reports: FaultsReport[]): FaultsReport {
       else {
         old.hits += f.hits;
         if (f.points[0] < old.points[0]) {
-          Object.assign(old, { py: f.py, evidence: f.evidence, reproducer: f.reproducer });
+          Object.assign(old, {
+            py: f.py,
+            c: f.c,
+            crash: f.crash,
+            evidence: f.evidence,
+            reproducer: f.reproducer,
+            domain: f.domain,
+            size: f.size,
+          });
         }
         old.points = [...new Set([...old.points, ...f.points])].sort((a, b) => a - b).slice(0, 20);
       }
@@ -155,11 +165,13 @@ export function formatReport(r: FaultsReport, format: "table" | "json" | "markdo
       lines.push(`- failing call: ${f.domain} domain, ${f.size} bytes; evidence: \`${f.evidence}\``);
       lines.push(`- C: ${f.c.slice(0, 5).map((x) => `\`${x}\``).join(" < ") || "(no C frame kept)"}`);
       lines.push(`- Python: ${f.py.slice(0, 3).map((x) => `\`${x}\``).join(" < ") || "(none)"}`);
+      if (f.crash?.length) lines.push(`- died in: ${f.crash.slice(0, 3).map((x) => `\`${x}\``).join(" < ")}`);
       lines.push(`- reproduce: \`${f.reproducer}\``, "");
     } else {
       lines.push(`${i + 1}. ${f.cls.toUpperCase()} x${f.hits}  ${where}`);
       for (const c of f.c.slice(1, 4)) lines.push(`     < ${c}`);
       if (f.py[0]) lines.push(`     python: ${f.py[0]}`);
+      if (f.crash?.length) lines.push(`     died in: ${f.crash.slice(0, 2).join(" < ")}`);
       lines.push(`     call: ${f.domain} ${f.size} bytes; ${f.evidence}`);
       lines.push(`     reproduce: ${f.reproducer}`);
     }

@@ -141,13 +141,13 @@ function classifyOne(r: FaultsReport, point: number, run: PointRun, siteText: st
   }
   const raw: RawSite = siteText
     ? parseSite(siteText)
-    : { point, domain: "?", size: 0, c: [], py: [], complete: false };
+    : { point, domain: "?", size: 0, c: [], py: [], complete: false, crash: [] };
   return { point, cls, evidence, raw };
 }
 
 /** Symbolizes every pending site in one addr2line run per module, then dedups into the report. */
 function settle(r: FaultsReport, o: SweepOptions, pending: Pending[], sym = new Symbolizer()): void {
-  sym.prime(pending.flatMap((p) => p.raw.c));
+  sym.prime(pending.flatMap((p) => [...p.raw.c, ...p.raw.crash]));
   for (const { point, cls, evidence, raw } of pending) {
     const site = sym.site(raw);
     const key = siteKey(site);
@@ -164,6 +164,7 @@ function settle(r: FaultsReport, o: SweepOptions, pending: Pending[], sym = new 
       size: site.size,
       c: site.c.slice(0, 8),
       py: site.py.slice(0, 8),
+      crash: site.crash.slice(0, 5),
       evidence,
       reproducer: o.reproducer?.(point) ?? `--fail-at ${point}`,
     }, point);
