@@ -67,7 +67,8 @@ export const GOALS: Record<FigureName, Goal> = {
   fault_sweep_fork_vs_fresh: {
     max: 0.1,
     unit: "x",
-    text: "fault sweep forking at the point: seconds per point / a fresh python3 + set_nomemory per point <= 0.1 (>= 10x)",
+    text:
+      "fault sweep forking at the point: CPU per point / a fresh python3 + set_nomemory per point <= 0.1 (>= 10x)",
     scenario: "fault_sweep",
   },
   leak_tracer_vs_tracemalloc: {
