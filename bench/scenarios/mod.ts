@@ -11,6 +11,7 @@
  * | ffi_cost | one FFI call, malloc/free pairs with and without FFI, both runtimes | (context) |
  * | fault_sweep | debug/faults fork-at-the-point sweep vs a fresh python3 + set_nomemory per point | fault_sweep_fork_vs_fresh |
  * | leak_tracer | debug/leaks tracing layer vs tracemalloc.start(1) on the CPython workloads | leak_tracer_vs_tracemalloc |
+ * | programs | real Python programs via the launcher (clients/) on each allocator vs obmalloc | (programs_*) |
  *
  * @module
  */
@@ -21,6 +22,7 @@ import { faultSweep } from "./fault_sweep.ts";
 import { ffiCost } from "./ffi_cost.ts";
 import { indirection } from "./indirection.ts";
 import { leakTracer } from "./leak_tracer.ts";
+import { programs } from "./programs.ts";
 import { pymalloc } from "./pymalloc.ts";
 import { refVsNative } from "./ref_vs_native.ts";
 
@@ -33,4 +35,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ffiCost,
   faultSweep,
   leakTracer,
+  programs,
 ];
