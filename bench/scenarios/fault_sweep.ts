@@ -1,14 +1,17 @@
 /**
- * Scenario `fault_sweep`: points per second of the fault sweep (debug/faults: ONE run that forks at each
+ * Scenario `fault_sweep`: points per CPU second of the fault sweep (debug/faults: ONE run that forks at each
  * point, the child failing that call) against the one-subprocess-per-point baseline
- * (debug/faults/nomemory_point.py: a fresh `python3` per point with `_testcapi.set_nomemory(N, N+1)`), on
- * the same program (debug/fixtures/oom_loop.py: the planted bugs among correct calls, in a loop), both serial
- * (`--jobs 1` against one process at a time). Time per point is the CPU time (user + system) of every process
- * involved (the dry run, the sweep's parent and children, or each fresh python3: /proc/self/stat cutime +
- * cstime of this process), the bench's rule on a shared machine; the wall-clock rate is reported beside it. The two tools number calls from slightly different
- * starts and set_nomemory also counts the allocator's nested calls, so the baseline sweeps 1..1.15 x our
- * total (or an evenly spaced sample) and findings are compared as sets of (class, driver line). Figures: `fault_sweep_fork_vs_fresh` = CPU seconds per point forked / fresh
- * (goal <= 0.1, i.e. >= 10x the points per CPU second), `fault_sweep_same_findings` (1 = the same set).
+ * (debug/faults/nomemory_point.py: a fresh `python3` per point with `_testcapi.set_nomemory(N, N+1)`), on the
+ * same program, twice: debug/fixtures/oom_loop.py (the planted bugs among correct calls, in a loop) and the
+ * same after a start-up prefix of stdlib imports (`--imports`, as real programs have). Both serial (`--jobs 1`
+ * against one process at a time). Time per point is the CPU time (user + system) of every process involved
+ * (the dry run, the sweep's parent and children, or each fresh python3: /proc/self/stat cutime + cstime of
+ * this process), the bench's rule on a shared machine; the wall-clock rate is reported beside it. The two tools
+ * number calls from slightly different starts and set_nomemory also counts the allocator's nested calls, so the
+ * baseline sweeps 1..1.15 x our total (or an evenly spaced sample) and findings are compared as sets of
+ * (class, line). Figures: `fault_sweep_fork_vs_fresh` = CPU per point forked / fresh on the plain loop (goal
+ * <= 0.1, i.e. >= 10x), `fault_sweep_imports_speedup_cpu` (the same with the prefix, as a speedup),
+ * `fault_sweep_same_findings` / `fault_sweep_imports_same_findings` (1 = the same set).
  *
  * @module
  */
@@ -22,7 +25,7 @@ import { classifyPoint } from "../../debug/faults/classify.ts";
 import { choosePoints } from "../../debug/faults/points.ts";
 import { countCalls, sweep } from "../../debug/faults/sweep.ts";
 import { buildLayer } from "../../native/build.ts";
-import type { Scenario } from "../scenario.ts";
+import type { Row, Scenario, ScenarioContext } from "../scenario.ts";
 import { round } from "../stats.ts";
 
 /** CPU seconds (user + system) of every child this process has reaped so far, with their own reaped
@@ -35,97 +38,143 @@ function childrenCpuS(): number {
 
 const SIG: Record<string, number> = { SIGSEGV: 11, SIGABRT: 6, SIGBUS: 7, SIGILL: 4, SIGFPE: 8, SIGKILL: 9 };
 
+/** One program measured both ways. */
+interface Measured {
+  label: string;
+  total: number;
+  points: number;
+  oursCpuPt: number;
+  baseCpuPt: number;
+  oursPps: number;
+  basePps: number;
+  ours: string[];
+  base: string[];
+  same: boolean;
+}
+
+async function measure(
+  ctx: ScenarioContext,
+  label: string,
+  argv: string[],
+  p: Record<string, number>,
+  env: Record<string, string>,
+  python: string,
+): Promise<Measured> {
+  const launch = launchSpec({ layers: [buildLayer("as_faults")] });
+  const driverLine = (text: string) => {
+    const m = [...text.matchAll(/oom_loop\.py"?[,:] line (\d+)|oom_loop\.py:(\d+)/g)];
+    return m.map((x) => x[1] ?? x[2]).sort().join(",");
+  };
+  // ours
+  const t0 = Date.now(), c0 = childrenCpuS();
+  const r = await sweep({ launch, argv, env, jobs: p.jobs, maxPoints: p.maxPoints, timeoutS: 60 });
+  const oursS = (Date.now() - t0) / 1000, oursCpu = childrenCpuS() - c0;
+  const ours = new Set(r.findings.map((f) => `${f.cls} line ${driverLine(f.py.join(" "))}`));
+  // baseline: the same point numbers, one fresh python3 each
+  // set_nomemory also counts the allocator's own nested calls (pymalloc's fallback to PyMem_RawMalloc), so
+  // the baseline's numbering runs longer than ours: it sweeps 15% more points to cover the same program
+  const total = countCalls({ launch, argv, env }).counts.total;
+  const points = choosePoints(Math.ceil(total * 1.15), p.maxPoints);
+  const base = new Set<string>();
+  const t1 = Date.now(), c1 = childrenCpuS();
+  for (const n of points) {
+    const b = spawnSync(
+      python,
+      [join(ctx.root, "debug", "faults", "nomemory_point.py"), String(n), ...argv],
+      {
+        env: { ...process.env, ...env, PYTHONFAULTHANDLER: "1", PYTHONHASHSEED: "0" },
+        encoding: "utf8",
+        timeout: 60_000,
+        killSignal: "SIGABRT",
+      },
+    );
+    const c = classifyPoint({
+      code: b.status ?? -1,
+      signal: b.signal ? SIG[b.signal] ?? 99 : 0,
+      timedOut: (b.error as { code?: string } | undefined)?.code === "ETIMEDOUT",
+      stderr: b.stderr ?? "",
+    });
+    if (!["ok", "handled"].includes(c.cls)) base.add(`${c.cls} line ${driverLine(b.stderr ?? "")}`);
+  }
+  const baseS = (Date.now() - t1) / 1000, baseCpu = childrenCpuS() - c1;
+  const m: Measured = {
+    label,
+    total,
+    points: points.length,
+    oursCpuPt: oursCpu / r.stats.run,
+    baseCpuPt: baseCpu / points.length,
+    oursPps: r.stats.run / oursS,
+    basePps: points.length / baseS,
+    ours: [...ours].sort(),
+    base: [...base].sort(),
+    same: ours.size === base.size && [...ours].every((x) => base.has(x)),
+  };
+  ctx.print(
+    `    ${label}: CPU per point fork ${(m.oursCpuPt * 1000).toFixed(1)} ms vs fresh ${
+      (m.baseCpuPt * 1000).toFixed(1)
+    } ms (${(m.baseCpuPt / m.oursCpuPt).toFixed(1)}x); wall ${m.oursPps.toFixed(1)} vs ${
+      m.basePps.toFixed(1)
+    } points/s; findings {${m.ours.join("; ")}} vs {${m.base.join("; ")}}`,
+  );
+  return m;
+}
+
 export const faultSweep: Scenario = {
   name: "fault_sweep",
   description: "fault sweep forking at each point vs a fresh python3 + _testcapi.set_nomemory per point",
   params: (quick) => ({ maxPoints: quick ? 24 : 300, jobs: 1, rounds: quick ? 60 : 600 }),
   async run(ctx, p) {
     const fx = buildFixtures();
-    const launch = launchSpec({ layers: [buildLayer("as_faults")] });
-    const argv = [join(ctx.root, "debug", "fixtures", "oom_loop.py"), String(p.rounds)];
     // the interpreter itself, not a wrapper such as pyenv's shim (a bash script that would bill the baseline)
     const python = spawnSync(ctx.python(), ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" })
       .stdout.trim();
     const env = { PYTHONPATH: fx.dir };
-    const driverLine = (text: string) => {
-      const m = [...text.matchAll(/oom_loop\.py"?[,:] line (\d+)|oom_loop\.py:(\d+)/g)];
-      return m.map((x) => x[1] ?? x[2]).sort().join(",");
-    };
-    // ours
-    const t0 = Date.now(), c0 = childrenCpuS();
-    const r = await sweep({ launch, argv, env, jobs: p.jobs, maxPoints: p.maxPoints, timeoutS: 60 });
-    const oursS = (Date.now() - t0) / 1000, oursCpu = childrenCpuS() - c0;
-    const ours = new Set(r.findings.map((f) => `${f.cls} line ${driverLine(f.py.join(" "))}`));
-    // baseline: the same point numbers, one fresh python3 each
-    // set_nomemory also counts the allocator's own nested calls (pymalloc's fallback to PyMem_RawMalloc), so
-    // the baseline's numbering runs longer than ours: it sweeps 15% more points to cover the same program
-    const total = countCalls({ launch, argv, env }).counts.total;
-    const points = choosePoints(Math.ceil(total * 1.15), p.maxPoints);
-    const base = new Set<string>();
-    const t1 = Date.now(), c1 = childrenCpuS();
-    for (const n of points) {
-      const b = spawnSync(python, [
-        join(ctx.root, "debug", "faults", "nomemory_point.py"),
-        String(n),
-        ...argv,
-      ], {
-        env: { ...process.env, ...env, PYTHONFAULTHANDLER: "1", PYTHONHASHSEED: "0" },
-        encoding: "utf8",
-        timeout: 60_000,
-        killSignal: "SIGABRT",
-      });
-      const c = classifyPoint({
-        code: b.status ?? -1,
-        signal: b.signal ? SIG[b.signal] ?? 99 : 0,
-        timedOut: (b.error as { code?: string } | undefined)?.code === "ETIMEDOUT",
-        stderr: b.stderr ?? "",
-      });
-      if (!["ok", "handled"].includes(c.cls)) base.add(`${c.cls} line ${driverLine(b.stderr ?? "")}`);
-    }
-    const baseS = (Date.now() - t1) / 1000, baseCpu = childrenCpuS() - c1;
-    const oursPps = r.stats.run / oursS, basePps = points.length / baseS;
-    const oursCpuPt = oursCpu / r.stats.run, baseCpuPt = baseCpu / points.length;
-    const same = ours.size === base.size && [...ours].every((x) => base.has(x));
-    ctx.print(
-      `    fork sweep: ${r.stats.run} points in ${oursS.toFixed(1)} s (${
-        oursPps.toFixed(1)
-      }/s); fresh python3: ${points.length} in ${baseS.toFixed(1)} s (${basePps.toFixed(1)}/s); speedup ${
-        (oursPps / basePps).toFixed(1)
-      }x; findings ${[...ours].join("; ") || "none"} vs ${[...base].join("; ") || "none"}`,
+    const prog = join(ctx.root, "debug", "fixtures", "oom_loop.py");
+    const plain = await measure(ctx, "loop", [prog, String(p.rounds)], p, env, python);
+    const imports = await measure(
+      ctx,
+      "imports + loop",
+      [prog, String(p.rounds), "--imports"],
+      p,
+      env,
+      python,
     );
-    return {
-      rows: [
+    const rows: Row[] = [];
+    for (const m of [plain, imports]) {
+      rows.push(
         {
-          name: "fork sweep: CPU per point (all processes)",
+          name: `${m.label}: fork sweep, CPU per point (all processes)`,
           unit: "ms",
-          median: round(oursCpuPt * 1000),
-          n: r.stats.run,
+          median: round(m.oursCpuPt * 1000),
         },
         {
-          name: "fresh python3 + set_nomemory: CPU per point",
+          name: `${m.label}: fresh python3 + set_nomemory, CPU per point`,
           unit: "ms",
-          median: round(baseCpuPt * 1000),
-          n: points.length,
+          median: round(m.baseCpuPt * 1000),
         },
-        { name: "fork sweep (points/s, wall)", unit: "points/s", median: round(oursPps), n: r.stats.run },
+        { name: `${m.label}: fork sweep (wall)`, unit: "points/s", median: round(m.oursPps) },
         {
-          name: "fresh python3 + set_nomemory (points/s, wall)",
+          name: `${m.label}: fresh python3 + set_nomemory (wall)`,
           unit: "points/s",
-          median: round(basePps),
-          n: points.length,
+          median: round(m.basePps),
         },
-      ],
+      );
+    }
+    return {
+      rows,
       figures: {
-        fault_sweep_fork_vs_fresh: round(oursCpuPt / baseCpuPt),
-        fault_sweep_speedup_cpu: round(baseCpuPt / oursCpuPt),
-        fault_sweep_speedup_wall: round(oursPps / basePps),
-        fault_sweep_same_findings: same ? 1 : 0,
+        fault_sweep_fork_vs_fresh: round(plain.oursCpuPt / plain.baseCpuPt),
+        fault_sweep_speedup_cpu: round(plain.baseCpuPt / plain.oursCpuPt),
+        fault_sweep_speedup_wall: round(plain.oursPps / plain.basePps),
+        fault_sweep_same_findings: plain.same ? 1 : 0,
+        fault_sweep_imports_speedup_cpu: round(imports.baseCpuPt / imports.oursCpuPt),
+        fault_sweep_imports_same_findings: imports.same ? 1 : 0,
       },
-      notes: [
-        `fault sweep: ${total} points in the program, ${points.length} swept each way; findings (class, driver line): fork {${
-          [...ours].join("; ")
-        }} vs fresh {${[...base].join("; ")}}; goal >= 10x the points per second`,
-      ],
+      notes: [plain, imports].map((m) =>
+        `fault sweep (${m.label}): ${m.total} points in the program, ${m.points} swept each way; findings (class, line): fork {${
+          m.ours.join("; ")
+        }} vs fresh {${m.base.join("; ")}}; goal >= 10x the points per CPU second`
+      ),
     };
   },
 };
