@@ -202,6 +202,15 @@ test("filters narrow the numbered calls: domain, size, module, library (dry runs
   assert.equal(countCalls({ ...o, inLibrary: "no_such_library" }).counts.total, 0);
 });
 
+test("a point that never ends is a hang at its site (per-point timeout: SIGABRT, then SIGKILL)", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const r = await sweep(opts("buggy", { argv: [fx!.oomDriver, "hang"], timeoutS: 2 }));
+  assert.deepEqual(r.findings.map((f) => [f.cls, f.c[0]?.split(" ")[0], f.hits]), [["hang", "mem_hang", 1]]);
+  assert.equal(r.stats.missing, 0);
+});
+
 test("sweep of a correct program: no finding", { skip, timeout: 180_000 }, async () => {
   const r = await sweep(opts("correct"));
   assert.equal(r.findings.length, 0, formatReport(r, "table"));
