@@ -58,6 +58,8 @@ export interface FaultsReport {
   handled: Record<string, number>;
   findings: Finding[];
   durationMs: number;
+  /** what may make the numbers less than exact (dry run failed, the sweep run counted differently) */
+  warnings?: string[];
 }
 
 /** A report with nothing in it. */
@@ -132,6 +134,7 @@ export function mergeReports(reports: FaultsReport[]): FaultsReport {
       }
     }
     out.durationMs += r.durationMs;
+    for (const w of r.warnings ?? []) (out.warnings ??= []).push(w);
   }
   out.stats.findings = out.findings.reduce((n, f) => n + f.hits, 0);
   sortFindings(out);
@@ -177,5 +180,6 @@ export function formatReport(r: FaultsReport, format: "table" | "json" | "markdo
     }
   });
   if (!r.findings.length) lines.push(md ? "No finding." : "no finding");
+  for (const w of r.warnings ?? []) lines.push(md ? `\n> warning: ${w}` : `warning: ${w}`);
   return lines.join("\n") + "\n";
 }

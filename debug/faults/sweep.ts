@@ -220,6 +220,12 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
   const timeoutS = o.timeoutS ?? Math.max(10, Math.ceil((5 * dry.ms) / 1000));
   const report = emptyReport(o.argv);
   report.counts = dry.counts;
+  const warn = (w: string) => (report.warnings ??= []).push(w);
+  if (dry.code !== 0) {
+    warn(
+      `the dry run (no failure injected) exited with ${dry.code}: outcomes other than crashes and lost exceptions are not comparable`,
+    );
+  }
   report.shards = [o.shard ? `${o.shard.k}/${o.shard.n}` : "1/1"];
   report.stats.planned = points.length;
   const dir = mkdtempSync(join(tmpdir(), "allocspec-faults-sweep-"));
@@ -286,6 +292,12 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
       o.onProgress?.(done.size, points.length, found);
     }
     report.stats.missing = points.filter((p) => !done.has(p)).length;
+    const swept = readCounts(out).total;
+    if (swept !== undefined && swept !== dry.counts.total) {
+      warn(
+        `the sweep run counted ${swept} calls, the dry run ${dry.counts.total}: the program is not deterministic`,
+      );
+    }
     settle(report, o, pending);
   } finally {
     rmSync(dir, { recursive: true, force: true });
