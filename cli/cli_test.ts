@@ -10,6 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+const COMMANDS = JSON.parse(readFileSync(new URL("./commands.json", import.meta.url), "utf8")) as Record<
+  string,
+  unknown
+>;
 import { userCwd } from "./cwd.ts";
 import { runtimeArgs } from "../conformance/pool.ts";
 import { buildFixtures } from "../conformance/fixtures/c/build.ts";
@@ -71,7 +75,9 @@ test(
     assert.equal(bad.status, 2);
     assert.equal(
       bad.stderr.trim(),
-      "allocspec: unknown command 'frobnicate': use one of conformance, bench (see allocspec --help)",
+      `allocspec: unknown command 'frobnicate': use one of ${
+        Object.keys(COMMANDS).join(", ")
+      } (see allocspec --help)`,
     );
     assert.equal(launch(["--runtime", "node", "conformance"]).status, 2);
     const ch = launch(["conformance", "--help"]);

@@ -28,6 +28,10 @@ options:
                                                         named pep445_allocator   --target vtable:./libmine.so
                     libc:LIB[:PREFIX]                   a malloc-family library  --target libc:libmimalloc.so.2:mi_
                     mutant:NAME                         a deliberately broken ref --target mutant:realloc_zero_frees
+                    hook:PATH[@native|@cpython]         your PEP 445 hook (pep445_hook_install or a constructor)
+                                                        over native (default) or libpython
+                                                        --target hook:./libmyhook.so@cpython
+                    tracemalloc[:FRAMES]                CPython's own hook over libpython --target tracemalloc:25
                   Relative paths are resolved against the directory you run the command in; a bare
                   soname (libc.so.6) is found by the dynamic loader.
   --profile P     cpython (CPython 3.8+ as shipped) or pep445-2013 (the PEP's 2013 text); default both
@@ -42,7 +46,8 @@ options:
   --abi A         struct layout of vtable: targets: shipped (PyMemAllocatorEx, CPython 3.5+, default) or
                   2013 (the draft's PyMemAllocators without calloc)
   --jobs N        worker processes in parallel (default 2, 1..64)
-  --timeout S     seconds per case before the run is an ERROR (default 20)
+  --timeout S     seconds per case before the run is an ERROR (0.1 to 86400, default 20); a target
+                  that times out 3 times in a row is stopped, its remaining runs ERROR with the reason
   --list          print the cases (features, domains, profiles, needs) and exit
   -h, --help      this text
 

@@ -82,11 +82,18 @@ export async function openPage(
     `--user-data-dir=${profile}`,
     "about:blank",
   ], { stdio: ["ignore", "ignore", "pipe"] });
-  const cleanup = () => {
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  // Chromium's helper processes may still write into the profile after the browser process is killed:
+  // wait for its exit, then remove the folder with retries; a folder left in the temp dir is no failure.
+  const cleanup = async () => {
     try {
       child.kill("SIGKILL");
     } catch { /* gone */ }
-    rmSync(profile, { recursive: true, force: true });
+    let t: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([exited, new Promise((r) => t = setTimeout(r, 5000))]).finally(() => clearTimeout(t));
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch { /* left behind in the temp dir */ }
   };
   let ws: WebSocket;
   try {
@@ -115,7 +122,7 @@ export async function openPage(
       ws.onerror = () => reject(new Error(`cannot connect to ${endpoint}`));
     });
   } catch (e) {
-    cleanup();
+    await cleanup();
     throw e;
   }
   let nextId = 1;
@@ -196,7 +203,7 @@ export async function openPage(
           .finally(() => clearTimeout(t));
       } catch { /* already closing */ }
       ws.close();
-      cleanup();
+      await cleanup();
     },
   };
 }

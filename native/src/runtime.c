@@ -27,7 +27,7 @@ int allocspec_geometry(void) { return as_runtime.geometry; }
 void allocspec_set_gil_held(int held) { atomic_store(&as_runtime.gil_held, held != 0); }
 int allocspec_gil_held(void) { return atomic_load(&as_runtime.gil_held); }
 
-_Atomic(allocspec_gil_check_fn) as_gil_check = NULL;
+_Atomic(allocspec_gil_check_fn) as_gil_check; /* static storage: starts NULL (clang rejects NULL here) */
 void allocspec_set_gil_check(allocspec_gil_check_fn check) { atomic_store(&as_gil_check, check); }
 
 void allocspec_mark_js_domain(int domain, int js)
