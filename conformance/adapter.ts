@@ -103,6 +103,13 @@ export interface Adapter {
    * allocator, CPython): every FAIL and ERROR is then re-run alone in a fresh worker (pool.ts).
    */
   readonly keepsState?: boolean;
+  /**
+   * Extension: true when opening the target changes process-wide state that outlives it (a `hook:`
+   * target puts liballocspec or libpython in the global symbol scope, where it interposes on every
+   * library loaded later): its runs go to worker processes only, never into the caller's process
+   * (teeth.ts; the CLI always uses workers).
+   */
+  readonly isolated?: boolean;
 }
 
 /** Read and write the calling thread's C errno. */

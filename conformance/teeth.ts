@@ -3,7 +3,8 @@
  * FAIL on them. `conformance/teeth_table.ts` says which cases each must FAIL; `teeth_test.ts` checks the
  * table against reality and that every normative case is killed by at least one row.
  *
- * Runs in-process for in-process dispositions and through the worker pool for death children.
+ * Runs in-process for in-process dispositions and through the worker pool for death children and for
+ * targets that must not load into this process (`Adapter.isolated`: hook targets).
  *
  * ```sh
  * deno run -A conformance/teeth.ts mutant:no_tail_check   # prints the cases that FAIL on the target
@@ -34,16 +35,26 @@ export async function resultsOn(
   const adapter = await loadAdapter(target, { abi });
   const byId = new Map(all.map((c) => [c.id, c]));
   const out: Result[] = [];
-  const deaths: WorkItem[] = [];
+  const pooled: WorkItem[] = [];
   for (const run of expand(all, { profiles: ["cpython", "pep445-2013"] })) {
     const c = byId.get(run.caseId)!;
     const d = dispose(adapter, c, run);
-    if (d.kind === "in-process") out.push(await executeInProcess(adapter, c, run));
-    else if (d.kind === "death") {
-      deaths.push({ target, adapter, case: c, run, disposition: d, env: adapter.childEnv?.(c.id, "death") });
+    if (d.kind === "in-process" && !adapter.isolated) out.push(await executeInProcess(adapter, c, run));
+    else if (d.kind === "in-process") {
+      // a target that changes process-wide state runs in workers only (Adapter.isolated)
+      pooled.push({
+        target,
+        adapter,
+        case: c,
+        run,
+        disposition: d,
+        env: adapter.childEnv?.(c.id, "in-process"),
+      });
+    } else if (d.kind === "death") {
+      pooled.push({ target, adapter, case: c, run, disposition: d, env: adapter.childEnv?.(c.id, "death") });
     }
   }
-  if (deaths.length) out.push(...await runPool(deaths, { jobs: opts.jobs ?? 2, abi }));
+  if (pooled.length) out.push(...await runPool(pooled, { jobs: opts.jobs ?? 2, abi }));
   return out;
 }
 

@@ -127,6 +127,7 @@ export function hookAdapter(
         session.end();
       },
       childEnv: () => probed,
+      isolated: true,
       // the RAW stress needs C all the way down: the hook directly over native's own allocators
       stressRaw(threads, rounds, seed) {
         session.open(last);
@@ -163,6 +164,7 @@ export function hookAdapter(
       cp.close?.();
     },
     childEnv: (caseId) => ({ ...cp.childEnv?.(caseId), ...probed }),
+    isolated: true,
     get errno() {
       return cErrno();
     },
