@@ -25,6 +25,11 @@ export function failEveryPath(h: RecordingHook): void {
   for (const op of EVERY_ALLOCATING_PATH) h.failNext[op] = Infinity;
 }
 
+/** Ends {@link failEveryPath}: the next calls reach the allocator below again. */
+export function stopFailing(h: RecordingHook): void {
+  for (const op of EVERY_ALLOCATING_PATH) h.failNext[op] = 0;
+}
+
 /** The calls after index `from` that the hook failed (answered NULL without calling below). */
 export function injectedFailures(h: RecordingHook, from = 0): HookCall[] {
   return h.calls.slice(from).filter((c) => c.failed === true);

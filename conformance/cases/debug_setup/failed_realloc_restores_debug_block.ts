@@ -1,5 +1,12 @@
 import { defineCase } from "../../case.ts";
-import { EVERY_ALLOCATING_PATH, failEveryPath, nonNull, requireInjectedFailure, same } from "../_lib.ts";
+import {
+  EVERY_ALLOCATING_PATH,
+  failEveryPath,
+  nonNull,
+  requireInjectedFailure,
+  same,
+  stopFailing,
+} from "../_lib.ts";
 
 export default defineCase({
   id: "debug_setup/failed_realloc_restores_debug_block",
@@ -26,7 +33,7 @@ export default defineCase({
     const from = h.calls.length;
     failEveryPath(h);
     const q = ctx.realloc(p, 5000);
-    h.failNext = {};
+    stopFailing(h);
     requireInjectedFailure(ctx, h, from, "the debug realloc(p, 5000)");
     same(ctx, q, 0, "realloc(p, 5000) when every malloc, calloc and realloc below fails");
     ctx.verify(p, 300, 77, "data after the failed realloc");
