@@ -524,6 +524,10 @@ function cFixture(name: string, kills: string[]): TeethRow {
 
 TEETH.push(
   cFixture("not_thread_safe", ["threads/raw_stress_hands_blocks_between_threads"]),
+  cFixture("not_thread_safe_malloc", ["threads/raw_stress_hands_blocks_between_threads"]),
+  cFixture("not_thread_safe_calloc", ["threads/raw_stress_hands_blocks_between_threads"]),
+  cFixture("not_thread_safe_realloc", ["threads/raw_stress_hands_blocks_between_threads"]),
+  cFixture("not_thread_safe_free", ["threads/raw_stress_hands_blocks_between_threads"]),
   cFixture("malloc0_null", ["zero_size/malloc_zero_distinct_non_null"]),
   cFixture("realloc0_frees", ["zero_size/realloc_to_zero_non_null"]),
   cFixture("calloc_dirty", ["calloc/calloc_zeroes_recycled_memory"]),

@@ -32,7 +32,7 @@ export default defineCase({
       const gone = guards.splice(4, 1)[0];
       ctx.free(gone.p);
       ctx.fill(b, from, 7);
-      const q = nonNull(ctx, ctx.realloc(b, to), `realloc(p, ${to}) of a ${from}-byte block`);
+      const q = nonNull(ctx, ctx.realloc(b, to), `realloc(p, ${to})`); // p: a block of `from` bytes
       ctx.verify(q, to, 7, `the ${to} bytes kept by realloc(p, ${to})`);
       for (const g of guards) {
         ctx.verify(
