@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import { defineCase } from "../../case.ts";
+ * import { defineCase } from "./case.ts";
  * export default defineCase({
  *   id: "zero_size/malloc_zero_non_null",
  *   description: "malloc(0) returns a non-NULL pointer",
