@@ -78,7 +78,9 @@ typedef struct {
     /* the gate, used when serial >= 0: per-thread reader flags + one writer (Dekker-style, seq_cst) */
     rflag_t *readers;
     atomic_int writer;
-    pthread_mutex_t wlock;
+    pthread_mutex_t wlock;      /* one writer at a time */
+    pthread_mutex_t wait_lock;  /* readers sleep here while a writer runs (spinning would starve it) */
+    pthread_cond_t wait_cond;
     int nthreads;
     unsigned exclusive; /* bit per operation: run alone (writers); the others run in parallel (readers) */
     atomic_int go;         /* 0 wait, 1 run, -1 quit (thread creation failed) */
@@ -183,7 +185,9 @@ static void gate_in(const worker_t *w, int op)
         atomic_store(mine, 1);
         if (!atomic_load(&s->writer)) return;
         atomic_store(mine, 0);
-        while (atomic_load(&s->writer)) sched_yield();
+        pthread_mutex_lock(&s->wait_lock);
+        while (atomic_load(&s->writer)) pthread_cond_wait(&s->wait_cond, &s->wait_lock);
+        pthread_mutex_unlock(&s->wait_lock);
     }
 }
 
@@ -193,6 +197,9 @@ static void gate_out(const worker_t *w, int op)
     if (s->exclusive == 0) return;
     if (s->exclusive & (1u << op)) {
         atomic_store(&s->writer, 0);
+        pthread_mutex_lock(&s->wait_lock);
+        pthread_cond_broadcast(&s->wait_cond);
+        pthread_mutex_unlock(&s->wait_lock);
         pthread_mutex_unlock(&s->wlock);
     } else {
         atomic_store(&s->readers[w->id].busy, 0);
@@ -369,6 +376,8 @@ static int run_phase(int threads, int rounds, uint64_t seed, unsigned exclusive,
     s->readers = readers;
     s->nthreads = threads;
     pthread_mutex_init(&s->wlock, NULL);
+    pthread_mutex_init(&s->wait_lock, NULL);
+    pthread_cond_init(&s->wait_cond, NULL);
     for (int i = 0; i < threads; i++) pthread_mutex_init(&boxes[i].lock, NULL);
     for (int i = 0; i < AS_STRESS_REG_STRIPES; i++) pthread_mutex_init(&reg[i].lock, NULL);
     int started = 0;
@@ -384,6 +393,8 @@ static int run_phase(int threads, int rounds, uint64_t seed, unsigned exclusive,
     for (int i = 0; i < threads; i++) pthread_mutex_destroy(&boxes[i].lock);
     for (int i = 0; i < AS_STRESS_REG_STRIPES; i++) pthread_mutex_destroy(&reg[i].lock);
     pthread_mutex_destroy(&s->wlock);
+    pthread_mutex_destroy(&s->wait_lock);
+    pthread_cond_destroy(&s->wait_cond);
     if (started == threads && !atomic_load(&s->full)) {
         result = atomic_load(&s->mismatches);
         *seen |= atomic_load(&s->seen);
@@ -419,7 +430,7 @@ static int pack(int found, int blamed_op, unsigned seen)
  *   5.   everything in parallel: a mismatch after four clean phases means the race needs free running
  *        alongside the others (free's self-races only lose blocks, which no check can see): free.
  *
- * Phases 0-4 run rounds / 4 per thread, phase 5 all the rounds.
+ * Phases 0-4 run rounds / 8 per thread, phase 5 all the rounds.
  */
 int allocspec_stress_raw(int threads, int rounds, uint64_t seed)
 {
@@ -439,8 +450,8 @@ int allocspec_stress_raw(int threads, int rounds, uint64_t seed)
     };
     for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
         unsigned seen = 0;
-        /* the isolating phases get a quarter of the rounds: a missing lock shows within far fewer */
-        int r = i + 1 < sizeof phases / sizeof phases[0] ? (rounds + 3) / 4 : rounds;
+        /* the isolating phases get an eighth of the rounds: a missing lock shows within far fewer */
+        int r = i + 1 < sizeof phases / sizeof phases[0] ? (rounds + 7) / 8 : rounds;
         int found = run_phase(threads, r, seed + i, phases[i].exclusive, &seen);
         if (found < 0) return found;
         if (found > 0) return pack(found, phases[i].blame, seen | (i == 0 ? ALLOCSPEC_STRESS_SEEN_SERIAL : 0u));

@@ -18,7 +18,7 @@
 
 int main(int argc, char **argv)
 {
-    int rounds = 5000; /* per thread; the stress runs 6 phases on a clean allocator (5 of them rounds / 4) */
+    int rounds = 5000; /* per thread; the stress runs 6 phases on a clean allocator (5 of them rounds / 8) */
     for (int i = 1; i + 1 < argc; i++)
         if (strcmp(argv[i], "--rounds") == 0) rounds = atoi(argv[i + 1]);
     char name[200];
