@@ -83,6 +83,7 @@ typedef struct {
     pthread_cond_t wait_cond;
     int nthreads;
     unsigned exclusive; /* bit per operation: run alone (writers); the others run in parallel (readers) */
+    int focus;          /* the one operation running in parallel in an isolating phase (mostly used), or -1 */
     atomic_int go;         /* 0 wait, 1 run, -1 quit (thread creation failed) */
     atomic_int senders_done, nstarted, mismatches, full;
     atomic_uint seen;
@@ -255,7 +256,8 @@ static void consume(worker_t *w, msg_t m)
         return;
     }
     uint64_t r = next_rand(&w->rng);
-    for (int k = 0; k < (int)(r & 3) - 1; k++) { /* 0, 0, 1 or 2 reallocs */
+    int nreallocs = s->focus == OP_REALLOC ? 1 + (int)(r & 1) : (int)(r & 3) - 1; /* 0, 0, 1 or 2 */
+    for (int k = 0; k < nreallocs; k++) {
         size_t nsize = pick_size(next_rand(&w->rng));
         reg_remove(s, m.p);
         gate_in(w, OP_REALLOC);
@@ -322,6 +324,7 @@ static void *worker(void *arg)
         size_t size = pick_size(r);
         int op = (int)((r >> 32) & 3); /* malloc, calloc, realloc(NULL, n), malloc */
         if (op == OP_FREE) op = OP_MALLOC;
+        if (s->focus >= 0 && ((r >> 34) & 3) != 0) op = s->focus; /* 3 in 4 calls: the op under test */
         uint8_t *p = raw_alloc(w, op, size);
         if (p == NULL) {
             mismatch(s, ALLOCSPEC_STRESS_SEEN_NULL);
@@ -359,7 +362,7 @@ static void *worker(void *arg)
 }
 
 /* One phase: threads x rounds, the operations in `exclusive` run alone. Mismatches, or -2. */
-static int run_phase(int threads, int rounds, uint64_t seed, unsigned exclusive, unsigned *seen)
+static int run_phase(int threads, int rounds, uint64_t seed, unsigned exclusive, int focus, unsigned *seen)
 {
     shared_t *s = calloc(1, sizeof(shared_t));
     mailbox_t *boxes = calloc((size_t)threads, sizeof(mailbox_t));
@@ -373,6 +376,7 @@ static int run_phase(int threads, int rounds, uint64_t seed, unsigned exclusive,
     s->boxes = boxes;
     s->reg = reg;
     s->exclusive = exclusive;
+    s->focus = focus;
     s->readers = readers;
     s->nthreads = threads;
     pthread_mutex_init(&s->wlock, NULL);
@@ -423,8 +427,8 @@ static int pack(int found, int blamed_op, unsigned seen)
  *   0.   every call exclusive (threads, but no two calls at once): a mismatch means the allocator is
  *        wrong without any race, or its state was corrupt before the stress began (an earlier run on a
  *        racy allocator): nothing is blamed, ALLOCSPEC_STRESS_SEEN_SERIAL says so;
- *   1-3. malloc alone in parallel (every other call exclusive), then calloc, then realloc: a mismatch
- *        means that operation races with itself (its lock is missing);
+ *   1-3. malloc alone in parallel (every other call exclusive), then calloc, then realloc, each making 3
+ *        in 4 of the calls: a mismatch means that operation races with itself (its lock is missing);
  *   4.   everything in parallel but free, which runs alone: a mismatch means a race between different
  *        operations that free is not part of (not attributable to one operation);
  *   5.   everything in parallel: a mismatch after four clean phases means the race needs free running
@@ -452,7 +456,8 @@ int allocspec_stress_raw(int threads, int rounds, uint64_t seed)
         unsigned seen = 0;
         /* the isolating phases get an eighth of the rounds: a missing lock shows within far fewer */
         int r = i + 1 < sizeof phases / sizeof phases[0] ? (rounds + 7) / 8 : rounds;
-        int found = run_phase(threads, r, seed + i, phases[i].exclusive, &seen);
+        int focus = phases[i].blame >= 0 && phases[i].exclusive != 0 ? phases[i].blame : -1;
+        int found = run_phase(threads, r, seed + i, phases[i].exclusive, focus, &seen);
         if (found < 0) return found;
         if (found > 0) return pack(found, phases[i].blame, seen | (i == 0 ? ALLOCSPEC_STRESS_SEEN_SERIAL : 0u));
     }
