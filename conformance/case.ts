@@ -116,6 +116,23 @@ export interface CaseMeta {
   /** Misuse that aborts: run in a child with violation mode "abort". */
   death?: { expect: { signal: "SIGABRT"; stderr: readonly RegExp[] } };
   expect?: ExpectedViolation;
+  /** The case makes the allocator below fail (a recording hook's `failNext`): see {@link FailureInjection}. */
+  injectsFailure?: FailureInjection;
+}
+
+/** The calls a failure-injecting case can make fail. */
+export type FailableOp = "malloc" | "calloc" | "realloc";
+
+/**
+ * How a case injects allocation failures. A valid implementation may serve a request by any of malloc,
+ * calloc or realloc below it (a debug realloc may grow by malloc + copy + free), so `fails` lists every
+ * path (cases_test.ts requires all three). `precondition` is the observable that must have happened
+ * for the verdict to mean anything (an injected failure was reached); when it did not, the body ends
+ * with `ctx.skip(reason)` and the run is SKIP, never FAIL.
+ */
+export interface FailureInjection {
+  fails: readonly FailableOp[];
+  precondition: string;
 }
 
 /** A case: metadata and its body. */

@@ -34,6 +34,22 @@ export class CaseFailure extends Error {
   }
 }
 
+/**
+ * A case whose precondition did not happen (e.g. an injected failure was never reached): the runner
+ * reports SKIP with this message as the reason, never FAIL or PASS.
+ */
+export class CaseSkip extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "CaseSkip";
+  }
+}
+
+/** Throws a {@link CaseSkip}: the run is SKIP with `reason`. */
+export function skip(reason: string): never {
+  throw new CaseSkip(reason);
+}
+
 /** Throws a {@link CaseFailure}. */
 export function fail(message: string): never {
   throw new CaseFailure(message);
@@ -94,6 +110,8 @@ export interface HookCall {
   ctx: unknown;
   args: number[];
   result?: number;
+  /** the hook answered NULL itself (failure injection), the inner allocator was not called */
+  failed?: true;
 }
 
 /** A pass-through hook installed over a domain's current allocator (PEP 445 use case 3). */
@@ -101,7 +119,10 @@ export interface RecordingHook {
   readonly calls: HookCall[];
   readonly inner: PyMemAllocatorEx;
   readonly installed: PyMemAllocatorEx;
-  /** make the next matching calls return NULL without calling the inner allocator */
+  /**
+   * make the next matching calls return NULL without calling the inner allocator (`Infinity`: every
+   * call until uninstalled); such calls are recorded with `failed: true`
+   */
   failNext: Partial<Record<HookCall["op"], number>>;
   uninstall(): void;
 }
@@ -154,6 +175,8 @@ export interface CaseContext {
   /** installs a recording pass-through hook on a domain (default: this one) */
   hook(d?: DomainName): RecordingHook;
   fail(message: string): never;
+  /** ends the run as SKIP with the reason (a precondition of the case did not happen) */
+  skip(reason: string): never;
 }
 
 /** Hex of a pointer for messages. */
@@ -173,23 +196,27 @@ export function recordingHook(py: Pep445, d: DomainName): RecordingHook {
     if (k > 0) failNext[op] = k - 1;
     return k > 0;
   };
+  const failed = (call: HookCall) => {
+    if (shouldFail(call.op)) call.failed = true;
+    return call.failed === true;
+  };
   const hookCtx = { hook: d };
   const installed: PyMemAllocatorEx = {
     ctx: hookCtx,
     malloc(c, n) {
       const call: HookCall = { op: "malloc", ctx: c, args: [n] };
       calls.push(call);
-      return (call.result = shouldFail("malloc") ? 0 : inner.malloc(inner.ctx, n));
+      return (call.result = failed(call) ? 0 : inner.malloc(inner.ctx, n));
     },
     calloc: inner.calloc === null ? null : (c, a, b) => {
       const call: HookCall = { op: "calloc", ctx: c, args: [a, b] };
       calls.push(call);
-      return (call.result = shouldFail("calloc") ? 0 : inner.calloc!(inner.ctx, a, b));
+      return (call.result = failed(call) ? 0 : inner.calloc!(inner.ctx, a, b));
     },
     realloc(c, p, n) {
       const call: HookCall = { op: "realloc", ctx: c, args: [p, n] };
       calls.push(call);
-      return (call.result = shouldFail("realloc") ? 0 : inner.realloc(inner.ctx, p, n));
+      return (call.result = failed(call) ? 0 : inner.realloc(inner.ctx, p, n));
     },
     free(c, p) {
       calls.push({ op: "free", ctx: c, args: [p] });
@@ -276,6 +303,7 @@ export function makeContext(o: {
     },
     hook: (d = o.domain) => recordingHook(py, d),
     fail,
+    skip,
   };
   return ctx;
 }

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRef } from "../ref/mod.ts";
-import { CaseFailure, debugBytes, makeContext, pattern, Prng } from "./context.ts";
+import { CaseFailure, CaseSkip, debugBytes, makeContext, pattern, Prng } from "./context.ts";
+import { defineCase } from "./case.ts";
+import { failEveryPath, injectedFailures, requireInjectedFailure, stopFailing } from "./cases/_lib.ts";
 
 const target = { label: "ref", capabilities: new Set<never>() };
 
@@ -54,4 +56,67 @@ test("context: hook records calls with ctx and args, can fail chosen calls, and 
 test("context: debug bytes per profile", () => {
   assert.deepEqual(debugBytes("cpython"), { clean: 0xcd, dead: 0xdd, forbidden: 0xfd, overhead: 24 });
   assert.deepEqual(debugBytes("pep445-2013"), { clean: 0xcb, dead: 0xdb, forbidden: 0xfb, overhead: 32 });
+});
+
+test("context: failEveryPath fails malloc, calloc and realloc until cleared, marking the calls", () => {
+  const ctx = makeContext({
+    py: createRef({ profile: "cpython" }),
+    target,
+    domain: "RAW",
+    profile: "cpython",
+  });
+  const h = ctx.hook();
+  failEveryPath(h);
+  assert.equal(ctx.malloc(8), 0);
+  assert.equal(ctx.calloc(2, 4), 0);
+  assert.equal(ctx.realloc(0, 8), 0);
+  assert.equal(ctx.malloc(8), 0, "still failing: every call, not the next one");
+  assert.deepEqual(injectedFailures(h).map((c) => c.op), ["malloc", "calloc", "realloc", "malloc"]);
+  stopFailing(h);
+  const p = ctx.malloc(8);
+  assert.notEqual(p, 0);
+  assert.equal(injectedFailures(h).length, 4);
+  ctx.free(p);
+  h.uninstall();
+});
+
+test("context: a case whose injected failure is never reached is SKIP with the reason, not FAIL", async () => {
+  const { executeInProcess } = await import("./execute.ts");
+  const { refAdapter } = await import("./adapters/ref.ts");
+  const c = defineCase({
+    id: "x/never_reached",
+    description: "the entry point refuses the size before the allocator is called",
+    spec: { section: "test", quote: "test quote, long enough" },
+    features: ["realloc"],
+    profiles: ["cpython"],
+    domains: ["RAW"],
+    needs: [],
+    injectsFailure: { fails: ["malloc", "calloc", "realloc"], precondition: "realloc reached the allocator" },
+    run(ctx) {
+      const p = ctx.malloc(8);
+      const h = ctx.hook();
+      failEveryPath(h);
+      const q = ctx.realloc(p, 2n ** 63n); // above PY_SSIZE_T_MAX: refused by the entry point
+      h.uninstall();
+      requireInjectedFailure(ctx, h, 0, "realloc(p, 2**63)");
+      ctx.fail(`unreachable ${q}`);
+    },
+  });
+  const a = refAdapter("ref", (profile) => createRef({ profile }));
+  const r = await executeInProcess(a, c, { caseId: c.id, domain: "RAW", profile: "cpython" } as never);
+  assert.equal(r.status, "SKIP", r.message);
+  assert.match(
+    r.message,
+    /precondition not met: realloc\(p, 2\*\*63\) made no malloc, calloc or realloc call/,
+  );
+  const thrown = (() => {
+    try {
+      makeContext({ py: createRef({ profile: "cpython" }), target, domain: "RAW", profile: "cpython" }).skip(
+        "why",
+      );
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(thrown instanceof CaseSkip && !(thrown instanceof CaseFailure));
 });

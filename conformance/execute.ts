@@ -11,7 +11,7 @@
  */
 import type { Adapter } from "./adapter.ts";
 import type { Case, DomainName, ExpectedViolation, Feature, SpecRef } from "./case.ts";
-import { CaseFailure, makeContext } from "./context.ts";
+import { CaseFailure, CaseSkip, makeContext } from "./context.ts";
 import type { RunSpec } from "./plan.ts";
 import type { Pep445, ViolationKind } from "../ref/types.ts";
 
@@ -136,7 +136,10 @@ export async function executeInProcess(a: Adapter, c: Case, r: RunSpec, seed = 0
     } catch (e) {
       thrown = e;
     }
-    if (c.expect) {
+    if (thrown instanceof CaseSkip) {
+      // a precondition of the case did not happen (issue #8): SKIP with the case's reason
+      [status, message] = ["SKIP", oneLine(thrown.message)];
+    } else if (c.expect) {
       const why = judgeViolation(c.expect, thrown);
       if (why) [status, message] = ["FAIL", why];
     } else if (thrown !== undefined) {

@@ -457,6 +457,62 @@ export const TEETH: TeethRow[] = [
   },
 ];
 
+// issue #8's blind spots: each new case is killed by a fixture made for it
+TEETH.push(
+  {
+    target: "mutant:calloc_realloc_misaligned_by_8",
+    kills: ["alignment/calloc_and_realloc_results_aligned"],
+  },
+  {
+    target: "mutant:realloc_null_zero_returns_null",
+    kills: ["zero_size/realloc_null_zero_acts_as_malloc_zero"],
+  },
+  {
+    target: "mutant:malloc_zero_byte_read_only",
+    kills: ["zero_size/malloc_zero_byte_writable"],
+  },
+  {
+    target: "mutant:calloc_zeroes_whole_words_only",
+    kills: ["calloc/calloc_zeroes_odd_sizes_on_dirty_memory"],
+  },
+  {
+    target: "mutant:huge_request_returns_block",
+    kills: ["size_checks/impossible_size_gives_null"],
+  },
+  {
+    target: "mutant:shrink_copies_old_size",
+    kills: ["realloc/shrink_leaves_neighbours_intact"],
+  },
+  {
+    // informational: its FAIL is reported, never fails a run
+    target: "mutant:allocator_calloc_wraps_product",
+    kills: ["size_checks/allocator_calloc_overflow_called_directly"],
+  },
+);
+
+/** A valid alternative implementation and the cases that must PASS on it (no false FAIL). */
+export interface ValidRow {
+  /** a --target spec */
+  target: string;
+  /** why it is valid, and what it does differently from ref */
+  why: string;
+  /** case ids that must have zero FAIL and zero ERROR on it (and at least one PASS each) */
+  passes: readonly string[];
+}
+
+/**
+ * Valid implementations that differ from CPython's: each must pass the cases listed, and the teeth
+ * test also runs every normative case on them and requires zero FAIL.
+ */
+export const VALID: ValidRow[] = [
+  {
+    target: "mutant:debug_realloc_by_malloc_copy_free",
+    why:
+      "a debug realloc that grows by debug malloc + copy + debug free never calls the realloc below (as valid as CPython's save-and-mark)",
+    passes: ["debug_setup/failed_realloc_restores_debug_block", "realloc/failed_realloc_keeps_old_block"],
+  },
+];
+
 /** C vtable fixtures (conformance/fixtures/c/): compiled on demand, installed into the native library. */
 function cFixture(name: string, kills: string[]): TeethRow {
   return {
@@ -469,6 +525,10 @@ function cFixture(name: string, kills: string[]): TeethRow {
 
 TEETH.push(
   cFixture("not_thread_safe", ["threads/raw_stress_hands_blocks_between_threads"]),
+  cFixture("not_thread_safe_malloc", ["threads/raw_stress_hands_blocks_between_threads"]),
+  cFixture("not_thread_safe_calloc", ["threads/raw_stress_hands_blocks_between_threads"]),
+  cFixture("not_thread_safe_realloc", ["threads/raw_stress_hands_blocks_between_threads"]),
+  cFixture("not_thread_safe_free", ["threads/raw_stress_hands_blocks_between_threads"]),
   cFixture("malloc0_null", ["zero_size/malloc_zero_distinct_non_null"]),
   cFixture("realloc0_frees", ["zero_size/realloc_to_zero_non_null"]),
   cFixture("calloc_dirty", ["calloc/calloc_zeroes_recycled_memory"]),

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCases } from "./cases/mod.ts";
 import { resultsOn } from "./teeth.ts";
-import { TEETH } from "./teeth_table.ts";
+import { TEETH, VALID } from "./teeth_table.ts";
 import { REF_CAPABILITIES, REF_GAPS } from "./adapters/ref.ts";
 import { MUTANTS } from "./fixtures/ts/mod.ts";
 
@@ -41,7 +41,10 @@ test("teeth: the table names existing cases and targets", () => {
     }
   }
   for (const [name, m] of MUTANTS) {
-    if (!m.infrastructure) {
+    if (m.valid) {
+      assert.ok(VALID.some((r) => r.target === `mutant:${name}`), `valid mutant ${name} has no row in VALID`);
+      assert.ok(!TEETH.some((r) => r.target === `mutant:${name}`), `valid mutant ${name} must kill nothing`);
+    } else if (!m.infrastructure) {
       assert.ok(
         TEETH.some((r) => r.target === `mutant:${name}`),
         `mutant ${name} has no row in teeth_table.ts`,
@@ -84,5 +87,16 @@ for (const row of TEETH) {
       [],
       `cases that did not FAIL on ${row.target}`,
     );
+  });
+}
+
+for (const row of VALID) {
+  test(`teeth: valid ${row.target} gives no false FAIL`, { timeout: 120000 }, async () => {
+    const rs = await resultsOn(row.target, cases);
+    const bad = rs.filter((r) => (r.status === "FAIL" || r.status === "ERROR") && !r.informational);
+    assert.deepEqual(bad.map((r) => `${r.case}[${r.domain}]@${r.profile}: ${r.message}`), [], row.why);
+    for (const id of row.passes) {
+      assert.ok(rs.some((r) => r.case === id && r.status === "PASS"), `${id} did not PASS on ${row.target}`);
+    }
   });
 }

@@ -8,13 +8,46 @@
  * ```
  * @module
  */
-import type { CaseContext } from "../context.ts";
+import type { CaseContext, HookCall, RecordingHook } from "../context.ts";
+import type { FailableOp } from "../case.ts";
 import { hex } from "../context.ts";
 import { type Ptr, PY_SSIZE_T_MAX, type PyObjectArenaAllocator } from "../../ref/types.ts";
 
 export { hex };
 /** PY_SSIZE_T_MAX + 1 */
 export const ABOVE_MAX = PY_SSIZE_T_MAX + 1n;
+
+/** The allocator calls a failure-injecting case makes fail: every path a valid implementation may take. */
+export const EVERY_ALLOCATING_PATH: readonly FailableOp[] = ["malloc", "calloc", "realloc"];
+
+/** Makes every malloc, calloc and realloc reaching the hook answer NULL until it is uninstalled. */
+export function failEveryPath(h: RecordingHook): void {
+  for (const op of EVERY_ALLOCATING_PATH) h.failNext[op] = Infinity;
+}
+
+/** Ends {@link failEveryPath}: the next calls reach the allocator below again. */
+export function stopFailing(h: RecordingHook): void {
+  for (const op of EVERY_ALLOCATING_PATH) h.failNext[op] = 0;
+}
+
+/** The calls after index `from` that the hook failed (answered NULL without calling below). */
+export function injectedFailures(h: RecordingHook, from = 0): HookCall[] {
+  return h.calls.slice(from).filter((c) => c.failed === true);
+}
+
+/**
+ * The precondition of a failure-injecting case as an observable: some call after index `from` was
+ * failed by the hook. Otherwise the run ends as SKIP with the reason (`what` never reached the
+ * allocator below, so the failure path was not exercised).
+ */
+export function requireInjectedFailure(ctx: CaseContext, h: RecordingHook, from: number, what: string): void {
+  if (injectedFailures(h, from).length === 0) {
+    const seen = h.calls.slice(from).map((c) => `${c.op}(${c.args.join(", ")})`).join(", ") || "no call";
+    ctx.skip(
+      `precondition not met: ${what} made no malloc, calloc or realloc call below (saw ${seen}), so the injected failure was never reached`,
+    );
+  }
+}
 
 /** Fails when p is NULL; returns p. */
 export function nonNull(ctx: CaseContext, p: Ptr, what: string): Ptr {

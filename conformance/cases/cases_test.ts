@@ -57,3 +57,15 @@ test(
     assert.deepEqual(missing, []);
   },
 );
+
+test("cases: a case that injects failures fails every path a valid implementation may take, and says so", async () => {
+  for (const c of await loadCases()) {
+    const body = c.run.toString();
+    const injects = /failNext|failEveryPath/.test(body);
+    assert.equal(injects, c.injectsFailure !== undefined, `${c.id}: injectsFailure metadata vs its body`);
+    if (!c.injectsFailure) continue;
+    assert.deepEqual([...c.injectsFailure.fails].sort(), ["calloc", "malloc", "realloc"], `${c.id}: fails`);
+    assert.ok(c.injectsFailure.precondition.length > 10, `${c.id}: precondition`);
+    assert.doesNotMatch(body, /failNext\.\w+\s*=\s*\d/, `${c.id}: fails a single call of one op only`);
+  }
+});

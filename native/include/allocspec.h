@@ -272,7 +272,23 @@ ALLOCSPEC_API int allocspec_replay(const void *ops, uint64_t nops, uint32_t nslo
 ALLOCSPEC_API const PyMemAllocatorEx *allocspec_libc_allocator(void *malloc_fn, void *calloc_fn,
                                                                void *realloc_fn, void *free_fn);
 
-/* Threads: RAW stress; returns mismatches found, -1 if RAW's allocator calls into JS. */
+/*
+ * Threads: RAW stress (src/stress.c). Returns 0 when every check held, -1 if RAW's allocator calls into
+ * JS, -2 on bad arguments, else a packed report: the mismatch count (saturated) in the low 16 bits, the
+ * operations whose serialisation alone made the mismatches vanish (the ones missing a lock) in
+ * ALLOCSPEC_STRESS_BLAME_*, and the kinds of mismatch seen in ALLOCSPEC_STRESS_SEEN_*.
+ */
+#define ALLOCSPEC_STRESS_COUNT_MASK 0xffff
+#define ALLOCSPEC_STRESS_BLAME_SHIFT 16 /* bits: 1 malloc, 2 calloc, 4 realloc, 8 free */
+#define ALLOCSPEC_STRESS_SEEN_SHIFT 20
+#define ALLOCSPEC_STRESS_SEEN_DUP_MALLOC 1u   /* malloc returned a block another thread held */
+#define ALLOCSPEC_STRESS_SEEN_DUP_CALLOC 2u   /* calloc returned a block another thread held */
+#define ALLOCSPEC_STRESS_SEEN_DUP_REALLOC 4u  /* realloc returned a block another thread held */
+#define ALLOCSPEC_STRESS_SEEN_CALLOC 8u       /* a calloc block was not all zero */
+#define ALLOCSPEC_STRESS_SEEN_PREFIX 16u      /* realloc lost the kept prefix */
+#define ALLOCSPEC_STRESS_SEEN_CONTENT 32u     /* a block's contents changed while its owner held it */
+#define ALLOCSPEC_STRESS_SEEN_NULL 64u        /* NULL for a small request */
+#define ALLOCSPEC_STRESS_SEEN_SERIAL 128u     /* mismatches with every call serialised (no race needed) */
 ALLOCSPEC_API int allocspec_stress_raw(int threads, int rounds, uint64_t seed);
 ALLOCSPEC_API void allocspec_mark_js_domain(int domain, int js);
 

@@ -4,7 +4,9 @@
  *
  *     8 threads: PyMem_RawMalloc/RawCalloc --> fill, hash --> another thread --> check, RawRealloc, RawFree
  *
- * Usage: test_stress [--rounds N] (default 10000 per thread). Prints one line per check and
+ * and that the stress names the operation of a RAW allocator that skips its lock (racy_* below).
+ *
+ * Usage: test_stress [--rounds N] (default 5000 per thread). Prints one line per check and
  * "N passed, N failed" last; exit code = failures.
  */
 #define _GNU_SOURCE 1
@@ -12,6 +14,7 @@
 #include "check.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,9 +68,99 @@ static int violation_race(int rounds)
 }
 
 
+/*
+ * A RAW allocator whose malloc skips the lock the others take (blocks of one size on a free stack; a
+ * sched_yield() inside malloc's pop stands for a preemption there): the stress must find it and name
+ * malloc, and an allocator doing the same with every call locked must pass.
+ */
+#if !defined(__SANITIZE_THREAD__)
+#define RACY_BLOCK 2048
+#define RACY_CAP 4096
+#define RACY_MAX_BLOCKS 65536
+static struct {
+    pthread_mutex_t lock;
+    size_t *stack[RACY_CAP];
+    unsigned count;
+    int malloc_unlocked;
+    pthread_mutex_t all_lock; /* every block ever made, freed at the end (the stress leaks duplicates) */
+    size_t *all[RACY_MAX_BLOCKS];
+    unsigned nall;
+} racy = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, 0, PTHREAD_MUTEX_INITIALIZER, {0}, 0};
+
+static size_t *racy_new(void)
+{
+    pthread_mutex_lock(&racy.all_lock);
+    size_t *h = racy.nall < RACY_MAX_BLOCKS ? malloc(RACY_BLOCK + 16) : NULL;
+    if (h != NULL) racy.all[racy.nall++] = h;
+    pthread_mutex_unlock(&racy.all_lock);
+    return h;
+}
+
+static void racy_release_all(void)
+{
+    for (unsigned i = 0; i < racy.nall; i++) free(racy.all[i]);
+    racy.nall = 0;
+    racy.count = 0;
+}
+
+static void *racy_take(int locked)
+{
+    size_t *h = NULL;
+    if (locked) pthread_mutex_lock(&racy.lock);
+    unsigned c = racy.count;
+    if (c > 0) {
+        h = racy.stack[c - 1];
+        if (!locked) sched_yield();
+        racy.count = c - 1;
+    }
+    if (locked) pthread_mutex_unlock(&racy.lock);
+    return h != NULL ? h : racy_new();
+}
+static void *racy_malloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    if (n > RACY_BLOCK) return NULL;
+    size_t *h = racy_take(!racy.malloc_unlocked);
+    if (h != NULL) h[0] = n;
+    return h != NULL ? (char *)h + 16 : NULL;
+}
+static void *racy_calloc(void *ctx, size_t a, size_t b)
+{
+    (void)ctx;
+    if (b != 0 && a > RACY_BLOCK / b) return NULL;
+    size_t *h = racy_take(1);
+    if (h == NULL) return NULL;
+    h[0] = a * b;
+    memset((char *)h + 16, 0, a * b);
+    return (char *)h + 16;
+}
+static void racy_free(void *ctx, void *p)
+{
+    (void)ctx;
+    if (p == NULL) return;
+    size_t *h = (size_t *)((char *)p - 16);
+    pthread_mutex_lock(&racy.lock);
+    if (racy.count < RACY_CAP) racy.stack[racy.count++] = h; /* else kept in racy.all until the end */
+    pthread_mutex_unlock(&racy.lock);
+}
+static void *racy_realloc(void *ctx, void *p, size_t n)
+{
+    if (p == NULL) {
+        if (n > RACY_BLOCK) return NULL;
+        size_t *h = racy_take(1);
+        if (h != NULL) h[0] = n;
+        return h != NULL ? (char *)h + 16 : NULL;
+    }
+    if (n > RACY_BLOCK) return NULL;
+    ((size_t *)((char *)p - 16))[0] = n; /* every block holds RACY_BLOCK bytes: in place */
+    (void)ctx;
+    return p;
+}
+#endif
+
 int main(int argc, char **argv)
 {
-    int rounds = 10000;
+    int rounds = 5000; /* per thread; the stress runs 6 phases on a clean allocator (5 of them rounds / 8) */
     for (int i = 1; i + 1 < argc; i++)
         if (strcmp(argv[i], "--rounds") == 0) rounds = atoi(argv[i + 1]);
     char name[200];
@@ -121,6 +214,23 @@ int main(int argc, char **argv)
     int bad = violation_race(rounds / 10 > 0 ? rounds / 10 : 1);
     snprintf(name, sizeof name, "violations recorded on 4 threads, read on 2: every read is one whole record (%d torn)", bad);
     CHECK(name, bad == 0 && allocspec_violation_count() >= 4 * (rounds / 10 > 0 ? rounds / 10 : 1));
+    allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
+#if defined(__SANITIZE_THREAD__)
+    SKIP("the racy allocator checks", "ThreadSanitizer reports their deliberate race");
+#else
+    PyMemAllocatorEx racy_alloc = {NULL, racy_malloc, racy_calloc, racy_realloc, racy_free};
+    PyMem_SetAllocator(PYMEM_DOMAIN_RAW, &racy_alloc);
+    int r = allocspec_stress_raw(16, rounds / 2, 5);
+    snprintf(name, sizeof name, "16 threads, every call of a free-stack allocator locked: 0 mismatches (%d)", r);
+    CHECK(name, r == 0);
+    racy.malloc_unlocked = 1;
+    r = allocspec_stress_raw(16, rounds / 2, 6);
+    snprintf(name, sizeof name, "the same with malloc unlocked: mismatches found, malloc blamed (0x%x)", (unsigned)r);
+    CHECK(name, r > 0 && (r & ALLOCSPEC_STRESS_COUNT_MASK) > 0 && (r >> ALLOCSPEC_STRESS_BLAME_SHIFT & 0xf) == 1 &&
+                    (r >> ALLOCSPEC_STRESS_SEEN_SHIFT & ALLOCSPEC_STRESS_SEEN_DUP_MALLOC));
+    allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
+    racy_release_all();
+#endif
     allocspec_reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
     CHECK_SUMMARY();
     return failed;

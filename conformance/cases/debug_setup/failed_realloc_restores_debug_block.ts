@@ -1,5 +1,12 @@
 import { defineCase } from "../../case.ts";
-import { nonNull, same } from "../_lib.ts";
+import {
+  EVERY_ALLOCATING_PATH,
+  failEveryPath,
+  nonNull,
+  requireInjectedFailure,
+  same,
+  stopFailing,
+} from "../_lib.ts";
 
 export default defineCase({
   id: "debug_setup/failed_realloc_restores_debug_block",
@@ -13,13 +20,22 @@ export default defineCase({
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],
   needs: ["debug-hooks", "api-shipped"],
+  injectsFailure: {
+    // the debug realloc may call realloc below (CPython) or grow by malloc + copy + free: fail them all
+    fails: EVERY_ALLOCATING_PATH,
+    precondition: "the debug realloc(p, 5000) called malloc, calloc or realloc below and got NULL",
+  },
   run(ctx) {
     const h = ctx.hook();
     ctx.py.PyMem_SetupDebugHooks();
     const p = nonNull(ctx, ctx.malloc(300), "malloc(300)");
     ctx.fill(p, 300, 77);
-    h.failNext.realloc = 1;
-    same(ctx, ctx.realloc(p, 5000), 0, "realloc(p, 5000) when the allocator below fails");
+    const from = h.calls.length;
+    failEveryPath(h);
+    const q = ctx.realloc(p, 5000);
+    stopFailing(h);
+    requireInjectedFailure(ctx, h, from, "the debug realloc(p, 5000)");
+    same(ctx, q, 0, "realloc(p, 5000) when every malloc, calloc and realloc below fails");
     ctx.verify(p, 300, 77, "data after the failed realloc");
     ctx.free(p); // a damaged header or pad would be reported here
   },

@@ -1,5 +1,5 @@
 import { defineCase } from "../../case.ts";
-import { nonNull, same } from "../_lib.ts";
+import { EVERY_ALLOCATING_PATH, failEveryPath, nonNull, requireInjectedFailure, same } from "../_lib.ts";
 
 export default defineCase({
   id: "realloc/failed_realloc_keeps_old_block",
@@ -13,14 +13,19 @@ export default defineCase({
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],
   needs: ["api-shipped"],
+  injectsFailure: {
+    fails: EVERY_ALLOCATING_PATH,
+    precondition: "realloc(p, 5000) reached the domain's allocator (malloc, calloc or realloc) and got NULL",
+  },
   run(ctx) {
     const p = nonNull(ctx, ctx.malloc(64), "malloc(64)");
     ctx.fill(p, 64, 31);
     const h = ctx.hook();
-    h.failNext.realloc = 1;
+    failEveryPath(h);
     const q = ctx.realloc(p, 5000);
     h.uninstall();
-    same(ctx, q, 0, "realloc(p, 5000) when the allocator's realloc fails");
+    requireInjectedFailure(ctx, h, 0, "realloc(p, 5000)");
+    same(ctx, q, 0, "realloc(p, 5000) when the allocator fails every malloc, calloc and realloc");
     ctx.verify(p, 64, 31, "old block after the failed realloc");
     const r = nonNull(ctx, ctx.realloc(p, 128), "realloc(p, 128) retried after the failure");
     ctx.verify(r, 64, 31, "block after the retried realloc");

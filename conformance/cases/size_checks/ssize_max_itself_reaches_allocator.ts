@@ -1,5 +1,5 @@
 import { defineCase } from "../../case.ts";
-import { same } from "../_lib.ts";
+import { EVERY_ALLOCATING_PATH, failEveryPath, same } from "../_lib.ts";
 import { PY_SSIZE_T_MAX } from "../../../ref/types.ts";
 
 export default defineCase({
@@ -14,9 +14,14 @@ export default defineCase({
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],
   needs: ["api-shipped"],
+  injectsFailure: {
+    // the hook answers NULL itself on every path, so no real allocator is asked for 2**63 bytes
+    fails: EVERY_ALLOCATING_PATH,
+    precondition: "none: whether malloc(PY_SSIZE_T_MAX) reaches the allocator is the observable itself",
+  },
   run(ctx) {
     const h = ctx.hook();
-    h.failNext.malloc = 1; // the hook answers NULL itself: only the entry point's bound is under test
+    failEveryPath(h); // the hook answers NULL itself: only the entry point's bound is under test
     const p = ctx.malloc(PY_SSIZE_T_MAX);
     h.uninstall();
     same(ctx, p, 0, "malloc(PY_SSIZE_T_MAX) on a 64-bit host");
