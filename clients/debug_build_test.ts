@@ -50,6 +50,19 @@ test("the launcher runs Debian's Py_DEBUG CPython on native with debug hooks, an
   assert.equal(b.raw, "libpython3.11d.so.1.0");
 });
 
+/**
+ * Cases of these groups that do observe the Py_DEBUG build's default allocator (pymalloc_debug: CPython's
+ * debug hooks over pymalloc), with the reason each aborts there.
+ */
+const PY_DEBUG_DEVIATIONS: Record<string, string> = {
+  "zero_size/malloc_zero_byte_writable":
+    "CPython's debug hooks give malloc(0) no data byte (its trailing pad starts at p): writing the byte that " +
+    "'as if malloc(1)' promises makes the free abort with 'bad trailing pad byte'",
+  "zero_size/realloc_null_zero_acts_as_malloc_zero": "the same block from realloc(NULL, 0), its byte written",
+  "size_checks/allocator_calloc_overflow_called_directly":
+    "_PyMem_DebugRawCalloc assert()s the product that release builds leave to the entry points",
+};
+
 test(
   "conformance target cpython:libpython3.11d.so: the groups that do not observe the default allocators PASS",
   {
@@ -71,8 +84,16 @@ test(
     const rows = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
       .filter((x) => x.status && x.status !== "UNSUPPORTED");
     assert.ok(rows.length >= 50, `ran ${rows.length} cases: ${r.stderr}`);
-    const bad = rows.filter((x) => x.status !== "PASS").map((x) => `${x.case}[${x.domain}] ${x.status}`);
+    const bad = rows.filter((x) => x.status !== "PASS" && !(x.case in PY_DEBUG_DEVIATIONS))
+      .map((x) => `${x.case}[${x.domain}] ${x.status}`);
     assert.deepEqual(bad, []);
-    assert.equal(r.status, 0);
+    // the deviations are real and observed in every domain, each as the crash its reason predicts
+    for (const [id, why] of Object.entries(PY_DEBUG_DEVIATIONS)) {
+      const got = rows.filter((x) => x.case === id);
+      assert.equal(got.length, 3, `${id}: one run per domain`);
+      for (const x of got) {
+        assert.match(`${x.status} ${x.message}`, /^ERROR target crashed: signal SIGABRT/, why);
+      }
+    }
   },
 );
