@@ -118,8 +118,14 @@ static void msg_add(msgs_t *m, const char *text)
 static void on_violation(void *ctx, const allocspec_violation *v)
 {
     (void)ctx;
+    static const char *kinds[] = {"bad_id", "bad_leading_pad", "bad_trailing_pad", "no_gil"};
+    char buf[LR_MSG_LEN];
+    /* the text is a C string: an id byte of 0 inside it ends it early, so the fields follow it */
+    snprintf(buf, sizeof buf, "%s\n[%s in %s, api id 0x%02x, verified by 0x%02x]", v->text ? v->text : "",
+             v->kind >= 0 && v->kind < 4 ? kinds[v->kind] : "?", v->func ? v->func : "?", v->api_id & 0xff,
+             v->verified_id & 0xff);
     pthread_mutex_lock(&S.lock);
-    msg_add(&S.violations, v->text && v->text[0] ? v->text : (v->func ? v->func : "violation"));
+    msg_add(&S.violations, buf);
     pthread_mutex_unlock(&S.lock);
 }
 
@@ -179,6 +185,17 @@ void *lr_calloc(size_t n, size_t size, const char *site)
     return p;
 }
 
+/* Says on stderr (first few only) that a foreign pointer is about to reach the target: when the target's
+   debug hooks then crash reading around it (they read a size and pads that are not there), the host
+   knows why the child died. */
+static void announce_foreign(void *p, const char *site, unsigned long nth)
+{
+    if (nth > 4) return;
+    fprintf(stderr, "libs: foreign free of %p (%s): a block the target never handed out, passed on\n", p,
+            site ? site : "?");
+    fflush(stderr);
+}
+
 void *lr_realloc(void *p, size_t n, const char *site)
 {
     size_t old = 0;
@@ -190,9 +207,10 @@ void *lr_realloc(void *p, size_t n, const char *site)
     if (p) {
         known = tab_remove_nolock((uintptr_t)p, &old);
         if (known) S.live_bytes -= old;
-        else S.foreign_frees++;
+        else old = ++S.foreign_frees;
     }
     pthread_mutex_unlock(&S.lock);
+    if (p && !known) announce_foreign(p, site, old);
     void *q = inject(n, site) ? NULL : S.r(p, n);
     pthread_mutex_lock(&S.lock);
     if (q) {
@@ -212,14 +230,14 @@ void *lr_realloc(void *p, size_t n, const char *site)
 
 void lr_free(void *p, const char *site)
 {
-    (void)site;
-    size_t old = 0;
+    size_t old = 0, nth = 0;
     pthread_mutex_lock(&S.lock);
     S.calls_free++;
     if (!p) S.free_null++;
     else if (tab_remove_nolock((uintptr_t)p, &old)) S.live_bytes -= old;
-    else S.foreign_frees++;
+    else nth = ++S.foreign_frees;
     pthread_mutex_unlock(&S.lock);
+    if (nth) announce_foreign(p, site, nth);
     S.f(p); /* foreign pointers too: what the debug hooks say about them is part of the result */
 }
 

@@ -233,9 +233,12 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
         lr_note("planted bug: one inflateEnd skipped");
     }
     if (lr_opt(options, "plant=foreign")) {
-        void *p = malloc(64); /* libc memory, never from the hook */
+        /* libc memory the target never handed out; zeroed so whatever the debug hooks read around the
+           pointer (size, id byte, pads) is deterministic and inside this block */
+        unsigned char *p = calloc(1, 128);
         lr_note("planted bug: a libc block freed through the hook");
-        lr_free(p, "zlib:planted-foreign-free");
+        if (p) lr_free(p + 32, "zlib:planted-foreign-free");
+        free(p);
     }
     free(data);
     lr_settle();

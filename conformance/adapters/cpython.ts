@@ -37,7 +37,7 @@ import { findLibpython } from "./cpython_lib.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
 import { addressesOf } from "./libc.ts";
-import { loadPep445Library } from "../../native/mod.ts";
+import { entryTableOf, loadPep445Library } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
 /** Environment variable carrying the resolved libpython path to the workers. */
@@ -158,5 +158,7 @@ export const cpythonFactory: AdapterFactory = (arg) => {
       session?.end();
     },
     childEnv: (caseId) => cpythonChildEnv(path, caseId),
+    // libpython's own entry points; CPython's debug hooks can only abort (no C violation handler)
+    cEntryPoints: () => ({ ...entryTableOf(path), setViolationHandler: 0 }),
   };
 };

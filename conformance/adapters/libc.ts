@@ -202,6 +202,7 @@ export const libcFactory: AdapterFactory = (arg) => {
     close: () => session.end(),
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
+    cEntryPoints: () => session.cEntryPoints(),
     get errno() {
       return cErrno();
     },

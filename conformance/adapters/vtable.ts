@@ -98,6 +98,7 @@ export const vtableFactory: AdapterFactory = (arg, opts) => {
     close: () => session.end(),
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
+    cEntryPoints: () => session.cEntryPoints(),
     get errno() {
       return cErrno();
     },

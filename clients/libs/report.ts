@@ -1,0 +1,100 @@
+/**
+ * Formats the rows of a libs run: `table` (aligned text), `markdown` (the README table) and `json`
+ * (rows + run context).
+ *
+ * @example
+ * ```ts
+ * import { formatRows } from "./report.ts";
+ * console.log(formatRows([], "markdown"));
+ * ```
+ * @module
+ */
+import process from "node:process";
+import type { LibsRow } from "./run.ts";
+
+/** Output formats. */
+export const FORMATS = ["table", "json", "markdown"] as const;
+export type Format = typeof FORMATS[number];
+
+const HEAD = [
+  "library",
+  "target",
+  "routed calls",
+  "peak bytes",
+  "zero-size",
+  "free(NULL)",
+  "violations",
+  "foreign frees",
+  "leaks",
+  "checks",
+  "status",
+];
+
+function cells(r: LibsRow): string[] {
+  const x = r.result;
+  const leaks = x ? (x.leaks.blocks ? `${x.leaks.blocks} (${x.leaks.bytes} B)` : "0") : "-";
+  const checks = x ? `${x.checks_passed}/${x.checks_passed + x.checks_failed.count}` : "-";
+  return [
+    r.scenario,
+    r.target,
+    x ? String(x.routed) : "-",
+    x ? String(x.peak_bytes) : "-",
+    x ? String(x.zero_size) : "-",
+    x ? String(x.free_null) : "-",
+    r.ended && r.violations ? `${r.violations} (aborted)` : String(r.violations),
+    x ? String(x.foreign_frees) : "-",
+    leaks,
+    checks,
+    r.status + (r.expected && r.status === "FINDING" ? " (expected)" : ""),
+  ];
+}
+
+/** Findings and failures, one line each (what the table cannot hold). */
+export function details(rows: readonly LibsRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    if (r.status === "PASS" && !r.result?.notes.count) continue;
+    const notes = r.result?.notes.texts.length ? ` [notes: ${r.result.notes.texts.join("; ")}]` : "";
+    out.push(`${r.status} ${r.scenario} on ${r.target}: ${r.message || "ok"}${notes}`);
+    if (r.violationText) {
+      const fatal = r.violationText.match(/Fatal Python error: [^\n]*/)?.[0];
+      const fields = r.violationText.match(/\[[a-z_]+ in _Py\w+, api id [^\]]*\]/)?.[0];
+      const first = r.violationText.split("\n")[0].replace(/\0/g, "\\0");
+      out.push(`    debug hooks: ${fatal ?? fields ?? first}`);
+    }
+  }
+  return out;
+}
+
+/** The rows in the chosen format. */
+export function formatRows(rows: readonly LibsRow[], format: Format): string {
+  if (format === "json") {
+    return JSON.stringify(
+      {
+        context: {
+          runtime: (globalThis as any).Bun ? "bun" : "deno",
+          date: new Date().toISOString(),
+          pid: process.pid,
+        },
+        rows,
+      },
+      null,
+      2,
+    );
+  }
+  const body = rows.map(cells);
+  if (format === "markdown") {
+    const line = (c: string[]) => `| ${c.join(" | ")} |`;
+    return [
+      line(HEAD),
+      line(HEAD.map(() => "---")),
+      ...body.map(line),
+      "",
+      ...details(rows).map((d) => `- ${d}`),
+    ]
+      .join("\n");
+  }
+  const w = HEAD.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (c: string[]) => c.map((s, i) => s.padEnd(w[i])).join("  ").trimEnd();
+  return [line(HEAD), ...body.map(line), "", ...details(rows)].join("\n");
+}
