@@ -90,7 +90,7 @@ export function formatRows(rows: readonly LibsRow[], format: Format): string {
       line(HEAD.map(() => "---")),
       ...body.map(line),
       "",
-      ...details(rows).map((d) => `- ${d}`),
+      ...details(rows).map((d) => d.startsWith("    ") ? `  - ${d.trim()}` : `- ${d}`),
     ]
       .join("\n");
   }
