@@ -191,6 +191,106 @@ export function buildNative(opts: { variant?: Variant; force?: boolean; quiet?: 
 }
 
 // ------------------------------------------------------------------------------------------------
+// allocspec-python: the launcher of clients/ (C sources in clients/launcher, contract in its CONTRACT.md)
+
+const LAUNCHER_DIR = join(NATIVE_DIR, "..", "clients", "launcher");
+
+/**
+ * The path of the launcher executable for a variant: beside that variant's liballocspec.so, which it loads.
+ *
+ * @example
+ * ```ts
+ * import { launcherPath } from "./build.ts";
+ * launcherPath("release"); // ".../native/build/release/allocspec-python"
+ * ```
+ */
+export function launcherPath(variant: Variant = "release"): string {
+  return join(dirname(libraryPath(variant)), "allocspec-python");
+}
+
+/**
+ * Builds `allocspec-python` (and the library it loads) for a variant if missing or stale, and returns its path.
+ *
+ * @example
+ * ```ts
+ * import { buildLauncher } from "./build.ts";
+ * const exe = buildLauncher(); // release
+ * ```
+ */
+export function buildLauncher(opts: { variant?: Variant; force?: boolean; quiet?: boolean } = {}): string {
+  const variant = opts.variant ?? "release";
+  buildNative(opts);
+  const output = launcherPath(variant);
+  const sources = sourcesOf(LAUNCHER_DIR, [".c"]);
+  const newest = Math.max(
+    newestInput(),
+    ...sourcesOf(LAUNCHER_DIR, [".c", ".h"]).map((f) => statSync(f).mtimeMs),
+  );
+  if (!opts.force && isFresh(output, newest)) return output;
+  const tmp = `${output}.tmp.${process.pid}.${Date.now()}`;
+  try {
+    compile(findCompiler(), [
+      ...WARN_FLAGS,
+      ...VARIANT_FLAGS[variant],
+      `-I${INCLUDE_DIR}`,
+      ...sources,
+      "-o",
+      tmp,
+      "-ldl",
+    ], opts.quiet ?? true);
+    renameSync(tmp, output);
+  } finally {
+    if (existsSync(tmp)) rmSync(tmp);
+  }
+  return output;
+}
+
+// ------------------------------------------------------------------------------------------------
+// debug/ layer libraries (fault engine, leak tracker): loaded by the launcher (ALLOCSPEC_LAYERS), they reach
+// PEP 445 by symbol name and link nothing of liballocspec.
+
+const DEBUG_DIR = join(NATIVE_DIR, "..", "debug");
+/** The debug/ layer libraries and the debug/ folders each is compiled from. */
+export const LAYERS: Readonly<Record<string, readonly string[]>> = {
+  as_faults: ["faults", "common"],
+  as_leaks: ["leaks", "common"],
+};
+
+/**
+ * Path of a debug/ layer library, e.g. `native/build/release/libas_faults.so` (it may not exist yet).
+ *
+ * @example
+ * ```ts
+ * import { layerPath } from "./build.ts";
+ * layerPath("as_faults"); // ".../native/build/release/libas_faults.so"
+ * ```
+ */
+export function layerPath(name: string, variant: Variant = "release"): string {
+  if (!(name in LAYERS)) throw new RangeError(`unknown layer '${name}': use ${Object.keys(LAYERS).join(", ")}`);
+  return join(BUILD_DIR, variant, `lib${name}.so`);
+}
+
+/**
+ * Builds a debug/ layer library when missing or stale and returns its path.
+ *
+ * @example
+ * ```ts
+ * import { buildLayer } from "./build.ts";
+ * const so = buildLayer("as_faults"); // native/build/release/libas_faults.so
+ * ```
+ */
+export function buildLayer(name: string, opts: { variant?: Variant; force?: boolean } = {}): string {
+  const variant = opts.variant ?? "release";
+  const output = layerPath(name, variant);
+  const dirs = LAYERS[name].map((d) => join(DEBUG_DIR, d));
+  const sources = dirs.flatMap((d) => sourcesOf(d, [".c"]));
+  const newest = Math.max(...dirs.flatMap((d) => sourcesOf(d, [".c", ".h"])).map((f) => statSync(f).mtimeMs));
+  if (!opts.force && isFresh(output, newest)) return output;
+  compileShared({ sources, output, flags: [...VARIANT_FLAGS[variant], "-g", "-ldl"] });
+  return output;
+}
+
+// ------------------------------------------------------------------------------------------------
 // --test: the C test programs
 
 interface Tally {
@@ -420,6 +520,7 @@ function main(argv: string[]): number {
         return 2;
       }
       console.log(buildNative({ variant: v, force: args.has("--force"), quiet: false }));
+      console.log(buildLauncher({ variant: v, force: args.has("--force"), quiet: false }));
     }
     return 0;
   } catch (e) {

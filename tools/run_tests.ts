@@ -106,7 +106,7 @@ function add(name: string, status: number, c: Counts | null) {
 
 const deno = process.execPath.endsWith("deno") ? process.execPath : "deno";
 if (want("check")) {
-  const d = run([deno, "check", "ref", "native", "conformance", "bench", "tools", "clients"]);
+  const d = run([deno, "check", "ref", "native", "conformance", "bench", "tools", "clients", "debug"]);
   add("typecheck (deno check)", d.status, {
     passed: d.status === 0 ? 1 : 0,
     failed: d.status === 0 ? 0 : 1,

@@ -172,8 +172,23 @@ export function parseLibcArg(arg: string | undefined): { lib: string; prefix: st
   return { lib: resolveLibrary("libc", path), prefix: tail ?? "" };
 }
 
-/** Builds the `libc` adapter. */
-export const libcFactory: AdapterFactory = (arg) => {
+/** A `libc:` target argument resolved and checked: what the adapter and the launcher (clients/) load. */
+export interface LibcTarget {
+  /** absolute path, or a bare soname left to the dynamic loader */
+  lib: string;
+  /** symbol prefix ("" for malloc itself) */
+  prefix: string;
+  /** PREFIX + malloc, calloc, realloc, free */
+  names: string[];
+  /** environment the library needs to load ({@link STATIC_TLS_ENV} for jemalloc), else undefined */
+  env: Record<string, string> | undefined;
+}
+
+/**
+ * Parses `PATH[:PREFIX]`, loads the library and checks its four functions: one-line UsageErrors for a
+ * missing library or symbol (shared by {@link libcFactory} and the launcher, clients/launcher.ts).
+ */
+export function resolveLibcTarget(arg: string | undefined): LibcTarget {
   const { lib, prefix } = parseLibcArg(arg);
   const names = ["malloc", "calloc", "realloc", "free"].map((f) => prefix + f);
   const { addresses, needsTls } = probeSymbols("libc", lib, names);
@@ -185,7 +200,12 @@ export const libcFactory: AdapterFactory = (arg) => {
       }`,
     );
   }
-  const env = needsTls ? { ...STATIC_TLS_ENV } : undefined;
+  return { lib, prefix, names, env: needsTls ? { ...STATIC_TLS_ENV } : undefined };
+}
+
+/** Builds the `libc` adapter. */
+export const libcFactory: AdapterFactory = (arg) => {
+  const { lib, prefix, names, env } = resolveLibcTarget(arg);
   const session = new NativeSession();
   return {
     label: `libc:${arg}`,

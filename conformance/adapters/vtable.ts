@@ -58,18 +58,29 @@ export function parseVtableArg(
   return { lib: resolveLibrary("vtable", path), symbol: tail ?? DEFAULT_SYMBOL, layer };
 }
 
-/** Builds the `vtable` adapter. */
-export const vtableFactory: AdapterFactory = (arg, opts) => {
+/**
+ * Parses `PATH[:SYMBOL][@layer]`, loads the library and checks the symbol: one-line UsageErrors (shared by
+ * {@link vtableFactory} and the launcher, clients/launcher.ts). `env` is what the library needs to load.
+ */
+export function resolveVtableTarget(
+  arg: string | undefined,
+  abi: "shipped" | "2013" = "shipped",
+): { lib: string; symbol: string; layer: Layer | undefined; env: Record<string, string> | undefined } {
   const { lib, symbol, layer } = parseVtableArg(arg);
   const { addresses, needsTls } = probeSymbols("vtable", lib, [symbol]);
   if (addresses[0] === 0) {
     throw new UsageError(
       `vtable target: ${lib} does not export ${symbol} (a data symbol holding a ${
-        opts.abi === "2013" ? "PyMemAllocators" : "PyMemAllocatorEx"
+        abi === "2013" ? "PyMemAllocators" : "PyMemAllocatorEx"
       })`,
     );
   }
-  const env = needsTls ? { ...STATIC_TLS_ENV } : undefined;
+  return { lib, symbol, layer, env: needsTls ? { ...STATIC_TLS_ENV } : undefined };
+}
+
+/** Builds the `vtable` adapter. */
+export const vtableFactory: AdapterFactory = (arg, opts) => {
+  const { lib, symbol, layer, env } = resolveVtableTarget(arg, opts.abi);
   const session = new NativeSession();
   return {
     label: `vtable:${arg}${opts.abi === "2013" ? " (abi 2013)" : ""}`,

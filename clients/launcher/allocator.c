@@ -1,0 +1,152 @@
+/*
+ * allocator.c: steps 3 and 4 of the launcher: the allocator under test, then the debug hooks, installed
+ * in libpython's RAW, MEM and OBJ domains between Py_PreInitialize and Py_InitializeFromConfig, the only
+ * window in which an allocator may REPLACE CPython's (PEP 445 "Use cases" 1; gh-96997).
+ *
+ * Composition happens in liballocspec.so (the native library, loaded RTLD_LOCAL from the launcher's own
+ * directory, so its PyMem_* exports never interpose on libpython's):
+ *
+ *     ALLOCSPEC_ALLOCATOR               staged in liballocspec's three domains
+ *       cpython                         libpython's current allocators (after pre-init), copied in
+ *       native:pep445|cpython310        allocspec_reset(cpython profile, geometry): raw + pymalloc
+ *       vtable:/abs/lib.so:SYMBOL       the PyMemAllocatorEx data symbol, as is
+ *       libc:/abs/lib.so:PREFIX         PREFIXmalloc, calloc, realloc, free, zero sizes as CPython (libc_glue.c)
+ *     ALLOCSPEC_DEBUG_HOOKS=native      liballocspec's PyMem_SetupDebugHooks over the staged allocators
+ *     then: libpython PyMem_SetAllocator(d, staged[d]) for d = RAW, MEM, OBJ
+ *     ALLOCSPEC_DEBUG_HOOKS=cpython     libpython's PyMem_SetupDebugHooks over what was installed
+ *
+ * The native debug hooks run with the liballocspec GIL flag held for good (there is one process-wide flag,
+ * not CPython's thread state), so their GIL check is off; CPython's hooks check the real GIL.
+ * `cpython` with no debug hooks installs nothing at all (the baseline: CPython's own allocators).
+ */
+#include "launcher.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+
+typedef struct {
+    void *handle;
+    void (*get)(PyMemAllocatorDomain, PyMemAllocatorEx *);
+    void (*set)(PyMemAllocatorDomain, PyMemAllocatorEx *);
+    void (*setup_debug_hooks)(void);
+    void (*reset)(int profile, int geometry);
+} native_lib;
+
+static void *native_sym(const native_lib *n, const char *path, const char *name)
+{
+    void *p = dlsym(n->handle, name);
+    if (!p) launcher_usage_error("%s does not export %s: rebuild it (deno task build:native)", path, name);
+    return p;
+}
+
+/* liballocspec.so of the same build variant: it sits beside this executable (native/build.ts). */
+static void open_native(native_lib *n)
+{
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) launcher_usage_error("cannot read /proc/self/exe to find liballocspec.so");
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%.*s/liballocspec.so", (int)(slash - exe), exe);
+    n->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!n->handle) launcher_usage_error("cannot load the native library: %s (deno task build:native)", dlerror());
+    *(void **)&n->get = native_sym(n, path, "PyMem_GetAllocator");
+    *(void **)&n->set = native_sym(n, path, "PyMem_SetAllocator");
+    *(void **)&n->setup_debug_hooks = native_sym(n, path, "PyMem_SetupDebugHooks");
+    *(void **)&n->reset = native_sym(n, path, "allocspec_reset");
+}
+
+/* Loads a third-party library RTLD_LOCAL; jemalloc needs the static-TLS tunable (libc.ts STATIC_TLS_ENV). */
+static void *open_library(const char *kind, const char *lib)
+{
+    void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *err = dlerror();
+        launcher_usage_error("%s allocator: %s%s", kind, err,
+                             strstr(err, "static TLS") ? " (set GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536)"
+                                                       : "");
+    }
+    return h;
+}
+
+/* Splits "PATH:TAIL" at the last colon into lib (copied to buf) and tail. */
+static const char *split_last(const char *kind, const char *arg, char *buf, size_t size)
+{
+    const char *colon = strrchr(arg, ':');
+    if (!colon || (size_t)(colon - arg) >= size)
+        launcher_usage_error("ALLOCSPEC_ALLOCATOR=%s:%s: expected %s:LIBRARY:%s", kind, arg, kind,
+                             strcmp(kind, "vtable") == 0 ? "SYMBOL" : "PREFIX");
+    memcpy(buf, arg, (size_t)(colon - arg));
+    buf[colon - arg] = '\0';
+    return colon + 1;
+}
+
+static const PyMemAllocatorDomain DOMAINS[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ};
+
+int launcher_install_allocator(const launcher_cpython *py, const char *allocator, const char *debug_hooks,
+                               int pythonmalloc_applies)
+{
+    if (!allocator || !*allocator) allocator = "cpython";
+    if (!debug_hooks) debug_hooks = "";
+    if (*debug_hooks && strcmp(debug_hooks, "native") != 0 && strcmp(debug_hooks, "cpython") != 0)
+        launcher_usage_error("ALLOCSPEC_DEBUG_HOOKS=%s: use native, cpython or leave it empty", debug_hooks);
+    if (pythonmalloc_applies) return 1;
+    if (strcmp(allocator, "cpython") == 0 && strcmp(debug_hooks, "native") != 0) {
+        if (strcmp(debug_hooks, "cpython") == 0) py->PyMem_SetupDebugHooks();
+        return 0;
+    }
+
+    native_lib n;
+    open_native(&n);
+    char lib[PATH_MAX];
+    if (strcmp(allocator, "cpython") == 0) {
+        n.reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
+        for (int i = 0; i < 3; i++) {
+            PyMemAllocatorEx a;
+            py->PyMem_GetAllocator(DOMAINS[i], &a);
+            n.set(DOMAINS[i], &a);
+        }
+    } else if (strcmp(allocator, "native") == 0 || strcmp(allocator, "native:cpython310") == 0) {
+        n.reset(ALLOCSPEC_PROFILE_CPYTHON, ALLOCSPEC_GEOMETRY_CPYTHON310);
+    } else if (strcmp(allocator, "native:pep445") == 0) {
+        n.reset(ALLOCSPEC_PROFILE_CPYTHON, ALLOCSPEC_GEOMETRY_PEP445);
+    } else if (strncmp(allocator, "vtable:", 7) == 0) {
+        const char *symbol = split_last("vtable", allocator + 7, lib, sizeof lib);
+        PyMemAllocatorEx *a = dlsym(open_library("vtable", lib), symbol);
+        if (!a) launcher_usage_error("vtable allocator: %s does not export %s", lib, symbol);
+        n.reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
+        for (int i = 0; i < 3; i++) n.set(DOMAINS[i], a);
+    } else if (strncmp(allocator, "libc:", 5) == 0) {
+        const char *prefix = split_last("libc", allocator + 5, lib, sizeof lib);
+        void *h = open_library("libc", lib);
+        static const char *const FNS[4] = {"malloc", "calloc", "realloc", "free"};
+        void *f[4];
+        for (int i = 0; i < 4; i++) {
+            char name[256];
+            snprintf(name, sizeof name, "%s%s", prefix, FNS[i]);
+            if (!(f[i] = dlsym(h, name))) launcher_usage_error("libc allocator: %s does not export %s", lib, name);
+        }
+        n.reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
+        PyMemAllocatorEx a;
+        launcher_libc_allocator(f, &a);
+        for (int i = 0; i < 3; i++) n.set(DOMAINS[i], &a);
+    } else {
+        launcher_usage_error("ALLOCSPEC_ALLOCATOR=%s: use cpython, native:pep445, native:cpython310, "
+                             "vtable:/abs/lib.so:SYMBOL or libc:/abs/lib.so:PREFIX",
+                             allocator);
+    }
+    if (strcmp(debug_hooks, "native") == 0) n.setup_debug_hooks();
+    for (int i = 0; i < 3; i++) {
+        PyMemAllocatorEx a;
+        n.get(DOMAINS[i], &a);
+        py->PyMem_SetAllocator(DOMAINS[i], &a);
+    }
+    if (strcmp(debug_hooks, "cpython") == 0) py->PyMem_SetupDebugHooks();
+    return 0;
+}

@@ -1,0 +1,176 @@
+/**
+ * Tests of the launcher (clients/launcher.ts + allocspec-python): CPython really runs on each allocator,
+ * with and without debug hooks (proved by PyMem_GetAllocator + dladdr in clients/launcher/probe.py),
+ * children inherit it, exit codes and signals come back unchanged, PYTHONMALLOC wins as documented,
+ * layers load, bad input is one line with exit 2.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { UsageError } from "../conformance/adapter.ts";
+import { buildFixtures } from "../conformance/fixtures/c/build.ts";
+import { compileShared } from "../native/build.ts";
+import { type DebugHooks, type LaunchSpec, launchSpec } from "./launcher.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PROBE = join(HERE, "launcher", "probe.py");
+
+function skipReason(): string | undefined {
+  try {
+    launchSpec({ allocator: "native" });
+    return undefined;
+  } catch (e) {
+    return `no launcher here: ${(e as Error).message.split("\n")[0]}`;
+  }
+}
+const skip = skipReason();
+
+function run(spec: LaunchSpec, args: string[], env: Record<string, string> = {}) {
+  return spawnSync(spec.exe, [...spec.argvPrefix, ...args], {
+    env: { ...spec.env, ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+}
+
+function probe(spec: LaunchSpec, flags: string[] = [], env: Record<string, string> = {}) {
+  const r = run(spec, [PROBE, ...flags], env);
+  assert.equal(r.status, 0, `probe failed (${spec.allocator}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, string | null>;
+}
+
+const LIBPY = /^libpython3\.\d+d?\.so/;
+
+test(
+  "python -c runs on every allocator, with and without debug hooks, and the allocator is really installed",
+  {
+    skip,
+  },
+  () => {
+    const good = skip ? "" : buildFixtures({ names: ["good"] }).good;
+    // outer: library of each domain's malloc; inner: under the debug hooks, or (libc) the library in ctx
+    const cases: [string, RegExp, RegExp][] = [
+      ["native", /^liballocspec\.so$/, /^liballocspec\.so$/],
+      ["native:pep445", /^liballocspec\.so$/, /^liballocspec\.so$/],
+      ["libc:libc.so.6", /^allocspec-python$/, /^allocspec-python$/],
+      [`vtable:${good}`, /^fixture_good\.so$/, /^fixture_good\.so$/],
+    ];
+    for (const [allocator, plain, under] of cases) {
+      for (const hooks of ["", "native", "cpython"] as DebugHooks[]) {
+        const spec = launchSpec({ allocator, debugHooks: hooks });
+        const out = probe(spec, hooks ? ["--peel"] : []);
+        assert.match(out.executable!, /allocspec-python$/, "sys.executable is the launcher");
+        for (const d of ["raw", "mem", "obj"]) {
+          const where = `${allocator} hooks=${hooks || "none"} ${d}: ${JSON.stringify(out)}`;
+          if (hooks === "") assert.match(out[d] ?? "", plain, where);
+          else {
+            assert.match(out[d] ?? "", hooks === "native" ? /^liballocspec\.so$/ : LIBPY, where);
+            assert.match(out[`${d}_under_hooks`] ?? "", under, where);
+          }
+        }
+      }
+    }
+    // the libc glue calls the library itself
+    const libc = probe(launchSpec({ allocator: "libc:libc.so.6" }), ["--ctx"]);
+    assert.equal(libc.raw_ctx_fn, "libc.so.6");
+    // the baseline installs nothing: CPython's own allocators, and its own debug hooks on request
+    const base = probe(launchSpec({ allocator: "cpython" }));
+    for (const d of ["raw", "mem", "obj"]) assert.match(base[d] ?? "", LIBPY);
+    const baseNative = probe(launchSpec({ allocator: "cpython", debugHooks: "native" }), ["--peel"]);
+    assert.equal(baseNative.obj, "liballocspec.so");
+    assert.match(baseNative.obj_under_hooks ?? "", LIBPY);
+  },
+);
+
+test("exit status and signals come back unchanged", { skip }, () => {
+  const spec = launchSpec({ allocator: "native", debugHooks: "cpython" });
+  assert.equal(run(spec, ["-c", "raise SystemExit(7)"]).status, 7);
+  assert.equal(run(spec, ["-c", "print('ok')"]).stdout, "ok\n");
+  const exc = run(spec, ["-c", "raise ValueError('boom')"]);
+  assert.equal(exc.status, 1);
+  assert.match(exc.stderr, /ValueError: boom/);
+  const segv = run(spec, ["-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"]);
+  assert.equal(segv.signal, "SIGSEGV");
+  assert.equal(run(spec, ["-c", "import os; os.abort()"]).signal, "SIGABRT");
+  assert.equal(
+    run(spec, ["-c", "import sys; print(sys.argv[1:])", "a", "--", "-m"]).stdout,
+    "['a', '--', '-m']\n",
+  );
+});
+
+test("sys.executable children inherit the allocator; PYTHONMALLOC set for a child wins (CONTRACT.md)", {
+  skip,
+}, () => {
+  const spec = launchSpec({ allocator: "native:pep445" });
+  const code = (env: string, flags: string) =>
+    `import subprocess, sys, os; e = dict(os.environ${env}); ` +
+    `sys.exit(subprocess.run([sys.executable${flags}, ${JSON.stringify(PROBE)}], env=e).returncode)`;
+  const child = JSON.parse(run(spec, ["-c", code("", "")]).stdout.trim());
+  assert.equal(child.obj, "liballocspec.so");
+  const pm = JSON.parse(run(spec, ["-c", code(", PYTHONMALLOC='malloc'", "")]).stdout.trim());
+  assert.equal(pm.PYTHONMALLOC, "malloc");
+  assert.match(pm.obj, LIBPY, "PYTHONMALLOC=malloc: CPython's malloc allocator, not ours");
+  const ignored = JSON.parse(run(spec, ["-c", code(", PYTHONMALLOC='malloc'", ", '-E'")]).stdout.trim());
+  assert.equal(ignored.obj, "liballocspec.so", "-E: CPython ignores PYTHONMALLOC, so ours stays");
+});
+
+test(
+  "layers load after init, wrap the allocator, and a failing pep445_hook_install is exit 2",
+  { skip },
+  () => {
+    const layer = join(HERE, "launcher", "test", "build", "layer_count.so");
+    compileShared({
+      sources: [join(HERE, "launcher", "test", "layer_count.c")],
+      output: layer,
+      flags: ["-O2"],
+    });
+    const spec = launchSpec({ allocator: "native", layers: [layer] });
+    const r = run(spec, [
+      "-c",
+      `import ctypes; f = ctypes.CDLL(${
+        JSON.stringify(layer)
+      }).layer_count_calls; f.restype = ctypes.c_uint64; ` +
+      `n = f(); x = [str(i) for i in range(1000)]; print(n > 0, f() - n >= 1000)`,
+    ]);
+    assert.equal(r.stdout, "True True\n", r.stderr);
+    const bad = run(spec, ["-c", "pass"], { LAYER_COUNT_FAIL: "3" });
+    assert.equal(bad.status, 2);
+    assert.match(
+      bad.stderr,
+      /^allocspec-python: layer .*layer_count\.so: pep445_hook_install\(\) returned 3\n$/,
+    );
+  },
+);
+
+test("bad input is one line: UsageError from launchSpec, exit 2 from the launcher", { skip }, () => {
+  assert.throws(
+    () => launchSpec({ allocator: "bogus" }),
+    (e) => e instanceof UsageError && /bogus/.test(e.message),
+  );
+  assert.throws(() => launchSpec({ allocator: "ref" }), UsageError);
+  assert.throws(() => launchSpec({ allocator: "native:huge" }), /unknown geometry 'huge'/);
+  assert.throws(
+    () => launchSpec({ allocator: "libc:/nonexistent/libx.so" }),
+    /libc target: library .* not found/,
+  );
+  assert.throws(() => launchSpec({ allocator: "libc:libc.so.6:zz_" }), /does not export zz_malloc/);
+  assert.throws(() => launchSpec({ python: "/nonexistent/python3" }), UsageError);
+  const spec = launchSpec({ allocator: "native" });
+  for (
+    const [env, re] of [
+      [{ ALLOCSPEC_ALLOCATOR: "weird" }, /ALLOCSPEC_ALLOCATOR=weird: use/],
+      [{ ALLOCSPEC_DEBUG_HOOKS: "x" }, /ALLOCSPEC_DEBUG_HOOKS=x/],
+      [{ ALLOCSPEC_LIBPYTHON: "/nonexistent/libpython3.so" }, /cannot load libpython/],
+      [{ ALLOCSPEC_LIBPYTHON: "libc.so.6" }, /does not export Py.*: it is not a CPython 3\.8\+/],
+      [{ ALLOCSPEC_LAYERS: "/nonexistent/layer.so" }, /cannot load layer/],
+    ] as [Record<string, string>, RegExp][]
+  ) {
+    const r = run(spec, ["-c", "print('must not run')"], env);
+    assert.equal(r.status, 2, JSON.stringify(env));
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  }
+});

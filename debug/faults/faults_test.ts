@@ -1,0 +1,187 @@
+/**
+ * Tests of the fault tool: the oracles, points and shards, report merging, and (on the launcher) sweeps of
+ * the oomfix fixture: each planted bug reported ONCE with its site and class, the correct sites counted as
+ * handled, a correct program quiet, shards merged into the same findings, the reproducer reproducing, and
+ * bad input exiting 2.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { launchSpec } from "../../clients/launcher.ts";
+import { buildLayer } from "../../native/build.ts";
+import { buildFixtures, type Fixtures } from "../fixtures/build.ts";
+import { classifyPoint } from "./classify.ts";
+import { choosePoints, parseShard, shardPoints } from "./points.ts";
+import { emptyReport, type FaultsReport, formatReport, mergeReports } from "./report.ts";
+import { parseSite } from "./site.ts";
+import { failAt, sweep, type SweepOptions } from "./sweep.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+let fx: Fixtures | undefined;
+function skipReason(): string | undefined {
+  if (spawnSync("addr2line", ["--version"]).status !== 0) return "addr2line (binutils) is not installed";
+  try {
+    fx = buildFixtures();
+    launchSpec({ layers: [buildLayer("as_faults")] });
+    return undefined;
+  } catch (e) {
+    return `cannot build the fixture or the launcher here: ${(e as Error).message.split("\n")[0]}`;
+  }
+}
+const skip = skipReason();
+
+function opts(which: "buggy" | "correct", extra: Partial<SweepOptions> = {}): SweepOptions {
+  return {
+    launch: launchSpec({ layers: [buildLayer("as_faults")], allocator: "native" }),
+    argv: [fx!.oomDriver, which],
+    inLibrary: "oomfix",
+    env: { PYTHONPATH: fx!.dir },
+    jobs: 2,
+    timeoutS: 60,
+    ...extra,
+  };
+}
+
+const PLANTED: [string, string, string][] = [
+  ["crash", "mem_unchecked", "mem"],
+  ["crash", "raw_unchecked", "raw"],
+  ["lost-exception", "mem_noexc", "mem"],
+];
+
+function assertPlanted(r: FaultsReport): void {
+  assert.equal(r.findings.length, 3, formatReport(r, "table"));
+  for (const [cls, func, domain] of PLANTED) {
+    const f = r.findings.filter((x) => x.c[0]?.startsWith(`${func} (`));
+    assert.equal(f.length, 1, `${func}: one finding (${formatReport(r, "table")})`);
+    assert.equal(f[0].cls, cls, func);
+    assert.equal(f[0].domain, domain, func);
+    assert.equal(f[0].hits, 1, func);
+    assert.match(f[0].c[0], /oomfix\.c:\d+\)$/, func);
+    assert.match(f[0].py[0], /oom_driver\.py:\d+ in <module>$/, func);
+  }
+}
+
+test("oracles: signal, abort, lost exception, hang, violation, handled, ok", () => {
+  const c = (code: number, signal: number, stderr = "", timedOut = false) =>
+    classifyPoint({ code, signal, timedOut, stderr }).cls;
+  assert.equal(c(-1, 11, "Fatal Python error: Segmentation fault"), "crash");
+  assert.equal(c(-1, 6, "Fatal Python error: _PyObject_AssertFailed"), "abort");
+  assert.equal(
+    c(1, 0, "SystemError: <built-in function f> returned NULL without setting an exception"),
+    "lost-exception",
+  );
+  assert.equal(
+    c(1, 0, "SystemError: <built-in function f> returned a result with an exception set"),
+    "lost-exception",
+  );
+  assert.equal(c(-1, 6, "", true), "hang");
+  assert.equal(c(-1, 6, "Debug memory block at address p=0x1234: API 'm'"), "violation");
+  assert.equal(c(1, 0, "Traceback...\nMemoryError"), "handled");
+  assert.equal(c(0, 0), "ok");
+});
+
+test("points: all, stratified sample, deterministic shards that partition the points", () => {
+  assert.deepEqual(choosePoints(4), [1, 2, 3, 4]);
+  assert.deepEqual(choosePoints(100, 4), [1, 26, 51, 76]);
+  const pts = choosePoints(1000, 97);
+  const shards = [1, 2, 3].map((k) => shardPoints(pts, parseShard(`${k}/3`)));
+  assert.deepEqual(shards.flat().sort((a, b) => a - b), pts);
+  assert.equal(new Set(shards.flat()).size, pts.length);
+  assert.throws(() => parseShard("4/3"), /K\/N/);
+  assert.throws(() => parseShard("x"), /K\/N/);
+});
+
+test("site files parse (C frames with offsets, Python frames, completeness)", () => {
+  const s = parseSite("point 7\ndomain raw\nsize 10\nc /lib/a.so 0x1f\npy 3 <module> /x/y.py\nend\n");
+  assert.deepEqual(s, {
+    point: 7,
+    domain: "raw",
+    size: 10,
+    c: [{ module: "/lib/a.so", offset: 31 }],
+    py: ["/x/y.py:3 in <module>"],
+    complete: true,
+  });
+});
+
+test("merge deduplicates by site and sums hits and stats", () => {
+  const mk = (point: number) => {
+    const r = emptyReport(["x.py"]);
+    r.stats.run = r.stats.findings = 1;
+    r.findings.push({
+      cls: "crash",
+      key: "f (a.c:1)",
+      domain: "mem",
+      size: 8,
+      c: ["f (a.c:1)"],
+      py: [],
+      evidence: "",
+      hits: 1,
+      points: [point],
+      reproducer: `--fail-at ${point}`,
+    });
+    return r;
+  };
+  const m = mergeReports([mk(9), mk(4)]);
+  assert.equal(m.findings.length, 1);
+  assert.equal(m.findings[0].hits, 2);
+  assert.deepEqual(m.findings[0].points, [4, 9]);
+  assert.equal(m.findings[0].reproducer, "--fail-at 4");
+  assert.equal(m.stats.run, 2);
+  assert.throws(() => mergeReports([mk(1), emptyReport(["other.py"])]), /different programs/);
+});
+
+test(
+  "sweep of the planted bugs: each reported once, right site and class; correct sites handled",
+  { skip },
+  async () => {
+    const r = await sweep(opts("buggy"));
+    assertPlanted(r);
+    assert.equal(r.stats.missing, 0);
+    const handled = Object.keys(r.handled);
+    for (const f of ["mem_checked", "raw_checked", "obj_checked"]) {
+      assert.ok(
+        handled.some((k) => k.startsWith(`${f} (`)),
+        `${f} counted as handled: ${handled.join("; ")}`,
+      );
+    }
+    // the reproducer of a finding reproduces it in a fresh process
+    const lost = r.findings.find((f) => f.cls === "lost-exception")!;
+    const one = failAt(opts("buggy"), lost.points[0]);
+    assert.equal(one.report.findings[0]?.key, lost.key);
+  },
+);
+
+test("sweep of a correct program: no finding", { skip }, async () => {
+  const r = await sweep(opts("correct"));
+  assert.equal(r.findings.length, 0, formatReport(r, "table"));
+  assert.ok(r.stats.handled > 0 && r.stats.run === r.stats.planned);
+});
+
+test("two shards merged give the same findings as one sweep", { skip }, async () => {
+  const parts = [];
+  for (const k of [1, 2]) parts.push(await sweep(opts("buggy", { shard: parseShard(`${k}/2`) })));
+  assert.ok(parts.every((p) => p.stats.run > 0));
+  assertPlanted(mergeReports(parts));
+});
+
+test("faults command: exit 1 with findings, 2 on bad usage (one line)", { skip }, () => {
+  const cli = join(ROOT, "debug", "faults", "cli.ts");
+  const runtime = process.execPath;
+  const args = (a: string[]) => (runtime.endsWith("deno") ? ["run", "-A", cli, ...a] : [cli, ...a]);
+  const bad = spawnSync(runtime, args(["--mode", "sometimes", "--", "x.py"]), { encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr.trim(), /^faults: --mode 'sometimes': use transient or persistent$/);
+  const none = spawnSync(runtime, args(["--jobs", "2"]), { encoding: "utf8" });
+  assert.equal(none.status, 2);
+  const r = spawnSync(
+    runtime,
+    args(["--in-library", "oomfix", "--fail-at", "1", "--format", "json", "--", fx!.oomDriver, "correct"]),
+    { encoding: "utf8", env: { ...process.env, PYTHONPATH: fx!.dir } },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))).stats.run, 1);
+});

@@ -1,0 +1,41 @@
+/**
+ * Which calls a sweep fails: all points 1..total, or a stratified sample (`--max-points`: evenly spaced over
+ * the whole run, so early, middle and late calls are all represented), partitioned deterministically into
+ * shards (`--shard K/N`: the sorted points dealt round-robin, so each shard gets a spread of the run).
+ *
+ * @example
+ * ```ts
+ * import { choosePoints, parseShard, shardPoints } from "./points.ts";
+ * const pts = choosePoints(1000, 100); // [1, 11, 21, ...]
+ * shardPoints(pts, parseShard("2/4")); // every 4th point from the second
+ * ```
+ * @module
+ */
+
+/** A shard: 1-based index k of n. */
+export interface Shard {
+  k: number;
+  n: number;
+}
+
+/** Parses `K/N` (1 <= K <= N); throws a one-line Error otherwise. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const k = m ? +m[1] : 0, n = m ? +m[2] : 0;
+  if (!m || n < 1 || k < 1 || k > n) {
+    throw new Error(`--shard '${text}': use K/N with 1 <= K <= N, e.g. --shard 2/4`);
+  }
+  return { k, n };
+}
+
+/** Points 1..total, or `max` of them evenly spaced when total > max (max <= 0: all). */
+export function choosePoints(total: number, max = 0): number[] {
+  if (max <= 0 || total <= max) return Array.from({ length: total }, (_, i) => i + 1);
+  return Array.from({ length: max }, (_, i) => Math.floor((i * total) / max) + 1);
+}
+
+/** The points of one shard (round-robin over the sorted list). */
+export function shardPoints(points: number[], shard?: Shard): number[] {
+  if (!shard || shard.n === 1) return points;
+  return points.filter((_, i) => i % shard.n === shard.k - 1);
+}
