@@ -58,14 +58,26 @@ function pkgConfig(pkg: string): string[] | undefined {
 export function buildHarness(lib: string, opts: { force?: boolean } = {}): string {
   const spec = HARNESSES[lib];
   if (!spec) throw new Error(`unknown library '${lib}': use ${LIBRARIES.join(", ")}`);
-  const sources = [join(HERE, "libs_common.c"), join(HERE, `${lib}.c`)];
-  const inputs = [...sources, join(HERE, "libs_common.h"), join(NATIVE_DIR, "include", "allocspec.h")];
+  // the one fault engine (debug/faults + debug/common), compiled in: its symbols are hidden in the layer
+  const debug = join(NATIVE_DIR, "..", "debug");
+  const engine = [
+    ...["config", "engine", "filter", "site", "sweep"].map((f) => join(debug, "faults", `${f}.c`)),
+    join(debug, "common", "pyframe.c"),
+  ];
+  const sources = [join(HERE, "libs_common.c"), join(HERE, `${lib}.c`), ...engine];
+  const inputs = [
+    ...sources,
+    join(HERE, "libs_common.h"),
+    join(NATIVE_DIR, "include", "allocspec.h"),
+    join(debug, "faults", "faults.h"),
+    ...engine,
+  ];
   const out = harnessPath(lib);
   const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
   if (!opts.force && existsSync(out) && statSync(out).mtimeMs >= newest) return out;
   const flags = pkgConfig(spec.pkg) ?? [...spec.libs];
   try {
-    compileShared({ sources, output: out, flags: ["-O2", `-I${HERE}`, ...flags] });
+    compileShared({ sources, output: out, flags: ["-O2", `-I${HERE}`, ...flags, "-ldl"] });
   } catch (e) {
     const msg = (e as Error).message;
     if (/fatal error: .*\.h: No such file/.test(msg)) {

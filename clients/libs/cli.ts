@@ -8,7 +8,8 @@
  * ```
  * Options: `--target T` (repeatable; default native, and cpython when a shared libpython is found),
  * `--lib L` (repeatable; default all), `--quick` (CI-sized workloads), `--format table|json|markdown`,
- * `--plant leak|foreign` (zlib with a planted bug: proves the checks can fail), `--timeout S` (per run).
+ * `--plant leak|foreign` (zlib with a planted bug: proves the checks can fail), `--timeout S` (per run),
+ * `--faults N` (fault sweep per library with the one engine, debug/faults: at most N points each).
  * Exit status: 0 when nothing FAILed or ERRORed and every FINDING was expected, 1 otherwise, 2 bad usage.
  *
  * @module
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
         format: { type: "string", default: "table" },
         plant: { type: "string" },
         timeout: { type: "string" },
+        faults: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -40,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (v.help) {
     console.log(
-      "usage: libs [--target T]... [--lib L]... [--quick] [--format table|json|markdown] [--plant leak|foreign] [--timeout S]",
+      "usage: libs [--target T]... [--lib L]... [--quick] [--format table|json|markdown] [--plant leak|foreign] [--timeout S] [--faults N]",
     );
     return 0;
   }
@@ -59,7 +61,12 @@ async function main(argv: string[]): Promise<number> {
       targets.push("cpython");
     } catch { /* no shared libpython: native only */ }
   }
+  const faults = v.faults === undefined ? undefined : Number(v.faults);
+  if (faults !== undefined && !(Number.isInteger(faults) && faults > 0)) {
+    throw new UsageError(`--faults must be a number of points > 0, got ${v.faults}`);
+  }
   const rows = await runLibs({
+    faults,
     targets,
     libraries: v.lib,
     quick: v.quick,

@@ -129,8 +129,42 @@ static void on_violation(void *ctx, const allocspec_violation *v)
     pthread_mutex_unlock(&S.lock);
 }
 
+/* ---- fault injection: the one engine (debug/faults, compiled into every harness by build.ts) ----
+ * Its own ALLOCSPEC_FAULTS_* variables configure it (count: dry run giving the number of points; fail +
+ * FAIL_AT: that call fails). It is installed with no Get/Set pair: only its decision is used, for domain
+ * AS_FAULTS_EXT (a library's allocator hook), so nothing of the target is wrapped twice. */
+#include "../../debug/faults/faults.h"
+static int faults_on;
+static const char *last_site;
+
+static int engine_should_fail(size_t size, const char *site)
+{
+    if (!as_faults_should_fail(AS_FAULTS_EXT, size)) return 0;
+    last_site = site;
+    return 1;
+}
+
+static void faults_begin(void)
+{
+    as_faults_config cfg;
+    char err[256] = "";
+    if (as_faults_config_from_env(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "libs: fault engine: %s\n", err);
+        exit(2);
+    }
+    if (cfg.mode == AS_FAULTS_OFF) return;
+    cfg.domains = 1u << AS_FAULTS_EXT;
+    if (as_faults_install(&cfg, NULL, NULL) != 0) {
+        fprintf(stderr, "libs: as_faults_install failed\n");
+        exit(2);
+    }
+    faults_on = 1;
+    lr_should_fail = engine_should_fail;
+}
+
 void lr_begin(const libs_target *t)
 {
+    faults_begin();
     S.m = (m_fn)t->entries.malloc[0];
     S.c = (c_fn)t->entries.calloc[0];
     S.r = (r_fn)t->entries.realloc[0];
@@ -390,6 +424,11 @@ int lr_end(const char *library, char *out, size_t cap)
     put(&o, ",\"checks_passed\":%lu", S.checks_passed);
     put_msgs(&o, "checks_failed", &S.checks);
     put_msgs(&o, "notes", &S.notes);
+    if (faults_on) put(&o, ",\"fault_points\":%llu", (unsigned long long)as_faults_count(AS_FAULTS_EXT));
+    if (last_site) {
+        put(&o, ",\"fault_site\":");
+        put_str(&o, last_site);
+    }
     put(&o, "%s}", S.extra);
     unsigned long failed = S.checks.total;
     pthread_mutex_unlock(&S.lock);

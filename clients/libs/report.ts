@@ -29,6 +29,14 @@ const HEAD = [
   "checks",
   "status",
 ];
+const FAULT_HEAD = [
+  "fault points",
+  "tried",
+  "handled",
+  "crashes",
+  "leaks after failure",
+  "violations after failure",
+];
 
 function cells(r: LibsRow): string[] {
   const x = r.result;
@@ -49,13 +57,22 @@ function cells(r: LibsRow): string[] {
   ];
 }
 
+function faultCells(r: LibsRow): string[] {
+  const f = r.faults;
+  if (!f) return FAULT_HEAD.map(() => "-");
+  return [f.points, f.tried, f.handled, f.crashes, f.leaks, f.violations].map(String);
+}
+
 /** Findings and failures, one line each (what the table cannot hold). */
 export function details(rows: readonly LibsRow[]): string[] {
   const out: string[] = [];
   for (const r of rows) {
-    if (r.status === "PASS" && !r.result?.notes.count) continue;
+    if (r.status === "PASS" && !r.result?.notes.count && !r.faults?.findings.length) continue;
     const notes = r.result?.notes.texts.length ? ` [notes: ${r.result.notes.texts.join("; ")}]` : "";
     out.push(`${r.status} ${r.scenario} on ${r.target}: ${r.message || "ok"}${notes}`);
+    for (const f of r.faults?.findings ?? []) {
+      out.push(`FAULT ${f.cls} ${r.scenario} on ${r.target} at point ${f.point} (${f.site}): ${f.detail}`);
+    }
     if (r.violationText) {
       const fatal = r.violationText.match(/Fatal Python error: [^\n]*/)?.[0];
       const fields = r.violationText.match(/\[[a-z_]+ in _Py\w+, api id [^\]]*\]/)?.[0];
@@ -82,7 +99,9 @@ export function formatRows(rows: readonly LibsRow[], format: Format): string {
       2,
     );
   }
-  const body = rows.map(cells);
+  const withFaults = rows.some((r) => r.faults);
+  const head = withFaults ? [...HEAD, ...FAULT_HEAD] : HEAD;
+  const body = rows.map((r) => withFaults ? [...cells(r), ...faultCells(r)] : cells(r));
   if (format === "markdown") {
     const line = (c: string[]) => `| ${c.join(" | ")} |`;
     return [
@@ -94,7 +113,7 @@ export function formatRows(rows: readonly LibsRow[], format: Format): string {
     ]
       .join("\n");
   }
-  const w = HEAD.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (c: string[]) => c.map((s, i) => s.padEnd(w[i])).join("  ").trimEnd();
-  return [line(HEAD), ...body.map(line), "", ...details(rows)].join("\n");
+  return [line(head), ...body.map(line), "", ...details(rows)].join("\n");
 }

@@ -21,6 +21,9 @@
  * ```
  * @module
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Adapter, UsageError } from "../../conformance/adapter.ts";
 import { loadAdapter } from "../../conformance/adapters/mod.ts";
@@ -89,6 +92,22 @@ export interface LibsRow {
   ended?: string;
   message: string;
   seconds: number;
+  /** the fault sweep (with `faults`) */
+  faults?: FaultSweep;
+}
+
+/** A per-library fault sweep: allocation points failed one at a time, each in a fresh child. */
+export interface FaultSweep {
+  /** allocation points of the workload (dry run of the engine, mode count) */
+  points: number;
+  tried: number;
+  /** the library reported the failure (or absorbed it): result line, no leak, no violation */
+  handled: number;
+  crashes: number;
+  leaks: number;
+  violations: number;
+  /** deduplicated by (class, site of the failed call) */
+  findings: { cls: string; site: string; point: number; detail: string }[];
 }
 
 /** Options of {@link runLibs}. */
@@ -99,6 +118,8 @@ export interface LibsOptions {
   /** zlib planted bug: "leak" or "foreign" (proves the checks can fail) */
   plant?: string;
   timeoutMs?: number;
+  /** fault sweep: at most this many allocation points per library (evenly spaced; 0/absent: no sweep) */
+  faults?: number;
   /** called after each row */
   progress?: (row: LibsRow) => void;
 }
@@ -208,11 +229,95 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
         timeoutMs: opts.timeoutMs ?? (opts.quick ? 120_000 : 600_000),
       });
       const row = judge(target, sc, child, (Date.now() - started) / 1000);
+      if (opts.faults && !sc.demonstrates && sc.lib !== "glib") {
+        row.faults = sweep(
+          target,
+          sc,
+          so.get(sc.lib)!,
+          adapter.childEnv?.(`libs/${sc.lib}`) ?? {},
+          opts.faults,
+        );
+      }
       rows.push(row);
       opts.progress?.(row);
     }
   }
   return rows;
+}
+
+function faultChild(
+  target: string,
+  sc: Scenario,
+  so: string,
+  env: Record<string, string>,
+  faultEnv: Record<string, string>,
+) {
+  const dir = mkdtempSync(join(tmpdir(), "libs-faults-"));
+  try {
+    return runChild(CHILD, [target, sc.lib, so, "quick nothreads", "hooks"], {
+      env: { ...env, ...faultEnv, ALLOCSPEC_FAULTS_DIR: dir },
+      timeoutMs: 60_000,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The fault sweep of one library on one target with the one fault engine (debug/faults, compiled into
+ * the harness): a dry run (mode count) gives the allocation points; then each chosen point fails in a
+ * fresh child (mode fail, FAIL_AT; quick workload, no threads, so points are deterministic). A child that
+ * crashes is a crash finding (or a violation when the debug hooks spoke); a child whose run leaves blocks
+ * live after cleanup leaked after the failure; otherwise the library handled the failure (its error
+ * reached the workload, which reported it). Fork-at-the-point sweeps cannot run here: the harness lives in
+ * a Deno/Bun process, which always has several threads (the engine refuses to fork then).
+ */
+export function sweep(
+  target: string,
+  sc: Scenario,
+  so: string,
+  env: Record<string, string>,
+  max: number,
+): FaultSweep {
+  const dry = judge(target, sc, faultChild(target, sc, so, env, { ALLOCSPEC_FAULTS_MODE: "count" }), 0);
+  const points = Number(dry.result?.fault_points ?? 0);
+  const chosen = points <= max ? Array.from({ length: points }, (_, i) => i + 1) : [
+    ...new Set(Array.from({ length: max }, (_, i) => 1 + Math.round((i * (points - 1)) / (max - 1 || 1)))),
+  ];
+  const out: FaultSweep = { points, tried: 0, handled: 0, crashes: 0, leaks: 0, violations: 0, findings: [] };
+  const seen = new Set<string>();
+  const add = (cls: string, site: string, point: number, detail: string) => {
+    if (seen.has(`${cls}@${site}`)) return;
+    seen.add(`${cls}@${site}`);
+    out.findings.push({ cls, site, point, detail });
+  };
+  for (const k of chosen) {
+    const child = faultChild(target, sc, so, env, {
+      ALLOCSPEC_FAULTS_MODE: "fail",
+      ALLOCSPEC_FAULTS_FAIL_AT: String(k),
+    });
+    const r = judge(target, sc, child, 0);
+    out.tried++;
+    const site = String(r.result?.fault_site ?? child.stderr.match(/site[^\n]*/)?.[0] ?? "?");
+    if (!r.result) {
+      if (r.violations) {
+        out.violations++;
+        add("violation", site, k, r.message);
+      } else {
+        out.crashes++;
+        add("crash", site, k, r.message);
+      }
+    } else if (r.result.violations.count) {
+      out.violations++;
+      add("violation", site, k, r.message);
+    } else if (r.result.leaks.blocks) {
+      out.leaks++;
+      add("leak", site, k, r.message);
+    } else {
+      out.handled++;
+    }
+  }
+  return out;
 }
 
 /** 0 when no row FAILed or ERRORed and every FINDING was expected; else 1. */
