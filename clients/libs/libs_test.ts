@@ -145,3 +145,14 @@ test("libs: targets without C entry points and unknown libraries are usage error
   );
   await assert.rejects(runLibs({ targets: ["nope:x"], quick: true }), /unknown target kind/);
 });
+
+test("libs: fault sweep on the one engine: zlib's failed zallocs are handled (Z_MEM_ERROR), no leak", {
+  skip: noLibs,
+}, async () => {
+  const rows = await runLibs({ targets: ["native"], libraries: ["zlib"], quick: true, faults: 4 });
+  const f = row(rows, "native", "zlib").faults!;
+  assert.ok(f.points > 10, `only ${f.points} allocation points counted`);
+  assert.equal(f.tried, 4);
+  assert.equal(f.handled, 4, JSON.stringify(f.findings));
+  assert.equal(f.crashes + f.leaks + f.violations, 0);
+});

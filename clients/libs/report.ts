@@ -105,8 +105,8 @@ export function formatRows(rows: readonly LibsRow[], format: Format): string {
   if (format === "markdown") {
     const line = (c: string[]) => `| ${c.join(" | ")} |`;
     return [
-      line(HEAD),
-      line(HEAD.map(() => "---")),
+      line(head),
+      line(head.map(() => "---")),
       ...body.map(line),
       "",
       ...details(rows).map((d) => d.startsWith("    ") ? `  - ${d.trim()}` : `- ${d}`),

@@ -312,7 +312,13 @@ export function sweep(
       add("violation", site, k, r.message);
     } else if (r.result.leaks.blocks) {
       out.leaks++;
-      add("leak", site, k, r.message);
+      const g = r.result.leaks.groups.map((x) => `${x.count} x ${x.size} B at ${x.site}`).join(", ");
+      add(
+        "leak",
+        site,
+        k,
+        `${r.result.leaks.blocks} block(s), ${r.result.leaks.bytes} B left live after cleanup (${g})`,
+      );
     } else {
       out.handled++;
     }
