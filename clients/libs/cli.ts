@@ -9,7 +9,9 @@
  * Options: `--target T` (repeatable; default native, and cpython when a shared libpython is found),
  * `--lib L` (repeatable; default all), `--quick` (CI-sized workloads), `--format table|json|markdown`,
  * `--plant leak|foreign` (zlib with a planted bug: proves the checks can fail), `--timeout S` (per run),
- * `--faults N` (fault sweep per library with the one engine, debug/faults: at most N points each).
+ * `--faults N` (fault sweep per library with the one engine, debug/faults: at most N points each, `--jobs J`
+ * children at once, default 2), `--fail-at K` (reproducer: fail only allocation point K of each run; quick
+ * workload without threads, as in a sweep).
  * Exit status: 0 when nothing FAILed or ERRORed and every FINDING was expected, 1 otherwise, 2 bad usage.
  *
  * @module
@@ -34,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
         plant: { type: "string" },
         timeout: { type: "string" },
         faults: { type: "string" },
+        jobs: { type: "string" },
+        "fail-at": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -42,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (v.help) {
     console.log(
-      "usage: libs [--target T]... [--lib L]... [--quick] [--format table|json|markdown] [--plant leak|foreign] [--timeout S] [--faults N]",
+      "usage: libs [--target T]... [--lib L]... [--quick] [--format table|json|markdown] [--plant leak|foreign] [--timeout S] [--faults N [--jobs J]] [--fail-at K]",
     );
     return 0;
   }
@@ -65,8 +69,16 @@ async function main(argv: string[]): Promise<number> {
   if (faults !== undefined && !(Number.isInteger(faults) && faults > 0)) {
     throw new UsageError(`--faults must be a number of points > 0, got ${v.faults}`);
   }
+  const num = (name: string, x: string | undefined) => {
+    if (x === undefined) return undefined;
+    const n = Number(x);
+    if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`--${name} must be an integer > 0, got ${x}`);
+    return n;
+  };
   const rows = await runLibs({
     faults,
+    jobs: num("jobs", v.jobs),
+    failAt: num("fail-at", v["fail-at"]),
     targets,
     libraries: v.lib,
     quick: v.quick,

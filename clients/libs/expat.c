@@ -122,6 +122,7 @@ static enum XML_Status parse(const char *doc, size_t len, counts *got, enum XML_
 {
     XML_Parser p = XML_ParserCreate_MM(NULL, &SUITE, "|");
     if (!p) {
+        lr_error("XML_ParserCreate_MM returned NULL (%s)", XML_ErrorString(XML_ERROR_NO_MEMORY));
         *err = XML_ERROR_NO_MEMORY;
         return XML_STATUS_ERROR;
     }
@@ -140,6 +141,7 @@ static enum XML_Status parse(const char *doc, size_t len, counts *got, enum XML_
         if (pos == len) break;
     }
     *err = XML_GetErrorCode(p);
+    if (*err != XML_ERROR_NONE) lr_error("XML_Parse: %s", XML_ErrorString(*err));
     XML_ParserFree(p);
     return st;
 }

@@ -48,7 +48,7 @@ static struct {
     unsigned long bytes, zero_size, free_null, foreign_frees, failed, injected;
     size_t settled_live, settled_bytes;
     int settled;
-    msgs_t checks, notes, violations;
+    msgs_t checks, notes, violations, errors;
     unsigned long checks_passed;
     char extra[8192];
 } S = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -308,6 +308,18 @@ void lr_note(const char *fmt, ...)
     pthread_mutex_unlock(&S.lock);
 }
 
+void lr_error(const char *fmt, ...)
+{
+    char buf[LR_MSG_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&S.lock);
+    msg_add(&S.errors, buf);
+    pthread_mutex_unlock(&S.lock);
+}
+
 void lr_extra(const char *key, const char *fmt, ...)
 {
     size_t len = strlen(S.extra);
@@ -424,6 +436,7 @@ int lr_end(const char *library, char *out, size_t cap)
     put(&o, ",\"checks_passed\":%lu", S.checks_passed);
     put_msgs(&o, "checks_failed", &S.checks);
     put_msgs(&o, "notes", &S.notes);
+    put_msgs(&o, "library_errors", &S.errors);
     if (faults_on) put(&o, ",\"fault_points\":%llu", (unsigned long long)as_faults_count(AS_FAULTS_EXT));
     if (last_site) {
         put(&o, ",\"fault_site\":");

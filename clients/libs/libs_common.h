@@ -58,6 +58,10 @@ void lr_free(void *p, const char *site);
 int lr_opt(const char *options, const char *word);
 /* A workload check: failures are reported with their message (the run then returns 1). */
 void lr_check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An error the library itself reported (its return code / error text): the fault sweep's oracle looks
+   here for the library's out-of-memory error (Z_MEM_ERROR, XML_ERROR_NO_MEMORY, ERR_R_MALLOC_FAILURE,
+   SQLITE_NOMEM, libxml2's "Memory allocation failed"). */
+void lr_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An observation worth reporting (e.g. what a library printed). */
 void lr_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Extra "key": value members of the result object (value already JSON). */

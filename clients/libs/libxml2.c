@@ -39,6 +39,16 @@ static char *x_strdup(const char *s)
     return p;
 }
 
+/* libxml2 reports its errors (among them "Memory allocation failed") through this handler. */
+static void on_xml_error(void *ud, xmlErrorPtr e)
+{
+    (void)ud;
+    if (e && e->message) {
+        size_t n = strlen(e->message);
+        lr_error("libxml2 error %d: %.*s", e->code, (int)(n && e->message[n - 1] == '\n' ? n - 1 : n), e->message);
+    }
+}
+
 static char *generate(int n, long *sum)
 {
     size_t cap = (size_t)n * 160 + 256, len = 0;
@@ -121,6 +131,7 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
     }
     int rc = xmlMemSetup(x_free, x_malloc, x_realloc, x_strdup);
     lr_check(rc == 0, "xmlMemSetup returned %d", rc);
+    xmlSetStructuredErrorFunc(NULL, on_xml_error);
     xmlInitParser();
     workload(n);
     xmlCleanupParser();

@@ -46,6 +46,16 @@ static void o_free(void *p, const char *file, int line)
     lr_free(p, file);
 }
 
+/* Moves OpenSSL's error queue into the result (ERR_R_MALLOC_FAILURE is "malloc failure"). */
+static void harvest_errors(void)
+{
+    unsigned long e;
+    while ((e = ERR_get_error()) != 0) {
+        const char *r = ERR_reason_error_string(e);
+        lr_error("%s: %s", ERR_lib_error_string(e) ? ERR_lib_error_string(e) : "openssl", r ? r : "?");
+    }
+}
+
 static int sha256(const unsigned char *d, size_t n, size_t step, unsigned char out[32])
 {
     EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -86,7 +96,7 @@ static int gcm(const unsigned char *d, size_t n, int tamper, int *equal)
     *equal = dok && plen == n && memcmp(pt, d, n) == 0;
     free(ct);
     free(pt);
-    ERR_clear_error();
+    harvest_errors();
     return dok;
 }
 
@@ -111,7 +121,7 @@ static int sign_verify(EVP_PKEY *k, const char *what)
     int refused = c && EVP_DigestVerifyInit(c, NULL, EVP_sha256(), NULL, k) &&
                   EVP_DigestVerify(c, sig, slen, bad, sizeof bad) != 1;
     EVP_MD_CTX_free(c);
-    ERR_clear_error();
+    harvest_errors();
     lr_check(ok && v, "%s: sign/verify failed", what);
     lr_check(refused, "%s: a changed message verified", what);
     return ok && v && refused;
@@ -198,7 +208,7 @@ static void tls(const unsigned char *d, size_t n)
     SSL_CTX_free(cc);
     X509_free(cert);
     EVP_PKEY_free(k);
-    ERR_clear_error();
+    harvest_errors();
 }
 
 typedef struct {
@@ -220,6 +230,7 @@ static void *thread_job(void *arg)
     EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     ok = ok && k && sign_verify(k, "thread P-256");
     EVP_PKEY_free(k);
+    harvest_errors();
     OPENSSL_thread_stop();
     j->ok = ok;
     free(d);
@@ -268,6 +279,7 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
     }
     lr_extra("version", "\"%s\"", OpenSSL_version(OPENSSL_VERSION));
     free(d);
+    harvest_errors();
     OPENSSL_cleanup();
     lr_settle();
     return lr_end("openssl", out, cap);

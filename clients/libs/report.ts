@@ -29,15 +29,6 @@ const HEAD = [
   "checks",
   "status",
 ];
-const FAULT_HEAD = [
-  "fault points",
-  "tried",
-  "handled",
-  "crashes",
-  "leaks after failure",
-  "violations after failure",
-];
-
 function cells(r: LibsRow): string[] {
   const x = r.result;
   const leaks = x ? (x.leaks.blocks ? `${x.leaks.blocks} (${x.leaks.bytes} B)` : "0") : "-";
@@ -57,10 +48,25 @@ function cells(r: LibsRow): string[] {
   ];
 }
 
+const FAULT_HEAD = [
+  "fault points",
+  "tried",
+  "handled (reported+absorbed)",
+  "crashes",
+  "leaks after failure",
+  "violations",
+  "unreported",
+];
+
 function faultCells(r: LibsRow): string[] {
   const f = r.faults;
   if (!f) return FAULT_HEAD.map(() => "-");
-  return [f.points, f.tried, f.handled, f.crashes, f.leaks, f.violations].map(String);
+  return [
+    String(f.points),
+    String(f.tried),
+    `${f.handled} (${f.reported}+${f.absorbed})`,
+    ...[f.crashes, f.leaks, f.violations, f.unreported].map(String),
+  ];
 }
 
 /** Findings and failures, one line each (what the table cannot hold). */
@@ -71,7 +77,10 @@ export function details(rows: readonly LibsRow[]): string[] {
     const notes = r.result?.notes.texts.length ? ` [notes: ${r.result.notes.texts.join("; ")}]` : "";
     out.push(`${r.status} ${r.scenario} on ${r.target}: ${r.message || "ok"}${notes}`);
     for (const f of r.faults?.findings ?? []) {
-      out.push(`FAULT ${f.cls} ${r.scenario} on ${r.target} at point ${f.point} (${f.site}): ${f.detail}`);
+      out.push(
+        `FAULT ${f.cls} ${r.scenario} on ${r.target}: ${f.count} point(s) failing at ${f.site}, first ${f.point} ` +
+          `(reproduce: --target ${r.target} --lib ${r.scenario} --fail-at ${f.point}): ${f.detail}`,
+      );
     }
     if (r.violationText) {
       const fatal = r.violationText.match(/Fatal Python error: [^\n]*/)?.[0];

@@ -21,15 +21,13 @@
  * ```
  * @module
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Adapter, UsageError } from "../../conformance/adapter.ts";
 import { loadAdapter } from "../../conformance/adapters/mod.ts";
 import { normalizeFatal, programStderr, runChild } from "../../conformance/death.ts";
 import { buildHarness, LIBRARIES } from "./build.ts";
 import { RESULT_PREFIX } from "./child.ts";
+import { faultRun, type FaultSweep, sweep } from "./sweep.ts";
 
 /** One (library, options) run. */
 export interface Scenario {
@@ -96,20 +94,6 @@ export interface LibsRow {
   faults?: FaultSweep;
 }
 
-/** A per-library fault sweep: allocation points failed one at a time, each in a fresh child. */
-export interface FaultSweep {
-  /** allocation points of the workload (dry run of the engine, mode count) */
-  points: number;
-  tried: number;
-  /** the library reported the failure (or absorbed it): result line, no leak, no violation */
-  handled: number;
-  crashes: number;
-  leaks: number;
-  violations: number;
-  /** deduplicated by (class, site of the failed call) */
-  findings: { cls: string; site: string; point: number; detail: string }[];
-}
-
 /** Options of {@link runLibs}. */
 export interface LibsOptions {
   targets: readonly string[];
@@ -120,6 +104,10 @@ export interface LibsOptions {
   timeoutMs?: number;
   /** fault sweep: at most this many allocation points per library (evenly spaced; 0/absent: no sweep) */
   faults?: number;
+  /** fault sweep: children at once (default 2) */
+  jobs?: number;
+  /** reproducer: fail only this allocation point (1-based) in every scenario's run */
+  failAt?: number;
   /** called after each row */
   progress?: (row: LibsRow) => void;
 }
@@ -224,106 +212,28 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
     for (const sc of scenarios(libs, opts.plant)) {
       const options = [opts.quick ? "quick" : "", sc.options].filter(Boolean).join(" ");
       const started = Date.now();
-      const child = runChild(CHILD, [target, sc.lib, so.get(sc.lib)!, options, "hooks"], {
-        env: adapter.childEnv?.(`libs/${sc.lib}`) ?? {},
-        timeoutMs: opts.timeoutMs ?? (opts.quick ? 120_000 : 600_000),
-      });
+      const env = adapter.childEnv?.(`libs/${sc.lib}`) ?? {};
+      let child;
+      if (opts.failAt) {
+        child = await faultRun(target, sc, so.get(sc.lib)!, env, {
+          ALLOCSPEC_FAULTS_MODE: "fail",
+          ALLOCSPEC_FAULTS_FAIL_AT: String(opts.failAt),
+        });
+      } else {
+        child = runChild(CHILD, [target, sc.lib, so.get(sc.lib)!, options, "hooks"], {
+          env,
+          timeoutMs: opts.timeoutMs ?? (opts.quick ? 120_000 : 600_000),
+        });
+      }
       const row = judge(target, sc, child, (Date.now() - started) / 1000);
       if (opts.faults && !sc.demonstrates && sc.lib !== "glib") {
-        row.faults = sweep(
-          target,
-          sc,
-          so.get(sc.lib)!,
-          adapter.childEnv?.(`libs/${sc.lib}`) ?? {},
-          opts.faults,
-        );
+        row.faults = await sweep(target, sc, so.get(sc.lib)!, env, opts.faults, opts.jobs);
       }
       rows.push(row);
       opts.progress?.(row);
     }
   }
   return rows;
-}
-
-function faultChild(
-  target: string,
-  sc: Scenario,
-  so: string,
-  env: Record<string, string>,
-  faultEnv: Record<string, string>,
-) {
-  const dir = mkdtempSync(join(tmpdir(), "libs-faults-"));
-  try {
-    return runChild(CHILD, [target, sc.lib, so, "quick nothreads", "hooks"], {
-      env: { ...env, ...faultEnv, ALLOCSPEC_FAULTS_DIR: dir },
-      timeoutMs: 60_000,
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * The fault sweep of one library on one target with the one fault engine (debug/faults, compiled into
- * the harness): a dry run (mode count) gives the allocation points; then each chosen point fails in a
- * fresh child (mode fail, FAIL_AT; quick workload, no threads, so points are deterministic). A child that
- * crashes is a crash finding (or a violation when the debug hooks spoke); a child whose run leaves blocks
- * live after cleanup leaked after the failure; otherwise the library handled the failure (its error
- * reached the workload, which reported it). Fork-at-the-point sweeps cannot run here: the harness lives in
- * a Deno/Bun process, which always has several threads (the engine refuses to fork then).
- */
-export function sweep(
-  target: string,
-  sc: Scenario,
-  so: string,
-  env: Record<string, string>,
-  max: number,
-): FaultSweep {
-  const dry = judge(target, sc, faultChild(target, sc, so, env, { ALLOCSPEC_FAULTS_MODE: "count" }), 0);
-  const points = Number(dry.result?.fault_points ?? 0);
-  const chosen = points <= max ? Array.from({ length: points }, (_, i) => i + 1) : [
-    ...new Set(Array.from({ length: max }, (_, i) => 1 + Math.round((i * (points - 1)) / (max - 1 || 1)))),
-  ];
-  const out: FaultSweep = { points, tried: 0, handled: 0, crashes: 0, leaks: 0, violations: 0, findings: [] };
-  const seen = new Set<string>();
-  const add = (cls: string, site: string, point: number, detail: string) => {
-    if (seen.has(`${cls}@${site}`)) return;
-    seen.add(`${cls}@${site}`);
-    out.findings.push({ cls, site, point, detail });
-  };
-  for (const k of chosen) {
-    const child = faultChild(target, sc, so, env, {
-      ALLOCSPEC_FAULTS_MODE: "fail",
-      ALLOCSPEC_FAULTS_FAIL_AT: String(k),
-    });
-    const r = judge(target, sc, child, 0);
-    out.tried++;
-    const site = String(r.result?.fault_site ?? child.stderr.match(/site[^\n]*/)?.[0] ?? "?");
-    if (!r.result) {
-      if (r.violations) {
-        out.violations++;
-        add("violation", site, k, r.message);
-      } else {
-        out.crashes++;
-        add("crash", site, k, r.message);
-      }
-    } else if (r.result.violations.count) {
-      out.violations++;
-      add("violation", site, k, r.message);
-    } else if (r.result.leaks.blocks) {
-      out.leaks++;
-      const g = r.result.leaks.groups.map((x) => `${x.count} x ${x.size} B at ${x.site}`).join(", ");
-      add(
-        "leak",
-        site,
-        k,
-        `${r.result.leaks.blocks} block(s), ${r.result.leaks.bytes} B left live after cleanup (${g})`,
-      );
-    } else {
-      out.handled++;
-    }
-  }
-  return out;
 }
 
 /** 0 when no row FAILed or ERRORed and every FINDING was expected; else 1. */

@@ -73,11 +73,19 @@ static void s_shutdown(void *app)
 static const sqlite3_mem_methods METHODS = {s_malloc, s_free, s_realloc, s_size, s_roundup,
                                             s_init,   s_shutdown, &CTX};
 
+/* Records a result code SQLite returned that is an error (SQLITE_NOMEM is "out of memory"); returns it. */
+static int src(const char *what, int rc)
+{
+    if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) lr_error("%s: %s (%d)", what, sqlite3_errstr(rc), rc);
+    return rc;
+}
+
 static long long one(sqlite3 *db, const char *sql, char *text, size_t cap)
 {
     sqlite3_stmt *st = NULL;
     long long v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    if (src("prepare", sqlite3_prepare_v2(db, sql, -1, &st, NULL)) == SQLITE_OK &&
+        src("step", sqlite3_step(st)) == SQLITE_ROW) {
         v = sqlite3_column_int64(st, 0);
         if (text) snprintf(text, cap, "%s", (const char *)sqlite3_column_text(st, 0));
     }
@@ -90,20 +98,21 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
     lr_begin(t);
     int rc = sqlite3_config(SQLITE_CONFIG_MALLOC, &METHODS);
     lr_check(rc == SQLITE_OK, "sqlite3_config(SQLITE_CONFIG_MALLOC) = %d before initialize", rc);
-    rc = sqlite3_initialize();
+    rc = src("sqlite3_initialize", sqlite3_initialize());
     lr_check(rc == SQLITE_OK, "sqlite3_initialize = %d", rc);
     rc = sqlite3_config(SQLITE_CONFIG_MALLOC, &METHODS);
     lr_check(rc == SQLITE_MISUSE, "sqlite3_config after initialize = %d, expected SQLITE_MISUSE", rc);
     int n = lr_opt(options, "quick") ? 20000 : 100000;
     sqlite3 *db = NULL;
-    rc = sqlite3_open(":memory:", &db);
+    rc = src("sqlite3_open", sqlite3_open(":memory:", &db));
     lr_check(rc == SQLITE_OK, "sqlite3_open = %d", rc);
     char *err = NULL;
     rc = sqlite3_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, s TEXT); BEGIN", NULL, NULL, &err);
+    src("create", rc);
     lr_check(rc == SQLITE_OK, "create: %s", err ? err : "?");
     sqlite3_free(err);
     sqlite3_stmt *ins = NULL;
-    sqlite3_prepare_v2(db, "INSERT INTO t(id, k, s) VALUES(?, ?, ?)", -1, &ins, NULL);
+    src("prepare insert", sqlite3_prepare_v2(db, "INSERT INTO t(id, k, s) VALUES(?, ?, ?)", -1, &ins, NULL));
     long long sum = 0, k42 = 0;
     char s[64];
     for (int i = 1; i <= n && ins; i++) {
@@ -114,14 +123,14 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
         sqlite3_bind_int(ins, 1, i);
         sqlite3_bind_int(ins, 2, k);
         sqlite3_bind_text(ins, 3, s, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(ins) != SQLITE_DONE) {
+        if (src("insert", sqlite3_step(ins)) != SQLITE_DONE) {
             lr_check(0, "insert %d: %s", i, sqlite3_errmsg(db));
             break;
         }
         sqlite3_reset(ins);
     }
     sqlite3_finalize(ins);
-    rc = sqlite3_exec(db, "COMMIT; CREATE INDEX t_k ON t(k)", NULL, NULL, NULL);
+    rc = src("commit + index", sqlite3_exec(db, "COMMIT; CREATE INDEX t_k ON t(k)", NULL, NULL, NULL));
     lr_check(rc == SQLITE_OK, "commit + index: %s", sqlite3_errmsg(db));
     char text[256] = "";
     long long v = one(db, "SELECT count(*) FROM t", NULL, 0);
@@ -132,9 +141,10 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
     lr_check(v == k42, "count where k = 42: %lld, expected %lld", v, k42);
     sqlite3_stmt *plan = NULL;
     int uses_index = 0;
-    if (sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT count(*) FROM t WHERE k = 42", -1, &plan, NULL) ==
+    if (src("prepare plan",
+            sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT count(*) FROM t WHERE k = 42", -1, &plan, NULL)) ==
         SQLITE_OK)
-        while (sqlite3_step(plan) == SQLITE_ROW)
+        while (src("step plan", sqlite3_step(plan)) == SQLITE_ROW)
             uses_index |= strstr((const char *)sqlite3_column_text(plan, 3), "t_k") != NULL;
     sqlite3_finalize(plan);
     lr_check(uses_index, "the query on k does not use the index t_k");
@@ -142,7 +152,7 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
     lr_check(strcmp(text, "row-12345-xyz") == 0, "lookup id 12345 = '%s'", text);
     v = one(db, "SELECT count(*) FROM (SELECT k, count(*) FROM t GROUP BY k)", NULL, 0);
     lr_check(v == (n >= 1000 ? 1000 : n), "distinct k groups = %lld", v);
-    rc = sqlite3_exec(db, "DELETE FROM t WHERE k < 500; VACUUM", NULL, NULL, NULL);
+    rc = src("delete + vacuum", sqlite3_exec(db, "DELETE FROM t WHERE k < 500; VACUUM", NULL, NULL, NULL));
     lr_check(rc == SQLITE_OK, "delete + vacuum: %s", sqlite3_errmsg(db));
     v = one(db, "SELECT count(*) FROM t WHERE k < 500", NULL, 0);
     lr_check(v == 0, "rows with k < 500 after delete: %lld", v);

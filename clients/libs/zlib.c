@@ -46,6 +46,13 @@ static void z_free(voidpf opaque, voidpf address)
     lr_free(address, "zlib:zfree");
 }
 
+/* Records an error zlib returned (Z_MEM_ERROR is "insufficient memory"); returns rc. */
+static int zrc(const char *what, int rc)
+{
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) lr_error("%s: %s (%d)", what, zError(rc), rc);
+    return rc;
+}
+
 static void init_stream(z_stream *s, zctx *c)
 {
     memset(s, 0, sizeof *s);
@@ -79,7 +86,7 @@ static long deflate_stream(const unsigned char *in, size_t n, unsigned char *out
     zctx c = {ZMAGIC, id};
     z_stream s;
     init_stream(&s, &c);
-    if (deflateInit(&s, level) != Z_OK) return -1;
+    if (zrc("deflateInit", deflateInit(&s, level)) != Z_OK) return -1;
     size_t pos = 0, outpos = 0;
     int rc = Z_OK;
     do {
@@ -92,7 +99,7 @@ static long deflate_stream(const unsigned char *in, size_t n, unsigned char *out
             size_t room = cap - outpos < CHUNK ? cap - outpos : CHUNK;
             s.next_out = out + outpos;
             s.avail_out = (uInt)room;
-            rc = deflate(&s, flush);
+            rc = zrc("deflate", deflate(&s, flush));
             if (rc == Z_STREAM_ERROR) break;
             outpos += room - s.avail_out;
         } while (s.avail_out == 0 && outpos < cap);
@@ -107,7 +114,7 @@ static long inflate_stream(const unsigned char *in, size_t n, unsigned char *out
     zctx c = {ZMAGIC, id};
     z_stream s;
     init_stream(&s, &c);
-    if (inflateInit(&s) != Z_OK) return -1;
+    if (zrc("inflateInit", inflateInit(&s)) != Z_OK) return -1;
     size_t pos = 0, outpos = 0;
     int rc = Z_OK;
     while (rc != Z_STREAM_END && pos <= n) {
@@ -118,7 +125,7 @@ static long inflate_stream(const unsigned char *in, size_t n, unsigned char *out
             size_t room = cap - outpos < CHUNK ? cap - outpos : CHUNK;
             s.next_out = out + outpos;
             s.avail_out = (uInt)room;
-            rc = inflate(&s, Z_NO_FLUSH);
+            rc = zrc("inflate", inflate(&s, Z_NO_FLUSH));
             if (rc != Z_OK && rc != Z_STREAM_END) goto done;
             outpos += room - s.avail_out;
         } while (s.avail_out == 0 && rc != Z_STREAM_END);
@@ -135,12 +142,12 @@ static long deflate_oneshot(const unsigned char *in, size_t n, unsigned char *ou
     zctx c = {ZMAGIC, 100};
     z_stream s;
     init_stream(&s, &c);
-    if (deflateInit(&s, level) != Z_OK) return -1;
+    if (zrc("deflateInit", deflateInit(&s, level)) != Z_OK) return -1;
     s.next_in = (Bytef *)in;
     s.avail_in = (uInt)n;
     s.next_out = out;
     s.avail_out = (uInt)cap;
-    int rc = deflate(&s, Z_FINISH);
+    int rc = zrc("deflate", deflate(&s, Z_FINISH));
     long got = (long)s.total_out;
     return deflateEnd(&s) == Z_OK && rc == Z_STREAM_END ? got : -1;
 }
@@ -150,12 +157,12 @@ static long inflate_oneshot(const unsigned char *in, size_t n, unsigned char *ou
     zctx c = {ZMAGIC, 101};
     z_stream s;
     init_stream(&s, &c);
-    if (inflateInit(&s) != Z_OK) return -1;
+    if (zrc("inflateInit", inflateInit(&s)) != Z_OK) return -1;
     s.next_in = (Bytef *)in;
     s.avail_in = (uInt)n;
     s.next_out = out;
     s.avail_out = (uInt)cap;
-    int rc = inflate(&s, Z_FINISH);
+    int rc = zrc("inflate", inflate(&s, Z_FINISH));
     long got = (long)s.total_out;
     return inflateEnd(&s) == Z_OK && rc == Z_STREAM_END ? got : -1;
 }
