@@ -9,6 +9,7 @@ import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
 import { UsageError } from "../../conformance/adapter.ts";
 import { exitStatus, judge, type LibsRow, runLibs } from "./run.ts";
 import { formatRows } from "./report.ts";
+import { choosePoints, classify } from "./sweep.ts";
 
 function why(): string | undefined {
   const cc = spawnSync("cc", ["--version"]);
@@ -154,5 +155,58 @@ test("libs: fault sweep on the one engine: zlib's failed zallocs are handled (Z_
   assert.ok(f.points > 10, `only ${f.points} allocation points counted`);
   assert.equal(f.tried, 4);
   assert.equal(f.handled, 4, JSON.stringify(f.findings));
-  assert.equal(f.crashes + f.leaks + f.violations, 0);
+  assert.equal(f.reported, 4, "every failed zalloc must surface as Z_MEM_ERROR");
+  assert.equal(f.crashes + f.leaks + f.violations + f.unreported, 0);
+});
+
+test("libs: sweep oracles: points, OOM errors, silent failures", () => {
+  assert.deepEqual(choosePoints(3, 10), [1, 2, 3]);
+  assert.deepEqual(choosePoints(100, 3), [1, 51, 100]);
+  const p = choosePoints(1000, 40);
+  assert.equal(p.length, 40);
+  assert.deepEqual(p.slice(0, 10), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.equal(p.at(-1), 1000);
+  const sc = { id: "expat", lib: "expat", options: "" };
+  const res = (errors: string[], failed: string[], leaks = 0) => ({
+    status: 0,
+    signal: null,
+    timedOut: false,
+    stderr: "",
+    stdout: `@@libs@@${
+      JSON.stringify({
+        rc: failed.length ? 1 : 0,
+        result: {
+          library: "expat",
+          calls: { malloc: 1, calloc: 0, realloc: 0, free: 1 },
+          routed: 2,
+          bytes: 1,
+          peak_bytes: 1,
+          zero_size: 0,
+          free_null: 0,
+          foreign_frees: 0,
+          failed_allocs: 1,
+          leaks: {
+            blocks: leaks,
+            bytes: leaks * 8,
+            groups: leaks ? [{ size: 8, count: leaks, site: "x" }] : [],
+          },
+          violations: { count: 0, texts: [] },
+          checks_passed: 1,
+          checks_failed: { count: failed.length, texts: failed },
+          notes: { count: 0, texts: [] },
+          library_errors: { count: errors.length, texts: errors },
+          fault_site: "expat:malloc_fcn",
+        },
+      })
+    }\n`,
+  });
+  assert.equal(classify("native", sc, res(["XML_Parse: out of memory"], ["parse failed"])).cls, "reported");
+  assert.equal(
+    classify("native", sc, res(["XML_Parse: unbound prefix"], ["parse failed"])).cls,
+    "unreported",
+  );
+  assert.equal(classify("native", sc, res([], [])).cls, "absorbed");
+  assert.equal(classify("native", sc, res(["XML_Parse: out of memory"], ["x"], 2)).cls, "leak");
+  const crash = { status: null, signal: "SIGSEGV", timedOut: false, stderr: "", stdout: "" };
+  assert.equal(classify("native", sc, crash).cls, "crash");
 });

@@ -120,11 +120,17 @@ export async function faultRun(
   }
 }
 
-/** The points to try: all of 1..points, or `max` evenly spaced ones (first and last included). */
+/**
+ * The points to try: all of 1..points when they fit in `max`; else the first quarter of the budget on the
+ * first points (library initialisation, where a failure leaves global state half-built: the OpenSSL
+ * crashes below were all there) and the rest evenly spaced up to the last point.
+ */
 export function choosePoints(points: number, max: number): number[] {
   if (points <= max) return Array.from({ length: points }, (_, i) => i + 1);
-  const step = (points - 1) / Math.max(1, max - 1);
-  return [...new Set(Array.from({ length: max }, (_, i) => 1 + Math.round(i * step)))];
+  const head = Math.floor(max / 4), rest = max - head;
+  const first = Array.from({ length: head }, (_, i) => i + 1);
+  const step = (points - head - 1) / Math.max(1, rest - 1);
+  return [...new Set([...first, ...Array.from({ length: rest }, (_, i) => head + 1 + Math.round(i * step))])];
 }
 
 /** Classifies one point's child. */
