@@ -27,12 +27,13 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtimeArgv } from "../../conformance/death.ts";
+import { parseSite, type RawSite, siteKey, Symbolizer } from "../../debug/faults/site.ts";
 import { judge, type Scenario } from "./run.ts";
 
 /** The out-of-memory error each library must report (matched against the harness's library_errors). */
@@ -40,7 +41,7 @@ export const OOM_ERROR: Readonly<Record<string, RegExp>> = {
   zlib: /insufficient memory|\(-4\)/,
   expat: /out of memory|XML_ParserCreate_MM returned NULL/,
   openssl: /malloc failure/,
-  libxml2: /Memory allocation failed|out of memory/i,
+  libxml2: /Memory allocation failed|out of memory|libxml2 error 2:/i, // 2 = XML_ERR_NO_MEMORY
   sqlite: /out of memory|\(7\)/,
 };
 
@@ -72,6 +73,8 @@ interface Outcome {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** the engine's site file of the failed call (mode fail), when it was written */
+  site?: RawSite;
 }
 
 /** One child of this runtime, asynchronously (several run at once). */
@@ -110,11 +113,15 @@ export async function faultRun(
 ): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), "libs-faults-"));
   try {
-    return await runAsync([target, sc.lib, so, "quick nothreads", "hooks"], {
+    const out: Outcome = await runAsync([target, sc.lib, so, "quick nothreads", "hooks"], {
       ...env,
       ...faultEnv,
       ALLOCSPEC_FAULTS_DIR: dir,
     }, 120_000);
+    const at = faultEnv.ALLOCSPEC_FAULTS_FAIL_AT;
+    const file = join(dir, `p${at}.site`);
+    if (at && existsSync(file)) out.site = parseSite(readFileSync(file, "utf8"));
+    return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -133,6 +140,29 @@ export function choosePoints(points: number, max: number): number[] {
   return [...new Set([...first, ...Array.from({ length: rest }, (_, i) => head + 1 + Math.round(i * step))])];
 }
 
+const symbolizer = new Symbolizer();
+/**
+ * Frames that are never the site: the harness itself (libs_<library>.so: hooks, tracking, the engine) and
+ * the runtime executable that called it; and the libraries' own malloc wrappers (OpenSSL's CRYPTO_*alloc).
+ */
+const HARNESS_MODULE = /\/libs_[a-z0-9]+\.so$|\/(deno|bun|bun\.exe)$/;
+const WRAPPER_FRAME = /^CRYPTO_(malloc|zalloc|realloc|clear_realloc|strdup|strndup|memdup|secure_\w+) \(/;
+
+/**
+ * The site of the failed call: the engine's C frames (debug/faults/site.ts: symbolized, allocator frames
+ * dropped, harness frames dropped here) as its dedup key, else the harness's hook name (OpenSSL: the
+ * source file it passes).
+ */
+export function siteOf(child: Outcome, hookSite: string | undefined): string {
+  if (child.site?.c.length) {
+    const raw = { ...child.site, c: child.site.c.filter((f) => !HARNESS_MODULE.test(f.module)) };
+    const site = symbolizer.site(raw);
+    const key = siteKey({ ...site, c: site.c.filter((f) => !WRAPPER_FRAME.test(f)) });
+    if (key !== "unknown site") return hookSite ? `${key} [${hookSite}]` : key;
+  }
+  return hookSite ?? "?";
+}
+
 /** Classifies one point's child. */
 export function classify(
   target: string,
@@ -141,7 +171,7 @@ export function classify(
 ): { cls: PointClass; site: string; detail: string } {
   const r = judge(target, sc, child, 0);
   const res = r.result;
-  const site = String(res?.fault_site ?? "?");
+  const site = siteOf(child, res?.fault_site as string | undefined);
   if (!res) return { cls: r.violations ? "violation" : "crash", site, detail: r.message };
   if (res.violations.count) return { cls: "violation", site, detail: r.violationText ?? r.message };
   if (res.leaks.blocks) {
