@@ -10,6 +10,7 @@ import { UsageError } from "../../conformance/adapter.ts";
 import { exitStatus, judge, type LibsRow, runLibs } from "./run.ts";
 import { formatRows } from "./report.ts";
 import { choosePoints, classify } from "./sweep.ts";
+import { buildFixtures } from "../../conformance/fixtures/c/build.ts";
 
 function why(): string | undefined {
   const cc = spawnSync("cc", ["--version"]);
@@ -210,3 +211,21 @@ test("libs: sweep oracles: points, OOM errors, silent failures", () => {
   const crash = { status: null, signal: "SIGSEGV", timedOut: false, stderr: "", stdout: "" };
   assert.equal(classify("native", sc, crash).cls, "crash");
 });
+
+test(
+  "libs: 4 threads through RAW catch a racy allocator (vtable fixture not_thread_safe); the good one passes",
+  {
+    skip: noLibs,
+  },
+  async () => {
+    const fx = buildFixtures({ names: ["good", "not_thread_safe"] });
+    const good = `vtable:${fx.good}`, racy = `vtable:${fx.not_thread_safe}`;
+    const rows = await runLibs({ targets: [good, racy], libraries: ["openssl"], quick: true });
+    assert.equal(row(rows, good, "openssl").status, "PASS", row(rows, good, "openssl").message);
+    const r = row(rows, racy, "openssl");
+    assert.ok(
+      r.status === "ERROR" || r.status === "FAIL",
+      `racy allocator not caught: ${r.status} ${r.message}`,
+    );
+  },
+);
