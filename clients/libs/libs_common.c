@@ -206,13 +206,16 @@ void *lr_malloc(size_t n, const char *site)
 
 void *lr_calloc(size_t n, size_t size, const char *site)
 {
-    void *p = inject(n * size, site) ? NULL : S.c(n, size);
+    int overflow = size != 0 && n > SIZE_MAX / size;
+    void *p = !overflow && inject(n * size, site) ? NULL : S.c(n, size);
+    if (overflow && p != NULL) /* PEP 445: calloc must refuse a request whose size overflows */
+        lr_check(0, "calloc(%zu, %zu) overflows size_t but the target returned %p", n, size, p);
     pthread_mutex_lock(&S.lock);
     S.calls_calloc++;
-    if (size && n > SIZE_MAX / size) {
-        S.bytes += 0, S.failed += p == NULL; /* an overflowing request: the target must refuse it */
+    if (overflow) {
+        S.failed += p == NULL;
         pthread_mutex_unlock(&S.lock);
-        return p;
+        return p; /* never tracked: its size cannot be represented */
     }
     count_alloc(p, n * size, site);
     pthread_mutex_unlock(&S.lock);
