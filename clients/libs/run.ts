@@ -206,11 +206,34 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
   if (opts.plant && !["leak", "foreign"].includes(opts.plant)) {
     throw new UsageError(`unknown planted bug '${opts.plant}': use leak or foreign`);
   }
-  const so = new Map(libs.map((l) => [l, buildHarness(l)]));
+  // a library whose harness cannot be built (dev package missing) costs its own rows an ERROR, not the run
+  const so = new Map<string, string>(), buildErrors = new Map<string, string>();
+  for (const l of libs) {
+    try {
+      so.set(l, buildHarness(l));
+    } catch (e) {
+      buildErrors.set(l, (e as Error).message.split("\n").slice(0, 3).join(" "));
+    }
+  }
   const rows: LibsRow[] = [];
   for (const [target, adapter] of adapters) {
     for (const sc of scenarios(libs, opts.plant)) {
       const options = [opts.quick ? "quick" : "", sc.options].filter(Boolean).join(" ");
+      const why = buildErrors.get(sc.lib);
+      if (why) {
+        const row: LibsRow = {
+          target,
+          scenario: sc.id,
+          expected: false,
+          status: "ERROR",
+          violations: 0,
+          message: `harness not built: ${why}`,
+          seconds: 0,
+        };
+        rows.push(row);
+        opts.progress?.(row);
+        continue;
+      }
       const started = Date.now();
       const env = adapter.childEnv?.(`libs/${sc.lib}`) ?? {};
       let child;
