@@ -4,7 +4,7 @@
  *
  * Hooks: CRYPTO_set_mem_functions(m, r, f) with (size, file, line) signatures, called before OpenSSL's
  * first allocation (it returns 0 and keeps libc afterwards: checked). OpenSSL has no context pointer; the
- * file:line it passes is kept as the block's site, so a leak names the OpenSSL source line.
+ * file:line it passes is kept (interned) as the block's site, so a leak names the OpenSSL source line.
  * malloc(0), realloc(p, 0) and free(NULL) reach the hooks unchanged (counted); PEP 445 answers them.
  * Workload, every result verified:
  *   SHA-256: the FIPS 180-2 "abc" vector, and streaming (4 KiB updates) equal to one-shot over 8 MiB
@@ -21,6 +21,7 @@
 #include "libs_common.h"
 
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -30,15 +31,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* "file:line" strings for the sites OpenSSL passes, interned once each (the harness's own memory):
+   a leak then names the exact OpenSSL source line. Open addressing over (file pointer, line). */
+#define SITES 8192
+_Static_assert((SITES & (SITES - 1)) == 0, "SITES is a power of two");
+static struct {
+    const char *file;
+    int line;
+    char text[120];
+} sites[SITES];
+static pthread_mutex_t sites_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *site(const char *file, int line)
+{
+    if (!file) return "openssl:?";
+    size_t h = ((uintptr_t)file * 31u + (unsigned)line) & (SITES - 1);
+    pthread_mutex_lock(&sites_lock);
+    for (size_t i = 0; i < SITES; i++, h = (h + 1) & (SITES - 1)) {
+        if (sites[h].file == file && sites[h].line == line) break;
+        if (!sites[h].file) {
+            sites[h].file = file, sites[h].line = line;
+            snprintf(sites[h].text, sizeof sites[h].text, "%s:%d", file, line);
+            break;
+        }
+    }
+    const char *t = sites[h].file == file && sites[h].line == line ? sites[h].text : file;
+    pthread_mutex_unlock(&sites_lock);
+    return t;
+}
+
 static void *o_malloc(size_t n, const char *file, int line)
 {
-    (void)line;
-    return lr_malloc(n, file);
+    return lr_malloc(n, site(file, line));
 }
 static void *o_realloc(void *p, size_t n, const char *file, int line)
 {
-    (void)line;
-    return lr_realloc(p, n, file);
+    return lr_realloc(p, n, site(file, line));
 }
 static void o_free(void *p, const char *file, int line)
 {
