@@ -11,7 +11,8 @@
  * `--plant leak|foreign` (zlib with a planted bug: proves the checks can fail), `--timeout S` (per run),
  * `--faults N` (fault sweep per library with the one engine, debug/faults: at most N points each, `--jobs J`
  * children at once, default 2), `--fail-at K` (reproducer: fail only allocation point K of each run; quick
- * workload without threads, as in a sweep).
+ * workload without threads, as in a sweep), `--sweep-workload quick|tiny` (the workload of sweeps and
+ * --fail-at runs; tiny is small enough to fail every point of zlib, expat, libxml2 and SQLite).
  * Exit status: 0 when nothing FAILed or ERRORed and every FINDING was expected, 1 otherwise, 2 bad usage.
  *
  * @module
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
         faults: { type: "string" },
         jobs: { type: "string" },
         "fail-at": { type: "string" },
+        "sweep-workload": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -46,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (v.help) {
     console.log(
-      "usage: libs [--target T]... [--lib L]... [--quick] [--format table|json|markdown] [--plant leak|foreign] [--timeout S] [--faults N [--jobs J]] [--fail-at K]",
+      "usage: libs [--target T]... [--lib L]... [--quick] [--format table|json|markdown] [--plant leak|foreign] [--timeout S] [--faults N [--jobs J]] [--fail-at K] [--sweep-workload quick|tiny]",
     );
     return 0;
   }
@@ -75,7 +77,12 @@ async function main(argv: string[]): Promise<number> {
     if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`--${name} must be an integer > 0, got ${x}`);
     return n;
   };
+  const sw = v["sweep-workload"];
+  if (sw !== undefined && sw !== "quick" && sw !== "tiny") {
+    throw new UsageError(`--sweep-workload must be quick or tiny, got ${sw}`);
+  }
   const rows = await runLibs({
+    sweepWorkload: sw as "quick" | "tiny" | undefined,
     faults,
     jobs: num("jobs", v.jobs),
     failAt: num("fail-at", v["fail-at"]),

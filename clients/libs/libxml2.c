@@ -15,7 +15,7 @@
  * switch through the new free: frees of memory the target never handed out. They are counted as foreign
  * frees and passed on, so the debug hooks say what they say (native: collected violations; CPython:
  * Fatal Python error, judged by the host).
- * Options: "quick", "mode=late".
+ * Options: "quick", "tiny" (100 items: a fault sweep of every point), "mode=late".
  */
 #include "libs_common.h"
 
@@ -117,7 +117,7 @@ static void workload(int n)
 int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
 {
     lr_begin(t);
-    int n = lr_opt(options, "quick") ? 3000 : 60000;
+    int n = lr_opt(options, "tiny") ? 100 : lr_opt(options, "quick") ? 3000 : 60000;
     if (lr_opt(options, "mode=late")) {
         xmlInitParser(); /* on libc: libxml2's defaults */
         workload(200);

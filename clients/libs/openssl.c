@@ -15,7 +15,7 @@
  *     client verifies the certificate), handshake over a BIO pair in memory, 256 KiB each way, data equal;
  *   threads: 4 threads at once doing SHA-256, AES-256-GCM and P-256 sign/verify.
  * Then everything is freed and OPENSSL_cleanup() runs: afterwards no block may stay live.
- * Options: "quick", "nothreads".
+ * Options: "quick", "tiny" (64 KiB of data; key generation and TLS dominate), "nothreads".
  */
 #define _GNU_SOURCE
 #include "libs_common.h"
@@ -271,7 +271,7 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
     int set = CRYPTO_set_mem_functions(o_malloc, o_realloc, o_free);
     lr_check(set == 1, "CRYPTO_set_mem_functions returned %d: OpenSSL allocated before the hooks", set);
     int quick = lr_opt(options, "quick");
-    size_t n = quick ? (1u << 20) : (8u << 20);
+    size_t n = lr_opt(options, "tiny") ? (64u << 10) : quick ? (1u << 20) : (8u << 20);
     unsigned char *d = malloc(n), h1[32], h2[32];
     uint64_t st = 445;
     for (size_t i = 0; i < n; i++) d[i] = (unsigned char)lr_rand(&st);

@@ -27,7 +27,7 @@ import { loadAdapter } from "../../conformance/adapters/mod.ts";
 import { normalizeFatal, programStderr, runChild } from "../../conformance/death.ts";
 import { buildHarness, LIBRARIES } from "./build.ts";
 import { RESULT_PREFIX } from "./child.ts";
-import { faultRun, type FaultSweep, sweep } from "./sweep.ts";
+import { faultRun, type FaultSweep, sweep, type SweepWorkload } from "./sweep.ts";
 
 /** One (library, options) run. */
 export interface Scenario {
@@ -108,6 +108,8 @@ export interface LibsOptions {
   jobs?: number;
   /** reproducer: fail only this allocation point (1-based) in every scenario's run */
   failAt?: number;
+  /** workload of sweep and --fail-at runs: quick (default) or tiny (every point can be failed) */
+  sweepWorkload?: SweepWorkload;
   /** called after each row */
   progress?: (row: LibsRow) => void;
 }
@@ -241,7 +243,7 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
         child = await faultRun(target, sc, so.get(sc.lib)!, env, {
           ALLOCSPEC_FAULTS_MODE: "fail",
           ALLOCSPEC_FAULTS_FAIL_AT: String(opts.failAt),
-        });
+        }, opts.sweepWorkload);
       } else {
         child = runChild(CHILD, [target, sc.lib, so.get(sc.lib)!, options, "hooks"], {
           env,
@@ -250,7 +252,15 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
       }
       const row = judge(target, sc, child, (Date.now() - started) / 1000);
       if (opts.faults && !sc.demonstrates && sc.lib !== "glib") {
-        row.faults = await sweep(target, sc, so.get(sc.lib)!, env, opts.faults, opts.jobs);
+        row.faults = await sweep(
+          target,
+          sc,
+          so.get(sc.lib)!,
+          env,
+          opts.faults,
+          opts.jobs,
+          opts.sweepWorkload,
+        );
       }
       rows.push(row);
       opts.progress?.(row);

@@ -45,6 +45,9 @@ export const OOM_ERROR: Readonly<Record<string, RegExp>> = {
   sqlite: /out of memory|\(7\)/,
 };
 
+/** The workload size of sweep runs: quick (the CI size) or tiny (small enough to fail every point). */
+export type SweepWorkload = "quick" | "tiny";
+
 /** Outcomes of a point; the first four are findings. */
 export type PointClass = "crash" | "violation" | "leak" | "unreported" | "reported" | "absorbed";
 
@@ -110,10 +113,11 @@ export async function faultRun(
   so: string,
   env: Record<string, string>,
   faultEnv: Record<string, string>,
+  workload: SweepWorkload = "quick",
 ): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), "libs-faults-"));
   try {
-    const out: Outcome = await runAsync([target, sc.lib, so, "quick nothreads", "hooks"], {
+    const out: Outcome = await runAsync([target, sc.lib, so, `${workload} nothreads`, "hooks"], {
       ...env,
       ...faultEnv,
       ALLOCSPEC_FAULTS_DIR: dir,
@@ -202,8 +206,14 @@ export async function sweep(
   env: Record<string, string>,
   max: number,
   jobs = 2,
+  workload: SweepWorkload = "quick",
 ): Promise<FaultSweep> {
-  const dry = judge(target, sc, await faultRun(target, sc, so, env, { ALLOCSPEC_FAULTS_MODE: "count" }), 0);
+  const dry = judge(
+    target,
+    sc,
+    await faultRun(target, sc, so, env, { ALLOCSPEC_FAULTS_MODE: "count" }, workload),
+    0,
+  );
   const points = Number(dry.result?.fault_points ?? 0);
   const out: FaultSweep = {
     points,
@@ -224,7 +234,7 @@ export async function sweep(
       const child = await faultRun(target, sc, so, env, {
         ALLOCSPEC_FAULTS_MODE: "fail",
         ALLOCSPEC_FAULTS_FAIL_AT: String(k),
-      });
+      }, workload);
       results.set(k, classify(target, sc, child));
     }
   };
