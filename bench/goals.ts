@@ -12,6 +12,8 @@ export const STABLE_FIGURES = [
   "pymalloc_vs_cpython",
   "ref_vs_native_bun",
   "ref_vs_native_deno",
+  "fault_sweep_fork_vs_fresh",
+  "leak_tracer_vs_tracemalloc",
 ] as const;
 export type FigureName = (typeof STABLE_FIGURES)[number];
 
@@ -61,6 +63,19 @@ export const GOALS: Record<FigureName, Goal> = {
     unit: "x",
     text: "ref (TypeScript) replay / native (C) replay under Deno: within 3x",
     scenario: "ref_vs_native",
+  },
+  fault_sweep_fork_vs_fresh: {
+    max: 0.1,
+    unit: "x",
+    text:
+      "fault sweep forking at the point: CPU per point / a fresh python3 + set_nomemory per point <= 0.1 (>= 10x)",
+    scenario: "fault_sweep",
+  },
+  leak_tracer_vs_tracemalloc: {
+    max: 0.5,
+    unit: "x",
+    text: "leak tracker overhead / tracemalloc.start(1) overhead on the CPython workloads <= 0.5",
+    scenario: "leak_tracer",
   },
 };
 

@@ -47,6 +47,7 @@ test(
   "python -c runs on every allocator, with and without debug hooks, and the allocator is really installed",
   {
     skip,
+    timeout: 120_000,
   },
   () => {
     const good = skip ? "" : buildFixtures({ names: ["good"] }).good;
@@ -84,7 +85,7 @@ test(
   },
 );
 
-test("exit status and signals come back unchanged", { skip }, () => {
+test("exit status and signals come back unchanged", { skip, timeout: 60000 }, () => {
   const spec = launchSpec({ allocator: "native", debugHooks: "cpython" });
   assert.equal(run(spec, ["-c", "raise SystemExit(7)"]).status, 7);
   assert.equal(run(spec, ["-c", "print('ok')"]).stdout, "ok\n");
@@ -102,6 +103,7 @@ test("exit status and signals come back unchanged", { skip }, () => {
 
 test("sys.executable children inherit the allocator; PYTHONMALLOC set for a child wins (CONTRACT.md)", {
   skip,
+  timeout: 60000,
 }, () => {
   const spec = launchSpec({ allocator: "native:pep445" });
   const code = (env: string, flags: string) =>
@@ -118,7 +120,7 @@ test("sys.executable children inherit the allocator; PYTHONMALLOC set for a chil
 
 test(
   "layers load after init, wrap the allocator, and a failing pep445_hook_install is exit 2",
-  { skip },
+  { skip, timeout: 60000 },
   () => {
     const layer = join(HERE, "launcher", "test", "build", "layer_count.so");
     compileShared({
@@ -144,33 +146,58 @@ test(
   },
 );
 
-test("bad input is one line: UsageError from launchSpec, exit 2 from the launcher", { skip }, () => {
-  assert.throws(
-    () => launchSpec({ allocator: "bogus" }),
-    (e) => e instanceof UsageError && /bogus/.test(e.message),
-  );
-  assert.throws(() => launchSpec({ allocator: "ref" }), UsageError);
-  assert.throws(() => launchSpec({ allocator: "native:huge" }), /unknown geometry 'huge'/);
-  assert.throws(
-    () => launchSpec({ allocator: "libc:/nonexistent/libx.so" }),
-    /libc target: library .* not found/,
-  );
-  assert.throws(() => launchSpec({ allocator: "libc:libc.so.6:zz_" }), /does not export zz_malloc/);
-  assert.throws(() => launchSpec({ python: "/nonexistent/python3" }), UsageError);
-  const spec = launchSpec({ allocator: "native" });
-  for (
-    const [env, re] of [
-      [{ ALLOCSPEC_ALLOCATOR: "weird" }, /ALLOCSPEC_ALLOCATOR=weird: use/],
-      [{ ALLOCSPEC_DEBUG_HOOKS: "x" }, /ALLOCSPEC_DEBUG_HOOKS=x/],
-      [{ ALLOCSPEC_LIBPYTHON: "/nonexistent/libpython3.so" }, /cannot load libpython/],
-      [{ ALLOCSPEC_LIBPYTHON: "libc.so.6" }, /does not export Py.*: it is not a CPython 3\.8\+/],
-      [{ ALLOCSPEC_LAYERS: "/nonexistent/layer.so" }, /cannot load layer/],
-    ] as [Record<string, string>, RegExp][]
-  ) {
-    const r = run(spec, ["-c", "print('must not run')"], env);
-    assert.equal(r.status, 2, JSON.stringify(env));
-    assert.equal(r.stdout, "");
-    assert.match(r.stderr, re);
-    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+test(
+  "bad input is one line: UsageError from launchSpec, exit 2 from the launcher",
+  { skip, timeout: 60000 },
+  () => {
+    assert.throws(
+      () => launchSpec({ allocator: "bogus" }),
+      (e) => e instanceof UsageError && /bogus/.test(e.message),
+    );
+    assert.throws(() => launchSpec({ allocator: "ref" }), UsageError);
+    assert.throws(() => launchSpec({ allocator: "native:huge" }), /unknown geometry 'huge'/);
+    assert.throws(
+      () => launchSpec({ allocator: "libc:/nonexistent/libx.so" }),
+      /libc target: library .* not found/,
+    );
+    assert.throws(() => launchSpec({ allocator: "libc:libc.so.6:zz_" }), /does not export zz_malloc/);
+    assert.throws(() => launchSpec({ python: "/nonexistent/python3" }), UsageError);
+    const spec = launchSpec({ allocator: "native" });
+    for (
+      const [env, re] of [
+        [{ ALLOCSPEC_ALLOCATOR: "weird" }, /ALLOCSPEC_ALLOCATOR=weird: use/],
+        [{ ALLOCSPEC_DEBUG_HOOKS: "x" }, /ALLOCSPEC_DEBUG_HOOKS=x/],
+        [{ ALLOCSPEC_LIBPYTHON: "/nonexistent/libpython3.so" }, /cannot load libpython/],
+        [{ ALLOCSPEC_LIBPYTHON: "libc.so.6" }, /does not export Py.*: it is not a CPython 3\.8\+/],
+        [{ ALLOCSPEC_LAYERS: "/nonexistent/layer.so" }, /cannot load layer/],
+      ] as [Record<string, string>, RegExp][]
+    ) {
+      const r = run(spec, ["-c", "print('must not run')"], env);
+      assert.equal(r.status, 2, JSON.stringify(env));
+      assert.equal(r.stdout, "");
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+  },
+);
+
+test("the debug hooks check the real GIL: native and CPython's give CPython's fatal error", {
+  skip,
+  timeout: 60000,
+}, () => {
+  for (const hooks of ["native", "cpython"] as DebugHooks[]) {
+    const spec = launchSpec({ allocator: "native", debugHooks: hooks });
+    const r = run(spec, ["-c", "import _testcapi; _testcapi.pymem_malloc_without_gil()"]);
+    assert.equal(r.signal, "SIGABRT", `${hooks}: ${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /^Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL$/m,
+    );
+    // threads that take the GIL properly are fine
+    const ok = run(spec, [
+      "-c",
+      "import threading, json; ts = [threading.Thread(target=lambda: json.dumps(list(range(5000)))) for _ in range(4)]; [t.start() for t in ts]; [t.join() for t in ts]; print('ok')",
+    ]);
+    assert.equal(ok.stdout, "ok\n", ok.stderr);
   }
 });

@@ -266,7 +266,9 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
  * ```
  */
 export function layerPath(name: string, variant: Variant = "release"): string {
-  if (!(name in LAYERS)) throw new RangeError(`unknown layer '${name}': use ${Object.keys(LAYERS).join(", ")}`);
+  if (!(name in LAYERS)) {
+    throw new RangeError(`unknown layer '${name}': use ${Object.keys(LAYERS).join(", ")}`);
+  }
   return join(BUILD_DIR, variant, `lib${name}.so`);
 }
 

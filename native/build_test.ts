@@ -52,6 +52,7 @@ const EXPECTED_EXPORTS = [
   "allocspec_reset",
   "allocspec_profile",
   "allocspec_geometry",
+  "allocspec_set_gil_check",
   "allocspec_set_gil_held",
   "allocspec_gil_held",
   "allocspec_set_violation_handler",

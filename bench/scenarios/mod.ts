@@ -9,14 +9,20 @@
  * | pymalloc | native pymalloc vs obmalloc, glibc, jemalloc, mimalloc, tcmalloc | pymalloc_vs_cpython |
  * | ref_vs_native | TS replay on ref/ vs C replay on native/, both runtimes | ref_vs_native_{deno,bun} |
  * | ffi_cost | one FFI call, malloc/free pairs with and without FFI, both runtimes | (context) |
+ * | fault_sweep | debug/faults fork-at-the-point sweep vs a fresh python3 + set_nomemory per point | fault_sweep_fork_vs_fresh |
+ * | leak_tracer | debug/leaks tracing layer vs tracemalloc.start(1) on the CPython workloads | leak_tracer_vs_tracemalloc |
+ * | programs | real Python programs via the launcher (clients/) on each allocator vs obmalloc | (programs_*) |
  *
  * @module
  */
 import type { Scenario } from "../scenario.ts";
 import { cpythonHook } from "./cpython_hook.ts";
 import { debugHooks } from "./debug_hooks.ts";
+import { faultSweep } from "./fault_sweep.ts";
 import { ffiCost } from "./ffi_cost.ts";
 import { indirection } from "./indirection.ts";
+import { leakTracer } from "./leak_tracer.ts";
+import { programs } from "./programs.ts";
 import { pymalloc } from "./pymalloc.ts";
 import { refVsNative } from "./ref_vs_native.ts";
 
@@ -27,4 +33,7 @@ export const SCENARIOS: readonly Scenario[] = [
   pymalloc,
   refVsNative,
   ffiCost,
+  faultSweep,
+  leakTracer,
+  programs,
 ];

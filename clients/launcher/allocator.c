@@ -15,8 +15,8 @@
  *     then: libpython PyMem_SetAllocator(d, staged[d]) for d = RAW, MEM, OBJ
  *     ALLOCSPEC_DEBUG_HOOKS=cpython     libpython's PyMem_SetupDebugHooks over what was installed
  *
- * The native debug hooks run with the liballocspec GIL flag held for good (there is one process-wide flag,
- * not CPython's thread state), so their GIL check is off; CPython's hooks check the real GIL.
+ * The native debug hooks check the real GIL: liballocspec asks libpython's PyGILState_Check, as CPython's
+ * own hooks do (allocspec_set_gil_check), so a MEM/OBJ call without the GIL is the same fatal error.
  * `cpython` with no debug hooks installs nothing at all (the baseline: CPython's own allocators).
  */
 #include "launcher.h"
@@ -35,6 +35,7 @@ typedef struct {
     void (*set)(PyMemAllocatorDomain, PyMemAllocatorEx *);
     void (*setup_debug_hooks)(void);
     void (*reset)(int profile, int geometry);
+    void (*set_gil_check)(allocspec_gil_check_fn check);
 } native_lib;
 
 static void *native_sym(const native_lib *n, const char *path, const char *name)
@@ -60,6 +61,7 @@ static void open_native(native_lib *n)
     *(void **)&n->set = native_sym(n, path, "PyMem_SetAllocator");
     *(void **)&n->setup_debug_hooks = native_sym(n, path, "PyMem_SetupDebugHooks");
     *(void **)&n->reset = native_sym(n, path, "allocspec_reset");
+    *(void **)&n->set_gil_check = native_sym(n, path, "allocspec_set_gil_check");
 }
 
 /* Loads a third-party library RTLD_LOCAL; jemalloc needs the static-TLS tunable (libc.ts STATIC_TLS_ENV). */
@@ -141,7 +143,15 @@ int launcher_install_allocator(const launcher_cpython *py, const char *allocator
                              "vtable:/abs/lib.so:SYMBOL or libc:/abs/lib.so:PREFIX",
                              allocator);
     }
-    if (strcmp(debug_hooks, "native") == 0) n.setup_debug_hooks();
+    if (strcmp(debug_hooks, "native") == 0) {
+        /* the real GIL, as CPython's _PyMem_DebugCheckGIL asks it (PyGILState_Check: 1 until the
+           thread-state machinery exists, so pre-init allocations pass) */
+        allocspec_gil_check_fn gil;
+        *(void **)&gil = dlsym(py->handle, "PyGILState_Check");
+        if (!gil) launcher_usage_error("%s does not export PyGILState_Check", py->path);
+        n.set_gil_check(gil);
+        n.setup_debug_hooks();
+    }
     for (int i = 0; i < 3; i++) {
         PyMemAllocatorEx a;
         n.get(DOMAINS[i], &a);

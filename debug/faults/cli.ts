@@ -129,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
   if (v["in-library"]) fixed.push("--in-library", v["in-library"]);
   if (v["in-module"]) fixed.push("--in-module", v["in-module"]);
   if (v.mode === "persistent") fixed.push("--mode", "persistent");
+  if (v.timeout) fixed.push("--timeout", v.timeout);
   const opts: SweepOptions = {
     launch,
     argv: py,

@@ -7,7 +7,9 @@
  *
  * A call "matches" when its domain is selected, its size is in [size_min, size_max] and its stack satisfies
  * the library/module filters (filter.c). Matching calls are numbered 1, 2, ... over all domains with one
- * counter, as CPython's _testcapi.set_nomemory numbers them; free never fails and is never counted.
+ * counter, as CPython's _testcapi.set_nomemory numbers them, except that calls made by the allocator below
+ * while serving a call (pymalloc's fallback to PyMem_RawMalloc) are not counted: they are not call sites of
+ * the program (set_nomemory counts them). Free never fails and is never counted.
  * A thread-local guard makes calls made by the engine itself (frame lookup, site capture) pass through
  * uncounted. In SWEEP mode the parent forks at each chosen point (sweep.c); the child fails the call.
  */
@@ -70,31 +72,47 @@ out:
     return fail;
 }
 
-/* ---- hooks: ctx is the domain index; the allocator below is as_fs.below[domain] ---- */
+/* ---- hooks: ctx is the domain index; the allocator below is as_fs.below[domain] ----
+ * `nested` spans the call below: calls the allocator makes itself (pymalloc's fallback to PyMem_RawMalloc,
+ * the debug hooks' own calls) are not points of the program and pass through uncounted. */
+static __thread int nested;
 
 static void *h_malloc(void *ctx, size_t size) {
     int d = (int)(intptr_t)ctx;
-    if (as_faults_should_fail(d, size)) return NULL;
-    return as_fs.below[d].malloc(as_fs.below[d].ctx, size);
+    if (nested) return as_fs.below[d].malloc(as_fs.below[d].ctx, size);
+    nested = 1;
+    void *p = as_faults_should_fail(d, size) ? NULL : as_fs.below[d].malloc(as_fs.below[d].ctx, size);
+    nested = 0;
+    return p;
 }
 
 static void *h_calloc(void *ctx, size_t nelem, size_t elsize) {
     int d = (int)(intptr_t)ctx;
+    if (nested) return as_fs.below[d].calloc(as_fs.below[d].ctx, nelem, elsize);
     size_t total;
     if (__builtin_mul_overflow(nelem, elsize, &total)) total = SIZE_MAX;
-    if (as_faults_should_fail(d, total)) return NULL;
-    return as_fs.below[d].calloc(as_fs.below[d].ctx, nelem, elsize);
+    nested = 1;
+    void *p = as_faults_should_fail(d, total) ? NULL : as_fs.below[d].calloc(as_fs.below[d].ctx, nelem, elsize);
+    nested = 0;
+    return p;
 }
 
 static void *h_realloc(void *ctx, void *ptr, size_t size) {
     int d = (int)(intptr_t)ctx;
-    if (as_faults_should_fail(d, size)) return NULL; /* a failed realloc leaves ptr untouched (PEP 445) */
-    return as_fs.below[d].realloc(as_fs.below[d].ctx, ptr, size);
+    if (nested) return as_fs.below[d].realloc(as_fs.below[d].ctx, ptr, size);
+    nested = 1;
+    /* a failed realloc leaves ptr untouched (PEP 445) */
+    void *p = as_faults_should_fail(d, size) ? NULL : as_fs.below[d].realloc(as_fs.below[d].ctx, ptr, size);
+    nested = 0;
+    return p;
 }
 
 static void h_free(void *ctx, void *ptr) {
     int d = (int)(intptr_t)ctx;
+    int was = nested;
+    nested = 1;
     as_fs.below[d].free(as_fs.below[d].ctx, ptr);
+    nested = was;
 }
 
 static void at_fork_child(void) {

@@ -17,7 +17,7 @@ import { classifyPoint } from "./classify.ts";
 import { choosePoints, parseShard, shardPoints } from "./points.ts";
 import { emptyReport, type FaultsReport, formatReport, mergeReports } from "./report.ts";
 import { parseSite } from "./site.ts";
-import { failAt, sweep, type SweepOptions } from "./sweep.ts";
+import { countCalls, failAt, sweep, type SweepOptions } from "./sweep.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -52,9 +52,9 @@ const PLANTED: [string, string, string][] = [
   ["lost-exception", "mem_noexc", "mem"],
 ];
 
-function assertPlanted(r: FaultsReport): void {
-  assert.equal(r.findings.length, 3, formatReport(r, "table"));
-  for (const [cls, func, domain] of PLANTED) {
+function assertPlanted(r: FaultsReport, planted = PLANTED): void {
+  assert.equal(r.findings.length, planted.length, formatReport(r, "table"));
+  for (const [cls, func, domain] of planted) {
     const f = r.findings.filter((x) => x.c[0]?.startsWith(`${func} (`));
     assert.equal(f.length, 1, `${func}: one finding (${formatReport(r, "table")})`);
     assert.equal(f[0].cls, cls, func);
@@ -62,6 +62,8 @@ function assertPlanted(r: FaultsReport): void {
     assert.equal(f[0].hits, 1, func);
     assert.match(f[0].c[0], /oomfix\.c:\d+\)$/, func);
     assert.match(f[0].py[0], /oom_driver\.py:\d+ in <module>$/, func);
+    // a crash also says where the process died: the planted memset in the same function
+    if (cls === "crash") assert.match(f[0].crash?.[0] ?? "", new RegExp(`^${func} \\(`), func);
   }
 }
 
@@ -104,6 +106,7 @@ test("site files parse (C frames with offsets, Python frames, completeness)", ()
     c: [{ module: "/lib/a.so", offset: 31 }],
     py: ["/x/y.py:3 in <module>"],
     complete: true,
+    crash: [],
   });
 });
 
@@ -136,13 +139,14 @@ test("merge deduplicates by site and sums hits and stats", () => {
 
 test(
   "sweep of the planted bugs: each reported once, right site and class; correct sites handled",
-  { skip },
+  { skip, timeout: 180_000 },
   async () => {
     const r = await sweep(opts("buggy"));
     assertPlanted(r);
     assert.equal(r.stats.missing, 0);
     const handled = Object.keys(r.handled);
-    for (const f of ["mem_checked", "raw_checked", "obj_checked"]) {
+    // obj_wrongfree's wrong-domain free is silent without debug hooks (MEM and OBJ are both pymalloc)
+    for (const f of ["mem_checked", "raw_checked", "obj_checked", "obj_wrongfree"]) {
       assert.ok(
         handled.some((k) => k.startsWith(`${f} (`)),
         `${f} counted as handled: ${handled.join("; ")}`,
@@ -155,20 +159,72 @@ test(
   },
 );
 
-test("sweep of a correct program: no finding", { skip }, async () => {
+test("with CPython's debug hooks the wrong-domain free is a violation at its site", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const launch = launchSpec({ layers: [buildLayer("as_faults")], debugHooks: "cpython" });
+  const r = await sweep(opts("buggy", { launch }));
+  assertPlanted(r, [...PLANTED, ["violation", "obj_wrongfree", "obj"]]);
+  assert.match(r.findings.find((f) => f.cls === "violation")!.evidence, /Debug memory block|bad ID/);
+});
+
+test("points reached while another thread lives are rerun fresh and still found", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const code = "import threading, allocspec_oomfix as m\n" +
+    "e = threading.Event(); threading.Thread(target=e.wait, daemon=True).start()\n" +
+    "m.mem_noexc(64)\ne.set()\n";
+  const r = await sweep(opts("buggy", { argv: ["-c", code] }));
+  assert.ok(r.stats.fresh >= 1, formatReport(r, "table"));
+  assert.equal(r.stats.missing, 0);
+  assert.deepEqual(r.findings.map((f) => [f.cls, f.c[0]?.split(" ")[0]]), [["lost-exception", "mem_noexc"]]);
+});
+
+test("filters narrow the numbered calls: domain, size, module, library (dry runs)", {
+  skip,
+  timeout: 180_000,
+}, () => {
+  const o = {
+    launch: opts("correct").launch,
+    argv: ["-c", "import json; json.dumps({'a': [1, 2, 'x' * 1000]})"],
+  };
+  const all = countCalls(o).counts;
+  assert.equal(all.total, all.raw + all.mem + all.obj);
+  assert.ok(all.raw > 0 && all.mem > 0 && all.obj > 0, JSON.stringify(all));
+  assert.equal(countCalls({ ...o, domains: ["mem"] }).counts.total, all.mem);
+  const big = countCalls({ ...o, sizeMin: 513 }).counts.total;
+  assert.ok(big > 0 && big < all.total, `${big} of ${all.total}`);
+  const inJson = countCalls({ ...o, inModule: "json" }).counts.total;
+  assert.ok(inJson > 0 && inJson < all.total, `${inJson} of ${all.total}`);
+  assert.equal(countCalls({ ...o, inModule: "no_such_module" }).counts.total, 0);
+  assert.equal(countCalls({ ...o, inLibrary: "no_such_library" }).counts.total, 0);
+});
+
+test("a point that never ends is a hang at its site (per-point timeout: SIGABRT, then SIGKILL)", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const r = await sweep(opts("buggy", { argv: [fx!.oomDriver, "hang"], timeoutS: 2 }));
+  assert.deepEqual(r.findings.map((f) => [f.cls, f.c[0]?.split(" ")[0], f.hits]), [["hang", "mem_hang", 1]]);
+  assert.equal(r.stats.missing, 0);
+});
+
+test("sweep of a correct program: no finding", { skip, timeout: 180_000 }, async () => {
   const r = await sweep(opts("correct"));
   assert.equal(r.findings.length, 0, formatReport(r, "table"));
   assert.ok(r.stats.handled > 0 && r.stats.run === r.stats.planned);
 });
 
-test("two shards merged give the same findings as one sweep", { skip }, async () => {
+test("two shards merged give the same findings as one sweep", { skip, timeout: 180_000 }, async () => {
   const parts = [];
   for (const k of [1, 2]) parts.push(await sweep(opts("buggy", { shard: parseShard(`${k}/2`) })));
   assert.ok(parts.every((p) => p.stats.run > 0));
   assertPlanted(mergeReports(parts));
 });
 
-test("faults command: exit 1 with findings, 2 on bad usage (one line)", { skip }, () => {
+test("faults command: exit 1 with findings, 2 on bad usage (one line)", { skip, timeout: 180_000 }, () => {
   const cli = join(ROOT, "debug", "faults", "cli.ts");
   const runtime = process.execPath;
   const args = (a: string[]) => (runtime.endsWith("deno") ? ["run", "-A", cli, ...a] : [cli, ...a]);

@@ -22,6 +22,8 @@ export interface Finding {
   c: string[];
   /** Python frames at the failing call, innermost first (file:line in func) */
   py: string[];
+  /** crashes: where the process died (C frames, innermost first), when the crash handler caught it */
+  crash?: string[];
   /** first line of evidence (SystemError, Fatal Python error, signal) */
   evidence: string;
   /** points that hit this site with this class */
@@ -56,6 +58,8 @@ export interface FaultsReport {
   handled: Record<string, number>;
   findings: Finding[];
   durationMs: number;
+  /** what may make the numbers less than exact (dry run failed, the sweep run counted differently) */
+  warnings?: string[];
 }
 
 /** A report with nothing in it. */
@@ -83,9 +87,14 @@ export function addFinding(r: FaultsReport, f: Omit<Finding, "hits" | "points">,
   old.hits++;
   if (point < old.points[0]) {
     old.points.unshift(point);
-    old.reproducer = f.reproducer;
-    old.py = f.py;
-    old.evidence = f.evidence;
+    Object.assign(old, {
+      reproducer: f.reproducer,
+      py: f.py,
+      c: f.c,
+      evidence: f.evidence,
+      domain: f.domain,
+      size: f.size,
+    });
   } else if (old.points.length < 20) old.points.push(point);
   old.points = [...new Set(old.points)].sort((a, b) => a - b).slice(0, 20);
 }
@@ -111,12 +120,21 @@ export function mergeReports(reports: FaultsReport[]): FaultsReport {
       else {
         old.hits += f.hits;
         if (f.points[0] < old.points[0]) {
-          Object.assign(old, { py: f.py, evidence: f.evidence, reproducer: f.reproducer });
+          Object.assign(old, {
+            py: f.py,
+            c: f.c,
+            crash: f.crash,
+            evidence: f.evidence,
+            reproducer: f.reproducer,
+            domain: f.domain,
+            size: f.size,
+          });
         }
         old.points = [...new Set([...old.points, ...f.points])].sort((a, b) => a - b).slice(0, 20);
       }
     }
     out.durationMs += r.durationMs;
+    for (const w of r.warnings ?? []) (out.warnings ??= []).push(w);
   }
   out.stats.findings = out.findings.reduce((n, f) => n + f.hits, 0);
   sortFindings(out);
@@ -150,15 +168,18 @@ export function formatReport(r: FaultsReport, format: "table" | "json" | "markdo
       lines.push(`- failing call: ${f.domain} domain, ${f.size} bytes; evidence: \`${f.evidence}\``);
       lines.push(`- C: ${f.c.slice(0, 5).map((x) => `\`${x}\``).join(" < ") || "(no C frame kept)"}`);
       lines.push(`- Python: ${f.py.slice(0, 3).map((x) => `\`${x}\``).join(" < ") || "(none)"}`);
+      if (f.crash?.length) lines.push(`- died in: ${f.crash.slice(0, 3).map((x) => `\`${x}\``).join(" < ")}`);
       lines.push(`- reproduce: \`${f.reproducer}\``, "");
     } else {
       lines.push(`${i + 1}. ${f.cls.toUpperCase()} x${f.hits}  ${where}`);
       for (const c of f.c.slice(1, 4)) lines.push(`     < ${c}`);
       if (f.py[0]) lines.push(`     python: ${f.py[0]}`);
+      if (f.crash?.length) lines.push(`     died in: ${f.crash.slice(0, 2).join(" < ")}`);
       lines.push(`     call: ${f.domain} ${f.size} bytes; ${f.evidence}`);
       lines.push(`     reproduce: ${f.reproducer}`);
     }
   });
   if (!r.findings.length) lines.push(md ? "No finding." : "no finding");
+  for (const w of r.warnings ?? []) lines.push(md ? `\n> warning: ${w}` : `warning: ${w}`);
   return lines.join("\n") + "\n";
 }

@@ -6,7 +6,13 @@
  *   c <shared object path> 0x<offset of the return address from the object's load base>   (innermost first)
  *   py <line> <function> <file>                                                            (innermost first)
  *
- * The driver symbolizes `c` lines with addr2line and drops allocator/dispatch frames (debug/faults/site.ts).
+ *   x <signal> / x <shared object path> 0x<offset>   (appended by the crash handler, innermost first)
+ *
+ * The driver symbolizes `c` and `x` lines with addr2line and drops allocator/dispatch frames (site.ts).
+ * After writing the site, the failing process installs a handler for SIGSEGV, SIGBUS, SIGILL, SIGFPE and
+ * SIGABRT that appends the C backtrace of the crash (where the program died, as opposed to where the failing
+ * call was made), then restores the previous handler (faulthandler's, which prints the Python stack) and
+ * re-raises. backtrace() and dladdr() in a handler of a dying process: the same bargain faulthandler makes.
  * Python frames are looked up through pyframe.c only with the GIL held (its rules); RAW calls made without
  * the GIL have C frames only. backtrace() was warmed up at install, so this path does not load libgcc_s.
  */
@@ -15,6 +21,8 @@
 #include "internal.h"
 
 #include <dlfcn.h>
+#include <signal.h>
+#include <string.h>
 #include <execinfo.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,25 +36,59 @@ static int py_frame(void *arg, void *code, int line) {
     return 0;
 }
 
+static char site_path[AS_FAULTS_PATH_MAX];
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+#define AS_FAULTS_NSIG (sizeof crash_signals / sizeof crash_signals[0])
+static struct sigaction previous[AS_FAULTS_NSIG];
+
+static void write_frames(int fd, const char *tag, void *const *frames, int n) {
+    for (int i = 0; i < n; i++) {
+        Dl_info info;
+        if (dladdr(frames[i], &info) && info.dli_fname) {
+            dprintf(fd, "%s %s 0x%lx\n", tag, info.dli_fname,
+                    (unsigned long)((char *)frames[i] - (char *)info.dli_fbase));
+        } else {
+            dprintf(fd, "%s ? %p\n", tag, frames[i]);
+        }
+    }
+}
+
+static void on_crash(int sig) {
+    int fd = open(site_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd >= 0) {
+        void *frames[AS_FAULTS_MAX_FRAMES];
+        int n = backtrace(frames, AS_FAULTS_MAX_FRAMES);
+        dprintf(fd, "signal %d\n", sig);
+        write_frames(fd, "x", frames + 1, n > 1 ? n - 1 : 0);
+        close(fd);
+    }
+    for (size_t i = 0; i < AS_FAULTS_NSIG; i++) {
+        if (crash_signals[i] == sig) sigaction(sig, &previous[i], NULL);
+    }
+    raise(sig); /* SA_NODEFER: delivered now, to faulthandler's handler or the default action */
+}
+
+static void install_crash_handler(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_crash;
+    sa.sa_flags = SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < AS_FAULTS_NSIG; i++) sigaction(crash_signals[i], &sa, &previous[i]);
+}
+
 void as_faults_write_site(uint64_t point, int domain, size_t size, const char *kind) {
-    char path[AS_FAULTS_PATH_MAX];
-    snprintf(path, sizeof path, "%s/p%llu.site", as_fs.out_dir, (unsigned long long)point);
+    char *path = site_path;
+    snprintf(path, sizeof site_path, "%s/p%llu.site", as_fs.out_dir, (unsigned long long)point);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return;
     dprintf(fd, "point %llu\ndomain %s\nsize %zu\n", (unsigned long long)point, kind, size);
     (void)domain;
     void *frames[AS_FAULTS_MAX_FRAMES];
     int n = backtrace(frames, AS_FAULTS_MAX_FRAMES);
-    for (int i = 1; i < n; i++) { /* frame 0 is this function */
-        Dl_info info;
-        if (dladdr(frames[i], &info) && info.dli_fname) {
-            dprintf(fd, "c %s 0x%lx\n", info.dli_fname,
-                    (unsigned long)((char *)frames[i] - (char *)info.dli_fbase));
-        } else {
-            dprintf(fd, "c ? %p\n", frames[i]);
-        }
-    }
+    write_frames(fd, "c", frames + 1, n > 1 ? n - 1 : 0); /* frame 0 is this function */
     if (as_py_can_walk()) as_py_walk(py_frame, &fd, AS_FAULTS_PY_FRAMES);
     dprintf(fd, "end\n");
     close(fd);
+    install_crash_handler();
 }

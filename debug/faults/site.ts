@@ -31,6 +31,8 @@ export interface RawSite {
   py: string[];
   /** the file ended with `end` (the capture completed) */
   complete: boolean;
+  /** where the process died (the crash handler's backtrace), innermost first; empty when it did not */
+  crash: RawFrame[];
 }
 
 /** A symbolized, filtered site. */
@@ -40,20 +42,25 @@ export interface Site {
   /** kept C frames, innermost first: `func (file:line)` or `module+0xoff` */
   c: string[];
   py: string[];
+  /** kept frames of the crash location, innermost first (empty when the process did not crash) */
+  crash: string[];
 }
 
 /** Parses one `p<N>.site` file. */
 export function parseSite(text: string): RawSite {
-  const s: RawSite = { point: 0, domain: "?", size: 0, c: [], py: [], complete: false };
+  const s: RawSite = { point: 0, domain: "?", size: 0, c: [], py: [], complete: false, crash: [] };
   for (const line of text.split("\n")) {
     const sp = line.indexOf(" ");
     const tag = sp < 0 ? line : line.slice(0, sp), rest = line.slice(sp + 1);
     if (tag === "point") s.point = +rest;
     else if (tag === "domain") s.domain = rest;
     else if (tag === "size") s.size = +rest;
-    else if (tag === "c") {
+    else if (tag === "c" || tag === "x") {
       const at = rest.lastIndexOf(" ");
-      s.c.push({ module: rest.slice(0, at), offset: parseInt(rest.slice(at + 1), 16) });
+      (tag === "c" ? s.c : s.crash).push({
+        module: rest.slice(0, at),
+        offset: parseInt(rest.slice(at + 1), 16),
+      });
     } else if (tag === "py") {
       const m = rest.match(/^(-?\d+) (\S+) (.*)$/);
       if (m) s.py.push(`${m[3]}:${m[1]} in ${m[2]}`);
@@ -72,7 +79,9 @@ const DROP_FUNC = new RegExp(
     "_PyEval_EvalFrame|_PyEval_Vector|builtin_exec|_PyFunction_Vectorcall|PyObject_Call|_PyObject_Call|" +
     "_PyObject_MakeTpCall|_PyObject_VectorcallTstate|PyObject_Vectorcall|_PyObject_FastCall|cfunction_|" +
     "method_vectorcall|vectorcall_|slot_tp_|PyEval_EvalCode|run_eval_code_obj|run_mod|pyrun_|_PyRun_|PyRun_|" +
-    "pymain_|Py_RunMain|Py_BytesMain|main$|__libc_start|_start$)",
+    "pymain_|Py_RunMain|Py_BytesMain|main$|__libc_start|_start$|" +
+    // where a crash is reported from rather than where it happened
+    "fatal_error|_Py_FatalError|Py_FatalError|faulthandler_|_PyObject_AssertFailed)",
 );
 
 /** Batch addr2line per module, cached. */
@@ -113,17 +122,28 @@ export class Symbolizer {
     return { text: `${hit.func} (${loc})`, func: hit.func };
   }
 
-  /** Symbolized site with allocator and dispatch frames dropped. */
-  site(raw: RawSite): Site {
-    this.prime(raw.c);
+  /** Symbolized frames with allocator and interpreter-dispatch frames dropped, innermost first. */
+  kept(frames: RawFrame[]): string[] {
+    this.prime(frames.filter((f) => !DROP_MODULE.test(f.module)));
     const c: string[] = [];
-    for (const f of raw.c) {
+    for (const f of frames) {
       if (DROP_MODULE.test(f.module)) continue;
       const { text, func } = this.frame(f);
       if (func && DROP_FUNC.test(func)) continue;
       c.push(text);
     }
-    return { domain: raw.domain, size: raw.size, c, py: raw.py };
+    return c;
+  }
+
+  /** Symbolized site with allocator and dispatch frames dropped. */
+  site(raw: RawSite): Site {
+    return {
+      domain: raw.domain,
+      size: raw.size,
+      c: this.kept(raw.c),
+      py: raw.py,
+      crash: this.kept(raw.crash),
+    };
   }
 }
 

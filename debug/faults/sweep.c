@@ -6,7 +6,7 @@
  *   parent: records the child, lets the call succeed and continues to the next point, keeping at most
  *           `jobs` children alive (it waits for a slot) and enforcing the per-child timeout (SIGABRT first,
  *           so faulthandler prints the Python stack of the hang, SIGKILL 2 s later).
- * Each reaped child is one line of <out_dir>/results: `point status signal timed_out ms`.
+ * Each reaped child is one line of <out_dir>/results: `point exit_status signal timed_out wall_ms cpu_us minor_faults`.
  *
  * Threads: fork() keeps only the calling thread. A point reached while other threads are alive cannot be
  * continued faithfully in a child (a lock held by a vanished thread hangs it), so the parent does not fork
@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,10 +44,13 @@ static int thread_count(void) {
     return n;
 }
 
-static void record(uint64_t point, int status, int timed_out, long long ms) {
+static void record(uint64_t point, int status, int timed_out, long long ms, const struct rusage *ru) {
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    dprintf(as_fs.results_fd, "%llu %d %d %d %lld\n", (unsigned long long)point, code, sig, timed_out, ms);
+    long long cpu_us = (long long)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000 + ru->ru_utime.tv_usec +
+                       ru->ru_stime.tv_usec;
+    dprintf(as_fs.results_fd, "%llu %d %d %d %lld %lld %ld\n", (unsigned long long)point, code, sig, timed_out, ms,
+            cpu_us, ru->ru_minflt);
 }
 
 /* Reaps finished children; enforces timeouts. block: wait until no child is left. */
@@ -56,10 +60,12 @@ void as_faults_reap(int block) {
         for (int i = 0; i < as_fs.nchildren;) {
             as_child *c = &as_fs.children[i];
             int status;
-            pid_t r = waitpid(c->pid, &status, WNOHANG);
+            struct rusage ru;
+            memset(&ru, 0, sizeof ru);
+            pid_t r = wait4(c->pid, &status, WNOHANG, &ru);
             if (r == c->pid || (r < 0 && errno == ECHILD)) {
                 if (r < 0) status = 0;
-                record(c->point, status, c->abort_sent, now - c->started_ms);
+                record(c->point, status, c->abort_sent, now - c->started_ms, &ru);
                 as_fs.children[i] = as_fs.children[--as_fs.nchildren];
                 continue;
             }

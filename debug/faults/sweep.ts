@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { classifyPoint, type PointRun } from "./classify.ts";
+import { classifyPoint, type FindingClass, type Outcome, type PointRun } from "./classify.ts";
 import { choosePoints, type Shard, shardPoints } from "./points.ts";
 import { addFinding, emptyReport, type FaultsReport, sortFindings } from "./report.ts";
 import { parseSite, type RawSite, siteKey, Symbolizer } from "./site.ts";
@@ -123,42 +123,52 @@ export function countCalls(
   }
 }
 
-/** Classifies one finished point and adds it to the report. */
-function account(
-  r: FaultsReport,
-  sym: Symbolizer,
-  o: SweepOptions,
-  point: number,
-  run: PointRun,
-  siteText: string | null,
-): void {
+/** A classified point whose site is still to be symbolized (handled points and findings). */
+interface Pending {
+  point: number;
+  cls: Outcome;
+  evidence: string;
+  raw: RawSite;
+}
+
+/** Classifies one finished point: counted at once when ok, else kept for {@link settle}. */
+function classifyOne(r: FaultsReport, point: number, run: PointRun, siteText: string | null): Pending | null {
   const { cls, evidence } = classifyPoint(run);
   r.stats.run++;
   if (cls === "ok") {
     r.stats.ok++;
-    return;
+    return null;
   }
   const raw: RawSite = siteText
     ? parseSite(siteText)
-    : { point, domain: "?", size: 0, c: [], py: [], complete: false };
-  const site = sym.site(raw);
-  const key = siteKey(site);
-  if (cls === "handled") {
-    r.stats.handled++;
-    r.handled[key] = (r.handled[key] ?? 0) + 1;
-    return;
+    : { point, domain: "?", size: 0, c: [], py: [], complete: false, crash: [] };
+  return { point, cls, evidence, raw };
+}
+
+/** Symbolizes every pending site in one addr2line run per module, then dedups into the report. */
+function settle(r: FaultsReport, o: SweepOptions, pending: Pending[], sym = new Symbolizer()): void {
+  sym.prime(pending.flatMap((p) => [...p.raw.c, ...p.raw.crash]));
+  for (const { point, cls, evidence, raw } of pending) {
+    const site = sym.site(raw);
+    const key = siteKey(site);
+    if (cls === "handled") {
+      r.stats.handled++;
+      r.handled[key] = (r.handled[key] ?? 0) + 1;
+      continue;
+    }
+    r.stats.findings++;
+    addFinding(r, {
+      cls: cls as FindingClass,
+      key,
+      domain: site.domain,
+      size: site.size,
+      c: site.c.slice(0, 8),
+      py: site.py.slice(0, 8),
+      crash: site.crash.slice(0, 5),
+      evidence,
+      reproducer: o.reproducer?.(point) ?? `--fail-at ${point}`,
+    }, point);
   }
-  r.stats.findings++;
-  addFinding(r, {
-    cls,
-    key,
-    domain: site.domain,
-    size: site.size,
-    c: site.c.slice(0, 8),
-    py: site.py.slice(0, 8),
-    evidence,
-    reproducer: o.reproducer?.(point) ?? `--fail-at ${point}`,
-  }, point);
 }
 
 function readOpt(path: string): string | null {
@@ -210,9 +220,14 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
   const timeoutS = o.timeoutS ?? Math.max(10, Math.ceil((5 * dry.ms) / 1000));
   const report = emptyReport(o.argv);
   report.counts = dry.counts;
+  const warn = (w: string) => (report.warnings ??= []).push(w);
+  if (dry.code !== 0) {
+    warn(
+      `the dry run (no failure injected) exited with ${dry.code}: outcomes other than crashes and lost exceptions are not comparable`,
+    );
+  }
   report.shards = [o.shard ? `${o.shard.k}/${o.shard.n}` : "1/1"];
   report.stats.planned = points.length;
-  const sym = new Symbolizer();
   const dir = mkdtempSync(join(tmpdir(), "allocspec-faults-sweep-"));
   try {
     writeFileSync(join(dir, "points"), points.join("\n") + "\n");
@@ -228,6 +243,8 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
       stdio: ["ignore", "ignore", "ignore"],
     });
     const done = new Set<number>();
+    const pending: Pending[] = [];
+    let found = 0;
     const fresh: number[] = [];
     let offset = 0;
     const drain = () => {
@@ -249,16 +266,20 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
           timedOut: f[3] === "1",
           stderr: readOpt(join(out, `p${point}.err`)) ?? "",
         };
-        account(report, sym, o, point, run, readOpt(join(out, `p${point}.site`)));
+        const p = classifyOne(report, point, run, readOpt(join(out, `p${point}.site`)));
+        if (p) {
+          pending.push(p);
+          if (p.cls !== "handled") found++;
+        }
         for (const ext of ["err", "out", "site"]) rmSync(join(out, `p${point}.${ext}`), { force: true });
       }
-      o.onProgress?.(done.size + fresh.length, points.length, report.stats.findings);
+      o.onProgress?.(done.size + fresh.length, points.length, found);
     };
     const exited = new Promise<void>((res) => parent.on("close", () => res()));
     let running = true;
     exited.then(() => (running = false));
     while (running) {
-      await new Promise((res) => setTimeout(res, 200));
+      await new Promise((res) => setTimeout(res, 100));
       drain();
     }
     drain();
@@ -266,10 +287,18 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
       const one = runPointFresh(o, p, timeoutS);
       report.stats.fresh++;
       done.add(p);
-      account(report, sym, o, p, one.run, one.site);
-      o.onProgress?.(done.size, points.length, report.stats.findings);
+      const pend = classifyOne(report, p, one.run, one.site);
+      if (pend) pending.push(pend);
+      o.onProgress?.(done.size, points.length, found);
     }
     report.stats.missing = points.filter((p) => !done.has(p)).length;
+    const swept = readCounts(out).total;
+    if (swept !== undefined && swept !== dry.counts.total) {
+      warn(
+        `the sweep run counted ${swept} calls, the dry run ${dry.counts.total}: the program is not deterministic`,
+      );
+    }
+    settle(report, o, pending);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -288,6 +317,7 @@ export function failAt(
   report.stats.planned = 1;
   report.shards = [`fail-at ${point}`];
   const one = runPointFresh(o, point, timeoutS);
-  account(report, new Symbolizer(), o, point, one.run, one.site);
+  const p = classifyOne(report, point, one.run, one.site);
+  if (p) settle(report, o, [p]);
   return { report, stdout: one.stdout, stderr: one.run.stderr };
 }

@@ -148,6 +148,11 @@ ALLOCSPEC_API int allocspec_profile(void);
 ALLOCSPEC_API int allocspec_geometry(void);
 ALLOCSPEC_API void allocspec_set_gil_held(int held);
 ALLOCSPEC_API int allocspec_gil_held(void);
+/* The debug hooks' GIL check (MEM/OBJ, cpython profile): NULL (default, and after allocspec_reset) = the
+   process-wide flag above; a function (e.g. libpython's PyGILState_Check, as CPython's own
+   _PyMem_DebugCheckGIL calls) = asked on every call. The launcher (clients/) sets it for real CPython. */
+typedef int (*allocspec_gil_check_fn)(void);
+ALLOCSPEC_API void allocspec_set_gil_check(allocspec_gil_check_fn check);
 
 /* violations: kind 0 bad_id, 1 bad_leading_pad, 2 bad_trailing_pad, 3 no_gil */
 enum {

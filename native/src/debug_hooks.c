@@ -149,7 +149,9 @@ static inline bool check_address(const char *func, char api, const void *p)
 /* _PyMem_DebugCheckGIL: true when the caller may go on. */
 static bool check_gil(const char *func, const debug_alloc_api_t *api, const void *p)
 {
-    if (!as_cpython() || atomic_load(&as_runtime.gil_held)) return true;
+    if (!as_cpython()) return true;
+    allocspec_gil_check_fn real = atomic_load(&as_gil_check);
+    if (real ? real() != 0 : atomic_load(&as_runtime.gil_held)) return true;
     report(ALLOCSPEC_VIOLATION_NO_GIL, func, api->api_id, p,
            "Python memory allocator called without holding the GIL", (uint8_t)api->api_id);
     return false;

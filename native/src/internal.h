@@ -47,6 +47,7 @@ typedef struct {
     atomic_int js_domain[4]; /* RAW, MEM, OBJ, arena: an FFI loader installed JS callbacks there */
 } as_runtime_t;
 extern as_runtime_t as_runtime;
+extern _Atomic(allocspec_gil_check_fn) as_gil_check; /* NULL: use as_runtime.gil_held */
 static inline bool as_cpython(void) { return as_runtime.profile == ALLOCSPEC_PROFILE_CPYTHON; }
 
 /* ---- domains.c ---- */

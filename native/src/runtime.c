@@ -11,6 +11,7 @@
  *
  * The GIL flag is process-wide (there is no interpreter): allocspec_set_gil_held(0) makes the next
  * MEM/OBJ debug-hook call on any thread a "called without holding the GIL" violation (cpython profile).
+ * allocspec_set_gil_check(fn) replaces the flag by a real check (libpython's PyGILState_Check in the launcher).
  * Thread safety: reset must not race with allocations (like PyMem_SetAllocator before Py_Initialize).
  */
 #include "internal.h"
@@ -25,6 +26,9 @@ int allocspec_profile(void) { return as_runtime.profile; }
 int allocspec_geometry(void) { return as_runtime.geometry; }
 void allocspec_set_gil_held(int held) { atomic_store(&as_runtime.gil_held, held != 0); }
 int allocspec_gil_held(void) { return atomic_load(&as_runtime.gil_held); }
+
+_Atomic(allocspec_gil_check_fn) as_gil_check = NULL;
+void allocspec_set_gil_check(allocspec_gil_check_fn check) { atomic_store(&as_gil_check, check); }
 
 void allocspec_mark_js_domain(int domain, int js)
 {
@@ -51,6 +55,7 @@ void allocspec_reset(int profile, int geometry)
     as_runtime.profile = profile;
     as_runtime.geometry = geometry;
     atomic_store(&as_runtime.gil_held, 1);
+    atomic_store(&as_gil_check, NULL);
     for (int d = 0; d <= ALLOCSPEC_ARENA_DOMAIN; d++) atomic_store(&as_runtime.js_domain[d], 0);
     as_domains_reset();
 }

@@ -1,0 +1,91 @@
+/** compareRuns: what is NEW (the allocator's fault), shared with the baseline, expected, a crash. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compareRuns } from "./compare.ts";
+import type { CaseResult, RegrtestRun } from "./regrtest.ts";
+import type { ModuleResult } from "./regrtest_output.ts";
+
+function fakeRun(
+  allocator: string,
+  cases: [string, CaseResult["status"]][],
+  modules: Record<string, ModuleResult["status"]>,
+  extra: Partial<RegrtestRun> = {},
+): RegrtestRun {
+  const cs = cases.map(([id, status]) => ({ id, status, message: `${id} ${status}` }));
+  const failed = cs.filter((c) => c.status === "failed" || c.status === "error").length;
+  const skipped = cs.filter((c) => c.status === "skipped").length;
+  return {
+    allocator,
+    exitStatus: 0,
+    signal: null,
+    result: "SUCCESS",
+    modules: Object.fromEntries(Object.entries(modules).map(([k, status]) => [k, { status, detail: "" }])),
+    cases: cs,
+    violations: [],
+    counts: { run: cs.length, passed: cs.length - failed - skipped, failed, skipped },
+    wallMs: 1000,
+    cpuS: 2,
+    peakRssKb: 100_000,
+    tail: "",
+    ...extra,
+  };
+}
+
+const BASE = fakeRun("cpython", [
+  ["test.test_a.T.test_1", "passed"],
+  ["test.test_a.T.test_flaky_everywhere", "failed"],
+  ["test.test_sys.SysModuleTest.test_getallocatedblocks", "passed"],
+], { test_a: "failed", test_sys: "passed", test_b: "passed", test_c: "crashed" });
+
+test("new vs shared vs expected failures, module crashes, ratios", () => {
+  const run = fakeRun(
+    "x",
+    [
+      ["test.test_a.T.test_1", "error"],
+      ["test.test_a.T.test_flaky_everywhere", "failed"],
+      ["test.test_sys.SysModuleTest.test_getallocatedblocks", "failed"],
+    ],
+    { test_a: "failed", test_sys: "failed", test_b: "crashed", test_c: "crashed" },
+    {
+      wallMs: 1500,
+      cpuS: 3,
+      peakRssKb: 110_000,
+    },
+  );
+  const v = compareRuns(BASE, run);
+  assert.deepEqual(v.newFailures.map((f) => f.id), ["test.test_a.T.test_1", "test_b"]);
+  assert.deepEqual(v.sharedFailures.map((f) => f.id), ["test.test_a.T.test_flaky_everywhere", "test_c"]);
+  assert.deepEqual(v.expected.map((f) => f.id), ["test.test_sys.SysModuleTest.test_getallocatedblocks"]);
+  assert.match(v.expected[0].reason!, /pymalloc/);
+  assert.deepEqual(v.crashes.map((f) => f.id), ["test_b", "test_c"]);
+  assert.equal(v.clean, false);
+  assert.equal(v.wallRatio, 1.5);
+  assert.equal(v.cpuRatio, 1.5);
+  assert.ok(Math.abs(v.rssRatio! - 1.1) < 1e-9);
+});
+
+test("a clean run, a violation, an interpreter that died before regrtest's summary", () => {
+  const clean = compareRuns(BASE, fakeRun("y", [["test.test_a.T.test_1", "passed"]], { test_a: "passed" }));
+  assert.equal(clean.clean, true);
+  const viol = compareRuns(
+    BASE,
+    fakeRun("z", [], {}, { violations: [{ module: "test_a", text: "Debug memory block" }] }),
+  );
+  assert.equal(viol.clean, false);
+  const died = compareRuns(
+    BASE,
+    fakeRun("w", [], { test_a: "not_run" }, {
+      result: undefined,
+      signal: "SIGSEGV",
+      tail: "Fatal Python error: Segmentation fault",
+    }),
+  );
+  assert.ok(
+    died.newFailures.some((f) => f.id === "(regrtest)" && /SIGSEGV.*Segmentation fault/.test(f.detail)),
+  );
+  assert.ok(died.newFailures.some((f) => f.id === "test_a"));
+  const self = compareRuns(BASE, BASE);
+  assert.equal(self.baseline, true);
+  assert.deepEqual(self.newFailures, []);
+  assert.deepEqual(self.sharedFailures.map((f) => f.id), ["test.test_a.T.test_flaky_everywhere", "test_c"]);
+});

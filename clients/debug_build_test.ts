@@ -1,0 +1,78 @@
+/**
+ * Debian's debug build (libpython3.11-dbg: libpython3.11d.so, Py_DEBUG, default allocator pymalloc_debug) as
+ * a second real CPython: a launcher interpreter (`--python python3.11d`, its libpython found by sysconfig as
+ * for any python3) and a conformance target (`cpython:/path/libpython3.11d.so.1.0`).
+ *
+ * Measured on the full conformance run of that target (clients/README.md): 207 PASS, 13 FAIL, 9 ERROR, all
+ * in groups that observe the default allocators, which in a Py_DEBUG build already carry the debug hooks
+ * (fallback/, debug_setup/, debug_fill/, arena/, posix/ where a Py_DEBUG assert() aborts); the groups below
+ * do not, and must PASS.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { findLibpython } from "../conformance/adapters/cpython_lib.ts";
+import { launchSpec } from "./launcher.ts";
+
+const PROBE = fileURLToPath(new URL("./launcher/probe.py", import.meta.url));
+const CLI = fileURLToPath(new URL("../conformance/cli.ts", import.meta.url));
+
+let dbg: string | undefined;
+let skip: string | undefined;
+try {
+  dbg = findLibpython("python3.11d").path;
+  launchSpec({ python: dbg });
+} catch (e) {
+  skip = `Debian's debug CPython is not usable here (apt-get install python3.11-dbg): ${
+    (e as Error).message.split("\n")[0]
+  }`;
+}
+
+test("the launcher runs Debian's Py_DEBUG CPython on native with debug hooks, and on its own allocators", {
+  skip,
+  timeout: 120000,
+}, () => {
+  const spec = launchSpec({ python: "python3.11d", allocator: "native:pep445", debugHooks: "cpython" });
+  assert.equal(spec.libpython, dbg);
+  const r = spawnSync(spec.exe, ["-c", "import sys; print(hasattr(sys, 'gettotalrefcount'))"], {
+    env: spec.env,
+    encoding: "utf8",
+  });
+  assert.equal(r.stdout, "True\n", r.stderr);
+  const p = spawnSync(spec.exe, [PROBE, "--peel"], { env: spec.env, encoding: "utf8" });
+  const out = JSON.parse(p.stdout);
+  assert.equal(out.obj, "libpython3.11d.so.1.0", p.stderr);
+  assert.equal(out.obj_under_hooks, "liballocspec.so");
+  const base = launchSpec({ allocator: `cpython:${dbg}` });
+  const b = JSON.parse(spawnSync(base.exe, [PROBE], { env: base.env, encoding: "utf8" }).stdout);
+  assert.equal(b.raw, "libpython3.11d.so.1.0");
+});
+
+test(
+  "conformance target cpython:libpython3.11d.so: the groups that do not observe the default allocators PASS",
+  {
+    skip,
+    timeout: 120_000,
+  },
+  () => {
+    const filter = "^(zero_size|realloc|size_checks|hook_args|get_set|free_null)/";
+    const args = ["--target", `cpython:${dbg}`, "--filter", filter, "--format", "json", "--jobs", "1"];
+    const r = spawnSync(
+      process.execPath,
+      (globalThis as any).Bun ? [CLI, ...args] : ["run", "-A", CLI, ...args],
+      {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+        timeout: 120_000,
+      },
+    );
+    const rows = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
+      .filter((x) => x.status && x.status !== "UNSUPPORTED");
+    assert.ok(rows.length >= 50, `ran ${rows.length} cases: ${r.stderr}`);
+    const bad = rows.filter((x) => x.status !== "PASS").map((x) => `${x.case}[${x.domain}] ${x.status}`);
+    assert.deepEqual(bad, []);
+    assert.equal(r.status, 0);
+  },
+);
