@@ -58,6 +58,7 @@ function assertVerified(rows: LibsRow[], target: string): void {
 
 test("libs: five libraries verified through native's RAW domain, glib row, late libxml2 finding", {
   skip: noLibs,
+  timeout: 180_000,
 }, async () => {
   const rows = await runLibs({ targets: ["native"], quick: true });
   assertVerified(rows, "native");
@@ -67,6 +68,7 @@ test("libs: five libraries verified through native's RAW domain, glib row, late 
 
 test("libs: five libraries verified through libpython's RAW domain (CPython's debug hooks)", {
   skip: noLibs ?? noPython,
+  timeout: 180_000,
 }, async () => {
   const rows = await runLibs({ targets: ["cpython"], quick: true });
   assertVerified(rows, "cpython");
@@ -75,6 +77,7 @@ test("libs: five libraries verified through libpython's RAW domain (CPython's de
 
 test("libs: a planted leak is reported with its size and site (native and cpython)", {
   skip: noLibs,
+  timeout: 180_000,
 }, async () => {
   const targets = noPython ? ["native"] : ["native", "cpython"];
   const rows = await runLibs({ targets, libraries: ["zlib"], quick: true, plant: "leak" });
@@ -90,6 +93,7 @@ test("libs: a planted leak is reported with its size and site (native and cpytho
 
 test("libs: a planted foreign free is caught by the debug hooks (native: collected; cpython: abort)", {
   skip: noLibs,
+  timeout: 180_000,
 }, async () => {
   const targets = noPython ? ["native"] : ["native", "cpython"];
   const rows = await runLibs({ targets, libraries: ["zlib"], quick: true, plant: "foreign" });
@@ -139,17 +143,22 @@ test("libs: judge: a crash without a debug-hook report is an ERROR; a failed che
   assert.match(fail.message, /round trip differs/);
 });
 
-test("libs: targets without C entry points and unknown libraries are usage errors", async () => {
-  await assert.rejects(runLibs({ targets: ["ref"], quick: true }), UsageError);
-  await assert.rejects(
-    runLibs({ targets: ["native"], libraries: ["bzip9"], quick: true }),
-    /unknown library/,
-  );
-  await assert.rejects(runLibs({ targets: ["nope:x"], quick: true }), /unknown target kind/);
-});
+test(
+  "libs: targets without C entry points and unknown libraries are usage errors",
+  { timeout: 60_000 },
+  async () => {
+    await assert.rejects(runLibs({ targets: ["ref"], quick: true }), UsageError);
+    await assert.rejects(
+      runLibs({ targets: ["native"], libraries: ["bzip9"], quick: true }),
+      /unknown library/,
+    );
+    await assert.rejects(runLibs({ targets: ["nope:x"], quick: true }), /unknown target kind/);
+  },
+);
 
 test("libs: fault sweep on the one engine: zlib's failed zallocs are handled (Z_MEM_ERROR), no leak", {
   skip: noLibs,
+  timeout: 180_000,
 }, async () => {
   const rows = await runLibs({ targets: ["native"], libraries: ["zlib"], quick: true, faults: 4 });
   const f = row(rows, "native", "zlib").faults!;
@@ -216,6 +225,7 @@ test(
   "libs: 4 threads through RAW catch a racy allocator (vtable fixture not_thread_safe); the good one passes",
   {
     skip: noLibs,
+    timeout: 180_000,
   },
   async () => {
     const fx = buildFixtures({ names: ["good", "not_thread_safe"] });
