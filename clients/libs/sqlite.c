@@ -87,7 +87,8 @@ static long long one(sqlite3 *db, const char *sql, char *text, size_t cap)
     if (src("prepare", sqlite3_prepare_v2(db, sql, -1, &st, NULL)) == SQLITE_OK &&
         src("step", sqlite3_step(st)) == SQLITE_ROW) {
         v = sqlite3_column_int64(st, 0);
-        if (text) snprintf(text, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+        const unsigned char *t = sqlite3_column_text(st, 0); /* NULL for SQL NULL or when it runs out of memory */
+        if (text) snprintf(text, cap, "%s", t ? (const char *)t : "");
     }
     sqlite3_finalize(st);
     return v;
