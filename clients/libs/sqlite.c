@@ -88,6 +88,10 @@ static long long one(sqlite3 *db, const char *sql, char *text, size_t cap)
         src("step", sqlite3_step(st)) == SQLITE_ROW) {
         v = sqlite3_column_int64(st, 0);
         const unsigned char *t = sqlite3_column_text(st, 0); /* NULL for SQL NULL or when it runs out of memory */
+        if (!t) { /* sqlite3_errcode is the documented way to tell the two apart */
+            int ec = sqlite3_errcode(db);
+            lr_error("column_text returned NULL, sqlite3_errcode = %s (%d)", sqlite3_errstr(ec), ec);
+        }
         if (text) snprintf(text, cap, "%s", t ? (const char *)t : "");
     }
     sqlite3_finalize(st);
