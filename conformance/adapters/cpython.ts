@@ -37,7 +37,8 @@ import { findLibpython } from "./cpython_lib.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
 import { probeLibrary } from "./probe.ts";
-import { loadPep445Library } from "../../native/mod.ts";
+import { addressesOf } from "./libc.ts";
+import { entryTableOf, loadPep445Library } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
 /** Environment variable carrying the resolved libpython path to the workers. */
@@ -179,5 +180,7 @@ export const cpythonFactory: AdapterFactory = (arg, opts) => {
     },
     keepsState: true,
     childEnv: (caseId, kind) => cpythonChildEnv(path, caseId, kind),
+    // libpython's own entry points; CPython's debug hooks can only abort (no C violation handler)
+    cEntryPoints: () => ({ ...entryTableOf(path), setViolationHandler: 0 }),
   };
 };

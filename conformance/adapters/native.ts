@@ -24,9 +24,15 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import process from "node:process";
-import { type Adapter, type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import {
+  type Adapter,
+  type AdapterFactory,
+  type Capability,
+  type CEntryPoints,
+  UsageError,
+} from "../adapter.ts";
 import { cErrno } from "../errno.ts";
-import { type NativePep445, openNative } from "../../native/mod.ts";
+import { entryTableOf, type NativePep445, openNative, symbolAddress } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
 /** The build variants of native/ (contracts §3). */
@@ -100,6 +106,14 @@ export class NativeSession {
     if (!this.#inst) throw new Error("NativeSession.instance before open()");
     return this.#inst;
   }
+  /** The C entry points of the live instance (native, vtable and libc targets), see Adapter.cEntryPoints. */
+  cEntryPoints(): CEntryPoints {
+    const lib = this.instance.libPath;
+    return {
+      ...entryTableOf(lib),
+      setViolationHandler: symbolAddress(lib, "allocspec_set_violation_handler"),
+    };
+  }
   /** After a case: the GIL back (a case may leave it released). */
   end(): void {
     try {
@@ -133,6 +147,7 @@ export const nativeFactory: AdapterFactory = (arg) => {
     close: () => session.end(),
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
+    cEntryPoints: () => session.cEntryPoints(),
     get errno() {
       return cErrno();
     },

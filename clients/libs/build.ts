@@ -1,0 +1,89 @@
+/**
+ * Builds the external-library harnesses (clients/libs/<library>.c + libs_common.c) into
+ * `native/build/clients/libs/libs_<library>.so` with native/build.ts's `compileShared` (the project's C
+ * flags: C11, -Wall -Wextra -Werror, hidden visibility), rebuilt when a source or allocspec.h is newer.
+ * Compiler and link flags of each library come from pkg-config when it knows the library, else the
+ * plain `-l` names (the Debian dev packages install both).
+ *
+ * @example
+ * ```ts
+ * import { buildHarness } from "./build.ts";
+ * const so = buildHarness("zlib"); // .../native/build/clients/libs/libs_zlib.so
+ * ```
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileShared, NATIVE_DIR } from "../../native/build.ts";
+
+/** A harness: its pkg-config module, fallback link flags and the Debian package holding its headers. */
+export interface HarnessSpec {
+  pkg: string;
+  libs: readonly string[];
+  debian: string;
+}
+
+/** The libraries, in report order. */
+export const HARNESSES: Readonly<Record<string, HarnessSpec>> = {
+  zlib: { pkg: "zlib", libs: ["-lz"], debian: "zlib1g-dev" },
+  expat: { pkg: "expat", libs: ["-lexpat"], debian: "libexpat1-dev" },
+  openssl: { pkg: "openssl", libs: ["-lssl", "-lcrypto"], debian: "libssl-dev" },
+  libxml2: { pkg: "libxml-2.0", libs: ["-lxml2"], debian: "libxml2-dev" },
+  sqlite: { pkg: "sqlite3", libs: ["-lsqlite3"], debian: "libsqlite3-dev" },
+  glib: { pkg: "glib-2.0", libs: ["-lglib-2.0"], debian: "libglib2.0-dev" },
+};
+
+/** Names of the libraries, in report order. */
+export const LIBRARIES: readonly string[] = Object.keys(HARNESSES);
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OUT_DIR = join(NATIVE_DIR, "build", "clients", "libs");
+
+/** Where the harness of `lib` is built. */
+export function harnessPath(lib: string): string {
+  return join(OUT_DIR, `libs_${lib}.so`);
+}
+
+function pkgConfig(pkg: string): string[] | undefined {
+  const r = spawnSync("pkg-config", ["--cflags", "--libs", pkg], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim().split(/\s+/).filter(Boolean) : undefined;
+}
+
+/**
+ * Builds the harness of `lib` when missing or stale; returns its path. Throws one line naming the
+ * Debian package when the library's headers are missing.
+ */
+export function buildHarness(lib: string, opts: { force?: boolean } = {}): string {
+  const spec = HARNESSES[lib];
+  if (!spec) throw new Error(`unknown library '${lib}': use ${LIBRARIES.join(", ")}`);
+  // the one fault engine (debug/faults + debug/common), compiled in: its symbols are hidden in the layer
+  const debug = join(NATIVE_DIR, "..", "debug");
+  const engine = [
+    ...["config", "engine", "filter", "site", "sweep"].map((f) => join(debug, "faults", `${f}.c`)),
+    join(debug, "common", "pyframe.c"),
+  ];
+  const sources = [join(HERE, "libs_common.c"), join(HERE, `${lib}.c`), ...engine];
+  const inputs = [
+    ...sources,
+    join(HERE, "libs_common.h"),
+    join(NATIVE_DIR, "include", "allocspec.h"),
+    join(debug, "faults", "faults.h"),
+    ...engine,
+  ];
+  const out = harnessPath(lib);
+  const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
+  if (!opts.force && existsSync(out) && statSync(out).mtimeMs >= newest) return out;
+  const flags = pkgConfig(spec.pkg) ?? [...spec.libs];
+  try {
+    compileShared({ sources, output: out, flags: ["-O2", `-I${HERE}`, ...flags, "-ldl"] });
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (/fatal error: .*\.h: No such file/.test(msg)) {
+      throw new Error(`the ${lib} harness needs the ${spec.debian} package (its headers are missing)`);
+    }
+    throw e;
+  }
+  return out;
+}
