@@ -37,7 +37,6 @@ import { findLibpython } from "./cpython_lib.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
 import { probeLibrary } from "./probe.ts";
-import { addressesOf } from "./libc.ts";
 import { entryTableOf, loadPep445Library } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
