@@ -27,6 +27,7 @@ import process from "node:process";
 import {
   type Adapter,
   type AdapterFactory,
+  CAPABILITIES,
   type Capability,
   type CEntryPoints,
   UsageError,
@@ -39,19 +40,8 @@ import type { Pep445, Profile } from "../../ref/types.ts";
 export const VARIANTS = ["release", "debug", "asan"] as const;
 export type NativeVariant = typeof VARIANTS[number];
 
-/** Every capability: the native library implements the whole surface. */
-export const NATIVE_CAPABILITIES: readonly Capability[] = [
-  "api-shipped",
-  "api-2013",
-  "calloc",
-  "pymalloc",
-  "arena",
-  "debug-hooks",
-  "gil",
-  "threads",
-  "death",
-  "errno",
-];
+/** Every allocator capability: the native library implements the whole surface (it is no hook). */
+export const NATIVE_CAPABILITIES: readonly Capability[] = CAPABILITIES.filter((c) => c !== "hook");
 
 /** Environment a process needs to dlopen an ASan-instrumented library (the runtime itself is not). */
 export function asanEnv(): Record<string, string> {
