@@ -28,7 +28,7 @@ import type { Row, Scenario, ScenarioContext } from "../scenario.ts";
 import { median, round, summarize } from "../stats.ts";
 import { pairedRatios } from "../harness.ts";
 import { buildHooks } from "../../conformance/fixtures/c/hooks/build.ts";
-import { findScalene } from "../../conformance/adapters/hook_scalene.ts";
+import { findScalene, withScaleneTmpCleanup } from "../../conformance/adapters/hook_scalene.ts";
 
 /** Environment variable naming extra hook libraries to measure (comma-separated paths). */
 export const EXTRA_HOOKS_ENV = "ALLOCSPEC_BENCH_HOOKS";
@@ -95,7 +95,9 @@ export const hooks: Scenario = {
     for (let r = 0; r < p.rounds; r++) {
       for (let i = 0; i < vs.length; i++) {
         const v = vs[(i + r) % vs.length]; // rotate: no variant always runs first or last
-        const res = runVariant(ctx, v, p);
+        const res = v.name === "scalene"
+          ? await withScaleneTmpCleanup(() => runVariant(ctx, v, p))
+          : runVariant(ctx, v, p);
         totals.get(v.name)!.push(res.total);
         owners.set(v.name, res.owners);
       }

@@ -15,7 +15,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const LIB = /^libscalene\..*\.so$/;
@@ -38,6 +38,21 @@ export function findScalene(): string | undefined {
   const d = spawnSync("dpkg", ["-L", "python3-scalene"], { encoding: "utf8" });
   if (d.status !== 0) return undefined;
   return d.stdout.split("\n").find((l) => LIB.test(l.split("/").pop() ?? "") && existsSync(l));
+}
+
+/**
+ * Runs `fn` and removes the `/tmp/scalene-*<pid>` files (init, lock, and a 256 MB sparse signal file) that
+ * Scalene's constructor leaves in every process it is loaded into, for the processes `fn` started.
+ */
+export async function withScaleneTmpCleanup<T>(fn: () => T | Promise<T>): Promise<T> {
+  const marker = /^scalene-[a-z-]+\d+$/;
+  const list = () => readdirSync("/tmp").filter((f) => marker.test(f));
+  const before = new Set(list());
+  try {
+    return await fn();
+  } finally {
+    for (const f of list()) if (!before.has(f)) rmSync(join("/tmp", f), { force: true });
+  }
 }
 
 /**

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { runChild } from "../death.ts";
 import { buildHooks } from "../fixtures/c/hooks/build.ts";
 import { findLibpython } from "./cpython_lib.ts";
-import { findScalene, SCALENE_FINDINGS } from "./hook_scalene.ts";
+import { findScalene, SCALENE_FINDINGS, withScaleneTmpCleanup } from "./hook_scalene.ts";
 import { prepareSuite, runSuite } from "../suite.ts";
 import type { Result } from "../execute.ts";
 
@@ -122,14 +122,9 @@ test("Scalene's hook over cpython: what the suite finds (hook_scalene.ts SCALENE
   skip: !scalene ? "python3-scalene is not installed (apt-get install python3-scalene)" : noPython,
   timeout: 300_000,
 }, async () => {
-  // Scalene's constructor leaves /tmp/scalene-malloc-{init,signal,lock}<pid> files in every process it loads into: remove ours
-  const marker = /^scalene-[a-z-]+\d+$/;
-  const before = new Set(readdirSync("/tmp").filter((f) => marker.test(f)));
-  const rs = await run(`hook:${scalene}@cpython`, /^hook_(failure|size|forward|info)\//).finally(() => {
-    for (const f of readdirSync("/tmp")) {
-      if (marker.test(f) && !before.has(f)) rmSync(join("/tmp", f), { force: true });
-    }
-  });
+  const rs = await withScaleneTmpCleanup(() =>
+    run(`hook:${scalene}@cpython`, /^hook_(failure|size|forward|info)\//)
+  );
   const got: Record<string, string> = {};
   for (const r of rs) {
     if ((r.status === "FAIL" || r.status === "ERROR") && !r.informational) got[r.case] = r.status;
