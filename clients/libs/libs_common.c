@@ -286,41 +286,39 @@ int lr_opt(const char *options, const char *word)
     return 0;
 }
 
-void lr_check(int ok, const char *fmt, ...)
+/* Formats one message and adds it to m under the lock (m == NULL: only counts a passed check). */
+static void msg_addv(msgs_t *m, const char *fmt, va_list ap)
 {
     char buf[LR_MSG_LEN];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    pthread_mutex_lock(&S.lock);
+    if (m == NULL) S.checks_passed++;
+    else msg_add(m, buf);
+    pthread_mutex_unlock(&S.lock);
+}
+
+void lr_check(int ok, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    msg_addv(ok ? NULL : &S.checks, fmt, ap);
     va_end(ap);
-    pthread_mutex_lock(&S.lock);
-    if (ok) S.checks_passed++;
-    else msg_add(&S.checks, buf);
-    pthread_mutex_unlock(&S.lock);
 }
 
 void lr_note(const char *fmt, ...)
 {
-    char buf[LR_MSG_LEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    msg_addv(&S.notes, fmt, ap);
     va_end(ap);
-    pthread_mutex_lock(&S.lock);
-    msg_add(&S.notes, buf);
-    pthread_mutex_unlock(&S.lock);
 }
 
 void lr_error(const char *fmt, ...)
 {
-    char buf[LR_MSG_LEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    msg_addv(&S.errors, fmt, ap);
     va_end(ap);
-    pthread_mutex_lock(&S.lock);
-    msg_add(&S.errors, buf);
-    pthread_mutex_unlock(&S.lock);
 }
 
 void lr_extra(const char *key, const char *fmt, ...)
