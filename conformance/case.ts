@@ -18,7 +18,7 @@
  * export default defineCase({
  *   id: "zero_size/malloc_zero_non_null",
  *   description: "malloc(0) returns a non-NULL pointer",
- *   spec: { section: "cpython-facts.md §1.3", quote: "returns a distinct non-NULL pointer if possible" },
+ *   spec: { section: "spec/cpython-facts.md §1.3", quote: "returns a distinct non-NULL pointer if possible" },
  *   features: ["zero-size"], profiles: ["cpython", "pep445-2013"], domains: ["RAW", "MEM", "OBJ"], needs: [],
  *   run(ctx: CaseContext) { if (ctx.malloc(0) === 0) ctx.fail("malloc(0) returned NULL"); },
  * });

@@ -27,10 +27,14 @@ export function runKey(r: RunSpec): string {
   return `${r.caseId}${where ? `[${where}]` : ""}@${r.profile}`;
 }
 
-/** Every run of `cases` for the selected profiles whose case id matches `filter`. */
+/**
+ * Every run of `cases` for the selected profiles whose case id matches `filter`; `domain` and `variant`
+ * keep only the runs of that domain ("-" for cases without one) and that variant (with `--filter
+ * '^case$'` and one profile they select exactly one run: the rerun command of a failure).
+ */
 export function expand(
   cases: readonly Case[],
-  o: { profiles: readonly Profile[]; filter?: RegExp },
+  o: { profiles: readonly Profile[]; filter?: RegExp; domain?: DomainName | "-"; variant?: string },
 ): RunSpec[] {
   const out: RunSpec[] = [];
   for (const c of cases) {
@@ -40,7 +44,9 @@ export function expand(
     for (const profile of o.profiles) {
       if (!c.profiles.includes(profile)) continue;
       for (const domain of domains) {
+        if (o.domain !== undefined && domain !== o.domain) continue;
         for (const variant of variants) {
+          if (o.variant !== undefined && variant !== o.variant) continue;
           out.push(
             variant === undefined
               ? { caseId: c.id, domain, profile }

@@ -13,7 +13,7 @@
 import type { Adapter } from "./adapter.ts";
 import { UsageError } from "./adapter.ts";
 import { loadAdapter, loadFactory } from "./adapters/mod.ts";
-import type { Case } from "./case.ts";
+import type { Case, DomainName } from "./case.ts";
 import { loadCases } from "./cases/mod.ts";
 import type { Result } from "./execute.ts";
 import { dispose, expand } from "./plan.ts";
@@ -27,6 +27,10 @@ export interface SuiteOptions {
   abi: "shipped" | "2013";
   profiles: readonly Profile[];
   filter?: RegExp;
+  /** only the runs of this domain ("-": cases without a domain) */
+  domain?: DomainName | "-";
+  /** only the runs of this variant */
+  variant?: string;
   /** how long a target library's probe child may take, ms */
   probeTimeoutMs?: number;
 }
@@ -68,7 +72,12 @@ export async function prepareSuite(o: SuiteOptions): Promise<PreparedSuite> {
   }
   const cases = await loadCases();
   const byId = new Map(cases.map((c) => [c.id, c]));
-  const runs = expand(cases, { profiles: o.profiles, filter: o.filter });
+  const runs = expand(cases, {
+    profiles: o.profiles,
+    filter: o.filter,
+    domain: o.domain,
+    variant: o.variant,
+  });
   const items: WorkItem[] = [];
   for (const [target, adapter] of adapters) {
     for (const run of runs) {

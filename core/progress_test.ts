@@ -14,7 +14,10 @@ test("progress: line text with done/total, percent, elapsed, ETA and the current
     progressLine("conformance", "runs", 50, 200, 10_000, "zero_size/x[RAW]@cpython on ref"),
     "conformance: 50/200 runs (25%) · 0:10 elapsed · ETA 0:30 · zero_size/x[RAW]@cpython on ref",
   );
-  assert.equal(progressLine("faults", "points", 0, 10, 1000), "faults: 0/10 points (0%) · 0:01 elapsed · ETA ?");
+  assert.equal(
+    progressLine("faults", "points", 0, 10, 1000),
+    "faults: 0/10 points (0%) · 0:01 elapsed · ETA ?",
+  );
   assert.equal(progressLine("libs", "scenarios", 4, 4, 2000), "libs: 4/4 scenarios (100%) · 0:02 elapsed");
 });
 

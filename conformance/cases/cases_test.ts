@@ -1,24 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
 import { caseIds, loadCases } from "./mod.ts";
 import { FEATURES } from "../case.ts";
 import { CAPABILITIES } from "../adapter.ts";
 import { PROFILES } from "../../ref/types.ts";
+import { citationTarget, citedFile, SPEC_SOURCES, specText } from "../../spec/mod.ts";
 
-const root = new URL("../../", import.meta.url);
-/** Where a quote may come from: the PEP text, the CPython facts, the allocator facts, the shared contract. */
-const SOURCES: Record<string, string> = {
-  pep: new URL("../shared/spec/pep-0445-draft-2013.txt", root).pathname,
-  facts: new URL("../shared/spec/cpython-facts.md", root).pathname,
-  thirdParty: new URL("../shared/spec/third-party-allocators.md", root).pathname,
-  types: new URL("ref/types.ts", root).pathname,
-};
 const norm = (s: string) => s.replace(/\s+/g, " ").trim();
-/** The stored PEP page has a "|" line between text lines; TS sources have " * " comment prefixes. */
-const source = (p: string) => {
-  const text = readFileSync(p, "utf8").replace(/^\|[ \t]*$/gm, "");
-  return norm(p.endsWith(".ts") ? text.replace(/^\s*\* ?/gm, "") : text);
+/** TS sources have " * " comment prefixes. */
+const source = (file: string) => {
+  const text = specText(file);
+  return norm(file.endsWith(".ts") ? text.replace(/^\s*\* ?/gm, "") : text);
 };
 
 test("cases: every case file loads and its id matches the file", async () => {
@@ -42,21 +34,33 @@ test("cases: metadata uses the closed lists (features, needs, profiles, domains)
   }
 });
 
-const haveSpecs = Object.values(SOURCES).every((p) => existsSync(p));
-test(
-  "cases: every spec quote is verbatim text of the PEP, cpython-facts.md, third-party-allocators.md or ref/types.ts",
-  { skip: !haveSpecs && "the spec texts (../shared/spec) are not on this machine" },
-  async () => {
-    const texts = Object.values(SOURCES).map(source);
-    const missing: string[] = [];
-    for (const c of await loadCases()) {
-      const q = norm(c.spec.quote);
-      assert.ok(q.length >= 15, `${c.id}: quote too short`);
-      if (!texts.some((t) => t.includes(q))) missing.push(`${c.id}: ${JSON.stringify(c.spec.quote)}`);
+test("cases: every spec quote is verbatim text of the source its section names, shipped in spec/ or ref/", async () => {
+  const missing: string[] = [];
+  for (const c of await loadCases()) {
+    const q = norm(c.spec.quote);
+    assert.ok(q.length >= 15, `${c.id}: quote too short`);
+    const file = citedFile(c.spec.section);
+    if (!file) {
+      missing.push(`${c.id}: section ${JSON.stringify(c.spec.section)} names no shipped source`);
+      continue;
     }
-    assert.deepEqual(missing, []);
-  },
-);
+    if (!source(file).includes(q)) missing.push(`${c.id}: not in ${file}: ${JSON.stringify(c.spec.quote)}`);
+    else if (!citationTarget(c.spec.section, c.spec.quote)) missing.push(`${c.id}: no part of ${file} holds it`);
+  }
+  assert.deepEqual(missing, []);
+});
+
+test("cases: every cited source is in the package (package.json files)", async () => {
+  const { readFileSync } = await import("node:fs");
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  const cited = new Set((await loadCases()).map((c) => citedFile(c.spec.section)));
+  for (const s of SPEC_SOURCES) {
+    if (!cited.has(s.file)) continue;
+    const dir = s.file.split("/")[0] + "/";
+    assert.ok(pkg.files.includes(dir), `${dir} (for ${s.file}) is not in package.json files`);
+    assert.ok(!pkg.files.includes(`!${s.file}`), `${s.file} is excluded from the package`);
+  }
+});
 
 test("cases: a case that injects failures fails every path a valid implementation may take, and says so", async () => {
   for (const c of await loadCases()) {

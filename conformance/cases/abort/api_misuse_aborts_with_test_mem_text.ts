@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "In violation mode abort, PyMem_Malloc then PyMem_RawFree dies by SIGABRT with test_api_misuse's text",
   spec: {
-    section: "cpython-facts.md §7 (guidance)",
+    section: "spec/cpython-facts.md §7 (guidance)",
     quote: "Status: debug-hook violations give SIGABRT (−6, shell status 134; Windows exit code 3).",
   },
   features: ["debug-text", "debug-api-id"],

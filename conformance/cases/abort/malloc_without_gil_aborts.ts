@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "In violation mode abort, PyMem_Malloc without the GIL dies by SIGABRT with the no-GIL fatal line",
   spec: {
-    section: "cpython-facts.md §3 (observed)",
+    section: "spec/cpython-facts.md §3 (observed)",
     quote: "PyMem_Malloc or PyObject_Free(NULL) without the GIL (debug, malloc_debug) | −6 |",
   },
   features: ["gil", "debug-text"],

@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "In violation mode abort, a buffer overflow kills the process with SIGABRT and CPython's test_buffer_overflow text on stderr",
   spec: {
-    section: "cpython-facts.md §2.4",
+    section: "spec/cpython-facts.md §2.4",
     quote:
       "On the first failure it calls `_PyObject_DebugDumpAddress(p)` and then `Py_FatalError`, which calls abort(): **SIGABRT**",
   },

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "PEP-era hooks: an underflow dies by SIGABRT with 'Fatal Python error: bad leading pad byte' (no function prefix)",
   spec: {
-    section: "cpython-facts.md §2.5",
+    section: "spec/cpython-facts.md §2.5",
     quote:
       "**Up to 3.8** the fatal line had no function prefix (`Fatal Python error: bad trailing pad byte`).",
   },

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "calloc and realloc results are as aligned as malloc's: min(16, largest power of two <= n) (8 in the 2013 profile)",
   spec: {
-    section: "third-party-allocators.md (consequences)",
+    section: "spec/third-party-allocators.md (consequences)",
     quote:
       'Keep "16 for every size" and "the weak rule min(16, largest power of two <= size)" apart, so allocators are judged by the rule they claim.',
   },

@@ -5,7 +5,7 @@ export default defineCase({
   id: "alignment/eight_for_every_size",
   description: "Every block is at least 8-byte aligned (pymalloc's ALIGNMENT before 3.8)",
   spec: {
-    section: "cpython-facts.md §1.3 (alignment)",
+    section: "spec/cpython-facts.md §1.3 (alignment)",
     quote: "pymalloc returns 8-byte alignment up to 3.7 and 16-byte alignment on 64-bit from 3.8",
   },
   features: ["alignment"],

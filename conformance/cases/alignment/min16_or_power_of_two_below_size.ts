@@ -5,7 +5,7 @@ export default defineCase({
   id: "alignment/min16_or_power_of_two_below_size",
   description: "The weak rule: a block of n bytes is aligned to min(16, largest power of two <= n)",
   spec: {
-    section: "third-party-allocators.md (consequences)",
+    section: "spec/third-party-allocators.md (consequences)",
     quote:
       'Keep "16 for every size" and "the weak rule min(16, largest power of two <= size)" apart, so allocators are judged by the rule they claim.',
   },

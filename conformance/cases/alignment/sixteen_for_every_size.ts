@@ -5,7 +5,7 @@ export default defineCase({
   id: "alignment/sixteen_for_every_size",
   description: "Every block is 16-byte aligned, whatever its size (CPython 3.8+ on 64-bit; glibc)",
   spec: {
-    section: "cpython-facts.md §1.3 (alignment)",
+    section: "spec/cpython-facts.md §1.3 (alignment)",
     quote: "Observed: every block was 16-aligned in `debug`, `pymalloc_debug` and `malloc_debug`",
   },
   features: ["alignment"],

@@ -9,7 +9,7 @@ export default defineCase({
   id: "arena/arena_alloc_called_with_arena_size",
   description:
     "pymalloc asks the arena allocator for exactly ARENA_SIZE bytes (1 MiB on CPython 3.10+ 64-bit, 256 KiB in the PEP), observed at the first new arena",
-  spec: { section: "cpython-facts.md §4", quote: "The arena hook saw `alloc(1048576)`" },
+  spec: { section: "spec/cpython-facts.md §4", quote: "The arena hook saw `alloc(1048576)`" },
   features: ["arena", "pymalloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],

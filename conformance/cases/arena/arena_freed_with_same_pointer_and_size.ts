@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "Arenas emptied by frees are released with free(ctx, ptr, size) using the pointer and size of their alloc",
   spec: {
-    section: "cpython-facts.md §1.2",
+    section: "spec/cpython-facts.md §1.2",
     quote: "`PyObjectArenaAllocator`: `ctx`, `alloc(ctx,size)`, `free(ctx, ptr, size)`.",
   },
   features: ["arena", "pymalloc"],

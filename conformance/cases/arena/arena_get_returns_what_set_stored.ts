@@ -6,7 +6,7 @@ export default defineCase({
   id: "arena/arena_get_returns_what_set_stored",
   description: "PyObject_GetArenaAllocator returns the ctx, alloc and free PyObject_SetArenaAllocator stored",
   spec: {
-    section: "cpython-facts.md §1.1",
+    section: "spec/cpython-facts.md §1.1",
     quote: "`PyObjectArenaAllocator`, `PyObject_GetArenaAllocator/SetArenaAllocator`",
   },
   features: ["arena", "get-set"],

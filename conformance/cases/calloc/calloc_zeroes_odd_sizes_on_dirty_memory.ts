@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "calloc zeroes every byte of odd sizes (1..33) and products (7 x 9, 3 x 5) on recycled dirty memory, no debug hooks",
   spec: {
-    section: "cpython-facts.md §1.3",
+    section: "spec/cpython-facts.md §1.3",
     quote: "**Memory is not initialised** by malloc or realloc-grow. calloc zeroes it.",
   },
   features: ["calloc"],

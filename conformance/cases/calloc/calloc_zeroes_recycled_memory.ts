@@ -5,7 +5,7 @@ export default defineCase({
   id: "calloc/calloc_zeroes_recycled_memory",
   description: "calloc returns zeroed memory even when it recycles blocks just freed dirty",
   spec: {
-    section: "cpython-facts.md §1.3",
+    section: "spec/cpython-facts.md §1.3",
     quote: "**Memory is not initialised** by malloc or realloc-grow. calloc zeroes it.",
   },
   features: ["calloc"],

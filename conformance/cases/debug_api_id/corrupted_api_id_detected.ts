@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "Overwriting the API id byte at p-8 with 'x' is reported as bad ID naming 'x' and the domain's id",
   spec: {
-    section: "cpython-facts.md §3 (observed)",
+    section: "spec/cpython-facts.md §3 (observed)",
     quote:
       "id byte p[-8] overwritten with 'x' | −6 | bad ID: Allocated using API 'x', verified using API 'm'",
   },

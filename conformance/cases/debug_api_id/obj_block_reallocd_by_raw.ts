@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "A OBJ block (PyObject_Malloc) passed to PyMem_RawRealloc is reported as bad ID: allocated with 'o', verified with 'r'",
   spec: {
-    section: "cpython-facts.md §2.4 (check order)",
+    section: "spec/cpython-facts.md §2.4 (check order)",
     quote:
       "Id byte at p-S ≠ the domain's id: **\"bad ID: Allocated using API '%c', verified using API '%c'\"**.",
   },

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "A RAW block (PyMem_RawMalloc) passed to PyMem_Free is reported as bad ID: allocated with 'r', verified with 'm'",
   spec: {
-    section: "cpython-facts.md §2.4 (check order)",
+    section: "spec/cpython-facts.md §2.4 (check order)",
     quote:
       "Id byte at p-S ≠ the domain's id: **\"bad ID: Allocated using API '%c', verified using API '%c'\"**.",
   },

@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "Under the debug hooks, free fills the whole underlying block (n+3S bytes; n+4S with the serial number) with DEADBYTE (0xDD; 0xDB before 3.8), observed over a quarantining allocator so no byte is reused by the allocator beneath",
   spec: {
-    section: "cpython-facts.md §2.3",
+    section: "spec/cpython-facts.md §2.3",
     quote: "free(p): address check, then fills **all n+3S bytes** with DD, then underlying free(q)",
   },
   features: ["debug-fill"],

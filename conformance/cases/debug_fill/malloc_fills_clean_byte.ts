@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "Under the debug hooks, malloc(n) fills the n data bytes with CLEANBYTE (0xCD; 0xCB before 3.8)",
   spec: {
-    section: "cpython-facts.md §2.1 (block layout)",
+    section: "spec/cpython-facts.md §2.1 (block layout)",
     quote: "data: CLEANBYTE after malloc; zero after calloc; nothing written when n==0",
   },
   features: ["debug-fill"],

@@ -4,7 +4,7 @@ import { nonNull, same } from "../_lib.ts";
 export default defineCase({
   id: "debug_fill/realloc_to_zero_keeps_block",
   description: "Under the debug hooks, realloc(p, 0) gives a non-NULL block whose size field is 0",
-  spec: { section: "cpython-facts.md §2.3", quote: "realloc(p,0) gives non-NULL with size field 0." },
+  spec: { section: "spec/cpython-facts.md §2.3", quote: "realloc(p,0) gives non-NULL with size field 0." },
   features: ["debug-fill", "zero-size", "realloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

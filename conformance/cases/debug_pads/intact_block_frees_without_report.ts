@@ -5,7 +5,7 @@ export default defineCase({
   id: "debug_pads/intact_block_frees_without_report",
   description: "Blocks written only inside [p, p+n) free and realloc without any report (no false positives)",
   spec: {
-    section: "cpython-facts.md §2.4",
+    section: "spec/cpython-facts.md §2.4",
     quote: "Nothing checks blocks at malloc time, and there is no leak check.",
   },
   features: ["debug-overflow", "debug-underflow"],

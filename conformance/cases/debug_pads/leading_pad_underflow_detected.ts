@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "A write to any one of the 7 leading pad bytes (p-7 .. p-1) is reported by free as a bad leading pad byte",
   spec: {
-    section: "cpython-facts.md §2.4 (check order)",
+    section: "spec/cpython-facts.md §2.4 (check order)",
     quote: 'p-7 … p-1 not all FD: **"bad leading pad byte"**.',
   },
   features: ["debug-underflow"],

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "A write to any one of the 8 trailing pad bytes (tail+0 .. tail+7) is reported by free as a bad trailing pad byte",
   spec: {
-    section: "cpython-facts.md §2.4 (check order)",
+    section: "spec/cpython-facts.md §2.4 (check order)",
     quote: 'The size is read and the tail p+n … p+n+S-1 checked: **"bad trailing pad byte"**.',
   },
   features: ["debug-overflow"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "debug_pads/trailing_pad_overflow_detected_by_realloc",
   description: "realloc checks the block too: an overflow is reported by _PyMem_DebugRawRealloc",
   spec: {
-    section: "cpython-facts.md §3 (observed)",
+    section: "spec/cpython-facts.md §3 (observed)",
     quote: "overflow caught by PyMem_RawRealloc | −6 | `_PyMem_DebugRawRealloc: bad trailing pad byte`",
   },
   features: ["debug-overflow", "realloc"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "debug_pads/zero_byte_block_overflow_detected",
   description: "Writing the first byte of a 0-byte debug block hits the trailing pad and is reported",
   spec: {
-    section: "cpython-facts.md §3 (transcripts)",
+    section: "spec/cpython-facts.md §3 (transcripts)",
     quote:
       "Transcript E — a 0-byte block overflowed: `0 bytes originally requested`, **no Data line**, then a blank line.",
   },

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "A debug block is [size as big-endian size_t][API id][7 x FORBIDDENBYTE] data [8 x FORBIDDENBYTE]",
   spec: {
-    section: "cpython-facts.md §2.1",
+    section: "spec/cpython-facts.md §2.1",
     quote:
       "Observed header for PyMem_Malloc(16): `00 00 00 00 00 00 00 10 6d fd fd fd fd fd fd fd | cd×16 | fd×8`",
   },

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "PyMem_SetupDebugHooks over a custom allocator wraps it: malloc(n) reaches it as malloc(n + 3S) (4S before 3.8)",
   spec: {
-    section: "cpython-facts.md §2.7",
+    section: "spec/cpython-facts.md §2.7",
     quote: "Over a custom non-hook allocator, the debug layer wraps it, and the custom allocator sees n+24",
   },
   features: ["debug-setup"],

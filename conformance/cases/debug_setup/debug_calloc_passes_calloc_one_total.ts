@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "The debug layer turns calloc(3, 5) into calloc(1, 15 + overhead) below it (nelem and elsize are lost)",
   spec: {
-    section: "cpython-facts.md §7 (invariants)",
+    section: "spec/cpython-facts.md §7 (invariants)",
     quote: "The debug layer passes `calloc(1, n+3S)` down.",
   },
   features: ["debug-setup", "calloc", "hook-args"],

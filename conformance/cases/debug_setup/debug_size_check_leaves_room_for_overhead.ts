@@ -6,7 +6,7 @@ export default defineCase({
   id: "debug_setup/debug_size_check_leaves_room_for_overhead",
   description:
     "Under the debug hooks, malloc(PY_SSIZE_T_MAX - 10) returns NULL without calling the allocator below (n + overhead would overflow)",
-  spec: { section: "cpython-facts.md §2.1", quote: "If `n > PY_SSIZE_T_MAX - 3S`, NULL is returned." },
+  spec: { section: "spec/cpython-facts.md §2.1", quote: "If `n > PY_SSIZE_T_MAX - 3S`, NULL is returned." },
   features: ["debug-setup", "size-checks"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

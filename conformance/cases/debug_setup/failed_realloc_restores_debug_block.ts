@@ -13,7 +13,7 @@ export default defineCase({
   description:
     "When the allocator below the debug hooks fails a realloc, the old block keeps data, header and pads (it frees cleanly)",
   spec: {
-    section: "cpython-facts.md §2.3",
+    section: "spec/cpython-facts.md §2.3",
     quote: "On **failure** it rewrites the old header and tail, restores the saved bytes and returns NULL.",
   },
   features: ["debug-setup", "realloc"],

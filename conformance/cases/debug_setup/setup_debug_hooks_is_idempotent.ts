@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "Calling PyMem_SetupDebugHooks twice installs one debug layer: same malloc pointer, overhead added once",
   spec: {
-    section: "cpython-facts.md §7 (invariants)",
+    section: "spec/cpython-facts.md §7 (invariants)",
     quote: "SetupDebugHooks is idempotent, judged by comparing the malloc pointer.",
   },
   features: ["debug-setup"],

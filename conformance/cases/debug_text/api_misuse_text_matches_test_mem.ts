@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "The diagnostic of PyMem_Malloc(16) then PyMem_RawFree matches CPython's test_api_misuse regex",
   spec: {
-    section: "cpython-facts.md §5 (test_mem.py)",
+    section: "spec/cpython-facts.md §5 (test_mem.py)",
     quote: "`test_api_misuse`: `pymem_api_misuse()` (PyMem_Malloc(16), then PyMem_RawFree).",
   },
   features: ["debug-text", "debug-api-id"],

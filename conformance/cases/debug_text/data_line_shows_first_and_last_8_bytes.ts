@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "For blocks over 16 bytes the Data line shows the first 8 bytes, ' ...', and the last 8 (transcript D)",
   spec: {
-    section: "cpython-facts.md §3 (transcripts)",
+    section: "spec/cpython-facts.md §3 (transcripts)",
     quote:
       "Transcript D — a 40-byte block with byte tail+3 hit: `Data at p: 00 01 02 03 04 05 06 07 ... 20 21 22 23 24 25 26 27`.",
   },

@@ -5,7 +5,7 @@ export default defineCase({
   id: "debug_text/fatal_line_followed_by_runtime_state",
   description: "CPython 3.8+: the fatal line is followed by 'Python runtime state: initialized'",
   spec: {
-    section: "cpython-facts.md §7 (guidance)",
+    section: "spec/cpython-facts.md §7 (guidance)",
     quote: "In 3.11 the stable part ends at `Python runtime state: initialized`.",
   },
   features: ["debug-text"],

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "CPython <= 3.7 text: 0xfb pads, cb data, a serial-number line, no tracemalloc/runtime-state lines, no function prefix",
   spec: {
-    section: "cpython-facts.md §2.5",
+    section: "spec/cpython-facts.md §2.5",
     quote:
       '**3.6 and 3.7** also had no "Enable tracemalloc" line and no runtime-state line, always printed the serial-number line, and printed fill bytes `0xfb`/`cb`',
   },

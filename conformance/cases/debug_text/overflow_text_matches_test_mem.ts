@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "The overflow diagnostic of PyMem_Malloc(16); buf[16]='x'; PyMem_Free matches CPython's test_buffer_overflow regex",
   spec: {
-    section: "cpython-facts.md §5 (test_mem.py)",
+    section: "spec/cpython-facts.md §5 (test_mem.py)",
     quote:
       "`test_buffer_overflow`: `_testcapi.pymem_buffer_overflow()` (PyMem_Malloc(16); buf[16]='x'; PyMem_Free).",
   },

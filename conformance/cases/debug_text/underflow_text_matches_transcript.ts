@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "The underflow diagnostic lists p-7 .. p-1 with OUCH at p-1 and warns that the size may be bogus (transcript B)",
   spec: {
-    section: "cpython-facts.md §3 (transcript B)",
+    section: "spec/cpython-facts.md §3 (transcript B)",
     quote: "Because memory is corrupted at the start, the count of bytes requested",
   },
   features: ["debug-text", "debug-underflow"],

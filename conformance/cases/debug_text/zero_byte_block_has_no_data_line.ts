@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "The dump of an overflowed 0-byte block says 0 bytes and has no 'Data at p' line (transcript E)",
   spec: {
-    section: "cpython-facts.md §3 (transcripts)",
+    section: "spec/cpython-facts.md §3 (transcripts)",
     quote:
       "Transcript E — a 0-byte block overflowed: `0 bytes originally requested`, **no Data line**, then a blank line.",
   },

@@ -5,7 +5,7 @@ export default defineCase({
   id: "fallback/obj_above_threshold_reaches_raw",
   description: "CPython: PyObject_Malloc(1000) (above the 512-byte threshold) falls back to PyMem_RawMalloc",
   spec: {
-    section: "cpython-facts.md §1.4",
+    section: "spec/cpython-facts.md §1.4",
     quote:
       "The 3.4 docs and the 3.5+ code fall back to **`PyMem_RawMalloc/RawRealloc`**, which a run confirms on 3.11: `PyObject_Malloc(1000)` reaches the RAW hook",
   },

@@ -5,7 +5,7 @@ export default defineCase({
   id: "fallback/obj_realloc_of_large_block_reaches_raw",
   description: "CPython: PyObject_Realloc of a block pymalloc does not own becomes PyMem_RawRealloc(p, n)",
   spec: {
-    section: "cpython-facts.md §1.3 (zero size, pymalloc)",
+    section: "spec/cpython-facts.md §1.3 (zero size, pymalloc)",
     quote: "`realloc(non-pymalloc block, n)` becomes `PyMem_RawRealloc(p, n)`.",
   },
   features: ["fallback", "pymalloc", "realloc"],

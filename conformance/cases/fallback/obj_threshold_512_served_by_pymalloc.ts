@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "CPython: 512 bytes is still a small request (served by pymalloc, no RAW call); 513 falls back",
   spec: {
-    section: "cpython-facts.md §4 (size classes)",
+    section: "spec/cpython-facts.md §4 (size classes)",
     quote:
       "idx = `(n-1) >> ALIGNMENT_SHIFT` for 1 ≤ n ≤ 512, and block size = `(idx+1) << ALIGNMENT_SHIFT`. n==0 and n>512 are passed to PyMem_Raw*.",
   },

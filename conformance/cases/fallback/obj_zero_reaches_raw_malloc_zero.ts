@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "CPython: pymalloc refuses n == 0, so PyObject_Malloc(0) reaches the RAW allocator as malloc(0)",
   spec: {
-    section: "cpython-facts.md §1.3 (zero size)",
+    section: "spec/cpython-facts.md §1.3 (zero size)",
     quote:
       "pymalloc: it refuses n==0 and n>512, so `_PyObject_Malloc(0)` falls to `PyMem_RawMalloc(0)`, which is malloc(1). The RAW hook sees malloc(0)",
   },

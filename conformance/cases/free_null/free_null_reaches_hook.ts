@@ -4,7 +4,7 @@ import { same } from "../_lib.ts";
 export default defineCase({
   id: "free_null/free_null_reaches_hook",
   description: "free(NULL) is passed to the domain's allocator (the hook sees free(ctx, NULL))",
-  spec: { section: "cpython-facts.md §7 (invariants)", quote: "free(NULL) reaches the hook." },
+  spec: { section: "spec/cpython-facts.md §7 (invariants)", quote: "free(NULL) reaches the hook." },
   features: ["free-null", "hook-args"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -5,7 +5,7 @@ import type { PyMemAllocatorEx } from "../../../ref/types.ts";
 export default defineCase({
   id: "get_set/get_returns_what_set_stored",
   description: "PyMem_GetAllocator returns exactly the ctx and the four functions PyMem_SetAllocator stored",
-  spec: { section: "cpython-facts.md §1.2", quote: "Get and Set copy the struct by value." },
+  spec: { section: "spec/cpython-facts.md §1.2", quote: "Get and Set copy the struct by value." },
   features: ["get-set"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -6,7 +6,7 @@ export default defineCase({
   id: "get_set/set_copies_the_struct",
   description: "Changing the caller's struct after PyMem_SetAllocator changes nothing: Set copied it",
   spec: {
-    section: "cpython-facts.md §1.2",
+    section: "spec/cpython-facts.md §1.2",
     quote:
       "Get and Set copy the struct by value. The caller's struct may live on the stack, but the `ctx` it points to must outlive its use.",
   },

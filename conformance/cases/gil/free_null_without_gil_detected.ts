@@ -5,7 +5,7 @@ export default defineCase({
   description:
     "The GIL check comes before the NULL check: PyObject_Free(NULL) without the GIL is reported by _PyMem_DebugFree",
   spec: {
-    section: "cpython-facts.md §2.3",
+    section: "spec/cpython-facts.md §2.3",
     quote: "free(NULL): returns at once, but only **after** the GIL check in the MEM and OBJ domains",
   },
   features: ["gil", "free-null"],

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "CPython 3.6+: PyMem_Malloc / PyObject_Malloc without the GIL under the debug hooks is reported by _PyMem_DebugMalloc",
   spec: {
-    section: "cpython-facts.md §5 (test_mem.py)",
+    section: "spec/cpython-facts.md §5 (test_mem.py)",
     quote: "`test_pymem_malloc_without_gil` and `test_pyobject_malloc_without_gil`",
   },
   features: ["gil"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "gil/mem_realloc_without_gil_detected",
   description: "PyMem_Realloc without the GIL under the debug hooks is reported by _PyMem_DebugRealloc",
   spec: {
-    section: "cpython-facts.md §2.4",
+    section: "spec/cpython-facts.md §2.4",
     quote: "GIL failures name `_PyMem_DebugMalloc`, `…Calloc`, `…Realloc` or `…Free`.",
   },
   features: ["gil"],

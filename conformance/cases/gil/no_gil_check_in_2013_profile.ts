@@ -5,7 +5,7 @@ export default defineCase({
   id: "gil/no_gil_check_in_2013_profile",
   description: "Before CPython 3.6 (the PEP's hooks) the debug hooks did not check the GIL in MEM or OBJ",
   spec: {
-    section: "cpython-facts.md §1.1",
+    section: "spec/cpython-facts.md §1.1",
     quote: "The debug hooks check the GIL for MEM and OBJ, and dumps show the tracemalloc traceback.",
   },
   features: ["gil"],

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "The RAW debug hooks do not check the GIL: PyMem_RawMalloc/Calloc/Realloc/Free work without it",
   spec: {
-    section: "cpython-facts.md §2.6",
+    section: "spec/cpython-facts.md §2.6",
     quote: "The RAW hooks perform no check: RawMalloc and RawFree without the GIL worked",
   },
   features: ["gil"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "hook_args/calloc_2_5_passes_exactly",
   description: "test_setallocators: calloc(2, 5) reaches the hook as calloc(&hook, 2, 5), not as one product",
   spec: {
-    section: "cpython-facts.md §5 (test_setallocators)",
+    section: "spec/cpython-facts.md §5 (test_setallocators)",
     quote: "that the size arguments are exact (42; ptr and 200; 2 and 5);",
   },
   features: ["hook-args", "calloc"],

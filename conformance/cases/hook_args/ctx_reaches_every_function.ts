@@ -5,7 +5,7 @@ export default defineCase({
   id: "hook_args/ctx_reaches_every_function",
   description: "test_setallocators: malloc, realloc, free and calloc are all entered with ctx == &hook",
   spec: {
-    section: "cpython-facts.md §5 (test_setallocators)",
+    section: "spec/cpython-facts.md §5 (test_setallocators)",
     quote: "that the hook was entered with **ctx == &hook**;",
   },
   features: ["hook-args", "get-set"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "hook_args/free_passes_same_pointer",
   description: "test_setallocators: free(ptr) reaches the hook with the pointer malloc returned",
   spec: {
-    section: "cpython-facts.md §5 (test_setallocators)",
+    section: "spec/cpython-facts.md §5 (test_setallocators)",
     quote: "that free received the same pointer.",
   },
   features: ["hook-args"],

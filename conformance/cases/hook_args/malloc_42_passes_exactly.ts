@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "test_setallocators: malloc(42) reaches the hook as malloc(&hook, 42) and its result comes back unchanged",
   spec: {
-    section: "cpython-facts.md §5 (test_setallocators)",
+    section: "spec/cpython-facts.md §5 (test_setallocators)",
     quote: "that the size arguments are exact (42; ptr and 200; 2 and 5);",
   },
   features: ["hook-args"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "hook_args/malloc_zero_reaches_hook_as_zero",
   description: "malloc(0) reaches the domain's allocator as malloc(0) (the entry point does not round it up)",
   spec: {
-    section: "cpython-facts.md §1.3",
+    section: "spec/cpython-facts.md §1.3",
     quote:
       "**What passes through to the hook untouched** **[obs]**: `malloc(0)`, `calloc(3,5)`, `realloc(NULL,8)`",
   },

@@ -5,7 +5,7 @@ export default defineCase({
   id: "hook_args/realloc_null_reaches_hook_as_realloc",
   description: "realloc(NULL, 8) reaches the hook as realloc(NULL, 8), not rewritten as malloc",
   spec: {
-    section: "cpython-facts.md §1.3",
+    section: "spec/cpython-facts.md §1.3",
     quote:
       "`realloc(NULL,8)` (this is **not** rewritten as malloc), `realloc(p,0)`, and **`free(NULL)`**. A custom allocator therefore has to accept all of these.",
   },

@@ -5,7 +5,7 @@ export default defineCase({
   id: "hook_args/realloc_passes_pointer_and_size",
   description: "test_setallocators: realloc(ptr, 200) reaches the hook with the same ptr and 200",
   spec: {
-    section: "cpython-facts.md §5 (test_setallocators)",
+    section: "spec/cpython-facts.md §5 (test_setallocators)",
     quote: "that the size arguments are exact (42; ptr and 200; 2 and 5);",
   },
   features: ["hook-args", "realloc"],

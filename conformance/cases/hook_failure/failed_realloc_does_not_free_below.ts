@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "A realloc that failed below leaves the old block owned by the caller: the hook frees nothing below",
   spec: {
-    section: "cpython-facts.md §1.3 (realloc contract)",
+    section: "spec/cpython-facts.md §1.3 (realloc contract)",
     quote: "On failure it returns NULL and **p stays valid**.",
   },
   features: ["use-case", "realloc"],

@@ -6,7 +6,7 @@ export default defineCase({
   id: "hook_failure/failed_realloc_keeps_old_block_intact",
   description: "After realloc through the hook failed below, the old block still holds its bytes",
   spec: {
-    section: "cpython-facts.md §1.3 (realloc contract)",
+    section: "spec/cpython-facts.md §1.3 (realloc contract)",
     quote: "On failure it returns NULL and **p stays valid**.",
   },
   features: ["use-case", "realloc"],

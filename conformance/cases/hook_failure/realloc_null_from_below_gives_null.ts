@@ -6,7 +6,7 @@ export default defineCase({
   id: "hook_failure/realloc_null_from_below_gives_null",
   description: "When the allocator below the hook returns NULL, realloc through the hook returns NULL",
   spec: {
-    section: "cpython-facts.md §1.3 (realloc contract)",
+    section: "spec/cpython-facts.md §1.3 (realloc contract)",
     quote: "On failure it returns NULL and **p stays valid**.",
   },
   features: ["use-case", "realloc"],

@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "Blocks allocated below before the hook was installed, then reallocated and freed through it, reach the allocator below as they are",
   spec: {
-    section: "cpython-facts.md §1.3 (contract for calling SetAllocator)",
+    section: "spec/cpython-facts.md §1.3 (contract for calling SetAllocator)",
     quote: "After initialisation, a new allocator **must wrap** the existing one.",
   },
   features: ["use-case"],

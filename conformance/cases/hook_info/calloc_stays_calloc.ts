@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "Informational: calloc through the hook reaches the allocator below as a calloc (not malloc + memset)",
   spec: {
-    section: "cpython-facts.md §1.3",
+    section: "spec/cpython-facts.md §1.3",
     quote: "**Memory is not initialised** by malloc or realloc-grow. calloc zeroes it.",
   },
   features: ["calloc", "use-case"],

@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "Informational: malloc(42) through the hook reaches the allocator below as malloc(42) (a header-prefixing hook adds its header)",
   spec: {
-    section: "cpython-facts.md §5 (test_setallocators)",
+    section: "spec/cpython-facts.md §5 (test_setallocators)",
     quote: "that the size arguments are exact (42; ptr and 200; 2 and 5);",
   },
   features: ["hook-args", "use-case"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "hook_info/free_null_reaches_below",
   description: "Informational: free(NULL) through the hook reaches the allocator below as free(NULL)",
   spec: {
-    section: "cpython-facts.md §1.3",
+    section: "spec/cpython-facts.md §1.3",
     quote: "and **`free(NULL)`**. A custom allocator therefore has to accept all of these.",
   },
   features: ["free-null", "use-case"],

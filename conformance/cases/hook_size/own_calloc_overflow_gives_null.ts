@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "The hook's own calloc given nelem * elsize above SIZE_MAX returns NULL: the product does not wrap to a small block",
   spec: {
-    section: "cpython-facts.md §1.3 (size checks)",
+    section: "spec/cpython-facts.md §1.3 (size checks)",
     quote: "Internal allocators only `assert()` this.",
   },
   features: ["size-checks", "calloc"],

@@ -8,7 +8,7 @@ export default defineCase({
   description:
     "The hook's own realloc(p, PY_SSIZE_T_MAX..SIZE_MAX) returns NULL and leaves p valid: no wrap to a small block",
   spec: {
-    section: "cpython-facts.md §1.3 (size checks)",
+    section: "spec/cpython-facts.md §1.3 (size checks)",
     quote: "Internal allocators only `assert()` this.",
   },
   features: ["size-checks", "realloc"],

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "Under a seeded random malloc/calloc/realloc/free mix, live blocks never overlap and keep their contents",
   spec: {
-    section: "third-party-allocators.md (what allocator test suites check)",
+    section: "spec/third-party-allocators.md (what allocator test suites check)",
     quote: "seeded-random contents checked after every operation",
   },
   features: ["no-overlap"],

@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "Informational (POSIX, not PEP 445): the RAW allocator itself, called with calloc(SIZE_MAX/2+1, 2), returns NULL and sets errno to ENOMEM",
   spec: {
-    section: "third-party-allocators.md (consequences for the suite)",
+    section: "spec/third-party-allocators.md (consequences for the suite)",
     quote: "errno is POSIX, not PEP 445: report it as information, not as a failure.",
   },
   features: ["posix", "calloc"],

@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "Informational (POSIX, not PEP 445): the RAW allocator itself, asked for 2^62 bytes, returns NULL and sets errno to ENOMEM",
   spec: {
-    section: "third-party-allocators.md (consequences for the suite)",
+    section: "spec/third-party-allocators.md (consequences for the suite)",
     quote: "errno is POSIX, not PEP 445: report it as information, not as a failure.",
   },
   features: ["posix"],

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "CPython 3.6+: PyMem_Malloc is served by pymalloc: 4 MB of 100-byte PyMem blocks make pymalloc allocate an arena, and never reach RAW",
   spec: {
-    section: "cpython-facts.md §1.1",
+    section: "spec/cpython-facts.md §1.1",
     quote: "The MEM domain now defaults to pymalloc (previously malloc) (bpo-26249).",
   },
   features: ["pymalloc"],

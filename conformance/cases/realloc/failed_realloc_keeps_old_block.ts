@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "When the allocator's realloc fails, the entry point returns NULL and the old block stays valid and intact",
   spec: {
-    section: "cpython-facts.md §1.3 (realloc contract)",
+    section: "spec/cpython-facts.md §1.3 (realloc contract)",
     quote: "On failure it returns NULL and **p stays valid**.",
   },
   features: ["realloc"],

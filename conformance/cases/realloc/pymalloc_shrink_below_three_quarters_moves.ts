@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "pymalloc moves a block shrunk to 3/4 of its size class or less (64 -> 40) and keeps the prefix",
   spec: {
-    section: "cpython-facts.md §4 (pymalloc realloc)",
+    section: "spec/cpython-facts.md §4 (pymalloc realloc)",
     quote:
       "a pymalloc block stays in place when `n <= size && 4n > 3*size`. Otherwise it is malloc + copy + free.",
   },

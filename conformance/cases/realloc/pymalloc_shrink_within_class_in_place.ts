@@ -5,7 +5,7 @@ export default defineCase({
   id: "realloc/pymalloc_shrink_within_class_in_place",
   description: "pymalloc keeps a block in place when n <= size and 4n > 3*size (64 -> 60)",
   spec: {
-    section: "cpython-facts.md §4 (pymalloc realloc)",
+    section: "spec/cpython-facts.md §4 (pymalloc realloc)",
     quote:
       "a pymalloc block stays in place when `n <= size && 4n > 3*size`. Otherwise it is malloc + copy + free.",
   },

@@ -5,7 +5,7 @@ export default defineCase({
   id: "realloc/realloc_grow_keeps_prefix",
   description: "Growing a block (small -> pymalloc-sized -> large) keeps its seeded contents",
   spec: {
-    section: "cpython-facts.md §1.3 (realloc contract)",
+    section: "spec/cpython-facts.md §1.3 (realloc contract)",
     quote: "Contents are kept up to min(old,new).",
   },
   features: ["realloc"],

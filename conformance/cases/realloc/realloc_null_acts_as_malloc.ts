@@ -5,7 +5,7 @@ export default defineCase({
   id: "realloc/realloc_null_acts_as_malloc",
   description: "realloc(NULL, n) returns a new usable block, like malloc(n)",
   spec: {
-    section: "cpython-facts.md §1.3 (realloc contract)",
+    section: "spec/cpython-facts.md §1.3 (realloc contract)",
     quote: "**realloc contract** (docs): if p is NULL it acts as malloc(n).",
   },
   features: ["realloc"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "realloc/realloc_shrink_keeps_prefix",
   description: "Shrinking a block (large -> small -> tiny) keeps the surviving prefix",
   spec: {
-    section: "cpython-facts.md §1.3 (realloc contract)",
+    section: "spec/cpython-facts.md §1.3 (realloc contract)",
     quote: "Contents are kept up to min(old,new).",
   },
   features: ["realloc"],

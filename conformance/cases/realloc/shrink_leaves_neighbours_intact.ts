@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "A shrinking realloc writes nothing past its new end: live guard blocks on both sides of the old block and of the slot it may move to are intact after the shrink",
   spec: {
-    section: "cpython-facts.md §1.3 (realloc contract)",
+    section: "spec/cpython-facts.md §1.3 (realloc contract)",
     quote: "Contents are kept up to min(old,new).",
   },
   features: ["realloc", "no-overlap"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "realloc/shrink_stays_in_place",
   description: "Informational: a large RAW block shrunk by one byte is not moved (quality, not a PEP rule)",
   spec: {
-    section: "cpython-facts.md §1.3 (realloc contract)",
+    section: "spec/cpython-facts.md §1.3 (realloc contract)",
     quote: "Contents are kept up to min(old,new).",
   },
   features: ["realloc"],

@@ -10,7 +10,7 @@ export default defineCase({
   description:
     "Informational (C semantics): the domain's own calloc function, called directly through PyMem_GetAllocator as hooks do, returns NULL when nelem * elsize overflows size_t",
   spec: {
-    section: "cpython-facts.md §1.3 (size checks)",
+    section: "spec/cpython-facts.md §1.3 (size checks)",
     quote:
       "The hook is **not** called in those cases **[obs]**. free never checks. Internal allocators only `assert()` this.",
   },

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "calloc with a product just under PY_SSIZE_T_MAX (2**31 x 2**31) reaches the allocator: only real overflow is refused",
   spec: {
-    section: "cpython-facts.md §1.3 (size checks)",
+    section: "spec/cpython-facts.md §1.3 (size checks)",
     quote: "calloc returns NULL when `elsize != 0 && nelem > PY_SSIZE_T_MAX/elsize`.",
   },
   features: ["size-checks", "calloc"],

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "calloc(2**62, 4) and calloc(2**32, 2**31) (products above PY_SSIZE_T_MAX) return NULL without calling the allocator",
   spec: {
-    section: "cpython-facts.md §3 (observed)",
+    section: "spec/cpython-facts.md §3 (observed)",
     quote: "`PyMem_Calloc(2**62,4)` and `PyObject_Calloc(2**32,2**31)` all returned NULL.",
   },
   features: ["size-checks", "calloc"],

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "Requests no address space can hold (malloc(2**62), calloc products of 2**62 and more, realloc(p, 2**62)) give NULL; p stays intact",
   spec: {
-    section: "cpython-facts.md §3 (overflow edge cases)",
+    section: "spec/cpython-facts.md §3 (overflow edge cases)",
     quote: "`PyMem_Calloc(2**62,4)` and `PyObject_Calloc(2**32,2**31)` all returned NULL.",
   },
   features: ["size-checks"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "size_checks/malloc_above_ssize_max_null_without_call",
   description: "malloc(PY_SSIZE_T_MAX + 1) and malloc(SIZE_MAX) return NULL without calling the allocator",
   spec: {
-    section: "cpython-facts.md §1.3 (size checks)",
+    section: "spec/cpython-facts.md §1.3 (size checks)",
     quote:
       "malloc/realloc return NULL when `n > PY_SSIZE_T_MAX`; calloc returns NULL when `elsize != 0 && nelem > PY_SSIZE_T_MAX/elsize`. The hook is **not** called in those cases",
   },

@@ -5,7 +5,7 @@ export default defineCase({
   id: "size_checks/realloc_above_ssize_max_null_without_call",
   description: "realloc(p, PY_SSIZE_T_MAX + 1) returns NULL without calling the allocator and p stays intact",
   spec: {
-    section: "cpython-facts.md §1.3 (size checks)",
+    section: "spec/cpython-facts.md §1.3 (size checks)",
     quote:
       "malloc/realloc return NULL when `n > PY_SSIZE_T_MAX`; calloc returns NULL when `elsize != 0 && nelem > PY_SSIZE_T_MAX/elsize`. The hook is **not** called in those cases",
   },

@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "The size check is `n > PY_SSIZE_T_MAX`: malloc(PY_SSIZE_T_MAX) is passed to the allocator (which then fails)",
   spec: {
-    section: "cpython-facts.md §1.3 (size checks)",
+    section: "spec/cpython-facts.md §1.3 (size checks)",
     quote: "malloc/realloc return NULL when `n > PY_SSIZE_T_MAX`",
   },
   features: ["size-checks"],

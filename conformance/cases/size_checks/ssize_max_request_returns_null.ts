@@ -7,7 +7,7 @@ export default defineCase({
   description:
     "malloc(PY_SSIZE_T_MAX) and realloc(p, PY_SSIZE_T_MAX) pass the entry check and simply fail: NULL, no exception, p intact",
   spec: {
-    section: "cpython-facts.md §3 (observed)",
+    section: "spec/cpython-facts.md §3 (observed)",
     quote:
       "Overflow edge cases: `PyMem_Malloc(PY_SSIZE_T_MAX+1)`, `PyMem_Malloc(PY_SSIZE_T_MAX)`, `PyMem_Calloc(2**62,4)` and `PyObject_Calloc(2**32,2**31)` all returned NULL.",
   },

@@ -39,7 +39,7 @@ export default defineCase({
   description:
     "RAW is thread-safe: more threads than cores hand blocks to each other (malloc, calloc, realloc, free mixed); ownership and contents checked, the broken operation named",
   spec: {
-    section: "cpython-facts.md §1.3 (per-domain rules)",
+    section: "spec/cpython-facts.md §1.3 (per-domain rules)",
     quote: "not required; allocator **must be thread-safe**",
   },
   features: ["threads"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "unknown_domain/get_unknown_domain_all_null",
   description: "PyMem_GetAllocator on an unknown domain (3, 7, -1) gives NULL in all five fields",
   spec: {
-    section: "cpython-facts.md §1.2",
+    section: "spec/cpython-facts.md §1.2",
     quote: "`PyMem_GetAllocator(unknown domain)` writes NULL to all five fields",
   },
   features: ["unknown-domain", "get-set"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "zero_size/calloc_zero_nelem_non_null",
   description: "calloc(0, 5) returns distinct non-NULL pointers (as calloc(1, 1))",
   spec: {
-    section: "cpython-facts.md §3 (observed)",
+    section: "spec/cpython-facts.md §3 (observed)",
     quote: "Zero sizes: `calloc(0,5)` and `calloc(5,0)` returned non-NULL with size field 0.",
   },
   features: ["zero-size", "calloc"],

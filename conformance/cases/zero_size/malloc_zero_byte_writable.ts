@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "A malloc(0) block is as if malloc(1): its one byte is writable, reads back, and survives other blocks' writes",
   spec: {
-    section: "cpython-facts.md §1.3 (zero size)",
+    section: "spec/cpython-facts.md §1.3 (zero size)",
     quote: "returns a distinct non-NULL pointer if possible, as if X_Malloc(1) had been called",
   },
   features: ["zero-size"],

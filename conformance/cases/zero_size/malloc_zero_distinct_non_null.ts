@@ -5,7 +5,7 @@ export default defineCase({
   id: "zero_size/malloc_zero_distinct_non_null",
   description: "Two malloc(0) calls return distinct non-NULL pointers in every domain",
   spec: {
-    section: "cpython-facts.md §1.3 (PyMem docs, PEP 445)",
+    section: "spec/cpython-facts.md §1.3 (PyMem docs, PEP 445)",
     quote: "returns a distinct non-NULL pointer if possible, as if X_Malloc(1) had been called",
   },
   features: ["zero-size"],

@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "realloc(NULL, 0) acts as malloc(0): a distinct non-NULL block, usable and freeable like any other",
   spec: {
-    section: "cpython-facts.md §1.3 (realloc contract, zero size)",
+    section: "spec/cpython-facts.md §1.3 (realloc contract, zero size)",
     quote: "returns a distinct non-NULL pointer if possible, as if X_Malloc(1) had been called",
   },
   features: ["zero-size", "realloc"],

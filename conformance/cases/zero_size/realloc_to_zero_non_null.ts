@@ -6,7 +6,7 @@ export default defineCase({
   description:
     "realloc(p, 0) resizes the block instead of freeing it: the result is non-NULL and can be freed",
   spec: {
-    section: "cpython-facts.md §1.3 (realloc contract)",
+    section: "spec/cpython-facts.md §1.3 (realloc contract)",
     quote: "If n==0 the block is resized, not freed, and a non-NULL result comes back.",
   },
   features: ["zero-size", "realloc"],

@@ -5,7 +5,7 @@ export default defineCase({
   id: "zero_size/zero_size_block_usable_after_other_allocations",
   description: "A malloc(0) block stays distinct from every later live block (it is a real minimal block)",
   spec: {
-    section: "cpython-facts.md §1.3",
+    section: "spec/cpython-facts.md §1.3",
     quote: "says plainly that the *new allocator* must return a distinct non-NULL pointer for 0 bytes.",
   },
   features: ["zero-size", "no-overlap"],
