@@ -86,6 +86,11 @@ test("package: npm pack, install the tarball in a fresh folder, npx allocspec wo
         "native/src/raw.c",
         "conformance/cli.ts",
         "bench/main.ts",
+        "core/progress.ts",
+        // what the verdicts cite ships with them
+        "spec/pep-0445-draft-2013.txt",
+        "spec/cpython-facts.md",
+        "spec/third-party-allocators.md",
       ]
     ) {
       assert.ok(files.includes(`package/${f}`), `the tarball ships ${f}`);
@@ -135,6 +140,11 @@ test("package: npm pack, install the tarball in a fresh folder, npx allocspec wo
     const bad = npx(["conformance", "--target", "vtable:../libbad.so", ...args], join(work, "sub"));
     assert.equal(bad.status, 1, bad.stderr.slice(-2000));
     assert.match(bad.stdout, /"case":"zero_size\/realloc_to_zero_non_null"[^\n]*"status":"FAIL"/);
+    assert.match(
+      bad.stdout,
+      /"rerun":"npx allocspec conformance --target vtable:..\/libbad.so --filter '\^zero_size\/realloc_to_zero_non_null\$' --domain RAW --profile cpython"/,
+      "the rerun command of the installed package",
+    );
     assert.doesNotMatch(bad.stderr, /first use/, "compiled once");
 
     const deno = npx([

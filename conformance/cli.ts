@@ -2,13 +2,15 @@
  * `allocspec conformance`: run the PEP 445 conformance suite against one or more targets.
  *
  * ```
- * npx deno task conformance [--target T]... [--profile P] [--filter RE] [--format F] [--abi A] [--jobs N] [--list]
+ * npx deno task conformance [--target T]... [--profile P] [--filter RE] [--domain D] [--variant V] [--format F] [--abi A] [--jobs N] [--list]
  * npx bun run conformance ...
  * ```
  * - `--target`: ref | native[:variant] | cpython[:libpython.so] | vtable:./lib.so | libc:lib.so[:prefix] |
  *   mutant:<name> (repeatable; default ref, native and cpython when a libpython is found)
  * - `--profile`: cpython | pep445-2013 (default both)
  * - `--filter`: a regular expression over case ids (`zero_size/`, `debug/.*pad`)
+ * - `--domain`: RAW | MEM | OBJ | - (cases without a domain); `--variant`: one variant of the case;
+ *   with `--filter '^case$'` and `--profile` they select exactly one run (the rerun command of a failure)
  * - `--format`: table (default) | json | tap | junit | markdown | html
  * - `--abi`: shipped (PyMemAllocatorEx, default) | 2013 (PyMemAllocators) for vtable targets
  * - `--jobs`: worker processes in parallel (default 2); `--timeout`: seconds per case (default 20)
@@ -30,6 +32,10 @@ import { loadCases } from "./cases/mod.ts";
 import { createReporter, type Format, FORMATS } from "./report/mod.ts";
 import { terminateAll } from "./pool.ts";
 import { prepareSuite, runSuite } from "./suite.ts";
+import { ALL_DOMAINS, type DomainName } from "./case.ts";
+import { label, verdictText } from "./report/summary.ts";
+import { rerunContext } from "./report/rerun.ts";
+import { createProgress } from "../core/progress.ts";
 import { type Profile, PROFILES } from "../ref/types.ts";
 // --- allocspec package (report branch): full --help text, and relative paths resolved where the user typed
 import { CONFORMANCE_HELP } from "./help.ts";
@@ -37,7 +43,7 @@ import { enterUserCwd } from "../cli/cwd.ts";
 // ---
 
 const USAGE =
-  "usage: conformance [--target T]... [--profile cpython|pep445-2013] [--filter RE] [--format table|json|tap|junit|markdown|html] [--abi shipped|2013] [--jobs N] [--timeout S] [--list] [--help]";
+  "usage: conformance [--target T]... [--profile cpython|pep445-2013] [--filter RE] [--domain RAW|MEM|OBJ|-] [--variant V] [--format table|json|tap|junit|markdown|html] [--abi shipped|2013] [--jobs N] [--timeout S] [--list] [--help]";
 
 function usage(msg: string): never {
   process.stderr.write(`conformance: ${msg}\n`);
@@ -45,7 +51,17 @@ function usage(msg: string): never {
 }
 
 /** Options that take a value: `--timeout -1` is read as the value -1, not as an unknown option. */
-const VALUE_OPTIONS = ["--target", "--profile", "--filter", "--format", "--abi", "--jobs", "--timeout"];
+const VALUE_OPTIONS = [
+  "--target",
+  "--profile",
+  "--filter",
+  "--domain",
+  "--variant",
+  "--format",
+  "--abi",
+  "--jobs",
+  "--timeout",
+];
 
 /** Joins `--opt VALUE` into `--opt=VALUE` when VALUE starts with "-" (parseArgs would call it ambiguous). */
 export function joinDashValues(argv: readonly string[]): string[] {
@@ -110,6 +126,8 @@ async function main(argv: string[]): Promise<number> {
         target: { type: "string", multiple: true },
         profile: { type: "string" },
         filter: { type: "string" },
+        domain: { type: "string" },
+        variant: { type: "string" },
         format: { type: "string", default: "table" },
         abi: { type: "string", default: "shipped" },
         jobs: { type: "string", default: "2" },
@@ -146,6 +164,10 @@ async function main(argv: string[]): Promise<number> {
       }, got '${values.timeout}'`,
     );
   }
+  const domains: readonly string[] = [...ALL_DOMAINS, "-"];
+  if (values.domain !== undefined && !domains.includes(values.domain)) {
+    usage(`unknown domain '${values.domain}': use ${domains.join(", ")} (- for cases without a domain)`);
+  }
   let filter: RegExp | undefined;
   if (values.filter !== undefined) {
     try {
@@ -174,22 +196,39 @@ async function main(argv: string[]): Promise<number> {
       abi: values.abi as "shipped" | "2013",
       profiles,
       filter,
+      domain: values.domain as DomainName | "-" | undefined,
+      variant: values.variant,
       probeTimeoutMs: Math.max(timeout * 1000, 5000),
     });
   } catch (e) {
     if (e instanceof UsageError) usage(e.message);
     throw e;
   }
-  if (prep.items.length === 0) usage(`no case matches --filter ${values.filter}`);
+  if (prep.items.length === 0) {
+    const sel = [["--filter", values.filter], ["--domain", values.domain], ["--variant", values.variant]]
+      .filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${v}`).join(" ");
+    usage(`no run matches ${sel}`);
+  }
   const write = (s: string) => process.stdout.write(s + "\n");
   for (const n of prep.notes) process.stderr.write(n + "\n");
-  const progress = (s: string) => process.stderr.write(s + "\n");
-  const reporter = createReporter(format, write, { tty: !!process.stderr.isTTY, progress });
+  const rerun = rerunContext({ abi: values.abi as "shipped" | "2013", timeoutS: timeout });
+  const reporter = createReporter(format, write, { rerun });
+  // progress on stderr (core/progress.ts): in place on a terminal, a line per 10 s in a log; each FAIL
+  // and ERROR as it happens stays above it
+  const progress = createProgress({ label: "conformance", unit: "runs", total: prep.items.length });
   const { results, summary } = await runSuite(prep, {
     jobs,
     timeoutMs: timeout * 1000,
-    onResult: (r, d, t) => reporter.onResult(r, d, t),
+    onResult: (r, d, t) => {
+      if (r.status === "FAIL" || r.status === "ERROR") {
+        progress.log(`${r.informational ? "INFO " : ""}${r.status} ${label(r)}: ${r.message}`);
+      }
+      progress.setTotal(t);
+      progress.update(d, label(r));
+      reporter.onResult(r, d, t);
+    },
   });
+  progress.done(verdictText(results));
   reporter.finish(results, summary);
   if (values.abi === "2013") { for (const h of layoutHints(results)) process.stderr.write(h + "\n"); }
   return summary.exit;

@@ -92,10 +92,12 @@ test("cli: markdown format (feature x target matrix)", { timeout: 60000 }, () =>
 test("cli: table format shows progress, counts and the verdict", { timeout: 60000 }, () => {
   const r = cli(["--target", "ref", "--filter", "^realloc/", "--profile", "cpython"]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /progress: \d+\/\d+ runs/, "progress goes to stderr");
-  assert.doesNotMatch(r.stdout, /progress:/, "stdout carries only results");
+  // off a terminal (a pipe here): the start line and the end line (core/progress.ts)
+  assert.match(r.stderr, /^conformance: \d+ runs to run$/m, "progress goes to stderr");
+  assert.match(r.stderr, /^conformance: (\d+)\/\1 runs in \d+:\d\d · conformant: no FAIL, no ERROR$/m);
+  assert.doesNotMatch(r.stdout, /^conformance:/m, "stdout carries only results");
   assert.match(r.stdout, /target\s+PASS\s+FAIL\s+ERROR\s+SKIP\s+UNSUPPORTED\s+informational/);
-  assert.match(r.stdout, /conformant \(no FAIL, no ERROR\)/);
+  assert.match(r.stdout, /: conformant: no FAIL, no ERROR$/m);
   assert.doesNotMatch(r.stdout, /pep445-2013/);
 });
 
@@ -107,16 +109,68 @@ test("cli: a FAIL gives exit 1 and names the case, expected and actual", { timeo
     /FAIL mutant:malloc_zero_null zero_size\/malloc_zero_distinct_non_null\[RAW\]@cpython: first malloc\(0\) returned NULL, expected a non-NULL pointer/,
     "failures are reported on stderr as they happen",
   );
+  // stdout: the failures grouped by cause, each case once with its runs and their rerun commands
   assert.match(
     r.stdout,
-    /FAIL mutant:malloc_zero_null zero_size\/malloc_zero_distinct_non_null\[RAW\]@cpython\n\s+first malloc\(0\) returned NULL, expected a non-NULL pointer/,
+    /^ {2}\[c\d\] mutant:malloc_zero_null: FAIL x\d+: first malloc\(0\) returned NULL, expected a non-NULL pointer\n.*\n {6}zero_size\/malloc_zero_distinct_non_null\n/m,
   );
-  assert.match(r.stdout, /NOT conformant/);
   assert.match(
     r.stdout,
-    /FAIL mutant:malloc_zero_null zero_size\/malloc_zero_distinct_non_null\[RAW\]@cpython\n.*first malloc\(0\) returned NULL/,
+    /^ {8}\[RAW\]@cpython {2}rerun: npx (deno task|bun run) conformance --target mutant:malloc_zero_null --filter '\^zero_size\/malloc_zero_distinct_non_null\$' --domain RAW --profile cpython$/m,
   );
+  assert.match(r.stdout, /: NOT conformant: mutant:malloc_zero_null: \d+ FAIL in \d+ causes?$/m);
 });
+
+test(
+  "cli: --filter '^case$', --domain, --variant and --profile select exactly one run",
+  { timeout: 60000 },
+  () => {
+    const r = cli([
+      "--target",
+      "ref",
+      "--filter",
+      "^debug_pads/trailing_pad_overflow_detected$",
+      "--domain",
+      "MEM",
+      "--variant",
+      "tail+3",
+      "--profile",
+      "cpython",
+      "--format",
+      "json",
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(lines.length, 2);
+    assert.deepEqual(
+      [lines[0].case, lines[0].domain, lines[0].variant, lines[0].profile, lines[0].status],
+      ["debug_pads/trailing_pad_overflow_detected", "MEM", "tail+3", "cpython", "PASS"],
+    );
+    const none = cli([
+      "--target",
+      "ref",
+      "--filter",
+      "^abort/overflow_aborts_with_test_mem_text$",
+      "--domain",
+      "-",
+    ]);
+    assert.equal(none.status, 0, none.stderr);
+    assert.match(
+      none.stdout,
+      /^[1-9] runs in .*: conformant/m,
+      "--domain - selects the runs of a case without domains",
+    );
+    const raw = cli([
+      "--target",
+      "ref",
+      "--filter",
+      "^abort/overflow_aborts_with_test_mem_text$",
+      "--domain",
+      "RAW",
+    ]);
+    assert.equal(raw.status, 2, "a case without domains has no RAW run");
+  },
+);
 
 for (
   const [what, args, pattern] of [
@@ -125,6 +179,12 @@ for (
     ["bad regular expression", ["--filter", "("], /bad --filter regular expression/],
     ["unknown format", ["--format", "xml"], /unknown format 'xml'/],
     ["unknown profile", ["--profile", "py2"], /unknown profile 'py2'/],
+    ["unknown domain", ["--domain", "HEAP"], /unknown domain 'HEAP': use RAW, MEM, OBJ, -/],
+    [
+      "a variant no case has",
+      ["--target", "ref", "--filter", "^zero_size/", "--variant", "tail+3"],
+      /no run matches --filter \^zero_size\/ --variant tail\+3/,
+    ],
     ["bad --jobs", ["--jobs", "0"], /--jobs must be an integer/],
     ["unknown option", ["--frobnicate"], /frobnicate/],
     [
@@ -140,7 +200,7 @@ for (
     [
       "filter matching nothing",
       ["--target", "ref", "--filter", "^no_such_case$"],
-      /no case matches --filter/,
+      /no run matches --filter \^no_such_case\$/,
     ],
   ] as const
 ) {

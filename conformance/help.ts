@@ -36,7 +36,12 @@ options:
                   soname (libc.so.6) is found by the dynamic loader.
   --profile P     cpython (CPython 3.8+ as shipped) or pep445-2013 (the PEP's 2013 text); default both
   --filter RE     only cases whose id matches the regular expression (ids: group/what, e.g. ^zero_size/)
-  --format F      table (default: progress, counts per target, failures with spec quotes)
+  --domain D      only the runs of domain RAW, MEM or OBJ (- for cases without a domain)
+  --variant V     only the runs of variant V (cases with variants: debug_pads/... tail+3)
+                  With --filter '^CASE$' and --profile they select one run: every FAIL and ERROR in
+                  every format comes with that command ("rerun alone").
+  --format F      table (default: counts per target, failures grouped by cause with spec quotes and
+                            the command that reruns each)
                   json      one JSON object per run as it completes, then a summary object
                   tap       TAP version 13
                   junit     JUnit XML (one testsuite per target)
@@ -55,6 +60,7 @@ Statuses: PASS, FAIL (wrong result; the message says expected vs actual and the 
 ERROR (the target crashed or hung; the run goes on), SKIP (a known gap of the target), UNSUPPORTED (the
 target lacks a capability the case needs). Informational cases (C/POSIX, quality) never fail a run.
 
-Output: results on stdout, progress and notes on stderr.
+Output: results on stdout; progress (one line updated in place on a terminal, a line per 10 s
+otherwise), each FAIL/ERROR as it happens and notes on stderr.
 Exit status: 0 no FAIL and no ERROR, 1 otherwise, 2 bad usage (one line on stderr, nothing run),
 3 internal error.`;

@@ -16,13 +16,16 @@
  */
 import type {
   BarsSection,
+  EmbeddedCause,
   MatrixSection,
   Page,
   PageHeader,
   Section,
+  SourcesSection,
   TableSection,
   TextSection,
 } from "./types.ts";
+import { groupByCause } from "./causes.ts";
 import { esc, scriptJson } from "./escape.ts";
 import { barChartSvg, barText } from "./bars.ts";
 import { PAGE_CSS } from "./style.ts";
@@ -44,10 +47,50 @@ function header(h: PageHeader, title: string): string {
   }</dl></header>`;
 }
 
+/** FAIL/ERROR runs grouped by cause (report/causes.ts), normative and informational apart. */
+export function matrixCauses(s: MatrixSection): EmbeddedCause[] {
+  const bad = s.runs.map((r, i) => ({ r, i })).filter(({ r }) => r.status === "FAIL" || r.status === "ERROR");
+  const out: EmbeddedCause[] = [];
+  for (const informational of [false, true]) {
+    const causes = groupByCause(
+      bad.filter(({ r }) => !!r.informational === informational),
+      ({ r }) => ({ column: r.column, status: r.status, message: r.message }),
+    );
+    for (const c of causes) {
+      out.push({
+        id: `${informational ? "i" : ""}${c.id}`,
+        column: c.column,
+        status: c.status,
+        text: c.text,
+        informational,
+        runs: c.runs.map(({ i }) => i),
+      });
+    }
+  }
+  return out;
+}
+
 function matrix(s: MatrixSection): string {
   return `<div class="matrix" data-kind="matrix" data-section="${esc(s.id)}"></div>
 <noscript><p>The matrix needs JavaScript; the tables below list the same counts.</p></noscript>
-<script type="application/json" id="${esc(s.id)}-data">${scriptJson(s)}</script>`;
+<script type="application/json" id="${esc(s.id)}-data">${
+    scriptJson({ ...s, causes: matrixCauses(s) })
+  }</script>`;
+}
+
+function sources(s: SourcesSection): string {
+  return (s.note ? `<p class="note">${esc(s.note)}</p>` : "") +
+    s.files.map((f) =>
+      `<details class="source" data-file="${esc(f.file)}"><summary>${esc(f.title)} <code>${
+        esc(f.file)
+      }</code> (${f.parts.length} cited part${f.parts.length === 1 ? "" : "s"})</summary>${
+        f.parts.map((p) =>
+          `<article class="part" id="${esc(p.id)}"><h4>${esc(p.heading)}</h4><pre>${
+            esc(p.text)
+          }</pre></article>`
+        ).join("")
+      }</details>`
+    ).join("\n");
 }
 
 function bars(s: BarsSection): string {
@@ -67,8 +110,8 @@ function table(s: TableSection): string {
   const cell = (v: string | number) =>
     typeof v === "number" ? `<td class="num">${esc(v)}</td>` : `<td>${esc(v)}</td>`;
   return (s.note ? `<p class="note">${esc(s.note)}</p>` : "") +
-    `<div class="scroll"><table class="plain"><thead><tr>${
-      s.head.map((h) => `<th scope="col">${esc(h)}</th>`).join("")
+    `<div class="scroll"><table class="plain sortable"><thead><tr>${
+      s.head.map((h) => `<th scope="col"><button type="button" class="sort">${esc(h)}</button></th>`).join("")
     }</tr></thead><tbody>${
       s.rows.map((r) => `<tr>${r.map(cell).join("")}</tr>`).join("")
     }</tbody></table></div>`;
@@ -85,6 +128,8 @@ function section(s: Section): string {
     ? bars(s)
     : s.kind === "table"
     ? table(s)
+    : s.kind === "sources"
+    ? sources(s)
     : text(s);
   return `<section id="${esc(s.id)}" data-kind="${s.kind}"><h2>${esc(s.title)}</h2>\n${body}</section>`;
 }

@@ -56,5 +56,26 @@ table.plain th,table.plain td{border:1px solid var(--line);padding:3px 6px;text-
 table.plain td.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#57606a;font-size:.9em}
 .sr{position:absolute;left:-9999px}
-@media (max-width:600px){body{font-size:14px}main{padding:6px}button.cell{min-width:5.5em}.filters select{min-width:7em}}
+.filters input[type=search]{font-size:1em;min-width:14em}
+.filters .plink{margin:auto 0 0;font-size:.85em}
+table.grid thead th.failing{color:var(--fail)}
+.causes{margin-top:1em}.causes>summary{font-weight:600;cursor:pointer;margin:.6em 0}
+.cause{border:1px solid var(--line);border-left-width:6px;border-radius:6px;padding:.4em .6em;margin:.5em 0;background:#fff;color:#1f2328}
+.cause.s-FAIL{border-left-color:var(--fail)}.cause.s-ERROR{border-left-color:var(--error)}.cause.s-INFO{border-left-color:var(--info)}
+.cause h4{margin:0;font-size:.95em;overflow-wrap:anywhere}.cause .ctext{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
+.cause .hits{font-size:.88em;color:#3d444d;margin:.2em 0;overflow-wrap:anywhere}
+.cause .case{margin:.5em 0 .5em .4em;padding-left:.5em;border-left:2px solid var(--line)}.cause h5{margin:.3em 0;font-size:.92em;overflow-wrap:anywhere}
+.tgt{font-weight:600}
+.rerun{margin:.3em 0;font-size:.88em;display:flex;flex-wrap:wrap;align-items:center;gap:.3em}
+.rerun code.cmd{background:var(--uns-bg);border:1px solid var(--line);border-radius:4px;padding:.1em .35em;overflow-wrap:anywhere;user-select:all}
+button.copy,button.toggle,button.close{font:inherit;font-size:.85em;padding:.15em .6em;border:1px solid var(--line);border-radius:4px;background:#f6f8fa;cursor:pointer}
+button.copy[data-copied=true]{color:var(--pass);border-color:var(--pass)}
+table.plain thead button.sort{font:inherit;font-weight:600;border:0;background:none;padding:0;cursor:pointer;text-align:left}
+table.plain th[aria-sort=ascending] button.sort::after{content:" ▲"}table.plain th[aria-sort=descending] button.sort::after{content:" ▼"}
+details.source{margin:.4em 0}details.source>summary{cursor:pointer}
+.part{border:1px solid var(--line);border-radius:6px;margin:.4em 0;padding:.2em .6em}.part h4{margin:.2em 0}
+.part pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.82em;margin:.2em 0}.part.hit{outline:3px solid #0969da}
+a.cite{color:#0550ae}
+@media (max-width:600px){body{font-size:14px}main{padding:6px}button.cell{min-width:5.5em}.filters select{min-width:7em}
+.filters input[type=search]{min-width:0;width:100%}.filters label.search{flex-basis:100%}}
 `;

@@ -43,12 +43,14 @@ export interface Page {
 }
 
 /** Every section kind. */
-export type Section = MatrixSection | BarsSection | TableSection | TextSection;
+export type Section = MatrixSection | BarsSection | TableSection | TextSection | SourcesSection;
 
 /** A spec reference: the section and its verbatim quote. */
 export interface SpecQuote {
   section: string;
   quote: string;
+  /** where the cited text is in this page (`#id` of a {@link SourcesSection} part), when embedded */
+  href?: string;
 }
 
 /**
@@ -86,6 +88,21 @@ export interface MatrixRun {
   fields: Record<string, string>;
   /** duration in milliseconds */
   ms?: number;
+  /** the command line that reruns this run alone (shown with a copy button) */
+  rerun?: string;
+}
+
+/**
+ * A cause as embedded in the page: runs (indices into `runs`) of one column with one status and one
+ * masked message (report/causes.ts). The page computes them; producers do not pass them.
+ */
+export interface EmbeddedCause {
+  id: string;
+  column: string;
+  status: string;
+  text: string;
+  informational: boolean;
+  runs: number[];
 }
 
 /** Horizontal bar charts (inline SVG) with the number beside each bar and optional goals. */
@@ -128,6 +145,18 @@ export interface TableSection {
   note?: string;
   head: string[];
   rows: (string | number)[][];
+}
+
+/**
+ * Cited texts embedded in the page, cut into parts (a heading and its text), so that citations
+ * ({@link SpecQuote.href}) link to what they cite without leaving the page.
+ */
+export interface SourcesSection {
+  kind: "sources";
+  id: string;
+  title: string;
+  note?: string;
+  files: { file: string; title: string; parts: { id: string; heading: string; text: string }[] }[];
 }
 
 /** Paragraphs of text. */

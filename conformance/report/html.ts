@@ -1,7 +1,9 @@
 /**
- * `--format html`: one self-contained page (report/page.ts): the feature x target matrix (click a cell for
- * its runs; filters by target, status, feature, profile and domain), counts per target, and every FAIL
- * and ERROR with its spec quote. Progress goes to stderr while the suite runs; the page to stdout.
+ * `--format html`: one self-contained page (report/page.ts): the verdict naming each failing target, the
+ * feature x target matrix (click a cell for its runs; filters by target, status, feature, profile and
+ * domain; a text search; the view in the URL hash), the FAIL and ERROR runs grouped by cause with each
+ * run's rerun command, counts per target, and the cited parts of the shipped spec texts (spec/), to which
+ * every citation links.
  *
  * @example
  * ```ts
@@ -16,32 +18,41 @@ import { loadCases } from "../cases/mod.ts";
 import { STATUSES } from "../execute.ts";
 import type { Result } from "../execute.ts";
 import type { Reporter } from "./mod.ts";
-import { label, type Summary } from "./summary.ts";
+import { aloneText, type Summary, verdictText } from "./summary.ts";
+import { rerunCommand, type RerunContext, rerunContext, shellQuote } from "./rerun.ts";
 import { renderPage } from "../../report/page.ts";
-import type { MatrixSection, Page } from "../../report/types.ts";
+import type { MatrixSection, Page, SourcesSection, SpecQuote } from "../../report/types.ts";
 import { runtimeVersions } from "../../report/versions.ts";
+import { citationTarget, SPEC_SOURCES } from "../../spec/mod.ts";
 
 /** Options of the html reporter. */
 export interface HtmlOptions {
   /** the command line shown in the header (default: reconstructed from process.argv) */
   command?: string;
-  /** where progress lines go (default stderr; tests pass a no-op) */
-  progress?: (s: string) => void;
   /** run date (default now) */
   date?: string;
   /** case id -> description (the reporter loads them while the suite runs) */
   descriptions?: ReadonlyMap<string, string>;
+  /** how rerun commands are written (default: this runtime's entry, default options) */
+  rerun?: RerunContext;
+}
+
+/** A citation with the link to its part in the page's sources section (when the text ships). */
+function linked(spec: SpecQuote): SpecQuote {
+  const t = citationTarget(spec.section, spec.quote);
+  return t ? { ...spec, href: `#${t.part.id}` } : spec;
 }
 
 /** The matrix section of a conformance run; `descriptions` (case id -> text) are shown in the drill-down. */
 export function conformanceMatrix(
   results: readonly Result[],
   descriptions: ReadonlyMap<string, string> = new Map(),
+  rerun: RerunContext = rerunContext(),
 ): MatrixSection {
   const items: MatrixSection["items"] = {};
   for (const r of results) {
     const d = descriptions.get(r.case);
-    items[r.case] ??= { spec: r.spec, ...(d ? { description: d } : {}) };
+    items[r.case] ??= { spec: linked(r.spec), ...(d ? { description: d } : {}) };
   }
   const used = new Set(results.flatMap((r) => r.features));
   return {
@@ -57,6 +68,8 @@ export function conformanceMatrix(
     runs: results.map((r) => {
       const fields: Record<string, string> = { domain: r.domain, profile: r.profile };
       if (r.variant !== undefined) fields.variant = r.variant;
+      if (r.alone) fields.alone = aloneText(r);
+      const bad = r.status === "FAIL" || r.status === "ERROR";
       return {
         item: r.case,
         rows: r.features,
@@ -66,20 +79,41 @@ export function conformanceMatrix(
         message: r.message,
         fields,
         ms: Math.round(r.ms * 10) / 10,
+        ...(bad ? { rerun: rerunCommand(r, rerun) } : {}),
       };
     }),
   };
 }
 
+/** The cited parts of the shipped spec texts, for the citations of `results`. */
+export function citedSources(results: readonly Result[]): SourcesSection {
+  const byFile = new Map<string, Map<string, { id: string; heading: string; text: string }>>();
+  for (const r of results) {
+    const t = citationTarget(r.spec.section, r.spec.quote);
+    if (!t) continue;
+    if (!byFile.has(t.file)) byFile.set(t.file, new Map());
+    byFile.get(t.file)!.set(t.part.id, t.part);
+  }
+  return {
+    kind: "sources",
+    id: "sources",
+    title: "Cited texts",
+    note:
+      "The parts of the spec texts this run's cases cite, as shipped in the package (spec/, ref/types.ts); each citation above links here.",
+    files: SPEC_SOURCES.filter((s) => byFile.has(s.file)).map((s) => ({
+      file: s.file,
+      title: s.title,
+      parts: [...byFile.get(s.file)!.values()],
+    })),
+  };
+}
+
 /** The whole conformance page. */
 export function conformancePage(results: readonly Result[], summary: Summary, o: HtmlOptions = {}): Page {
-  const bad = results.filter((r) => r.status === "FAIL" || r.status === "ERROR");
   return {
     title: "allocspec conformance",
     header: {
-      verdict: summary.exit === 0
-        ? { ok: true, text: "conformant: no FAIL, no ERROR" }
-        : { ok: false, text: "NOT conformant: FAIL or ERROR in normative cases" },
+      verdict: { ok: summary.exit === 0, text: verdictText(results) },
       command: o.command ?? commandLine(),
       date: o.date ?? new Date().toISOString(),
       versions: runtimeVersions(),
@@ -87,36 +121,25 @@ export function conformancePage(results: readonly Result[], summary: Summary, o:
         runs: `${summary.total} in ${summary.seconds.toFixed(1)} s`,
         counts: [
           ...STATUSES.map((s) => `${s} ${summary.counts[s]}`),
-          `informational ${summary.counts.informational}`,
+          `informational FAIL/ERROR ${summary.counts.informational} (never fail a run)`,
         ]
           .join(", "),
       },
     },
     sections: [
-      conformanceMatrix(results, o.descriptions),
+      conformanceMatrix(results, o.descriptions, o.rerun),
       {
         kind: "table",
         id: "targets",
         title: "Counts per target",
         note:
-          "informational = FAIL or ERROR of informational (C/POSIX, quality) cases, which never fail a run",
+          "FAIL and ERROR count normative runs only; informational = FAIL or ERROR of informational (C/POSIX, quality) cases, which never fail a run",
         head: ["target", ...STATUSES, "informational"],
         rows: Object.entries(summary.targets).map((
           [t, c],
         ) => [t, ...STATUSES.map((s) => c[s]), c.informational]),
       },
-      {
-        kind: "table",
-        id: "failures",
-        title: `FAIL and ERROR runs (${bad.length})`,
-        head: ["status", "run", "message", "spec"],
-        rows: bad.map((r) => [
-          `${r.status}${r.informational ? " (informational)" : ""}`,
-          label(r),
-          r.message,
-          `${r.spec.section}: "${r.spec.quote}"`,
-        ]),
-      },
+      citedSources(results),
     ],
   };
 }
@@ -126,31 +149,19 @@ export function conformancePage(results: readonly Result[], summary: Summary, o:
  * otherwise the repository's documented entry point of this runtime.
  */
 export function commandLine(): string {
-  const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
   const prog = process.env.ALLOCSPEC_COMMAND ??
     ((globalThis as any).Bun ? "npx bun run conformance" : "npx deno task conformance");
-  return [prog, ...process.argv.slice(2).map(quote)].join(" ");
+  return [prog, ...process.argv.slice(2).map(shellQuote)].join(" ");
 }
 
 export function htmlReporter(write: (s: string) => void, o: HtmlOptions = {}): Reporter {
-  const progress = o.progress ?? ((s: string) => process.stderr.write(s + "\n"));
-  let last = -1;
   // case descriptions for the drill-down, loaded while the suite runs (finish() is synchronous)
   let descriptions = o.descriptions;
   if (!descriptions) {
     loadCases().then((cs) => descriptions = new Map(cs.map((c) => [c.id, c.description])), () => {});
   }
   return {
-    onResult(r, done, total) {
-      if (r.status === "FAIL" || r.status === "ERROR") {
-        progress(`${r.informational ? "INFO " : ""}${r.status} ${label(r)}: ${r.message}`);
-      }
-      const pct = Math.floor((done * 10) / total);
-      if (pct !== last) {
-        last = pct;
-        progress(`progress: ${done}/${total} runs`);
-      }
-    },
+    onResult() {},
     finish(results, summary) {
       write(renderPage(conformancePage(results, summary, { ...o, descriptions })));
     },

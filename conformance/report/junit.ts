@@ -1,6 +1,8 @@
 /**
  * `--format junit`: JUnit XML, one `<testsuite>` per target, one `<testcase>` per run
- * (classname = case group, name = case[domain/variant]@profile).
+ * (classname = case group, name = case[domain/variant]@profile). A FAIL or ERROR has its cause in the
+ * failure's text and the command that reruns it alone as the test's `<system-out>` (what CI systems show
+ * beside a failed test); an informational one is a passing test with both in `<system-out>`.
  *
  * @example
  * ```ts
@@ -12,6 +14,8 @@
 import type { Result } from "../execute.ts";
 import { runKey } from "../plan.ts";
 import type { Reporter } from "./mod.ts";
+import { failureCauses } from "./summary.ts";
+import { rerunCommand, type RerunContext, rerunContext } from "./rerun.ts";
 
 /** XML-escapes text (and drops characters XML 1.0 cannot carry). */
 export function xml(s: string): string {
@@ -22,10 +26,16 @@ export function xml(s: string): string {
   ).replace(/"/g, "&quot;");
 }
 
-export function junitReporter(write: (s: string) => void): Reporter {
+export function junitReporter(write: (s: string) => void, rerun: RerunContext = rerunContext()): Reporter {
   return {
     onResult() {},
     finish(results, summary) {
+      const causeOf = new Map<Result, string>();
+      for (const c of failureCauses(results)) {
+        for (const r of c.runs) {
+          causeOf.set(r, `cause ${c.id} (${c.runs.length} runs on ${c.column}): ${c.text}`);
+        }
+      }
       const by = new Map<string, Result[]>();
       for (const r of results) {
         if (!by.has(r.target)) by.set(r.target, []);
@@ -57,13 +67,17 @@ export function junitReporter(write: (s: string) => void): Reporter {
           else if (r.status === "SKIP" || r.status === "UNSUPPORTED") {
             write(`${head}><skipped message="${r.status}: ${msg}"/></testcase>`);
           } else if (r.informational) {
-            write(`${head}><system-out>informational ${r.status}: ${msg}</system-out></testcase>`);
+            write(
+              `${head}><system-out>${
+                xml(`informational ${r.status}: ${r.message}\nrerun alone: ${rerunCommand(r, rerun)}`)
+              }</system-out></testcase>`,
+            );
           } else {
             const tag = r.status === "FAIL" ? "failure" : "error";
             write(
               `${head}><${tag} message="${msg}" type="${r.status}">${
-                xml(`${r.spec.section}: ${r.spec.quote}`)
-              }</${tag}></testcase>`,
+                xml(`${causeOf.get(r)}\nspec ${r.spec.section}: ${r.spec.quote}`)
+              }</${tag}><system-out>${xml(`rerun alone: ${rerunCommand(r, rerun)}`)}</system-out></testcase>`,
             );
           }
         }

@@ -1,7 +1,8 @@
 /**
- * Reporters: `table` (default, progress while running), `json`, `tap`, `junit`, `markdown`, `html`
- * (one self-contained page, progress on stderr).
- * A reporter gets each result as it completes and the full, ordered list at the end.
+ * Reporters: `table` (default), `json`, `tap`, `junit`, `markdown`, `html` (one self-contained page).
+ * A reporter gets each result as it completes and the full, ordered list at the end. Every format
+ * prints each FAIL and ERROR with the command that reruns it alone (rerun.ts) and groups failures by
+ * cause where it lists them (report/causes.ts); progress is the CLI's (core/progress.ts, stderr).
  *
  * @example
  * ```ts
@@ -10,7 +11,6 @@
  * ```
  * @module
  */
-import process from "node:process";
 import type { Result } from "../execute.ts";
 import type { Summary } from "./summary.ts";
 import { jsonReporter } from "./json.ts";
@@ -19,6 +19,7 @@ import { junitReporter } from "./junit.ts";
 import { markdownReporter } from "./markdown.ts";
 import { tableReporter } from "./table.ts";
 import { htmlReporter } from "./html.ts";
+import { type RerunContext, rerunContext } from "./rerun.ts";
 
 export type Format = "table" | "json" | "tap" | "junit" | "markdown" | "html";
 export const FORMATS: readonly Format[] = ["table", "json", "tap", "junit", "markdown", "html"];
@@ -31,30 +32,31 @@ export interface Reporter {
 }
 
 /**
- * `write` receives text that ends without a newline; the reporter adds structure. Progress lines of the
- * table and html reporters go to `opts.progress` (default: stderr), so stdout carries only results.
+ * `write` receives text that ends without a newline; the reporter adds structure. `opts.rerun` says how
+ * rerun commands are written (default: this runtime's entry point with the default options).
  */
 export function createReporter(
   format: Format,
   write: (s: string) => void,
-  opts: { tty?: boolean; progress?: (s: string) => void } = {},
+  opts: { rerun?: RerunContext } = {},
 ): Reporter {
-  const progress = opts.progress ?? ((s: string) => process.stderr.write(s + "\n"));
+  const rerun = opts.rerun ?? rerunContext();
   switch (format) {
     case "json":
-      return jsonReporter(write);
+      return jsonReporter(write, rerun);
     case "tap":
-      return tapReporter(write);
+      return tapReporter(write, rerun);
     case "junit":
-      return junitReporter(write);
+      return junitReporter(write, rerun);
     case "markdown":
-      return markdownReporter(write);
+      return markdownReporter(write, rerun);
     case "html":
-      return htmlReporter(write, { progress });
+      return htmlReporter(write, { rerun });
     default:
-      return tableReporter(write, opts.tty ?? false, progress);
+      return tableReporter(write, rerun);
   }
 }
 
 export { summarize } from "./summary.ts";
 export type { Summary } from "./summary.ts";
+export { rerunCommand, type RerunContext, rerunContext } from "./rerun.ts";

@@ -12,6 +12,7 @@
  */
 import { type Result, type Status, STATUSES } from "../execute.ts";
 import { runKey } from "../plan.ts";
+import { type Cause, causeCountText, groupByCause } from "../../report/causes.ts";
 
 export type Counts = Record<Status, number> & { informational: number };
 
@@ -77,4 +78,33 @@ export function aloneText(r: Result): string {
 export function countsLine(c: Counts): string {
   return STATUSES.map((s) => `${s} ${c[s]}`).join(", ") +
     (c.informational ? `, informational ${c.informational}` : "");
+}
+
+/** Normative FAIL/ERROR runs grouped by cause (target, status, masked message): report/causes.ts. */
+export function failureCauses(results: readonly Result[]): Cause<Result>[] {
+  return groupByCause(
+    results.filter(isBad),
+    (r) => ({ column: r.target, status: r.status, message: r.message }),
+  );
+}
+
+/** Informational FAIL/ERROR runs grouped the same way (shown apart: they never fail a run). */
+export function infoCauses(results: readonly Result[]): Cause<Result>[] {
+  return groupByCause(
+    results.filter((r) => r.informational && (r.status === "FAIL" || r.status === "ERROR")),
+    (r) => ({ column: r.target, status: r.status, message: r.message }),
+  );
+}
+
+/**
+ * The verdict naming each failing target: "conformant: no FAIL, no ERROR", or "NOT conformant:
+ * mutant:x: 9 FAIL in 2 causes; native: 1 ERROR in 1 cause".
+ */
+export function verdictText(results: readonly Result[]): string {
+  const causes = failureCauses(results);
+  if (!causes.length) return "conformant: no FAIL, no ERROR";
+  const targets = [...new Set(causes.map((c) => c.column))];
+  return `NOT conformant: ${
+    targets.map((t) => `${t}: ${causeCountText(causes.filter((c) => c.column === t))}`).join("; ")
+  }`;
 }

@@ -1,38 +1,59 @@
 /**
- * The default reporter: progress while the suite runs (FAIL and ERROR printed as they happen; to stderr
- * from the CLI), then a per-target table of counts, the failures with expected vs actual, and SKIP
- * reasons grouped (to stdout).
+ * The default reporter (stdout; progress and each FAIL/ERROR as it happens are the CLI's, on stderr): a
+ * per-target table of counts, SKIP/UNSUPPORTED reasons grouped, informational results apart, the
+ * failures grouped by cause (the cause once, then per case its spec quote and each run's rerun command),
+ * and the verdict naming each failing target.
  *
  * @example
  * ```ts
  * import { tableReporter } from "./table.ts";
- * const rep = tableReporter((s) => console.log(s), false);
+ * const rep = tableReporter((s) => console.log(s));
  * ```
  * @module
  */
 import { STATUSES } from "../execute.ts";
+import type { Result } from "../execute.ts";
 import type { Reporter } from "./mod.ts";
-import { aloneText, label } from "./summary.ts";
+import { aloneText, failureCauses, infoCauses, verdictText } from "./summary.ts";
+import { rerunCommand, type RerunContext, rerunContext } from "./rerun.ts";
+import { type Cause, listText } from "../../report/causes.ts";
+import { runKey } from "../plan.ts";
 
-/** `progress` gets the lines written while the suite runs (the CLI sends them to stderr); `write` the rest. */
-export function tableReporter(
-  write: (s: string) => void,
-  tty: boolean,
-  progress: (s: string) => void = write,
-): Reporter {
-  let lastPct = -1;
-  const step = tty ? 20 : 10; // progress lines per run: every 5% on a terminal, every 10% in a log
+/**
+ * Causes as text lines: the cause once (target, status, runs, masked message, the cases, domains and
+ * profiles it hits), then per case its spec citation and each run with the message (when it differs from
+ * the cause's) and the command that reruns it alone.
+ */
+export function causeLines(causes: readonly Cause<Result>[], rerun: RerunContext, tag = ""): string[] {
+  const out: string[] = [];
+  causes.forEach((c) => {
+    const cases = [...new Set(c.runs.map((r) => r.case))];
+    const domains = [...new Set(c.runs.map((r) => r.domain).filter((d) => d !== "-"))];
+    const profiles = [...new Set(c.runs.map((r) => r.profile))];
+    out.push(`  [${tag}${c.id}] ${c.column}: ${c.status} x${c.runs.length}: ${c.text}`);
+    const hits = [`${cases.length} case${cases.length === 1 ? "" : "s"}`];
+    if (domains.length) hits.push(`domains ${domains.join(", ")}`);
+    hits.push(`profiles ${profiles.join(", ")}`);
+    out.push(`      hits ${hits.join(" · ")}`);
+    for (const id of cases) {
+      const rs = c.runs.filter((r) => r.case === id);
+      out.push(`      ${id}`);
+      out.push(`        spec ${rs[0].spec.section}: "${rs[0].spec.quote}"`);
+      for (const r of rs) {
+        const where = runKey({ caseId: "", domain: r.domain, variant: r.variant, profile: r.profile });
+        out.push(`        ${where}  rerun: ${rerunCommand(r, rerun)}`);
+        if (r.message.trim() !== c.text) out.push(`          ${r.message}`);
+        if (r.alone) out.push(`          ${aloneText(r)}`);
+      }
+    }
+  });
+  return out;
+}
+
+/** The default reporter: counts per target, not-run reasons, failures by cause with reruns, the verdict. */
+export function tableReporter(write: (s: string) => void, rerun: RerunContext = rerunContext()): Reporter {
   return {
-    onResult(r, done, total) {
-      if (r.status === "FAIL" || r.status === "ERROR") {
-        progress(`${r.informational ? "INFO " : ""}${r.status} ${label(r)}: ${r.message}`);
-      }
-      const pct = Math.floor((done * step) / total);
-      if (pct !== lastPct) {
-        lastPct = pct;
-        progress(`progress: ${done}/${total} runs`);
-      }
-    },
+    onResult() {},
     finish(results, summary) {
       const head = ["target", ...STATUSES, "informational"];
       const rows = Object.entries(summary.targets).map((
@@ -63,23 +84,26 @@ export function tableReporter(
         write("not run:");
         for (const [k, n] of skips) write(`  ${k} (${n} runs)`);
       }
-      const bad = results.filter((r) => r.status === "FAIL" || r.status === "ERROR");
-      if (bad.length) {
+      const info = infoCauses(results);
+      if (info.length) {
+        const n = info.reduce((a, c) => a + c.runs.length, 0);
         write("");
-        write("failures:");
-        for (const r of bad) {
-          write(`  ${r.informational ? "(informational) " : ""}${r.status} ${label(r)}`);
-          write(`      ${r.message}`);
-          if (r.alone) write(`      ${aloneText(r)}`);
-          write(`      spec ${r.spec.section}: "${r.spec.quote}"`);
-        }
+        write(`informational (never fails a run): ${n} FAIL/ERROR runs in ${info.length} causes`);
+        for (const l of causeLines(info, rerun, "i")) write(l);
+      }
+      const causes = failureCauses(results);
+      if (causes.length) {
+        const n = causes.reduce((a, c) => a + c.runs.length, 0);
+        write("");
+        write(
+          `failures by cause: ${n} runs (FAIL ${summary.counts.FAIL}, ERROR ${summary.counts.ERROR}) in ${causes.length} cause${
+            causes.length === 1 ? "" : "s"
+          } on ${listText([...new Set(causes.map((c) => c.column))])}`,
+        );
+        for (const l of causeLines(causes, rerun)) write(l);
       }
       write("");
-      write(
-        `${summary.total} runs in ${summary.seconds.toFixed(1)} s: ${
-          summary.exit === 0 ? "conformant (no FAIL, no ERROR)" : "NOT conformant"
-        }`,
-      );
+      write(`${summary.total} runs in ${summary.seconds.toFixed(1)} s: ${verdictText(results)}`);
     },
   };
 }
