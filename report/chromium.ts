@@ -161,7 +161,7 @@ export async function openPage(
       problems.push({ kind: "exception", text: d.exception?.description ?? d.text ?? "exception" });
     } else if (m.method === "Log.entryAdded" && p.entry?.level === "error") {
       problems.push({ kind: "log", text: p.entry.text });
-    } else if (m.method === "Network.requestWillBeSent" && p.request?.url !== url) {
+    } else if (m.method === "Network.requestWillBeSent" && p.request?.url !== url.replace(/#.*$/, "")) {
       problems.push({ kind: "request", text: p.request?.url });
     } else if (m.method === "Page.loadEventFired") loaded?.();
   });

@@ -72,10 +72,12 @@ export const PAGE_JS = String.raw`
     return out;
   }
   var hashState = readHash();
+  // encoded, but keeping the characters that are safe in a fragment readable (targets, cell keys)
+  function readable(v) { return encodeURIComponent(v).replace(/%(2F|3A|7C|40|2C|5E|24)/g, function (m) { return decodeURIComponent(m); }); }
   function writeHash() {
     var parts = [];
     Object.keys(hashState).sort().forEach(function (k) {
-      if (hashState[k] !== "") parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(hashState[k]).replace(/%2F/g, "/").replace(/%3A/g, ":"));
+      if (hashState[k] !== "") parts.push(readable(k) + "=" + readable(hashState[k]));
     });
     var h = parts.length ? "#" + parts.join("&") : " ";
     try { history.replaceState(null, "", h === " " ? location.pathname + location.search : h); }
@@ -108,7 +110,7 @@ export const PAGE_JS = String.raw`
         if (!ok) { var r = document.createRange(); r.selectNodeContents(code); var s = getSelection(); s.removeAllRanges(); s.addRange(r); }
       });
     });
-    return el("div", { cls: "rerun" }, [el("strong", { text: "rerun alone: " }), code, " ", btn]);
+    return el("div", { cls: "rerun" }, [el("span", { cls: "lbl", text: "rerun alone:" }), code, btn]);
   }
 
   // --- citations: open the cited part embedded in the page, keep the view's hash
@@ -238,19 +240,32 @@ export const PAGE_JS = String.raw`
         return rank(a) - rank(b) || cmp(a.item, b.item);
       });
     }
-    function runArticle(r, showSpec) {
-      var item = data.items[r.item] || {};
-      var meta = [el("span", { cls: "tgt", text: r.column })];
-      Object.keys(r.fields).forEach(function (k) { meta.push(" · " + k + " " + r.fields[k]); });
+    function metaParts(r, withColumn) {
+      var meta = withColumn ? [el("span", { cls: "tgt", text: r.column })] : [];
+      Object.keys(r.fields).forEach(function (k) { meta.push((meta.length ? " · " : "") + k + " " + r.fields[k]); });
       if (r.ms !== undefined) meta.push(" · " + r.ms + " ms");
+      if (r.note) meta.push(" · " + r.note);
+      return meta;
+    }
+    function runArticle(r) {
+      var item = data.items[r.item] || {};
       var b = bucket(r);
       return el("article", { cls: "run s-" + b, "data-status": r.status, "data-item": r.item, "data-ms": r.ms !== undefined ? String(r.ms) : undefined }, [
         el("h4", {}, [el("span", { cls: "badge s-" + b, text: b === "INFO" ? r.status + " (informational)" : r.status }), " ", el("code", { text: r.item })]),
-        el("div", { cls: "meta" }, meta),
-        showSpec && item.description ? el("div", { cls: "desc" }, [el("strong", { text: "checks: " }), item.description]) : null,
+        el("div", { cls: "meta" }, metaParts(r, true)),
+        item.description ? el("div", { cls: "desc" }, [el("strong", { text: "checks: " }), item.description]) : null,
         r.message ? el("div", { cls: "msg" }, [el("strong", { text: "result: " }), r.message]) : null,
         r.rerun && (r.status === "FAIL" || r.status === "ERROR") ? rerunBox(r.rerun) : null,
-        showSpec && item.spec ? citation(item.spec) : null,
+        item.spec ? citation(item.spec) : null,
+      ]);
+    }
+    /** A run inside a cause: where it ran, its own message when it differs from the cause's, its rerun. */
+    function runRow(r, cause) {
+      var msg = (r.message || "").trim();
+      return el("div", { cls: "crun", "data-status": bucket(r), "data-item": r.item, "data-ms": r.ms !== undefined ? String(r.ms) : undefined }, [
+        el("div", { cls: "meta" }, metaParts(r, false)),
+        msg && msg !== cause.text ? el("div", { cls: "msg" }, [el("strong", { text: "result: " }), msg]) : null,
+        r.rerun ? rerunBox(r.rerun) : null,
       ]);
     }
 
@@ -326,7 +341,7 @@ export const PAGE_JS = String.raw`
       var close = el("button", { type: "button", cls: "close", text: "close" });
       close.addEventListener("click", function () { state.open = ""; update(); });
       drill.appendChild(el("h3", { id: id + "-drill-title" }, [w + " on " + c + ": " + rs.length + " runs (" + countsText(tally(rs)) + ") ", close]));
-      rs.forEach(function (r) { drill.appendChild(runArticle(r, true)); });
+      rs.forEach(function (r) { drill.appendChild(runArticle(r)); });
     }
     function causeArticle(c, rs) {
       var cases = uniq(rs.map(function (r) { return r.item; }));
@@ -357,7 +372,7 @@ export const PAGE_JS = String.raw`
             info.description ? el("div", { cls: "desc" }, [el("strong", { text: "checks: " }), info.description]) : null,
             info.spec ? citation(info.spec) : null,
           ]);
-          sorted.filter(function (r) { return r.item === item; }).forEach(function (r) { box.appendChild(runArticle(r, false)); });
+          sorted.filter(function (r) { return r.item === item; }).forEach(function (r) { box.appendChild(runRow(r, c)); });
           art.appendChild(box);
         });
       }

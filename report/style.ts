@@ -15,7 +15,7 @@ main{max-width:1200px;margin:0 auto;padding:12px}
 h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.2em;margin:1.2em 0 .4em;border-bottom:1px solid var(--line)}
 h3{font-size:1em;margin:1em 0 .3em}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
-.verdict{display:inline-block;padding:.15em .6em;border-radius:4px;font-weight:700;border:2px solid}
+.verdict{display:inline-block;max-width:100%;overflow-wrap:anywhere;padding:.15em .6em;border-radius:4px;font-weight:700;border:2px solid}
 .verdict.ok{color:var(--pass);background:var(--pass-bg)}.verdict.bad{color:var(--fail);background:var(--fail-bg)}
 .verdict.neutral{color:#1f2328;background:var(--skip-bg)}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.1em .8em;margin:.6em 0}
@@ -46,7 +46,7 @@ button.cell[aria-pressed=true]{outline:3px solid #0969da;outline-offset:1px}
 .run.s-SKIP,.run.s-UNSUPPORTED{border-left-color:var(--skip)}.run.s-INFO{border-left-color:var(--info)}
 .run{background:#fff;color:#1f2328}.run h4{margin:0;font-size:.95em;overflow-wrap:anywhere}
 .run .meta{font-size:.85em;color:#57606a}.run .desc{color:#3d444d;font-size:.92em}.run .msg{white-space:pre-wrap;overflow-wrap:anywhere;margin:.3em 0}
-.run blockquote{margin:.3em 0;padding:.2em .6em;border-left:3px solid var(--line);color:#3d444d;font-size:.9em;white-space:pre-wrap}
+.spec blockquote{margin:.3em 0;padding:.2em .6em;border-left:3px solid var(--line);color:#3d444d;font-size:.9em;white-space:pre-wrap}
 figure{margin:.6em 0 1.2em}figcaption{font-weight:600}
 svg.chart{width:100%;height:auto;max-width:960px;font:12px system-ui,sans-serif}
 svg.chart .bar{fill:#6c8ebf}svg.chart .bar.met{fill:#3a9d4a}svg.chart .bar.missed{fill:#d0463c}
@@ -66,8 +66,12 @@ table.grid thead th.failing{color:var(--fail)}
 .cause .hits{font-size:.88em;color:#3d444d;margin:.2em 0;overflow-wrap:anywhere}
 .cause .case{margin:.5em 0 .5em .4em;padding-left:.5em;border-left:2px solid var(--line)}.cause h5{margin:.3em 0;font-size:.92em;overflow-wrap:anywhere}
 .tgt{font-weight:600}
-.rerun{margin:.3em 0;font-size:.88em;display:flex;flex-wrap:wrap;align-items:center;gap:.3em}
-.rerun code.cmd{background:var(--uns-bg);border:1px solid var(--line);border-radius:4px;padding:.1em .35em;overflow-wrap:anywhere;user-select:all}
+.rerun{margin:.25em 0;font-size:.85em;display:flex;align-items:flex-start;gap:.4em}
+.rerun .lbl{font-weight:600;white-space:nowrap;padding-top:.15em}
+.rerun code.cmd{flex:1;min-width:0;background:var(--uns-bg);border:1px solid var(--line);border-radius:4px;padding:.1em .35em;overflow-wrap:anywhere;user-select:all}
+.crun{border-top:1px dashed var(--line);padding:.25em 0}.crun .meta{font-size:.85em;color:#57606a}
+.crun[data-status=FAIL] .meta::before{content:"FAIL · ";color:var(--fail);font-weight:700}.crun[data-status=ERROR] .meta::before{content:"ERROR · ";color:var(--error);font-weight:700}
+.crun[data-status=INFO] .meta::before{content:"informational · ";color:var(--info);font-weight:700}
 button.copy,button.toggle,button.close{font:inherit;font-size:.85em;padding:.15em .6em;border:1px solid var(--line);border-radius:4px;background:#f6f8fa;cursor:pointer}
 button.copy[data-copied=true]{color:var(--pass);border-color:var(--pass)}
 table.plain thead button.sort{font:inherit;font-weight:600;border:0;background:none;padding:0;cursor:pointer;text-align:left}
@@ -76,6 +80,6 @@ details.source{margin:.4em 0}details.source>summary{cursor:pointer}
 .part{border:1px solid var(--line);border-radius:6px;margin:.4em 0;padding:.2em .6em}.part h4{margin:.2em 0}
 .part pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.82em;margin:.2em 0}.part.hit{outline:3px solid #0969da}
 a.cite{color:#0550ae}
-@media (max-width:600px){body{font-size:14px}main{padding:6px}button.cell{min-width:5.5em}.filters select{min-width:7em}
+@media (max-width:600px){body{font-size:14px}.rerun{flex-wrap:wrap}.rerun code.cmd{flex-basis:100%}main{padding:6px}button.cell{min-width:5.5em}.filters select{min-width:7em}
 .filters input[type=search]{min-width:0;width:100%}.filters label.search{flex-basis:100%}}
 `;

@@ -90,6 +90,8 @@ export interface MatrixRun {
   ms?: number;
   /** the command line that reruns this run alone (shown with a copy button) */
   rerun?: string;
+  /** a remark shown with the run's facts ("reproduces alone") */
+  note?: string;
 }
 
 /**

@@ -68,7 +68,6 @@ export function conformanceMatrix(
     runs: results.map((r) => {
       const fields: Record<string, string> = { domain: r.domain, profile: r.profile };
       if (r.variant !== undefined) fields.variant = r.variant;
-      if (r.alone) fields.alone = aloneText(r);
       const bad = r.status === "FAIL" || r.status === "ERROR";
       return {
         item: r.case,
@@ -80,6 +79,7 @@ export function conformanceMatrix(
         fields,
         ms: Math.round(r.ms * 10) / 10,
         ...(bad ? { rerun: rerunCommand(r, rerun) } : {}),
+        ...(r.alone ? { note: aloneText(r) } : {}),
       };
     }),
   };
@@ -149,7 +149,7 @@ export function conformancePage(results: readonly Result[], summary: Summary, o:
  * otherwise the repository's documented entry point of this runtime.
  */
 export function commandLine(): string {
-  const prog = process.env.ALLOCSPEC_COMMAND ??
+  const prog = process.env.ALLOCSPEC_COMMAND ||
     ((globalThis as any).Bun ? "npx bun run conformance" : "npx deno task conformance");
   return [prog, ...process.argv.slice(2).map(shellQuote)].join(" ");
 }
