@@ -18,14 +18,14 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runContext } from "./context.ts";
-import { buildReport, reportJson } from "./results.ts";
+import { type BenchReport, buildReport, reportJson } from "./results.ts";
 import { currentRuntime, otherRuntime, scriptCommand } from "./runtime.ts";
 import type { BenchStats } from "./harness.ts";
 import type { RuntimeName, Scenario, ScenarioContext, ScenarioResult, TraceInput } from "./scenario.ts";
 import { SCENARIOS } from "./scenarios/mod.ts";
 import { markdownSummary } from "./summary.ts";
 import { chartBars, ratioChart } from "./svg.ts";
-import { benchHtml } from "./html.ts";
+import { benchHtml, readReport } from "./html.ts";
 import { enterUserCwd } from "../cli/cwd.ts";
 import { captureWorkloadTrace, findPython, syntheticTrace } from "./traces.ts";
 import { loadNative } from "./native_glue.ts";
@@ -39,6 +39,7 @@ const USAGE = `usage: allocspec bench [--quick] [--filter RE] [--no-cross] [--ou
   --out DIR    where to write latest.json/.md/.svg/.html (default bench/results, or the cache folder
                \$ALLOCSPEC_CACHE_DIR/bench/results when installed as a package)
   --html FILE  also write the HTML page to FILE
+  --compare F  an earlier latest.json (repeatable): the HTML page adds each goal figure's history
   -h, --help   this text
 Needs a C compiler, python3 with a shared libpython (ALLOCSPEC_PYTHON picks another), and for the allocator
 comparison libjemalloc2, libmimalloc2.0, libtcmalloc-minimal4 (a missing one is reported as not measured).
@@ -172,6 +173,7 @@ async function main(): Promise<number> {
         "no-cross": { type: "boolean", default: false },
         out: { type: "string" },
         html: { type: "string" },
+        compare: { type: "string", multiple: true },
         child: { type: "boolean", default: false },
         "json-out": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -198,13 +200,19 @@ async function main(): Promise<number> {
   }
   const selected = SCENARIOS.filter((s) => !filter || filter.test(s.name));
   if (selected.length === 0) usage(`--filter ${v.filter} matches no scenario`);
+  let history: BenchReport[] = [];
+  try {
+    history = (v.compare ?? []).map((f) => readReport(resolve(f)));
+  } catch (e) {
+    usage(`--compare: ${(e as Error).message}`);
+  }
   const quick = v.quick!;
   // progress (scenario headers, mitata's tables) on stderr; the summary, the result, on stdout
   const print = (s: string) => console.error(s);
   // No scenario is measured while another bench process runs (bench_lock.ts); children inherit the lock.
   const lock = await acquireBenchLock({ print });
   try {
-    return await measureAll(v, selected, quick, print, lock);
+    return await measureAll({ ...v, history }, selected, quick, print, lock);
   } finally {
     lock.release();
   }
@@ -218,6 +226,8 @@ interface RunOptions {
   child?: boolean;
   "json-out"?: string;
   html?: string;
+  /** earlier reports (--compare) for the HTML page's history */
+  history?: BenchReport[];
 }
 
 async function measureAll(
@@ -280,7 +290,7 @@ async function measureAll(
     join(dir, "latest.svg"),
     ratioChart(chartBars(report), `allocspec bench ${date.slice(0, 10)}${quick ? " (quick)" : ""}`),
   );
-  const html = benchHtml(report); // one self-contained page (bench/html.ts)
+  const html = benchHtml(report, v.history ?? []); // one self-contained page (bench/html.ts)
   writeFileSync(join(dir, "latest.html"), html);
   if (v.html) writeFileSync(resolve(v.html), html);
   console.log("\n" + md);

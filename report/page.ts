@@ -98,8 +98,8 @@ function bars(s: BarsSection): string {
     s.charts.map((c) =>
       `<figure data-chart="${esc(c.title)}"><figcaption>${esc(c.title)}</figcaption>${
         c.note ? `<p class="note">${esc(c.note)}</p>` : ""
-      }${
-        barChartSvg(c)
+      }${barChartSvg(c, "wide")}${
+        barChartSvg(c, "narrow")
       }<details><summary>numbers</summary><table class="plain"><thead><tr><th>bar</th><th>value</th></tr></thead><tbody>${
         c.bars.map((b) => `<tr><td>${esc(b.label)}</td><td>${esc(barText(b, c.unit))}</td></tr>`).join("")
       }</tbody></table></details></figure>`

@@ -48,7 +48,8 @@ button.cell[aria-pressed=true]{outline:3px solid #0969da;outline-offset:1px}
 .run .meta{font-size:.85em;color:#57606a}.run .desc{color:#3d444d;font-size:.92em}.run .msg{white-space:pre-wrap;overflow-wrap:anywhere;margin:.3em 0}
 .spec blockquote{margin:.3em 0;padding:.2em .6em;border-left:3px solid var(--line);color:#3d444d;font-size:.9em;white-space:pre-wrap}
 figure{margin:.6em 0 1.2em}figcaption{font-weight:600}
-svg.chart{width:100%;height:auto;max-width:960px;font:12px system-ui,sans-serif}
+svg.chart{width:100%;height:auto;max-width:1000px;font:12px system-ui,sans-serif}
+svg.chart.narrow{display:none;font-size:13px}svg.chart .nm{font-style:italic}
 svg.chart .bar{fill:#6c8ebf}svg.chart .bar.met{fill:#3a9d4a}svg.chart .bar.missed{fill:#d0463c}
 svg.chart .goal{stroke:#000;stroke-dasharray:4 3}svg.chart .ref{stroke:#888;stroke-width:.7}
 svg.chart .whisker{stroke:#222;stroke-width:1.5}svg.chart .axis{fill:#57606a}svg.chart .nm{fill:#8c959f}
@@ -80,6 +81,6 @@ details.source{margin:.4em 0}details.source>summary{cursor:pointer}
 .part{border:1px solid var(--line);border-radius:6px;margin:.4em 0;padding:.2em .6em}.part h4{margin:.2em 0}
 .part pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.82em;margin:.2em 0}.part.hit{outline:3px solid #0969da}
 a.cite{color:#0550ae}
-@media (max-width:600px){body{font-size:14px}.rerun{flex-wrap:wrap}.rerun code.cmd{flex-basis:100%}main{padding:6px}button.cell{min-width:5.5em}.filters select{min-width:7em}
+@media (max-width:600px){svg.chart.wide{display:none}svg.chart.narrow{display:block}body{font-size:14px}.rerun{flex-wrap:wrap}.rerun code.cmd{flex-basis:100%}main{padding:6px}button.cell{min-width:5.5em}.filters select{min-width:7em}
 .filters input[type=search]{min-width:0;width:100%}.filters label.search{flex-basis:100%}}
 `;

@@ -137,6 +137,8 @@ export interface Bar {
   /** spread shown as a whisker and in the text (e.g. min and max of the samples) */
   spread?: [number, number];
   missing?: string;
+  /** written after the value (e.g. "load 3.1→5.2": the load average while it was measured) */
+  note?: string;
 }
 
 /** A plain table. */

@@ -12,8 +12,11 @@ through the hook into the allocator that made them.
 
 Modes (all print one JSON object on stdout):
   trace    --lib L --out F [--scale N] [--max-ops N]     trace every workload into one A445TRC1 file
-  overhead --lib L [--scale N] [--rounds N] [--depth N]  time each workload with and without a
-                                                         pass-through hook (order alternates per round)
+  overhead --lib L [--scale N] [--rounds N] [--depth N] [--bare B] [--set alloc|pybench]
+                                                         time each workload without a hook, with the
+                                                         pass-through hook and (--bare) with the bare
+                                                         forwarder B (hook_bare.so: forwards only, the
+                                                         floor of any hook); the order rotates per round
   time     [--scale N] [--rounds N]                      time each workload (e.g. under PYTHONMALLOC=debug)
 Times are the thread's CPU time in ns (time.thread_time_ns), see timed().
 """
@@ -27,12 +30,28 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# allocation-heavy workloads (most of their time is spent allocating and freeing)
 WORKLOADS = ["objects", "containers", "strings", "json_roundtrip", "regex", "recursion"]
+# the PEP's kind of workload: pybench's test groups (pybench_mix.py), most of which allocate little
+PYBENCH = ["pybench:" + t for t in ("arithmetic", "comparisons", "constructs", "calls", "recursion", "lookups",
+                                     "exceptions", "instances", "strings", "lists", "dicts", "tuples")]
+SETS = {"alloc": WORKLOADS, "pybench": PYBENCH}
+
+
+class _Test:
+    def __init__(self, fn):
+        self.run = fn
 
 
 def load_workloads(names):
     sys.path.insert(0, HERE)
-    return [(n, importlib.import_module(n)) for n in names]
+    out = []
+    for n in names:
+        if n.startswith("pybench:"):
+            out.append((n, _Test(importlib.import_module("pybench_mix").TESTS[n.split(":", 1)[1]])))
+        else:
+            out.append((n, importlib.import_module(n)))
+    return out
 
 
 def api_addresses():
@@ -99,24 +118,42 @@ def mode_trace(args, wl):
     return {"mode": "trace", "ops": ops, "ns": ns, "checksums": checks, "out": args.out}
 
 
+def open_bare(path):
+    """The bare forwarder (conformance/fixtures/c/hooks/hook_bare.c): pep445_hook_install wraps all three
+    domains with hooks that only forward; pep445_hook_uninstall puts the wrapped allocators back."""
+    try:
+        lib = ctypes.PyDLL(path)
+        for name in ("pep445_hook_install", "pep445_hook_uninstall"):
+            getattr(lib, name).argtypes = []
+            getattr(lib, name).restype = ctypes.c_int
+    except (OSError, AttributeError) as e:
+        raise SystemExit("driver: cannot use the bare forwarder %s: %s" % (path, e))
+    return lib
+
+
 def mode_overhead(args, wl):
     lib = open_lib(args.lib, "overhead")
+    bare = open_bare(args.bare) if args.bare else None
     get, set_ = api_addresses()
-    out = {name: {"base": [], "hook": []} for name, _ in wl}
+    kinds = ["base", "hook"] + (["bare"] if bare else [])
+    out = {name: {k: [] for k in kinds} for name, _ in wl}
     calls = 0
     for name, mod in wl:
         mod.run(1)
     for r in range(args.rounds):
         for name, mod in wl:
-            order = ("base", "hook") if (r % 2 == 0) else ("hook", "base")
-            for kind in order:
-                if kind == "hook":
-                    if lib.allocspec_passthrough_install(get, set_, args.depth) != 0:
-                        raise SystemExit("driver: allocspec_passthrough_install failed")
+            k = r % len(kinds)
+            for kind in kinds[k:] + kinds[:k]:  # the order rotates: no variant always runs first
+                if kind == "hook" and lib.allocspec_passthrough_install(get, set_, args.depth) != 0:
+                    raise SystemExit("driver: allocspec_passthrough_install failed")
+                if kind == "bare" and bare.pep445_hook_install() != 0:
+                    raise SystemExit("driver: the bare forwarder's pep445_hook_install failed")
                 ns, _ = timed(mod.run, args.scale)
                 if kind == "hook":
                     calls += lib.allocspec_passthrough_calls()
                     lib.allocspec_passthrough_uninstall()
+                if kind == "bare":
+                    bare.pep445_hook_uninstall()
                 out[name][kind].append(ns)
     return {"mode": "overhead", "depth": args.depth, "hook_calls": calls, "workloads": out}
 
@@ -142,11 +179,14 @@ def main():
     p.add_argument("--depth", type=int, default=1)
     p.add_argument("--max-ops", type=int, default=50_000_000)
     p.add_argument("--only", default="", help="comma-separated workload names")
+    p.add_argument("--set", default="alloc", choices=sorted(SETS), help="the workload set (default alloc)")
+    p.add_argument("--bare", help="overhead: also time the bare forwarder (a hook_bare.so)")
     args = p.parse_args()
-    names = [n for n in args.only.split(",") if n] or WORKLOADS
-    unknown = [n for n in names if n not in WORKLOADS]
+    names = [n for n in args.only.split(",") if n] or SETS[args.set]
+    known = WORKLOADS + PYBENCH
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit("driver: unknown workload(s) %s; known: %s" % (unknown, ", ".join(WORKLOADS)))
+        raise SystemExit("driver: unknown workload(s) %s; known: %s" % (unknown, ", ".join(known)))
     if args.mode == "list":
         print(json.dumps({"workloads": WORKLOADS, "python": sys.version.split()[0]}))
         return
