@@ -175,6 +175,10 @@ test(
         assert.ok(opened.cases.every((c) => c.specs === 1), "the spec quote belongs to each case");
         assert.equal(opened.cases.reduce((a, c) => a + c.runs, 0), c1.n);
 
+        await page.evaluate(
+          `document.querySelector('#conformance-causes article.cause[data-cause="${c1.id}"]').scrollIntoView()`,
+        );
+        shot("conformance-cause", await page.screenshot());
         // the rerun button: the exact command of that run, handed to the clipboard
         const btn = await page.evaluate<{ cmd: string; code: string; item: string; meta: string }>(
           `(() => { const r = document.querySelector('#conformance-causes article.cause[data-cause="${c1.id}"] .crun'); return { cmd: r.querySelector('button.copy').dataset.command, code: r.querySelector('code.cmd').textContent, item: r.dataset.item, meta: r.querySelector('.meta').textContent }; })()`,
@@ -209,7 +213,7 @@ test(
         assert.match(cite.href, /^#spec-/);
         assert.ok(cite.visible, "the cited part is shown");
         assert.equal(cite.hash, `#conformance.cause=${c1.id}`);
-        shot("conformance-cause", await page.screenshot());
+        shot("conformance-citation", await page.screenshot());
 
         // search over case ids and messages, status filter, sort by time: all in the hash
         const setFilter = (key: string, value: string) =>
