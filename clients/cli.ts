@@ -30,6 +30,7 @@ import { type DebugHooks, launchSpec } from "./launcher.ts";
 import { runRegrtest } from "./regrtest.ts";
 import { CLIENT_FORMATS, type ClientFormat, formatReport } from "./report.ts";
 import { selectTests } from "./selection.ts";
+import { createProgress } from "../core/progress.ts";
 
 const USAGE =
   "usage: clients [--allocator SPEC]... [--tests default|ci|all|NAMES] [--debug-hooks cpython|native|none] [--jobs N] [--format table|json|markdown|junit] [--python PATH] [--timeout S] [--variant V]";
@@ -125,14 +126,18 @@ export function main(argv: string[]): number {
     console.error(`clients: ${missing} (${USAGE})`);
     return 2;
   }
+  // progress (core/progress.ts, stderr): one run per allocator after the baseline's
+  const progress = createProgress({ label: "clients", unit: "runs", total: o.allocators.length + 1 });
+  let done = 0;
   const runOne = (spec: typeof baseline, label: string) => {
-    console.error(`clients: ${label}: ${o.tests.length || "all"} test modules, -j${o.jobs} ...`);
+    progress.update(done, `${label}: ${o.tests.length || "all"} test modules, -j${o.jobs}`);
     const r = runRegrtest(spec, o.tests, { jobs: o.jobs, baseline: plain, timeoutS: o.timeout, label });
-    console.error(
+    progress.log(
       `clients: ${label}: ${r.counts.run} tests, ${r.counts.failed} failed, ${
         (r.wallMs / 1000).toFixed(1)
       } s${r.result ? "" : ` (died: ${r.signal ?? r.exitStatus})`}`,
     );
+    progress.update(++done);
     return r;
   };
   const started = Date.now();
@@ -141,6 +146,7 @@ export function main(argv: string[]): number {
   specs.forEach((spec, i) => {
     verdicts.push(compareRuns(base, runOne(spec, o.allocators[i]))); // named as the user wrote it
   });
+  progress.done();
   const ctx = {
     tests: o.tests,
     debugHooks: o.debugHooks,

@@ -27,7 +27,7 @@ import { buildLayer } from "../../native/build.ts";
 import { parseShard } from "./points.ts";
 import { type FaultsReport, formatReport, mergeReports } from "./report.ts";
 import { failAt, sweep, type SweepOptions } from "./sweep.ts";
-import { progressBar } from "./progress.ts";
+import { createProgress } from "../../core/progress.ts";
 
 const USAGE =
   "usage: faults [options] -- <python args>  |  faults merge [--format F] [--output FILE] FILE...";
@@ -164,9 +164,17 @@ export async function main(argv: string[]): Promise<number> {
     emit(one.report, v.format!, v.output);
     return one.report.findings.length ? 1 : 0;
   }
-  const bar = progressBar(process.stderr);
-  const r = await sweep({ ...opts, onProgress: bar.update });
-  bar.done();
+  // core/progress.ts: one line in place on a terminal, a line per 10 s at most in a log (stderr)
+  const progress = createProgress({ label: "faults", unit: "points" });
+  const plural = (n: number) => `${n} finding${n === 1 ? "" : "s"}`;
+  const r = await sweep({
+    ...opts,
+    onProgress: (done, total, findings) => {
+      progress.setTotal(total);
+      progress.update(done, plural(findings));
+    },
+  });
+  progress.done(plural(r.findings.length));
   r.options = options;
   emit(r, v.format!, v.output);
   return r.findings.length ? 1 : 0;
