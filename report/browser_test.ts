@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { relative } from "node:path";
 import { runtimeArgs } from "../conformance/pool.ts";
 import { buildFixtures } from "../conformance/fixtures/c/build.ts";
+import type { EmbeddedCause, MatrixSection } from "./types.ts";
 import { findChromium, openPage } from "./chromium.ts";
 import { benchHtml } from "../bench/html.ts";
 import { buildReport } from "../bench/results.ts";
@@ -38,24 +39,7 @@ function shot(name: string, png: Uint8Array): void {
 }
 
 /** What the page embeds (the matrix section's JSON). */
-interface Embedded {
-  runs: {
-    item: string;
-    column: string;
-    status: string;
-    informational?: boolean;
-    message: string;
-    rerun?: string;
-  }[];
-  causes: {
-    id: string;
-    column: string;
-    status: string;
-    text: string;
-    informational: boolean;
-    runs: number[];
-  }[];
-}
+type Embedded = MatrixSection & { causes: EmbeddedCause[] };
 
 test(
   "browser: conformance page of broken fixture allocators: verdict, causes, reruns, permalinks, search, sort, phone",

@@ -45,7 +45,9 @@ test("cases: every spec quote is verbatim text of the source its section names, 
       continue;
     }
     if (!source(file).includes(q)) missing.push(`${c.id}: not in ${file}: ${JSON.stringify(c.spec.quote)}`);
-    else if (!citationTarget(c.spec.section, c.spec.quote)) missing.push(`${c.id}: no part of ${file} holds it`);
+    else if (!citationTarget(c.spec.section, c.spec.quote)) {
+      missing.push(`${c.id}: no part of ${file} holds it`);
+    }
   }
   assert.deepEqual(missing, []);
 });

@@ -4,7 +4,10 @@ import { allBytes, nonNull } from "../_lib.ts";
 export default defineCase({
   id: "debug_fill/calloc_leaves_zero",
   description: "Under the debug hooks, calloc data stays zero (no CLEANBYTE fill), also for recycled memory",
-  spec: { section: "spec/cpython-facts.md §2.3", quote: "calloc: writes header and tail; data is left at zero." },
+  spec: {
+    section: "spec/cpython-facts.md §2.3",
+    quote: "calloc: writes header and tail; data is left at zero.",
+  },
   features: ["debug-fill", "calloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

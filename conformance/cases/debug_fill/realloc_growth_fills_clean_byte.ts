@@ -5,7 +5,10 @@ export default defineCase({
   id: "debug_fill/realloc_growth_fills_clean_byte",
   description:
     "Under the debug hooks, a growing realloc keeps the old bytes and fills the grown region with CLEANBYTE",
-  spec: { section: "spec/cpython-facts.md §2.3", quote: "**[obs]** 4→12 keeps `41 42 43 44` followed by `cd×8`" },
+  spec: {
+    section: "spec/cpython-facts.md §2.3",
+    quote: "**[obs]** 4→12 keeps `41 42 43 44` followed by `cd×8`",
+  },
   features: ["debug-fill", "realloc"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

@@ -4,7 +4,10 @@ import { nonNull } from "../_lib.ts";
 export default defineCase({
   id: "free_null/free_null_is_noop",
   description: "free(NULL) does nothing and the domain keeps working",
-  spec: { section: "spec/cpython-facts.md §1.3 (free contract)", quote: "**free contract**: NULL is a no-op." },
+  spec: {
+    section: "spec/cpython-facts.md §1.3 (free contract)",
+    quote: "**free contract**: NULL is a no-op.",
+  },
   features: ["free-null"],
   profiles: ["cpython", "pep445-2013"],
   domains: ["RAW", "MEM", "OBJ"],

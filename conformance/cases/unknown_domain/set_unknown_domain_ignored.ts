@@ -5,7 +5,10 @@ import { DOMAINS } from "../../../ref/types.ts";
 export default defineCase({
   id: "unknown_domain/set_unknown_domain_ignored",
   description: "PyMem_SetAllocator on an unknown domain changes no domain and its allocator is never called",
-  spec: { section: "spec/cpython-facts.md §1.2", quote: "and `PyMem_SetAllocator(unknown)` is silently ignored" },
+  spec: {
+    section: "spec/cpython-facts.md §1.2",
+    quote: "and `PyMem_SetAllocator(unknown)` is silently ignored",
+  },
   features: ["unknown-domain", "get-set"],
   profiles: ["cpython", "pep445-2013"],
   domains: [],
