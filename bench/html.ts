@@ -87,7 +87,11 @@ function figureBar(
   extra: Partial<Bar> = {},
 ): Bar {
   const load = figureLoad(r, name);
-  const bar: Bar = { label, value, ...extra, ...(load ? { note: load } : {}) };
+  // the spread over rounds: the interquartile range of the per-round values the median is taken of
+  const sp = (r.figures as Record<string, { spread?: { q1: number; q3: number } }>)[name]?.spread ??
+    r.other_figures_spread?.[name];
+  const iqr: Partial<Bar> = sp && value !== null ? { spread: [sp.q1, sp.q3] } : {};
+  const bar: Bar = { label, value, ...iqr, ...extra, ...(load ? { note: load } : {}) };
   if (r.quick && value !== null) {
     return { label, value: null, missing: `${QUICK_REASON} (it gave ${formatNumber(value)})` };
   }
@@ -120,7 +124,8 @@ export function benchSections(r: BenchReport, history: readonly BenchReport[] = 
     id: "goals",
     title: "Goals",
     note:
-      "Each bar is a median of paired, interleaved comparisons in this run; the dashed tick is the goal " +
+      "Each bar is a median of paired, interleaved comparisons in this run, its whisker and the range in " +
+      "brackets the interquartile range over the rounds; the dashed tick is the goal " +
       "(lower is better); the thin line is 1.0; the load is the 1-minute load average when the figure's " +
       `scenario started → ended (a load above the core count makes figures noisy).${quickNote}`,
     charts: [
