@@ -11,7 +11,7 @@
  * - Before the timed rounds, `--warmup` untimed rounds (default 1) replay every configuration, so the
  *   first timed replay of each does not pay first-touch page faults, arena creation and cold caches.
  * A crash (a heap corrupted by an allocator under test) costs this child only, not the run.
- * jemalloc needs the parent to set GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536.
+ * jemalloc needs the parent to set the static-TLS tunable (core/env.ts STATIC_TLS_ENV).
  *
  * usage: alloc_child.ts --alloc NAME[,NAME...] --trace FILE [--reps N] [--warmup N] [--python PY]
  * Prints one JSON line: { configs, samples: {name: ns/op[]}, wall: {name: ns/op[]}, peakHeapBytes?, peakLiveBytes, ops }.
@@ -23,8 +23,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { entryTable, libpythonPath, loadNative, nativeModule } from "./native_glue.ts";
-import { findPython } from "./traces.ts";
+import { entryTable, loadNative, nativeModule } from "./native_glue.ts";
+import { findPython, resolveLibpython } from "../core/python.ts";
 import { threadCpuNs } from "./cpu_clock.ts";
 
 const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
@@ -66,7 +66,9 @@ async function makeConfigs(names: string[], python: string | undefined): Promise
   let saved: any[] | null = null; // libpython's allocators before its debug hooks
   let nativeState = "";
   const libpython = () => {
-    lp ??= libpythonPath(python ?? findPython());
+    lp ??= resolveLibpython(python ?? findPython(), {
+      hint: "ALLOCSPEC_PYTHON=/path/to/python3 (built with --enable-shared)",
+    });
     // never initialised: libpython's allocators are static; SetupDebugHooks wraps them (PYTHONMALLOC=debug)
     py ??= m.loadPep445Library(lp);
     return lp;

@@ -12,22 +12,23 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runContext } from "./context.ts";
 import { buildReport, reportJson } from "./results.ts";
-import { currentRuntime, otherRuntime, scriptCommand } from "./runtime.ts";
+import { currentRuntime, otherRuntime, runtimeCommand } from "../core/runtime.ts";
+import { runScript } from "../core/child.ts";
 import type { BenchStats } from "./harness.ts";
 import type { RuntimeName, Scenario, ScenarioContext, ScenarioResult, TraceInput } from "./scenario.ts";
 import { SCENARIOS } from "./scenarios/mod.ts";
 import { markdownSummary } from "./summary.ts";
 import { chartBars, ratioChart } from "./svg.ts";
 import { benchHtml } from "./html.ts";
-import { enterUserCwd } from "../cli/cwd.ts";
-import { captureWorkloadTrace, findPython, syntheticTrace } from "./traces.ts";
+import { enterUserCwd } from "../core/cwd.ts";
+import { captureWorkloadTrace, syntheticTrace } from "./traces.ts";
+import { findPython } from "../core/python.ts";
 import { loadNative } from "./native_glue.ts";
 import { acquireBenchLock, type BenchLock } from "./bench_lock.ts";
 
@@ -136,9 +137,17 @@ function runInRuntime(
     `^(${names.join("|")})$`,
     ...(quick ? ["--quick"] : []),
   ];
-  const { cmd, argv } = scriptCommand(ROOT, other, join(ROOT, "bench", "main.ts"), args);
+  const script = join(ROOT, "bench", "main.ts");
+  const { cmd, args: argv } = runtimeCommand(script, args, { runtime: other, exposeGc: true });
   print(`\n--- running ${names.join(", ")} under ${other}: ${cmd} ${argv.join(" ")}`);
-  const r = spawnSync(cmd, argv, { stdio: ["ignore", "inherit", "inherit"], cwd: ROOT, timeout: 1_800_000 });
+  const r = runScript(script, args, {
+    runtime: other,
+    exposeGc: true,
+    inherit: true,
+    cwd: ROOT,
+    timeoutMs: 1_800_000,
+    output: "inherit",
+  });
   try {
     const got = JSON.parse(readFileSync(out, "utf8")) as ScenarioResult[];
     rmSync(out, { force: true });

@@ -10,7 +10,6 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 
 let nativeMod: any;
 let nativeInst: any;
@@ -39,25 +38,6 @@ export async function refModule(root: string): Promise<any> {
     throw new Error("ref/mod.ts is missing: the reference implementation is not in this checkout yet");
   }
   return await import(new URL(`file://${p}`).href);
-}
-
-/** Absolute path of the machine's libpython (shared), from the given python3. */
-export function libpythonPath(python: string): string {
-  const r = spawnSync(python, [
-    "-c",
-    [
-      "import sysconfig, os",
-      "d = sysconfig.get_config_var('LIBDIR'); n = sysconfig.get_config_var('INSTSONAME') or sysconfig.get_config_var('LDLIBRARY')",
-      "print(os.path.join(d, n))",
-    ].join("\n"),
-  ], { encoding: "utf8" });
-  const p = r.stdout?.trim();
-  if (r.status !== 0 || !p || !existsSync(p)) {
-    throw new Error(
-      `libpython not found via ${python} (${p || "no output"}): CPython must be built with --enable-shared`,
-    );
-  }
-  return p;
 }
 
 export const ENTRY_NAMES = {

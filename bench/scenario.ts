@@ -13,8 +13,9 @@
 import type { BenchStats } from "./harness.ts";
 import type { Summary } from "./stats.ts";
 import type { Trace } from "./trace.ts";
+import type { RuntimeName } from "../core/runtime.ts";
 
-export type RuntimeName = "deno" | "bun";
+export type { RuntimeName };
 
 /** One measured line: a median of samples with its unit. */
 export interface Row {

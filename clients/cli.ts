@@ -23,7 +23,7 @@ import { spawnSync } from "node:child_process";
 import os from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../conformance/adapter.ts";
+import { UsageError } from "../core/usage.ts";
 import type { Variant } from "../native/build.ts";
 import { compareRuns, type Verdict } from "./compare.ts";
 import { type DebugHooks, launchSpec } from "./launcher.ts";

@@ -12,13 +12,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { buildFixtures } from "../conformance/fixtures/c/build.ts";
 import { compareRuns, type Verdict } from "./compare.ts";
 import { launchSpec } from "./launcher.ts";
 import { runRegrtest } from "./regrtest.ts";
 import { formatReport } from "./report.ts";
+import { runScript } from "../core/child.ts";
 
 const TESTS = ["test_json", "test_sys"];
 // test_sys narrowed to SysModuleTest (where the pymalloc divergences are): seconds per allocator
@@ -158,14 +158,7 @@ test("clients CLI: bad usage is one line, exit 2, nothing run", { timeout: 60_00
       ],
     ]
   ) {
-    const r = spawnSync(
-      process.execPath,
-      (globalThis as any).Bun ? [CLI, ...args] : ["run", "-A", CLI, ...args],
-      {
-        encoding: "utf8",
-        env: { ...process.env, NO_COLOR: "1" },
-      },
-    );
+    const r = runScript(CLI, args, { inherit: true });
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.equal(r.stdout, "");
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);

@@ -11,10 +11,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { findLibpython } from "../conformance/adapters/cpython_lib.ts";
+import { findLibpython } from "../core/python.ts";
 import { launchSpec } from "./launcher.ts";
+import { runScript } from "../core/child.ts";
 
 const PROBE = fileURLToPath(new URL("./launcher/probe.py", import.meta.url));
 const CLI = fileURLToPath(new URL("../conformance/cli.ts", import.meta.url));
@@ -72,15 +72,7 @@ test(
   () => {
     const filter = "^(zero_size|realloc|size_checks|hook_args|get_set|free_null)/";
     const args = ["--target", `cpython:${dbg}`, "--filter", filter, "--format", "json", "--jobs", "1"];
-    const r = spawnSync(
-      process.execPath,
-      (globalThis as any).Bun ? [CLI, ...args] : ["run", "-A", CLI, ...args],
-      {
-        encoding: "utf8",
-        env: { ...process.env, NO_COLOR: "1" },
-        timeout: 120_000,
-      },
-    );
+    const r = runScript(CLI, args, { inherit: true, timeoutMs: 120_000 });
     const rows = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
       .filter((x) => x.status && x.status !== "UNSUPPORTED");
     assert.ok(rows.length >= 50, `ran ${rows.length} cases: ${r.stderr}`);

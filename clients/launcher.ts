@@ -24,14 +24,16 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import process from "node:process";
-import { UsageError } from "../conformance/adapter.ts";
+import { fileURLToPath } from "node:url";
+import { UsageError } from "../core/usage.ts";
 import { parseTarget } from "../conformance/adapters/mod.ts";
-import { findLibpython } from "../conformance/adapters/cpython_lib.ts";
+import { resolveLibpython } from "../core/python.ts";
+import { buildProgram, sourcesOf, type Variant } from "../core/cbuild.ts";
 import { resolveLibcTarget } from "../conformance/adapters/libc.ts";
 import { resolveVtableTarget } from "../conformance/adapters/vtable.ts";
-import { buildLauncher, type Variant } from "../native/build.ts";
+import { buildNative, libraryInputs, libraryPath } from "../native/build.ts";
 
 /** Which debug hooks go over the allocator: none, liballocspec's, or libpython's `PyMem_SetupDebugHooks()`. */
 export type DebugHooks = "" | "native" | "cpython";
@@ -68,28 +70,43 @@ export const LAUNCHER_KINDS: readonly string[] = ["cpython", "native", "vtable",
 /** native geometries (allocspec_reset). */
 export const GEOMETRIES: readonly string[] = ["cpython310", "pep445"];
 
-const libpythonCache = new Map<string, string>();
+const LAUNCHER_SRC = fileURLToPath(new URL("./launcher/", import.meta.url));
 
-/** The shared libpython for `python` (a .so path, or an interpreter asked through sysconfig). */
-export function resolveLibpython(
-  python: string | undefined,
-  env: Record<string, string | undefined>,
-): string {
-  if (!python && env.ALLOCSPEC_LIBPYTHON) return env.ALLOCSPEC_LIBPYTHON;
-  const p = python ?? "python3";
-  if (/\.so(\.|$)/.test(basename(p))) {
-    if (!existsSync(p)) throw new UsageError(`libpython ${p} not found: pass an existing libpython3.X.so`);
-    return resolve(p);
-  }
-  const hit = libpythonCache.get(p);
-  if (hit) return hit;
-  try {
-    const found = findLibpython(p).path;
-    libpythonCache.set(p, found);
-    return found;
-  } catch (e) {
-    throw new UsageError((e as Error).message.replace("--target cpython:", "--python "));
-  }
+/**
+ * The path of the launcher executable for a variant: beside that variant's liballocspec.so, which it loads.
+ *
+ * @example
+ * ```ts
+ * import { launcherPath } from "./launcher.ts";
+ * launcherPath("release"); // ".../native/build/release/allocspec-python"
+ * ```
+ */
+export function launcherPath(variant: Variant = "release"): string {
+  return join(dirname(libraryPath(variant)), "allocspec-python");
+}
+
+/**
+ * Builds `allocspec-python` (and the library it loads) for a variant if missing or stale, and returns its
+ * path (core/cbuild.ts: the project's flags, atomic, rebuilt when a launcher source or header is newer).
+ *
+ * @example
+ * ```ts
+ * import { buildLauncher } from "./launcher.ts";
+ * const exe = buildLauncher(); // release
+ * ```
+ */
+export function buildLauncher(opts: { variant?: Variant; force?: boolean; quiet?: boolean } = {}): string {
+  const variant = opts.variant ?? "release";
+  const lib = buildNative(opts);
+  return buildProgram({
+    sources: sourcesOf(LAUNCHER_SRC, [".c"]),
+    inputs: [...sourcesOf(LAUNCHER_SRC, [".h"]), ...libraryInputs(), lib],
+    output: launcherPath(variant),
+    variant,
+    flags: ["-ldl"],
+    force: opts.force,
+    quiet: opts.quiet ?? true,
+  });
 }
 
 /** Resolves a target into ALLOCSPEC_ALLOCATOR (+ environment the library needs, + libpython override). */
@@ -141,7 +158,10 @@ export function launchSpec(opts: LaunchOptions = {}): LaunchSpec {
     throw new UsageError(`unknown debug hooks '${hooks}': use native or cpython`);
   }
   const r = resolveAllocator(opts.allocator ?? "cpython");
-  const libpython = resolveLibpython(r.libpython ?? opts.python, base);
+  const libpython = resolveLibpython(r.libpython ?? opts.python, {
+    env: base,
+    hint: "--python /path/to/libpython3.X.so",
+  });
   for (const l of opts.layers ?? []) {
     if (!existsSync(l)) throw new UsageError(`layer ${l} not found`);
   }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UsageError } from "../conformance/adapter.ts";
+import { UsageError } from "../core/usage.ts";
 import { buildFixtures } from "../conformance/fixtures/c/build.ts";
 import { compileShared } from "../native/build.ts";
 import { type DebugHooks, type LaunchSpec, launchSpec } from "./launcher.ts";

@@ -24,11 +24,11 @@
  */
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { constants } from "node:os";
 import { parseArgs } from "node:util";
-import { UsageError } from "../conformance/adapter.ts";
+import { UsageError } from "../core/usage.ts";
 import type { Variant } from "../native/build.ts";
 import { type DebugHooks, launchSpec } from "./launcher.ts";
+import { exitStatusOf } from "../core/signals.ts";
 
 const USAGE =
   "usage: python [--allocator SPEC] [--debug-hooks[=cpython|native]] [--python PATH] [--layer PATH]... [--variant V] [--print-env] -- PYTHON_ARGS...";
@@ -147,11 +147,8 @@ export function main(argv: string[]): number {
     console.error(`python: cannot run ${spec.exe}: ${r.error.message}`);
     return 2;
   }
-  if (r.signal) {
-    process.kill(process.pid, r.signal);
-    return 128 + ((constants.signals as Record<string, number>)[r.signal] ?? 0);
-  }
-  return r.status ?? 1;
+  if (r.signal) process.kill(process.pid, r.signal);
+  return exitStatusOf(r);
 }
 
 if ((import.meta as { main?: boolean }).main) process.exit(main(process.argv.slice(2)));

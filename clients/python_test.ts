@@ -1,7 +1,6 @@
 /** The `python` command: arguments after `--` reach Python unchanged, status and bad usage (exit 2, one line). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,14 +8,10 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parsePythonArgs } from "./python.ts";
 import { launchSpec } from "./launcher.ts";
+import { runScript } from "../core/child.ts";
 
 const SCRIPT = fileURLToPath(new URL("./python.ts", import.meta.url));
-const cli = (args: string[]) =>
-  spawnSync(
-    process.execPath,
-    (globalThis as any).Bun ? [SCRIPT, ...args] : ["run", "-A", "--no-check", SCRIPT, ...args],
-    { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 },
-  );
+const cli = (args: string[]) => runScript(SCRIPT, args, { inherit: true, timeoutMs: 120_000 });
 
 let skip: string | undefined;
 try {

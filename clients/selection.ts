@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import { UsageError } from "../conformance/adapter.ts";
+import { UsageError } from "../core/usage.ts";
 
 /**
  * The default selection (issue 9): the allocator-heavy and library-heavy modules. test_capi holds the PEP 445

@@ -24,7 +24,7 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "./adapter.ts";
+import { UsageError } from "../core/usage.ts";
 import type { Result } from "./execute.ts";
 import { loadCases } from "./cases/mod.ts";
 import { createReporter, type Format, FORMATS } from "./report/mod.ts";
@@ -33,7 +33,7 @@ import { prepareSuite, runSuite } from "./suite.ts";
 import { type Profile, PROFILES } from "../ref/types.ts";
 // --- allocspec package (report branch): full --help text, and relative paths resolved where the user typed
 import { CONFORMANCE_HELP } from "./help.ts";
-import { enterUserCwd } from "../cli/cwd.ts";
+import { enterUserCwd } from "../core/cwd.ts";
 // ---
 
 const USAGE =

@@ -7,13 +7,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { runtimeArgs } from "../conformance/pool.ts";
+import { runScript } from "../core/child.ts";
 import { findChromium, openPage } from "./chromium.ts";
 import { benchHtml } from "../bench/html.ts";
 import { buildReport } from "../bench/results.ts";
@@ -37,20 +35,16 @@ test("browser: conformance page: matrix, drill-down by click, filters, no consol
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "allocspec-html-"));
   try {
-    const r = spawnSync(
-      process.execPath,
-      runtimeArgs(CLI, [
-        "--target",
-        "ref",
-        "--target",
-        "mutant:realloc_zero_frees",
-        "--filter",
-        "^(zero_size|free_null|realloc)/",
-        "--format",
-        "html",
-      ]),
-      { encoding: "utf8", maxBuffer: 64 << 20 },
-    );
+    const r = runScript(CLI, [
+      "--target",
+      "ref",
+      "--target",
+      "mutant:realloc_zero_frees",
+      "--filter",
+      "^(zero_size|free_null|realloc)/",
+      "--format",
+      "html",
+    ], { inherit: true, timeoutMs: 0 });
     assert.equal(r.status, 1, `the mutant must fail: ${r.stderr.slice(-1500)}`);
     assert.match(r.stderr, /progress: \d+\/\d+ runs/, "progress goes to stderr");
     assert.match(r.stdout, /^<!doctype html>/);

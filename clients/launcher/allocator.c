@@ -64,14 +64,14 @@ static void open_native(native_lib *n)
     *(void **)&n->set_gil_check = native_sym(n, path, "allocspec_set_gil_check");
 }
 
-/* Loads a third-party library RTLD_LOCAL; jemalloc needs the static-TLS tunable (libc.ts STATIC_TLS_ENV). */
+/* Loads a third-party library RTLD_LOCAL; jemalloc needs the static-TLS tunable (core/env.ts STATIC_TLS_ENV). */
 static void *open_library(const char *kind, const char *lib)
 {
     void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char *err = dlerror();
         launcher_usage_error("%s allocator: %s%s", kind, err,
-                             strstr(err, "static TLS") ? " (set GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536)"
+                             strstr(err, "static TLS") ? " (set GLIBC_TUNABLES=glibc.rtld.optional_static_tls=262144)"
                                                        : "");
     }
     return h;

@@ -19,8 +19,8 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../../conformance/adapter.ts";
-import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
+import { UsageError } from "../../core/usage.ts";
+import { findLibpython } from "../../core/python.ts";
 import { exitStatus, runLibs } from "./run.ts";
 import { type Format, formatRows, FORMATS } from "./report.ts";
 

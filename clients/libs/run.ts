@@ -22,9 +22,12 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { type Adapter, UsageError } from "../../conformance/adapter.ts";
+import { type Adapter } from "../../conformance/adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { loadAdapter } from "../../conformance/adapters/mod.ts";
-import { normalizeFatal, programStderr, runChild } from "../../conformance/death.ts";
+import { normalizeFatal } from "../../conformance/death.ts";
+import { programStderr, runScript } from "../../core/child.ts";
+import { DEBUG_HOOK_DIAGNOSTIC } from "../../core/outcome.ts";
 import { buildHarness, LIBRARIES } from "./build.ts";
 import { RESULT_PREFIX } from "./child.ts";
 import { faultRun, type FaultSweep, sweep, type SweepWorkload } from "./sweep.ts";
@@ -141,7 +144,7 @@ export function judge(
   const base = { target, scenario: sc.id, expected: !!sc.demonstrates, seconds };
   const line = child.stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
   const err = programStderr(child.stderr);
-  const debugText = /Debug memory block at address|Fatal Python error: _PyMem_Debug/.test(err);
+  const debugText = DEBUG_HOOK_DIAGNOSTIC.test(err);
   if (!line) {
     const ended = child.timedOut ? "hung" : child.signal ? `signal ${child.signal}` : `exit ${child.status}`;
     if (debugText) {
@@ -245,7 +248,7 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
           ALLOCSPEC_FAULTS_FAIL_AT: String(opts.failAt),
         }, opts.sweepWorkload);
       } else {
-        child = runChild(CHILD, [target, sc.lib, so.get(sc.lib)!, options, "hooks"], {
+        child = runScript(CHILD, [target, sc.lib, so.get(sc.lib)!, options, "hooks"], {
           env,
           timeoutMs: opts.timeoutMs ?? (opts.quick ? 120_000 : 600_000),
         });

@@ -26,14 +26,17 @@
  * ```
  * @module
  */
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { type Adapter, type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { type Adapter, type AdapterFactory, type Capability } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { cErrno } from "../errno.ts";
-import { cpythonFactory, resolveLibpython } from "./cpython.ts";
+import { cpythonFactory } from "./cpython.ts";
+import { runScript } from "../../core/child.ts";
+import { STATIC_TLS_ENV } from "../../core/env.ts";
+import { resolveLibpython } from "../../core/python.ts";
 import { openEmbedding } from "./cpython_embed.ts";
 import { HookLibrary } from "./hook_dl.ts";
 import { HookSession, hookUnderTest, type Installer } from "./hook_session.ts";
@@ -98,8 +101,8 @@ export function hookAdapter(
   gaps: Readonly<Record<string, string>> = {},
 ): Adapter {
   // constructor hooks load a fresh copy per case: each copy's initial-exec TLS (Scalene: 92 bytes) comes
-  // from glibc's static TLS surplus, 512 bytes by default
-  const probed = { [PROBED_ENV]: "1", GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=262144" };
+  // from glibc's static TLS surplus, 512 bytes by default (core/env.ts: the one tunables policy)
+  const probed = { [PROBED_ENV]: "1", ...STATIC_TLS_ENV };
   if (base === "native") {
     const session = new NativeSession();
     let gil: (() => number) | undefined;
@@ -140,7 +143,7 @@ export function hookAdapter(
       },
     };
   }
-  const path = libpython ?? resolveLibpython(undefined);
+  const path = libpython ?? resolveLibpython(undefined, { who: "cpython target" });
   const cp = cpythonFactory(path, { abi: "shipped" });
   let emb: ReturnType<typeof openEmbedding> | undefined;
   let current: ReturnType<typeof cp.open> | undefined;
@@ -185,12 +188,7 @@ export const PROBE_MARK = "@@hook-probe@@ ";
  */
 export function probeInChild(spec: string, env: Record<string, string> = {}): string[] {
   const self = fileURLToPath(new URL("./hook_probe.ts", import.meta.url));
-  const argv = (globalThis as any).Bun ? [self, "--probe", spec] : ["run", "-A", self, "--probe", spec];
-  const r = spawnSync(process.execPath, argv, {
-    encoding: "utf8",
-    env: { ...process.env, ...env, [PROBED_ENV]: "1", NO_COLOR: "1" },
-    timeout: 60_000,
-  });
+  const r = runScript(self, ["--probe", spec], { env: { ...env, [PROBED_ENV]: "1" }, timeoutMs: 60_000 });
   const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith(PROBE_MARK));
   const rep: ProbeReport | undefined = line ? JSON.parse(line.slice(PROBE_MARK.length)) : undefined;
   if (rep?.hooked) return rep.hooked;

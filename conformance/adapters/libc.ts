@@ -14,7 +14,7 @@
  * so `dladdr` must place each one in the named library.
  *
  * jemalloc uses initial-exec TLS, so `dlopen` fails with "cannot allocate memory in static TLS block"
- * unless the process starts with `GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536`
+ * unless the process starts with `GLIBC_TUNABLES=glibc.rtld.optional_static_tls=262144`
  * (third-party-allocators.md). The probe is then repeated with that tunable, and every worker gets it
  * through `childEnv`. If loading still fails the message says so.
  *
@@ -31,14 +31,14 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { type AdapterFactory, type Capability } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { cErrno } from "../errno.ts";
 import { NativeSession } from "./native.ts";
-import { definedElsewhere, probeLibrary, type ProbeReport, STATIC_TLS_ENV } from "./probe.ts";
+import { definedElsewhere, probeLibrary, type ProbeReport } from "./probe.ts";
+import { STATIC_TLS_ENV } from "../../core/env.ts";
 import { symbolAddress } from "../../native/mod.ts";
 import { type Profile, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ, PYMEM_DOMAIN_RAW } from "../../ref/types.ts";
-
-export { STATIC_TLS_ENV };
 
 /** Capabilities of a third-party allocator installed in the native library's three domains. */
 export const VTABLE_CAPABILITIES: readonly Capability[] = [

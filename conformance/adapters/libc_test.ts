@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UsageError } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
+import { STATIC_TLS_ENV } from "../../core/env.ts";
 import {
   KNOWN_DEVIATIONS,
   KNOWN_INFORMATIONAL,
@@ -88,8 +89,6 @@ test("libc: jemalloc needs the static-TLS tunable in its workers", {
   skip: available("libjemalloc.so.2") ? false : "jemalloc not installed",
 }, () => {
   const a = libcFactory("libjemalloc.so.2", { abi: "shipped" });
-  assert.deepEqual(a.childEnv?.("zero_size/malloc_zero_distinct_non_null"), {
-    GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536",
-  });
+  assert.deepEqual(a.childEnv?.("zero_size/malloc_zero_distinct_non_null"), STATIC_TLS_ENV);
   assert.equal(libcFactory("libc.so.6", { abi: "shipped" }).childEnv, undefined);
 });

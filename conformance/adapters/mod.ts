@@ -24,7 +24,8 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { type Adapter, type AdapterFactory, type AdapterOptions, UsageError } from "../adapter.ts";
+import { type Adapter, type AdapterFactory, type AdapterOptions } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 
 /** Target kinds and where their factories live (relative to this file). */
 export const TARGET_KINDS: Readonly<Record<string, { file: string; exportName: string }>> = {

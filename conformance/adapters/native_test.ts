@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UsageError } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { NATIVE_CAPABILITIES, nativeFactory, parseVariant } from "./native.ts";
 import { PyMemDebugError } from "../../ref/types.ts";
 

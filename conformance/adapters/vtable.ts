@@ -24,11 +24,13 @@
  * ```
  * @module
  */
-import { type AdapterFactory, UsageError } from "../adapter.ts";
+import { type AdapterFactory } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { cErrno } from "../errno.ts";
 import { NativeSession } from "./native.ts";
 import { resolveLibrary, splitPathArg, VTABLE_CAPABILITIES } from "./libc.ts";
-import { probeLibrary, type ProbeReport, STATIC_TLS_ENV } from "./probe.ts";
+import { probeLibrary, type ProbeReport } from "./probe.ts";
+import { STATIC_TLS_ENV } from "../../core/env.ts";
 import { symbolAddress } from "../../native/mod.ts";
 import type { Profile, PyMemAllocators } from "../../ref/types.ts";
 

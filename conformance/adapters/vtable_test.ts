@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UsageError } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { parseVtableArg, vtableFactory } from "./vtable.ts";
 import { buildFixtures } from "../fixtures/c/build.ts";
 import { symbolAddress } from "../../native/mod.ts";

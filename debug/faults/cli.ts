@@ -21,9 +21,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../../conformance/adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { type DebugHooks, launchSpec } from "../../clients/launcher.ts";
-import { buildLayer } from "../../native/build.ts";
+import { buildLayer } from "../layers.ts";
 import { parseShard } from "./points.ts";
 import { type FaultsReport, formatReport, mergeReports } from "./report.ts";
 import { failAt, sweep, type SweepOptions } from "./sweep.ts";

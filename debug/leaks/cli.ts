@@ -21,9 +21,9 @@
 import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../../conformance/adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { type DebugHooks, launchSpec } from "../../clients/launcher.ts";
-import { buildLayer } from "../../native/build.ts";
+import { buildLayer } from "../layers.ts";
 import { formatLeaks } from "./report.ts";
 import { trackLeaks } from "./run.ts";
 

@@ -21,7 +21,7 @@
  * @example
  * ```ts
  * import { loadPep445Library } from "./foreign.ts";
- * import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
+ * import { findLibpython } from "../../core/python.ts";
  * const py = loadPep445Library(findLibpython().path); // python3's shared libpython (sysconfig)
  * py.initializePython();
  * const p = py.PyMem_RawMalloc(16);
