@@ -9,9 +9,7 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ALLOCATORS } from "./alloc_child.ts";
 import { runScript } from "../core/child.ts";
 import { STATIC_TLS_ENV } from "../core/env.ts";
 import type { ScenarioContext, TraceInput } from "./scenario.ts";
@@ -23,12 +21,6 @@ export function runAllocChild(
   configs: readonly string[],
   reps: number,
 ): { ok: true; json: any } | { ok: false; error: string } {
-  for (const name of configs) {
-    const spec = ALLOCATORS[name];
-    if (spec && spec.lib.startsWith("/") && !existsSync(spec.lib)) {
-      return { ok: false, error: `${spec.lib} is not installed (apt-get install the Debian package)` };
-    }
-  }
   const args = [
     "--alloc",
     configs.join(","),

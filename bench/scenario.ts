@@ -82,6 +82,8 @@ export interface ScenarioContext {
   native(): Promise<any>;
   /** the python3 executable to run workloads with */
   python(): string;
+  /** the targets of `--target` (targets/kinds.ts specs): what the allocator scenarios compare (empty: their defaults) */
+  targets: readonly string[];
 }
 
 export interface Scenario {

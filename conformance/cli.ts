@@ -34,6 +34,7 @@ import { type Profile, PROFILES } from "../ref/types.ts";
 // --- allocspec package (report branch): full --help text, and relative paths resolved where the user typed
 import { CONFORMANCE_HELP } from "./help.ts";
 import { enterUserCwd } from "../core/cwd.ts";
+import { normalizeTargetFlags } from "../targets/flags.ts";
 // ---
 
 const USAGE =
@@ -104,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      args: joinDashValues(argv),
+      args: joinDashValues(normalizeTargetFlags(argv, "conformance")),
       allowPositionals: false,
       options: {
         target: { type: "string", multiple: true },

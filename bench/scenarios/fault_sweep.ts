@@ -20,7 +20,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { launchSpec } from "../../clients/launcher.ts";
+import { launchSpec } from "../../targets/launcher.ts";
 import { buildFixtures } from "../../debug/fixtures/build.ts";
 import { classifyPoint } from "../../core/outcome.ts";
 import { choosePoints } from "../../debug/faults/points.ts";

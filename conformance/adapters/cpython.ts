@@ -34,7 +34,7 @@ import { cErrno } from "../errno.ts";
 import { LIBPYTHON_ENV, resolveLibpython } from "../../core/python.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
-import { probeLibrary } from "./probe.ts";
+import { probeLibrary } from "../../targets/probe.ts";
 import { entryTableOf, loadPep445Library } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 

@@ -26,8 +26,6 @@
  * ```
  * @module
  */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type Adapter, type AdapterFactory, type Capability } from "../adapter.ts";
@@ -37,16 +35,13 @@ import { cpythonFactory } from "./cpython.ts";
 import { runScript } from "../../core/child.ts";
 import { STATIC_TLS_ENV } from "../../core/env.ts";
 import { resolveLibpython } from "../../core/python.ts";
+import { type HookBase, parseHookArg } from "../../targets/hook.ts";
 import { openEmbedding } from "./cpython_embed.ts";
 import { HookLibrary } from "./hook_dl.ts";
 import { HookSession, hookUnderTest, type Installer } from "./hook_session.ts";
 import { NATIVE_CAPABILITIES, NativeSession } from "./native.ts";
 import { ffi, symbolAddress } from "../../native/mod.ts";
 import type { Profile } from "../../ref/types.ts";
-
-/** Implementations a hook can be judged over. */
-export const HOOK_BASES = ["native", "cpython"] as const;
-export type HookBase = typeof HOOK_BASES[number];
 
 /** Set in workers (by childEnv) once the CLI's probe child accepted the hook: no second probe. */
 export const PROBED_ENV = "ALLOCSPEC_HOOK_PROBED";
@@ -58,26 +53,6 @@ export const PROBED_ENV = "ALLOCSPEC_HOOK_PROBED";
  */
 export function hookCapabilities(base: readonly Capability[]): Capability[] {
   return [...base.filter((c) => c !== "pymalloc" && c !== "arena"), "hook"];
-}
-
-/** Parses `PATH[@native|@cpython]`. */
-export function parseHookArg(arg: string | undefined): { lib: string; base: HookBase } {
-  if (!arg) {
-    throw new UsageError("hook target needs a library: --target hook:./libmyhook.so[@native|@cpython]");
-  }
-  let base: HookBase = "native";
-  const at = arg.lastIndexOf("@");
-  if (at > 0 && !arg.slice(at).includes("/")) {
-    const b = arg.slice(at + 1);
-    if (!(HOOK_BASES as readonly string[]).includes(b)) {
-      throw new UsageError(`hook target: unknown base '@${b}': use @native (default) or @cpython`);
-    }
-    base = b as HookBase;
-    arg = arg.slice(0, at);
-  }
-  const lib = resolve(arg);
-  if (!existsSync(lib)) throw new UsageError(`hook target: library ${arg} not found`);
-  return { lib, base };
 }
 
 /** Installs a hook library (hook_dl.ts): install status non-zero is an Error. */

@@ -2,14 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UsageError } from "../../core/usage.ts";
 import { STATIC_TLS_ENV } from "../../core/env.ts";
-import {
-  KNOWN_DEVIATIONS,
-  KNOWN_INFORMATIONAL,
-  libcFactory,
-  parseLibcArg,
-  probeSymbols,
-  splitPathArg,
-} from "./libc.ts";
+import { KNOWN_DEVIATIONS, KNOWN_INFORMATIONAL, libcFactory } from "./libc.ts";
+import { parseLibcArg } from "../../targets/libc.ts";
+import { probeSymbols, splitPathArg } from "../../targets/library.ts";
 import { prepareSuite, runSuite } from "../suite.ts";
 
 test("libc: argument parsing (path, prefix, bare soname)", () => {

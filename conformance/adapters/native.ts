@@ -30,7 +30,8 @@ import {
 } from "../adapter.ts";
 import { UsageError } from "../../core/usage.ts";
 import { cErrno } from "../errno.ts";
-import { sanitizerEnv, type Variant, VARIANTS } from "../../core/cbuild.ts";
+import { sanitizerEnv, type Variant } from "../../core/cbuild.ts";
+import { parseNativeArg } from "../../targets/native.ts";
 import { entryTableOf, type NativePep445, openNative, symbolAddress } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
@@ -91,13 +92,15 @@ export class NativeSession {
   }
 }
 
-/** Parses the native target argument. */
+/** Parses the native target argument (targets/native.ts): a build variant; a geometry is for real programs. */
 export function parseVariant(arg: string | undefined): NativeVariant {
-  if (arg === undefined || arg === "") return "release";
-  if ((VARIANTS as readonly string[]).includes(arg)) return arg as NativeVariant;
-  throw new UsageError(
-    `native target: unknown variant '${arg}': use native, native:release, native:debug or native:asan`,
-  );
+  const { variant, geometry } = parseNativeArg(arg);
+  if (geometry) {
+    throw new UsageError(
+      `native target: the geometry '${geometry}' is for real programs (python, clients, faults, leaks); the suite sets the geometry per profile: use native, native:release, native:debug or native:asan`,
+    );
+  }
+  return variant ?? "release";
 }
 
 /** Builds the `native` adapter. */

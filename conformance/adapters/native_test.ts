@@ -9,7 +9,7 @@ test("native: variants parse, anything else is one UsageError line", () => {
   assert.equal(parseVariant("debug"), "debug");
   assert.throws(
     () => nativeFactory("fast", { abi: "shipped" }),
-    (e: unknown) => e instanceof UsageError && /unknown variant 'fast'/.test(e.message),
+    (e: unknown) => e instanceof UsageError && /unknown variant or geometry 'fast'/.test(e.message),
   );
 });
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchSpec } from "../../clients/launcher.ts";
+import { launchSpec } from "../../targets/launcher.ts";
 import { buildLayer } from "../layers.ts";
 import { buildFixtures, type Fixtures } from "../fixtures/build.ts";
 import { classifyPoint } from "../../core/outcome.ts";
@@ -36,7 +36,7 @@ const skip = skipReason();
 
 function opts(which: "buggy" | "correct", extra: Partial<SweepOptions> = {}): SweepOptions {
   return {
-    launch: launchSpec({ layers: [buildLayer("as_faults")], allocator: "native" }),
+    launch: launchSpec({ layers: [buildLayer("as_faults")], target: "native" }),
     argv: [fx!.oomDriver, which],
     inLibrary: "oomfix",
     env: { PYTHONPATH: fx!.dir },

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchSpec } from "../../clients/launcher.ts";
+import { launchSpec } from "../../targets/launcher.ts";
 import { buildLayer } from "../layers.ts";
 import { FIXTURES_DIR } from "../fixtures/build.ts";
 import { parseSnapshots } from "./report.ts";
@@ -54,7 +54,7 @@ test("planted leaks: right lines, bytes and blocks, in agreement with tracemallo
   skip,
   timeout: 180_000,
 }, () => {
-  const launch = launchSpec({ layers: [buildLayer("as_leaks")], allocator: "native" });
+  const launch = launchSpec({ layers: [buildLayer("as_leaks")], target: "native" });
   const run = trackLeaks(launch, [DRIVER, "--snapshot"]);
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(run.snapshots.map((s) => s.label), ["after-leaks", "exit"]);

@@ -20,9 +20,9 @@
 import { realpathSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { UsageError } from "../../core/usage.ts";
-import { runScript } from "../../core/child.ts";
-import { STATIC_TLS_ENV } from "../../core/env.ts";
+import { UsageError } from "../core/usage.ts";
+import { runScript } from "../core/child.ts";
+import { STATIC_TLS_ENV } from "../core/env.ts";
 
 /** What the child reports. */
 export interface ProbeReport {
@@ -120,7 +120,7 @@ export function probeLibrary(
 
 /** The child: load, resolve, locate, print one JSON line. */
 async function probeChild(reqJson: string): Promise<void> {
-  const { ffi } = await import("../../native/mod.ts");
+  const { ffi } = await import("../native/mod.ts");
   const req = JSON.parse(reqJson) as ProbeRequest & { lib: string };
   const S = (params: ("ptr" | "buf" | "i32")[], result: "ptr" | "i32") => ({ params, result });
   const dl = ffi.open("libc.so.6", {

@@ -1,13 +1,14 @@
 /**
- * The one launcher, TypeScript side: `launchSpec(opts)` turns a target (`--allocator`) into the
- * executable and environment that run the machine's real CPython on that allocator
- * (`allocspec-python`, C in clients/launcher/, contract in clients/launcher/CONTRACT.md).
+ * The one launcher, TypeScript side: `launchSpec(opts)` turns a target (`--target`, kinds.ts) into the
+ * executable and environment that run the machine's real CPython on it (`allocspec-python`, C in
+ * targets/launcher/, contract in targets/launcher/CONTRACT.md), and `buildLauncher` builds that executable
+ * through core/cbuild.ts.
  *
- * Targets use the one syntax and parser of the suite (`parseTarget`, conformance/adapters/mod.ts), and
- * the vtable:/libc: adapters' own resolution (`resolveVtableTarget`, `resolveLibcTarget`): same one-line
- * errors ({@link UsageError}, exit 2), same static-TLS environment for jemalloc.
+ * A target reaches the launcher as its kind's resolved launcher form (kinds.ts `launchForm`: the library
+ * probed, the symbol checked, the static-TLS environment for jemalloc; one-line UsageErrors, exit 2),
+ * encoded as `ALLOCSPEC_ALLOCATOR=FORM:FIELDS` from the one list the C parser uses (launcher/forms.h):
  *
- * | `--allocator` | what runs Python's RAW, MEM and OBJ domains |
+ * | `--target` | what runs Python's RAW, MEM and OBJ domains |
  * | --- | --- |
  * | `cpython[:LIBPYTHON]` | CPython's own allocators (the baseline); the arg picks the libpython |
  * | `native[:GEOMETRY]` | liballocspec's raw + pymalloc; GEOMETRY `cpython310` (default) or `pep445` |
@@ -18,7 +19,7 @@
  * ```ts
  * import { spawnSync } from "node:child_process";
  * import { launchSpec } from "./launcher.ts";
- * const { exe, env, argvPrefix } = launchSpec({ allocator: "native", debugHooks: "cpython" });
+ * const { exe, env, argvPrefix } = launchSpec({ target: "native", debugHooks: "cpython" });
  * spawnSync(exe, [...argvPrefix, "-c", "print('hi')"], { env, stdio: "inherit" });
  * ```
  * @module
@@ -27,20 +28,23 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { UsageError } from "../core/usage.ts";
-import { parseTarget } from "../conformance/adapters/mod.ts";
-import { resolveLibpython } from "../core/python.ts";
 import { buildProgram, sourcesOf, type Variant } from "../core/cbuild.ts";
-import { resolveLibcTarget } from "../conformance/adapters/libc.ts";
-import { resolveVtableTarget } from "../conformance/adapters/vtable.ts";
+import { withStaticTls } from "../core/env.ts";
+import { resolveLibpython } from "../core/python.ts";
+import { UsageError } from "../core/usage.ts";
 import { buildNative, libraryInputs, libraryPath } from "../native/build.ts";
+import type { DebugHooks } from "./flags.ts";
+import type { LaunchForm } from "./kind.ts";
+import { launchForm } from "./kinds.ts";
+import { encodeLaunchForm } from "./launcher_forms.ts";
 
-/** Which debug hooks go over the allocator: none, liballocspec's, or libpython's `PyMem_SetupDebugHooks()`. */
-export type DebugHooks = "" | "native" | "cpython";
+export type { DebugHooks };
 
 /** What {@link launchSpec} needs. */
 export interface LaunchOptions {
   /** target spec, e.g. `native`, `native:pep445`, `libc:libjemalloc.so.2`, `vtable:./lib.so` (default `cpython`) */
+  target?: string;
+  /** the same as `target` (its old name) */
   allocator?: string;
   /** debug hooks over the allocator (default none) */
   debugHooks?: DebugHooks;
@@ -64,11 +68,6 @@ export interface LaunchSpec {
   /** the libpython that runs */
   libpython: string;
 }
-
-/** The target kinds the launcher can install into CPython. */
-export const LAUNCHER_KINDS: readonly string[] = ["cpython", "native", "vtable", "libc"];
-/** native geometries (allocspec_reset). */
-export const GEOMETRIES: readonly string[] = ["cpython310", "pep445"];
 
 const LAUNCHER_SRC = fileURLToPath(new URL("./launcher/", import.meta.url));
 
@@ -109,46 +108,18 @@ export function buildLauncher(opts: { variant?: Variant; force?: boolean; quiet?
   });
 }
 
-/** Resolves a target into ALLOCSPEC_ALLOCATOR (+ environment the library needs, + libpython override). */
-export function resolveAllocator(
-  spec: string,
-): { allocator: string; env: Record<string, string> | undefined; libpython?: string } {
-  const { kind, arg } = parseTarget(spec);
-  switch (kind) {
-    case "cpython":
-      return { allocator: "cpython", env: undefined, libpython: arg || undefined };
-    case "native": {
-      const g = arg || "cpython310";
-      if (!GEOMETRIES.includes(g)) {
-        throw new UsageError(
-          `native allocator: unknown geometry '${g}': use native, native:cpython310 or native:pep445 (the build variant is --variant)`,
-        );
-      }
-      return { allocator: `native:${g}`, env: undefined };
-    }
-    case "vtable": {
-      const t = resolveVtableTarget(arg);
-      if (t.layer) {
-        throw new UsageError(`vtable allocator: layer '@${t.layer}' is not available in the launcher`);
-      }
-      return { allocator: `vtable:${t.lib}:${t.symbol}`, env: t.env };
-    }
-    case "libc": {
-      const t = resolveLibcTarget(arg);
-      return { allocator: `libc:${t.lib}:${t.prefix}`, env: t.env };
-    }
-    default:
-      throw new UsageError(
-        `cannot run CPython on allocator '${spec}': use ${
-          LAUNCHER_KINDS.join(", ")
-        } (e.g. --allocator libc:libjemalloc.so.2)`,
-      );
-  }
+/**
+ * Resolves a target into `ALLOCSPEC_ALLOCATOR` through its kind's descriptor (kinds.ts: the launcher form,
+ * resolved and checked), plus the environment the library needs and the libpython or variant it asks for.
+ */
+export function resolveAllocator(spec: string): LaunchForm & { allocator: string } {
+  const f = launchForm(spec);
+  return { ...f, allocator: encodeLaunchForm(f) };
 }
 
 /**
- * The executable, environment and argv prefix that run CPython on `opts.allocator` (builds the launcher
- * when stale). Throws {@link UsageError} (one line, exit 2) for an unknown allocator, a missing library
+ * The executable, environment and argv prefix that run CPython on `opts.target` (builds the launcher
+ * when stale). Throws {@link UsageError} (one line, exit 2) for an unknown target, a missing library
  * or symbol, or no python3 with a shared libpython.
  */
 export function launchSpec(opts: LaunchOptions = {}): LaunchSpec {
@@ -157,7 +128,7 @@ export function launchSpec(opts: LaunchOptions = {}): LaunchSpec {
   if (!["", "native", "cpython"].includes(hooks)) {
     throw new UsageError(`unknown debug hooks '${hooks}': use native or cpython`);
   }
-  const r = resolveAllocator(opts.allocator ?? "cpython");
+  const r = resolveAllocator(opts.target ?? opts.allocator ?? "cpython");
   const libpython = resolveLibpython(r.libpython ?? opts.python, {
     env: base,
     hint: "--python /path/to/libpython3.X.so",
@@ -165,7 +136,7 @@ export function launchSpec(opts: LaunchOptions = {}): LaunchSpec {
   for (const l of opts.layers ?? []) {
     if (!existsSync(l)) throw new UsageError(`layer ${l} not found`);
   }
-  const exe = buildLauncher({ variant: opts.variant ?? "release" });
+  const exe = buildLauncher({ variant: r.variant ?? opts.variant ?? "release" });
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined && k !== "PYTHONMALLOC") env[k] = v;
   Object.assign(env, r.env ?? {}, {
@@ -174,5 +145,7 @@ export function launchSpec(opts: LaunchOptions = {}): LaunchSpec {
     ALLOCSPEC_DEBUG_HOOKS: hooks,
     ALLOCSPEC_LAYERS: (opts.layers ?? []).map((l) => resolve(l)).join(","),
   });
+  // a user's program: their own glibc tunables stay, the static-TLS one is added (core/env.ts)
+  if (r.env?.GLIBC_TUNABLES) env.GLIBC_TUNABLES = withStaticTls(base.GLIBC_TUNABLES);
   return { exe, env, argvPrefix: [], allocator: r.allocator, libpython };
 }
