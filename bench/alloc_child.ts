@@ -24,7 +24,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { entryTable, loadNative, nativeModule } from "./native_glue.ts";
+import { loadNative, nativeModule } from "./native_glue.ts";
 import { findPython, resolveLibpython } from "../core/python.ts";
 import { benchForm } from "../targets/kinds.ts";
 import { threadCpuNs } from "./cpu_clock.ts";
@@ -97,7 +97,7 @@ async function makeConfigs(names: string[], python: string | undefined): Promise
     const form = spec ? benchForm(spec) : undefined;
     if (label === "cpython_debug" || (form?.replay === "entries" && !spec?.includes(":"))) {
       // libpython's own entry points: the same library as the debug configuration's
-      const entries = entryTable(m, libpython());
+      const entries = m.entryTableOf(libpython());
       const debug = label === "cpython_debug";
       out[name] = {
         opts: { entries },
@@ -112,7 +112,7 @@ async function makeConfigs(names: string[], python: string | undefined): Promise
         },
       };
     } else if (form?.replay === "entries") {
-      out[name] = { opts: { entries: entryTable(m, form.lib) }, setup: () => {} };
+      out[name] = { opts: { entries: m.entryTableOf(form.lib) }, setup: () => {} };
     } else if (label.startsWith("native_debug_") || form?.replay === "native") {
       const debug = label.startsWith("native_debug_");
       const profile = debug ? label.slice("native_debug_".length) : "cpython";

@@ -39,20 +39,3 @@ export async function refModule(root: string): Promise<any> {
   }
   return await import(new URL(`file://${p}`).href);
 }
-
-export const ENTRY_NAMES = {
-  malloc: ["PyMem_RawMalloc", "PyMem_Malloc", "PyObject_Malloc"],
-  calloc: ["PyMem_RawCalloc", "PyMem_Calloc", "PyObject_Calloc"],
-  realloc: ["PyMem_RawRealloc", "PyMem_Realloc", "PyObject_Realloc"],
-  free: ["PyMem_RawFree", "PyMem_Free", "PyObject_Free"],
-} as const;
-
-/** The entry table of a library exporting CPython's entry points (e.g. libpython): addresses per domain. */
-export function entryTable(
-  m: any,
-  libPath: string,
-): { malloc: number[]; calloc: number[]; realloc: number[]; free: number[] } {
-  const t: any = {};
-  for (const [k, names] of Object.entries(ENTRY_NAMES)) t[k] = names.map((n) => m.symbolAddress(libPath, n));
-  return t;
-}

@@ -33,7 +33,9 @@ import { fileURLToPath } from "node:url";
 import { type ChildOutcome, runScriptAsync } from "../../core/child.ts";
 import { choosePoints } from "../../debug/faults/points.ts";
 import { parseSite, type RawSite, siteKey, Symbolizer } from "../../debug/faults/site.ts";
-import { judge, type Scenario } from "./run.ts";
+import { type FaultSweep, judge, type PointClass, type Scenario, type SweepWorkload } from "./judge.ts";
+
+export type { FaultSweep, PointClass, SweepWorkload } from "./judge.ts";
 
 /** The out-of-memory error each library must report (matched against the harness's library_errors). */
 export const OOM_ERROR: Readonly<Record<string, RegExp>> = {
@@ -43,29 +45,6 @@ export const OOM_ERROR: Readonly<Record<string, RegExp>> = {
   libxml2: /Memory allocation failed|out of memory|libxml2 error 2:/i, // 2 = XML_ERR_NO_MEMORY
   sqlite: /out of memory|\(7\)/,
 };
-
-/** The workload size of sweep runs: quick (the CI size) or tiny (small enough to fail every point). */
-export type SweepWorkload = "quick" | "tiny";
-
-/** Outcomes of a point; the first four are findings. */
-export type PointClass = "crash" | "violation" | "leak" | "unreported" | "reported" | "absorbed";
-
-/** A per-library fault sweep. */
-export interface FaultSweep {
-  /** allocation points of the workload (dry run) */
-  points: number;
-  tried: number;
-  /** reported + absorbed */
-  handled: number;
-  reported: number;
-  absorbed: number;
-  crashes: number;
-  leaks: number;
-  violations: number;
-  unreported: number;
-  /** deduplicated by (class, site of the failed call); `count` = points with that class and site */
-  findings: { cls: PointClass; site: string; point: number; count: number; detail: string }[];
-}
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 

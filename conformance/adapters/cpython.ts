@@ -36,31 +36,20 @@ import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
 import { probeLibrary } from "../../targets/probe.ts";
 import { entryTableOf, loadPep445Library } from "../../native/mod.ts";
-import type { Pep445, Profile } from "../../ref/types.ts";
+import { ENTRY_POINT_NAMES, type Pep445, type Profile } from "../../ref/types.ts";
 
 /** Environment variable carrying the resolved libpython path to the workers (core/python.ts). */
 export { LIBPYTHON_ENV };
 
 /** The PEP 445 symbols the target needs (CPython 3.5+ names). */
-export const REQUIRED_SYMBOLS = [
-  "PyMem_RawMalloc",
-  "PyMem_RawCalloc",
-  "PyMem_RawRealloc",
-  "PyMem_RawFree",
-  "PyMem_Malloc",
-  "PyMem_Calloc",
-  "PyMem_Realloc",
-  "PyMem_Free",
-  "PyObject_Malloc",
-  "PyObject_Calloc",
-  "PyObject_Realloc",
-  "PyObject_Free",
+export const REQUIRED_SYMBOLS: readonly string[] = [
+  ...ENTRY_POINT_NAMES,
   "PyMem_GetAllocator",
   "PyMem_SetAllocator",
   "PyObject_GetArenaAllocator",
   "PyObject_SetArenaAllocator",
   "PyMem_SetupDebugHooks",
-] as const;
+];
 
 /**
  * Known gaps of real CPython in one process (case id -> SKIP reason): what cannot be observed because
