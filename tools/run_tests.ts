@@ -109,6 +109,7 @@ const deno = process.execPath.endsWith("deno") ? process.execPath : "deno";
 /** The TypeScript folders every static check covers (new top-level folders go here and in deno.json). */
 const TS_DIRS = [
   "ref",
+  "core",
   "native",
   "conformance",
   "bench",
@@ -117,7 +118,6 @@ const TS_DIRS = [
   "cli",
   "clients",
   "debug",
-  "core",
   "spec",
 ];
 /** One command that passes or fails as a whole, counted as one test. */

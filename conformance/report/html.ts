@@ -17,7 +17,7 @@ import { FEATURES } from "../case.ts";
 import { loadCases } from "../cases/mod.ts";
 import { STATUSES } from "../execute.ts";
 import type { Result } from "../execute.ts";
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 import { aloneText, type Summary, verdictText } from "./summary.ts";
 import { rerunCommand, type RerunContext, rerunContext, shellQuote } from "./rerun.ts";
 import { renderPage } from "../../report/page.ts";

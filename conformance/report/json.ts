@@ -13,7 +13,7 @@
  * @module
  */
 import type { Result } from "../execute.ts";
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 import { failureCauses, infoCauses, verdictText } from "./summary.ts";
 import { rerunCommand, type RerunContext, rerunContext } from "./rerun.ts";
 import type { Cause } from "../../report/causes.ts";

@@ -13,7 +13,7 @@
  */
 import type { Result } from "../execute.ts";
 import { runKey } from "../plan.ts";
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 import { failureCauses } from "./summary.ts";
 import { rerunCommand, type RerunContext, rerunContext } from "./rerun.ts";
 

@@ -12,7 +12,7 @@
  */
 import { FEATURES } from "../case.ts";
 import type { Result } from "../execute.ts";
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 import { aloneText, countsLine, failureCauses, infoCauses, isBad, verdictText } from "./summary.ts";
 import { rerunCommand, type RerunContext, rerunContext } from "./rerun.ts";
 import type { Cause } from "../../report/causes.ts";

@@ -8,11 +8,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { relative } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { runtimeArgs } from "../pool.ts";
+import { runProgram, runScript } from "../../core/child.ts";
 import { buildFixtures } from "../fixtures/c/build.ts";
 import { maskMessage } from "../../report/causes.ts";
 
@@ -35,11 +33,11 @@ test(`rerun: each printed command reruns exactly its run with the same verdict (
   timeout: 600_000,
 }, () => {
   const lib = relative(ROOT, buildFixtures({ names: ["malloc0_null"], quiet: true }).malloc0_null);
-  const env = { ...process.env };
-  delete env.ALLOCSPEC_COMMAND; // the repository's entry point, as a user in a clone sees it
-  const first = spawnSync(
-    process.execPath,
-    runtimeArgs(CLI, [
+  // as a user in a clone runs it: their environment, not the installed launcher's entry point
+  const user = { cwd: ROOT, inherit: true, env: { ALLOCSPEC_COMMAND: "" }, timeoutMs: 0 };
+  const first = runScript(
+    CLI,
+    [
       "--target",
       `vtable:${lib}`,
       "--target",
@@ -48,8 +46,8 @@ test(`rerun: each printed command reruns exactly its run with the same verdict (
       "^(zero_size/malloc_zero|debug_pads/trailing_pad_overflow_detected$|abort/overflow_aborts)",
       "--format",
       "json",
-    ]),
-    { cwd: ROOT, encoding: "utf8", env, maxBuffer: 64 << 20 },
+    ],
+    user,
   );
   assert.equal(first.status, 1, first.stderr.slice(-2000));
   const lines = parse(first.stdout);
@@ -71,12 +69,7 @@ test(`rerun: each printed command reruns exactly its run with the same verdict (
   for (const [i, p] of picks.entries()) assert.ok(p, `no failure of shape ${i}: ${bad.map((b) => b.rerun)}`);
   for (const p of picks as Line[]) {
     // exactly as printed: the default (table) format
-    const again = spawnSync("sh", ["-c", p.rerun!], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env,
-      maxBuffer: 64 << 20,
-    });
+    const again = runProgram("sh", ["-c", p.rerun!], user);
     assert.equal(again.status, 1, `${p.rerun}: exit ${again.status}: ${again.stderr.slice(-1500)}`);
     const out = again.stdout;
     const target = p.rerun!.match(/--target (\S+)/)![1];

@@ -13,7 +13,7 @@
  */
 import { STATUSES } from "../execute.ts";
 import type { Result } from "../execute.ts";
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 import { aloneText, failureCauses, infoCauses, verdictText } from "./summary.ts";
 import { rerunCommand, type RerunContext, rerunContext } from "./rerun.ts";
 import { type Cause, listText } from "../../report/causes.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Result } from "../execute.ts";
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 import { countsLine, failureCauses, infoCauses, label, verdictText } from "./summary.ts";
 import { rerunCommand, type RerunContext, rerunContext } from "./rerun.ts";
 
