@@ -2,7 +2,8 @@
  * The bottom of the graph (docs/contracts.md §7): what every folder needs and nothing else owns. Running a
  * child (child.ts, runtime.ts) in the controlled environment (env.ts, with the one allocator-tunables
  * policy), signals (signals.ts), what a child's outcome was (outcome.ts), finding python and libpython
- * (python.ts), building C (cbuild.ts), the user's directory (cwd.ts) and bad input (usage.ts).
+ * (python.ts), building C (cbuild.ts), the user's directory (cwd.ts), bad input (usage.ts) and the
+ * progress of a long run (progress.ts).
  *
  * @example
  * ```ts
@@ -67,3 +68,10 @@ export {
 } from "./cbuild.ts";
 export { enterUserCwd, userCwd } from "./cwd.ts";
 export { UsageError } from "./usage.ts";
+export {
+  createProgress,
+  formatDuration,
+  type Progress,
+  progressLine,
+  type ProgressOptions,
+} from "./progress.ts";
