@@ -18,7 +18,7 @@ import { loadCases } from "../cases/mod.ts";
 import { STATUSES } from "../execute.ts";
 import type { Result } from "../execute.ts";
 import type { Reporter } from "./reporter.ts";
-import { aloneText, type Summary, verdictText } from "./summary.ts";
+import { aloneText, extrasText, type Summary, verdictText } from "./summary.ts";
 import { rerunCommand, type RerunContext, rerunContext, shellQuote } from "./rerun.ts";
 import { renderPage } from "../../report/page.ts";
 import type { MatrixSection, Page, SourcesSection, SpecQuote } from "../../report/types.ts";
@@ -119,6 +119,7 @@ export function conformancePage(results: readonly Result[], summary: Summary, o:
       versions: runtimeVersions(),
       facts: {
         runs: `${summary.total} in ${summary.seconds.toFixed(1)} s`,
+        ...(extrasText(summary) ? { budget: extrasText(summary)!.replace(/^budget: /, "") } : {}),
         counts: [
           ...STATUSES.map((s) => `${s} ${summary.counts[s]}`),
           `informational FAIL/ERROR ${summary.counts.informational} (never fail a run)`,

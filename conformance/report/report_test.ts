@@ -174,6 +174,14 @@ test("causes: one bug across cases, domains and profiles is one cause; numbers m
   assert.equal(verdictText([RESULTS[0], RESULTS[5]]), "conformant: no FAIL, no ERROR");
 });
 
+test("reports: a plain-data budget in the summary is shown as it is (table, html)", () => {
+  const out: string[] = [];
+  const rep = createReporter("table", (s) => out.push(s), { rerun: RERUN });
+  const summary = { ...summarize(RESULTS.slice(0, 1), 1), budget: { base_s: 20, load: [3.5, 2], cpus: 2 } };
+  rep.finish(RESULTS.slice(0, 1), summary);
+  assert.ok(out.includes("budget: base_s 20, load 3.5/2, cpus 2"), out.join("\n"));
+});
+
 test("rerun: the exact selection, shell-quoted, non-default options kept", () => {
   const r = {
     target: "vtable:./my lib.so",

@@ -108,3 +108,15 @@ export function verdictText(results: readonly Result[]): string {
     targets.map((t) => `${t}: ${causeCountText(causes.filter((c) => c.column === t))}`).join("; ")
   }`;
 }
+
+/**
+ * Plain-data extras of the summary shown as they are (a time budget and its calibration: base seconds,
+ * load, effective seconds ...): "budget: base_s 20, load_factor 1.5" or undefined when there are none.
+ */
+export function extrasText(s: Summary): string | undefined {
+  const budget = (s as unknown as Record<string, unknown>).budget;
+  if (!budget || typeof budget !== "object") return undefined;
+  const fmt = (v: unknown): string =>
+    Array.isArray(v) ? v.map(fmt).join("/") : typeof v === "object" && v ? JSON.stringify(v) : String(v);
+  return `budget: ${Object.entries(budget).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")}`;
+}

@@ -14,7 +14,7 @@
 import { STATUSES } from "../execute.ts";
 import type { Result } from "../execute.ts";
 import type { Reporter } from "./reporter.ts";
-import { aloneText, failureCauses, infoCauses, verdictText } from "./summary.ts";
+import { aloneText, extrasText, failureCauses, infoCauses, verdictText } from "./summary.ts";
 import { rerunCommand, type RerunContext, rerunContext } from "./rerun.ts";
 import { type Cause, listText } from "../../report/causes.ts";
 import { runKey } from "../plan.ts";
@@ -101,6 +101,11 @@ export function tableReporter(write: (s: string) => void, rerun: RerunContext = 
           } on ${listText([...new Set(causes.map((c) => c.column))])}`,
         );
         for (const l of causeLines(causes, rerun)) write(l);
+      }
+      const extras = extrasText(summary);
+      if (extras) {
+        write("");
+        write(extras);
       }
       write("");
       write(`${summary.total} runs in ${summary.seconds.toFixed(1)} s: ${verdictText(results)}`);
