@@ -10,27 +10,19 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runProgram, runScript } from "../core/child.ts";
 import type { EmbeddedCause, MatrixSection } from "./types.ts";
-import { findChromium, openPage } from "./chromium.ts";
+import { openPage } from "./chromium.ts";
+import { browserKit } from "./browser_kit.ts";
 
 const CLI = fileURLToPath(new URL("../conformance/cli.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
+const { chromium, skip, shot } = browserKit();
 const runtime = (globalThis as any).Bun ? "bun" : "deno";
-const chromium = findChromium();
-const skip = chromium
-  ? false
-  : "no Chromium found (install Debian's chromium or set CHROMIUM=/path/to/chrome)";
-
-function shot(name: string, png: Uint8Array): void {
-  mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(join(SHOTS, `${runtime}-${name}.png`), png);
-}
 
 /** What the page embeds (the matrix section's JSON). */
 type Embedded = MatrixSection & { causes: EmbeddedCause[] };
