@@ -217,5 +217,6 @@ test("reports: the alone label of a re-run FAIL shows in table, markdown and jso
     aloneStatus: undefined,
     earlier: undefined,
   }]);
-  assert.match(alone, /\n {10}reproduces alone\n/);
+  assert.match(alone, /\n {6}hits 1 case · domains RAW · profiles cpython · every run reproduces alone\n/);
+  assert.doesNotMatch(alone, /\n {10}reproduces alone\n/, "said once for the cause");
 });

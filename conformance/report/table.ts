@@ -18,6 +18,7 @@ import { aloneText, extrasText, failureCauses, infoCauses, verdictText } from ".
 import { rerunCommand, type RerunContext, rerunContext } from "./rerun.ts";
 import { type Cause, listText } from "../../report/causes.ts";
 import { runKey } from "../plan.ts";
+import { ALONE } from "../pool.ts";
 
 /**
  * Causes as text lines: the cause once (target, status, runs, masked message, the cases, domains and
@@ -34,6 +35,9 @@ export function causeLines(causes: readonly Cause<Result>[], rerun: RerunContext
     const hits = [`${cases.length} case${cases.length === 1 ? "" : "s"}`];
     if (domains.length) hits.push(`domains ${domains.join(", ")}`);
     hits.push(`profiles ${profiles.join(", ")}`);
+    // "reproduces alone" once for the cause when every run does; per run otherwise
+    const allAlone = c.runs.every((r) => r.alone === ALONE && !r.aloneStatus);
+    if (allAlone) hits.push(`every run ${ALONE}`);
     out.push(`      hits ${hits.join(" · ")}`);
     for (const id of cases) {
       const rs = c.runs.filter((r) => r.case === id);
@@ -43,7 +47,7 @@ export function causeLines(causes: readonly Cause<Result>[], rerun: RerunContext
         const where = runKey({ caseId: "", domain: r.domain, variant: r.variant, profile: r.profile });
         out.push(`        ${where}  rerun: ${rerunCommand(r, rerun)}`);
         if (r.message.trim() !== c.text) out.push(`          ${r.message}`);
-        if (r.alone) out.push(`          ${aloneText(r)}`);
+        if (r.alone && !allAlone) out.push(`          ${aloneText(r)}`);
       }
     }
   });
