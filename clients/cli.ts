@@ -136,7 +136,7 @@ export function main(argv: string[]): number {
         (r.wallMs / 1000).toFixed(1)
       } s${r.result ? "" : ` (died: ${r.signal ?? r.exitStatus})`}`,
     );
-    progress.update(++done);
+    progress.update(++done, "");
     return r;
   };
   const started = Date.now();
