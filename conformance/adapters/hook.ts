@@ -34,7 +34,7 @@ import { fileURLToPath } from "node:url";
 import { type Adapter, type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
 import { cErrno } from "../errno.ts";
 import { cpythonFactory, resolveLibpython } from "./cpython.ts";
-import { openEmbedding } from "./cpython_embed.ts";
+import { openEmbedding, quietFatalPath } from "./cpython_embed.ts";
 import { HookLibrary } from "./hook_dl.ts";
 import { HookSession, hookUnderTest, type Installer } from "./hook_session.ts";
 import { NATIVE_CAPABILITIES, NativeSession } from "./native.ts";
@@ -44,6 +44,9 @@ import type { Profile } from "../../ref/types.ts";
 /** Implementations a hook can be judged over. */
 export const HOOK_BASES = ["native", "cpython"] as const;
 export type HookBase = typeof HOOK_BASES[number];
+
+/** Set (by childEnv) in the death children of a hook over cpython. */
+export const DEATH_CHILD_ENV = "ALLOCSPEC_HOOK_DEATH_CHILD";
 
 /** Set in workers (by childEnv) once the CLI's probe child accepted the hook: no second probe. */
 export const PROBED_ENV = "ALLOCSPEC_HOOK_PROBED";
@@ -144,9 +147,19 @@ export function hookAdapter(
   const cp = cpythonFactory(path, { abi: "shipped" });
   let emb: ReturnType<typeof openEmbedding> | undefined;
   let current: ReturnType<typeof cp.open> | undefined;
+  // a death child (childEnv, kind "death") quiets CPython's fatal-error path once Python is initialised,
+  // before the hook is installed (cpython_embed.ts quietFatalPath)
+  let quiet = process.env[DEATH_CHILD_ENV] !== "1";
   const hs = new HookSession(installer, {
     path: () => path,
-    open: (p) => cp.open(p),
+    open: (p) => {
+      const py = cp.open(p);
+      if (!quiet) {
+        quietFatalPath(path);
+        quiet = true;
+      }
+      return py;
+    },
     gilCheck: () => (emb ??= openEmbedding(path)).gilCheck(),
   });
   return {
@@ -163,7 +176,15 @@ export function hookAdapter(
       }
       cp.close?.();
     },
-    childEnv: (caseId) => ({ ...cp.childEnv?.(caseId), ...probed }),
+    // Not the cpython target's PYTHONMALLOC=debug for death children: a case that calls
+    // PyMem_SetupDebugHooks() over (or below) the hook would then overwrite the debug hooks' single saved
+    // allocator per domain, and the initial debug layer would call the hook again without end
+    // (cpython-facts.md §2.7). The build default, then {@link quietFatalPath} in death children.
+    childEnv: (caseId, kind) => ({
+      ...cp.childEnv?.(caseId, "in-process"),
+      ...probed,
+      ...(kind === "death" ? { [DEATH_CHILD_ENV]: "1" } : {}),
+    }),
     isolated: true,
     get errno() {
       return cErrno();
