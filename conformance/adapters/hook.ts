@@ -100,7 +100,7 @@ export function hookAdapter(
   libpython?: string,
   gaps: Readonly<Record<string, string>> = {},
 ): Adapter {
-  // constructor hooks load a fresh copy per case: each copy's initial-exec TLS (Scalene: 92 bytes) comes
+  // every case loads a fresh copy of a hook library (hook_dl.ts): each copy's initial-exec TLS (Scalene: 92 bytes) comes
   // from glibc's static TLS surplus, 512 bytes by default
   const probed = { [PROBED_ENV]: "1", GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=262144" };
   if (base === "native") {
