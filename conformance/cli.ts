@@ -86,10 +86,10 @@ export function layoutHints(results: readonly Result[]): string[] {
   return out;
 }
 
-/** SIGINT/SIGTERM: forward to every worker and child, reap them all, exit 130/143. */
+/** SIGINT/SIGTERM/SIGHUP: forward to every worker and child, reap them all, exit 130/143/129. */
 function onSignals(): void {
   let stopping = false;
-  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
     process.on(sig, () => {
       if (stopping) return;
       stopping = true;
