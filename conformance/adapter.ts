@@ -118,6 +118,22 @@ export interface Adapter {
    * its `allocspec_set_violation_handler` (0 otherwise: violations abort, as in CPython).
    */
   cEntryPoints?(): CEntryPoints;
+  /**
+   * Extension (CPython builds): the target's DEFAULT allocators, known once `open` has initialised it
+   * (adapters/cpython_defaults.ts). Cases that observe the defaults judge a build by its own: a
+   * `Py_DEBUG` build has the debug hooks over pymalloc by default, a build without pymalloc has none.
+   */
+  readonly defaults?: BuildDefaults;
+}
+
+/** A build's default allocators, what `Py_InitializeEx` installed ({@link Adapter.defaults}). */
+export interface BuildDefaults {
+  /** every domain's default allocator carries CPython's debug hooks (a `Py_DEBUG` build) */
+  readonly debugHooks: boolean;
+  /** CPython's name for them (`_PyMem_GetCurrentAllocatorName()`), when libpython exports it */
+  readonly allocator?: string;
+  /** the default OBJ allocator is pymalloc (below the debug hooks or not) */
+  readonly pymalloc: boolean;
 }
 
 /** C entry points of a target ({@link Adapter.cEntryPoints}); index 0 RAW, 1 MEM, 2 OBJ. */

@@ -118,6 +118,7 @@ export async function executeInProcess(a: Adapter, c: Case, r: RunSpec, seed = 0
   }
   let status: Status = "PASS";
   let message = "";
+  const gap = defaultsGap(a, c);
   try {
     if (c.expect || c.needs.includes("debug-hooks")) {
       if (a.violationModes === undefined || a.violationModes.includes("throw")) py.setViolationMode("throw");
@@ -130,11 +131,13 @@ export async function executeInProcess(a: Adapter, c: Case, r: RunSpec, seed = 0
       variant: r.variant,
       seed,
     });
-    let thrown: unknown = undefined;
-    try {
-      await c.run(ctx);
-    } catch (e) {
-      thrown = e;
+    let thrown: unknown = gap === undefined ? undefined : new CaseSkip(gap);
+    if (gap === undefined) {
+      try {
+        await c.run(ctx);
+      } catch (e) {
+        thrown = e;
+      }
     }
     if (thrown instanceof CaseSkip) {
       // a precondition of the case did not happen (issue #8): SKIP with the case's reason
@@ -162,7 +165,18 @@ function targetInfo(a: Adapter) {
     capabilities: a.capabilities,
     stressRaw: a.stressRaw ? (t: number, n: number, s: number) => a.stressRaw!(t, n, s) : undefined,
     errno: a.errno,
+    defaults: a.defaults,
   };
+}
+
+/**
+ * Why a case does not apply to the build's own default allocators (undefined: it does): a case needing
+ * pymalloc or its arenas on a build whose default OBJ allocator is not pymalloc (known once open()).
+ */
+export function defaultsGap(a: Adapter, c: Case): string | undefined {
+  const d = a.defaults;
+  if (!d || d.pymalloc || !c.needs.some((n) => n === "pymalloc" || n === "arena")) return undefined;
+  return `the default allocators of this build are ${d.allocator ?? "not pymalloc"}: no pymalloc to observe`;
 }
 
 /**

@@ -31,11 +31,12 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
-import { type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { type AdapterFactory, type BuildDefaults, type Capability, UsageError } from "../adapter.ts";
 import { cErrno } from "../errno.ts";
 import { findLibpython } from "./cpython_lib.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
+import { detectDefaults } from "./cpython_defaults.ts";
 import { probeLibrary } from "./probe.ts";
 import { entryTableOf, loadPep445Library } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
@@ -152,6 +153,7 @@ export const cpythonFactory: AdapterFactory = (arg, opts) => {
   }
   let emb: Embedding | undefined;
   let session: ReturnType<typeof wrapForeign> | undefined;
+  let defaults: BuildDefaults | undefined;
   const caps: Capability[] = ["api-shipped", "calloc", "pymalloc", "arena", "debug-hooks", "death", "errno"];
   if (gilOk) caps.push("gil");
   return {
@@ -170,7 +172,9 @@ export const cpythonFactory: AdapterFactory = (arg, opts) => {
       if (!session) {
         emb = openEmbedding(path);
         emb.initialize();
-        session = wrapForeign(loadPep445Library(path, { profile: "cpython" }), emb);
+        const lib = loadPep445Library(path, { profile: "cpython" });
+        defaults = detectDefaults(lib, path); // before any case changes an allocator
+        session = wrapForeign(lib, emb);
       }
       return session.begin();
     },
@@ -178,6 +182,10 @@ export const cpythonFactory: AdapterFactory = (arg, opts) => {
       session?.end();
     },
     keepsState: true,
+    /** the build's default allocators, once open() initialised Python (cpython_defaults.ts) */
+    get defaults() {
+      return defaults;
+    },
     childEnv: (caseId, kind) => cpythonChildEnv(path, caseId, kind),
     // libpython's own entry points; CPython's debug hooks can only abort (no C violation handler)
     cEntryPoints: () => ({ ...entryTableOf(path), setViolationHandler: 0 }),

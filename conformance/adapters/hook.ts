@@ -169,6 +169,9 @@ export function hookAdapter(
     gaps: { ...cp.gaps, ...gaps },
     violationModes: cp.violationModes,
     open: (profile) => (current = hs.open(profile)),
+    get defaults() {
+      return cp.defaults;
+    },
     close() {
       if (current) {
         hookUnderTest(current)?.relax();
