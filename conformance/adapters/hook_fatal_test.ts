@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { runtimeArgv } from "../death.ts";
-import { findLibpython } from "./cpython_lib.ts";
+import { runScript } from "../../core/child.ts";
+import { findLibpython } from "../../core/python.ts";
 
 // Issue 17: under a hook over cpython, death children crashed a SECOND time on CPython's fatal-error path
 // (SIGSEGV after the expected "Fatal Python error" line), in about one run in four, which runs depending
@@ -30,19 +29,19 @@ test(
     timeout: 300_000,
   },
   () => {
-    const { cmd, args } = runtimeArgv(CLI, [
-      "--target",
-      "tracemalloc",
-      "--profile",
-      "cpython",
-      "--filter",
-      "^debug_api_id/",
-      "--format",
-      "json",
-    ]);
-    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/" };
-    const r = spawnSync(cmd, args, { encoding: "utf8", env, maxBuffer: 16 << 20 });
-    const rows = (r.stdout ?? "").trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
+    const args = [
+    "--target",
+    "tracemalloc",
+    "--profile",
+    "cpython",
+    "--filter",
+    "^debug_api_id/",
+    "--format",
+    "json",
+  ];
+  const baseEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/" };
+  const r = runScript(CLI, args, { baseEnv, timeoutMs: 300_000 });
+  const rows = (r.stdout ?? "").trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
     const results = rows.filter((x) => !x.summary);
     assert.equal(results.length, 15, r.stderr);
     const bad = results.filter((x) => x.status !== "PASS").map((x) =>
