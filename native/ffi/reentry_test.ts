@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { spawnSync } from "node:child_process";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { runScript } from "../../core/child.ts";
 
 // A JS allocator re-entered from C without end must cost an exception or a NULL, never the process: under
 // Deno 2.9.6 the stack overflow escaped the callback and the runtime panicked ("internal error: entered
@@ -10,12 +9,10 @@ import { fileURLToPath } from "node:url";
 
 const CHILD = fileURLToPath(new URL("./reentry_child.ts", import.meta.url));
 
-test("ffi: an allocator callback re-entered from C until the stack overflows does not kill the process", () => {
-  const isBun = (globalThis as { Bun?: unknown }).Bun !== undefined;
-  const r = spawnSync(process.execPath, isBun ? [CHILD] : ["run", "-A", CHILD], {
-    encoding: "utf8",
-    timeout: 120_000,
-  });
+test("ffi: an allocator callback re-entered from C until the stack overflows does not kill the process", {
+  timeout: 180_000,
+}, () => {
+  const r = runScript(CHILD, [], { timeoutMs: 120_000 });
   assert.equal(r.signal, null, r.stderr.slice(-600));
   assert.equal(r.status, 0, r.stderr.slice(-600));
   assert.match(
