@@ -78,6 +78,16 @@ export interface Adapter {
   readonly gaps?: Readonly<Record<string, string>>;
   /** Fresh state for one case. */
   open(profile: Profile): Pep445;
+  /**
+   * Extension: the one-time start of the target in this process (e.g. `Py_InitializeEx`), which a worker
+   * runs before it says ready, so that a run's budget never pays for it.
+   */
+  warmUp?(): void;
+  /**
+   * Extension: builds what the target's workers load (the native library) when it is missing or stale, in
+   * the CLI before the first case, never inside a case's budget; returns what it built (undefined: fresh).
+   */
+  prebuild?(): string | undefined;
   /** After each case (also after a failing one). */
   close?(): void;
   /**

@@ -30,6 +30,7 @@ import { loadCases } from "./cases/mod.ts";
 import { createReporter, type Format, FORMATS } from "./report/mod.ts";
 import { terminateAll } from "./pool.ts";
 import { prepareSuite, runSuite } from "./suite.ts";
+import { loadFactor } from "./budget.ts";
 import { type Profile, PROFILES } from "../ref/types.ts";
 // --- allocspec package (report branch): full --help text, and relative paths resolved where the user typed
 import { CONFORMANCE_HELP } from "./help.ts";
@@ -175,7 +176,8 @@ async function main(argv: string[]): Promise<number> {
       abi: values.abi as "shipped" | "2013",
       profiles,
       filter,
-      probeTimeoutMs: Math.max(timeout * 1000, 5000),
+      // loading a library is start-up: its budget scales with the load as a case's does (budget.ts)
+      probeTimeoutMs: Math.round(Math.max(timeout * 1000, 5000) * loadFactor()),
     });
   } catch (e) {
     if (e instanceof UsageError) usage(e.message);
@@ -190,6 +192,7 @@ async function main(argv: string[]): Promise<number> {
     jobs,
     timeoutMs: timeout * 1000,
     onResult: (r, d, t) => reporter.onResult(r, d, t),
+    progress,
   });
   reporter.finish(results, summary);
   if (values.abi === "2013") { for (const h of layoutHints(results)) process.stderr.write(h + "\n"); }

@@ -40,6 +40,12 @@ export interface Result {
   aloneStatus?: Status;
   /** the runs (runKey) the worker executed before this one, in order */
   earlier?: string[];
+  /**
+   * A run that timed out in the parallel phase and was run again alone with a larger budget (pool.ts):
+   * what happened, e.g. "timed out after 20 s (target hung) with 2 jobs in parallel; run alone with 80 s:
+   * PASS". Its status is the rerun's.
+   */
+  rerunAlone?: string;
 }
 
 /** Builds a result for a run. */

@@ -124,6 +124,17 @@ export const cpythonFactory: AdapterFactory = (arg, opts) => {
   let emb: Embedding | undefined;
   let session: ReturnType<typeof wrapForeign> | undefined;
   let defaults: BuildDefaults | undefined;
+  /** Initialises Python once per process (warmUp, or the first open) and reads its defaults. */
+  const start = () => {
+    if (!session) {
+      emb = openEmbedding(path);
+      emb.initialize();
+      const lib = loadPep445Library(path, { profile: "cpython" });
+      defaults = detectDefaults(lib, path); // before any case changes an allocator
+      session = wrapForeign(lib, emb);
+    }
+    return session;
+  };
   const caps: Capability[] = ["api-shipped", "calloc", "pymalloc", "arena", "debug-hooks", "death", "errno"];
   if (gilOk) caps.push("gil");
   return {
@@ -135,18 +146,12 @@ export const cpythonFactory: AdapterFactory = (arg, opts) => {
     get errno() {
       return cErrno();
     },
+    warmUp: start,
     open(profile: Profile): Pep445 {
       if (profile !== "cpython") {
         throw new Error(`the cpython target implements profile "cpython" only, not ${profile}`);
       }
-      if (!session) {
-        emb = openEmbedding(path);
-        emb.initialize();
-        const lib = loadPep445Library(path, { profile: "cpython" });
-        defaults = detectDefaults(lib, path); // before any case changes an allocator
-        session = wrapForeign(lib, emb);
-      }
-      return session.begin();
+      return start().begin();
     },
     close() {
       session?.end();

@@ -107,6 +107,7 @@ export function hookAdapter(
       close() {
         session.end();
       },
+      prebuild: () => session.prebuild(),
       childEnv: () => probed,
       isolated: true,
       // the RAW stress needs C all the way down: the hook directly over native's own allocators
@@ -147,6 +148,7 @@ export function hookAdapter(
     gaps: { ...cp.gaps, ...gaps },
     violationModes: cp.violationModes,
     open: (profile) => (current = hs.open(profile)),
+    warmUp: () => cp.warmUp?.(),
     get defaults() {
       return cp.defaults;
     },
@@ -187,7 +189,16 @@ export const PROBE_MARK = "@@hook-probe@@ ";
  */
 export function probeInChild(spec: string, env: Record<string, string> = {}): string[] {
   const self = fileURLToPath(new URL("./hook_probe.ts", import.meta.url));
-  const r = runScript(self, ["--probe", spec], { env: { ...env, [PROBED_ENV]: "1" }, timeoutMs: 60_000 });
+  const r = runScript(self, ["--probe", spec], {
+    env: { ...env, [PROBED_ENV]: "1" },
+    timeoutMs: 60_000,
+    group: true, // a hook whose constructor forks cannot hang or outlive the probe (core/child.ts)
+  });
+  if (r.timedOut) {
+    throw new UsageError(
+      `${spec}: cannot be installed: loading and installing it did not finish within 60 s`,
+    );
+  }
   const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith(PROBE_MARK));
   const rep: ProbeReport | undefined = line ? JSON.parse(line.slice(PROBE_MARK.length)) : undefined;
   if (rep?.hooked) return rep.hooked;

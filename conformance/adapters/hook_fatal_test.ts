@@ -30,18 +30,18 @@ test(
   },
   () => {
     const args = [
-    "--target",
-    "tracemalloc",
-    "--profile",
-    "cpython",
-    "--filter",
-    "^debug_api_id/",
-    "--format",
-    "json",
-  ];
-  const baseEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/" };
-  const r = runScript(CLI, args, { baseEnv, timeoutMs: 300_000 });
-  const rows = (r.stdout ?? "").trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
+      "--target",
+      "tracemalloc",
+      "--profile",
+      "cpython",
+      "--filter",
+      "^debug_api_id/",
+      "--format",
+      "json",
+    ];
+    const baseEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/" };
+    const r = runScript(CLI, args, { baseEnv, timeoutMs: 300_000 });
+    const rows = (r.stdout ?? "").trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
     const results = rows.filter((x) => !x.summary);
     assert.equal(results.length, 15, r.stderr);
     const bad = results.filter((x) => x.status !== "PASS").map((x) =>
