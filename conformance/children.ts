@@ -178,8 +178,21 @@ export class Worker {
     this.#pending = null;
     killGroup(this.#child);
   }
-  close(): void {
-    if (!this.#exited) this.#child.stdin!.end();
+  /**
+   * Ends the worker (its stdin closes) and resolves once it has exited, its process group killed (what
+   * the target forked goes too: track()); after `graceMs` the group is killed.
+   */
+  close(graceMs = 5000): Promise<void> {
+    const c = this.#child;
+    if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+    return new Promise((res) => {
+      const t = setTimeout(() => killGroup(c), graceMs);
+      c.once("exit", () => {
+        clearTimeout(t);
+        res();
+      });
+      if (!this.#killed) c.stdin!.end();
+    });
   }
 }
 

@@ -145,7 +145,7 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
     let w: Worker | undefined;
     let ran: number[] = [];
     const fresh = async (it: WorkItem): Promise<string | undefined> => {
-      w?.kill();
+      if (w) await w.close(0); // a worker that crashed or was killed: its group goes too
       w = new Worker(it.target, o.abi, it.env);
       ran = [];
       const err = await w.ready(meter.startupMs());
@@ -190,7 +190,7 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
         fin(i, { result: error(it, `worker protocol: ${r.bad}; worker restarted`, ms) }, before);
       } else fin(i, { result: error(it, `target crashed: ${r.crash}; worker restarted`, ms) }, before);
     }
-    w?.close();
+    await w?.close();
   };
 
   // 1. parallel phase
