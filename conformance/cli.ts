@@ -31,6 +31,7 @@ import { createReporter, type Format, FORMATS } from "./report/mod.ts";
 import { terminateAll } from "./pool.ts";
 import { prepareSuite, runSuite } from "./suite.ts";
 import { loadFactor } from "./budget.ts";
+import { hangupIgnored, watchCancel } from "../core/cancel.ts";
 import { type Profile, PROFILES } from "../ref/types.ts";
 // --- allocspec package (report branch): full --help text, and relative paths resolved where the user typed
 import { CONFORMANCE_HELP } from "./help.ts";
@@ -88,17 +89,25 @@ export function layoutHints(results: readonly Result[]): string[] {
   return out;
 }
 
-/** SIGINT/SIGTERM/SIGHUP: forward to every worker and child, reap them all, exit 130/143/129. */
+/**
+ * SIGINT/SIGTERM/SIGHUP: stop every worker and child (their process groups), reap them all, exit
+ * 130/143/129; the same as SIGTERM when the run is cancelled by its launcher's or script runner's going away
+ * (core/cancel.ts). Under `nohup` (SIGHUP ignored at start) SIGHUP stays ignored.
+ */
 function onSignals(): void {
   let stopping = false;
+  const stop = (why: string, sig: NodeJS.Signals, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`conformance: ${why}: stopping the workers\n`);
+    terminateAll(sig).finally(() => process.exit(code));
+  };
+  const nohup = hangupIgnored();
   for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
-    process.on(sig, () => {
-      if (stopping) return;
-      stopping = true;
-      process.stderr.write(`conformance: ${sig}: stopping the workers\n`);
-      terminateAll(sig).finally(() => process.exit(code));
-    });
+    if (sig === "SIGHUP" && nohup) continue;
+    process.on(sig, () => stop(sig, sig, code));
   }
+  watchCancel((why) => stop(`cancelled (${why})`, "SIGTERM", 143));
 }
 
 async function main(argv: string[]): Promise<number> {

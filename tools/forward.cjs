@@ -30,7 +30,9 @@ const PARENT_POLL_MS = 250;
  * should exit) when the child cannot be started. Never returns.
  */
 function runInPlace(exe, args, opts = {}) {
-  const child = spawn(exe, args, { stdio: "inherit", env: opts.env ?? process.env, cwd: opts.cwd });
+  // the program learns who launched it: when we are gone it was cancelled (core/cancel.ts)
+  const env = { ...(opts.env ?? process.env), ALLOCSPEC_LAUNCHER_PID: String(process.pid) };
+  const child = spawn(exe, args, { stdio: "inherit", env, cwd: opts.cwd });
   const handlers = new Map();
   for (const sig of FORWARDED) {
     const h = () => {

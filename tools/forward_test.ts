@@ -122,6 +122,13 @@ function scenarios(): Scenario[] {
       send: ["SIGTERM"],
       exit: [s("SIGTERM"), 124],
     },
+    {
+      name: "CI cancel: SIGINT then SIGTERM to npx bun run conformance alone",
+      runtime: "bun",
+      cmd: ["npx", "bun", "run", "conformance", ...c],
+      send: ["SIGINT", "SIGTERM"],
+      exit: [s("SIGINT"), s("SIGTERM"), 1],
+    },
     ...(["SIGINT", "SIGHUP"] as const).map((sig): Scenario => ({
       name: `${sig} to node cli/allocspec.cjs conformance (Bun)`,
       runtime: "bun",
