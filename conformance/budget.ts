@@ -1,9 +1,9 @@
 /**
  * Budgets that measure the target, not the machine (issue 17). A case's budget is `--timeout` (the
- * seconds a case may take on an idle machine) times a LOAD FACTOR measured when the run starts: the 1-minute
- * load average divided by the cores (os.loadavg, os.availableParallelism), at least 1, at most
- * {@link MAX_LOAD_FACTOR}. Measured on the 2-core machine this was written on: the default run at load 14-27
- * ended NOT conformant with a fixed 20 s budget that also paid for worker start-up and lazy builds.
+ * seconds a case may take on an idle machine) times a LOAD FACTOR sampled when each run starts: the load
+ * ({@link currentLoad}) divided by the cores, at least 1, at most {@link MAX_LOAD_FACTOR}. Seen on the 2-core
+ * machine this was written on: the default run at load 14-27 ended NOT conformant with a fixed 20 s budget
+ * that also paid for worker start-up and lazy builds.
  *
  * What a budget covers: the case only. Starting a worker or a death child (runtime start, target load,
  * `Py_InitializeEx`) has {@link startupMs}; builds happen before the first case (suite.ts). A run that
@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import { readFileSync } from "node:fs";
 import os from "node:os";
 
 /** The largest load factor applied (a budget never grows beyond 16 x --timeout in the parallel phase). */
@@ -34,7 +35,7 @@ export interface BudgetReport {
   baseSeconds: number;
   /** cores the load is divided by */
   cpus: number;
-  /** 1-minute load average when the run started and its highest value seen at a run's start */
+  /** the load ({@link currentLoad}) when the run started and the highest seen at a run's start */
   load: { start: number; max: number };
   /** the factor applied to baseSeconds in the parallel phase (at the start, and the highest applied) */
   factor: { start: number; max: number };
@@ -53,8 +54,23 @@ export function cpuCount(): number {
   return (os as { availableParallelism?: () => number }).availableParallelism?.() ?? os.cpus().length ?? 1;
 }
 
-/** The load factor now: load1 / cpus, within [1, MAX_LOAD_FACTOR]. */
-export function loadFactor(load1 = os.loadavg()[0], cpus = cpuCount()): number {
+/**
+ * The load now: the larger of the 1-minute load average and the number of runnable tasks this instant
+ * (/proc/loadavg's 4th field, minus the reader), so busy loops started a second ago count at once although
+ * the average lags a minute behind. Elsewhere: os.loadavg()[0].
+ */
+export function currentLoad(): number {
+  try {
+    const f = readFileSync("/proc/loadavg", "latin1").trim().split(/\s+/);
+    const running = Number(f[3]?.split("/")[0] ?? "0");
+    return Math.max(Number(f[0]), Number.isFinite(running) ? running - 1 : 0);
+  } catch {
+    return os.loadavg()[0];
+  }
+}
+
+/** The load factor now: load / cpus, within [1, MAX_LOAD_FACTOR]. */
+export function loadFactor(load1 = currentLoad(), cpus = cpuCount()): number {
   const f = load1 / Math.max(1, cpus);
   return Math.round(Math.min(MAX_LOAD_FACTOR, Math.max(1, f)) * 100) / 100;
 }
@@ -67,7 +83,7 @@ export class BudgetMeter {
   #maxFactor: number;
   rerunAlone = 0;
   confirmedTimeouts = 0;
-  constructor(readonly baseMs: number, private readonly sample: () => number = () => os.loadavg()[0]) {
+  constructor(readonly baseMs: number, private readonly sample: () => number = currentLoad) {
     const load = this.sample();
     this.#start = { load, factor: loadFactor(load, this.cpus) };
     this.#maxLoad = load;
