@@ -7,25 +7,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { findChromium, openPage } from "../report/chromium.ts";
+import { pathToFileURL } from "node:url";
+import { openPage } from "../report/chromium.ts";
+import { browserKit } from "../report/browser_kit.ts";
 import { benchHtml } from "./html.ts";
 import { buildReport } from "./results.ts";
 
-const SHOTS = fileURLToPath(new URL("../report/screenshots/", import.meta.url));
-const runtime = (globalThis as any).Bun ? "bun" : "deno";
-const chromium = findChromium();
-const skip = chromium
-  ? false
-  : "no Chromium found (install Debian's chromium or set CHROMIUM=/path/to/chrome)";
-
-function shot(name: string, png: Uint8Array): void {
-  mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(join(SHOTS, `${runtime}-${name}.png`), png);
-}
+const { chromium, skip, shot } = browserKit();
 
 test("browser: bench page: goal bars with numbers and goal words, allocator charts, no console errors", {
   skip,

@@ -8,25 +8,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runScript } from "../core/child.ts";
-import { findChromium, openPage } from "./chromium.ts";
+import { openPage } from "./chromium.ts";
+import { browserKit } from "./browser_kit.ts";
 
 const CLI = fileURLToPath(new URL("../conformance/cli.ts", import.meta.url));
-const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
-const runtime = (globalThis as any).Bun ? "bun" : "deno";
-const chromium = findChromium();
-const skip = chromium
-  ? false
-  : "no Chromium found (install Debian's chromium or set CHROMIUM=/path/to/chrome)";
-
-function shot(name: string, png: Uint8Array): void {
-  mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(join(SHOTS, `${runtime}-${name}.png`), png);
-}
+const { chromium, skip, shot } = browserKit();
 
 test("browser: conformance page: matrix, drill-down by click, filters, no console errors", {
   skip,
