@@ -11,7 +11,8 @@
  * - `--filter`: a regular expression over case ids (`zero_size/`, `debug/.*pad`)
  * - `--format`: table (default) | json | tap | junit | markdown | html
  * - `--abi`: shipped (PyMemAllocatorEx, default) | 2013 (PyMemAllocators) for vtable targets
- * - `--jobs`: worker processes in parallel (default 2); `--timeout`: seconds per case (default 20)
+ * - `--jobs`: worker processes in parallel (default 2); `--timeout`: seconds per case on an idle machine
+ *   (default 20), scaled by the load (budget.ts)
  * - `--list`: print the cases and exit
  *
  * Exit: 0 no FAIL/ERROR, 1 otherwise, 2 bad usage (one line on stderr, nothing run).
