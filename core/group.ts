@@ -27,16 +27,6 @@ import type { Readable, Writable } from "node:stream";
 /** The variable carrying the runner's pid to the children it starts. */
 export const PARENT_ENV = "ALLOCSPEC_PARENT_PID";
 
-/** True while the process `pid` exists (signal 0). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Sends `signal` to the process group led by `pid` (a `detached` child), and, with `orPid` and no such
  * group, to `pid` itself (only while it is certainly ours: not yet reaped). Returns false when nothing got
