@@ -47,7 +47,7 @@ function cliArgs(): string[] {
     ? [
       "ref",
       "native",
-      ...(python ? ["cpython", `hook:${hooks.good_once}@cpython`, "tracemalloc"] : []),
+      ...(python ? ["cpython"] : []),
       "libc:libc.so.6",
       `hook:${hooks.good_once}`,
       `hook:${hooks.good_ctor_once}`,
