@@ -87,7 +87,7 @@ export interface Adapter {
    * Extension: builds what the target's workers load (the native library) when it is missing or stale, in
    * the CLI before the first case, never inside a case's budget; returns what it built (undefined: fresh).
    */
-  prebuild?(): string | undefined;
+  prebuild?(announce?: (what: string) => void): string | undefined;
   /** After each case (also after a failing one). */
   close?(): void;
   /**

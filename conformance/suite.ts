@@ -93,13 +93,11 @@ export function prebuildTargets(p: PreparedSuite, progress?: (line: string) => v
   for (const [target, a] of p.adapters) {
     if (!a.prebuild || !runnable.has(target)) continue;
     const t0 = performance.now();
-    const built = a.prebuild();
+    const built = a.prebuild((what) =>
+      progress?.(`conformance: building ${what} for ${target} before the first case`)
+    );
     if (built) {
-      progress?.(
-        `conformance: built ${built} for ${target} before the first case (${
-          Math.round((performance.now() - t0) / 100) / 10
-        } s)`,
-      );
+      progress?.(`conformance: built ${built} in ${Math.round((performance.now() - t0) / 100) / 10} s`);
     }
   }
 }

@@ -107,7 +107,7 @@ export function hookAdapter(
       close() {
         session.end();
       },
-      prebuild: () => session.prebuild(),
+      prebuild: (announce) => session.prebuild(announce),
       childEnv: () => probed,
       isolated: true,
       // the RAW stress needs C all the way down: the hook directly over native's own allocators

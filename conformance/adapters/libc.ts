@@ -102,7 +102,7 @@ export const libcFactory: AdapterFactory = (arg, opts) => {
       return session.view;
     },
     close: () => session.end(),
-    prebuild: () => session.prebuild(),
+    prebuild: (announce) => session.prebuild(announce),
     keepsState: true,
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),

@@ -35,6 +35,7 @@ import { parseNativeArg } from "../../targets/native.ts";
 import {
   buildNative,
   entryTableOf,
+  libraryPath,
   nativeIsFresh,
   type NativePep445,
   openNative,
@@ -61,8 +62,9 @@ export class NativeSession {
    * (Adapter.prebuild): a worker then only loads it, and no case's budget pays for a compiler. Returns
    * what was built, or undefined when it was fresh.
    */
-  prebuild(): string | undefined {
+  prebuild(announce?: (what: string) => void): string | undefined {
     if (nativeIsFresh(this.variant)) return undefined;
+    announce?.(libraryPath(this.variant));
     return buildNative({ variant: this.variant });
   }
   /** The instance, reset to a fresh state for `profile`. */
@@ -133,7 +135,7 @@ export const nativeFactory: AdapterFactory = (arg) => {
       return session.view;
     },
     close: () => session.end(),
-    prebuild: () => session.prebuild(),
+    prebuild: (announce) => session.prebuild(announce),
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
     cEntryPoints: () => session.cEntryPoints(),
