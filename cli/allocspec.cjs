@@ -12,12 +12,14 @@
 //   node_modules), native/ (compiled from the shipped C sources on first use), bench/ (traces, results);
 // - ALLOCSPEC_COMMAND: "allocspec <command>", shown in reports as the command line.
 // Exit status: the command's own (0 ok, 1 findings, 2 usage); 2 for a usage error here; a signal
-// that killed the runtime is re-raised.
+// that killed the runtime is re-raised. SIGINT/SIGTERM/SIGHUP are forwarded to the runtime, and a
+// launcher whose parent is gone cancels it (tools/forward.cjs).
 "use strict";
-const { spawn, spawnSync } = require("node:child_process");
+const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { runInPlace } = require("../tools/forward.cjs");
 
 const ROOT = path.join(__dirname, "..");
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
@@ -222,24 +224,13 @@ function run(runtime, cmd, args) {
   const bins = [path.dirname(exe), path.join(ROOT, "..", ".bin"), path.join(ROOT, "node_modules", ".bin")]
     .filter((d) => path.isAbsolute(d) && fs.existsSync(d));
   env.PATH = [...bins, env.PATH || ""].join(path.delimiter);
-  const child = spawn(exe, argv, { stdio: "inherit", env });
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-    process.on(sig, () => {
-      try {
-        child.kill(sig);
-      } catch { /* already gone */ }
-    });
-  }
-  child.on("error", (e) => {
-    process.stderr.write(`allocspec: cannot start ${exe}: ${e.message}\n`);
-    process.exit(3);
-  });
-  child.on("exit", (code, signal) => {
-    if (signal) {
-      process.removeAllListeners(signal);
-      process.kill(process.pid, signal);
-    }
-    process.exit(code ?? 1);
+  // in place of this process: signals forwarded, a cancel when orphaned, the child's exit status
+  runInPlace(exe, argv, {
+    env,
+    onError: (e) => {
+      process.stderr.write(`allocspec: cannot start ${exe}: ${e.message}\n`);
+      process.exit(3);
+    },
   });
   return undefined;
 }

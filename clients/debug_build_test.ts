@@ -3,10 +3,9 @@
  * a second real CPython: a launcher interpreter (`--python python3.11d`, its libpython found by sysconfig as
  * for any python3) and a conformance target (`cpython:/path/libpython3.11d.so.1.0`).
  *
- * Measured on the full conformance run of that target (clients/README.md): 207 PASS, 13 FAIL, 9 ERROR, all
- * in groups that observe the default allocators, which in a Py_DEBUG build already carry the debug hooks
- * (fallback/, debug_setup/, debug_fill/, arena/, posix/ where a Py_DEBUG assert() aborts); the groups below
- * do not, and must PASS.
+ * Before issue 17 the full conformance run of that target gave 207 PASS, 13 FAIL, 9 ERROR (the suite expected a
+ * release build's defaults, and Deno panicked in the worker); judged by its own defaults it gives no FAIL and
+ * no ERROR (conformance/README.md, "Targets").
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -51,41 +50,43 @@ test("the launcher runs Debian's Py_DEBUG CPython on native with debug hooks, an
 });
 
 /**
- * Cases of these groups that do observe the Py_DEBUG build's default allocator (pymalloc_debug: CPython's
- * debug hooks over pymalloc), with the reason each aborts there.
+ * Judged by its own defaults (issue 17): in a Py_DEBUG build the default allocators already carry the debug
+ * hooks (pymalloc_debug), and the cases that observe the defaults know it (adapters/cpython_defaults.ts,
+ * cases/_lib.ts defaultOverhead): sizes below the defaults are n + 3S, a 0-byte block has no writable byte,
+ * and an allocator over the defaults plus PyMem_SetupDebugHooks() is not a setup this build has
+ * (cpython-facts.md §2.7: it recurses without end, which made Deno panic in the worker). Every group that
+ * observes the defaults runs here in-process (the death children, which run with PYTHONMALLOC=debug, are
+ * the same on both builds); the whole target gives 0 FAIL and 0 ERROR (conformance/README.md, measured).
  */
-const PY_DEBUG_DEVIATIONS: Record<string, string> = {
-  "zero_size/malloc_zero_byte_writable":
-    "CPython's debug hooks give malloc(0) no data byte (its trailing pad starts at p): writing the byte that " +
-    "'as if malloc(1)' promises makes the free abort with 'bad trailing pad byte'",
-  "zero_size/realloc_null_zero_acts_as_malloc_zero": "the same block from realloc(NULL, 0), its byte written",
-  "size_checks/allocator_calloc_overflow_called_directly":
-    "_PyMem_DebugRawCalloc assert()s the product that release builds leave to the entry points",
-};
+const OBSERVE_DEFAULTS =
+  "^(zero_size|fallback|arena|pymalloc|debug_setup|debug_fill|size_checks|free_null|get_set|hook_args)/";
+/** Informational cases a Py_DEBUG assert() ends (never counted against a run). */
+const ASSERTS =
+  /^(size_checks\/allocator_calloc_overflow_called_directly|posix\/calloc_overflow_sets_enomem)$/;
 
 test(
-  "conformance target cpython:libpython3.11d.so: the groups that do not observe the default allocators PASS",
+  "conformance target cpython:libpython3.11d.so: judged by its own defaults, no FAIL and no ERROR",
   {
     skip,
-    timeout: 120_000,
+    timeout: 300_000,
   },
   () => {
-    const filter = "^(zero_size|realloc|size_checks|hook_args|get_set|free_null)/";
-    const args = ["--target", `cpython:${dbg}`, "--filter", filter, "--format", "json", "--jobs", "1"];
-    const r = runScript(CLI, args, { inherit: true, timeoutMs: 120_000 });
+    const args = ["--target", `cpython:${dbg}`, "--filter", OBSERVE_DEFAULTS, "--format", "json"];
+    const r = runScript(CLI, args, { inherit: true, timeoutMs: 300_000 });
     const rows = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
       .filter((x) => x.status && x.status !== "UNSUPPORTED");
-    assert.ok(rows.length >= 50, `ran ${rows.length} cases: ${r.stderr}`);
-    const bad = rows.filter((x) => x.status !== "PASS" && !(x.case in PY_DEBUG_DEVIATIONS))
-      .map((x) => `${x.case}[${x.domain}] ${x.status}`);
+    assert.ok(rows.length >= 100, `ran ${rows.length} runs: ${r.stderr}`);
+    const bad = rows.filter((x) =>
+      (x.status === "FAIL" || x.status === "ERROR") && !(x.informational && ASSERTS.test(x.case))
+    ).map((x) => `${x.case}[${x.domain}] ${x.status}: ${x.message.slice(0, 160)}`);
     assert.deepEqual(bad, []);
-    // the deviations are real and observed in every domain, each as the crash its reason predicts
-    for (const [id, why] of Object.entries(PY_DEBUG_DEVIATIONS)) {
-      const got = rows.filter((x) => x.case === id);
-      assert.equal(got.length, 3, `${id}: one run per domain`);
-      for (const x of got) {
-        assert.match(`${x.status} ${x.message}`, /^ERROR target crashed: signal SIGABRT/, why);
-      }
-    }
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    // what does not apply to a debug-hooks-by-default build is a SKIP that says why
+    const skips = rows.filter((x) => x.status === "SKIP");
+    assert.ok(skips.length > 0, "no case knew the defaults");
+    for (const x of skips) assert.match(x.message, /debug hooks/, `${x.case}: ${x.message}`);
+    // and the cases that observe the defaults really ran: the fallback to RAW through the debug hooks
+    const fallback = rows.filter((x) => x.case.startsWith("fallback/") && x.status === "PASS");
+    assert.ok(fallback.length >= 3, JSON.stringify(rows.filter((x) => x.case.startsWith("fallback/"))));
   },
 );

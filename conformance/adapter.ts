@@ -78,6 +78,16 @@ export interface Adapter {
   readonly gaps?: Readonly<Record<string, string>>;
   /** Fresh state for one case. */
   open(profile: Profile): Pep445;
+  /**
+   * Extension: the one-time start of the target in this process (e.g. `Py_InitializeEx`), which a worker
+   * runs before it says ready, so that a run's budget never pays for it.
+   */
+  warmUp?(): void;
+  /**
+   * Extension: builds what the target's workers load (the native library) when it is missing or stale, in
+   * the CLI before the first case, never inside a case's budget; returns what it built (undefined: fresh).
+   */
+  prebuild?(announce?: (what: string) => void): string | undefined;
   /** After each case (also after a failing one). */
   close?(): void;
   /**
@@ -118,6 +128,22 @@ export interface Adapter {
    * its `allocspec_set_violation_handler` (0 otherwise: violations abort, as in CPython).
    */
   cEntryPoints?(): CEntryPoints;
+  /**
+   * Extension (CPython builds): the target's DEFAULT allocators, known once `open` has initialised it
+   * (adapters/cpython_defaults.ts). Cases that observe the defaults judge a build by its own: a
+   * `Py_DEBUG` build has the debug hooks over pymalloc by default, a build without pymalloc has none.
+   */
+  readonly defaults?: BuildDefaults;
+}
+
+/** A build's default allocators, what `Py_InitializeEx` installed ({@link Adapter.defaults}). */
+export interface BuildDefaults {
+  /** every domain's default allocator carries CPython's debug hooks (a `Py_DEBUG` build) */
+  readonly debugHooks: boolean;
+  /** CPython's name for them (`_PyMem_GetCurrentAllocatorName()`), when libpython exports it */
+  readonly allocator?: string;
+  /** the default OBJ allocator is pymalloc (below the debug hooks or not) */
+  readonly pymalloc: boolean;
 }
 
 /** C entry points of a target ({@link Adapter.cEntryPoints}); index 0 RAW, 1 MEM, 2 OBJ. */

@@ -13,7 +13,8 @@
  *   with `--filter '^case$'` and `--profile` they select exactly one run (the rerun command of a failure)
  * - `--format`: table (default) | json | tap | junit | markdown | html
  * - `--abi`: shipped (PyMemAllocatorEx, default) | 2013 (PyMemAllocators) for vtable targets
- * - `--jobs`: worker processes in parallel (default 2); `--timeout`: seconds per case (default 20)
+ * - `--jobs`: worker processes in parallel (default 2); `--timeout`: seconds per case on an idle machine
+ *   (default 20), scaled by the load (budget.ts)
  * - `--list`: print the cases and exit
  *
  * Exit: 0 no FAIL/ERROR, 1 otherwise, 2 bad usage (one line on stderr, nothing run).
@@ -36,6 +37,8 @@ import { ALL_DOMAINS, type DomainName } from "./case.ts";
 import { label, verdictText } from "./report/summary.ts";
 import { rerunContext } from "./report/rerun.ts";
 import { createProgress } from "../core/progress.ts";
+import { loadFactor } from "./budget.ts";
+import { hangupIgnored, watchCancel } from "../core/cancel.ts";
 import { type Profile, PROFILES } from "../ref/types.ts";
 // --- allocspec package (report branch): full --help text, and relative paths resolved where the user typed
 import { CONFORMANCE_HELP } from "./help.ts";
@@ -103,17 +106,25 @@ export function layoutHints(results: readonly Result[]): string[] {
   return out;
 }
 
-/** SIGINT/SIGTERM: forward to every worker and child, reap them all, exit 130/143. */
+/**
+ * SIGINT/SIGTERM/SIGHUP: stop every worker and child (their process groups), reap them all, exit
+ * 130/143/129; the same as SIGTERM when the run is cancelled by its launcher's or script runner's going away
+ * (core/cancel.ts). Under `nohup` (SIGHUP ignored at start) SIGHUP stays ignored.
+ */
 function onSignals(): void {
   let stopping = false;
-  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    process.on(sig, () => {
-      if (stopping) return;
-      stopping = true;
-      process.stderr.write(`conformance: ${sig}: stopping the workers\n`);
-      terminateAll(sig).finally(() => process.exit(code));
-    });
+  const stop = (why: string, sig: NodeJS.Signals, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`conformance: ${why}: stopping the workers\n`);
+    terminateAll(sig).finally(() => process.exit(code));
+  };
+  const nohup = hangupIgnored();
+  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    if (sig === "SIGHUP" && nohup) continue;
+    process.on(sig, () => stop(sig, sig, code));
   }
+  watchCancel((why) => stop(`cancelled (${why})`, "SIGTERM", 143));
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -199,7 +210,8 @@ async function main(argv: string[]): Promise<number> {
       filter,
       domain: values.domain as DomainName | "-" | undefined,
       variant: values.variant,
-      probeTimeoutMs: Math.max(timeout * 1000, 5000),
+      // loading a library is start-up: its budget scales with the load as a case's does (budget.ts)
+      probeTimeoutMs: Math.round(Math.max(timeout * 1000, 5000) * loadFactor()),
     });
   } catch (e) {
     if (e instanceof UsageError) usage(e.message);
@@ -228,6 +240,7 @@ async function main(argv: string[]): Promise<number> {
       progress.update(d, label(r));
       reporter.onResult(r, d, t);
     },
+    progress: (line) => progress.log(line),
   });
   progress.done(verdictText(results));
   reporter.finish(results, summary);

@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import type { Capability, CErrno } from "./adapter.ts";
+import type { BuildDefaults, Capability, CErrno } from "./adapter.ts";
 import {
   type Domain,
   type Pep445,
@@ -136,6 +136,8 @@ export interface TargetInfo {
   stressRaw?(threads: number, rounds: number, seed: number): number;
   /** the calling thread's C errno (capability "errno") */
   readonly errno?: CErrno;
+  /** the target's default allocators, when it is a CPython build (Adapter.defaults) */
+  readonly defaults?: BuildDefaults;
 }
 
 /** The context of one run of one case. */

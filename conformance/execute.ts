@@ -40,6 +40,12 @@ export interface Result {
   aloneStatus?: Status;
   /** the runs (runKey) the worker executed before this one, in order */
   earlier?: string[];
+  /**
+   * A run that timed out in the parallel phase and was run again alone with a larger budget (pool.ts):
+   * what happened, e.g. "timed out after 20 s (target hung) with 2 jobs in parallel; run alone with 80 s:
+   * PASS". Its status is the rerun's.
+   */
+  rerunAlone?: string;
 }
 
 /** Builds a result for a run. */
@@ -118,6 +124,7 @@ export async function executeInProcess(a: Adapter, c: Case, r: RunSpec, seed = 0
   }
   let status: Status = "PASS";
   let message = "";
+  const gap = defaultsGap(a, c);
   try {
     if (c.expect || c.needs.includes("debug-hooks")) {
       if (a.violationModes === undefined || a.violationModes.includes("throw")) py.setViolationMode("throw");
@@ -130,11 +137,13 @@ export async function executeInProcess(a: Adapter, c: Case, r: RunSpec, seed = 0
       variant: r.variant,
       seed,
     });
-    let thrown: unknown = undefined;
-    try {
-      await c.run(ctx);
-    } catch (e) {
-      thrown = e;
+    let thrown: unknown = gap === undefined ? undefined : new CaseSkip(gap);
+    if (gap === undefined) {
+      try {
+        await c.run(ctx);
+      } catch (e) {
+        thrown = e;
+      }
     }
     if (thrown instanceof CaseSkip) {
       // a precondition of the case did not happen (issue #8): SKIP with the case's reason
@@ -162,7 +171,18 @@ function targetInfo(a: Adapter) {
     capabilities: a.capabilities,
     stressRaw: a.stressRaw ? (t: number, n: number, s: number) => a.stressRaw!(t, n, s) : undefined,
     errno: a.errno,
+    defaults: a.defaults,
   };
+}
+
+/**
+ * Why a case does not apply to the build's own default allocators (undefined: it does): a case needing
+ * pymalloc or its arenas on a build whose default OBJ allocator is not pymalloc (known once open()).
+ */
+export function defaultsGap(a: Adapter, c: Case): string | undefined {
+  const d = a.defaults;
+  if (!d || d.pymalloc || !c.needs.some((n) => n === "pymalloc" || n === "arena")) return undefined;
+  return `the default allocators of this build are ${d.allocator ?? "not pymalloc"}: no pymalloc to observe`;
 }
 
 /**

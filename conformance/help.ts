@@ -51,8 +51,11 @@ options:
   --abi A         struct layout of vtable: targets: shipped (PyMemAllocatorEx, CPython 3.5+, default) or
                   2013 (the draft's PyMemAllocators without calloc)
   --jobs N        worker processes in parallel (default 2, 1..64)
-  --timeout S     seconds per case before the run is an ERROR (0.1 to 86400, default 20); a target
-                  that times out 3 times in a row is stopped, its remaining runs ERROR with the reason
+  --timeout S     seconds a case may take on an idle machine (0.1 to 86400, default 20); the budget
+                  is S x the load factor (load / cores, 1 to 16), counted once the worker is ready;
+                  a run over budget is run again alone with 4x before it is a timeout, and a target
+                  is stopped after 2 such confirmed timeouts in a row (the summary's "budget" says
+                  what was applied)
   --list          print the cases (features, domains, profiles, needs) and exit
   -h, --help      this text
 

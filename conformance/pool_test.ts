@@ -5,6 +5,7 @@ import { loadCase } from "./cases/mod.ts";
 import { judgeDeath } from "./execute.ts";
 import { dispose, type RunSpec } from "./plan.ts";
 import { runPool, type WorkItem } from "./pool.ts";
+import { BudgetMeter } from "./budget.ts";
 
 async function items(target: string, ids: string[]): Promise<WorkItem[]> {
   const adapter = await loadAdapter(target, { abi: "shipped" });
@@ -46,19 +47,39 @@ test(
 );
 
 test(
-  "pool: a hang is cut at the per-case timeout (ERROR) and the next case runs",
+  "pool: a hang is cut at the budget, run again alone with 4x the budget, then ERROR; the next case runs",
   { timeout: 60000 },
   async () => {
+    const budget = new BudgetMeter(1500, () => 0); // an idle machine: load factor 1
     const rs = await runPool(await items("mutant:hang_on_malloc_42", [CRASHING, AFTER[0]]), {
       jobs: 1,
       abi: "shipped",
-      timeoutMs: 1500,
+      budget,
     });
     assert.equal(rs[0].status, "ERROR");
-    assert.match(rs[0].message, /timed out after 1.5 s/);
+    assert.match(
+      rs[0].message,
+      /^timed out after 1.5 s \(target hung\) with 1 jobs in parallel, and again when run alone: timed out after 6 s/,
+    );
     assert.equal(rs[1].status, "PASS");
+    assert.deepEqual([budget.rerunAlone, budget.confirmedTimeouts], [1, 1]);
   },
 );
+
+test("pool: a run that only timed out under load passes alone: its verdict is the rerun's, labelled", {
+  timeout: 60000,
+}, async () => {
+  // a budget too short for any case (1 ms) in the parallel phase, a real one alone
+  const budget = Object.assign(new BudgetMeter(1, () => 0), { caseMs: () => 1, aloneMs: () => 30_000 });
+  const slow = await items("ref", ["zero_size/malloc_zero_distinct_non_null"]);
+  const rs = await runPool(slow, { jobs: 1, abi: "shipped", budget });
+  assert.equal(rs[0].status, "PASS", rs[0].message);
+  assert.match(
+    rs[0].rerunAlone ?? "",
+    /^timed out after 0 s \(target hung\) with 1 jobs in parallel; run alone with 30 s: PASS$/,
+  );
+  assert.deepEqual([budget.rerunAlone, budget.confirmedTimeouts], [1, 0]);
+});
 
 test("pool: results come back in item order with --jobs 2 and progress is reported for each", {
   timeout: 60000,

@@ -5,7 +5,17 @@
  * flight an ERROR (the worker is then replaced), never the whole run and never a replaced result.
  *
  * Messages (worker -> pool): `{"ready":true}` once the adapter is loaded, `{"fatal":"..."}` when it cannot
- * be, and `{"result":{...}}` for each run received on stdin (a {@link Result} for exactly that run).
+ * be, and `{"result":{...},"nonce":"..."}` for each run received on stdin (a {@link Result} for exactly
+ * that run, with the run's nonce).
+ *
+ * The runner trusts nothing a target writes (issue 17). The target runs in the worker's process and can
+ * write to fd 3 like anyone there (a malloc that writes a well-formed result line turned its own FAIL into
+ * PASS, under a made-up target name). So:
+ * - each run request carries a fresh random `nonce` (128 bits, on the worker's stdin, read by the worker's
+ *   JavaScript before the case starts); a result is accepted only with that nonce, once;
+ * - of an accepted result the runner keeps the status, message and duration: its identity (target, case,
+ *   domain, variant, profile) and its spec and features come from the runner's own work item, never from
+ *   the message ({@link trustedResult}).
  *
  * @example
  * ```ts
@@ -23,6 +33,20 @@ export const PROTO_FD = 3;
 
 /** A validated message. */
 export type Message = { ready: true } | { fatal: string } | { result: Result };
+
+/** A fresh nonce for one run request. */
+export function newNonce(): string {
+  return crypto.randomUUID();
+}
+
+/**
+ * The result the runner records for a worker's validated reply: identity, spec, features and the
+ * informational flag from `expected` (built by the runner from its work item), only status, message and
+ * duration from the reply.
+ */
+export function trustedResult(expected: Result, reply: Result): Result {
+  return { ...expected, status: reply.status, message: reply.message, ms: reply.ms };
+}
 
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === "object" && x !== null && !Array.isArray(x);
@@ -52,9 +76,14 @@ export function checkResult(r: unknown, run: RunSpec): string | undefined {
 
 /**
  * Parses and validates one protocol line. `run` is the run in flight (undefined while waiting for the
- * ready line). Returns `{ ok }` or `{ error }` (one line, quoting the start of the bad message).
+ * ready line) and `nonce` the one sent with it (a result without it is refused). Returns `{ ok }` or
+ * `{ error }` (one line, quoting the start of the bad message).
  */
-export function parseMessage(line: string, run: RunSpec | undefined): { ok: Message } | { error: string } {
+export function parseMessage(
+  line: string,
+  run: RunSpec | undefined,
+  nonce?: string,
+): { ok: Message } | { error: string } {
   const quote = JSON.stringify(line.slice(0, 120));
   let m: unknown;
   try {
@@ -68,8 +97,12 @@ export function parseMessage(line: string, run: RunSpec | undefined): { ok: Mess
     if (m.ready === true && Object.keys(m).length === 1) return { ok: { ready: true } };
     return { error: `unexpected protocol message while starting: ${quote}` };
   }
-  if (!("result" in m) || Object.keys(m).length !== 1) {
+  const keys = Object.keys(m).sort().join(",");
+  if (keys !== (nonce === undefined ? "result" : "nonce,result")) {
     return { error: `unexpected protocol message: ${quote}` };
+  }
+  if (nonce !== undefined && m.nonce !== nonce) {
+    return { error: `unauthenticated result (not the nonce of the run in flight): ${quote}` };
   }
   const why = checkResult(m.result, run);
   if (why) return { error: `invalid result message (${why}): ${quote}` };

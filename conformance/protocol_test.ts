@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseMessage } from "./protocol.ts";
+import { parseMessage, trustedResult } from "./protocol.ts";
 import type { RunSpec } from "./plan.ts";
 
 const run: RunSpec = { caseId: "zero_size/malloc_zero_distinct_non_null", domain: "RAW", profile: "cpython" };
@@ -40,4 +40,40 @@ test("protocol: bad JSON, wrong shapes and results for another run are errors, n
     assert.match(m.error, re);
   }
   assert.ok("error" in parseMessage(JSON.stringify({ result: good }), undefined));
+});
+
+test("protocol: with a nonce, only a result carrying it is accepted, once asked for", () => {
+  const nonce = "n-123";
+  assert.deepEqual(parseMessage(JSON.stringify({ result: good, nonce }), run, nonce), {
+    ok: { result: good },
+  });
+  for (
+    const line of [
+      JSON.stringify({ result: good }), // what a target forging a line on fd 3 writes
+      JSON.stringify({ result: good, nonce: "guess" }),
+      JSON.stringify({ result: good, nonce, extra: 1 }),
+    ]
+  ) {
+    const m = parseMessage(line, run, nonce);
+    assert.ok("error" in m, line);
+  }
+  assert.match(
+    (parseMessage(JSON.stringify({ result: good, nonce: "x" }), run, nonce) as { error: string }).error,
+    /unauthenticated result/,
+  );
+});
+
+test("protocol: a trusted result takes identity, spec and features from the runner, not the message", () => {
+  const expected = {
+    ...good,
+    target: "vtable:./libmine.so",
+    features: ["zero-size"],
+    informational: true,
+  } as const;
+  const forged = { ...good, target: "made-up", status: "FAIL", message: "m", ms: 5, features: [] } as const;
+  const r = trustedResult(expected as never, forged as never);
+  assert.equal(r.target, "vtable:./libmine.so");
+  assert.deepEqual(r.features, ["zero-size"]);
+  assert.equal(r.informational, true);
+  assert.deepEqual([r.status, r.message, r.ms], ["FAIL", "m", 5]);
 });

@@ -18,6 +18,7 @@ import { loadCases } from "./cases/mod.ts";
 import type { Result } from "./execute.ts";
 import { dispose, expand } from "./plan.ts";
 import { runPool, type WorkItem } from "./pool.ts";
+import { BudgetMeter } from "./budget.ts";
 import { summarize, type Summary } from "./report/summary.ts";
 import type { Profile } from "../ref/types.ts";
 
@@ -91,19 +92,47 @@ export async function prepareSuite(o: SuiteOptions): Promise<PreparedSuite> {
   return { adapters, cases, items, notes, abi: o.abi };
 }
 
-/** Runs a prepared suite. */
+/**
+ * Builds what the targets' workers load (Adapter.prebuild: the native library when missing or stale),
+ * here, before the first case: no case's budget pays for a compiler, and no worker killed at a budget can
+ * leave a compiler or a half-written library behind. `progress` gets one line per build.
+ */
+export function prebuildTargets(p: PreparedSuite, progress?: (line: string) => void): void {
+  const runnable = new Set(p.items.filter((it) => it.disposition.kind !== "skip").map((it) => it.target));
+  for (const [target, a] of p.adapters) {
+    if (!a.prebuild || !runnable.has(target)) continue;
+    const t0 = performance.now();
+    const built = a.prebuild((what) =>
+      progress?.(`conformance: building ${what} for ${target} before the first case`)
+    );
+    if (built) {
+      progress?.(`conformance: built ${built} in ${Math.round((performance.now() - t0) / 100) / 10} s`);
+    }
+  }
+}
+
+/** Runs a prepared suite (builds first: {@link prebuildTargets}). */
 export async function runSuite(
   p: PreparedSuite,
-  o: { jobs: number; timeoutMs?: number; onResult?: (r: Result, done: number, total: number) => void },
+  o: {
+    jobs: number;
+    timeoutMs?: number;
+    onResult?: (r: Result, done: number, total: number) => void;
+    progress?: (line: string) => void;
+  },
 ): Promise<{ results: Result[]; summary: Summary }> {
   const t0 = performance.now();
+  prebuildTargets(p, o.progress);
+  const budget = new BudgetMeter(o.timeoutMs ?? 20000);
   const results = await runPool(p.items, {
     jobs: o.jobs,
-    timeoutMs: o.timeoutMs,
     abi: p.abi,
     onResult: o.onResult,
+    budget,
   });
-  return { results, summary: summarize(results, (performance.now() - t0) / 1000) };
+  const summary = summarize(results, (performance.now() - t0) / 1000);
+  summary.budget = budget.report();
+  return { results, summary };
 }
 
 export { UsageError };

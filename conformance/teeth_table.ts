@@ -560,8 +560,9 @@ TEETH.push(
   hookFixture("realloc_frees", ["hook_failure/failed_realloc_does_not_free_below"]),
   hookFixture("realloc_poisons", [
     "hook_failure/failed_realloc_keeps_old_block_intact",
-    "hook_size/own_realloc_near_size_max_gives_null",
+    "hook_size/own_requests_keep_size_up_to_ssize_max",
   ]),
+  hookFixture("size32", ["hook_size/own_requests_keep_size_up_to_ssize_max"]),
   hookFixture("wrong_domain", [
     "hook_forward/each_domain_forwards_to_its_own_allocator",
     "hook_compose/api_misuse_detected_with_debug_hooks_below",

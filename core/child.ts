@@ -16,6 +16,12 @@
  * runs resolve when the child has exited and its output is read, or 2 s after it exited when a
  * grandchild keeps its stdout or stderr open (a forking library constructor cannot hang the caller).
  *
+ * `group: true` is for children that run code we do not trust (core/group.ts): the child gets a process
+ * group of its own (asynchronous: a `detached` spawn; synchronous: the child calls `ownProcessGroup()`
+ * itself, native/ffi/lifetime.ts), the runner's pid in `ALLOCSPEC_PARENT_PID`, and at a timeout, and when
+ * it exits, the whole group is killed; a synchronous run writes the output to files instead of pipes, so
+ * a grandchild holding them cannot keep `spawnSync` waiting.
+ *
  * @example
  * ```ts
  * import { runScript } from "./child.ts";
@@ -28,8 +34,12 @@
  * @module
  */
 import { type ChildProcess, spawn, spawnSync, type StdioOptions } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { controlledEnv, forSpawnSync } from "./env.ts";
+import { killGroup, PARENT_ENV, signalGroup } from "./group.ts";
 import { runtimeCommand, type RuntimeCommandOptions } from "./runtime.ts";
 
 /** How a child ended. */
@@ -67,6 +77,15 @@ export interface ChildOptions extends RuntimeCommandOptions {
   encoding?: BufferEncoding;
   /** sync runs: "inherit" shows the child's stdout and stderr as they come (the outcome's are then "") */
   output?: "pipe" | "inherit";
+  /** a process group of its own, killed whole at the timeout and at exit (module doc) */
+  group?: boolean;
+}
+
+/** The environment of a child with the runner's pid when it gets a group of its own. */
+function envFor(opts: ChildOptions): Record<string, string> {
+  const env = childEnv(opts);
+  if (opts.group) env[PARENT_ENV] = String(process.pid);
+  return env;
 }
 
 /** The environment a child gets (module doc). */
@@ -87,23 +106,44 @@ export function childEnv(
 /** Runs `cmd args` to its end (synchronously); see {@link ChildOptions}. */
 export function runProgram(cmd: string, args: readonly string[], opts: ChildOptions = {}): ChildOutcome {
   const timeout = opts.timeoutMs ?? 60_000;
-  const r = spawnSync(cmd, args, {
-    encoding: opts.encoding ?? "utf8",
-    env: forSpawnSync(childEnv(opts)),
-    cwd: opts.cwd,
-    timeout: timeout > 0 ? timeout : undefined,
-    killSignal: opts.killSignal ?? "SIGKILL",
-    maxBuffer: opts.maxBuffer ?? 64 << 20,
-    input: opts.input,
-    stdio: [opts.input === undefined ? "ignore" : "pipe", opts.output ?? "pipe", opts.output ?? "pipe"],
-  });
+  // a group of its own: output through files, so a grandchild holding them cannot keep spawnSync waiting
+  const files = opts.group && opts.output !== "inherit" ? mkdtempSync(join(tmpdir(), "allocspec-out-")) : "";
+  const fds = files ? [openSync(join(files, "out"), "w"), openSync(join(files, "err"), "w")] : [];
+  let r;
+  try {
+    r = spawnSync(cmd, args, {
+      encoding: opts.encoding ?? "utf8",
+      env: forSpawnSync(envFor(opts)),
+      cwd: opts.cwd,
+      timeout: timeout > 0 ? timeout : undefined,
+      killSignal: opts.killSignal ?? "SIGKILL",
+      maxBuffer: opts.maxBuffer ?? 64 << 20,
+      input: opts.input,
+      stdio: [
+        opts.input === undefined ? "ignore" : "pipe",
+        fds[0] ?? opts.output ?? "pipe",
+        fds[1] ?? opts.output ?? "pipe",
+      ],
+    });
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+  // what the child forked (in the group it made itself) goes with it
+  // (the group only: the child itself is reaped, its pid may be anyone's by now)
+  if (opts.group) signalGroup(r.pid, "SIGKILL");
+  let [stdout, stderr] = [r.stdout ?? "", r.stderr ?? ""];
+  if (files) {
+    const enc = opts.encoding ?? "utf8";
+    [stdout, stderr] = ["out", "err"].map((f) => readFileSync(join(files, f)).toString(enc));
+    rmSync(files, { recursive: true, force: true });
+  }
   const err = r.error as NodeJS.ErrnoException | undefined;
   const timedOut = err?.code === "ETIMEDOUT";
   return {
     status: r.status,
     signal: r.signal ?? null,
-    stdout: r.stdout ?? "",
-    stderr: r.stderr ?? "",
+    stdout: String(stdout),
+    stderr: String(stderr),
     timedOut,
     ...(err && !timedOut ? { error: err.message } : {}),
   };
@@ -133,9 +173,10 @@ export function runProgramAsync(
 ): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     const child = spawn(cmd, [...args], {
-      env: childEnv(opts),
+      env: envFor(opts),
       cwd: opts.cwd,
       stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      detached: opts.group === true,
     });
     opts.onSpawn?.(child);
     const enc = opts.encoding ?? "utf8";
@@ -151,7 +192,8 @@ export function runProgramAsync(
     const timer = timeout > 0
       ? setTimeout(() => {
         timedOut = true;
-        child.kill(opts.killSignal ?? "SIGKILL");
+        if (opts.group) killGroup(child, opts.killSignal ?? "SIGKILL");
+        else child.kill(opts.killSignal ?? "SIGKILL");
       }, timeout)
       : undefined;
     let grace: ReturnType<typeof setTimeout> | undefined;
@@ -174,6 +216,8 @@ export function runProgramAsync(
       finish(null, null);
     });
     child.on("exit", (status, signal) => {
+      // what it forked goes with it (its pipes then close by themselves)
+      if (opts.group) signalGroup(child.pid, "SIGKILL");
       // a grandchild holding stdout/stderr open must not keep us waiting for "close"
       grace = setTimeout(() => {
         child.stdout?.destroy();
@@ -202,12 +246,17 @@ export function runScriptAsync(
 export function spawnScript(
   script: string,
   args: readonly string[],
-  opts: Pick<ChildOptions, "env" | "inherit" | "baseEnv" | "cwd" | "runtime" | "exposeGc"> & {
+  opts: Pick<ChildOptions, "env" | "inherit" | "baseEnv" | "cwd" | "runtime" | "exposeGc" | "group"> & {
     stdio?: StdioOptions;
   } = {},
 ): ChildProcess {
   const c = runtimeCommand(script, args, opts);
-  return spawn(c.cmd, c.args, { env: childEnv(opts), cwd: opts.cwd, stdio: opts.stdio ?? "pipe" });
+  return spawn(c.cmd, c.args, {
+    env: envFor(opts),
+    cwd: opts.cwd,
+    stdio: opts.stdio ?? "pipe",
+    detached: opts.group === true,
+  });
 }
 
 /** Drops what the runtime appends after the program's own stderr (Bun's crash banner). */

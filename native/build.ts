@@ -39,6 +39,7 @@ import {
   findCompiler,
   hasProgram,
   INCLUDE_DIR,
+  isFresh,
   NoCompilerError,
   sourcesOf,
   type Variant,
@@ -81,6 +82,11 @@ export function librarySources(): string[] {
 /** Every input of the library: its sources, private headers and the public headers. */
 export function libraryInputs(): string[] {
   return [...sourcesOf(SRC_DIR, [".c", ".h"]), ...sourcesOf(INCLUDE_DIR, [".h"])];
+}
+
+/** True when a variant of liballocspec.so exists and is newer than every input (no build needed). */
+export function nativeIsFresh(variant: Variant = "release"): boolean {
+  return isFresh(libraryPath(variant), [...librarySources(), ...libraryInputs()]);
 }
 
 /**

@@ -19,7 +19,7 @@
  * @module
  */
 export * from "./ffi/mod.ts";
-export { buildNative, libraryPath } from "./build.ts";
+export { buildNative, libraryPath, nativeIsFresh } from "./build.ts";
 export type { Variant } from "./build.ts";
 export type {
   Pep445,

@@ -79,10 +79,13 @@ export function probeLibrary(
 ): { report: ProbeReport; needsTls: boolean } {
   const once = (extra: Record<string, string>) => {
     const self = fileURLToPath(import.meta.url);
+    // a group of its own, killed whole at the end: a constructor that forks a child keeping our
+    // stdout open can neither hang the probe nor outlive it (core/child.ts `group`)
     return runScript(self, ["--probe", JSON.stringify({ lib, ...req })], {
       env: extra,
       timeoutMs,
       maxBuffer: 1 << 20,
+      group: true,
     });
   };
   let needsTls = false;
@@ -120,7 +123,9 @@ export function probeLibrary(
 
 /** The child: load, resolve, locate, print one JSON line. */
 async function probeChild(reqJson: string): Promise<void> {
-  const { ffi } = await import("../native/mod.ts");
+  const { ffi, dieWithParent, ownProcessGroup } = await import("../native/mod.ts");
+  ownProcessGroup(); // before the library's constructors run: whatever they fork stays in our group
+  dieWithParent();
   const req = JSON.parse(reqJson) as ProbeRequest & { lib: string };
   const S = (params: ("ptr" | "buf" | "i32")[], result: "ptr" | "i32") => ({ params, result });
   const dl = ffi.open("libc.so.6", {

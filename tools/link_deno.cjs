@@ -1,11 +1,12 @@
-// postinstall: make `node_modules/.bin/deno` point at the deno package's JS launcher (bin.cjs)
-// instead of the ELF binary.
+// postinstall: make `node_modules/.bin/deno` point at our JS launcher (tools/deno_launcher.cjs) instead of
+// the ELF binary.
 //
 // Why: `deno task` resolves commands through node_modules/.bin and runs whatever it finds
 // there *as JavaScript*. npm links .bin/deno straight to the ELF binary, so every task that
 // calls `deno ...` died with "SyntaxError ... ELF" (measured, ../shared/spec/deno-bun-facts.md §5).
-// bin.cjs is a small launcher that spawns the real binary: Node runs it for `npx deno`, and
-// Deno runs it as JS inside tasks; both end up executing the pinned binary.
+// The launcher spawns the real binary: Node runs it for `npx deno`, and Deno runs it as JS inside tasks;
+// both end up executing the pinned binary. Not the package's own bin.cjs: it forwards no signal
+// (tools/deno_launcher.cjs says why that left processes behind).
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -17,14 +18,14 @@ const path = require("node:path");
 const root = path.join(__dirname, "..");
 if (path.resolve(root).split(path.sep).includes("node_modules")) process.exit(0);
 const bin = path.join(root, "node_modules", ".bin", "deno");
-const launcher = path.join(root, "node_modules", "deno", "bin.cjs");
-if (!fs.existsSync(launcher)) {
-  console.error("allocspec postinstall: node_modules/deno/bin.cjs is missing; run `npm ci` again.");
+const launcher = path.join(root, "tools", "deno_launcher.cjs");
+if (!fs.existsSync(path.join(root, "node_modules", "deno", "package.json"))) {
+  console.error("allocspec postinstall: node_modules/deno is missing; run `npm ci` again.");
   process.exit(1);
 }
 try {
   fs.unlinkSync(bin);
 } catch { /* not linked yet */ }
 fs.mkdirSync(path.dirname(bin), { recursive: true });
-fs.symlinkSync(path.join("..", "deno", "bin.cjs"), bin);
+fs.symlinkSync(path.join("..", "..", "tools", "deno_launcher.cjs"), bin);
 fs.chmodSync(launcher, 0o755);

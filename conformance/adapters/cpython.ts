@@ -28,12 +28,13 @@
  * ```
  * @module
  */
-import { type AdapterFactory, type Capability } from "../adapter.ts";
+import { type AdapterFactory, type BuildDefaults, type Capability } from "../adapter.ts";
 import { UsageError } from "../../core/usage.ts";
 import { cErrno } from "../errno.ts";
 import { LIBPYTHON_ENV, resolveLibpython } from "../../core/python.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
+import { detectDefaults } from "./cpython_defaults.ts";
 import { probeLibrary } from "../../targets/probe.ts";
 import { entryTableOf, loadPep445Library } from "../../native/mod.ts";
 import { ENTRY_POINT_NAMES, type Pep445, type Profile } from "../../ref/types.ts";
@@ -122,6 +123,18 @@ export const cpythonFactory: AdapterFactory = (arg, opts) => {
   }
   let emb: Embedding | undefined;
   let session: ReturnType<typeof wrapForeign> | undefined;
+  let defaults: BuildDefaults | undefined;
+  /** Initialises Python once per process (warmUp, or the first open) and reads its defaults. */
+  const start = () => {
+    if (!session) {
+      emb = openEmbedding(path);
+      emb.initialize();
+      const lib = loadPep445Library(path, { profile: "cpython" });
+      defaults = detectDefaults(lib, path); // before any case changes an allocator
+      session = wrapForeign(lib, emb);
+    }
+    return session;
+  };
   const caps: Capability[] = ["api-shipped", "calloc", "pymalloc", "arena", "debug-hooks", "death", "errno"];
   if (gilOk) caps.push("gil");
   return {
@@ -133,21 +146,21 @@ export const cpythonFactory: AdapterFactory = (arg, opts) => {
     get errno() {
       return cErrno();
     },
+    warmUp: start,
     open(profile: Profile): Pep445 {
       if (profile !== "cpython") {
         throw new Error(`the cpython target implements profile "cpython" only, not ${profile}`);
       }
-      if (!session) {
-        emb = openEmbedding(path);
-        emb.initialize();
-        session = wrapForeign(loadPep445Library(path, { profile: "cpython" }), emb);
-      }
-      return session.begin();
+      return start().begin();
     },
     close() {
       session?.end();
     },
     keepsState: true,
+    /** the build's default allocators, once open() initialised Python (cpython_defaults.ts) */
+    get defaults() {
+      return defaults;
+    },
     childEnv: (caseId, kind) => cpythonChildEnv(path, caseId, kind),
     // libpython's own entry points; CPython's debug hooks can only abort (no C violation handler)
     cEntryPoints: () => ({ ...entryTableOf(path), setViolationHandler: 0 }),

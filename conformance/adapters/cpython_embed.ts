@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { openLibrary } from "../../native/ffi/library.ts";
 
 /** Embedding controls over one libpython. */
 export interface Embedding {
@@ -122,6 +123,34 @@ export function openEmbedding(path: string): Embedding {
     },
     gilCheck: () => (f.check ? f.check() : undefined),
   };
+}
+
+const RUN = { PyRun_SimpleString: { params: ["buf"], result: "i32" } } as const;
+
+/** Runs Python source in the embedded interpreter (GIL held); a non-zero status is an Error. */
+export function runPython(libpython: string, source: string): void {
+  const f = openLibrary(libpython, RUN).symbols.PyRun_SimpleString;
+  if (!f) throw new Error(`${libpython} does not export PyRun_SimpleString`);
+  const rc = f(new TextEncoder().encode(source + "\0"));
+  if (rc !== 0) throw new Error(`Python failed running ${JSON.stringify(source)} (see stderr)`);
+}
+
+/**
+ * Makes CPython's fatal-error path run no Python code, in a process whose debug hooks are set up at run
+ * time (a death child of a hook over libpython). `fatal_error()` (Python/pylifecycle.c, 3.8-3.13) calls
+ * `flush_std_files()` when the thread holds the GIL: `getattr(sys.stdout, "closed")` and `.flush()` on
+ * sys.stdout and sys.stderr. That Python code replaces type-cache entries and recycles free lists, so it
+ * frees objects allocated BEFORE the debug hooks were set up (cpython-facts.md §2.7); the hooks read a
+ * size from a header that is not there, and `_PyObject_DebugDumpAddress` segfaults reading the "tail" at
+ * that garbage address (or a second "bad ID" aborts: which one depends on the bytes before the block,
+ * i.e. on ASLR). Measured, CPython 3.11.7 under tracemalloc: debug_pads/trailing_pad_overflow_detected
+ * [OBJ/tail+3] died by SIGSEGV in 5 of 20 runs, backtrace _PyObject_DebugDumpAddress <- Py_DECREF <-
+ * _PyType_Lookup <- file_is_closed <- flush_std_files <- fatal_error. With sys.stdout and sys.stderr set
+ * to None, flush_std_files() skips both (it checks for None): 40 of 40 runs SIGABRT. The diagnostic text
+ * is unaffected: the dump and the "Fatal Python error" line are written to fd 2 directly.
+ */
+export function quietFatalPath(libpython: string): void {
+  runPython(libpython, "import sys; sys.stdout = sys.stderr = None");
 }
 
 /** Bun loads its FFI module synchronously through `import.meta.require` (Bun only). */

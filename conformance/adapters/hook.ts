@@ -36,12 +36,15 @@ import { runScript } from "../../core/child.ts";
 import { STATIC_TLS_ENV } from "../../core/env.ts";
 import { resolveLibpython } from "../../core/python.ts";
 import { type HookBase, parseHookArg } from "../../targets/hook.ts";
-import { openEmbedding } from "./cpython_embed.ts";
+import { openEmbedding, quietFatalPath } from "./cpython_embed.ts";
 import { HookLibrary } from "./hook_dl.ts";
 import { HookSession, hookUnderTest, type Installer } from "./hook_session.ts";
 import { NATIVE_CAPABILITIES, NativeSession } from "./native.ts";
 import { ffi, symbolAddress } from "../../native/mod.ts";
 import type { Profile } from "../../ref/types.ts";
+
+/** Set (by childEnv) in the death children of a hook over cpython. */
+export const DEATH_CHILD_ENV = "ALLOCSPEC_HOOK_DEATH_CHILD";
 
 /** Set in workers (by childEnv) once the CLI's probe child accepted the hook: no second probe. */
 export const PROBED_ENV = "ALLOCSPEC_HOOK_PROBED";
@@ -75,8 +78,8 @@ export function hookAdapter(
   libpython?: string,
   gaps: Readonly<Record<string, string>> = {},
 ): Adapter {
-  // constructor hooks load a fresh copy per case: each copy's initial-exec TLS (Scalene: 92 bytes) comes
-  // from glibc's static TLS surplus, 512 bytes by default (core/env.ts: the one tunables policy)
+  // every case loads a fresh copy of a hook library (hook_dl.ts): each copy's initial-exec TLS (Scalene: 92
+  // bytes) comes from glibc's static TLS surplus, 512 bytes by default (core/env.ts: the one tunables policy)
   const probed = { [PROBED_ENV]: "1", ...STATIC_TLS_ENV };
   if (base === "native") {
     const session = new NativeSession();
@@ -104,6 +107,7 @@ export function hookAdapter(
       close() {
         session.end();
       },
+      prebuild: (announce) => session.prebuild(announce),
       childEnv: () => probed,
       isolated: true,
       // the RAW stress needs C all the way down: the hook directly over native's own allocators
@@ -122,9 +126,19 @@ export function hookAdapter(
   const cp = cpythonFactory(path, { abi: "shipped" });
   let emb: ReturnType<typeof openEmbedding> | undefined;
   let current: ReturnType<typeof cp.open> | undefined;
+  // a death child (childEnv, kind "death") quiets CPython's fatal-error path once Python is initialised,
+  // before the hook is installed (cpython_embed.ts quietFatalPath)
+  let quiet = process.env[DEATH_CHILD_ENV] !== "1";
   const hs = new HookSession(installer, {
     path: () => path,
-    open: (p) => cp.open(p),
+    open: (p) => {
+      const py = cp.open(p);
+      if (!quiet) {
+        quietFatalPath(path);
+        quiet = true;
+      }
+      return py;
+    },
     gilCheck: () => (emb ??= openEmbedding(path)).gilCheck(),
   });
   return {
@@ -134,6 +148,10 @@ export function hookAdapter(
     gaps: { ...cp.gaps, ...gaps },
     violationModes: cp.violationModes,
     open: (profile) => (current = hs.open(profile)),
+    warmUp: () => cp.warmUp?.(),
+    get defaults() {
+      return cp.defaults;
+    },
     close() {
       if (current) {
         hookUnderTest(current)?.relax();
@@ -141,7 +159,15 @@ export function hookAdapter(
       }
       cp.close?.();
     },
-    childEnv: (caseId) => ({ ...cp.childEnv?.(caseId), ...probed }),
+    // Not the cpython target's PYTHONMALLOC=debug for death children: a case that calls
+    // PyMem_SetupDebugHooks() over (or below) the hook would then overwrite the debug hooks' single saved
+    // allocator per domain, and the initial debug layer would call the hook again without end
+    // (cpython-facts.md §2.7). The build default, then {@link quietFatalPath} in death children.
+    childEnv: (caseId, kind) => ({
+      ...cp.childEnv?.(caseId, "in-process"),
+      ...probed,
+      ...(kind === "death" ? { [DEATH_CHILD_ENV]: "1" } : {}),
+    }),
     isolated: true,
     get errno() {
       return cErrno();
@@ -163,7 +189,16 @@ export const PROBE_MARK = "@@hook-probe@@ ";
  */
 export function probeInChild(spec: string, env: Record<string, string> = {}): string[] {
   const self = fileURLToPath(new URL("./hook_probe.ts", import.meta.url));
-  const r = runScript(self, ["--probe", spec], { env: { ...env, [PROBED_ENV]: "1" }, timeoutMs: 60_000 });
+  const r = runScript(self, ["--probe", spec], {
+    env: { ...env, [PROBED_ENV]: "1" },
+    timeoutMs: 60_000,
+    group: true, // a hook whose constructor forks cannot hang or outlive the probe (core/child.ts)
+  });
+  if (r.timedOut) {
+    throw new UsageError(
+      `${spec}: cannot be installed: loading and installing it did not finish within 60 s`,
+    );
+  }
   const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith(PROBE_MARK));
   const rep: ProbeReport | undefined = line ? JSON.parse(line.slice(PROBE_MARK.length)) : undefined;
   if (rep?.hooked) return rep.hooked;

@@ -6,9 +6,13 @@
  *   or libpython) is re-opened with `RTLD_NOLOAD | RTLD_GLOBAL`, so a hook's undefined
  *   `PyMem_GetAllocator`/`PyMem_SetAllocator` (or its `dlsym(RTLD_DEFAULT, ...)`) resolve BY NAME.
  * - {@link HookLibrary}: `dlopen(path, RTLD_NOW | RTLD_LOCAL)` (load-time constructors run then), then
- *   `dlsym(handle, "pep445_hook_install")`. A library without that symbol installs itself from a
- *   constructor, which runs once per load: every later install loads a fresh copy of the file (a new
- *   path is a new object for the loader; the copy is unlinked once mapped), as a new process would.
+ *   `dlsym(handle, "pep445_hook_install")` and, when exported, one call. Every install after the first
+ *   loads a FRESH COPY of the file (a new path is a new object for the loader, with its own static
+ *   variables; the copy is unlinked once mapped): each copy is loaded and installed exactly once, as in
+ *   a new process (the launcher's layer contract: load, then call `pep445_hook_install` if exported).
+ *   So a hook with an install-once guard (`if (installed) return 0;`), a hook that installs from a
+ *   constructor, and one that does both (a constructor calling its own guarded, exported install) are
+ *   judged alike, on every case.
  *
  * @example
  * ```ts
@@ -56,9 +60,8 @@ export function promoteGlobal(path: string): void {
   if (!h) throw new Error(`cannot give ${path} global scope: ${dlerror()}`);
 }
 
-/** A hook library: loaded on the first install, reloaded from a fresh copy for constructor hooks. */
+/** A hook library: loaded on the first install, a fresh copy loaded for every later install. */
 export class HookLibrary {
-  #installFn: (() => number) | undefined;
   #loads = 0;
   /** true once loaded when the library exports `pep445_hook_install` */
   hasInstall = false;
@@ -71,29 +74,30 @@ export class HookLibrary {
     return h;
   }
 
-  /**
-   * Installs the hook over the allocators currently in place: the first call loads the library (its
-   * constructors run) and calls `pep445_hook_install` when exported; later calls call it again, or load
-   * a fresh copy when the library installs itself from a constructor. Returns the install status (0 for
-   * constructor hooks). Throws an Error (one line) when the library cannot be loaded.
-   */
-  install(): number {
-    if (this.#loads === 0) {
-      const h = this.#load(this.path);
-      const f = dl().dlsym(h, cstr("pep445_hook_install")) as number;
-      this.hasInstall = f !== 0;
-      if (f) this.#installFn = ffi.fnPointer(f, { params: [], result: "i32" }) as () => number;
-      return this.#installFn ? this.#installFn() : 0;
-    }
-    if (this.#installFn) return this.#installFn();
+  /** Loads the file itself the first time, a fresh copy of it every later time; returns the handle. */
+  #loadFresh(): number {
+    if (this.#loads === 0) return this.#load(this.path);
     // the copy is unlinked as soon as it is mapped: nothing is left behind, even by a process that crashes
     const copy = join(tmpdir(), `allocspec-hook-${process.pid}-${this.#loads}-${basename(this.path)}`);
     copyFileSync(this.path, copy);
     try {
-      this.#load(copy);
+      return this.#load(copy);
     } finally {
       rmSync(copy, { force: true });
     }
-    return 0;
+  }
+
+  /**
+   * Installs the hook over the allocators currently in place: loads the library (the first time) or a
+   * fresh copy of it (every later time; its constructors run), then calls that copy's
+   * `pep445_hook_install` when exported. Returns the install status (0 for constructor hooks). Throws an
+   * Error (one line) when the library cannot be loaded.
+   */
+  install(): number {
+    const h = this.#loadFresh();
+    const f = dl().dlsym(h, cstr("pep445_hook_install")) as number;
+    this.hasInstall = f !== 0;
+    if (!f) return 0;
+    return (ffi.fnPointer(f, { params: [], result: "i32" }) as () => number)();
   }
 }

@@ -12,10 +12,13 @@
  */
 import process from "node:process";
 import { loadAdapter } from "./mod.ts";
+import { dieWithParent, ownProcessGroup } from "../../native/mod.ts";
 import { PROBE_MARK, type ProbeReport } from "./hook.ts";
 import { hookUnderTest } from "./hook_session.ts";
 
 if (import.meta.main) {
+  ownProcessGroup(); // before the hook's constructors run: whatever they fork stays in our group
+  dieWithParent();
   const spec = process.argv[process.argv.indexOf("--probe") + 1] ?? "";
   const out = (o: ProbeReport) => console.log(PROBE_MARK + JSON.stringify(o));
   try {

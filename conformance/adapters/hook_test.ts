@@ -7,7 +7,12 @@ import { fileURLToPath } from "node:url";
 import { runScript } from "../../core/child.ts";
 import { buildHooks } from "../fixtures/c/hooks/build.ts";
 import { findLibpython } from "../../core/python.ts";
-import { findScalene, SCALENE_FINDINGS, withScaleneTmpCleanup } from "./hook_scalene.ts";
+import {
+  findScalene,
+  SCALENE_FINDINGS,
+  SCALENE_INFORMATIONAL,
+  withScaleneTmpCleanup,
+} from "./hook_scalene.ts";
 import { prepareSuite, runSuite } from "../suite.ts";
 import type { Result } from "../execute.ts";
 
@@ -131,6 +136,11 @@ test("Scalene's hook over cpython: what the suite finds (hook_scalene.ts SCALENE
   }
   const want = Object.fromEntries(Object.entries(SCALENE_FINDINGS).map(([k, [s]]) => [k, s]));
   assert.deepEqual(got, want);
+  const info: Record<string, string> = {};
+  for (const r of rs) {
+    if (r.status !== "PASS" && r.informational && r.case.startsWith("hook_size/")) info[r.case] = r.status;
+  }
+  assert.deepEqual(info, Object.fromEntries(Object.entries(SCALENE_INFORMATIONAL).map(([k, [s]]) => [k, s])));
   // the hooked domains are MEM and OBJ: every finding is there, RAW passes
   assert.ok(rs.filter((r) => r.domain === "RAW").every((r) => r.status === "PASS"));
 });

@@ -102,6 +102,7 @@ export const libcFactory: AdapterFactory = (arg, opts) => {
       return session.view;
     },
     close: () => session.end(),
+    prebuild: (announce) => session.prebuild(announce),
     keepsState: true,
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),

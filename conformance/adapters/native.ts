@@ -32,7 +32,15 @@ import { UsageError } from "../../core/usage.ts";
 import { cErrno } from "../errno.ts";
 import { sanitizerEnv, type Variant } from "../../core/cbuild.ts";
 import { parseNativeArg } from "../../targets/native.ts";
-import { entryTableOf, type NativePep445, openNative, symbolAddress } from "../../native/mod.ts";
+import {
+  buildNative,
+  entryTableOf,
+  libraryPath,
+  nativeIsFresh,
+  type NativePep445,
+  openNative,
+  symbolAddress,
+} from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
 /** The build variants of native/ (contracts §3; core/cbuild.ts). */
@@ -49,6 +57,16 @@ export class NativeSession {
   #inst: NativePep445 | undefined;
   #view: Pep445 | undefined;
   constructor(readonly variant: NativeVariant = "release") {}
+  /**
+   * Builds the library this session loads when it is missing or stale, in the CLI before the first case
+   * (Adapter.prebuild): a worker then only loads it, and no case's budget pays for a compiler. Returns
+   * what was built, or undefined when it was fresh.
+   */
+  prebuild(announce?: (what: string) => void): string | undefined {
+    if (nativeIsFresh(this.variant)) return undefined;
+    announce?.(libraryPath(this.variant));
+    return buildNative({ variant: this.variant });
+  }
   /** The instance, reset to a fresh state for `profile`. */
   open(profile: Profile): NativePep445 {
     if (!this.#inst) {
@@ -117,6 +135,7 @@ export const nativeFactory: AdapterFactory = (arg) => {
       return session.view;
     },
     close: () => session.end(),
+    prebuild: (announce) => session.prebuild(announce),
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
     cEntryPoints: () => session.cEntryPoints(),

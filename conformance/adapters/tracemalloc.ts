@@ -21,17 +21,9 @@ import { UsageError } from "../../core/usage.ts";
 import { resolveLibpython } from "../../core/python.ts";
 import { hookAdapter, PROBED_ENV, probeInChild } from "./hook.ts";
 import type { Installer } from "./hook_session.ts";
-import { openLibrary } from "../../native/ffi/library.ts";
+import { runPython } from "./cpython_embed.ts";
 
-const RUN = { PyRun_SimpleString: { params: ["buf"], result: "i32" } } as const;
-
-/** Runs Python source in the embedded interpreter (GIL held); a non-zero status is an Error. */
-export function runPython(libpython: string, source: string): void {
-  const f = openLibrary(libpython, RUN).symbols.PyRun_SimpleString;
-  if (!f) throw new Error(`${libpython} does not export PyRun_SimpleString`);
-  const rc = f(new TextEncoder().encode(source + "\0"));
-  if (rc !== 0) throw new Error(`Python failed running ${JSON.stringify(source)} (see stderr)`);
-}
+export { runPython };
 
 /** tracemalloc.start(frames) / tracemalloc.stop() as an {@link Installer}. */
 export function tracemallocInstaller(libpython: string, frames: number): Installer {

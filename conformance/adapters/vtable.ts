@@ -61,6 +61,7 @@ export const vtableFactory: AdapterFactory = (arg, opts) => {
       return session.view;
     },
     close: () => session.end(),
+    prebuild: (announce) => session.prebuild(announce),
     keepsState: true,
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),

@@ -112,3 +112,33 @@ export function recordArenas(
   });
   return rec;
 }
+
+/**
+ * What the target's DEFAULT allocators add to every request before it reaches the allocator below them:
+ * the debug overhead (3S) on a build whose defaults carry the debug hooks (a `Py_DEBUG` build: cpython-facts.md
+ * §2.8), else 0. Cases that observe the defaults judge a build by its own (issue 17).
+ */
+export function defaultOverhead(ctx: CaseContext): number {
+  return ctx.target.defaults?.debugHooks ? ctx.debug.overhead : 0;
+}
+
+/** True on a build whose default allocators carry CPython's debug hooks (a `Py_DEBUG` build). */
+export function debugByDefault(ctx: CaseContext): boolean {
+  return ctx.target.defaults?.debugHooks === true;
+}
+
+/**
+ * SKIP on a build whose default allocators already are CPython's debug hooks, for cases that put their
+ * own allocator over the defaults and then call `PyMem_SetupDebugHooks()`: CPython keeps ONE saved
+ * allocator per domain for its debug hooks, so the second call overwrites the slot the first layer reads
+ * and the two layers call each other without end (cpython-facts.md §2.7). The case's setup does not exist
+ * on such a build; what it checks is covered there by the defaults themselves.
+ */
+export function skipOverDebugDefaults(ctx: CaseContext): void {
+  if (!debugByDefault(ctx)) return;
+  ctx.skip(
+    `the default allocators of this build already are the debug hooks (${
+      ctx.target.defaults?.allocator ?? "debug"
+    }): an allocator over them and PyMem_SetupDebugHooks() again recurse without end (cpython-facts.md §2.7, CPython's single saved allocator per domain)`,
+  );
+}

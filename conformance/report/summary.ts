@@ -13,6 +13,7 @@
 import { type Result, type Status, STATUSES } from "../execute.ts";
 import { runKey } from "../plan.ts";
 import { type Cause, causeCountText, groupByCause } from "../../report/causes.ts";
+import type { BudgetReport } from "../budget.ts";
 
 export type Counts = Record<Status, number> & { informational: number };
 
@@ -23,6 +24,8 @@ export interface Summary {
   targets: Record<string, Counts>;
   seconds: number;
   exit: 0 | 1;
+  /** the budgets the run applied (conformance/budget.ts): base, load factor, reruns alone */
+  budget?: BudgetReport;
 }
 
 const zero = (): Counts => ({ PASS: 0, FAIL: 0, ERROR: 0, SKIP: 0, UNSUPPORTED: 0, informational: 0 });

@@ -152,7 +152,14 @@ export function createDenoBackend(): FfiBackend {
           }
         };
       }
-      const cb = new Deno.UnsafeCallback(denoDef(sig), tramp as Any);
+      // A pointer or size result is declared "u64" (the same register on 64-bit), never "usize": when an
+      // exception escapes the callback anyway (a stack overflow thrown before the try above is entered,
+      // e.g. a hook that C calls back without end: cpython-facts.md §2.7), Deno 2.9 sets a u64 result to 0
+      // and rethrows the exception in the caller, but for a usize/isize result it panics ("internal error:
+      // entered unreachable code", ext/ffi/callback.rs) and the whole process dies.
+      const def = denoDef(sig);
+      if (def.result === "usize") def.result = "u64";
+      const cb = new Deno.UnsafeCallback(def, tramp as Any);
       return { ptr: Number(Deno.UnsafePointer.value(cb.pointer)), close: () => cb.close() };
     },
     fnPointer(ptr: number, sig: Signature): NeutralFn {

@@ -41,6 +41,7 @@ export type { EntryTable, ForeignApi, ForeignOptions } from "./foreign.ts";
 export { symbolAddress } from "./library.ts";
 export { HANDLE_BASE, HANDLE_END, HANDLE_STRIDE, isHandleAddress } from "./bridge.ts";
 export { ffi } from "./backend.ts";
+export { dieWithParent, ownProcessGroup } from "./lifetime.ts";
 export type { FfiBackend, FfiCallback, FfiLibrary, FfiType, Signature, SymbolTable } from "./ffi_types.ts";
 export { checkSetAllocators, entryPoints, useCase3 } from "./hook_checks.ts";
 export type { HookCounts } from "./hook_checks.ts";

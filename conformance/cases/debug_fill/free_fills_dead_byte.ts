@@ -1,5 +1,5 @@
 import { defineCase } from "../../case.ts";
-import { allBytes, nonNull } from "../_lib.ts";
+import { allBytes, nonNull, skipOverDebugDefaults } from "../_lib.ts";
 import { type Ptr, SST } from "../../../ref/types.ts";
 
 export default defineCase({
@@ -15,6 +15,7 @@ export default defineCase({
   domains: ["RAW", "MEM", "OBJ"],
   needs: ["debug-hooks"],
   run(ctx) {
+    skipOverDebugDefaults(ctx);
     // The allocator beneath the debug layer may reuse the first bytes of a freed block (glibc tcache:
     // 0-15, large bins: 0-31; third-party-allocators.md), and in a runtime with its own threads any byte
     // may be handed out again before we read it. A quarantine (PEP 445 use case 3: a hook over the

@@ -1,5 +1,5 @@
 import { defineCase } from "../../case.ts";
-import { nonNull, same } from "../_lib.ts";
+import { nonNull, same, skipOverDebugDefaults } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_setup/custom_allocator_sees_n_plus_overhead",
@@ -14,6 +14,7 @@ export default defineCase({
   domains: ["RAW", "MEM", "OBJ"],
   needs: ["debug-hooks", "api-shipped"],
   run(ctx) {
+    skipOverDebugDefaults(ctx);
     const h = ctx.hook();
     ctx.py.PyMem_SetupDebugHooks();
     const p = nonNull(ctx, ctx.malloc(40), "malloc(40)");

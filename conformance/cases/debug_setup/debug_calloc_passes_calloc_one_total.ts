@@ -1,5 +1,5 @@
 import { defineCase } from "../../case.ts";
-import { nonNull, same } from "../_lib.ts";
+import { nonNull, same, skipOverDebugDefaults } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_setup/debug_calloc_passes_calloc_one_total",
@@ -14,6 +14,7 @@ export default defineCase({
   domains: ["RAW", "MEM", "OBJ"],
   needs: ["debug-hooks", "api-shipped", "calloc"],
   run(ctx) {
+    skipOverDebugDefaults(ctx);
     const h = ctx.hook();
     ctx.py.PyMem_SetupDebugHooks();
     const p = nonNull(ctx, ctx.calloc(3, 5), "calloc(3, 5)");

@@ -1,5 +1,5 @@
 import { defineCase } from "../../case.ts";
-import { same } from "../_lib.ts";
+import { debugByDefault, same } from "../_lib.ts";
 import { PY_SSIZE_T_MAX } from "../../../ref/types.ts";
 
 export default defineCase({
@@ -12,6 +12,17 @@ export default defineCase({
   domains: ["RAW", "MEM", "OBJ"],
   needs: ["debug-hooks", "api-shipped"],
   run(ctx) {
+    if (debugByDefault(ctx)) {
+      // the defaults already are the debug hooks: their own size check, no recorder over them (a recorder
+      // and PyMem_SetupDebugHooks() again would recurse: cpython-facts.md §2.7)
+      same(
+        ctx,
+        ctx.malloc(PY_SSIZE_T_MAX - 10n),
+        0,
+        "malloc(PY_SSIZE_T_MAX - 10) under the default debug hooks",
+      );
+      return;
+    }
     const h = ctx.hook();
     ctx.py.PyMem_SetupDebugHooks();
     same(ctx, ctx.malloc(PY_SSIZE_T_MAX - 10n), 0, "malloc(PY_SSIZE_T_MAX - 10) under the debug hooks");

@@ -5,6 +5,7 @@ import {
   nonNull,
   requireInjectedFailure,
   same,
+  skipOverDebugDefaults,
   stopFailing,
 } from "../_lib.ts";
 
@@ -26,6 +27,7 @@ export default defineCase({
     precondition: "the debug realloc(p, 5000) called malloc, calloc or realloc below and got NULL",
   },
   run(ctx) {
+    skipOverDebugDefaults(ctx);
     const h = ctx.hook();
     ctx.py.PyMem_SetupDebugHooks();
     const p = nonNull(ctx, ctx.malloc(300), "malloc(300)");

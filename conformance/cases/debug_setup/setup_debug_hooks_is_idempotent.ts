@@ -1,5 +1,5 @@
 import { defineCase } from "../../case.ts";
-import { nonNull, same } from "../_lib.ts";
+import { debugByDefault, nonNull, same } from "../_lib.ts";
 
 export default defineCase({
   id: "debug_setup/setup_debug_hooks_is_idempotent",
@@ -14,6 +14,24 @@ export default defineCase({
   domains: ["RAW", "MEM", "OBJ"],
   needs: ["debug-hooks", "api-shipped"],
   run(ctx) {
+    if (debugByDefault(ctx)) {
+      // the defaults already are the debug hooks: PyMem_SetupDebugHooks() over them changes nothing (a
+      // recording allocator over them would make the call recurse: cpython-facts.md §2.7)
+      const before = ctx.getAllocator();
+      ctx.py.PyMem_SetupDebugHooks();
+      const after = ctx.getAllocator();
+      same(
+        ctx,
+        after.malloc,
+        before.malloc,
+        "malloc after PyMem_SetupDebugHooks over the default debug hooks",
+      );
+      same(ctx, after.ctx, before.ctx, "ctx after PyMem_SetupDebugHooks over the default debug hooks");
+      const p = nonNull(ctx, ctx.malloc(10), "malloc(10)");
+      same(ctx, ctx.read(p - 8, 1)[0], ctx.apiId, "API id byte of a block (one debug layer)");
+      ctx.free(p);
+      return;
+    }
     const h = ctx.hook();
     ctx.py.PyMem_SetupDebugHooks();
     const first = ctx.getAllocator();

@@ -1,5 +1,5 @@
 import { defineCase } from "../../case.ts";
-import { nonNull } from "../_lib.ts";
+import { defaultOverhead, nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "fallback/obj_threshold_512_served_by_pymalloc",
@@ -15,17 +15,20 @@ export default defineCase({
   domains: [],
   needs: ["api-shipped", "pymalloc"],
   run(ctx) {
-    const warm = nonNull(ctx, ctx.py.PyObject_Malloc(512), "warm-up PyObject_Malloc(512)");
+    // pymalloc's threshold is on what reaches it: a Py_DEBUG build's default debug hooks add 3S first
+    const x = defaultOverhead(ctx);
+    const [small, big] = [512 - x, 513 - x];
+    const warm = nonNull(ctx, ctx.py.PyObject_Malloc(small), `warm-up PyObject_Malloc(${small})`);
     const raw = ctx.hook("RAW");
-    const p = nonNull(ctx, ctx.py.PyObject_Malloc(512), "PyObject_Malloc(512)");
-    const q = nonNull(ctx, ctx.py.PyObject_Malloc(513), "PyObject_Malloc(513)");
+    const p = nonNull(ctx, ctx.py.PyObject_Malloc(small), `PyObject_Malloc(${small})`);
+    const q = nonNull(ctx, ctx.py.PyObject_Malloc(big), `PyObject_Malloc(${big})`);
     raw.uninstall();
     for (const b of [warm, p, q]) ctx.py.PyObject_Free(b);
     if (raw.calls.some((c) => c.op === "malloc" && c.args[0] === 512)) {
-      ctx.fail("PyObject_Malloc(512) reached the RAW allocator: 512 must be served by pymalloc");
+      ctx.fail(`PyObject_Malloc(${small}) reached the RAW allocator: 512 must be served by pymalloc`);
     }
     if (!raw.calls.some((c) => c.op === "malloc" && c.args[0] === 513)) {
-      ctx.fail("PyObject_Malloc(513) did not reach the RAW allocator");
+      ctx.fail(`PyObject_Malloc(${big}) did not reach the RAW allocator as malloc(513)`);
     }
   },
 });

@@ -1,5 +1,5 @@
 import { defineCase } from "../../case.ts";
-import { hex, nonNull } from "../_lib.ts";
+import { debugByDefault, hex, nonNull } from "../_lib.ts";
 
 export default defineCase({
   id: "zero_size/realloc_null_zero_acts_as_malloc_zero",
@@ -20,9 +20,14 @@ export default defineCase({
     if (a === b || a === m || b === m) {
       ctx.fail(`realloc(NULL, 0) twice and malloc(0) gave ${hex(a)}, ${hex(b)}, ${hex(m)}: not distinct`);
     }
-    ctx.write(a, [0x5a]);
-    ctx.write(b, [0xa5]);
-    const got = [ctx.read(a, 1)[0], ctx.read(b, 1)[0]];
+    // under a Py_DEBUG build's default debug hooks a 0-byte block has no writable byte (writing it is an
+    // overflow they report: debug_pads/zero_byte_block_overflow_detected); distinctness and growth remain
+    const writable = !debugByDefault(ctx);
+    if (writable) {
+      ctx.write(a, [0x5a]);
+      ctx.write(b, [0xa5]);
+    }
+    const got = writable ? [ctx.read(a, 1)[0], ctx.read(b, 1)[0]] : [0x5a, 0xa5];
     if (got[0] !== 0x5a || got[1] !== 0xa5) {
       ctx.fail(
         `the one byte of each realloc(NULL, 0) block reads back 0x${got[0].toString(16)}, 0x${
