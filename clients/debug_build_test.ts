@@ -15,25 +15,32 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { findLibpython } from "../conformance/adapters/cpython_lib.ts";
 import { launchSpec } from "./launcher.ts";
+import { needs } from "../core/optional.ts";
 
 const PROBE = fileURLToPath(new URL("./launcher/probe.py", import.meta.url));
 const CLI = fileURLToPath(new URL("../conformance/cli.ts", import.meta.url));
 
+// With the package installed, a debug CPython the launcher cannot use is a failure, not a skip.
 let dbg: string | undefined;
-let skip: string | undefined;
+let setupError: Error | undefined;
 try {
   dbg = findLibpython("python3.11d").path;
   launchSpec({ python: dbg });
 } catch (e) {
-  skip = `Debian's debug CPython is not usable here (apt-get install python3.11-dbg): ${
-    (e as Error).message.split("\n")[0]
-  }`;
+  setupError = e as Error;
+}
+function debugLibpython(): string {
+  if (setupError) {
+    throw new Error(`Debian's debug CPython is installed but not usable: ${setupError.message}`);
+  }
+  return dbg!;
 }
 
 test("the launcher runs Debian's Py_DEBUG CPython on native with debug hooks, and on its own allocators", {
-  skip,
+  skip: needs("python3.11-dbg"),
   timeout: 120000,
 }, () => {
+  const dbg = debugLibpython();
   const spec = launchSpec({ python: "python3.11d", allocator: "native:pep445", debugHooks: "cpython" });
   assert.equal(spec.libpython, dbg);
   const r = spawnSync(spec.exe, ["-c", "import sys; print(hasattr(sys, 'gettotalrefcount'))"], {
@@ -66,10 +73,11 @@ const PY_DEBUG_DEVIATIONS: Record<string, string> = {
 test(
   "conformance target cpython:libpython3.11d.so: the groups that do not observe the default allocators PASS",
   {
-    skip,
+    skip: needs("python3.11-dbg"),
     timeout: 120_000,
   },
   () => {
+    const dbg = debugLibpython();
     const filter = "^(zero_size|realloc|size_checks|hook_args|get_set|free_null)/";
     const args = ["--target", `cpython:${dbg}`, "--filter", filter, "--format", "json", "--jobs", "1"];
     const r = spawnSync(

@@ -30,6 +30,7 @@ import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { findLibpython } from "../conformance/adapters/cpython_lib.ts";
+import { libraryPackage, locate, reason, recordSkip } from "../core/optional.ts";
 
 /** A build flavour of the library. */
 export type Variant = "release" | "debug" | "asan";
@@ -369,6 +370,11 @@ function runCounted(t: Tally, label: string, cmd: string[], env: Record<string, 
   t.failed += failed;
   t.skipped += skipped;
   const skips = [...out.matchAll(/^skip (.*)$/gm)].map((s) => s[1]);
+  // a skip for a third-party allocator the loader cannot open is a skip for its missing package
+  for (const s of skips) {
+    const pkg = libraryPackage(s.split(":")[0]);
+    if (pkg && !locate(pkg)) recordSkip([pkg]);
+  }
   t.lines.push(
     `${label}: ${passed} passed, ${failed} failed, ${skipped} skipped (exit ${
       r.status ?? r.signal
@@ -385,13 +391,9 @@ function step(t: Tally, label: string, ok: boolean, why = ""): void {
 }
 
 /** A part of the suite that cannot run here: one counted skip with its reason. */
-function skip(t: Tally, label: string, reason: string): void {
+function skip(t: Tally, label: string, why: string): void {
   t.skipped += 1;
-  t.lines.push(`${label}: SKIPPED (${reason})`);
-}
-
-function which(cmd: string): boolean {
-  return works(cmd);
+  t.lines.push(`${label}: SKIPPED (${why})`);
 }
 
 /** Builds and runs every C test; returns the tally (printed by the CLI). */
@@ -417,7 +419,7 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
     return t;
   }
 
-  if (which("valgrind")) {
+  if (locate("valgrind")) {
     const vg = [
       "valgrind",
       "-q",
@@ -433,7 +435,8 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
     });
     step(t, "valgrind clean (0 errors, 0 leaks)", a && s);
   } else {
-    skip(t, "valgrind", "not installed (apt-get install valgrind)");
+    skip(t, "valgrind", reason("valgrind")!);
+    recordSkip(["valgrind"]);
   }
 
   buildNative({ variant: "asan", quiet: false });
@@ -484,7 +487,7 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
     }
   }
 
-  if (which("clang")) {
+  if (locate("clang")) {
     const outDir = join(BUILD_DIR, "clang");
     try {
       compileShared({
@@ -515,7 +518,8 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
       step(t, "clang -Wall -Wextra -Werror build", false, "compile error above");
     }
   } else {
-    skip(t, "clang -Werror build", "clang not installed (apt-get install clang)");
+    skip(t, "clang -Werror build", reason("clang")!);
+    recordSkip(["clang"]);
   }
   return t;
 }

@@ -3,7 +3,7 @@
  * conformance page made by `conformance/cli.ts --format html` on ref and a broken mutant, and a bench page
  * made by bench/html.ts from a fixed report, and the tests assert the rendered DOM: matrix cells and their
  * status words, a drill-down opened by a click, filter effects, no console errors, no network request.
- * Screenshots go to report/screenshots/ (git-ignored). Without Chromium the tests skip with that reason.
+ * Screenshots go to report/screenshots/ (git-ignored). Without Chromium the tests are skips naming the package (core/optional.ts).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -14,17 +14,15 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runtimeArgs } from "../conformance/pool.ts";
-import { findChromium, openPage } from "./chromium.ts";
+import { openPage } from "./chromium.ts";
+import { locate, needs } from "../core/optional.ts";
 import { benchHtml } from "../bench/html.ts";
 import { buildReport } from "../bench/results.ts";
 
 const CLI = fileURLToPath(new URL("../conformance/cli.ts", import.meta.url));
 const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
 const runtime = (globalThis as any).Bun ? "bun" : "deno";
-const chromium = findChromium();
-const skip = chromium
-  ? false
-  : "no Chromium found (install Debian's chromium or set CHROMIUM=/path/to/chrome)";
+const chromium = locate("chromium"); // on PATH (or $CHROMIUM), as report/chromium.ts finds it
 
 function shot(name: string, png: Uint8Array): void {
   mkdirSync(SHOTS, { recursive: true });
@@ -32,7 +30,7 @@ function shot(name: string, png: Uint8Array): void {
 }
 
 test("browser: conformance page: matrix, drill-down by click, filters, no console errors", {
-  skip,
+  skip: needs("chromium"),
   timeout: 240_000,
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "allocspec-html-"));
@@ -172,7 +170,7 @@ test("browser: conformance page: matrix, drill-down by click, filters, no consol
 });
 
 test("browser: bench page: goal bars with numbers and goal words, allocator charts, no console errors", {
-  skip,
+  skip: needs("chromium"),
   timeout: 120_000,
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "allocspec-html-"));

@@ -23,9 +23,12 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
+import { readSkipLog, REQUIRE_ENV, SKIP_LOG_ENV } from "../core/optional.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const { values } = parseArgs({
@@ -48,6 +51,10 @@ interface Counts {
   skipped: number;
 }
 
+// Every suite records the tests it skipped for a missing optional package here (core/optional.ts).
+const skipDir = mkdtempSync(join(tmpdir(), "allocspec-test-skips-"));
+const skipLog = join(skipDir, "package-skips");
+
 /** Runs `cmd` in the project root, echoing its output, and returns status and the combined text. */
 function run(cmd: string[], env: Record<string, string> = {}): { status: number; out: string } {
   console.log(`\n$ ${cmd.join(" ")}`);
@@ -55,7 +62,7 @@ function run(cmd: string[], env: Record<string, string> = {}): { status: number;
     cwd: root,
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: "1", ...env },
+    env: { ...process.env, NO_COLOR: "1", [SKIP_LOG_ENV]: skipLog, ...env },
   });
   const raw = (r.stdout ?? "") + (r.stderr ?? "");
   process.stdout.write(raw);
@@ -134,9 +141,31 @@ if (want("bun")) {
   add("bun test", r.status, parseBun(r.out));
 }
 
+const pkgSkips = readSkipLog(skipLog);
+rmSync(skipDir, { recursive: true, force: true });
+if (pkgSkips.count && process.env[REQUIRE_ENV] === "1") {
+  // .ci/run installed every optional package: a skip for a missing one means the install or the
+  // detection is broken, and hides the tests that needed it
+  lines.push(
+    `${pkgSkips.count} tests skipped for missing optional packages (${
+      pkgSkips.packages.join(", ")
+    }) although ${REQUIRE_ENV}=1: counted as failed`,
+  );
+  total.failed += pkgSkips.count;
+  total.skipped -= pkgSkips.count;
+}
+
 console.log("\n" + lines.join("\n"));
 console.log(
+  `skipped for missing optional packages: ${
+    pkgSkips.count ? `${pkgSkips.count} (${pkgSkips.packages.join(", ")})` : "none"
+  }`,
+);
+console.log(
   `tests: ${total.passed} passed, ${total.failed} failed` +
-    (total.skipped ? `, ${total.skipped} skipped` : ""),
+    (total.skipped ? `, ${total.skipped} skipped` : "") +
+    (pkgSkips.count && process.env[REQUIRE_ENV] !== "1"
+      ? ` (${pkgSkips.count} for missing optional packages: ${pkgSkips.packages.join(", ")})`
+      : ""),
 );
 process.exit(total.failed === 0 ? 0 : 1);

@@ -9,7 +9,7 @@
  * @example
  * ```ts
  * import { spawnSync } from "node:child_process";
- * const lib = "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2";
+ * const lib = "libmimalloc.so.2"; // a soname (the loader finds it) or a path
  * const r = spawnSync(process.execPath, ["run", "-A", "native/ffi/pin_child.ts", lib, "mi_malloc"]);
  * console.log(JSON.parse(r.stdout.toString())); // { before: false, addr: 1401..., after: true }
  * ```
