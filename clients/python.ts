@@ -28,6 +28,7 @@ import { constants } from "node:os";
 import { parseArgs } from "node:util";
 import { UsageError } from "../conformance/adapter.ts";
 import type { Variant } from "../native/build.ts";
+import { splitProgramArgs } from "../core/argv.ts";
 import { type DebugHooks, launchSpec } from "./launcher.ts";
 
 const USAGE =
@@ -45,21 +46,13 @@ export function parsePythonArgs(argv: string[]): {
   pythonArgs: string[];
 } {
   // Python's arguments start after `--`; without one (Bun drops a leading `--`), at the first word that is
-  // not one of ours (all ours are long options, or -h): `python -c 1` works too.
-  const dd = argv.indexOf("--");
-  let own = dd < 0 ? argv : argv.slice(0, dd);
-  let pythonArgs = dd < 0 ? [] : argv.slice(dd + 1);
-  if (dd < 0) {
-    const WITH_VALUE = ["--allocator", "--python", "--layer", "--variant"];
-    for (let i = 0; i < argv.length; i++) {
-      if (WITH_VALUE.includes(argv[i])) i++;
-      else if (!argv[i].startsWith("--") && argv[i] !== "-h") {
-        own = argv.slice(0, i);
-        pythonArgs = argv.slice(i);
-        break;
-      }
-    }
-  }
+  // not one of ours (all ours are long options, or -h): `python -c 1` works too (core/argv.ts)
+  const { own, program: pythonArgs } = splitProgramArgs(argv, [
+    "--allocator",
+    "--python",
+    "--layer",
+    "--variant",
+  ]);
   let debugHooks: DebugHooks = "";
   const rest: string[] = [];
   for (const a of own) {

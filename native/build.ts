@@ -128,13 +128,26 @@ function isFresh(output: string, inputsMtime: number): boolean {
   return existsSync(output) && statSync(output).mtimeMs >= inputsMtime;
 }
 
-/** Runs a compiler; throws an Error carrying the compiler's output on failure. */
+/**
+ * The compiler's own reason for a failed build, for the one line a command prints: its first `error:`
+ * line (`file.c:12:10: fatal error: x.h: No such file or directory`), else its first non-empty line.
+ */
+export function compilerReason(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /\berror\b/i.test(l)) ?? lines[0] ?? "no message from the compiler";
+}
+
+/**
+ * Runs a compiler; throws an Error whose first line names the compiler's reason and whose next lines
+ * carry its whole output.
+ */
 function compile(cc: string, args: string[], quiet: boolean): void {
   if (!quiet) console.error(`$ ${cc} ${args.join(" ")}`);
   const r = spawnSync(cc, args, { encoding: "utf8", maxBuffer: 64 << 20 });
   if (r.error) throw new Error(`native/build.ts: could not run ${cc}: ${r.error.message}`);
   if (r.status !== 0) {
-    throw new Error(`native/build.ts: ${cc} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+    const out = `${r.stdout}${r.stderr}`;
+    throw new Error(`native/build.ts: ${cc} failed (exit ${r.status}): ${compilerReason(out)}\n${out}`);
   }
 }
 
@@ -296,8 +309,12 @@ export function buildLayer(name: string, opts: { variant?: Variant; force?: bool
   const variant = opts.variant ?? "release";
   const output = layerPath(name, variant);
   const dirs = LAYERS[name].map((d) => join(DEBUG_DIR, d));
-  const sources = dirs.flatMap((d) => sourcesOf(d, [".c"]));
-  const newest = Math.max(...dirs.flatMap((d) => sourcesOf(d, [".c", ".h"])).map((f) => statSync(f).mtimeMs));
+  // test_*.c are test programs (with a main) over the layer, built by their tests and not shipped
+  const ofLayer = (f: string) => !/^test_/.test(f.slice(f.lastIndexOf("/") + 1));
+  const sources = dirs.flatMap((d) => sourcesOf(d, [".c"])).filter(ofLayer);
+  const newest = Math.max(
+    ...dirs.flatMap((d) => sourcesOf(d, [".c", ".h"])).filter(ofLayer).map((f) => statSync(f).mtimeMs),
+  );
   if (!opts.force && isFresh(output, newest)) return output;
   compileShared({ sources, output, flags: [...VARIANT_FLAGS[variant], "-g", "-ldl"] });
   return output;

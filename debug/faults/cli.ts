@@ -22,6 +22,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../conformance/adapter.ts";
+import { splitProgramArgs, valuedOptions } from "../../core/argv.ts";
 import { type DebugHooks, launchSpec } from "../../clients/launcher.ts";
 import { buildLayer } from "../../native/build.ts";
 import { parseShard } from "./points.ts";
@@ -32,6 +33,25 @@ import { progressBar } from "./progress.ts";
 const USAGE =
   "usage: faults [options] -- <python args>  |  faults merge [--format F] [--output FILE] FILE...";
 const FORMATS = ["table", "json", "markdown"];
+const OPTIONS = {
+  allocator: { type: "string" },
+  "debug-hooks": { type: "string" },
+  python: { type: "string" },
+  domain: { type: "string" },
+  "size-min": { type: "string" },
+  "size-max": { type: "string" },
+  "in-library": { type: "string" },
+  "in-module": { type: "string" },
+  mode: { type: "string", default: "transient" },
+  "max-points": { type: "string" },
+  jobs: { type: "string", default: "2" },
+  timeout: { type: "string" },
+  shard: { type: "string" },
+  format: { type: "string", default: "table" },
+  output: { type: "string" },
+  "fail-at": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
 const DOMAINS = ["raw", "mem", "obj"];
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
@@ -55,42 +75,24 @@ function emit(r: FaultsReport, format: string, output: string | undefined): void
 
 /** Runs the command; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  // our options, then Python's arguments (after `--`, or from the first word that is not ours: Bun and
+  // `bun run` drop a leading `--`, core/argv.ts)
+  const { own, program } = splitProgramArgs(
+    argv,
+    valuedOptions(OPTIONS).filter((o) => o !== "--debug-hooks"),
+  );
   // a bare --debug-hooks means libpython's PyMem_SetupDebugHooks over the allocator
-  argv = argv.map((
-    a,
-    i,
-  ) => (a === "--debug-hooks" && i < (argv.indexOf("--") + 1 || argv.length) ? "--debug-hooks=cpython" : a));
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      allocator: { type: "string" },
-      "debug-hooks": { type: "string" },
-      python: { type: "string" },
-      domain: { type: "string" },
-      "size-min": { type: "string" },
-      "size-max": { type: "string" },
-      "in-library": { type: "string" },
-      "in-module": { type: "string" },
-      mode: { type: "string", default: "transient" },
-      "max-points": { type: "string" },
-      jobs: { type: "string", default: "2" },
-      timeout: { type: "string" },
-      shard: { type: "string" },
-      format: { type: "string", default: "table" },
-      output: { type: "string" },
-      "fail-at": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+  const { values: v } = parseArgs({
+    args: own.map((a) => (a === "--debug-hooks" ? "--debug-hooks=cpython" : a)),
+    options: OPTIONS,
   });
   if (v.help) {
     console.log(USAGE);
     return 0;
   }
   if (!FORMATS.includes(v.format!)) throw new UsageError(`--format '${v.format}': use ${FORMATS.join(", ")}`);
-  const dashdash = argv.indexOf("--");
-  if (positionals[0] === "merge" && (dashdash < 0 || argv.indexOf("merge") < dashdash)) {
-    const files = positionals.slice(1);
+  if (program[0] === "merge" && !argv.includes("--")) {
+    const files = program.slice(1);
     if (!files.length) throw new UsageError("faults merge: give the shard reports (JSON) to merge");
     const reports = files.map((f) => {
       try {
@@ -103,8 +105,8 @@ export async function main(argv: string[]): Promise<number> {
     emit(r, v.format!, v.output);
     return r.findings.length ? 1 : 0;
   }
-  if (dashdash < 0 || positionals.length === 0) throw new UsageError(`no Python program: ${USAGE}`);
-  const py = argv.slice(dashdash + 1);
+  if (program.length === 0) throw new UsageError(`no Python program: ${USAGE}`);
+  const py = program;
   const domains = (v.domain ?? DOMAINS.join(",")).split(",");
   for (const d of domains) {
     if (!DOMAINS.includes(d)) throw new UsageError(`--domain '${d}': use raw, mem, obj`);

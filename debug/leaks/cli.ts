@@ -22,6 +22,7 @@ import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../conformance/adapter.ts";
+import { splitProgramArgs, valuedOptions } from "../../core/argv.ts";
 import { type DebugHooks, launchSpec } from "../../clients/launcher.ts";
 import { buildLayer } from "../../native/build.ts";
 import { formatLeaks } from "./report.ts";
@@ -30,23 +31,28 @@ import { trackLeaks } from "./run.ts";
 const USAGE =
   "usage: leaks [--allocator T] [--snapshot exit|last|LABEL] [--top N] [--format F] -- <python args>";
 
+const OPTIONS = {
+  allocator: { type: "string" },
+  "debug-hooks": { type: "string" },
+  python: { type: "string" },
+  snapshot: { type: "string", default: "exit" },
+  top: { type: "string", default: "20" },
+  format: { type: "string", default: "table" },
+  output: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 /** Runs the command; returns the exit status. */
 export function main(argv: string[]): number {
-  const end = argv.indexOf("--");
-  argv = argv.map((a, i) => (a === "--debug-hooks" && (end < 0 || i < end) ? "--debug-hooks=cpython" : a));
+  // our options, then Python's arguments (after `--`, or from the first word that is not ours: Bun and
+  // `bun run` drop a leading `--`, core/argv.ts)
+  const { own, program: py } = splitProgramArgs(
+    argv,
+    valuedOptions(OPTIONS).filter((o) => o !== "--debug-hooks"),
+  );
   const { values: v } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      allocator: { type: "string" },
-      "debug-hooks": { type: "string" },
-      python: { type: "string" },
-      snapshot: { type: "string", default: "exit" },
-      top: { type: "string", default: "20" },
-      format: { type: "string", default: "table" },
-      output: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+    args: own.map((a) => (a === "--debug-hooks" ? "--debug-hooks=cpython" : a)),
+    options: OPTIONS,
   });
   if (v.help) {
     console.log(USAGE);
@@ -56,7 +62,6 @@ export function main(argv: string[]): number {
     throw new UsageError(`--format '${v.format}': use table, json or markdown`);
   }
   if (!/^\d+$/.test(v.top!) || +v.top! < 1) throw new UsageError(`--top '${v.top}': use an integer >= 1`);
-  const py = end >= 0 ? argv.slice(end + 1) : [];
   if (!py.length) throw new UsageError(`no Python program: ${USAGE}`);
   const launch = launchSpec({
     allocator: v.allocator,
