@@ -29,14 +29,14 @@ import { threadCpuNs } from "./cpu_clock.ts";
 
 const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 
-/** The allocators compared, and where their malloc family lives. */
+/** The allocators compared, and where their malloc family lives (a soname: the loader finds it). */
 export const ALLOCATORS: Record<string, { lib: string; prefix: string } | null> = {
   native_pymalloc: null, // native entry points, cpython profile defaults (pymalloc in MEM/OBJ)
   cpython_obmalloc: null, // libpython's entry points (obmalloc in MEM/OBJ), via an entry table
   glibc: { lib: "libc.so.6", prefix: "" },
-  jemalloc: { lib: "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", prefix: "" },
-  mimalloc: { lib: "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2", prefix: "mi_" },
-  tcmalloc: { lib: "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", prefix: "tc_" },
+  jemalloc: { lib: "libjemalloc.so.2", prefix: "" },
+  mimalloc: { lib: "libmimalloc.so.2", prefix: "mi_" },
+  tcmalloc: { lib: "libtcmalloc_minimal.so.4", prefix: "tc_" },
 };
 
 /** Debug-hook configurations (PyMem_SetupDebugHooks on top of the defaults). */

@@ -4,8 +4,11 @@ import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtimeArgs } from "./pool.ts";
+import { buildNative } from "../native/build.ts";
 
 const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
+/** A shared library that exports no pep445_allocator (ours: the PyMem_* entry points). */
+const NO_VTABLE = buildNative();
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, runtimeArgs(CLI, args), {
@@ -134,7 +137,7 @@ for (
     ],
     [
       "missing symbol",
-      ["--target", "vtable:/lib/x86_64-linux-gnu/libc.so.6"],
+      ["--target", `vtable:${NO_VTABLE}`],
       /does not export pep445_allocator/,
     ],
     [

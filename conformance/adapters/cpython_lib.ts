@@ -10,7 +10,7 @@
  * ```ts
  * import { findLibpython } from "./cpython_lib.ts";
  * const { path, version } = findLibpython(); // the python3 on PATH
- * console.log(path, version); // /root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0 3.11.7
+ * console.log(path, version); // e.g. .../lib/libpython3.11.so.1.0 3.11.7
  * ```
  * @module
  */
