@@ -245,7 +245,13 @@ test("package: libs --quick from the installed package (Bun and Deno)", {
 }, () => {
   install();
   for (const rt of RUNTIMES) {
-    const libs = npx(rt, ["libs", "--quick", "--target", "native", ...(rt === "deno" ? ["--lib", "zlib"] : [])]);
+    const libs = npx(rt, [
+      "libs",
+      "--quick",
+      "--target",
+      "native",
+      ...(rt === "deno" ? ["--lib", "zlib"] : []),
+    ]);
     assert.equal(libs.status, 0, tail(libs));
     assert.match(libs.stdout, /zlib\s+native/);
   }

@@ -158,9 +158,13 @@ function pack(): void {
   try {
     const p = timed(["npm", "pack", root, "--pack-destination", dir, "--silent"], dir);
     const tgz = join(dir, p.stdout.trim().split("\n").at(-1)!);
-    const files = timed(["tar", "tzf", tgz], dir).stdout.split("\n").filter((f) => f && !f.endsWith("/")).length;
+    const files = timed(["tar", "tzf", tgz], dir).stdout.split("\n").filter((f) =>
+      f && !f.endsWith("/")
+    ).length;
     console.log(
-      `- \`npm pack\`: ${(statSync(tgz).size / 1024).toFixed(0)} KB, ${files} files (${tgz.split("/").pop()})`,
+      `- \`npm pack\`: ${(statSync(tgz).size / 1024).toFixed(0)} KB, ${files} files (${
+        tgz.split("/").pop()
+      })`,
     );
     const proj = join(dir, "project");
     timed(["mkdir", "-p", proj]);
@@ -181,9 +185,9 @@ console.log(buildFixtures({ names: ["good"], quiet: true }).good);`,
     console.log(
       `- \`npm install <tarball>\`: ${i.seconds.toFixed(1)} s (npm cache warm); \`${
         cmd.slice(3).join(" ")
-      }\` from the installed package, first use (copy + native build) included: ${
-        r.seconds.toFixed(1)
-      } s, ${fmt(s.total)} runs: ${counts(s.counts)}`,
+      }\` from the installed package, first use (copy + native build) included: ${r.seconds.toFixed(1)} s, ${
+        fmt(s.total)
+      } runs: ${counts(s.counts)}`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -194,14 +198,17 @@ function testCommand(): void {
   const r = timed(["npx", "deno", "task", "test"]);
   const closing = (r.stdout + r.stderr).trim().split("\n").filter((l) => l.startsWith("tests: ")).at(-1);
   console.log(
-    `- the test command (\`npx deno task test\`, exit ${r.status}): ${(r.seconds / 60).toFixed(1)} min wall (load ${
-      r.load.toFixed(1)
-    } at start), \`${closing}\``,
+    `- the test command (\`npx deno task test\`, exit ${r.status}): ${
+      (r.seconds / 60).toFixed(1)
+    } min wall (load ${r.load.toFixed(1)} at start), \`${closing}\``,
   );
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { only: { type: "string", multiple: true } } });
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { only: { type: "string", multiple: true } },
+  });
   const only = values.only ?? ["conformance", "html", "pack"];
   for (const o of only) {
     if (!(PARTS as readonly string[]).includes(o)) {
@@ -209,7 +216,9 @@ if (import.meta.main) {
       process.exit(2);
     }
   }
-  console.log(`Measured ${stamp()} with \`npx deno run -A tools/figures.ts --only ${only.join(" --only ")}\`:\n`);
+  console.log(
+    `Measured ${stamp()} with \`npx deno run -A tools/figures.ts --only ${only.join(" --only ")}\`:\n`,
+  );
   const run: Record<string, () => void> = { conformance, html, hooks, pack, test: testCommand };
   for (const o of only) run[o]();
 }

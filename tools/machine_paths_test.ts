@@ -23,7 +23,10 @@ const FORBIDDEN: Array<[RegExp, string]> = [
     new RegExp(["/(usr/)?li", "b(32|64)?/[a-z0-9_]+-linux-gnu/"].join("")),
     "a multiarch library folder (give the soname: the dynamic loader finds it)",
   ],
-  [new RegExp(["shared/", "spec"].join("")), "the team's spec notes, which neither the repository nor the package has"],
+  [
+    new RegExp(["shared/", "spec"].join("")),
+    "the team's spec notes, which neither the repository nor the package has",
+  ],
 ];
 
 /**
