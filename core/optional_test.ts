@@ -33,13 +33,17 @@ test("optional: .ci/run installs exactly the optional packages (plus the C toolc
   );
 });
 
-test("optional: the loader opens libc and refuses a library that does not exist, with its reason", () => {
+test("optional: the loader opens libc and refuses a library that does not exist, with its reason", {
+  timeout: 120_000,
+}, () => {
   const r = loaderOpens(["libc.so.6", "libnosuchallocator.so.9"]);
   assert.equal(r["libc.so.6"], "");
   assert.match(r["libnosuchallocator.so.9"], /libnosuchallocator\.so\.9/);
 });
 
-test("optional: what locate() finds exists (a soname the loader opened, a file, a pkg-config module)", () => {
+test("optional: what locate() finds exists (a soname the loader opened, a file, a pkg-config module)", {
+  timeout: 120_000,
+}, () => {
   for (const name of Object.keys(OPTIONAL_PACKAGES) as PackageName[]) {
     const at = locate(name);
     if (at === undefined) {
@@ -56,7 +60,9 @@ test("optional: what locate() finds exists (a soname the loader opened, a file, 
   }
 });
 
-test("optional: on a PATH without the programs, needs() names them and the skip log counts each test", () => {
+test("optional: on a PATH without the programs, needs() names them and the skip log counts each test", {
+  timeout: 120_000,
+}, () => {
   const dir = mkdtempSync(join(tmpdir(), "allocspec-optional-"));
   try {
     const log = join(dir, "skips");

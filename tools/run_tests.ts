@@ -5,7 +5,8 @@
  * 1. static checks, one test each: `deno check --doc` (the code and its JSDoc examples), `tsc -p .`
  *    (Bun's view of the types), `deno lint`, `deno fmt --check`;
  * 2. the native C tests (`native/build.ts --test`: API test, thread stress, valgrind, sanitizers, clang);
- * 3. the unit and integration test files under `deno test --parallel` and under `bun test --parallel`;
+ * 3. the unit and integration test files under `deno test` (in `--jobs` processes, each running a shard
+ *    of the files in order) and under `bun test --parallel`;
  * 4. the end-to-end files (tools/test_tiers.ts), each once, in the runtime named there.
  *
  * The shared builds (native/ variants, the launcher, the layers, the C fixtures) are made once first, then
@@ -28,7 +29,7 @@
  * @module
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
@@ -113,6 +114,30 @@ const one = (status: number): Counts => ({
 });
 const BUN_TIMEOUT = "--timeout=600000";
 
+/**
+ * Splits `files` into `n` shards of about equal time, longest first (greedy): the CPU seconds of each file
+ * under Deno measured by tools/test_times.ts (tools/test_weights.json), the median for a file not there.
+ */
+export function shard(files: string[], n: number): string[][] {
+  let weights: Record<string, number> = {};
+  try {
+    weights = JSON.parse(readFileSync(join(root, "tools", "test_weights.json"), "utf8"));
+  } catch { /* no weights: all equal */ }
+  const known = Object.values(weights).sort((a, b) => a - b);
+  const median = known.length ? known[Math.floor(known.length / 2)] : 1;
+  const w = (f: string) => weights[f] ?? median;
+  const out = Array.from(
+    { length: Math.max(1, Math.min(n, files.length)) },
+    () => ({ t: 0, fs: [] as string[] }),
+  );
+  for (const f of [...files].sort((a, b) => w(b) - w(a))) {
+    const s = out.reduce((a, b) => (b.t < a.t ? b : a));
+    s.t += w(f);
+    s.fs.push(f);
+  }
+  return out.map((s) => s.fs.sort()).filter((fs) => fs.length);
+}
+
 /** The suites of `groups`, longest first (they start in this order). */
 function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
   const files = testFiles();
@@ -120,10 +145,7 @@ function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
   for (const f of Object.keys(ONCE)) {
     if (!files.includes(f)) throw new Error(`tools/test_tiers.ts names ${f}, which is not a test file`);
   }
-  const onceIn = (rt: "deno" | "bun") => Object.keys(ONCE).filter((f) => ONCE[f][0] === rt);
-  const denoTest = (
-    fs: string[],
-  ) => [deno, "test", "-A", "--no-check", ...(fs.length > 1 ? ["--parallel"] : []), ...fs];
+  const denoTest = (fs: string[]) => [deno, "test", "-A", "--no-check", ...fs];
   const bunTest = (fs: string[]) => [
     "npx",
     "bun",
@@ -134,19 +156,27 @@ function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
   ];
   const out: Suite[] = [];
   const flag = (s: Suite) => groups.has(s.group) && out.push(s);
-  for (const rt of ["bun", "deno"] as const) {
-    const fs = onceIn(rt);
-    if (fs.length) {
-      flag({
-        name: `end-to-end, once (${rt})`,
-        group: "e2e",
-        cmd: rt === "deno" ? denoTest(fs) : bunTest(fs),
-        parse: rt === "deno" ? parseDeno : parseBun,
-      });
-    }
-  }
-  flag({ name: "deno test", group: "deno", cmd: denoTest(both), parse: parseDeno });
   flag({ name: "bun test", group: "bun", cmd: bunTest(both), parse: parseBun });
+  // Deno's --parallel runs files as workers of one process, where FFI libraries (and their global
+  // allocator state) are shared: separate processes instead, each running its shard in order
+  const shards = shard(both, jobs);
+  shards.forEach((fs, i) =>
+    flag({
+      name: shards.length > 1 ? `deno test (shard ${i + 1}/${shards.length})` : "deno test",
+      group: "deno",
+      cmd: denoTest(fs),
+      parse: parseDeno,
+    })
+  );
+  // the end-to-end files, once each, as suites of their own (so they spread over the free slots)
+  for (const [f, [rt]] of Object.entries(ONCE)) {
+    flag({
+      name: `${f} (end-to-end, once, ${rt})`,
+      group: "e2e",
+      cmd: rt === "deno" ? denoTest([f]) : bunTest([f]),
+      parse: rt === "deno" ? parseDeno : parseBun,
+    });
+  }
   if (existsSync(`${root}native/build.ts`)) {
     flag({
       name: "native C tests",
