@@ -36,6 +36,11 @@ export const ONCE: Readonly<Record<string, readonly ["deno" | "bun", string]>> =
     "deno",
     "the suite's verdicts on the mutants (pure TypeScript, in both runtimes' unit tests of ref/ and the suite)",
   ],
+  "conformance/fixtures/c/fixtures_test.ts": [
+    "deno",
+    "the suite's teeth on every C fixture (a full suite run each); the vtable target's FFI and workers are " +
+    "tested in both runtimes by conformance/adapters/vtable_test.ts and the pool tests",
+  ],
   "conformance/death_env_test.ts": [
     "bun",
     "death verdicts of CPython children in hostile environments under load; the runtime only starts them",

@@ -7,14 +7,15 @@
  * time is what a user waits for on a quiet one. The load average before and after each run is recorded.
  *
  * Options: `--runtime deno|bun` (repeatable; default both), `--filter RE` (file paths), `--json FILE`
- * (everything measured, the test names included: compare two such files with `--compare A.json B.json`,
- * which lists tests present in A and missing in B, per runtime, and prints both tables side by side).
+ * (everything measured, the test names included). `--compare A B` (each a JSON file of this tool, or the
+ * log of a whole `npx deno task test`) prints both tables and lists the tests of A that B ran in no
+ * runtime (exit 1 when there is one), then those B ran in the other runtime only.
  *
  * @example
  * ```sh
  * npx deno run -A tools/test_times.ts --json /tmp/times.json           # every file, both runtimes
  * npx deno run -A tools/test_times.ts --runtime bun --filter '^bench/'
- * npx deno run -A tools/test_times.ts --compare /tmp/before.json /tmp/after.json
+ * npx deno run -A tools/test_times.ts --compare /tmp/before.json --compare /tmp/test-command.log
  * ```
  * @module
  */
@@ -144,6 +145,39 @@ export function table(rows: FileTime[]): string {
   return lines.join("\n");
 }
 
+/**
+ * The tests a whole run reported (the output of `npx deno task test`), per file and runtime: Deno's
+ * `running N tests from ./file` headers and Bun's `file.ts:` headers, then their test lines. No times.
+ */
+export function fromLog(log: string): FileTime[] {
+  const rows = new Map<string, FileTime>();
+  let cur: FileTime | undefined;
+  const row = (file: string, runtime: "deno" | "bun") => {
+    const k = `${runtime} ${file}`;
+    if (!rows.has(k)) {
+      rows.set(k, { file, runtime, wallS: NaN, cpuS: NaN, exit: 0, load: [NaN, NaN], tests: [] });
+    }
+    return rows.get(k)!;
+  };
+  // deno-lint-ignore no-control-regex
+  for (const line of log.replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
+    const d = line.match(/^running \d+ tests? from \.\/(\S+_test\.ts)$/);
+    const b = line.match(/^(\S+_test\.ts):$/);
+    if (d) cur = row(d[1], "deno");
+    else if (b) cur = row(b[1].replace(/^\.\//, ""), "bun");
+    else if (cur) cur.tests.push(...parseTests(cur.runtime, line));
+  }
+  return [...rows.values()];
+}
+
+/** Tests (file :: name) that `a` ran and `b` did not, in any runtime. */
+export function vanished(a: FileTime[], b: FileTime[]): string[] {
+  const names = (rows: FileTime[]) =>
+    new Set(rows.flatMap((r) => r.tests.map((t) => `${r.file} :: ${t.name}`)));
+  const nb = names(b);
+  return [...names(a)].filter((n) => !nb.has(n)).sort();
+}
+
 /** Tests (file :: name) that `a` ran and `b` did not, per runtime. */
 export function missingTests(a: FileTime[], b: FileTime[]): string[] {
   const names = (rows: FileTime[], rt: string) =>
@@ -166,6 +200,7 @@ if (import.meta.main) {
       filter: { type: "string" },
       json: { type: "string" },
       compare: { type: "string", multiple: true },
+      "from-log": { type: "string" },
     },
   });
   if (values.compare) {
@@ -173,11 +208,19 @@ if (import.meta.main) {
       console.error("test_times: --compare needs two JSON files (--compare A.json --compare B.json)");
       process.exit(2);
     }
-    const [a, b] = values.compare.map((f) => JSON.parse(readFileSync(f, "utf8")) as FileTime[]);
+    const load = (f: string) =>
+      f.endsWith(".json")
+        ? JSON.parse(readFileSync(f, "utf8")) as FileTime[]
+        : fromLog(readFileSync(f, "utf8"));
+    const [a, b] = values.compare.map(load);
     console.log(`## ${values.compare[0]}\n\n${table(a)}\n\n## ${values.compare[1]}\n\n${table(b)}\n`);
-    const gone = missingTests(a, b);
-    console.log(gone.length ? `tests in A, not in B:\n${gone.join("\n")}` : "every test of A is in B");
-    process.exit(0);
+    const gone = vanished(a, b);
+    console.log(
+      gone.length ? `tests in A, in no runtime of B:\n${gone.join("\n")}` : "every test of A is in B",
+    );
+    const once = missingTests(a, b);
+    console.log(once.length ? `\ntests in A, not in the same runtime of B:\n${once.join("\n")}` : "");
+    process.exit(gone.length ? 1 : 0);
   }
   const runtimes = (values.runtime ?? ["deno", "bun"]) as Array<"deno" | "bun">;
   const re = values.filter ? new RegExp(values.filter) : undefined;
