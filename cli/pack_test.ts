@@ -28,7 +28,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { buildFixtures } from "../conformance/fixtures/c/build.ts";
-import { findCompiler } from "../native/build.ts";
+import { findCompiler } from "../core/cbuild.ts";
 import { needs, type PackageName } from "../core/optional.ts";
 import { HARNESSES } from "../clients/libs/build.ts";
 
@@ -213,7 +213,7 @@ for (const rt of RUNTIMES) {
     timeout: 600_000,
   }, () => {
     install();
-    const py = npx(rt, ["python", "--allocator", "native", "--", "-c", "print(6 * 7)"]);
+    const py = npx(rt, ["python", "--target", "native", "--", "-c", "print(6 * 7)"]);
     assert.equal(py.stdout, "42\n", tail(py));
     // `--` reaches the command: --version is Python's, not an unknown option of ours
     const ver = npx(rt, ["python", "--", "--version"]);
@@ -230,7 +230,7 @@ for (const rt of RUNTIMES) {
     assert.equal(leaks.status, 0, tail(leaks));
     assert.match(leaks.stdout, /"blocks"/);
 
-    const clients = npx(rt, ["clients", "--allocator", "native", "--tests", "test_bool", "--format", "json"]);
+    const clients = npx(rt, ["clients", "--target", "native", "--tests", "test_bool", "--format", "json"]);
     assert.equal(clients.status, 0, tail(clients));
     assert.match(clients.stdout, /test_bool/);
   });

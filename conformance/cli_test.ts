@@ -1,9 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { runtimeArgs } from "./pool.ts";
+import { runScript } from "../core/child.ts";
 import { buildNative } from "../native/build.ts";
 
 const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
@@ -11,12 +9,7 @@ const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
 const NO_VTABLE = buildNative();
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, runtimeArgs(CLI, args), {
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  return runScript(CLI, args, { inherit: true, timeoutMs: 0 });
 }
 
 test(

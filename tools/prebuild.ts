@@ -13,7 +13,9 @@
  * @module
  */
 import process from "node:process";
-import { buildLauncher, buildLayer, buildNative, LAYERS, VARIANTS } from "../native/build.ts";
+import { buildNative, VARIANTS } from "../native/build.ts";
+import { buildLauncher } from "../targets/launcher.ts";
+import { buildLayer, LAYERS } from "../debug/layers.ts";
 import { buildFixtures, buildHostileFixtures } from "../conformance/fixtures/c/build.ts";
 import { buildHooks } from "../conformance/fixtures/c/hooks/build.ts";
 import { buildFixtures as buildDebugFixtures } from "../debug/fixtures/build.ts";

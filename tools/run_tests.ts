@@ -99,6 +99,7 @@ const TS_DIRS = [
   "ref",
   "core",
   "native",
+  "targets",
   "conformance",
   "bench",
   "tools",

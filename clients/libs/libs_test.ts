@@ -4,11 +4,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
-import { UsageError } from "../../conformance/adapter.ts";
+import { findLibpython } from "../../core/python.ts";
+import { UsageError } from "../../core/usage.ts";
 import { exitStatus, judge, type LibsRow, runLibs } from "./run.ts";
 import { formatRows } from "./report.ts";
-import { choosePoints, classify } from "./sweep.ts";
+import { classify, LIBS_HEAD_SHARE } from "./sweep.ts";
+import { choosePoints } from "../../debug/faults/points.ts";
 import { buildFixtures } from "../../conformance/fixtures/c/build.ts";
 
 import { needs, type PackageName } from "../../core/optional.ts";
@@ -165,9 +166,9 @@ test("libs: fault sweep on the one engine: zlib's failed zallocs are handled (Z_
 });
 
 test("libs: sweep oracles: points, OOM errors, silent failures", () => {
-  assert.deepEqual(choosePoints(3, 10), [1, 2, 3]);
-  assert.deepEqual(choosePoints(100, 3), [1, 51, 100]);
-  const p = choosePoints(1000, 40);
+  assert.deepEqual(choosePoints(3, 10, LIBS_HEAD_SHARE), [1, 2, 3]);
+  assert.deepEqual(choosePoints(100, 3, LIBS_HEAD_SHARE), [1, 51, 100]);
+  const p = choosePoints(1000, 40, LIBS_HEAD_SHARE);
   assert.equal(p.length, 40);
   assert.deepEqual(p.slice(0, 10), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.equal(p.at(-1), 1000);

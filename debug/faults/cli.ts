@@ -3,7 +3,7 @@
  * (PEP 445 rationale: "force allocation to fail to test handling of MemoryError").
  *
  * ```
- * faults [--allocator T] [--debug-hooks[=native|cpython]] [--python P] [--domain raw,mem,obj]
+ * faults [--target T] [--debug-hooks[=native|cpython|none]] [--python P] [--domain raw,mem,obj]
  *        [--size-min N] [--size-max N] [--in-library L] [--in-module M] [--mode transient|persistent]
  *        [--max-points N] [--jobs N] [--timeout S] [--shard K/N] [--format table|json|markdown]
  *        [--output FILE] [--fail-at N] -- <python args>
@@ -21,10 +21,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../../conformance/adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { splitProgramArgs, valuedOptions } from "../../core/argv.ts";
-import { type DebugHooks, launchSpec } from "../../clients/launcher.ts";
-import { buildLayer } from "../../native/build.ts";
+import { launchSpec } from "../../targets/launcher.ts";
+import { normalizeTargetFlags, parseDebugHooks } from "../../targets/flags.ts";
+import { buildLayer } from "../layers.ts";
 import { parseShard } from "./points.ts";
 import { type FaultsReport, formatReport, mergeReports } from "./report.ts";
 import { failAt, sweep, type SweepOptions } from "./sweep.ts";
@@ -34,7 +35,7 @@ const USAGE =
   "usage: faults [options] -- <python args>  |  faults merge [--format F] [--output FILE] FILE...";
 const FORMATS = ["table", "json", "markdown"];
 const OPTIONS = {
-  allocator: { type: "string" },
+  target: { type: "string" },
   "debug-hooks": { type: "string" },
   python: { type: "string" },
   domain: { type: "string" },
@@ -76,14 +77,14 @@ function emit(r: FaultsReport, format: string, output: string | undefined): void
 /** Runs the command; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   // our options, then Python's arguments (after `--`, or from the first word that is not ours: Bun and
-  // `bun run` drop a leading `--`, core/argv.ts)
-  const { own, program } = splitProgramArgs(
-    argv,
-    valuedOptions(OPTIONS).filter((o) => o !== "--debug-hooks"),
-  );
-  // a bare --debug-hooks means libpython's PyMem_SetupDebugHooks over the allocator
+  // `bun run` drop a leading `--`, core/argv.ts); one spelling: --target (--allocator: alias), a bare
+  // --debug-hooks = libpython's PyMem_SetupDebugHooks
+  const { own, program } = splitProgramArgs(argv, [
+    ...valuedOptions(OPTIONS).filter((o) => o !== "--debug-hooks"),
+    "--allocator",
+  ]);
   const { values: v } = parseArgs({
-    args: own.map((a) => (a === "--debug-hooks" ? "--debug-hooks=cpython" : a)),
+    args: normalizeTargetFlags(own, "faults"),
     options: OPTIONS,
   });
   if (v.help) {
@@ -114,16 +115,16 @@ export async function main(argv: string[]): Promise<number> {
   if (!["transient", "persistent"].includes(v.mode!)) {
     throw new UsageError(`--mode '${v.mode}': use transient or persistent`);
   }
-  const hooks = (v["debug-hooks"] ?? "") as DebugHooks;
+  const hooks = parseDebugHooks(v["debug-hooks"]);
   const launch = launchSpec({
-    allocator: v.allocator,
+    target: v.target,
     debugHooks: hooks,
     python: v.python,
     layers: [buildLayer("as_faults")],
   });
   // every option that changes the numbering of points goes into the reproducer
   const fixed: string[] = [];
-  if (v.allocator) fixed.push("--allocator", v.allocator);
+  if (v.target) fixed.push("--target", v.target);
   if (hooks) fixed.push(`--debug-hooks=${hooks}`);
   if (v.python) fixed.push("--python", v.python);
   if (v["size-min"]) fixed.push("--size-min", v["size-min"]);

@@ -18,10 +18,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { classifyPoint, type FindingClass, type Outcome, type PointRun } from "./classify.ts";
+import { classifyPoint, type FindingClass, type Outcome, type PointRun } from "../../core/outcome.ts";
 import { choosePoints, type Shard, shardPoints } from "./points.ts";
 import { addFinding, emptyReport, type FaultsReport, sortFindings } from "./report.ts";
 import { parseSite, type RawSite, siteKey, Symbolizer } from "./site.ts";
+import { signalNumber } from "../../core/signals.ts";
 
 /** How to start Python on the chosen allocator (the launcher's `launchSpec` result). */
 export interface Launch {
@@ -195,12 +196,7 @@ export function runPointFresh(
       maxBuffer: 64 << 20,
     });
     const timedOut = (r.error as { code?: string } | undefined)?.code === "ETIMEDOUT";
-    const sig = r.signal
-      ? (({ SIGSEGV: 11, SIGABRT: 6, SIGBUS: 7, SIGILL: 4, SIGFPE: 8, SIGKILL: 9 }) as Record<
-        string,
-        number
-      >)[r.signal] ?? 99
-      : 0;
+    const sig = signalNumber(r.signal, 99);
     return {
       run: { code: r.status ?? -1, signal: sig, timedOut, stderr: r.stderr ?? "" },
       site: readOpt(join(dir, `p${point}.site`)),

@@ -5,7 +5,7 @@
  * allocated").
  *
  * ```
- * leaks [--allocator T] [--debug-hooks[=native|cpython]] [--python P] [--snapshot exit|last|LABEL]
+ * leaks [--target T] [--debug-hooks[=native|cpython|none]] [--python P] [--snapshot exit|last|LABEL]
  *       [--top N] [--format table|json|markdown] [--output FILE] -- <python args>
  * ```
  * The program's own output passes through. Snapshots: `exit` (default; before the interpreter is torn down),
@@ -21,18 +21,19 @@
 import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../../conformance/adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { splitProgramArgs, valuedOptions } from "../../core/argv.ts";
-import { type DebugHooks, launchSpec } from "../../clients/launcher.ts";
-import { buildLayer } from "../../native/build.ts";
+import { launchSpec } from "../../targets/launcher.ts";
+import { normalizeTargetFlags, parseDebugHooks } from "../../targets/flags.ts";
+import { buildLayer } from "../layers.ts";
 import { formatLeaks } from "./report.ts";
 import { trackLeaks } from "./run.ts";
 
 const USAGE =
-  "usage: leaks [--allocator T] [--snapshot exit|last|LABEL] [--top N] [--format F] -- <python args>";
+  "usage: leaks [--target T] [--debug-hooks[=cpython|native|none]] [--snapshot exit|last|LABEL] [--top N] [--format F] -- <python args>";
 
 const OPTIONS = {
-  allocator: { type: "string" },
+  target: { type: "string" },
   "debug-hooks": { type: "string" },
   python: { type: "string" },
   snapshot: { type: "string", default: "exit" },
@@ -45,13 +46,13 @@ const OPTIONS = {
 /** Runs the command; returns the exit status. */
 export function main(argv: string[]): number {
   // our options, then Python's arguments (after `--`, or from the first word that is not ours: Bun and
-  // `bun run` drop a leading `--`, core/argv.ts)
-  const { own, program: py } = splitProgramArgs(
-    argv,
-    valuedOptions(OPTIONS).filter((o) => o !== "--debug-hooks"),
-  );
+  // `bun run` drop a leading `--`, core/argv.ts); one spelling: --target (--allocator: alias)
+  const { own, program: py } = splitProgramArgs(argv, [
+    ...valuedOptions(OPTIONS).filter((o) => o !== "--debug-hooks"),
+    "--allocator",
+  ]);
   const { values: v } = parseArgs({
-    args: own.map((a) => (a === "--debug-hooks" ? "--debug-hooks=cpython" : a)),
+    args: normalizeTargetFlags(own, "leaks"),
     options: OPTIONS,
   });
   if (v.help) {
@@ -64,8 +65,8 @@ export function main(argv: string[]): number {
   if (!/^\d+$/.test(v.top!) || +v.top! < 1) throw new UsageError(`--top '${v.top}': use an integer >= 1`);
   if (!py.length) throw new UsageError(`no Python program: ${USAGE}`);
   const launch = launchSpec({
-    allocator: v.allocator,
-    debugHooks: (v["debug-hooks"] ?? "") as DebugHooks,
+    target: v.target,
+    debugHooks: parseDebugHooks(v["debug-hooks"]),
     python: v.python,
     layers: [buildLayer("as_leaks")],
   });

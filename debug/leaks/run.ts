@@ -4,8 +4,8 @@
  *
  * @example
  * ```ts ignore
- * import { launchSpec } from "../../clients/launcher.ts";
- * import { buildLayer } from "../../native/build.ts";
+ * import { launchSpec } from "../../targets/launcher.ts";
+ * import { buildLayer } from "../layers.ts";
  * import { trackLeaks } from "./run.ts";
  * const { snapshots } = trackLeaks(launchSpec({ layers: [buildLayer("as_leaks")] }), ["script.py"]);
  * ```
