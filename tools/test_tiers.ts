@@ -41,6 +41,11 @@ export const ONCE: Readonly<Record<string, readonly ["deno" | "bun", string]>> =
     "the suite's teeth on every C fixture (a full suite run each); the vtable target's FFI and workers are " +
     "tested in both runtimes by conformance/adapters/vtable_test.ts and the pool tests",
   ],
+  "conformance/fixtures/c/hooks/hooks_test.ts": [
+    "deno",
+    "the suite's teeth on every C fixture hook (a suite run each); the hook target's FFI, workers and " +
+    "install paths are tested in both runtimes by conformance/adapters/hook_test.ts",
+  ],
   "conformance/death_env_test.ts": [
     "bun",
     "death verdicts of CPython children in hostile environments under load; the runtime only starts them",
