@@ -33,6 +33,7 @@ import {
 } from "node:fs";
 import { delimiter, join } from "node:path";
 import process from "node:process";
+import { withStaticTls } from "./env.ts";
 
 /** How a package is found on the machine. */
 export type Probe =
@@ -113,11 +114,6 @@ export type PackageName = keyof typeof OPTIONAL_PACKAGES;
 export const SKIP_LOG_ENV = "ALLOCSPEC_PACKAGE_SKIPS";
 /** Set to 1 (by `.ci/run`): a test skipped for a missing package makes the test command fail. */
 export const REQUIRE_ENV = "ALLOCSPEC_REQUIRE_PACKAGES";
-/**
- * The loader tunable under which the library probe runs: jemalloc's initial-exec TLS does not fit the
- * default static TLS surplus of a process that dlopens it late (what the libc target's workers set too).
- */
-const PROBE_TUNABLES = "glibc.rtld.optional_static_tls=65536";
 
 /** Every executable file named `name` in the PATH directories, in PATH order. */
 export function onPath(name: string): string[] {
@@ -154,7 +150,9 @@ export function loaderOpens(sonames: readonly string[]): Record<string, string> 
   const r = spawnSync(process.execPath, args, {
     encoding: "utf8",
     timeout: 120_000,
-    env: { ...process.env, GLIBC_TUNABLES: PROBE_TUNABLES, NO_COLOR: "1" },
+    // jemalloc's initial-exec TLS does not fit the default static TLS surplus of a process that dlopens
+    // it late: the probe runs under the one static-TLS policy the targets' children use (core/env.ts)
+    env: { ...process.env, GLIBC_TUNABLES: withStaticTls(process.env.GLIBC_TUNABLES), NO_COLOR: "1" },
   });
   const line = (r.stdout ?? "").trim().split("\n").at(-1) ?? "";
   try {
