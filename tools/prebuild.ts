@@ -8,11 +8,13 @@
  *
  * @example
  * ```sh
- * npx deno run -A tools/prebuild.ts
+ * npx deno run -A tools/prebuild.ts                # everything, in order
+ * npx deno run -A tools/prebuild.ts --shard 1/2    # half of it (tools/run_tests.ts starts one per job)
  * ```
  * @module
  */
 import process from "node:process";
+import { parseArgs } from "node:util";
 import { buildNative, VARIANTS } from "../native/build.ts";
 import { buildLauncher } from "../targets/launcher.ts";
 import { buildLayer, LAYERS } from "../debug/layers.ts";
@@ -22,19 +24,30 @@ import { buildFixtures as buildDebugFixtures } from "../debug/fixtures/build.ts"
 import { buildHarness, HARNESSES } from "../clients/libs/build.ts";
 import { missing, type PackageName } from "../core/optional.ts";
 
-const steps: Array<[string, () => unknown]> = [
-  ...VARIANTS.map((v): [string, () => unknown] => [`native ${v}`, () => buildNative({ variant: v })]),
-  ...VARIANTS.map((v): [string, () => unknown] => [`launcher ${v}`, () => buildLauncher({ variant: v })]),
-  ...Object.keys(LAYERS).map((l): [string, () => unknown] => [`layer ${l}`, () => buildLayer(l)]),
-  ["C fixtures", () => buildFixtures({ quiet: true })],
-  ["hostile fixtures", () => buildHostileFixtures()],
-  ["hook fixtures", () => buildHooks({ quiet: true })],
-  ["debug fixture module", () => buildDebugFixtures()],
+/** The builds, in groups that depend on nothing outside the group (a launcher links its variant's library). */
+const groups: Array<Array<[string, () => unknown]>> = [
+  ...VARIANTS.map((v): Array<[string, () => unknown]> => [
+    [`native ${v}`, () => buildNative({ variant: v })],
+    [`launcher ${v}`, () => buildLauncher({ variant: v })],
+  ]),
+  ...Object.keys(LAYERS).map((l): Array<[string, () => unknown]> => [[`layer ${l}`, () => buildLayer(l)]]),
+  [["C fixtures", () => buildFixtures({ quiet: true })]],
+  [["hostile fixtures", () => buildHostileFixtures()]],
+  [["hook fixtures", () => buildHooks({ quiet: true })]],
+  [["debug fixture module", () => buildDebugFixtures()]],
   ...Object.entries(HARNESSES).filter(([, h]) => missing(h.debian as PackageName).length === 0).map((
     [lib],
-  ): [string, () => unknown] => [`libs harness ${lib}`, () => buildHarness(lib)]),
+  ): Array<[string, () => unknown]> => [[`libs harness ${lib}`, () => buildHarness(lib)]]),
 ];
 
+// `--shard K/N`: the groups K, K+N, K+2N... (1-based), so N processes build side by side
+const { values } = parseArgs({ args: process.argv.slice(2), options: { shard: { type: "string" } } });
+const m = (values.shard ?? "1/1").match(/^(\d+)\/(\d+)$/);
+if (!m || +m[1] < 1 || +m[1] > +m[2]) {
+  console.error(`prebuild: --shard '${values.shard}': use K/N with 1 <= K <= N`);
+  process.exit(2);
+}
+const steps = groups.filter((_, i) => i % +m[2] === +m[1] - 1).flat();
 let failed = 0;
 const t0 = performance.now();
 for (const [name, build] of steps) {
@@ -46,7 +59,7 @@ for (const [name, build] of steps) {
   }
 }
 console.log(
-  `prebuild: ${steps.length - failed} of ${steps.length} builds up to date in ${
+  `prebuild ${m[1]}/${m[2]}: ${steps.length - failed} of ${steps.length} builds up to date in ${
     ((performance.now() - t0) / 1000).toFixed(1)
   } s`,
 );

@@ -28,7 +28,7 @@
  * ```
  * @module
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -273,18 +273,20 @@ if (import.meta.main) {
     total.skipped += c.skipped;
   };
 
-  // the shared builds, once, before the suites that use them run side by side
+  // the shared builds, once, before the suites that use them run side by side (in `jobs` processes)
   if (only.has("c") || only.has("deno") || only.has("bun") || only.has("e2e")) {
-    const cmd = [deno, "run", "-A", "tools/prebuild.ts"];
-    console.log(`$ ${cmd.join(" ")}`);
     const t0 = performance.now();
-    const r = spawnSync(cmd[0], cmd.slice(1), {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, ...env },
-    });
-    process.stdout.write((r.stdout ?? "") + (r.stderr ?? ""));
-    console.log(`[shared builds: exit ${r.status}, ${((performance.now() - t0) / 1000).toFixed(0)} s]`);
+    const builds = await Promise.all(
+      Array.from({ length: jobs }, (_, i) =>
+        start({
+          name: `shared builds ${i + 1}/${jobs}`,
+          group: "c",
+          cmd: [deno, "run", "-A", "tools/prebuild.ts", "--shard", `${i + 1}/${jobs}`],
+          parse: () => null,
+        }, env)),
+    );
+    for (const b of builds) console.log(`$ ${b.suite.cmd.join(" ")}\n${b.out}`);
+    console.log(`[shared builds: ${((performance.now() - t0) / 1000).toFixed(0)} s]`);
   }
 
   const queue = suites(only, values.fast!, jobs);
