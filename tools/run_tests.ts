@@ -29,13 +29,14 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { readSkipLog, REQUIRE_ENV, SKIP_LOG_ENV } from "../core/optional.ts";
 import { ONCE } from "./test_tiers.ts";
+import { testFiles } from "./test_times.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const GROUPS = ["check", "c", "deno", "bun", "e2e"] as const;
@@ -76,21 +77,6 @@ interface Suite {
   group: Group;
   cmd: string[];
   parse: (out: string) => Counts | null;
-}
-
-/** Every `*_test.ts` under the project (what `deno test` and `bun test` discover), sorted. */
-function testFiles(): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      if (e === "node_modules" || e.startsWith(".") || e === "build") continue;
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (e.endsWith("_test.ts")) out.push(relative(root, p));
-    }
-  };
-  walk(root);
-  return out.sort();
 }
 
 const deno = process.execPath.endsWith("deno") ? process.execPath : "deno";
