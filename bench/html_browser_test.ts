@@ -3,27 +3,21 @@
  * bench/html.ts from a fixed report, and the test asserts the rendered DOM: goal bars with their numbers
  * and goal words, the allocator charts, no console errors, no network request. (Beside the code it checks;
  * report/ is a leaf library and imports nothing of bench/.) Screenshots go to report/screenshots/
- * (git-ignored). Without Chromium the test skips with that reason.
+ * (git-ignored). Without Chromium the test is a skip naming the package (core/optional.ts).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { openPage } from "../report/chromium.ts";
-import { locate, needs } from "../core/optional.ts";
+import { needs } from "../core/optional.ts";
+import { browserKit } from "../report/browser_kit.ts";
 import { benchHtml } from "./html.ts";
 import { buildReport } from "./results.ts";
 
-const SHOTS = fileURLToPath(new URL("../report/screenshots/", import.meta.url));
-const runtime = (globalThis as any).Bun ? "bun" : "deno";
-const chromium = locate("chromium"); // on PATH (or $CHROMIUM), as report/chromium.ts finds it
-
-function shot(name: string, png: Uint8Array): void {
-  mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(join(SHOTS, `${runtime}-${name}.png`), png);
-}
+const { chromium, shot } = browserKit();
 
 test("browser: bench page: goal bars with numbers and goal words, allocator charts, no console errors", {
   skip: needs("chromium"),

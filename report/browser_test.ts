@@ -8,23 +8,17 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runScript } from "../core/child.ts";
 import { openPage } from "./chromium.ts";
-import { locate, needs } from "../core/optional.ts";
+import { needs } from "../core/optional.ts";
+import { browserKit } from "./browser_kit.ts";
 
 const CLI = fileURLToPath(new URL("../conformance/cli.ts", import.meta.url));
-const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
-const runtime = (globalThis as any).Bun ? "bun" : "deno";
-const chromium = locate("chromium"); // on PATH (or $CHROMIUM), as report/chromium.ts finds it
-
-function shot(name: string, png: Uint8Array): void {
-  mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(join(SHOTS, `${runtime}-${name}.png`), png);
-}
+const { chromium, shot } = browserKit();
 
 test("browser: conformance page: matrix, drill-down by click, filters, no console errors", {
   skip: needs("chromium"),

@@ -80,8 +80,8 @@ export async function faultRun(
 /**
  * The points to try (debug/faults/points.ts, the one chooser): all of 1..points when they fit in `max`;
  * else the first quarter of the budget on the first points (library initialisation, where a failure leaves
- * global state half-built: the OpenSSL crashes below were all there) and the rest evenly spaced up to the
- * last point.
+ * global state half-built: the OpenSSL crashes below were all there) and the rest stratified over the
+ * remaining points.
  */
 export const LIBS_HEAD_SHARE = 0.25;
 

@@ -88,8 +88,8 @@ test("oracles: signal, abort, lost exception, hang, violation, handled, ok", () 
 
 test("points: all, stratified sample, deterministic shards that partition the points", () => {
   assert.deepEqual(choosePoints(4), [1, 2, 3, 4]);
-  assert.deepEqual(choosePoints(100, 4), [1, 34, 67, 100]);
-  assert.deepEqual(choosePoints(100, 3, 0.25), [1, 51, 100]);
+  assert.deepEqual(choosePoints(100, 4), [1, 26, 51, 76]);
+  assert.deepEqual(choosePoints(100, 8, 0.25), [1, 2, 3, 19, 35, 52, 68, 84]);
   const pts = choosePoints(1000, 97);
   const shards = [1, 2, 3].map((k) => shardPoints(pts, parseShard(`${k}/3`)));
   assert.deepEqual(shards.flat().sort((a, b) => a - b), pts);

@@ -1,8 +1,8 @@
 /**
  * Which calls a sweep fails (the one point chooser of every fault sweep: debug/faults, clients/libs, the
- * fault-sweep benchmark): all points 1..total, or a sample (`--max-points`: evenly spaced over the whole run
- * from the first point to the last, so early, middle and late calls are all represented; optionally a share
- * of the budget on the first points, where a failure leaves global state half-built), partitioned
+ * fault-sweep benchmark): all points 1..total, or a stratified sample (`--max-points`: evenly spaced over the
+ * whole run, so early, middle and late calls are all represented; optionally a share of the budget on the
+ * first points, where a failure leaves global state half-built), partitioned
  * deterministically into shards (`--shard K/N`: the sorted points dealt round-robin, so each shard gets a
  * spread of the run).
  *
@@ -33,14 +33,16 @@ export function parseShard(text: string): Shard {
 
 /**
  * Points 1..total, or `max` of them when total > max (max <= 0: all): the first `headShare` of the budget on
- * the first points (1, 2, ...), the rest evenly spaced from the next point up to the last one, `total`.
+ * the first points (1, 2, ...), the rest stratified over the remaining points (the first point of each of
+ * `rest` equal strata, so early, middle and late calls are all represented).
  */
 export function choosePoints(total: number, max = 0, headShare = 0): number[] {
   if (max <= 0 || total <= max) return Array.from({ length: total }, (_, i) => i + 1);
-  const head = Math.floor(max * headShare), rest = max - head;
-  const first = Array.from({ length: head }, (_, i) => i + 1);
-  const step = (total - head - 1) / Math.max(1, rest - 1);
-  return [...new Set([...first, ...Array.from({ length: rest }, (_, i) => head + 1 + Math.round(i * step))])];
+  const head = Math.floor(max * headShare), rest = max - head, span = total - head;
+  return [
+    ...Array.from({ length: head }, (_, i) => i + 1),
+    ...Array.from({ length: rest }, (_, i) => head + Math.floor((i * span) / rest) + 1),
+  ];
 }
 
 /** The points of one shard (round-robin over the sorted list). */

@@ -17,12 +17,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { classifyPoint, type FindingClass, type Outcome, type PointRun } from "../../core/outcome.ts";
 import { choosePoints, type Shard, shardPoints } from "./points.ts";
 import { addFinding, emptyReport, type FaultsReport, sortFindings } from "./report.ts";
 import { parseSite, type RawSite, siteKey, Symbolizer } from "./site.ts";
 import { signalNumber } from "../../core/signals.ts";
+import { userCwd } from "../../core/cwd.ts";
 
 /** How to start Python on the chosen allocator (the launcher's `launchSpec` result). */
 export interface Launch {
@@ -49,7 +49,7 @@ export interface SweepOptions {
   /** per point, seconds (default: max(10, 5 x the dry run)) */
   timeoutS?: number;
   shard?: Shard;
-  /** working directory of the program (default: INIT_CWD, where `deno task`/`npm run` was started) */
+  /** working directory of the program (default: the user's, core/cwd.ts: ALLOCSPEC_CWD, INIT_CWD) */
   cwd?: string;
   /** extra environment for the program (PYTHONPATH ...) */
   env?: Record<string, string>;
@@ -85,7 +85,7 @@ function childEnv(o: SweepOptions, extra: Record<string, string>): Record<string
 }
 
 function cwdOf(o: SweepOptions): string {
-  return o.cwd ?? o.launch.env.INIT_CWD ?? process.cwd();
+  return o.cwd ?? userCwd(o.launch.env);
 }
 
 function readCounts(dir: string): Record<string, number> {
