@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * import { openEmbedding } from "./cpython_embed.ts";
- * import { findLibpython } from "./cpython_lib.ts";
+ * import { findLibpython } from "../../core/python.ts";
  * const py = openEmbedding(findLibpython().path); // the python3 on PATH's shared libpython
  * py.initialize();
  * py.releaseGil(); py.acquireGil();
