@@ -14,16 +14,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { openPage } from "../report/chromium.ts";
+import { needs } from "../core/optional.ts";
 import { browserKit } from "../report/browser_kit.ts";
 import { benchHtml } from "./html.ts";
 import { buildReport } from "./results.ts";
 
-const { chromium, skip, shot } = browserKit();
+const { chromium, shot } = browserKit();
 
 test(
   "browser: bench page: goals with load, the hook's floor, quick runs not measured, history, phone width",
   {
-    skip,
+    skip: needs("chromium"),
     timeout: 180_000,
   },
   async () => {

@@ -187,8 +187,11 @@ function prepareCache(exe, runtime, env, wantNative) {
       encoding: "utf8",
     });
     if (r.status !== 0) {
-      const why =
-        `${r.stderr || ""}${r.error ? r.error.message : ""}`.trim().split("\n").filter(Boolean).slice(-1)[0];
+      // the build's own one-line reason (native/build.ts puts the compiler's message on its first line),
+      // not the command echo or Bun's closing banner
+      const lines = `${r.stderr || ""}${r.error ? r.error.message : ""}`.split("\n").map((l) => l.trim())
+        .filter((l) => l && !l.startsWith("$ ") && !/^Bun v\d/.test(l));
+      const why = lines.find((l) => /native\/build\.ts:|error/i.test(l)) || lines[lines.length - 1];
       process.stderr.write(
         `allocspec: could not compile the native library: ${
           why || `exit ${r.status}`
@@ -216,10 +219,11 @@ function run(runtime, cmd, args) {
     src = prepareCache(exe, runtime, env, !args.includes("--help") && !args.includes("-h"));
   }
   const script = path.join(src, entry.module);
-  const argv = runtime === "deno" ? ["run", "-A", "--quiet", ...(entry.denoFlags || []), script, ...args] : [
-    script,
-    ...args,
-  ];
+  // Bun drops a `--` that comes first after the script (`bun cli.ts -- prog.py` gives the script
+  // `prog.py`): we hand it one to drop, so the command sees the user's arguments as typed
+  const argv = runtime === "deno"
+    ? ["run", "-A", "--quiet", ...(entry.denoFlags || []), script, ...args]
+    : [script, "--", ...args];
   // the other runtime (bench runs some scenarios in both) is found on PATH next to this one
   const bins = [path.dirname(exe), path.join(ROOT, "..", ".bin"), path.join(ROOT, "node_modules", ".bin")]
     .filter((d) => path.isAbsolute(d) && fs.existsSync(d));

@@ -1,27 +1,38 @@
 /**
  * The package path of an allocator author: `npm pack` this checkout, `npm install` the tarball into a
  * fresh folder outside the repository (dependencies from the registry, through the npm cache), then run
- * `npx allocspec` there: --help, --version, the suite on a correct and on a broken vtable allocator
- * (relative paths, native library compiled into XDG_CACHE_HOME with one line), and the same under Deno.
- * The install folder must be unchanged afterwards.
+ * every command with `npx allocspec` there, under Bun (the default) and Deno (`--runtime deno`):
+ * conformance (relative paths, the native library compiled into XDG_CACHE_HOME with one line), python
+ * (`--` kept: `python -- --version` reaches Python), faults and leaks on a small program, clients on one
+ * small regrtest module, libs --quick, bench --quick (the scenarios that build from the shipped C sources
+ * or cross runtimes). The install folder must be unchanged afterwards.
  *
- * It runs once per test run, under `bun test`: packing and installing take about a minute, and this one
- * test drives both runtimes of the installed package (Bun, the default, and `--runtime deno`), so a
- * second copy under `deno test` would check nothing new. Under Deno it is a skip saying so.
+ * An end-to-end test: tools/run_tests.ts runs this file once (it drives both runtimes of the installed
+ * package itself), beside the other suites. The tests share one install, made by the first that needs it.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { buildFixtures } from "../conformance/fixtures/c/build.ts";
 import { findCompiler } from "../core/cbuild.ts";
+import { needs, type PackageName } from "../core/optional.ts";
+import { HARNESSES } from "../clients/libs/build.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const isBun = !!(globalThis as any).Bun;
 const npm = spawnSync("npm", ["--version"], { encoding: "utf8" }).status === 0;
 let cc = true;
 try {
@@ -29,13 +40,12 @@ try {
 } catch {
   cc = false;
 }
-const skip = !isBun
-  ? "runs once, under bun test (it packs and installs, ~1 min, and covers both runtimes of the installed package)"
-  : !npm
+const skip = !npm
   ? "npm is not on PATH"
   : !cc
   ? "no C compiler (the installed package compiles its native library on first use)"
   : false;
+const RUNTIMES = ["bun", "deno"] as const;
 
 function env(extra: Record<string, string>): Record<string, string> {
   const e: Record<string, string> = {};
@@ -59,125 +69,248 @@ function snapshot(dir: string): Map<string, number> {
   return out;
 }
 
-test("package: npm pack, install the tarball in a fresh folder, npx allocspec works there", {
+interface Installed {
+  tmp: string;
+  tgz: string;
+  proj: string;
+  work: string;
+  pkgDir: string;
+  before: Map<string, number>;
+}
+let installed: Installed | undefined;
+
+type Run = { status: number | null; stdout: string; stderr: string };
+function run(cmd: string, args: string[], cwd: string, extra: Record<string, string> = {}): Run {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env: env({ XDG_CACHE_HOME: join(installed!.tmp, "cache"), ...extra }),
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    timeout: 1_500_000,
+  });
+  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+/** `npx allocspec ARGS` in the user's folder (or `cwd`), under `runtime`. */
+function npx(runtime: "bun" | "deno", args: string[], cwd = installed!.work): Run {
+  return run("npx", [
+    "--no",
+    "--",
+    "allocspec",
+    ...(runtime === "deno" ? ["--runtime", "deno"] : []),
+    ...args,
+  ], cwd);
+}
+const tail = (r: Run) => `exit ${r.status}\n${r.stderr.slice(-3000)}`;
+
+/** Packs and installs once (the first test that needs it); removed when the process exits. */
+function install(): Installed {
+  if (installed) return installed;
+  const tmp = mkdtempSync(join(tmpdir(), "allocspec-pack-"));
+  process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
+  installed = { tmp } as Installed;
+  const pack = run("npm", ["pack", ROOT, "--pack-destination", tmp, "--silent"], tmp);
+  assert.equal(pack.status, 0, pack.stderr);
+  const tgz = join(tmp, pack.stdout.trim().split("\n").at(-1)!);
+  const proj = join(tmp, "project");
+  const work = join(proj, "work");
+  mkdirSync(join(work, "sub"), { recursive: true });
+  writeFileSync(join(proj, "package.json"), JSON.stringify({ name: "my-allocator", private: true }));
+  const inst = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tgz], proj);
+  assert.equal(inst.status, 0, inst.stderr.slice(-3000));
+  const pkgDir = join(proj, "node_modules", "allocspec");
+  const fx = buildFixtures({ names: ["good", "realloc0_frees"], quiet: true });
+  copyFileSync(fx.good, join(work, "libmine.so"));
+  copyFileSync(fx.realloc0_frees, join(work, "libbad.so"));
+  // a small program with a MemoryError handler and a leak, for faults and leaks
+  writeFileSync(
+    join(work, "prog.py"),
+    "import sys\nkeep = []\ntry:\n    keep.append([str(i) * 3 for i in range(200)])\nexcept MemoryError:\n    sys.exit(3)\nprint('done', len(keep[0]))\n",
+  );
+  Object.assign(installed, { tgz, proj, work, pkgDir, before: snapshot(pkgDir) });
+  return installed;
+}
+
+test("package: npm pack ships what the commands need, and nothing built", { skip, timeout: 600_000 }, () => {
+  const { tmp, tgz } = install();
+  const files = run("tar", ["tzf", tgz], tmp).stdout.split("\n").filter(Boolean);
+  for (
+    const f of [
+      "cli/allocspec.cjs",
+      "cli/commands.json",
+      "core/optional.ts",
+      "native/src/raw.c",
+      "conformance/cli.ts",
+      "bench/main.ts",
+      "debug/faults/engine.c",
+      "core/progress.ts",
+      // what the verdicts cite ships with them
+      "spec/pep-0445-draft-2013.txt",
+      "spec/cpython-facts.md",
+      "spec/third-party-allocators.md",
+    ]
+  ) {
+    assert.ok(files.includes(`package/${f}`), `the tarball ships ${f}`);
+  }
+  assert.deepEqual(
+    files.filter((f) => /_test\.ts$|\/test_[^/]*\.c$|\/build\/|\.so$|screenshots|bench\/results\//.test(f)),
+    [],
+  );
+});
+
+test("package: npx allocspec conformance works there (Bun and Deno, relative paths, one native build)", {
   skip,
   timeout: 600_000,
 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), "allocspec-pack-"));
-  try {
-    const run = (cmd: string, args: string[], cwd: string, extra: Record<string, string> = {}) => {
-      const r = spawnSync(cmd, args, {
-        cwd,
-        env: env({ XDG_CACHE_HOME: join(tmp, "cache"), ...extra }),
-        encoding: "utf8",
-        maxBuffer: 64 << 20,
-        timeout: 300_000,
-      });
-      return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-    };
-    const pack = run("npm", ["pack", ROOT, "--pack-destination", tmp, "--silent"], tmp);
-    assert.equal(pack.status, 0, pack.stderr);
-    const tgz = join(tmp, pack.stdout.trim().split("\n").at(-1)!);
-    const files = run("tar", ["tzf", tgz], tmp).stdout.split("\n").filter(Boolean);
-    for (
-      const f of [
-        "cli/allocspec.cjs",
-        "cli/commands.json",
-        "native/src/raw.c",
-        "conformance/cli.ts",
-        "bench/main.ts",
-        "core/progress.ts",
-        // what the verdicts cite ships with them
-        "spec/pep-0445-draft-2013.txt",
-        "spec/cpython-facts.md",
-        "spec/third-party-allocators.md",
-      ]
-    ) {
-      assert.ok(files.includes(`package/${f}`), `the tarball ships ${f}`);
-    }
-    assert.deepEqual(
-      files.filter((f) => /_test\.ts$|\/build\/|\.so$|screenshots|bench\/results\//.test(f)),
-      [],
-    );
+  const { tmp, tgz, work } = install();
+  const help = npx("bun", ["--help"]);
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /usage: allocspec/);
+  assert.match(help.stdout, /exit status: 0/);
+  assert.equal(
+    npx("bun", ["--version"]).stdout.trim(),
+    JSON.parse(run("tar", ["xzOf", tgz, "package/package.json"], tmp).stdout).version,
+  );
+  const chelp = npx("bun", ["conformance", "--help"]);
+  assert.equal(chelp.status, 0, chelp.stderr);
+  assert.match(chelp.stdout, /vtable:PATH/);
 
-    const proj = join(tmp, "project");
-    mkdirSync(join(proj, "work", "sub"), { recursive: true });
-    writeFileSync(join(proj, "package.json"), JSON.stringify({ name: "my-allocator", private: true }));
-    const inst = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tgz], proj);
-    assert.equal(inst.status, 0, inst.stderr.slice(-3000));
-    const pkgDir = join(proj, "node_modules", "allocspec");
-    const before = snapshot(pkgDir);
+  const args = ["--filter", "^(zero_size|realloc)/", "--format", "json"];
+  const good = npx("bun", ["conformance", "--target", "vtable:./libmine.so", ...args]);
+  assert.equal(good.status, 0, good.stderr.slice(-3000));
+  const lines = good.stderr.split("\n").filter((l) => l.startsWith("allocspec: first use"));
+  assert.equal(lines.length, 1, `one line announces the native build:\n${good.stderr}`);
+  assert.ok(lines[0].includes(join(tmp, "cache", "allocspec")), lines[0]);
+  const summary = JSON.parse(good.stdout.trim().split("\n").at(-1)!);
+  assert.equal(summary.exit, 0);
+  assert.ok(summary.counts.PASS > 50, JSON.stringify(summary.counts));
+  assert.ok(statSync(join(tmp, "cache", "allocspec")).isDirectory());
 
-    const fx = buildFixtures({ names: ["good", "realloc0_frees"], quiet: true });
-    copyFileSync(fx.good, join(proj, "work", "libmine.so"));
-    copyFileSync(fx.realloc0_frees, join(proj, "work", "libbad.so"));
-    const work = join(proj, "work");
-    const npx = (args: string[], cwd = work) => run("npx", ["--no", "--", "allocspec", ...args], cwd);
+  const bad = npx("bun", ["conformance", "--target", "vtable:../libbad.so", ...args], join(work, "sub"));
+  assert.equal(bad.status, 1, bad.stderr.slice(-2000));
+  assert.match(bad.stdout, /"case":"zero_size\/realloc_to_zero_non_null"[^\n]*"status":"FAIL"/);
+  assert.match(
+    bad.stdout,
+    /"rerun":"npx allocspec conformance --target vtable:..\/libbad.so --filter '\^zero_size\/realloc_to_zero_non_null\$' --domain RAW --profile cpython"/,
+    "the rerun command of the installed package",
+  );
+  assert.doesNotMatch(bad.stderr, /first use/, "compiled once");
 
-    const help = npx(["--help"]);
-    assert.equal(help.status, 0, help.stderr);
-    assert.match(help.stdout, /usage: allocspec/);
-    assert.match(help.stdout, /exit status: 0/);
-    assert.equal(
-      npx(["--version"]).stdout.trim(),
-      JSON.parse(run("tar", ["xzOf", tgz, "package/package.json"], tmp).stdout).version,
-    );
-    const chelp = npx(["conformance", "--help"]);
-    assert.equal(chelp.status, 0, chelp.stderr);
-    assert.match(chelp.stdout, /vtable:PATH/);
+  const deno = npx("deno", [
+    "conformance",
+    "--target",
+    "vtable:./libmine.so",
+    "--filter",
+    "^zero_size/",
+    "--format",
+    "html",
+  ]);
+  assert.equal(deno.status, 0, deno.stderr.slice(-3000));
+  assert.match(deno.stdout, /^<!doctype html>/);
+  assert.match(
+    deno.stdout,
+    /allocspec conformance --target vtable:\.\/libmine\.so/,
+    "the command line as typed",
+  );
 
-    const args = ["--filter", "^(zero_size|realloc)/", "--format", "json"];
-    const good = npx(["conformance", "--target", "vtable:./libmine.so", ...args]);
-    assert.equal(good.status, 0, good.stderr.slice(-3000));
-    const lines = good.stderr.split("\n").filter((l) => l.startsWith("allocspec: first use"));
-    assert.equal(lines.length, 1, `one line announces the native build:\n${good.stderr}`);
-    assert.ok(lines[0].includes(join(tmp, "cache", "allocspec")), lines[0]);
-    const summary = JSON.parse(good.stdout.trim().split("\n").at(-1)!);
-    assert.equal(summary.exit, 0);
-    assert.ok(summary.counts.PASS > 50, JSON.stringify(summary.counts));
-    assert.ok(statSync(join(tmp, "cache", "allocspec")).isDirectory());
+  const usage = npx("bun", ["conformance", "--target", "vtable:./missing.so"]);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /library \.\/missing\.so not found/);
+});
 
-    const bad = npx(["conformance", "--target", "vtable:../libbad.so", ...args], join(work, "sub"));
-    assert.equal(bad.status, 1, bad.stderr.slice(-2000));
-    assert.match(bad.stdout, /"case":"zero_size\/realloc_to_zero_non_null"[^\n]*"status":"FAIL"/);
-    assert.match(
-      bad.stdout,
-      /"rerun":"npx allocspec conformance --target vtable:..\/libbad.so --filter '\^zero_size\/realloc_to_zero_non_null\$' --domain RAW --profile cpython"/,
-      "the rerun command of the installed package",
-    );
-    assert.doesNotMatch(bad.stderr, /first use/, "compiled once");
+for (const rt of RUNTIMES) {
+  test(`package: python, faults, leaks and clients from the installed package under ${rt} (-- kept)`, {
+    skip,
+    timeout: 600_000,
+  }, () => {
+    install();
+    const py = npx(rt, ["python", "--target", "native", "--", "-c", "print(6 * 7)"]);
+    assert.equal(py.stdout, "42\n", tail(py));
+    // `--` reaches the command: --version is Python's, not an unknown option of ours
+    const ver = npx(rt, ["python", "--", "--version"]);
+    assert.equal(ver.status, 0, tail(ver));
+    assert.match(ver.stdout, /^Python 3\./);
 
-    const deno = npx([
-      "--runtime",
-      "deno",
-      "conformance",
+    const faults = npx(rt, ["faults", "--max-points", "6", "--format", "json", "--", "prog.py"]);
+    assert.equal(faults.status, 0, tail(faults));
+    const report = JSON.parse(faults.stdout);
+    assert.equal(report.stats.run, 6, faults.stdout.slice(0, 2000));
+    assert.deepEqual(report.findings, []);
+
+    const leaks = npx(rt, ["leaks", "--format", "json", "--", "prog.py"]);
+    assert.equal(leaks.status, 0, tail(leaks));
+    assert.match(leaks.stdout, /"blocks"/);
+
+    const clients = npx(rt, ["clients", "--target", "native", "--tests", "test_bool", "--format", "json"]);
+    assert.equal(clients.status, 0, tail(clients));
+    assert.match(clients.stdout, /test_bool/);
+  });
+}
+
+/** The -dev packages of every libs harness. */
+const DEV = Object.values(HARNESSES).map((h) => h.debian as PackageName);
+test("package: libs --quick from the installed package (Bun and Deno)", {
+  skip: skip || needs(...DEV),
+  timeout: 600_000,
+}, () => {
+  install();
+  for (const rt of RUNTIMES) {
+    const libs = npx(rt, [
+      "libs",
+      "--quick",
       "--target",
-      "vtable:./libmine.so",
-      "--filter",
-      "^zero_size/",
-      "--format",
-      "html",
+      "native",
+      ...(rt === "deno" ? ["--lib", "zlib"] : []),
     ]);
-    assert.equal(deno.status, 0, deno.stderr.slice(-3000));
-    assert.match(deno.stdout, /^<!doctype html>/);
-    assert.match(
-      deno.stdout,
-      /allocspec conformance --target vtable:\.\/libmine\.so/,
-      "the command line as typed",
-    );
-
-    const usage = npx(["conformance", "--target", "vtable:./missing.so"]);
-    assert.equal(usage.status, 2);
-    assert.match(usage.stderr, /library \.\/missing\.so not found/);
-
-    const after = snapshot(pkgDir);
-    assert.deepEqual(
-      [...after.keys()].sort(),
-      [...before.keys()].sort(),
-      "no file added to the install folder",
-    );
-    for (const [p, m] of before) assert.equal(after.get(p), m, `${p} unchanged`);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    assert.equal(libs.status, 0, tail(libs));
+    assert.match(libs.stdout, /zlib\s+native/);
   }
+});
+
+/**
+ * The scenarios that build from the package's own C sources (the faults and leaks layers, the hook
+ * fixtures) or run in both runtimes (ffi_cost): what a tarball missing a file breaks. Every scenario is
+ * run by bench/main_test.ts from the checkout.
+ */
+const BENCH_FILTER = "^(fault_sweep|leak_tracer|hooks|ffi_cost)$";
+test("package: bench --quick from the installed package: its C-built and cross-runtime scenarios, no error", {
+  skip,
+  timeout: 1_800_000,
+}, () => {
+  const { work } = install();
+  for (const rt of RUNTIMES) {
+    const out = join(work, `bench-${rt}`);
+    const b = npx(rt, [
+      "bench",
+      "--quick",
+      "--filter",
+      rt === "bun" ? BENCH_FILTER : "^ffi_cost$",
+      "--out",
+      out,
+    ]);
+    assert.equal(b.status, 0, tail(b));
+    const report = JSON.parse(readFileSync(join(out, "latest.json"), "utf8"));
+    const errors = report.scenarios.filter((s: any) => s.error).map((s: any) =>
+      `${s.name}@${s.runtime}: ${s.error}`
+    );
+    assert.deepEqual(errors, []);
+    const ran = report.scenarios.map((s: any) => `${s.name}@${s.runtime}`).sort();
+    assert.ok(
+      ran.includes(`ffi_cost@${rt}`) && ran.includes(`ffi_cost@${rt === "bun" ? "deno" : "bun"}`),
+      ran,
+    );
+    if (rt === "bun") {
+      for (const s of ["fault_sweep", "leak_tracer", "hooks"]) assert.ok(ran.includes(`${s}@bun`), s);
+    }
+  }
+});
+
+test("package: the install folder is unchanged after every command", { skip, timeout: 60_000 }, () => {
+  const { pkgDir, before } = install();
+  const after = snapshot(pkgDir);
+  assert.deepEqual(
+    [...after.keys()].sort(),
+    [...before.keys()].sort(),
+    "no file added to the install folder",
+  );
+  for (const [p, m] of before) assert.equal(after.get(p), m, `${p} unchanged`);
 });

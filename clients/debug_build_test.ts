@@ -14,25 +14,32 @@ import { fileURLToPath } from "node:url";
 import { findLibpython } from "../core/python.ts";
 import { launchSpec } from "../targets/launcher.ts";
 import { runScript } from "../core/child.ts";
+import { needs } from "../core/optional.ts";
 
 const PROBE = fileURLToPath(new URL("../targets/launcher/probe.py", import.meta.url));
 const CLI = fileURLToPath(new URL("../conformance/cli.ts", import.meta.url));
 
+// With the package installed, a debug CPython the launcher cannot use is a failure, not a skip.
 let dbg: string | undefined;
-let skip: string | undefined;
+let setupError: Error | undefined;
 try {
   dbg = findLibpython("python3.11d").path;
   launchSpec({ python: dbg });
 } catch (e) {
-  skip = `Debian's debug CPython is not usable here (apt-get install python3.11-dbg): ${
-    (e as Error).message.split("\n")[0]
-  }`;
+  setupError = e as Error;
+}
+function debugLibpython(): string {
+  if (setupError) {
+    throw new Error(`Debian's debug CPython is installed but not usable: ${setupError.message}`);
+  }
+  return dbg!;
 }
 
 test("the launcher runs Debian's Py_DEBUG CPython on native with debug hooks, and on its own allocators", {
-  skip,
+  skip: needs("python3.11-dbg"),
   timeout: 120000,
 }, () => {
+  const dbg = debugLibpython();
   const spec = launchSpec({ python: "python3.11d", target: "native:pep445", debugHooks: "cpython" });
   assert.equal(spec.libpython, dbg);
   const r = spawnSync(spec.exe, ["-c", "import sys; print(hasattr(sys, 'gettotalrefcount'))"], {
@@ -67,10 +74,11 @@ const ASSERTS =
 test(
   "conformance target cpython:libpython3.11d.so: judged by its own defaults, no FAIL and no ERROR",
   {
-    skip,
+    skip: needs("python3.11-dbg"),
     timeout: 300_000,
   },
   () => {
+    const dbg = debugLibpython();
     const args = ["--target", `cpython:${dbg}`, "--filter", OBSERVE_DEFAULTS, "--format", "json"];
     const r = runScript(CLI, args, { inherit: true, timeoutMs: 300_000 });
     const rows = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))

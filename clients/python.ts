@@ -27,6 +27,7 @@ import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { UsageError } from "../core/usage.ts";
+import { splitProgramArgs } from "../core/argv.ts";
 import { type Variant, VARIANTS } from "../core/cbuild.ts";
 import { launchSpec } from "../targets/launcher.ts";
 import { type DebugHooks, normalizeTargetFlags, parseDebugHooks } from "../targets/flags.ts";
@@ -48,21 +49,14 @@ export function parsePythonArgs(argv: string[]): {
   pythonArgs: string[];
 } {
   // Python's arguments start after `--`; without one (Bun drops a leading `--`), at the first word that is
-  // not one of ours (all ours are long options, or -h): `python -c 1` works too.
-  const dd = argv.indexOf("--");
-  let own = dd < 0 ? argv : argv.slice(0, dd);
-  let pythonArgs = dd < 0 ? [] : argv.slice(dd + 1);
-  if (dd < 0) {
-    const WITH_VALUE = ["--target", "--allocator", "--python", "--layer", "--variant"];
-    for (let i = 0; i < argv.length; i++) {
-      if (WITH_VALUE.includes(argv[i])) i++;
-      else if (!argv[i].startsWith("--") && argv[i] !== "-h") {
-        own = argv.slice(0, i);
-        pythonArgs = argv.slice(i);
-        break;
-      }
-    }
-  }
+  // not one of ours (all ours are long options, or -h): `python -c 1` works too (core/argv.ts).
+  const { own, program: pythonArgs } = splitProgramArgs(argv, [
+    "--target",
+    "--allocator",
+    "--python",
+    "--layer",
+    "--variant",
+  ]);
   let values;
   try {
     ({ values } = parseArgs({

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { parsePythonArgs } from "./python.ts";
 import { launchSpec } from "../targets/launcher.ts";
 import { runScript } from "../core/child.ts";
+import { needs } from "../core/optional.ts";
 
 const SCRIPT = fileURLToPath(new URL("./python.ts", import.meta.url));
 const cli = (args: string[]) => runScript(SCRIPT, args, { inherit: true, timeoutMs: 120_000 });
@@ -51,7 +52,7 @@ test("parsePythonArgs: own options before --, the rest untouched", () => {
 
 test(
   "python -m json.tool on jemalloc with debug hooks; exit status; bad input is one line, exit 2",
-  { skip, timeout: 60000 },
+  { skip: skip || needs("libjemalloc2"), timeout: 60000 },
   () => {
     const file = join(tmpdir(), `allocspec-python-test-${process.pid}.json`);
     writeFileSync(file, '{"a": [1, 2]}');

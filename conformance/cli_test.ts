@@ -2,8 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { runScript } from "../core/child.ts";
+import { buildNative } from "../native/build.ts";
 
 const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
+/** A shared library that exports no pep445_allocator (ours: the PyMem_* entry points). */
+const NO_VTABLE = buildNative();
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   return runScript(CLI, args, { inherit: true, timeoutMs: 0 });
@@ -187,7 +190,7 @@ for (
     ],
     [
       "missing symbol",
-      ["--target", "vtable:/lib/x86_64-linux-gnu/libc.so.6"],
+      ["--target", `vtable:${NO_VTABLE}`],
       /does not export pep445_allocator/,
     ],
     [

@@ -23,7 +23,7 @@ options:
                     ref                                 the TypeScript reference (executable spec)
                     native[:release|debug|asan]         this project's C library   --target native:asan
                     cpython[:LIBPYTHON]                 a real CPython through its shared libpython
-                                                        --target cpython:/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0
+                                                        --target cpython:/path/to/libpython3.11.so.1.0
                     vtable:PATH[:SYMBOL][@chain]        your allocator: a .so exporting a PyMemAllocatorEx
                                                         named pep445_allocator   --target vtable:./libmine.so
                     libc:LIB[:PREFIX]                   a malloc-family library  --target libc:libmimalloc.so.2:mi_

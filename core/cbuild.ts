@@ -126,8 +126,19 @@ export function runCompiler(cc: string, args: readonly string[], quiet = true): 
   const r = spawnSync(cc, args, { encoding: "utf8", maxBuffer: 64 << 20 });
   if (r.error) throw new Error(`could not run ${cc}: ${r.error.message}`);
   if (r.status !== 0) {
-    throw new Error(`${cc} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+    // the first line (what a command prints) carries the compiler's own reason; the rest, all its output
+    const out = `${r.stdout}${r.stderr}`;
+    throw new Error(`${cc} failed (exit ${r.status}): ${compilerReason(out)}\n${out}`);
   }
+}
+
+/**
+ * The compiler's own reason for a failed build, for the one line a command prints: its first `error:`
+ * line (`file.c:12:10: fatal error: x.h: No such file or directory`), else its first non-empty line.
+ */
+export function compilerReason(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /\berror\b/i.test(l)) ?? lines[0] ?? "no message from the compiler";
 }
 
 /** What to compile. */

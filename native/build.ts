@@ -37,7 +37,6 @@ import {
   compileProgram,
   compileShared,
   findCompiler,
-  hasProgram,
   INCLUDE_DIR,
   isFresh,
   NoCompilerError,
@@ -49,6 +48,7 @@ import {
 import { runProgram } from "../core/child.ts";
 import { findLibpython } from "../core/python.ts";
 import { STATIC_TLS_ENV } from "../core/env.ts";
+import { libraryPackage, locate, reason, recordSkip } from "../core/optional.ts";
 
 // Moved to core/cbuild.ts (the one C build module); re-exported for code written against native/build.ts.
 export { BUILD_DIR, compileShared, findCompiler, NoCompilerError, type Variant, VARIANTS, WARN_FLAGS };
@@ -159,6 +159,11 @@ function runCounted(t: Tally, label: string, cmd: string[], env: Record<string, 
   t.failed += failed;
   t.skipped += skipped;
   const skips = [...out.matchAll(/^skip (.*)$/gm)].map((s) => s[1]);
+  // a skip for a third-party allocator the loader cannot open is a skip for its missing package
+  for (const s of skips) {
+    const pkg = libraryPackage(s.split(":")[0]);
+    if (pkg && !locate(pkg)) recordSkip([pkg]);
+  }
   t.lines.push(
     `${label}: ${passed} passed, ${failed} failed, ${skipped} skipped (exit ${
       r.status ?? r.signal
@@ -175,9 +180,9 @@ function step(t: Tally, label: string, ok: boolean, why = ""): void {
 }
 
 /** A part of the suite that cannot run here: one counted skip with its reason. */
-function skip(t: Tally, label: string, reason: string): void {
+function skip(t: Tally, label: string, why: string): void {
   t.skipped += 1;
-  t.lines.push(`${label}: SKIPPED (${reason})`);
+  t.lines.push(`${label}: SKIPPED (${why})`);
 }
 
 /** Builds and runs every C test; returns the tally (printed by the CLI). */
@@ -203,7 +208,7 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
     return t;
   }
 
-  if (hasProgram("valgrind")) {
+  if (locate("valgrind")) {
     const vg = [
       "valgrind",
       "-q",
@@ -219,7 +224,8 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
     });
     step(t, "valgrind clean (0 errors, 0 leaks)", a && s);
   } else {
-    skip(t, "valgrind", "not installed (apt-get install valgrind)");
+    skip(t, "valgrind", reason("valgrind")!);
+    recordSkip(["valgrind"]);
   }
 
   buildNative({ variant: "asan", quiet: false });
@@ -264,7 +270,7 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
     }
   }
 
-  if (hasProgram("clang")) {
+  if (locate("clang")) {
     const outDir = join(BUILD_DIR, "clang");
     try {
       compileShared({
@@ -288,7 +294,8 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
       step(t, "clang -Wall -Wextra -Werror build", false, "compile error above");
     }
   } else {
-    skip(t, "clang -Werror build", "clang not installed (apt-get install clang)");
+    skip(t, "clang -Werror build", reason("clang")!);
+    recordSkip(["clang"]);
   }
   return t;
 }

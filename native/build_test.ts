@@ -148,6 +148,12 @@ test("build: compileShared builds another folder's fixture with the project flag
     assert.doesNotMatch(r.stdout, /hidden_fn/);
     writeFileSync(src, "int broken( {\n");
     assert.throws(() => compileShared({ sources: [src], output: out }), /failed \(exit 1\)/);
+    // the first line (what a command prints) carries the compiler's reason
+    writeFileSync(src, '#include "no/such/header.h"\n');
+    assert.throws(
+      () => compileShared({ sources: [src], output: out }),
+      (e: Error) => /failed \(exit 1\): .*no\/such\/header\.h/.test(e.message.split("\n")[0]),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

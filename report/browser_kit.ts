@@ -1,6 +1,6 @@
 /**
- * What every browser test of a report page needs: the system's Chromium (chromium.ts), the skip reason when
- * there is none, and `shot(name, png)`, which keeps a screenshot in report/screenshots/ (git-ignored) named
+ * What every browser test of a report page needs: the system's Chromium (found by core/optional.ts), the
+ * skip reason when there is none (a test uses `needs("chromium")` in its options, so the skip is counted), and `shot(name, png)`, which keeps a screenshot in report/screenshots/ (git-ignored) named
  * by runtime. Used by report/browser_test.ts (the conformance page) and bench/html_browser_test.ts.
  *
  * @example
@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findChromium } from "./chromium.ts";
+import { locate, reason } from "../core/optional.ts";
 
 const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
 
@@ -24,11 +24,12 @@ export function browserKit(): {
   skip: string | false;
   shot(name: string, png: Uint8Array): void;
 } {
-  const chromium = findChromium();
+  const chromium = locate("chromium") ?? null; // on PATH or $CHROMIUM (core/optional.ts)
   const runtime = (globalThis as { Bun?: unknown }).Bun ? "bun" : "deno";
   return {
     chromium,
-    skip: chromium ? false : "no Chromium found (install Debian's chromium or set CHROMIUM=/path/to/chrome)",
+    // the reason only: a test puts `needs("chromium")` in its own options, which also counts the skip
+    skip: reason("chromium") ?? false,
     shot(name, png) {
       mkdirSync(SHOTS, { recursive: true });
       writeFileSync(join(SHOTS, `${runtime}-${name}.png`), png);

@@ -17,11 +17,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { runProgram, runScript } from "../core/child.ts";
 import type { EmbeddedCause, MatrixSection } from "./types.ts";
 import { openPage } from "./chromium.ts";
+import { needs } from "../core/optional.ts";
 import { browserKit } from "./browser_kit.ts";
 
 const CLI = fileURLToPath(new URL("../conformance/cli.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const { chromium, skip, shot } = browserKit();
+const { chromium, shot } = browserKit();
 const runtime = (globalThis as any).Bun ? "bun" : "deno";
 
 /** What the page embeds (the matrix section's JSON). */
@@ -30,7 +31,7 @@ type Embedded = MatrixSection & { causes: EmbeddedCause[] };
 test(
   "browser: conformance page of broken fixture allocators: verdict, causes, reruns, permalinks, search, sort, phone",
   {
-    skip,
+    skip: needs("chromium"),
     timeout: 420_000,
   },
   async () => {

@@ -13,7 +13,7 @@
  * ```ts
  * import { probeLibrary } from "./probe.ts";
  * const r = probeLibrary("libc", "libc.so.6", { names: ["malloc"] });
- * console.log(r.report.addresses[0] !== 0, r.report.definedIn[0]); // true /lib/x86_64-linux-gnu/libc.so.6
+ * console.log(r.report.addresses[0] !== 0, r.report.definedIn[0]); // true, and the path libc.so.6 was loaded from
  * ```
  * @module
  */

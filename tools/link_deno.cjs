@@ -3,7 +3,7 @@
 //
 // Why: `deno task` resolves commands through node_modules/.bin and runs whatever it finds
 // there *as JavaScript*. npm links .bin/deno straight to the ELF binary, so every task that
-// calls `deno ...` died with "SyntaxError ... ELF" (measured, ../shared/spec/deno-bun-facts.md §5).
+// calls `deno ...` died with "SyntaxError ... ELF" (measured with deno 2.9.6).
 // The launcher spawns the real binary: Node runs it for `npx deno`, and Deno runs it as JS inside tasks;
 // both end up executing the pinned binary. Not the package's own bin.cjs: it forwards no signal
 // (tools/deno_launcher.cjs says why that left processes behind).

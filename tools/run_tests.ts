@@ -2,18 +2,24 @@
  * The project's one test command (`deno task test`, also `npm test`): runs every suite and prints one
  * closing line `tests: N passed, N failed[, N skipped]` with the real counts, summed over:
  *
- * 1. static checks, one test each: `deno check` and `tsc -p .` (Bun's view of the types), the JSDoc
- *    examples (`deno check --doc`), `deno lint`, `deno fmt --check`;
- * 2. the native C tests (`native/build.ts --test`: API test, thread stress, valgrind, sanitizers), when
- *    native/ exists;
- * 3. every `*_test.ts` under `deno test`;
- * 4. the same files under `bun test`.
+ * 1. static checks, one test each: `deno check --doc` (the code and its JSDoc examples), `tsc -p .`
+ *    (Bun's view of the types), `deno lint`, `deno fmt --check`;
+ * 2. the native C tests (`native/build.ts --test`: API test, thread stress, valgrind, sanitizers, clang);
+ * 3. the unit and integration test files under `deno test` (in `--jobs` processes, each running a shard
+ *    of the files in order) and under `bun test --parallel`;
+ * 4. the end-to-end files (tools/test_tiers.ts), each once, in the runtime named there.
+ *
+ * The shared builds (native/ variants, the launcher, the layers, the C fixtures) are made once first, then
+ * the suites run side by side (`--jobs N`, default: the number of CPUs), each one's output printed whole
+ * when it ends, with its wall time. Tests skipped for a missing optional Debian package (core/optional.ts)
+ * are counted apart on the closing line; with `ALLOCSPEC_REQUIRE_PACKAGES=1` (`.ci/run`) they fail.
  *
  * Exit code 0 only when every suite ran, reported its counts, and nothing failed.
  *
- * Options: `--only deno|bun|c|check` (repeatable) runs a subset; `--fast` skips valgrind and sanitizers
- * in the C suite. Test files rely on `node:test` + `node:assert/strict` only, so they run unchanged in
- * both runtimes; keep tests as top-level `test()` calls (no `describe`) so both runners count alike.
+ * Options: `--only check|c|deno|bun|e2e` (repeatable) runs a subset; `--fast` skips valgrind and sanitizers
+ * in the C suite; `--jobs N` suites at once. Test files rely on `node:test` + `node:assert/strict` only, so
+ * they run unchanged in both runtimes; keep tests as top-level `test()` calls (no `describe`) so both
+ * runners count alike.
  *
  * @example
  * ```sh
@@ -22,51 +28,29 @@
  * ```
  * @module
  */
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
+import { readSkipLog, REQUIRE_ENV, SKIP_LOG_ENV } from "../core/optional.ts";
+import { ONCE } from "./test_tiers.ts";
+import { testFiles } from "./test_times.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const { values } = parseArgs({
-  args: process.argv.slice(2),
-  options: { only: { type: "string", multiple: true }, fast: { type: "boolean", default: false } },
-});
-const only = new Set(values.only ?? []);
-for (const o of only) {
-  if (!["deno", "bun", "c", "check"].includes(o)) {
-    console.error(`run_tests: unknown --only value '${o}': use deno, bun, c or check`);
-    process.exit(2);
-  }
-}
-const want = (s: string) => only.size === 0 || only.has(s);
+const GROUPS = ["check", "c", "deno", "bun", "e2e"] as const;
+type Group = typeof GROUPS[number];
 
 /** Counts parsed from one suite's output. */
-interface Counts {
+export interface Counts {
   passed: number;
   failed: number;
   skipped: number;
 }
 
-/** Runs `cmd` in the project root, echoing its output, and returns status and the combined text. */
-function run(cmd: string[], env: Record<string, string> = {}): { status: number; out: string } {
-  console.log(`\n$ ${cmd.join(" ")}`);
-  const r = spawnSync(cmd[0], cmd.slice(1), {
-    cwd: root,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-  });
-  const raw = (r.stdout ?? "") + (r.stderr ?? "");
-  process.stdout.write(raw);
-  // deno-lint-ignore no-control-regex
-  const out = raw.replace(/\x1b\[[0-9;]*m/g, "");
-  if (r.error) console.error(`run_tests: could not start ${cmd[0]}: ${r.error.message}`);
-  return { status: r.status ?? 1, out };
-}
-
 /** `ok | 3 passed | 0 failed | 1 ignored (25ms)` (Deno's closing line). */
-function parseDeno(out: string): Counts | null {
+export function parseDeno(out: string): Counts | null {
   const m = out.match(
     /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/,
   );
@@ -74,35 +58,25 @@ function parseDeno(out: string): Counts | null {
 }
 
 /** ` 7 pass` / ` 1 skip` / ` 1 todo` / ` 1 fail` lines (Bun's summary). */
-function parseBun(out: string): Counts | null {
+export function parseBun(out: string): Counts | null {
   const get = (w: string) => +(out.match(new RegExp(`^\\s*(\\d+) ${w}$`, "m"))?.[1] ?? 0);
   if (!/^Ran \d+ tests? across/m.test(out)) return null;
   return { passed: get("pass"), failed: get("fail"), skipped: get("skip") + get("todo") };
 }
 
 /** The last `N passed, N failed[, N skipped]` line (the plain form our own runners print). */
-function parsePlain(out: string): Counts | null {
+export function parsePlain(out: string): Counts | null {
   const all = [...out.matchAll(/(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$/gm)];
   const m = all.at(-1);
   return m ? { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) } : null;
 }
 
-const total: Counts = { passed: 0, failed: 0, skipped: 0 };
-const lines: string[] = [];
-function add(name: string, status: number, c: Counts | null) {
-  if (!c) {
-    lines.push(`${name}: no counts found in its output (exit ${status}): counted as 1 failed`);
-    total.failed += 1;
-    return;
-  }
-  if (status !== 0 && c.failed === 0) {
-    lines.push(`${name}: exit ${status} with no failed test reported: counted as 1 failed`);
-    c = { ...c, failed: 1 };
-  }
-  lines.push(`${name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
-  total.passed += c.passed;
-  total.failed += c.failed;
-  total.skipped += c.skipped;
+/** One command that reports counts (or passes/fails as one test). */
+interface Suite {
+  name: string;
+  group: Group;
+  cmd: string[];
+  parse: (out: string) => Counts | null;
 }
 
 const deno = process.execPath.endsWith("deno") ? process.execPath : "deno";
@@ -111,6 +85,7 @@ const TS_DIRS = [
   "ref",
   "core",
   "native",
+  "targets",
   "conformance",
   "bench",
   "tools",
@@ -120,35 +95,231 @@ const TS_DIRS = [
   "debug",
   "spec",
 ];
-/** One command that passes or fails as a whole, counted as one test. */
-function single(name: string, cmd: string[]) {
-  const r = run(cmd);
-  add(name, r.status, { passed: r.status === 0 ? 1 : 0, failed: r.status === 0 ? 0 : 1, skipped: 0 });
-}
-if (want("check")) {
-  single("typecheck (deno check)", [deno, "check", ...TS_DIRS]);
-  single("typecheck (tsc, Bun types)", ["npx", "tsc", "-p", "."]);
-  // JSDoc @example blocks type-check as their own modules (imports included).
-  single("doc examples (deno check --doc)", [deno, "check", "--doc", ...TS_DIRS]);
-  single("lint (deno lint)", [deno, "lint"]);
-  single("format (deno fmt --check)", [deno, "fmt", "--check"]);
-}
-if (want("c") && existsSync(`${root}native/build.ts`)) {
-  const r = run([deno, "run", "-A", "native/build.ts", "--test", ...(values.fast ? ["--fast"] : [])]);
-  add("native C tests", r.status, parsePlain(r.out));
-}
-if (want("deno")) {
-  const r = run([deno, "test", "-A", "--no-check"]);
-  add("deno test", r.status, parseDeno(r.out));
-}
-if (want("bun")) {
-  const r = run(["npx", "bun", "test", "--timeout=120000"]);
-  add("bun test", r.status, parseBun(r.out));
+const one = (status: number): Counts => ({
+  passed: status === 0 ? 1 : 0,
+  failed: status === 0 ? 0 : 1,
+  skipped: 0,
+});
+const BUN_TIMEOUT = "--timeout=600000";
+
+/**
+ * Splits `files` into `n` shards of about equal time, longest first (greedy): the CPU seconds of each file
+ * under Deno measured by tools/test_times.ts (tools/test_weights.json), the median for a file not there.
+ */
+export function shard(files: string[], n: number): string[][] {
+  let weights: Record<string, number> = {};
+  try {
+    weights = JSON.parse(readFileSync(join(root, "tools", "test_weights.json"), "utf8"));
+  } catch { /* no weights: all equal */ }
+  const known = Object.values(weights).sort((a, b) => a - b);
+  const median = known.length ? known[Math.floor(known.length / 2)] : 1;
+  const w = (f: string) => weights[f] ?? median;
+  const out = Array.from(
+    { length: Math.max(1, Math.min(n, files.length)) },
+    () => ({ t: 0, fs: [] as string[] }),
+  );
+  for (const f of [...files].sort((a, b) => w(b) - w(a))) {
+    const s = out.reduce((a, b) => (b.t < a.t ? b : a));
+    s.t += w(f);
+    s.fs.push(f);
+  }
+  return out.map((s) => s.fs.sort()).filter((fs) => fs.length);
 }
 
-console.log("\n" + lines.join("\n"));
-console.log(
-  `tests: ${total.passed} passed, ${total.failed} failed` +
-    (total.skipped ? `, ${total.skipped} skipped` : ""),
-);
-process.exit(total.failed === 0 ? 0 : 1);
+/** The suites of `groups`, longest first (they start in this order). */
+function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
+  const files = testFiles();
+  const both = files.filter((f) => !(f in ONCE));
+  for (const f of Object.keys(ONCE)) {
+    if (!files.includes(f)) throw new Error(`tools/test_tiers.ts names ${f}, which is not a test file`);
+  }
+  const denoTest = (fs: string[]) => [deno, "test", "-A", "--no-check", ...fs];
+  const bunTest = (fs: string[]) => [
+    "npx",
+    "bun",
+    "test",
+    BUN_TIMEOUT,
+    ...(fs.length > 1 ? [`--parallel=${jobs}`] : []),
+    ...fs.map((f) => `./${f}`),
+  ];
+  const out: Suite[] = [];
+  const flag = (s: Suite) => groups.has(s.group) && out.push(s);
+  flag({ name: "bun test", group: "bun", cmd: bunTest(both), parse: parseBun });
+  // Deno's --parallel runs files as workers of one process, where FFI libraries (and their global
+  // allocator state) are shared: separate processes instead, each running its shard in order
+  const shards = shard(both, jobs);
+  shards.forEach((fs, i) =>
+    flag({
+      name: shards.length > 1 ? `deno test (shard ${i + 1}/${shards.length})` : "deno test",
+      group: "deno",
+      cmd: denoTest(fs),
+      parse: parseDeno,
+    })
+  );
+  // the end-to-end files, once each, as suites of their own (so they spread over the free slots)
+  for (const [f, [rt]] of Object.entries(ONCE)) {
+    flag({
+      name: `${f} (end-to-end, once, ${rt})`,
+      group: "e2e",
+      cmd: rt === "deno" ? denoTest([f]) : bunTest([f]),
+      parse: rt === "deno" ? parseDeno : parseBun,
+    });
+  }
+  if (existsSync(`${root}native/build.ts`)) {
+    flag({
+      name: "native C tests",
+      group: "c",
+      cmd: [deno, "run", "-A", "native/build.ts", "--test", ...(fast ? ["--fast"] : [])],
+      parse: parsePlain,
+    });
+  }
+  const check = (name: string, cmd: string[]) => flag({ name, group: "check", cmd, parse: () => null });
+  // --doc type-checks the code and its JSDoc examples: one run covers both
+  check("typecheck and JSDoc examples (deno check --doc)", [deno, "check", "--doc", ...TS_DIRS]);
+  check("typecheck (tsc, Bun types)", ["npx", "tsc", "-p", "."]);
+  check("lint (deno lint)", [deno, "lint"]);
+  check("format (deno fmt --check)", [deno, "fmt", "--check"]);
+  return out;
+}
+
+/** The outcome of one suite. */
+interface Ran {
+  suite: Suite;
+  status: number;
+  out: string;
+  seconds: number;
+}
+
+function start(s: Suite, env: Record<string, string>): Promise<Ran> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const c = spawn(s.cmd[0], s.cmd.slice(1), { cwd: root, env: { ...process.env, NO_COLOR: "1", ...env } });
+    let raw = "";
+    c.stdout.on("data", (d) => (raw += d));
+    c.stderr.on("data", (d) => (raw += d));
+    c.on("error", (e) => (raw += `\nrun_tests: could not start ${s.cmd[0]}: ${e.message}\n`));
+    c.on("close", (code, signal) => {
+      // deno-lint-ignore no-control-regex
+      const out = raw.replace(/\x1b\[[0-9;]*m/g, "");
+      resolve({
+        suite: s,
+        status: code ?? (signal ? 128 : 1),
+        out,
+        seconds: (performance.now() - t0) / 1000,
+      });
+    });
+  });
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      only: { type: "string", multiple: true },
+      fast: { type: "boolean", default: false },
+      jobs: { type: "string" },
+    },
+  });
+  const only = new Set((values.only ?? GROUPS) as Group[]);
+  for (const o of only) {
+    if (!(GROUPS as readonly string[]).includes(o)) {
+      console.error(`run_tests: unknown --only value '${o}': use ${GROUPS.join(", ")}`);
+      process.exit(2);
+    }
+  }
+  const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    console.error(`run_tests: --jobs '${values.jobs}': use an integer >= 1`);
+    process.exit(2);
+  }
+  const started = performance.now();
+  // Every suite records the tests it skipped for a missing optional package here (core/optional.ts).
+  const skipDir = mkdtempSync(join(tmpdir(), "allocspec-test-skips-"));
+  const skipLog = join(skipDir, "package-skips");
+  const env = { [SKIP_LOG_ENV]: skipLog, DENO_JOBS: String(jobs) };
+
+  const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+  const lines: string[] = [];
+  const add = (r: Ran) => {
+    let c = r.suite.parse(r.out) ?? (r.suite.group === "check" ? one(r.status) : null);
+    const took = `[${r.seconds.toFixed(0)} s]`;
+    if (!c) {
+      lines.push(
+        `${r.suite.name}: no counts found in its output (exit ${r.status}): counted as 1 failed ${took}`,
+      );
+      total.failed += 1;
+      return;
+    }
+    if (r.status !== 0 && c.failed === 0) {
+      lines.push(`${r.suite.name}: exit ${r.status} with no failed test reported: counted as 1 failed`);
+      c = { ...c, failed: 1 };
+    }
+    lines.push(`${r.suite.name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped ${took}`);
+    total.passed += c.passed;
+    total.failed += c.failed;
+    total.skipped += c.skipped;
+  };
+
+  // the shared builds, once, before the suites that use them run side by side (in `jobs` processes)
+  if (only.has("c") || only.has("deno") || only.has("bun") || only.has("e2e")) {
+    const t0 = performance.now();
+    const builds = await Promise.all(
+      Array.from({ length: jobs }, (_, i) =>
+        start({
+          name: `shared builds ${i + 1}/${jobs}`,
+          group: "c",
+          cmd: [deno, "run", "-A", "tools/prebuild.ts", "--shard", `${i + 1}/${jobs}`],
+          parse: () => null,
+        }, env)),
+    );
+    for (const b of builds) console.log(`$ ${b.suite.cmd.join(" ")}\n${b.out}`);
+    console.log(`[shared builds: ${((performance.now() - t0) / 1000).toFixed(0)} s]`);
+  }
+
+  const queue = suites(only, values.fast!, jobs);
+  const running = new Set<Promise<void>>();
+  for (const s of queue) {
+    if (running.size >= jobs) await Promise.race(running);
+    console.log(`run_tests: started ${s.name} (load ${loadavg()[0].toFixed(1)}): ${s.cmd.join(" ")}`);
+    const p: Promise<void> = start(s, env).then((r) => {
+      console.log(`\n$ ${r.suite.cmd.join(" ")}\n${r.out}`);
+      console.log(`[${r.suite.name}: exit ${r.status}, ${r.seconds.toFixed(0)} s]`);
+      add(r);
+      running.delete(p);
+    });
+    running.add(p);
+  }
+  await Promise.all(running);
+
+  const pkgSkips = readSkipLog(skipLog);
+  rmSync(skipDir, { recursive: true, force: true });
+  if (pkgSkips.count && process.env[REQUIRE_ENV] === "1") {
+    // .ci/run installed every optional package: a skip for a missing one means the install or the
+    // detection is broken, and hides the tests that needed it
+    lines.push(
+      `${pkgSkips.count} tests skipped for missing optional packages (${
+        pkgSkips.packages.join(", ")
+      }) although ${REQUIRE_ENV}=1: counted as failed`,
+    );
+    total.failed += pkgSkips.count;
+    total.skipped -= pkgSkips.count;
+  }
+
+  console.log("\n" + lines.join("\n"));
+  console.log(
+    `wall time: ${((performance.now() - started) / 60000).toFixed(1)} min (${jobs} suites at once)`,
+  );
+  console.log(
+    `skipped for missing optional packages: ${
+      pkgSkips.count ? `${pkgSkips.count} (${pkgSkips.packages.join(", ")})` : "none"
+    }`,
+  );
+  console.log(
+    `tests: ${total.passed} passed, ${total.failed} failed` +
+      (total.skipped ? `, ${total.skipped} skipped` : "") +
+      (pkgSkips.count && process.env[REQUIRE_ENV] !== "1"
+        ? ` (${pkgSkips.count} for missing optional packages: ${pkgSkips.packages.join(", ")})`
+        : ""),
+  );
+  process.exit(total.failed === 0 ? 0 : 1);
+}

@@ -135,7 +135,8 @@ async function measure(
 export const faultSweep: Scenario = {
   name: "fault_sweep",
   description: "fault sweep forking at each point vs a fresh python3 + _testcapi.set_nomemory per point",
-  params: (quick) => ({ maxPoints: quick ? 24 : 300, jobs: 1, rounds: quick ? 60 : 600 }),
+  // --quick checks that the scenario runs and its figure parses (not a measurement): 8 points each way
+  params: (quick) => ({ maxPoints: quick ? 8 : 300, jobs: 1, rounds: quick ? 60 : 600 }),
   async run(ctx, p) {
     const fx = buildFixtures();
     // the interpreter itself, not a wrapper such as pyenv's shim (a bash script that would bill the baseline)

@@ -4,7 +4,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { findLibpython } from "../../core/python.ts";
 import { UsageError } from "../../core/usage.ts";
 import { exitStatus, judge, type LibsRow, runLibs } from "./run.ts";
@@ -13,15 +12,11 @@ import { classify, LIBS_HEAD_SHARE } from "./sweep.ts";
 import { choosePoints } from "../../debug/faults/points.ts";
 import { buildFixtures } from "../../conformance/fixtures/c/build.ts";
 
-function why(): string | undefined {
-  const cc = spawnSync("cc", ["--version"]);
-  if (cc.status !== 0) return "no C compiler";
-  for (const p of ["zlib", "expat", "openssl", "libxml-2.0", "sqlite3", "glib-2.0"]) {
-    if (spawnSync("pkg-config", ["--exists", p]).status !== 0) return `${p} development files missing`;
-  }
-  return undefined;
-}
-const noLibs = why();
+import { needs, type PackageName } from "../../core/optional.ts";
+import { HARNESSES } from "./build.ts";
+
+/** The -dev packages of every harness (the glib row included). */
+const DEV = Object.values(HARNESSES).map((h) => h.debian as PackageName);
 let noPython: string | undefined;
 try {
   findLibpython();
@@ -58,7 +53,7 @@ function assertVerified(rows: LibsRow[], target: string): void {
 }
 
 test("libs: five libraries verified through native's RAW domain, glib row, late libxml2 finding", {
-  skip: noLibs,
+  skip: needs(...DEV),
   timeout: 180_000,
 }, async () => {
   const rows = await runLibs({ targets: ["native"], quick: true });
@@ -68,7 +63,7 @@ test("libs: five libraries verified through native's RAW domain, glib row, late 
 });
 
 test("libs: five libraries verified through libpython's RAW domain (CPython's debug hooks)", {
-  skip: noLibs ?? noPython,
+  skip: needs(...DEV) || noPython,
   timeout: 180_000,
 }, async () => {
   const rows = await runLibs({ targets: ["cpython"], quick: true });
@@ -77,7 +72,7 @@ test("libs: five libraries verified through libpython's RAW domain (CPython's de
 });
 
 test("libs: a planted leak is reported with its size and site (native and cpython)", {
-  skip: noLibs,
+  skip: needs("zlib1g-dev"),
   timeout: 180_000,
 }, async () => {
   const targets = noPython ? ["native"] : ["native", "cpython"];
@@ -93,7 +88,7 @@ test("libs: a planted leak is reported with its size and site (native and cpytho
 });
 
 test("libs: a planted foreign free is caught by the debug hooks (native: collected; cpython: abort)", {
-  skip: noLibs,
+  skip: needs("zlib1g-dev"),
   timeout: 180_000,
 }, async () => {
   const targets = noPython ? ["native"] : ["native", "cpython"];
@@ -158,7 +153,7 @@ test(
 );
 
 test("libs: fault sweep on the one engine: zlib's failed zallocs are handled (Z_MEM_ERROR), no leak", {
-  skip: noLibs,
+  skip: needs("zlib1g-dev"),
   timeout: 180_000,
 }, async () => {
   const rows = await runLibs({ targets: ["native"], libraries: ["zlib"], quick: true, faults: 4 });
@@ -226,7 +221,7 @@ test("libs: sweep oracles: points, OOM errors, silent failures", () => {
 test(
   "libs: 4 threads through RAW catch a racy allocator (vtable fixture not_thread_safe); the good one passes",
   {
-    skip: noLibs,
+    skip: needs("libssl-dev"),
     timeout: 180_000,
   },
   async () => {

@@ -1,7 +1,7 @@
 /**
  * The `cpython[:PATH]` conformance target: a real libpython 3.x in this process.
  *
- * - PATH defaults to the shared libpython of the `python3` on PATH (cpython_lib.ts). Workers receive the
+ * - PATH defaults to the shared libpython of the `python3` on PATH (core/python.ts). Workers receive the
  *   resolved path through the environment ({@link LIBPYTHON_ENV}), so python3 is asked only once per run.
  * - The library is loaded through `loadPep445Library` (native/mod.ts): every PEP 445 call goes straight
  *   to libpython's exported entry points. It needs only the PEP 445 symbols plus, when present,

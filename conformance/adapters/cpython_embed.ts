@@ -11,7 +11,8 @@
  * @example
  * ```ts
  * import { openEmbedding } from "./cpython_embed.ts";
- * const py = openEmbedding("/root/.pyenv/versions/3.11.7/lib/libpython3.11.so");
+ * import { findLibpython } from "../../core/python.ts";
+ * const py = openEmbedding(findLibpython().path); // the python3 on PATH's shared libpython
  * py.initialize();
  * py.releaseGil(); py.acquireGil();
  * ```

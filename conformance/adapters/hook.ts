@@ -7,7 +7,7 @@
  *   given global scope first (hook_dl.ts). It installs itself from an exported
  *   `int pep445_hook_install(void)` (0 = success; called once the allocators below are in place) or from
  *   a load-time constructor (as LD_PRELOAD profilers do): both work (the launcher's layer contract,
- *   /work/notes/launcher-contract.md).
+ *   clients/launcher/launcher.h).
  * - `@native` (default): liballocspec.so below, reset before every case; `@cpython`: the real libpython
  *   (found as for the `cpython` target), its own allocators below. In both, a recorder and a guard sit
  *   between the hook and the allocator below (hook_below.ts) so the hook cases can fail chosen calls and

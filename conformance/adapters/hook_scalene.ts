@@ -3,8 +3,8 @@
  *
  * Debian's `python3-scalene` (1.5.16) ships `scalene/libscalene.cpython-311-x86_64-linux-gnu.so`; loaded
  * into a process where libpython has global scope, its constructor wraps the MEM and OBJ allocators
- * (`dlsym(RTLD_DEFAULT, "PyMem_GetAllocator")`). {@link findScalene} asks the Pythons on the machine
- * (`import scalene`) and then dpkg, never a fixed path.
+ * (`dlsym(RTLD_DEFAULT, "PyMem_GetAllocator")`). {@link findScalene} asks every python3 on PATH
+ * (`import scalene`, core/optional.ts), never a fixed path.
  *
  * @example
  * ```ts
@@ -14,30 +14,13 @@
  * ```
  * @module
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { locate } from "../../core/optional.ts";
 
-const LIB = /^libscalene\..*\.so$/;
-
-function inDir(dir: string): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  const f = readdirSync(dir).find((n) => LIB.test(n));
-  return f ? join(dir, f) : undefined;
-}
-
-/** The path of libscalene*.so, or undefined when Scalene is not installed. */
+/** The path of libscalene*.so, or undefined when Scalene is not installed (core/optional.ts finds it). */
 export function findScalene(): string | undefined {
-  for (const py of ["python3", "python3.11"]) {
-    const r = spawnSync(py, ["-c", "import os, scalene; print(os.path.dirname(scalene.__file__))"], {
-      encoding: "utf8",
-    });
-    const hit = r.status === 0 ? inDir(r.stdout.trim()) : undefined;
-    if (hit) return hit;
-  }
-  const d = spawnSync("dpkg", ["-L", "python3-scalene"], { encoding: "utf8" });
-  if (d.status !== 0) return undefined;
-  return d.stdout.split("\n").find((l) => LIB.test(l.split("/").pop() ?? "") && existsSync(l));
+  return locate("python3-scalene");
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   withScaleneTmpCleanup,
 } from "./hook_scalene.ts";
 import { prepareSuite, runSuite } from "../suite.ts";
+import { needs } from "../../core/optional.ts";
 import type { Result } from "../execute.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
@@ -124,7 +125,7 @@ test(
 
 const scalene = findScalene();
 test("Scalene's hook over cpython: what the suite finds (hook_scalene.ts SCALENE_FINDINGS)", {
-  skip: !scalene ? "python3-scalene is not installed (apt-get install python3-scalene)" : noPython,
+  skip: needs("python3-scalene") || noPython,
   timeout: 300_000,
 }, async () => {
   const rs = await withScaleneTmpCleanup(() =>

@@ -4,8 +4,9 @@ import { UsageError } from "../../core/usage.ts";
 import { STATIC_TLS_ENV } from "../../core/env.ts";
 import { KNOWN_DEVIATIONS, KNOWN_INFORMATIONAL, libcFactory } from "./libc.ts";
 import { parseLibcArg } from "../../targets/libc.ts";
-import { probeSymbols, splitPathArg } from "../../targets/library.ts";
+import { splitPathArg } from "../../targets/library.ts";
 import { prepareSuite, runSuite } from "../suite.ts";
+import { libraryPackage, needs } from "../../core/optional.ts";
 
 test("libc: argument parsing (path, prefix, bare soname)", () => {
   assert.deepEqual(parseLibcArg("libmimalloc.so.2:mi_"), { lib: "libmimalloc.so.2", prefix: "mi_" });
@@ -36,19 +37,15 @@ test("libc: bad input is one clear UsageError line", () => {
   one(() => libcFactory("", { abi: "shipped" }), /libc target needs a library/);
 });
 
-/** Allocators present on this machine (jemalloc is probed in a child with the static-TLS tunable). */
-function available(spec: string): boolean {
-  const { lib, prefix } = parseLibcArg(spec);
-  try {
-    return probeSymbols("libc", lib, [prefix + "malloc"]).addresses[0] !== 0;
-  } catch {
-    return false;
-  }
-}
+/** The optional package of a target spec's library (libc.so.6 is glibc itself: always there). */
+const pkg = (spec: string) => libraryPackage(parseLibcArg(spec).lib);
 
 for (const [spec, expected] of Object.entries(KNOWN_DEVIATIONS)) {
-  const skip = available(spec) ? false : `${spec} is not installed`;
-  test(`libc: ${spec} fails exactly its known PEP 445 deviations`, { skip, timeout: 600_000 }, async () => {
+  const p = pkg(spec);
+  test(`libc: ${spec} fails exactly its known PEP 445 deviations`, {
+    skip: p ? needs(p) : false,
+    timeout: 600_000,
+  }, async () => {
     const prep = await prepareSuite({
       targets: [`libc:${spec}`],
       abi: "shipped",
@@ -81,7 +78,7 @@ for (const [spec, expected] of Object.entries(KNOWN_DEVIATIONS)) {
 }
 
 test("libc: jemalloc needs the static-TLS tunable in its workers", {
-  skip: available("libjemalloc.so.2") ? false : "jemalloc not installed",
+  skip: needs("libjemalloc2"),
 }, () => {
   const a = libcFactory("libjemalloc.so.2", { abi: "shipped" });
   assert.deepEqual(a.childEnv?.("zero_size/malloc_zero_distinct_non_null"), STATIC_TLS_ENV);

@@ -3,7 +3,7 @@
  * symbol name (dlsym(RTLD_DEFAULT)), so a hook library needs no Python headers and works on any 3.9+.
  * PEP 445 rationale: "get the Python filename and line number where an object was allocated".
  *
- * Rules (shared/spec/clients-facts.md section 3):
+ * Rules (measured on CPython 3.11; CPython's Python/pystate.c and Python/ceval.c):
  *  - look frames up only when as_py_can_walk(): the runtime is initialised AND this thread has a thread
  *    state AND holds the GIL (`PyGILState_GetThisThreadState() && PyGILState_Check()`; PyGILState_Check()
  *    alone is 1 before initialisation, where PyEval_GetFrame crashes);

@@ -22,6 +22,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../core/usage.ts";
+import { splitProgramArgs, valuedOptions } from "../../core/argv.ts";
 import { launchSpec } from "../../targets/launcher.ts";
 import { normalizeTargetFlags, parseDebugHooks } from "../../targets/flags.ts";
 import { buildLayer } from "../layers.ts";
@@ -33,6 +34,25 @@ import { createProgress } from "../../core/progress.ts";
 const USAGE =
   "usage: faults [options] -- <python args>  |  faults merge [--format F] [--output FILE] FILE...";
 const FORMATS = ["table", "json", "markdown"];
+const OPTIONS = {
+  target: { type: "string" },
+  "debug-hooks": { type: "string" },
+  python: { type: "string" },
+  domain: { type: "string" },
+  "size-min": { type: "string" },
+  "size-max": { type: "string" },
+  "in-library": { type: "string" },
+  "in-module": { type: "string" },
+  mode: { type: "string", default: "transient" },
+  "max-points": { type: "string" },
+  jobs: { type: "string", default: "2" },
+  timeout: { type: "string" },
+  shard: { type: "string" },
+  format: { type: "string", default: "table" },
+  output: { type: "string" },
+  "fail-at": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
 const DOMAINS = ["raw", "mem", "obj"];
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
@@ -56,39 +76,24 @@ function emit(r: FaultsReport, format: string, output: string | undefined): void
 
 /** Runs the command; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  // one spelling: --target (--allocator: alias), a bare --debug-hooks = libpython's PyMem_SetupDebugHooks
-  argv = normalizeTargetFlags(argv, "faults");
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      target: { type: "string" },
-      "debug-hooks": { type: "string" },
-      python: { type: "string" },
-      domain: { type: "string" },
-      "size-min": { type: "string" },
-      "size-max": { type: "string" },
-      "in-library": { type: "string" },
-      "in-module": { type: "string" },
-      mode: { type: "string", default: "transient" },
-      "max-points": { type: "string" },
-      jobs: { type: "string", default: "2" },
-      timeout: { type: "string" },
-      shard: { type: "string" },
-      format: { type: "string", default: "table" },
-      output: { type: "string" },
-      "fail-at": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+  // our options, then Python's arguments (after `--`, or from the first word that is not ours: Bun and
+  // `bun run` drop a leading `--`, core/argv.ts); one spelling: --target (--allocator: alias), a bare
+  // --debug-hooks = libpython's PyMem_SetupDebugHooks
+  const { own, program } = splitProgramArgs(argv, [
+    ...valuedOptions(OPTIONS).filter((o) => o !== "--debug-hooks"),
+    "--allocator",
+  ]);
+  const { values: v } = parseArgs({
+    args: normalizeTargetFlags(own, "faults"),
+    options: OPTIONS,
   });
   if (v.help) {
     console.log(USAGE);
     return 0;
   }
   if (!FORMATS.includes(v.format!)) throw new UsageError(`--format '${v.format}': use ${FORMATS.join(", ")}`);
-  const dashdash = argv.indexOf("--");
-  if (positionals[0] === "merge" && (dashdash < 0 || argv.indexOf("merge") < dashdash)) {
-    const files = positionals.slice(1);
+  if (program[0] === "merge" && !argv.includes("--")) {
+    const files = program.slice(1);
     if (!files.length) throw new UsageError("faults merge: give the shard reports (JSON) to merge");
     const reports = files.map((f) => {
       try {
@@ -101,8 +106,8 @@ export async function main(argv: string[]): Promise<number> {
     emit(r, v.format!, v.output);
     return r.findings.length ? 1 : 0;
   }
-  if (dashdash < 0 || positionals.length === 0) throw new UsageError(`no Python program: ${USAGE}`);
-  const py = argv.slice(dashdash + 1);
+  if (program.length === 0) throw new UsageError(`no Python program: ${USAGE}`);
+  const py = program;
   const domains = (v.domain ?? DOMAINS.join(",")).split(",");
   for (const d of domains) {
     if (!DOMAINS.includes(d)) throw new UsageError(`--domain '${d}': use raw, mem, obj`);

@@ -22,6 +22,7 @@ import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../core/usage.ts";
+import { splitProgramArgs, valuedOptions } from "../../core/argv.ts";
 import { launchSpec } from "../../targets/launcher.ts";
 import { normalizeTargetFlags, parseDebugHooks } from "../../targets/flags.ts";
 import { buildLayer } from "../layers.ts";
@@ -31,24 +32,28 @@ import { trackLeaks } from "./run.ts";
 const USAGE =
   "usage: leaks [--target T] [--debug-hooks[=cpython|native|none]] [--snapshot exit|last|LABEL] [--top N] [--format F] -- <python args>";
 
+const OPTIONS = {
+  target: { type: "string" },
+  "debug-hooks": { type: "string" },
+  python: { type: "string" },
+  snapshot: { type: "string", default: "exit" },
+  top: { type: "string", default: "20" },
+  format: { type: "string", default: "table" },
+  output: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 /** Runs the command; returns the exit status. */
 export function main(argv: string[]): number {
-  // one spelling: --target (--allocator: alias), a bare --debug-hooks = libpython's PyMem_SetupDebugHooks
-  argv = normalizeTargetFlags(argv, "leaks");
-  const end = argv.indexOf("--");
+  // our options, then Python's arguments (after `--`, or from the first word that is not ours: Bun and
+  // `bun run` drop a leading `--`, core/argv.ts); one spelling: --target (--allocator: alias)
+  const { own, program: py } = splitProgramArgs(argv, [
+    ...valuedOptions(OPTIONS).filter((o) => o !== "--debug-hooks"),
+    "--allocator",
+  ]);
   const { values: v } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      target: { type: "string" },
-      "debug-hooks": { type: "string" },
-      python: { type: "string" },
-      snapshot: { type: "string", default: "exit" },
-      top: { type: "string", default: "20" },
-      format: { type: "string", default: "table" },
-      output: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+    args: normalizeTargetFlags(own, "leaks"),
+    options: OPTIONS,
   });
   if (v.help) {
     console.log(USAGE);
@@ -58,7 +63,6 @@ export function main(argv: string[]): number {
     throw new UsageError(`--format '${v.format}': use table, json or markdown`);
   }
   if (!/^\d+$/.test(v.top!) || +v.top! < 1) throw new UsageError(`--top '${v.top}': use an integer >= 1`);
-  const py = end >= 0 ? argv.slice(end + 1) : [];
   if (!py.length) throw new UsageError(`no Python program: ${USAGE}`);
   const launch = launchSpec({
     target: v.target,

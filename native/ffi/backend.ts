@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { ffi } from "./backend.ts";
- * const lib = ffi.open("/usr/lib/x86_64-linux-gnu/libc.so.6", { getpid: { params: [], result: "i32" } });
+ * const lib = ffi.open("libc.so.6", { getpid: { params: [], result: "i32" } });
  * console.log(lib.symbols.getpid!());
  * ```
  * @module

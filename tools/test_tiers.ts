@@ -1,0 +1,53 @@
+/**
+ * The test tiers (like memray's): which test files run in both runtimes and which run once.
+ *
+ * - unit (in-process) and integration (processes, FFI, workers, CLIs) files run under `deno test` AND
+ *   `bun test`: the runtime is what they test.
+ * - end-to-end files drive whole commands whose work happens in other processes (Python, regrtest, the
+ *   installed package, the benchmark, which itself runs its cross-runtime scenarios in both runtimes):
+ *   the runtime that starts them is not what they test, so they run once, in the runtime named here,
+ *   beside the other suites. Every file not listed is in both runtimes.
+ *
+ * `tools/run_tests.ts` reads this; `tools/test_tiers_test.ts` checks every entry is an existing file.
+ *
+ * @example
+ * ```ts
+ * import { ONCE } from "./test_tiers.ts";
+ * console.log(Object.keys(ONCE)); // the end-to-end files
+ * ```
+ * @module
+ */
+
+/** End-to-end test files, run once: path -> [runtime, why once is enough]. */
+export const ONCE: Readonly<Record<string, readonly ["deno" | "bun", string]>> = {
+  "bench/main_test.ts": [
+    "bun",
+    "bench --quick runs every scenario in this runtime and the cross-runtime ones in the other",
+  ],
+  "cli/pack_test.ts": [
+    "bun",
+    "the installed package's launcher runs every command under Bun and under Deno (--runtime deno)",
+  ],
+  "clients/clients_test.ts": [
+    "bun",
+    "CPython's regrtest runs in Python processes; the runtime only starts them",
+  ],
+  "conformance/teeth_test.ts": [
+    "deno",
+    "the suite's verdicts on the mutants (pure TypeScript, in both runtimes' unit tests of ref/ and the suite)",
+  ],
+  "conformance/fixtures/c/fixtures_test.ts": [
+    "deno",
+    "the suite's teeth on every C fixture (a full suite run each); the vtable target's FFI and workers are " +
+    "tested in both runtimes by conformance/adapters/vtable_test.ts and the pool tests",
+  ],
+  "conformance/fixtures/c/hooks/hooks_test.ts": [
+    "deno",
+    "the suite's teeth on every C fixture hook (a suite run each); the hook target's FFI, workers and " +
+    "install paths are tested in both runtimes by conformance/adapters/hook_test.ts",
+  ],
+  "conformance/death_env_test.ts": [
+    "bun",
+    "death verdicts of CPython children in hostile environments under load; the runtime only starts them",
+  ],
+};
