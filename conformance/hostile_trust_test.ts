@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { runScript } from "../core/child.ts";
+import { runScript, spawnScript } from "../core/child.ts";
 import { buildFixtures, buildHostileFixtures } from "./fixtures/c/build.ts";
 
 const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
@@ -20,7 +20,7 @@ let lib: Record<string, string> = {};
 let base: Record<string, string> = {};
 let skip: string | false = false;
 try {
-  lib = buildHostileFixtures({ names: ["fork_ctor", "fd3_forger", "exit0", "segv_ignored"] });
+  lib = buildHostileFixtures({ names: ["fork_ctor", "fd3_forger", "exit0", "segv_ignored", "hang"] });
   base = buildFixtures({ names: ["good", "malloc0_null"], quiet: true });
 } catch (e) {
   skip = `C fixtures cannot be built: ${(e as Error).message.split("\n")[0]}`;
@@ -37,6 +37,19 @@ interface Row {
   message: string;
 }
 let n = 0;
+/** pid -> command line of the live processes whose environment carries `mark`. */
+function marked(mark: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (!readFileSync(`/proc/${d}/environ`, "latin1").includes(`${MARK}=${mark}\0`)) continue;
+      if (/\) Z /.test(readFileSync(`/proc/${d}/stat`, "latin1"))) continue;
+      out.set(Number(d), readFileSync(`/proc/${d}/cmdline`, "latin1").replaceAll("\0", " ").slice(0, 160));
+    } catch { /* gone */ }
+  }
+  return out;
+}
 /** Runs the CLI; returns its rows, summary and the processes of its tree still alive afterwards. */
 function cli(args: string[]) {
   const mark = `${process.pid}-${n++}`;
@@ -47,13 +60,10 @@ function cli(args: string[]) {
   });
   const lines = o.stdout.trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
   const left: string[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
+  for (const [pid, cmd] of marked(mark)) {
+    left.push(cmd);
     try {
-      if (!readFileSync(`/proc/${d}/environ`, "latin1").includes(`${MARK}=${mark}\0`)) continue;
-      if (/\) Z /.test(readFileSync(`/proc/${d}/stat`, "latin1"))) continue;
-      left.push(readFileSync(`/proc/${d}/cmdline`, "latin1").replaceAll("\0", " ").slice(0, 160));
-      process.kill(Number(d), "SIGKILL"); // a failed test leaves nothing either
+      process.kill(pid, "SIGKILL"); // a failed test leaves nothing either
     } catch { /* gone */ }
   }
   return {
@@ -148,4 +158,34 @@ test("hostile: SIGSEGV swallowed and SIGTERM ignored (a hang): ERROR after a rer
   assert.equal(h.summary.budget.confirmedTimeouts, 2);
   assert.equal(h.status, 1);
   assert.deepEqual(h.left, []);
+});
+
+test("hostile: SIGKILL to the runner (no handler can run): its workers hung in a target die with it", {
+  skip,
+  timeout: 300_000,
+}, async () => {
+  const mark = `${process.pid}-kill`;
+  const cli = spawnScript(CLI, ["--target", `vtable:${lib.hang}`, "--timeout", "600"], {
+    inherit: true,
+    env: { [MARK]: mark },
+    stdio: "ignore",
+  });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  try {
+    for (let i = 0; i < 1200 && ![...marked(mark).values()].some((c) => c.includes("worker.ts")); i++) {
+      await sleep(100);
+    }
+    const workers = [...marked(mark)].filter(([, c]) => c.includes("worker.ts")).map(([p]) => p);
+    assert.ok(workers.length > 0, "no worker started");
+    await sleep(500); // into the hang
+    process.kill(cli.pid!, "SIGKILL");
+    for (let i = 0; i < 100 && marked(mark).size > 0; i++) await sleep(100);
+    assert.deepEqual([...marked(mark).values()], [], "left behind (PR_SET_PDEATHSIG)");
+  } finally {
+    for (const pid of marked(mark).keys()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch { /* gone */ }
+    }
+  }
 });

@@ -5,9 +5,10 @@
  * can outlive a killed test run).
  *
  * What runs (CI): one CLI run per load with a representative subset of each kind the issue names: the
- * default targets (native, cpython), a `libc:` target (glibc), `hook:` targets over native (a correct hook
- * with an install-once guard, and a broken one) and the broken allocator fixtures; cases from the groups
- * that run in workers, in death children and in the RAW thread stress. `ALLOCSPEC_LOAD_TEST=full` runs the
+ * default targets (native, cpython), a `libc:` target (glibc), a `hook:` target over native (a correct hook
+ * with an install-once guard) and a broken allocator fixture; cases from the groups that run in workers, in
+ * death children and in the RAW thread stress (the cost of the test is process starts, 13x slower with 24
+ * busy processes on 2 cores, so the subset is small). `ALLOCSPEC_LOAD_TEST=full` runs the
  * whole default run and more targets instead (minutes; conformance/README.md has what it measured).
  */
 import { test } from "node:test";
@@ -61,15 +62,14 @@ function cliArgs(): string[] {
       ...(python ? ["cpython"] : []),
       "libc:libc.so.6",
       `hook:${hooks.good_once}`,
-      `hook:${hooks.malloc0_null}`,
       `vtable:${fx.malloc0_null}`,
     ];
   const filter = FULL ? [] : [
     "--profile",
     "cpython",
     "--filter",
-    "^(zero_size/malloc_zero_distinct_non_null|realloc/realloc_grow_keeps_prefix|" +
-    "alignment/sixteen_for_every_size|abort/overflow_aborts_with_test_mem_text|" +
+    "^(zero_size/malloc_zero_distinct_non_null|alignment/sixteen_for_every_size|" +
+    "abort/overflow_aborts_with_test_mem_text|" +
     "debug_api_id/raw_block_freed_by_mem|hook_failure/malloc_null_from_below_gives_null|" +
     "threads/raw_stress_hands_blocks_between_threads)$",
   ];
@@ -149,6 +149,6 @@ test(
     // the broken fixtures are caught at every load (a test that cannot fail is no test)
     const bad = [...base.verdicts.entries()].filter(([, v]) => v === "FAIL").map(([k]) => k);
     assert.ok(bad.some((k) => k.includes("fixture_malloc0_null")), "malloc0_null not caught");
-    assert.ok(bad.some((k) => k.includes("hook_malloc0_null")), "hook_malloc0_null not caught");
+    if (FULL) assert.ok(bad.some((k) => k.includes("hook_malloc0_null")), "hook_malloc0_null not caught");
   },
 );
