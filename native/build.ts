@@ -264,6 +264,7 @@ const DEBUG_DIR = join(NATIVE_DIR, "..", "debug");
 export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   as_faults: ["faults", "common"],
   as_leaks: ["leaks", "common"],
+  as_check: ["check", "common"],
 };
 
 /**

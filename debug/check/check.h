@@ -70,6 +70,9 @@
 extern "C" {
 #endif
 
+/* Exported from libas_check.so (built with -fvisibility=hidden). */
+#define AS_CHECK_API __attribute__((visibility("default")))
+
 /* Rule numbers, in rules.h order. */
 typedef enum {
 #define AS_CHECK_RULE_ENUM(name, id, what) AS_CHECK_##name,
@@ -98,37 +101,37 @@ typedef struct {
 } as_check_config;
 
 /* Reads ALLOCSPEC_CHECK_* (see above). Returns 0, or -1 with a one-line reason in err. */
-int as_check_config_from_env(as_check_config *cfg, char *err, size_t errlen);
+AS_CHECK_API int as_check_config_from_env(as_check_config *cfg, char *err, size_t errlen);
 
 /* Configures the layer (strings are copied). Call once before the first as_check_wrap; later calls
  * replace the configuration. Returns 0, or -1 when the internal tables cannot be mapped (errno). */
-int as_check_init(const as_check_config *cfg);
+AS_CHECK_API int as_check_init(const as_check_config *cfg);
 
 /* Fills *out with the checking allocator over *below for PEP 445 domain `domain` (AS_CHECK_RAW..OBJ).
  * *below is copied. Every wrapped allocator of the process shares one live-block map. Up to 16 wraps
  * per process. Returns 0, or -1 (bad domain, too many wraps). */
-int as_check_wrap(int domain, const PyMemAllocatorEx *below, PyMemAllocatorEx *out);
+AS_CHECK_API int as_check_wrap(int domain, const PyMemAllocatorEx *below, PyMemAllocatorEx *out);
 
 /* The conformance case id of a rule, or NULL. */
-const char *as_check_rule_id(int rule);
+AS_CHECK_API const char *as_check_rule_id(int rule);
 
 /* Violations found so far for one rule, or over all rules for rule < 0. */
-uint64_t as_check_violations(int rule);
+AS_CHECK_API uint64_t as_check_violations(int rule);
 
 /* Calls checked so far (every domain). */
-uint64_t as_check_calls(void);
+AS_CHECK_API uint64_t as_check_calls(void);
 
 /* Async-signal-safe: one line (no newline) describing what the layer knows at a crash: the allocator
  * call running on this thread if any ("inside the allocator's calloc(1, 64) [RAW]"), the last
  * violation seen, the number of calls checked. Returns the length written (0 when not installed). */
-size_t as_check_describe_crash(char *buf, size_t len);
+AS_CHECK_API size_t as_check_describe_crash(char *buf, size_t len);
 
 /* Writes the per-rule counts as one line to fd (nothing when no violation was found). */
-void as_check_summary(int fd);
+AS_CHECK_API void as_check_summary(int fd);
 
 /* Launcher layer contract (CONTRACT.md "Layers"): wraps RAW, MEM and OBJ over the current allocators
  * found by symbol name, after initialisation, with adopt_unknown on. 0 = ok, non-zero = one line. */
-int pep445_hook_install(void);
+AS_CHECK_API int pep445_hook_install(void);
 
 #ifdef __cplusplus
 }

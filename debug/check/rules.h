@@ -39,6 +39,8 @@
       "two threads were handed overlapping live blocks")                                                     \
     X(NOT_LIVE, "hook_forward/free_below_gets_pointers_from_below",                                          \
       "free or realloc of a pointer that is not a live block of this allocator")                             \
+    X(CALLOC_OVERFLOW, "size_checks/allocator_calloc_overflow_called_directly",                              \
+      "calloc(nelem, elsize) with an overflowing product returned a block")                                  \
     X(FREE_NULL, "free_null/free_null_is_noop", "free(NULL) did not return")                                 \
     X(RAW_FREED_BY_MEM, "debug_api_id/raw_block_freed_by_mem", "a RAW block was freed by MEM")               \
     X(RAW_FREED_BY_OBJ, "debug_api_id/raw_block_freed_by_obj", "a RAW block was freed by OBJ")               \
