@@ -234,7 +234,9 @@ export function buildLauncher(opts: { variant?: Variant; force?: boolean; quiet?
   const sources = sourcesOf(LAUNCHER_DIR, [".c"]);
   const newest = Math.max(
     newestInput(),
-    ...sourcesOf(LAUNCHER_DIR, [".c", ".h"]).map((f) => statSync(f).mtimeMs),
+    ...[...sourcesOf(LAUNCHER_DIR, [".c", ".h"]), ...sourcesOf(join(DEBUG_DIR, "check"), [".h"])].map((f) =>
+      statSync(f).mtimeMs
+    ),
   );
   if (!opts.force && isFresh(output, newest)) return output;
   const tmp = `${output}.tmp.${process.pid}.${Date.now()}`;
