@@ -38,6 +38,9 @@
  *       conformance: <command> --target <target> --filter '^<rule id>$'
  *   then, in stop mode,
  *     allocspec check: stopped at the first violation (exit 86; ALLOCSPEC_CHECK_MODE=count goes on)
+ *   In count mode the first 3 violations of each rule are reported in full, then one line
+ *     allocspec check: further violations of <rule id> are counted, not printed (summary at exit)
+ *   and the exit summary has every count; the JSON file gets the first 100 of each rule.
  *
  * and, when report_path is set, appended to that file as one JSON object per line (O_APPEND):
  *     {"event":"violation","pid":N,"rule":"...","domain":"RAW","op":"...","message":"...",

@@ -111,6 +111,10 @@ typedef struct {
     int domain;
     uintptr_t a, b, c; /* the call's arguments */
     int depth;         /* nesting: > 1 is a call made by the allocator itself */
+    /* the layer reading a block after the call (a crash there is the allocator's): what, and the rule a
+       crash breaks (-1: none in particular) */
+    const char *reading;
+    int reading_rule;
 } as_call;
 
 as_call *as_check_current(void);

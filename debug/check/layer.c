@@ -203,7 +203,10 @@ static void *ck_calloc(void *ctx, size_t nelem, size_t elsize) {
                   elsize, p);
     } else {
         admit(w, call, 0, p, total, 0);
+        cur->reading = "the block calloc returned";
+        cur->reading_rule = -1;
         size_t bad = as_first_nonzero(p, total, as_cs.cfg.full_bytes);
+        cur->reading = NULL;
         if (bad != (size_t)-1) {
             violation(AS_CHECK_CALLOC_DIRTY, w->domain, call,
                       "byte %zu of the %zu bytes is 0x%02x, not zero%s", bad, total, ((unsigned char *)p)[bad],
@@ -213,6 +216,35 @@ static void *ck_calloc(void *ctx, size_t nelem, size_t elsize) {
     cur->depth--;
     errno = err;
     return p;
+}
+
+/*
+ * Is the old block of a failed realloc still live? Real programs rarely reuse that memory before they
+ * exit (the failure usually ends in MemoryError), so the layer asks once: a malloc of the old size right
+ * away. A correct allocator cannot hand out memory overlapping a live block; one that released the block
+ * (LIFO free lists, a chunk merged back into the top) returns it at once. The probe is freed again.
+ */
+static void probe_survivor(as_wrap *w, const char *call, void *old, size_t n, size_t old_size) {
+    void *probe = w->below.malloc(w->below.ctx, old_size ? old_size : 1);
+    if (!probe) return; /* out of memory for real: nothing to learn */
+    as_block b = {(uintptr_t)probe, old_size, as_check_tid(), (uint8_t)wrap_index(w), 0, 0};
+    as_block other;
+    uintptr_t at;
+    if (as_blocks_admit(&b, &other, &at)) {
+        if (other.addr == (uintptr_t)old || (other.flags & AS_BLOCK_SURVIVOR)) {
+            violation(AS_CHECK_FAILED_REALLOC, w->domain, call,
+                      "realloc(%p, %zu) failed and released the old block: a malloc(%zu) right after returned "
+                      "%p, inside the old block that must stay live",
+                      old, n, old_size, probe);
+        } else {
+            violation(overlap_rule(&b, &other, other.addr != 0), w->domain, call,
+                      "a malloc(%zu) made to check a failed realloc returned %p, which overlaps the live block %p",
+                      old_size, probe, (void *)other.addr);
+        }
+    }
+    as_block mine;
+    as_blocks_release((uintptr_t)probe, &mine);
+    w->below.free(w->below.ctx, probe);
 }
 
 static void *ck_realloc(void *ctx, void *old, size_t n) {
@@ -253,14 +285,21 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
     }
     int known = b.size != (size_t)-1;
     size_t keep = known ? (b.size < n ? b.size : n) : 0;
+    cur->reading = "the block passed to realloc";
+    cur->reading_rule = -1;
     uint64_t before = known ? as_fingerprint(old, keep, as_cs.cfg.full_bytes) : 0;
+    cur->reading = NULL;
     void *p = w->below.realloc(w->below.ctx, old, n);
     int err = errno;
     cur->op = NULL;
     snprintf(call, sizeof call, "realloc(%p, %zu) -> %p", old, n, p);
     if (p) {
         admit(w, call, 0, p, n, 0);
-        if (known && as_fingerprint(p, keep, as_cs.cfg.full_bytes) != before) {
+        cur->reading = "the block realloc returned";
+        cur->reading_rule = -1;
+        uint64_t after = known ? as_fingerprint(p, keep, as_cs.cfg.full_bytes) : before;
+        cur->reading = NULL;
+        if (after != before) {
             int grow = n > b.size;
             violation(grow ? AS_CHECK_REALLOC_GROW : AS_CHECK_REALLOC_SHRINK, w->domain, call,
                       "the first %zu bytes of the %zu-byte block were not kept by a %s realloc to %zu bytes%s%s",
@@ -276,7 +315,11 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
             atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
         }
         /* the old block stays live and intact ("On failure it returns NULL and p stays valid") */
-        if (known && as_fingerprint(old, keep, as_cs.cfg.full_bytes) != before) {
+        cur->reading = "the old block of a realloc that returned NULL (the allocator released it)";
+        cur->reading_rule = AS_CHECK_FAILED_REALLOC;
+        uint64_t after = known ? as_fingerprint(old, keep, as_cs.cfg.full_bytes) : before;
+        cur->reading = NULL;
+        if (after != before) {
             violation(AS_CHECK_FAILED_REALLOC, w->domain, call,
                       "realloc(%p, %zu) failed and the first %zu bytes of the old %zu-byte block changed", old, n,
                       keep, b.size);
@@ -293,6 +336,7 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
                           old, n, other.addr ? as_domain_name(as_cs.wraps[other.wrap].domain) : "a",
                           (void *)other.addr, other.size, other.addr ? thread_word(other.tid) : "?");
             }
+            probe_survivor(w, call, old, n, b.size);
         }
     }
     cur->depth--;

@@ -30,6 +30,13 @@
 #define MAX_FRAMES 48
 #define SHOWN_FRAMES 8
 #define PY_FRAMES 4
+/* count mode: violations of one rule reported in full, and written to the JSON file; the rest are counted
+   (the summary at exit has every count) */
+#define FULL_PER_RULE 3
+#define JSON_PER_RULE 100
+
+/* 1 while this thread writes a report: violations of the report's own allocations are counted only */
+static __thread int in_report;
 
 static _Atomic int report_lock;
 static char buf[REPORT_BYTES];
@@ -175,7 +182,13 @@ static void add_python(char *py_out, size_t py_len) {
     } else {
         py_acc acc = {py_out, py_len, 0, 0};
         py_out[0] = '\0';
+        /* the walk allocates (frame objects) through the whole chain, this layer included: as calls of the
+           program, recorded and checked, not as the allocator's own nested calls */
+        as_call *c = as_check_current();
+        int depth = c->depth;
+        c->depth = 0;
         as_py_walk(py_frame, &acc, PY_FRAMES);
+        c->depth = depth;
         if (!acc.n) snprintf(py_out, py_len, "none (no Python frame: interpreter start-up or shutdown)");
     }
     add("  Python: ");
@@ -306,14 +319,29 @@ static void append_json(const char *rule, const char *domain, const char *op, co
 void as_check_report(const as_violation *v) {
     const char *rule = as_check_rule_id((int)v->rule);
     const char *domain = as_domain_name(v->domain);
-    atomic_fetch_add(&as_cs.violations[v->rule], 1);
+    uint64_t nth = atomic_fetch_add(&as_cs.violations[v->rule], 1) + 1;
     atomic_fetch_add(&as_cs.total_violations, 1);
+    if (in_report) return;
+    in_report = 1;
     lock();
     atomic_store(&as_cs.last_rule, (int)v->rule);
     {
         char esc[280];
         as_check_escape(v->message, esc, sizeof esc);
         snprintf(last_seen, sizeof last_seen, "%s [%s] %s", rule, domain, esc);
+    }
+    if (as_cs.cfg.mode == AS_CHECK_COUNT && nth > FULL_PER_RULE) {
+        if (nth == FULL_PER_RULE + 1) {
+            char line[400];
+            int k = snprintf(line, sizeof line,
+                             "allocspec check: further violations of %s are counted, not printed (summary at exit)\n",
+                             rule);
+            if (k > 0) write_all(2, line, (size_t)k < sizeof line ? (size_t)k : sizeof line - 1);
+        }
+        if (nth <= JSON_PER_RULE) append_json(rule, domain, v->call, v->message, "", "", "", "");
+        unlock();
+        in_report = 0;
+        return;
     }
     used = 0;
     add("allocspec check: violation of %s [%s] ", rule, domain);
@@ -343,6 +371,7 @@ void as_check_report(const as_violation *v) {
     append_json(rule, domain, v->call, v->message, site, py, repro, hint);
     if (as_cs.cfg.mode == AS_CHECK_STOP) _exit(AS_CHECK_EXIT_STATUS);
     unlock();
+    in_report = 0;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -374,7 +403,18 @@ size_t as_check_describe_crash(char *out, size_t len) {
     if (!as_cs.initialised) return 0;
     size_t o = 0;
     const as_call *c = as_check_current();
-    if (c->op) {
+    if (c->reading) {
+        o = s_put(out, len, o, "the layer crashed reading ");
+        o = s_put(out, len, o, c->reading);
+        o = s_put(out, len, o, " [");
+        o = s_put(out, len, o, as_domain_name(c->domain));
+        o = s_put(out, len, o, "]");
+        if (c->reading_rule >= 0) {
+            o = s_put(out, len, o, ": violation of ");
+            o = s_put(out, len, o, as_check_rule_id(c->reading_rule));
+        }
+        o = s_put(out, len, o, "; ");
+    } else if (c->op) {
         o = s_put(out, len, o, "inside the allocator's ");
         o = s_put(out, len, o, c->op);
         o = s_put(out, len, o, "(");
