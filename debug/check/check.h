@@ -51,7 +51,7 @@
  *     ALLOCSPEC_CHECK            1: install the layer (launcher)
  *     ALLOCSPEC_CHECK_MODE       stop (default: the first violation ends the process, exit 86) | count
  *     ALLOCSPEC_CHECK_ALIGN      weak (default) | strong
- *     ALLOCSPEC_CHECK_FULL_BYTES calloc/realloc contents compared byte for byte up to this size (4096);
+ *     ALLOCSPEC_CHECK_FULL_BYTES calloc/realloc contents compared byte for byte up to this size (1024);
  *                                larger blocks are sampled (both ends and a stride in between)
  *     ALLOCSPEC_CHECK_TARGET     the target as the user wrote it (reports, conformance hint)
  *     ALLOCSPEC_CHECK_REPRO      command prefix that reruns this program (this process's argv is appended)

@@ -22,7 +22,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static __thread as_call call_now;
+/* initial-exec: one instruction per access instead of a __tls_get_addr call (a few bytes of static TLS) */
+static __thread as_call call_now __attribute__((tls_model("initial-exec")));
 
 as_call *as_check_current(void) { return &call_now; }
 
@@ -32,23 +33,44 @@ const char *as_domain_name(int domain) {
 }
 
 /* min(16, largest power of two <= max(size, 1)): the weak alignment rule. */
-static size_t weak_alignment(size_t size) {
+static inline size_t weak_alignment(size_t size) {
     if (size >= 16) return 16;
-    size_t a = 1;
-    while (a * 2 <= size) a *= 2;
-    return a;
+    return size ? (size_t)1 << (63 - __builtin_clzll((unsigned long long)size)) : 1;
 }
 
-static void violation(as_check_rule rule, int domain, const char *call, const char *fmt, ...)
+/* A call as made, formatted only when a violation is reported (never on the hot path). */
+typedef struct {
+    char op;           /* 'm' malloc, 'c' calloc, 'r' realloc, 'f' free */
+    uintptr_t a, b;    /* its arguments */
+    void *result;
+    int returned;      /* result is known */
+} call_t;
+
+static void call_text(const call_t *c, char *out, size_t len) {
+    int k = 0;
+    switch (c->op) {
+    case 'm': k = snprintf(out, len, "malloc(%zu)", (size_t)c->a); break;
+    case 'c': k = snprintf(out, len, "calloc(%zu, %zu)", (size_t)c->a, (size_t)c->b); break;
+    case 'r':
+        k = c->a ? snprintf(out, len, "realloc(%p, %zu)", (void *)c->a, (size_t)c->b)
+                 : snprintf(out, len, "realloc(NULL, %zu)", (size_t)c->b);
+        break;
+    default: k = snprintf(out, len, "free(%p)", (void *)c->a); break;
+    }
+    if (c->returned && k > 0 && (size_t)k < len) snprintf(out + k, len - (size_t)k, " -> %p", c->result);
+}
+
+static void violation(as_check_rule rule, int domain, const call_t *call, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static void violation(as_check_rule rule, int domain, const char *call, const char *fmt, ...) {
-    char msg[768];
+static void violation(as_check_rule rule, int domain, const call_t *call, const char *fmt, ...) {
+    char msg[768], text[128];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    as_violation v = {rule, domain, call, msg};
+    call_text(call, text, sizeof text);
+    as_violation v = {rule, domain, text, msg};
     as_check_report(&v);
 }
 
@@ -68,7 +90,7 @@ static as_check_rule overlap_rule(const as_block *mine, const as_block *other, i
 }
 
 /* A block the allocator just returned: alignment, overlap, and a zero-size block's byte. */
-static void admit(as_wrap *w, const char *call, int is_malloc, void *p, size_t size, uint8_t flags) {
+static void admit_general(as_wrap *w, const call_t *call, int is_malloc, void *p, size_t size, uint8_t flags) {
     uintptr_t a = (uintptr_t)p;
     size_t want = weak_alignment(size);
     if (a % want) {
@@ -111,9 +133,29 @@ static void admit(as_wrap *w, const char *call, int is_malloc, void *p, size_t s
     }
 }
 
+static void check_domain(as_wrap *w, const char *op, const call_t *call, void *p, const as_block *b);
+static int release_general(as_wrap *w, const char *op, const call_t *call, void *p, as_block *b);
+
+/* Releases p from the map for `op` in wrap w (the fast path first); see release_general. */
+static int release(as_wrap *w, const char *op, const call_t *call, void *p, as_block *b) {
+    size_t size;
+    unsigned wrap;
+    if (!as_blocks_release_fast((uintptr_t)p, &size, &wrap)) {
+        *b = (as_block){(uintptr_t)p, size, 0, (uint8_t)wrap, 0, 0};
+        if (wrap != (unsigned)wrap_index(w)) check_domain(w, op, call, p, b);
+        return 1;
+    }
+    return release_general(w, op, call, p, b);
+}
+
+static void admit(as_wrap *w, const call_t *call, int is_malloc, void *p, size_t size, uint8_t flags) {
+    if (!flags && !as_blocks_admit_fast((uintptr_t)p, size, (unsigned)wrap_index(w), as_check_tid())) return;
+    admit_general(w, call, is_malloc, p, size, flags);
+}
+
 /* Releases p from the map for `op` in wrap w; 1 when it was a live block of w (or adopted), 0 when the
  * call must not reach the allocator (count mode: a pointer that is not live is not passed down). */
-static int release(as_wrap *w, const char *op, const char *call, void *p, as_block *b) {
+static int release_general(as_wrap *w, const char *op, const call_t *call, void *p, as_block *b) {
     if (!as_blocks_release((uintptr_t)p, b)) {
         if (as_cs.cfg.adopt_unknown) {
             memset(b, 0, sizeof *b);
@@ -127,6 +169,12 @@ static int release(as_wrap *w, const char *op, const char *call, void *p, as_blo
                   op, p, as_cs.cfg.mode == AS_CHECK_COUNT ? "; the call is not passed to the allocator" : "");
         return 0;
     }
+    check_domain(w, op, call, p, b);
+    return 1;
+}
+
+/* A live block released through wrap w: it must be w's (the same domain, the same allocator). */
+static void check_domain(as_wrap *w, const char *op, const call_t *call, void *p, const as_block *b) {
     int had = as_cs.wraps[b->wrap].domain, now = w->domain;
     if (b->wrap != wrap_index(w)) {
         if (had == now) {
@@ -149,7 +197,6 @@ static int release(as_wrap *w, const char *op, const char *call, void *p, as_blo
                       op, p, as_domain_name(had), b->size);
         }
     }
-    return 1;
 }
 
 #define ENTER(w, name, x, y, z)                                                                             \
@@ -160,22 +207,29 @@ static int release(as_wrap *w, const char *op, const char *call, void *p, as_blo
     cur->a = (uintptr_t)(x);                                                                                \
     cur->b = (uintptr_t)(y);                                                                                \
     cur->c = (uintptr_t)(z);                                                                                \
-    atomic_fetch_add_explicit(&as_cs.calls, 1, memory_order_relaxed)
+    if ((++cur->calls & 1023) == 0) atomic_fetch_add_explicit(&as_cs.calls, 1024, memory_order_relaxed)
 
 static void *ck_malloc(void *ctx, size_t n) {
     as_wrap *w = ctx;
     if (call_now.depth) return w->below.malloc(w->below.ctx, n);
     ENTER(w, "malloc", n, 0, 0);
     void *p = w->below.malloc(w->below.ctx, n);
+    /* the common case: 16-aligned (both alignment rules hold), overlapping nothing; no syscall, so errno
+       is the allocator's */
+    if (__builtin_expect(p != NULL, 1) &&
+        !as_blocks_admit_fast((uintptr_t)p, n, (unsigned)wrap_index(w), as_check_tid())) {
+        cur->op = NULL;
+        cur->depth--;
+        return p;
+    }
     int err = errno;
     cur->op = NULL;
-    char call[96];
-    snprintf(call, sizeof call, "malloc(%zu) -> %p", n, p);
+    call_t call = {'m', n, 0, p, 1};
     if (!p) {
-        if (n == 0) violation(AS_CHECK_MALLOC_ZERO_NULL, w->domain, call, "malloc(0) returned NULL");
+        if (n == 0) violation(AS_CHECK_MALLOC_ZERO_NULL, w->domain, &call, "malloc(0) returned NULL");
         else atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
     } else {
-        admit(w, call, 1, p, n, 0);
+        admit_general(w, &call, 1, p, n, 0); /* the fast path above said no */
     }
     cur->depth--;
     errno = err;
@@ -189,26 +243,25 @@ static void *ck_calloc(void *ctx, size_t nelem, size_t elsize) {
     void *p = w->below.calloc(w->below.ctx, nelem, elsize);
     int err = errno;
     cur->op = NULL;
-    char call[128];
-    snprintf(call, sizeof call, "calloc(%zu, %zu) -> %p", nelem, elsize, p);
+    call_t call = {'c', nelem, elsize, p, 1};
     size_t total;
     int overflow = __builtin_mul_overflow(nelem, elsize, &total);
     if (!p) {
-        if (nelem == 0) violation(AS_CHECK_CALLOC_ZERO_NELEM, w->domain, call, "calloc(0, %zu) returned NULL", elsize);
-        else if (elsize == 0) violation(AS_CHECK_CALLOC_ZERO_ELSIZE, w->domain, call, "calloc(%zu, 0) returned NULL", nelem);
+        if (nelem == 0) violation(AS_CHECK_CALLOC_ZERO_NELEM, w->domain, &call, "calloc(0, %zu) returned NULL", elsize);
+        else if (elsize == 0) violation(AS_CHECK_CALLOC_ZERO_ELSIZE, w->domain, &call, "calloc(%zu, 0) returned NULL", nelem);
         else if (!overflow) atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
     } else if (overflow) {
-        violation(AS_CHECK_CALLOC_OVERFLOW, w->domain, call,
+        violation(AS_CHECK_CALLOC_OVERFLOW, w->domain, &call,
                   "calloc(%zu, %zu) returned %p: the product overflows size_t, the only answer is NULL", nelem,
                   elsize, p);
     } else {
-        admit(w, call, 0, p, total, 0);
+        admit(w, &call, 0, p, total, 0);
         cur->reading = "the block calloc returned";
         cur->reading_rule = -1;
         size_t bad = as_first_nonzero(p, total, as_cs.cfg.full_bytes);
         cur->reading = NULL;
         if (bad != (size_t)-1) {
-            violation(AS_CHECK_CALLOC_DIRTY, w->domain, call,
+            violation(AS_CHECK_CALLOC_DIRTY, w->domain, &call,
                       "byte %zu of the %zu bytes is 0x%02x, not zero%s", bad, total, ((unsigned char *)p)[bad],
                       total > as_cs.cfg.full_bytes ? " (large block: sampled)" : "");
         }
@@ -224,7 +277,7 @@ static void *ck_calloc(void *ctx, size_t nelem, size_t elsize) {
  * away. A correct allocator cannot hand out memory overlapping a live block; one that released the block
  * (LIFO free lists, a chunk merged back into the top) returns it at once. The probe is freed again.
  */
-static void probe_survivor(as_wrap *w, const char *call, void *old, size_t n, size_t old_size) {
+static void probe_survivor(as_wrap *w, const call_t *call, void *old, size_t n, size_t old_size) {
     void *probe = w->below.malloc(w->below.ctx, old_size ? old_size : 1);
     if (!probe) return; /* out of memory for real: nothing to learn */
     as_block b = {(uintptr_t)probe, old_size, as_check_tid(), (uint8_t)wrap_index(w), 0, 0};
@@ -251,21 +304,21 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
     as_wrap *w = ctx;
     if (call_now.depth) return w->below.realloc(w->below.ctx, old, n);
     ENTER(w, "realloc", old, n, 0);
-    char call[128];
+    call_t call = {'r', (uintptr_t)old, n, NULL, 0};
     if (!old) {
         void *p = w->below.realloc(w->below.ctx, NULL, n);
         int err = errno;
         cur->op = NULL;
-        snprintf(call, sizeof call, "realloc(NULL, %zu) -> %p", n, p);
+        call.result = p, call.returned = 1;
         if (p) {
-            admit(w, call, 0, p, n, 0);
+            admit(w, &call, 0, p, n, 0);
         } else if (n == 0) {
-            violation(AS_CHECK_REALLOC_NULL_ZERO, w->domain, call, "realloc(NULL, 0) returned NULL");
+            violation(AS_CHECK_REALLOC_NULL_ZERO, w->domain, &call, "realloc(NULL, 0) returned NULL");
         } else {
             void *probe = w->below.malloc(w->below.ctx, n); /* was it out of memory? */
             if (probe) {
                 w->below.free(w->below.ctx, probe);
-                violation(AS_CHECK_REALLOC_NULL, w->domain, call,
+                violation(AS_CHECK_REALLOC_NULL, w->domain, &call,
                           "realloc(NULL, %zu) returned NULL while malloc(%zu) succeeds right after", n, n);
             } else {
                 atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
@@ -275,9 +328,8 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
         errno = err;
         return p;
     }
-    snprintf(call, sizeof call, "realloc(%p, %zu)", old, n);
     as_block b;
-    if (!release(w, "realloc", call, old, &b)) {
+    if (!release(w, "realloc", &call, old, &b)) {
         cur->op = NULL;
         cur->depth--;
         errno = ENOMEM;
@@ -292,16 +344,16 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
     void *p = w->below.realloc(w->below.ctx, old, n);
     int err = errno;
     cur->op = NULL;
-    snprintf(call, sizeof call, "realloc(%p, %zu) -> %p", old, n, p);
+    call.result = p, call.returned = 1;
     if (p) {
-        admit(w, call, 0, p, n, 0);
+        admit(w, &call, 0, p, n, 0);
         cur->reading = "the block realloc returned";
         cur->reading_rule = -1;
         uint64_t after = known ? as_fingerprint(p, keep, as_cs.cfg.full_bytes) : before;
         cur->reading = NULL;
         if (after != before) {
             int grow = n > b.size;
-            violation(grow ? AS_CHECK_REALLOC_GROW : AS_CHECK_REALLOC_SHRINK, w->domain, call,
+            violation(grow ? AS_CHECK_REALLOC_GROW : AS_CHECK_REALLOC_SHRINK, w->domain, &call,
                       "the first %zu bytes of the %zu-byte block were not kept by a %s realloc to %zu bytes%s%s",
                       keep, b.size, grow ? "growing" : n == b.size ? "same-size" : "shrinking", n,
                       p == old ? " (in place)" : " (moved)",
@@ -309,7 +361,7 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
         }
     } else {
         if (n == 0) {
-            violation(AS_CHECK_REALLOC_TO_ZERO, w->domain, call,
+            violation(AS_CHECK_REALLOC_TO_ZERO, w->domain, &call,
                       "realloc(p, 0) returned NULL: the block must be resized to an empty block, not freed");
         } else {
             atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
@@ -320,7 +372,7 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
         uint64_t after = known ? as_fingerprint(old, keep, as_cs.cfg.full_bytes) : before;
         cur->reading = NULL;
         if (after != before) {
-            violation(AS_CHECK_FAILED_REALLOC, w->domain, call,
+            violation(AS_CHECK_FAILED_REALLOC, w->domain, &call,
                       "realloc(%p, %zu) failed and the first %zu bytes of the old %zu-byte block changed", old, n,
                       keep, b.size);
         }
@@ -330,13 +382,13 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
             as_block other;
             uintptr_t at;
             if (as_blocks_admit(&b, &other, &at)) {
-                violation(AS_CHECK_FAILED_REALLOC, w->domain, call,
+                violation(AS_CHECK_FAILED_REALLOC, w->domain, &call,
                           "realloc(%p, %zu) failed, but while it ran the allocator handed the old block out "
                           "again (%s block %p of %zu bytes, %s): the failed realloc released it",
                           old, n, other.addr ? as_domain_name(as_cs.wraps[other.wrap].domain) : "a",
                           (void *)other.addr, other.size, other.addr ? thread_word(other.tid) : "?");
             }
-            probe_survivor(w, call, old, n, b.size);
+            probe_survivor(w, &call, old, n, b.size);
         }
     }
     cur->depth--;
@@ -350,13 +402,23 @@ static void ck_free(void *ctx, void *p) {
         w->below.free(w->below.ctx, p);
         return;
     }
-    int err = errno;
     ENTER(w, "free", p, 0, 0);
+    size_t fast_size = 0;
+    unsigned fast_wrap = 0;
+    int released = __builtin_expect(p != NULL, 1) && !as_blocks_release_fast((uintptr_t)p, &fast_size, &fast_wrap);
+    if (released && fast_wrap == (unsigned)wrap_index(w)) { /* the common case */
+        w->below.free(w->below.ctx, p);
+        cur->op = NULL;
+        cur->depth--;
+        return;
+    }
+    int err = errno;
     if (p) {
-        char call[64];
-        snprintf(call, sizeof call, "free(%p)", p);
-        as_block b;
-        if (!release(w, "free", call, p, &b)) {
+        call_t call = {'f', (uintptr_t)p, 0, NULL, 0};
+        as_block b = {(uintptr_t)p, fast_size, 0, (uint8_t)fast_wrap, 0, 0};
+        if (released) {
+            check_domain(w, "free", &call, p, &b); /* released by the fast path, in another domain */
+        } else if (!release_general(w, "free", &call, p, &b)) {
             cur->op = NULL;
             cur->depth--;
             errno = err;

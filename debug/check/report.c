@@ -36,7 +36,7 @@
 #define JSON_PER_RULE 100
 
 /* 1 while this thread writes a report: violations of the report's own allocations are counted only */
-static __thread int in_report;
+static __thread int in_report __attribute__((tls_model("initial-exec")));
 
 static _Atomic int report_lock;
 static char buf[REPORT_BYTES];
@@ -447,7 +447,7 @@ size_t as_check_describe_crash(char *out, size_t len) {
         o = s_put(out, len, o, "no rule violation seen before");
     }
     o = s_put(out, len, o, " (");
-    o = s_num(out, len, o, atomic_load(&as_cs.calls), 0);
+    o = s_num(out, len, o, as_check_calls(), 0);
     o = s_put(out, len, o, " calls checked)");
     return o;
 }
@@ -472,7 +472,7 @@ void as_check_summary(int fd) {
     }
     if (o < sizeof line) {
         int k = snprintf(line + o, sizeof line - o, "); %llu calls checked, %llu allocation failures seen\n",
-                         (unsigned long long)atomic_load(&as_cs.calls),
+                         (unsigned long long)as_check_calls(),
                          (unsigned long long)atomic_load(&as_cs.failed_calls));
         if (k > 0) o += (size_t)k;
     }
@@ -488,7 +488,7 @@ static void at_exit(void) {
     if (fd < 0) return;
     char line[2048];
     size_t o = (size_t)snprintf(line, sizeof line, "{\"event\":\"summary\",\"pid\":%ld,\"calls\":%llu,\"rules\":{",
-                                (long)getpid(), (unsigned long long)atomic_load(&as_cs.calls));
+                                (long)getpid(), (unsigned long long)as_check_calls());
     int first = 1;
     for (int r = 0; r < AS_CHECK_NRULES && o < sizeof line; r++) {
         uint64_t n = atomic_load(&as_cs.violations[r]);
