@@ -9,7 +9,10 @@
  * Per allocator: regrtest `-m test -jN` through the launcher (clients/launcher.ts) with the checking layer
  * (debug/check/) directly above the allocator, from start-up on (default; `--no-check` turns it off):
  * every allocator call is checked against the conformance rules and a broken one is named by its case
- * id, in every process of the run. With the layer on the debug hooks default to none (they would turn
+ * id, in every process of the run. After regrtest, the `raw_threads` phase (raw_threads.py) runs
+ * CPython's own C code that calls the RAW domain without the GIL (liblzma, zlib, thread exit,
+ * PyGILState_Ensure from C threads) in several threads at once, so an allocator that is not thread-safe
+ * meets itself; it is reported as a test module. With the layer on the debug hooks default to none (they would turn
  * zero-size requests and realloc sizes into others before the allocator sees them; `--debug-hooks
  * cpython` puts CPython's above the layer); without it, to CPython's. The baseline (CPython's own
  * allocators) runs the same way. Report: tests run/passed/failed/skipped, NEW failures against the
@@ -36,6 +39,7 @@ import type { Variant } from "../native/build.ts";
 import { compareRuns, type Verdict } from "./compare.ts";
 import { type DebugHooks, launchSpec } from "./launcher.ts";
 import { runRegrtest } from "./regrtest.ts";
+import { RAW_THREADS, runRawThreads } from "./raw_threads.ts";
 import { CLIENT_FORMATS, type ClientFormat, formatReport } from "./report.ts";
 import { selectTests } from "./selection.ts";
 
@@ -143,6 +147,11 @@ export function main(argv: string[]): number {
   const runOne = (spec: typeof baseline, label: string) => {
     console.error(`clients: ${label}: ${o.tests.length || "all"} test modules, -j${o.jobs} ...`);
     const r = runRegrtest(spec, o.tests, { jobs: o.jobs, baseline: plain, timeoutS: o.timeout, label });
+    // then the RAW domain from several threads at once (raw_threads.py): a pseudo test module
+    const t = runRawThreads(spec);
+    r.modules[RAW_THREADS] = t.module;
+    r.checkViolations.push(...t.checkViolations);
+    if (t.crashLine) r.crashLines.push({ module: RAW_THREADS, line: t.crashLine });
     console.error(
       `clients: ${label}: ${r.counts.run} tests, ${r.counts.failed} failed, ${
         (r.wallMs / 1000).toFixed(1)
