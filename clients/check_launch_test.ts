@@ -13,19 +13,20 @@ import { fileURLToPath } from "node:url";
 import { buildFixtures, buildHostileFixtures } from "../conformance/fixtures/c/build.ts";
 import { buildHooks } from "../conformance/fixtures/c/hooks/build.ts";
 import { CHECK_EXIT_STATUS, parseCheckViolations, parseCrashLine } from "../debug/check/report.ts";
-import { type CheckOptions, launchSpec } from "./launcher.ts";
+import { launchSpec } from "../targets/launcher.ts";
+import { checkLayerOptions } from "../debug/check/launch.ts";
 
 const PYTHON_CLI = fileURLToPath(new URL("./python.ts", import.meta.url));
 
 let skip: string | undefined;
 try {
-  launchSpec({ allocator: "native", check: true });
+  launchSpec({ target: "native", check: checkLayerOptions() });
 } catch (e) {
   skip = `no launcher here: ${(e as Error).message.split("\n")[0]}`;
 }
 
-function py(allocator: string, args: string[], check: boolean | CheckOptions = true) {
-  const spec = launchSpec({ allocator, check });
+function py(target: string, args: string[], check: false | "stop" | "count" = "stop") {
+  const spec = launchSpec({ target, check: check ? checkLayerOptions({ mode: check }) : undefined });
   return spawnSync(spec.exe, [...spec.argvPrefix, ...args], {
     env: spec.env,
     encoding: "utf8",
@@ -114,7 +115,7 @@ test("a violation report: rule, allocator as written, call, C site, rerun and co
   assert.equal(v.allocator, `vtable:${fx.calloc_dirty}`);
   assert.match(v.call!, /^calloc\(\d+, \d+\) -> 0x[0-9a-f]+$/);
   assert.match(v.cSite!, /libpython3\.\d+/);
-  assert.match(v.reproduce!, /python --allocator vtable:\S+fixture_calloc_dirty\.so --check -- -c pass$/);
+  assert.match(v.reproduce!, /python --target vtable:\S+fixture_calloc_dirty\.so --check -- -c pass$/);
   assert.match(
     v.conformance!,
     /conformance --target vtable:\S+ --filter '\^calloc\/calloc_zeroes_recycled_memory\$'$/,
@@ -125,7 +126,7 @@ test("a violation report: rule, allocator as written, call, C site, rerun and co
 
 test("count mode reports every violation, goes on, and sums up at exit", { skip, timeout: 120_000 }, () => {
   const fx = buildFixtures({ names: ["align8"] });
-  const r = py(`vtable:${fx.align8}`, ["-c", "print('ran')"], { mode: "count" });
+  const r = py(`vtable:${fx.align8}`, ["-c", "print('ran')"], "count");
   assert.equal(r.status, 0, r.stderr.slice(-2000));
   assert.equal(r.stdout, "ran\n");
   const vs = parseCheckViolations(r.stderr);
@@ -189,7 +190,7 @@ test(
         [
           ...((globalThis as { Bun?: unknown }).Bun ? [] : ["run", "-A"]),
           PYTHON_CLI,
-          "--allocator",
+          "--target",
           "native",
           "--layer",
           layer,

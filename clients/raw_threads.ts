@@ -9,8 +9,9 @@
  * @example
  * ```ts
  * import { runRawThreads } from "./raw_threads.ts";
- * import { launchSpec } from "./launcher.ts";
- * const r = runRawThreads(launchSpec({ allocator: "native", check: true }));
+ * import { launchSpec } from "../targets/launcher.ts";
+ * import { checkLayerOptions } from "../debug/check/launch.ts";
+ * const r = runRawThreads(launchSpec({ target: "native", check: checkLayerOptions() }));
  * console.log(r.status, r.checkViolations.length);
  * ```
  * @module
@@ -20,7 +21,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { LaunchSpec } from "./launcher.ts";
+import type { LaunchSpec } from "../targets/launcher.ts";
 import { type ModuleCheckViolation, type ModuleResult, parseRegrtestOutput } from "./regrtest_output.ts";
 import { CHECK_EXIT_STATUS, printable } from "../debug/check/report.ts";
 

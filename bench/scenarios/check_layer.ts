@@ -13,7 +13,8 @@
 import type { Row, Scenario } from "../scenario.ts";
 import { median, round, summarize } from "../stats.ts";
 import { pairedRatios } from "../harness.ts";
-import { type LaunchSpec, launchSpec } from "../../clients/launcher.ts";
+import { type LaunchSpec, launchSpec } from "../../targets/launcher.ts";
+import { checkLayerOptions } from "../../debug/check/launch.ts";
 import { PROGRAMS, runProgram } from "./programs.ts";
 
 /** Allocators measured: CPython's own, native pymalloc, glibc. */
@@ -44,8 +45,8 @@ export const checkLayer: Scenario = {
       let specs: [LaunchSpec, LaunchSpec];
       try {
         specs = [
-          launchSpec({ allocator, python: ctx.python() }),
-          launchSpec({ allocator, python: ctx.python(), check: true }),
+          launchSpec({ target: allocator, python: ctx.python() }),
+          launchSpec({ target: allocator, python: ctx.python(), check: checkLayerOptions() }),
         ];
       } catch (e) {
         notes.push(`${allocator}: not measured (${(e as Error).message.split("\n")[0]})`);

@@ -8,11 +8,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { BUILD_DIR, findCompiler, NATIVE_DIR, WARN_FLAGS } from "../../native/build.ts";
+import { BUILD_DIR, compileProgram, findCompiler } from "../../core/cbuild.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SOURCES = [
@@ -33,20 +32,12 @@ const skip = compilerSkip();
 
 /** Builds test_check with `flags`; returns the executable, or a skip reason when the toolchain refuses. */
 function build(name: string, flags: string[]): { exe?: string; why?: string } {
-  const outDir = join(BUILD_DIR, "check-test");
-  mkdirSync(outDir, { recursive: true });
-  const exe = join(outDir, name);
-  const r = spawnSync(findCompiler(), [
-    ...WARN_FLAGS,
-    ...flags,
-    "-pthread",
-    `-I${join(NATIVE_DIR, "include")}`,
-    ...SOURCES,
-    "-o",
-    exe,
-    "-ldl",
-  ], { encoding: "utf8" });
-  if (r.status !== 0) return { why: `${name}: ${(r.stderr || "").split("\n")[0]}` };
+  const exe = join(BUILD_DIR, "check-test", name);
+  try {
+    compileProgram({ sources: SOURCES, output: exe, flags: [...flags, "-ldl"] });
+  } catch (e) {
+    return { why: `${name}: ${(e as Error).message.split("\n")[0]}` };
+  }
   return { exe };
 }
 
@@ -65,7 +56,7 @@ function run(cmd: string[], env: Record<string, string> = {}): string {
 
 test("check layer C API: every scenario (release)", { skip, timeout: 300_000 }, () => {
   const b = build("test_check", ["-O2", "-g"]);
-  assert.ok(b.exe, b.why);
+  assert.ok(b.exe, b.why ?? "");
   run([b.exe!]);
 });
 
@@ -77,7 +68,7 @@ test("check layer C API under ASan/UBSan (leaks checked)", { skip, timeout: 600_
     "-fno-omit-frame-pointer",
     "-fno-sanitize-recover=undefined",
   ]);
-  assert.ok(b.exe, b.why);
+  assert.ok(b.exe, b.why ?? "");
   const out = run([b.exe!], {
     ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0",
     UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
@@ -99,7 +90,7 @@ test(
     const v = spawnSync("valgrind", ["--version"], { encoding: "utf8" });
     if (v.error || v.status !== 0) return t.skip("valgrind not installed (apt-get install valgrind)");
     const b = build("test_check", ["-O2", "-g"]);
-    assert.ok(b.exe, b.why);
+    assert.ok(b.exe, b.why ?? "");
     run([
       "valgrind",
       "-q",

@@ -449,8 +449,24 @@ int as_check_wrap(int domain, const PyMemAllocatorEx *below, PyMemAllocatorEx *o
     return 0;
 }
 
-typedef void (*get_fn)(int domain, PyMemAllocatorEx *allocator);
-typedef void (*set_fn)(int domain, PyMemAllocatorEx *allocator);
+int as_check_install_env(as_check_get_fn get, as_check_set_fn set, char *err, size_t errlen) {
+    as_check_config cfg;
+    if (as_check_config_from_env(&cfg, err, errlen) != 0) return -1;
+    if (as_check_init(&cfg) != 0) {
+        snprintf(err, errlen, "the checking layer cannot map its tables: %s", strerror(errno));
+        return -1;
+    }
+    for (int d = 0; d < AS_CHECK_NDOMAINS; d++) {
+        PyMemAllocatorEx below, mine;
+        get((PyMemAllocatorDomain)d, &below);
+        if (as_check_wrap(d, &below, &mine) != 0) {
+            snprintf(err, errlen, "the checking layer cannot wrap domain %d (too many wraps)", d);
+            return -1;
+        }
+        set((PyMemAllocatorDomain)d, &mine);
+    }
+    return 0;
+}
 
 __attribute__((visibility("default"))) int pep445_hook_install(void) {
     as_check_config cfg;
@@ -460,8 +476,10 @@ __attribute__((visibility("default"))) int pep445_hook_install(void) {
         return 1;
     }
     cfg.adopt_unknown = 1; /* blocks allocated before this layer are freed through it */
-    get_fn get = (get_fn)dlsym(RTLD_DEFAULT, "PyMem_GetAllocator");
-    set_fn set = (set_fn)dlsym(RTLD_DEFAULT, "PyMem_SetAllocator");
+    as_check_get_fn get;
+    as_check_set_fn set;
+    *(void **)&get = dlsym(RTLD_DEFAULT, "PyMem_GetAllocator");
+    *(void **)&set = dlsym(RTLD_DEFAULT, "PyMem_SetAllocator");
     if (!get || !set) {
         fprintf(stderr, "allocspec check: PyMem_GetAllocator/PyMem_SetAllocator not found in the process\n");
         return 1;
@@ -472,12 +490,12 @@ __attribute__((visibility("default"))) int pep445_hook_install(void) {
     }
     for (int d = 0; d < AS_CHECK_NDOMAINS; d++) {
         PyMemAllocatorEx below, mine;
-        get(d, &below);
+        get((PyMemAllocatorDomain)d, &below);
         if (as_check_wrap(d, &below, &mine) != 0) {
             fprintf(stderr, "allocspec check: too many wraps in one process\n");
             return 1;
         }
-        set(d, &mine);
+        set((PyMemAllocatorDomain)d, &mine);
     }
     return 0;
 }

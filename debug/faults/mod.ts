@@ -17,7 +17,7 @@ export {
   type FindingClass,
   type Outcome,
   type PointRun,
-} from "./classify.ts";
+} from "../../core/outcome.ts";
 export { choosePoints, parseShard, type Shard, shardPoints } from "./points.ts";
 export { emptyReport, type FaultsReport, type Finding, formatReport, mergeReports } from "./report.ts";
 export { parseSite, type Site, siteKey, Symbolizer } from "./site.ts";

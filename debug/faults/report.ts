@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import type { FindingClass } from "./classify.ts";
+import type { FindingClass } from "../../core/outcome.ts";
 
 /** One distinct site that produced a finding. */
 export interface Finding {

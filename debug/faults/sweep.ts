@@ -17,11 +17,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
-import { classifyPoint, type FindingClass, type Outcome, type PointRun } from "./classify.ts";
+import { classifyPoint, type FindingClass, type Outcome, type PointRun } from "../../core/outcome.ts";
 import { choosePoints, type Shard, shardPoints } from "./points.ts";
 import { addFinding, emptyReport, type FaultsReport, sortFindings } from "./report.ts";
 import { parseSite, type RawSite, siteKey, Symbolizer } from "./site.ts";
+import { signalNumber } from "../../core/signals.ts";
+import { userCwd } from "../../core/cwd.ts";
 
 /** How to start Python on the chosen allocator (the launcher's `launchSpec` result). */
 export interface Launch {
@@ -48,7 +49,7 @@ export interface SweepOptions {
   /** per point, seconds (default: max(10, 5 x the dry run)) */
   timeoutS?: number;
   shard?: Shard;
-  /** working directory of the program (default: INIT_CWD, where `deno task`/`npm run` was started) */
+  /** working directory of the program (default: the user's, core/cwd.ts: ALLOCSPEC_CWD, INIT_CWD) */
   cwd?: string;
   /** extra environment for the program (PYTHONPATH ...) */
   env?: Record<string, string>;
@@ -84,7 +85,7 @@ function childEnv(o: SweepOptions, extra: Record<string, string>): Record<string
 }
 
 function cwdOf(o: SweepOptions): string {
-  return o.cwd ?? o.launch.env.INIT_CWD ?? process.cwd();
+  return o.cwd ?? userCwd(o.launch.env);
 }
 
 function readCounts(dir: string): Record<string, number> {
@@ -195,12 +196,7 @@ export function runPointFresh(
       maxBuffer: 64 << 20,
     });
     const timedOut = (r.error as { code?: string } | undefined)?.code === "ETIMEDOUT";
-    const sig = r.signal
-      ? (({ SIGSEGV: 11, SIGABRT: 6, SIGBUS: 7, SIGILL: 4, SIGFPE: 8, SIGKILL: 9 }) as Record<
-        string,
-        number
-      >)[r.signal] ?? 99
-      : 0;
+    const sig = signalNumber(r.signal, 99);
     return {
       run: { code: r.status ?? -1, signal: sig, timedOut, stderr: r.stderr ?? "" },
       site: readOpt(join(dir, `p${point}.site`)),

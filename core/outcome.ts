@@ -1,5 +1,7 @@
 /**
- * The oracles of a fault-injection point: what happened after one allocation call failed.
+ * The one classifier of a child's outcome (used by the fault sweep in debug/faults, the libs harness runs
+ * in clients/libs and the fault-sweep benchmark): what happened to a process, typically after one
+ * allocation call failed.
  *
  * In order: a per-point timeout is a `hang`; a debug-hook diagnostic (CPython's "Debug memory block at
  * address" / bad pad byte / API id mismatch) is a `violation`; a fatal signal other than SIGABRT is a
@@ -10,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { classifyPoint } from "./classify.ts";
+ * import { classifyPoint } from "./outcome.ts";
  * classifyPoint({ code: -1, signal: 11, timedOut: false, stderr: "" }).cls; // "crash"
  * ```
  * @module
@@ -40,8 +42,12 @@ export interface PointRun {
   stderr: string;
 }
 
-const VIOLATION =
-  /Debug memory block at address p=|bad (leading|trailing) pad byte|bad ID: Allocated using API|_PyMem_Debug\w+: Python memory allocator called without holding the GIL/;
+/**
+ * CPython's debug-hook diagnostics on stderr (`_PyObject_DebugDumpAddress`'s dump, the `Fatal Python error:
+ * _PyMem_Debug...` lines: bad pad bytes, API id mismatch, no GIL): a PEP 445 violation was detected.
+ */
+export const DEBUG_HOOK_DIAGNOSTIC: RegExp =
+  /Debug memory block at address|bad (leading|trailing) pad byte|bad ID: Allocated using API|Fatal Python error: _PyMem_Debug|_PyMem_Debug\w+: Python memory allocator called without holding the GIL/;
 const LOST =
   /SystemError: .*(returned NULL without setting an (exception|error)|returned a result with an (exception|error) set)|SystemError: error return without exception set/;
 
@@ -49,7 +55,7 @@ const LOST =
 export function classifyPoint(r: PointRun): { cls: Outcome; evidence: string } {
   const line = (re: RegExp) => r.stderr.split("\n").find((l) => re.test(l))?.trim() ?? "";
   if (r.timedOut) return { cls: "hang", evidence: "timed out (SIGABRT sent: Python stack above, if any)" };
-  const v = line(VIOLATION);
+  const v = line(DEBUG_HOOK_DIAGNOSTIC);
   if (v) return { cls: "violation", evidence: v };
   if (r.signal && r.signal !== 6) {
     return { cls: "crash", evidence: line(/Fatal Python error/) || `killed by signal ${r.signal}` };

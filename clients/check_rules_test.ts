@@ -1,5 +1,5 @@
 /**
- * The rule list C and TypeScript share (rules.h): every id is an existing conformance case (so a violation
+ * The checking layer's rule list, which C and TypeScript share (debug/check/rules.h): every id is an existing conformance case (so a violation
  * links to its case, spec section and quote), ids and names are unique, and the C side compiled from the
  * same X-macro gives the same ids in the same order (a tiny C program prints as_check_rule_id(i)).
  */
@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { caseIds } from "../../conformance/cases/mod.ts";
-import { findCompiler, NATIVE_DIR, WARN_FLAGS } from "../../native/build.ts";
-import { CHECK_RULES, parseRulesHeader, ruleById } from "./rules.ts";
+import { caseIds } from "../conformance/cases/mod.ts";
+import { compileProgram, findCompiler } from "../core/cbuild.ts";
+import { CHECK_RULES, parseRulesHeader, ruleById } from "../debug/check/rules.ts";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const CHECK_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "debug", "check");
 
 test("every rule id is an existing conformance case; ids and names are unique", () => {
   const cases = new Set(caseIds());
@@ -53,23 +53,15 @@ test("C compiles the same list: as_check_rule_id(i) is CHECK_RULES[i].id for eve
         '  printf("%d\\n", AS_CHECK_NRULES);\n  return as_check_rule_id(AS_CHECK_NRULES) != NULL;\n}\n',
     );
     const exe = join(dir, "ids");
-    const cc = spawnSync(findCompiler(), [
-      ...WARN_FLAGS,
-      "-pthread",
-      `-I${HERE}`,
-      `-I${join(NATIVE_DIR, "include")}`,
-      src,
-      join(HERE, "config.c"),
-      join(HERE, "blocks.c"),
-      join(HERE, "contents.c"),
-      join(HERE, "layer.c"),
-      join(HERE, "report.c"),
-      join(HERE, "..", "common", "pyframe.c"),
-      "-o",
-      exe,
-      "-ldl",
-    ], { encoding: "utf8" });
-    assert.equal(cc.status, 0, cc.stderr);
+    compileProgram({
+      sources: [
+        src,
+        ...["config", "blocks", "contents", "layer", "report"].map((f) => join(CHECK_DIR, `${f}.c`)),
+        join(CHECK_DIR, "..", "common", "pyframe.c"),
+      ],
+      output: exe,
+      flags: [`-I${CHECK_DIR}`, "-ldl"],
+    });
     const r = spawnSync(exe, [], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split("\n");
