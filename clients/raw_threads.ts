@@ -12,7 +12,7 @@
  * import { launchSpec } from "../targets/launcher.ts";
  * import { checkLayerOptions } from "../debug/check/launch.ts";
  * const r = runRawThreads(launchSpec({ target: "native", check: checkLayerOptions() }));
- * console.log(r.status, r.checkViolations.length);
+ * console.log(r.module.status, r.checkViolations.length);
  * ```
  * @module
  */
