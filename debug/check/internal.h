@@ -118,7 +118,13 @@ typedef struct {
     const char *op; /* "malloc", "calloc", "realloc", "free"; NULL outside the allocator */
     int domain;
     uintptr_t a, b, c; /* the call's arguments */
-    int depth;         /* nesting: > 1 is a call made by the allocator itself */
+    int depth;         /* checked calls in progress on this thread (> 0 inside one: a nested call) */
+    /* nesting (layer.c): the block each call in progress gave up (a free's or a realloc's old block: the
+       allocator may pass it on through a nested call), and the blocks nested calls returned since the
+       outermost call began (the outermost may hand one of them out as its own result) */
+    uintptr_t held[4];
+    uintptr_t nested[8];
+    int nnested;
     /* the layer reading a block after the call (a crash there is the allocator's): what, and the rule a
        crash breaks (-1: none in particular) */
     const char *reading;

@@ -4,10 +4,14 @@
  * observable (design in check.h). One wrapper per as_check_wrap; ctx points at its as_wrap.
  *
  * Per thread, the call in progress (as_check_current) says which allocator call is running, for the
- * crash description, and how deeply calls nest: a call made while another checked call runs on the same
- * thread is the allocator's own (CPython's pymalloc asks PyMem_RawMalloc for blocks above 512 bytes;
- * the report's own Python frame lookup allocates) and passes through unchecked. errno is the
- * allocator's when a wrapper returns: the checks never leak theirs.
+ * crash description, and how deeply calls nest. A call made while another checked call runs on the same
+ * thread is NESTED: CPython's pymalloc asks PyMem_RawMalloc for blocks above 512 bytes and frees them with
+ * PyMem_RawFree, and on its way down such a call goes through every hook above this layer, which may
+ * allocate for itself (tracemalloc's traces). Nested calls are checked like any other, with two
+ * allowances: a nested free or realloc of the block an outer call is giving up passes through (the
+ * outer call already released it), and when the outer call returns a block a nested call returned, the
+ * block changes hands (its nested record is replaced by the outer one) instead of overlapping itself.
+ * errno is the allocator's when a wrapper returns: the checks never leak theirs.
  *
  * Ordering with other threads (blocks.c): a block leaves the map BEFORE it goes back to the allocator
  * (free, and realloc, whose old block the allocator may free), and enters it after the allocator
@@ -201,7 +205,7 @@ static void check_domain(as_wrap *w, const char *op, const call_t *call, void *p
 
 #define ENTER(w, name, x, y, z)                                                                             \
     as_call *cur = &call_now;                                                                               \
-    cur->depth++;                                                                                           \
+    if (cur->depth++ == 0) cur->nnested = 0;                                                                \
     cur->op = name;                                                                                         \
     cur->domain = (w)->domain;                                                                              \
     cur->a = (uintptr_t)(x);                                                                                \
@@ -209,15 +213,46 @@ static void check_domain(as_wrap *w, const char *op, const call_t *call, void *p
     cur->c = (uintptr_t)(z);                                                                                \
     if ((++cur->calls & 1023) == 0) atomic_fetch_add_explicit(&as_cs.calls, 1024, memory_order_relaxed)
 
+/* The outermost call's result p was returned by a nested call in it: that record goes, the outer one comes. */
+static inline void take_over(as_call *cur, void *p) {
+    for (int i = 0; i < cur->nnested; i++) {
+        if (cur->nested[i] == (uintptr_t)p) {
+            as_block gone;
+            as_blocks_release((uintptr_t)p, &gone);
+            cur->nested[i] = 0;
+            return;
+        }
+    }
+}
+
+/* A block a nested call returned: remembered until the outermost call ends. */
+static inline void remember_nested(as_call *cur, void *p) {
+    if (cur->depth > 1) cur->nested[cur->nnested++ & 7] = (uintptr_t)p;
+    if (cur->nnested > 8) cur->nnested = 8;
+}
+
+/* Whether p is a block that a call in progress on this thread is giving up. */
+static inline int held_by_outer(const as_call *cur, void *p) {
+    for (int i = 0; i < cur->depth - 1 && i < 4; i++) {
+        if (cur->held[i] == (uintptr_t)p) return 1;
+    }
+    return 0;
+}
+
+static inline void hold(as_call *cur, void *p) {
+    if (cur->depth <= 4) cur->held[cur->depth - 1] = (uintptr_t)p;
+}
+
 static void *ck_malloc(void *ctx, size_t n) {
     as_wrap *w = ctx;
-    if (call_now.depth) return w->below.malloc(w->below.ctx, n);
     ENTER(w, "malloc", n, 0, 0);
     void *p = w->below.malloc(w->below.ctx, n);
+    if (__builtin_expect(cur->nnested != 0, 0) && cur->depth == 1) take_over(cur, p);
     /* the common case: 16-aligned (both alignment rules hold), overlapping nothing; no syscall, so errno
        is the allocator's */
     if (__builtin_expect(p != NULL, 1) &&
         !as_blocks_admit_fast((uintptr_t)p, n, (unsigned)wrap_index(w), as_check_tid())) {
+        remember_nested(cur, p);
         cur->op = NULL;
         cur->depth--;
         return p;
@@ -230,6 +265,7 @@ static void *ck_malloc(void *ctx, size_t n) {
         else atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
     } else {
         admit_general(w, &call, 1, p, n, 0); /* the fast path above said no */
+        remember_nested(cur, p);
     }
     cur->depth--;
     errno = err;
@@ -238,9 +274,9 @@ static void *ck_malloc(void *ctx, size_t n) {
 
 static void *ck_calloc(void *ctx, size_t nelem, size_t elsize) {
     as_wrap *w = ctx;
-    if (call_now.depth) return w->below.calloc(w->below.ctx, nelem, elsize);
     ENTER(w, "calloc", nelem, elsize, 0);
     void *p = w->below.calloc(w->below.ctx, nelem, elsize);
+    if (cur->nnested && cur->depth == 1) take_over(cur, p);
     int err = errno;
     cur->op = NULL;
     call_t call = {'c', nelem, elsize, p, 1};
@@ -256,6 +292,7 @@ static void *ck_calloc(void *ctx, size_t nelem, size_t elsize) {
                   elsize, p);
     } else {
         admit(w, &call, 0, p, total, 0);
+        remember_nested(cur, p);
         cur->reading = "the block calloc returned";
         cur->reading_rule = -1;
         size_t bad = as_first_nonzero(p, total, as_cs.cfg.full_bytes);
@@ -302,16 +339,31 @@ static void probe_survivor(as_wrap *w, const call_t *call, void *old, size_t n, 
 
 static void *ck_realloc(void *ctx, void *old, size_t n) {
     as_wrap *w = ctx;
-    if (call_now.depth) return w->below.realloc(w->below.ctx, old, n);
     ENTER(w, "realloc", old, n, 0);
     call_t call = {'r', (uintptr_t)old, n, NULL, 0};
+    if (old && cur->depth > 1 && held_by_outer(cur, old)) {
+        /* the block an outer call is giving up, passed on by the allocator: the outer call checks it */
+        void *p = w->below.realloc(w->below.ctx, old, n);
+        int err = errno;
+        if (p) {
+            call.result = p, call.returned = 1;
+            admit(w, &call, 0, p, n, 0);
+            remember_nested(cur, p);
+        }
+        cur->op = NULL;
+        cur->depth--;
+        errno = err;
+        return p;
+    }
     if (!old) {
         void *p = w->below.realloc(w->below.ctx, NULL, n);
         int err = errno;
         cur->op = NULL;
+        if (cur->nnested && cur->depth == 1) take_over(cur, p);
         call.result = p, call.returned = 1;
         if (p) {
             admit(w, &call, 0, p, n, 0);
+            remember_nested(cur, p);
         } else if (n == 0) {
             violation(AS_CHECK_REALLOC_NULL_ZERO, w->domain, &call, "realloc(NULL, 0) returned NULL");
         } else {
@@ -329,12 +381,21 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
         return p;
     }
     as_block b;
-    if (!release(w, "realloc", &call, old, &b)) {
+    if (cur->depth > 1 && as_blocks_release((uintptr_t)old, &b) == 0) {
+        /* nested, and a block the layer never saw (allocated before it, or by a nested path it lets
+           through): passed on unchecked */
+        void *p = w->below.realloc(w->below.ctx, old, n);
+        cur->op = NULL;
+        cur->depth--;
+        return p;
+    }
+    if (cur->depth == 1 && !release(w, "realloc", &call, old, &b)) {
         cur->op = NULL;
         cur->depth--;
         errno = ENOMEM;
         return NULL; /* count mode: not passed down */
     }
+    hold(cur, old);
     int known = b.size != (size_t)-1;
     size_t keep = known ? (b.size < n ? b.size : n) : 0;
     cur->reading = "the block passed to realloc";
@@ -344,9 +405,12 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
     void *p = w->below.realloc(w->below.ctx, old, n);
     int err = errno;
     cur->op = NULL;
+    hold(cur, NULL);
+    if (cur->nnested && cur->depth == 1) take_over(cur, p);
     call.result = p, call.returned = 1;
     if (p) {
         admit(w, &call, 0, p, n, 0);
+        remember_nested(cur, p);
         cur->reading = "the block realloc returned";
         cur->reading_rule = -1;
         uint64_t after = known ? as_fingerprint(p, keep, as_cs.cfg.full_bytes) : before;
@@ -398,16 +462,20 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
 
 static void ck_free(void *ctx, void *p) {
     as_wrap *w = ctx;
-    if (call_now.depth) {
+    ENTER(w, "free", p, 0, 0);
+    if (cur->depth > 1 && p && held_by_outer(cur, p)) { /* passed on by the allocator: already released */
         w->below.free(w->below.ctx, p);
+        cur->op = NULL;
+        cur->depth--;
         return;
     }
-    ENTER(w, "free", p, 0, 0);
     size_t fast_size = 0;
     unsigned fast_wrap = 0;
     int released = __builtin_expect(p != NULL, 1) && !as_blocks_release_fast((uintptr_t)p, &fast_size, &fast_wrap);
     if (released && fast_wrap == (unsigned)wrap_index(w)) { /* the common case */
+        hold(cur, p);
         w->below.free(w->below.ctx, p);
+        hold(cur, NULL);
         cur->op = NULL;
         cur->depth--;
         return;
@@ -418,14 +486,18 @@ static void ck_free(void *ctx, void *p) {
         as_block b = {(uintptr_t)p, fast_size, 0, (uint8_t)fast_wrap, 0, 0};
         if (released) {
             check_domain(w, "free", &call, p, &b); /* released by the fast path, in another domain */
-        } else if (!release_general(w, "free", &call, p, &b)) {
+        } else if (cur->depth > 1 && !as_blocks_release((uintptr_t)p, &b)) {
+            /* nested, and a block the layer never saw: passed on unchecked */
+        } else if (cur->depth == 1 && !release_general(w, "free", &call, p, &b)) {
             cur->op = NULL;
             cur->depth--;
             errno = err;
             return;
         }
     }
+    hold(cur, p);
     w->below.free(w->below.ctx, p); /* free(NULL) too: it must be accepted (crash description names it) */
+    hold(cur, NULL);
     cur->op = NULL;
     cur->depth--;
     errno = err;

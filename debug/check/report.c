@@ -1,24 +1,25 @@
 /*
  * report.c: one violation as the user reads it (format in check.h): the rule's conformance case id, the
  * domain, the call, the C site (backtrace(3) + dladdr(3), the layers and allocation entry points above
- * the allocator skipped), the Python file:line when this thread holds the GIL (debug/common/pyframe.c:
+ * the allocator skipped), the Python file:line of this thread (CPython's own traceback dumper, add_python:
  * PEP 445 rationale, "get the Python filename and line number"), a one-line reproducer and the
- * conformance command that checks the same rule in isolation. Every byte outside printable ASCII is
+ * conformance command that checks the same rule in isolation. The Python location comes from CPython's
+ * own allocation-free traceback dumper (add_python). Every byte outside printable ASCII is
  * escaped (\xNN) before it reaches stderr or the JSON file: a report never copies raw bytes.
  *
  * The first lines (rule, allocator, call) are written before any frame is looked up, so a report that
- * crashes while walking a corrupted interpreter still names the rule. Stop mode ends the process with
+ * crashes while reading a corrupted interpreter still names the rule. The report itself never allocates. Stop mode ends the process with
  * _exit(AS_CHECK_EXIT_STATUS) right after the report: no atexit handler, no finalizer runs on a heap the
  * allocator just broke. The crash description (as_check_describe_crash) is async-signal-safe: plain
  * stores and loads, no stdio, no allocation.
  */
 #define _GNU_SOURCE
-#include "../common/pyframe.h"
 #include "internal.h"
 
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -160,37 +161,53 @@ static void add_c_site(char *site_out, size_t site_len) {
     add("\n");
 }
 
-typedef struct {
-    char *out;
-    size_t len, used;
-    int n;
-} py_acc;
-
-static int py_frame(void *arg, void *code, int line) {
-    py_acc *a = arg;
-    int k = snprintf(a->out + a->used, a->len - a->used, "%s%s:%d in %s", a->n ? " <- " : "",
-                     as_py_code_filename(code), line, as_py_code_name(code));
-    if (k > 0 && (size_t)k < a->len - a->used) a->used += (size_t)k;
-    a->n++;
-    return 0;
-}
-
+/*
+ * The Python lines of this thread, innermost first, without allocating: CPython's own traceback dumper
+ * (_Py_DumpTraceback, what faulthandler uses: it reads the thread's frames and writes to an fd, no
+ * allocation, no lock) into a memfd, parsed back. Walking frames with PyEval_GetFrame would allocate
+ * frame objects through the very hooks this call may be nested in (tracemalloc holds its lock while it
+ * asks the RAW allocator for its traces: a deadlock). The thread's own frames are read, so this works
+ * without the GIL too (a RAW call made by C code that released it, under a Python frame).
+ */
 static void add_python(char *py_out, size_t py_len) {
-    if (!as_py_can_walk()) {
-        snprintf(py_out, py_len, "none (this thread does not hold the GIL%s)",
-                 as_py_resolve() ? ": a call from C, or before the interpreter runs" : ": no libpython in the process");
-    } else {
-        py_acc acc = {py_out, py_len, 0, 0};
-        py_out[0] = '\0';
-        /* the walk allocates (frame objects) through the whole chain, this layer included: as calls of the
-           program, recorded and checked, not as the allocator's own nested calls */
-        as_call *c = as_check_current();
-        int depth = c->depth;
-        c->depth = 0;
-        as_py_walk(py_frame, &acc, PY_FRAMES);
-        c->depth = depth;
-        if (!acc.n) snprintf(py_out, py_len, "none (no Python frame: interpreter start-up or shutdown)");
+    typedef void (*dump_fn)(int fd, void *tstate);
+    typedef void *(*tstate_fn)(void);
+    static dump_fn dump;
+    static tstate_fn this_tstate;
+    static int resolved;
+    if (!resolved) {
+        *(void **)&dump = dlsym(RTLD_DEFAULT, "_Py_DumpTraceback");
+        *(void **)&this_tstate = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState");
+        resolved = 1;
     }
+    void *ts = dump && this_tstate ? this_tstate() : NULL;
+    int fd = ts ? memfd_create("allocspec-check-python", MFD_CLOEXEC) : -1;
+    if (!dump || !this_tstate) {
+        snprintf(py_out, py_len, "none (no libpython in the process)");
+    } else if (!ts) {
+        snprintf(py_out, py_len, "none (no Python thread state on this thread: a thread made in C, or start-up)");
+    } else if (fd < 0) {
+        snprintf(py_out, py_len, "unavailable (memfd_create failed)");
+    } else {
+        dump(fd, ts);
+        static char text[8192];
+        ssize_t n = pread(fd, text, sizeof text - 1, 0);
+        text[n > 0 ? n : 0] = '\0';
+        size_t o = 0;
+        int frames = 0;
+        py_out[0] = '\0';
+        for (char *line = strtok(text, "\n"); line && frames < PY_FRAMES; line = strtok(NULL, "\n")) {
+            char file[600], func[200];
+            int lineno;
+            if (sscanf(line, " File \"%599[^\"]\", line %d in %199s", file, &lineno, func) != 3) continue;
+            int k = snprintf(py_out + o, py_len - o, "%s%s:%d in %s", frames ? " <- " : "", file, lineno, func);
+            if (k < 0 || (size_t)k >= py_len - o) break;
+            o += (size_t)k;
+            frames++;
+        }
+        if (!frames) snprintf(py_out, py_len, "none (no Python frame on this thread: interpreter start-up or shutdown)");
+    }
+    if (fd >= 0) close(fd);
     add("  Python: ");
     put(py_out);
     add("\n");
