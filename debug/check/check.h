@@ -24,7 +24,9 @@
  *  - free and realloc only of live blocks, in the domain that allocated them; free(NULL) is accepted
  *    (and must return: a crash inside free(NULL) is named by the crash description).
  * Nested calls (an allocator that calls PyMem_RawMalloc from its own malloc, as CPython's pymalloc does
- * above 512 bytes) pass through unchecked: the outer call is the one the program made.
+ * above 512 bytes, going through every hook above this layer on the way) are checked too; a block a
+ * nested call returned changes hands when the outer call returns it, and the block an outer free or
+ * realloc gives up passes through the nested call that carries it down (layer.c).
  *
  * Each violation is reported on stderr (write(2), one block, non-printable bytes escaped as \xNN):
  *
@@ -33,7 +35,7 @@
  *       call: <op>(<args>) -> <result>
  *       C site: <first frame outside the allocation machinery>
  *       C stack: <frame> <- <frame> <- ...
- *       Python: <file>:<line> in <function>        ("Python: none (...)" without the GIL)
+ *       Python: <file>:<line> in <function> <- ...   (this thread's frames; "none (...)" when it has none)
  *       reproduce: <one command line>
  *       conformance: <command> --target <target> --filter '^<rule id>$'
  *   then, in stop mode,

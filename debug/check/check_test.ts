@@ -1,5 +1,5 @@
 /**
- * The checking layer's C API (test/test_check.c: 33 scenarios, each an allocator broken in one rule or a
+ * The checking layer's C API (test/test_check.c: 34 scenarios, each an allocator broken in one rule or a
  * correct one under threads, each in its own forked child) built four ways and run: release (-O2),
  * ASan/UBSan, ThreadSanitizer, and the release build under valgrind (definite and indirect leaks are
  * errors; stop-mode children end with _exit, so what they held is "possibly lost" by design). A tool
@@ -50,7 +50,7 @@ function run(cmd: string[], env: Record<string, string> = {}): string {
   });
   const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
   assert.equal(r.status, 0, `${cmd.join(" ")} (exit ${r.status ?? r.signal}):\n${out.slice(-4000)}`);
-  assert.match(r.stdout, /^33 passed, 0 failed$/m, out.slice(-4000));
+  assert.match(r.stdout, /^34 passed, 0 failed$/m, out.slice(-4000));
   return out;
 }
 

@@ -11,8 +11,10 @@
  *    every byte up to full_bytes, above it both ends and 64 bytes every 64 KiB (fresh pages read as the
  *    shared zero page: no RSS is added).
  *  - as_byte_writable: a zero-size block is "as if X_Malloc(1) had been called": its byte must be
- *    writable. Probed without a signal: process_vm_writev(2) on our own pid (EFAULT when not writable),
- *    and where that system call is refused, a read(2) from a pipe into the byte.
+ *    writable. Probed without a signal and without changing it: the byte is read with
+ *    process_vm_readv(2) and the same value written back with process_vm_writev(2) on our own pid
+ *    (EFAULT when not readable or not writable; CPython's debug hooks below the layer keep a pad byte
+ *    there, which must stay as it is); where those system calls are refused, through a pipe, the same way.
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -112,8 +114,10 @@ static int writable_by_pipe(void *p) {
         pipe_pid = me;
     }
     if (pipe_fd[0] >= 0) {
-        const char zero = 0;
-        if (write(pipe_fd[1], &zero, 1) == 1) {
+        char same;
+        if (write(pipe_fd[1], p, 1) != 1) { /* not readable: EFAULT */
+            ok = errno != EFAULT;
+        } else if (read(pipe_fd[0], &same, 1) == 1 && write(pipe_fd[1], &same, 1) == 1) {
             ssize_t r = read(pipe_fd[0], p, 1);
             if (r < 0 && errno == EFAULT) {
                 char drain;
@@ -131,9 +135,10 @@ int as_byte_writable(void *p) {
     int saved = errno;
     int ok = 1;
     if (!atomic_load_explicit(&vm_refused, memory_order_relaxed)) {
-        char zero = 0;
-        struct iovec local = {&zero, 1}, remote = {p, 1};
-        ssize_t r = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+        char same;
+        struct iovec local = {&same, 1}, remote = {p, 1};
+        ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+        if (r == 1) r = process_vm_writev(getpid(), &local, 1, &remote, 1, 0); /* the byte it had */
         if (r == 1) goto done;
         if (r < 0 && errno == EFAULT) {
             ok = 0;

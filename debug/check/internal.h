@@ -124,6 +124,7 @@ typedef struct {
        outermost call began (the outermost may hand one of them out as its own result) */
     uintptr_t held[4];
     uintptr_t nested[8];
+    size_t nested_size[8];
     int nnested;
     /* the layer reading a block after the call (a crash there is the allocator's): what, and the rule a
        crash breaks (-1: none in particular) */

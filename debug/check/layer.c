@@ -213,12 +213,16 @@ static void check_domain(as_wrap *w, const char *op, const call_t *call, void *p
     cur->c = (uintptr_t)(z);                                                                                \
     if ((++cur->calls & 1023) == 0) atomic_fetch_add_explicit(&as_cs.calls, 1024, memory_order_relaxed)
 
-/* The outermost call's result p was returned by a nested call in it: that record goes, the outer one comes. */
+/* The outermost call's result p lies in a block a nested call returned in it (the same block, or one the
+ * allocator below carved out of it, e.g. CPython's debug hooks under this layer in `-X dev` return the
+ * block 16 bytes in): that record goes, the outer one comes. */
 static inline void take_over(as_call *cur, void *p) {
+    uintptr_t a = (uintptr_t)p;
     for (int i = 0; i < cur->nnested; i++) {
-        if (cur->nested[i] == (uintptr_t)p) {
+        uintptr_t s = cur->nested[i];
+        if (s && a >= s && a < s + (cur->nested_size[i] ? cur->nested_size[i] : 1)) {
             as_block gone;
-            as_blocks_release((uintptr_t)p, &gone);
+            as_blocks_release(s, &gone);
             cur->nested[i] = 0;
             return;
         }
@@ -226,9 +230,11 @@ static inline void take_over(as_call *cur, void *p) {
 }
 
 /* A block a nested call returned: remembered until the outermost call ends. */
-static inline void remember_nested(as_call *cur, void *p) {
-    if (cur->depth > 1) cur->nested[cur->nnested++ & 7] = (uintptr_t)p;
-    if (cur->nnested > 8) cur->nnested = 8;
+static inline void remember_nested(as_call *cur, void *p, size_t n) {
+    if (cur->depth <= 1) return;
+    int i = cur->nnested < 8 ? cur->nnested++ : 7;
+    cur->nested[i] = (uintptr_t)p;
+    cur->nested_size[i] = n;
 }
 
 /* Whether p is a block that a call in progress on this thread is giving up. */
@@ -252,7 +258,7 @@ static void *ck_malloc(void *ctx, size_t n) {
        is the allocator's */
     if (__builtin_expect(p != NULL, 1) &&
         !as_blocks_admit_fast((uintptr_t)p, n, (unsigned)wrap_index(w), as_check_tid())) {
-        remember_nested(cur, p);
+        remember_nested(cur, p, n);
         cur->op = NULL;
         cur->depth--;
         return p;
@@ -265,7 +271,7 @@ static void *ck_malloc(void *ctx, size_t n) {
         else atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
     } else {
         admit_general(w, &call, 1, p, n, 0); /* the fast path above said no */
-        remember_nested(cur, p);
+        remember_nested(cur, p, n);
     }
     cur->depth--;
     errno = err;
@@ -292,7 +298,7 @@ static void *ck_calloc(void *ctx, size_t nelem, size_t elsize) {
                   elsize, p);
     } else {
         admit(w, &call, 0, p, total, 0);
-        remember_nested(cur, p);
+        remember_nested(cur, p, total);
         cur->reading = "the block calloc returned";
         cur->reading_rule = -1;
         size_t bad = as_first_nonzero(p, total, as_cs.cfg.full_bytes);
@@ -348,7 +354,7 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
         if (p) {
             call.result = p, call.returned = 1;
             admit(w, &call, 0, p, n, 0);
-            remember_nested(cur, p);
+            remember_nested(cur, p, n);
         }
         cur->op = NULL;
         cur->depth--;
@@ -363,7 +369,7 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
         call.result = p, call.returned = 1;
         if (p) {
             admit(w, &call, 0, p, n, 0);
-            remember_nested(cur, p);
+            remember_nested(cur, p, n);
         } else if (n == 0) {
             violation(AS_CHECK_REALLOC_NULL_ZERO, w->domain, &call, "realloc(NULL, 0) returned NULL");
         } else {
@@ -410,7 +416,7 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
     call.result = p, call.returned = 1;
     if (p) {
         admit(w, &call, 0, p, n, 0);
-        remember_nested(cur, p);
+        remember_nested(cur, p, n);
         cur->reading = "the block realloc returned";
         cur->reading_rule = -1;
         uint64_t after = known ? as_fingerprint(p, keep, as_cs.cfg.full_bytes) : before;

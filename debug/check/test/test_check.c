@@ -49,6 +49,7 @@ enum mutation {
     M_CALLOC_OVERFLOW,
     M_FREE_NULL_CRASH,
     M_NESTED,
+    M_NESTED_CARVE,
 };
 
 static enum mutation mut;
@@ -96,11 +97,18 @@ static void *b_malloc(void *ctx, size_t n) {
         if (big && n < 1024) return big + 4096; /* a small block inside the live large one */
     }
     if (mut == M_NESTED && ctx != &raw_marker) return checked_raw.malloc(checked_raw.ctx, n); /* nested */
+    if (mut == M_NESTED_CARVE && ctx != &raw_marker) { /* a 16-byte header in a checked RAW block */
+        char *h = checked_raw.malloc(checked_raw.ctx, n + 16);
+        return h ? h + 16 : NULL;
+    }
     return malloc(n ? n : 1);
 }
 
 static void *b_calloc(void *ctx, size_t nelem, size_t elsize) {
-    (void)ctx;
+    if (mut == M_NESTED_CARVE && ctx != &raw_marker) {
+        char *h = checked_raw.calloc(checked_raw.ctx, 1, nelem * elsize + 16);
+        return h ? h + 16 : NULL;
+    }
     if (mut == M_CALLOC0_NULL && nelem == 0) return NULL;
     if (mut == M_CALLOC_ELSIZE0_NULL && elsize == 0) return NULL;
     if (mut == M_CALLOC_OVERFLOW) return malloc(nelem * elsize + 16);
@@ -147,6 +155,10 @@ static void *b_realloc(void *ctx, void *p, size_t n) {
         return q ? q + 8 : NULL;
     }
     if (mut == M_NESTED && ctx != &raw_marker) return checked_raw.realloc(checked_raw.ctx, p, n);
+    if (mut == M_NESTED_CARVE && ctx != &raw_marker) {
+        char *h = checked_raw.realloc(checked_raw.ctx, (char *)p - 16, n + 16);
+        return h ? h + 16 : NULL;
+    }
     return realloc(p, n ? n : 1);
 }
 
@@ -158,6 +170,10 @@ static void b_free(void *ctx, void *p) {
     if (p == shared_zero || p == readonly_page) return;
     if (mut == M_OVERLAP_HALF || mut == M_SMALL_IN_LARGE) return;
     if (mut == M_ALIGN8) p = (char *)p - 8;
+    if (mut == M_NESTED_CARVE && ctx != &raw_marker) {
+        checked_raw.free(checked_raw.ctx, (char *)p - 16);
+        return;
+    }
     if (mut == M_NESTED && ctx != &raw_marker) {
         checked_raw.free(checked_raw.ctx, p);
         return;
@@ -313,8 +329,8 @@ static int run(const char *name) {
         threads(4);
         return as_check_violations(-1) == 0 ? 0 : 5;
     }
-    if (IS("nested")) {
-        mut = M_NESTED;
+    if (IS("nested") || IS("nested_carve")) {
+        mut = IS("nested") ? M_NESTED : M_NESTED_CARVE;
         /* below calls the checked RAW from inside a checked MEM call: passes through unchecked */
         install(mode, align);
         workload(&mem, 9, 5000);
@@ -446,6 +462,7 @@ static const expect EXPECT[] = {
     {"good", NULL, NULL},
     {"threads", NULL, NULL},
     {"nested", NULL, NULL},
+    {"nested_carve", NULL, NULL},
     {"adopt", NULL, NULL},
     {"escape", NULL, NULL},
     {"malloc0_null", "zero_size/malloc_zero_distinct_non_null", NULL},
