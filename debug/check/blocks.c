@@ -266,7 +266,9 @@ static uint64_t *table_get(unsigned lg) {
     uint64_t *t;
     pthread_mutex_lock(&table_lock);
     if ((t = table_free[lg])) {
-        memcpy(&table_free[lg], t, sizeof t);
+        uint64_t *next;
+        memcpy(&next, (const void *)t, sizeof next); /* a free table's first word links the next */
+        table_free[lg] = next;
     } else {
         if (table_left < bytes) {
             table_arena = map_zeroed(ARENA_CHUNK);
@@ -284,7 +286,8 @@ static uint64_t *table_get(unsigned lg) {
 
 static void table_put(uint64_t *t, unsigned lg) {
     pthread_mutex_lock(&table_lock);
-    memcpy(t, &table_free[lg], sizeof t);
+    uint64_t *next = table_free[lg];
+    memcpy((void *)t, &next, sizeof next);
     table_free[lg] = t;
     pthread_mutex_unlock(&table_lock);
 }

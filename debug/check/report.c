@@ -472,29 +472,31 @@ size_t as_check_describe_crash(char *out, size_t len) {
 /* ---------------------------------------------------------------------------------------------- */
 /* summary                                                                                        */
 
+/* Appends "<id> xN, ..." (text) or "\"<id>\":N,..." (json) for every rule with a violation. */
+static size_t rule_counts(char *line, size_t len, size_t o, int json) {
+    int first = 1;
+    for (int r = 0; r < AS_CHECK_NRULES && o < len; r++) {
+        uint64_t n = atomic_load(&as_cs.violations[r]);
+        if (!n) continue;
+        int k = snprintf(line + o, len - o, json ? "%s\"%s\":%llu" : "%s%s x%llu", first ? "" : json ? "," : ", ",
+                         as_check_rule_id(r), (unsigned long long)n);
+        if (k > 0) o += (size_t)k;
+        first = 0;
+    }
+    return o < len ? o : len - 1;
+}
+
 void as_check_summary(int fd) {
     uint64_t total = atomic_load(&as_cs.total_violations);
     if (!total) return;
     char line[2048];
     size_t o = (size_t)snprintf(line, sizeof line, "allocspec check: summary: %llu violation%s (",
                                 (unsigned long long)total, total == 1 ? "" : "s");
-    int first = 1;
-    for (int r = 0; r < AS_CHECK_NRULES && o < sizeof line; r++) {
-        uint64_t n = atomic_load(&as_cs.violations[r]);
-        if (!n) continue;
-        int k = snprintf(line + o, sizeof line - o, "%s%s x%llu", first ? "" : ", ", as_check_rule_id(r),
-                         (unsigned long long)n);
-        if (k > 0) o += (size_t)k;
-        first = 0;
-    }
-    if (o < sizeof line) {
-        int k = snprintf(line + o, sizeof line - o, "); %llu calls checked, %llu allocation failures seen\n",
-                         (unsigned long long)as_check_calls(),
-                         (unsigned long long)atomic_load(&as_cs.failed_calls));
-        if (k > 0) o += (size_t)k;
-    }
-    if (o > sizeof line) o = sizeof line;
-    write_all(fd, line, o);
+    o = rule_counts(line, sizeof line, o, 0);
+    int k = snprintf(line + o, sizeof line - o, "); %llu calls checked, %llu allocation failures seen\n",
+                     (unsigned long long)as_check_calls(), (unsigned long long)atomic_load(&as_cs.failed_calls));
+    if (k > 0) o += (size_t)k;
+    write_all(fd, line, o < sizeof line ? o : sizeof line);
 }
 
 static void at_exit(void) {
@@ -506,17 +508,9 @@ static void at_exit(void) {
     char line[2048];
     size_t o = (size_t)snprintf(line, sizeof line, "{\"event\":\"summary\",\"pid\":%ld,\"calls\":%llu,\"rules\":{",
                                 (long)getpid(), (unsigned long long)as_check_calls());
-    int first = 1;
-    for (int r = 0; r < AS_CHECK_NRULES && o < sizeof line; r++) {
-        uint64_t n = atomic_load(&as_cs.violations[r]);
-        if (!n) continue;
-        int k = snprintf(line + o, sizeof line - o, "%s\"%s\":%llu", first ? "" : ",", as_check_rule_id(r),
-                         (unsigned long long)n);
-        if (k > 0) o += (size_t)k;
-        first = 0;
-    }
+    o = rule_counts(line, sizeof line, o, 1);
     if (o + 3 < sizeof line) line[o++] = '}', line[o++] = '}', line[o++] = '\n';
-    write_all(fd, line, o < sizeof line ? o : sizeof line);
+    write_all(fd, line, o);
     close(fd);
 }
 
