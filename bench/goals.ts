@@ -14,6 +14,7 @@ export const STABLE_FIGURES = [
   "ref_vs_native_deno",
   "fault_sweep_fork_vs_fresh",
   "leak_tracer_vs_tracemalloc",
+  "check_layer_cpu_ratio",
 ] as const;
 export type FigureName = (typeof STABLE_FIGURES)[number];
 
@@ -77,6 +78,13 @@ export const GOALS: Record<FigureName, Goal> = {
     unit: "x",
     text: "leak tracker overhead / tracemalloc.start(1) overhead on the CPython workloads <= 0.5",
     scenario: "leak_tracer",
+  },
+  check_layer_cpu_ratio: {
+    max: 1.5,
+    unit: "x",
+    text:
+      "checking layer (debug/check) on real programs: CPU time with it / without it, paired, geomean <= 1.5x",
+    scenario: "check_layer",
   },
 };
 

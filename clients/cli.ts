@@ -3,14 +3,26 @@
  * against a BASELINE (CPython's own allocators) measured in the same run.
  *
  *     npx deno task clients --target native --target libc:libc.so.6 [--tests default|ci|all|test_x,...]
- *        [--debug-hooks cpython|native|none] [--jobs 2] [--format table|json|markdown|junit] [--python PATH]
+ *        [--no-check] [--check-mode stop|count] [--debug-hooks[=cpython|native|none]] [--jobs 2]
+ *        [--format table|json|markdown|junit] [--python PATH]
  *
- * Per allocator: regrtest `-m test -jN` with the debug hooks on (default CPython's), through the launcher
- * (targets/launcher.ts). Report: tests run/passed/failed/skipped, NEW failures against the baseline vs
- * shared ones, expected divergences with reasons, crashes with the module, debug-hook violations with
- * CPython's text, wall time and peak RSS as ratios to the baseline.
+ * Per allocator: regrtest `-m test -jN` through the launcher (targets/launcher.ts) with the checking
+ * layer (debug/check/) directly above the allocator, from start-up on (default; `--no-check` turns it
+ * off): every allocator call is checked against the conformance rules and a broken one is named by its
+ * case id, in every process of the run. After regrtest, the `raw_threads` phase (raw_threads.py) runs
+ * CPython's own C code that calls the RAW domain without the GIL (liblzma, zlib, thread exit,
+ * PyGILState_Ensure from C threads) in several threads at once, so an allocator that is not thread-safe
+ * meets itself; it is reported as a test module. With the layer on, the debug hooks default to none (they
+ * would turn zero-size requests and realloc sizes into others before the allocator sees them;
+ * `--debug-hooks=cpython` puts CPython's above the layer); without it, to CPython's. The baseline
+ * (CPython's own allocators) runs the same way. Report: tests run/passed/failed/skipped, NEW failures
+ * against the baseline vs shared ones, expected divergences with reasons, crashes (a start-up crash is
+ * one finding), rules broken with the call, C site, Python line, rerun and conformance commands,
+ * debug-hook violations with CPython's text, wall time and peak RSS as ratios to the baseline. Printable
+ * text only.
  *
- * Exit: 0 when no allocator has a new failure, crash or violation; 1 otherwise; 2 bad usage (one line).
+ * Exit: 0 when no allocator has a new failure, crash or violation (and the baseline broke no rule); 1
+ * otherwise; 2 bad usage (one line).
  *
  * @example
  * ```ts
@@ -29,12 +41,14 @@ import { compareRuns, type Verdict } from "./compare.ts";
 import { launchSpec } from "../targets/launcher.ts";
 import { normalizeTargetFlags, parseDebugHooks } from "../targets/flags.ts";
 import { runRegrtest } from "./regrtest.ts";
+import { RAW_THREADS, runRawThreads } from "./raw_threads.ts";
+import { checkLayerOptions } from "../debug/check/launch.ts";
 import { CLIENT_FORMATS, type ClientFormat, formatReport } from "./report.ts";
 import { selectTests } from "./selection.ts";
 import { createProgress } from "../core/progress.ts";
 
 const USAGE =
-  "usage: clients [--target SPEC]... [--tests default|ci|all|NAMES] [--debug-hooks[=cpython|native|none]] [--jobs N] [--format table|json|markdown|junit] [--python PATH] [--timeout S] [--variant V]";
+  "usage: clients [--target SPEC]... [--tests default|ci|all|NAMES] [--no-check] [--check-mode stop|count] [--debug-hooks[=cpython|native|none]] [--jobs N] [--format table|json|markdown|junit] [--python PATH] [--timeout S] [--variant V]";
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -42,6 +56,8 @@ function parse(argv: string[]) {
     options: {
       target: { type: "string", multiple: true, default: [] },
       tests: { type: "string", default: "default" },
+      "no-check": { type: "boolean", default: false },
+      "check-mode": { type: "string", default: "stop" },
       "debug-hooks": { type: "string" },
       jobs: { type: "string", default: "2" },
       format: { type: "string", default: "table" },
@@ -53,8 +69,12 @@ function parse(argv: string[]) {
     strict: true,
     allowPositionals: false,
   });
-  // the debug hooks are on by default here: CPython's tests exercise every rule they check
-  const debugHooks = parseDebugHooks(values["debug-hooks"], "cpython");
+  const check = !values["no-check"];
+  const mode = values["check-mode"]!;
+  if (mode !== "stop" && mode !== "count") throw new UsageError(`--check-mode ${mode}: use stop or count`);
+  // with the checking layer on, no debug hooks by default: they would change the sizes the allocator sees
+  // (zero-size requests, realloc sizes); without it, CPython's: its tests exercise every rule they check
+  const debugHooks = parseDebugHooks(values["debug-hooks"], check ? "" : "cpython");
   if (!(CLIENT_FORMATS as readonly string[]).includes(values.format!)) {
     throw new UsageError(`--format ${values.format}: use ${CLIENT_FORMATS.join(", ")}`);
   }
@@ -68,6 +88,7 @@ function parse(argv: string[]) {
   return {
     allocators,
     tests: selectTests(values.tests!),
+    check: check ? mode as "stop" | "count" : undefined,
     debugHooks,
     jobs,
     timeout,
@@ -107,7 +128,8 @@ export function main(argv: string[]): number {
       console.log(USAGE);
       return 0;
     }
-    const common = { debugHooks: o.debugHooks, python: o.python, variant: o.variant };
+    const check = o.check ? checkLayerOptions({ mode: o.check, variant: o.variant }) : undefined;
+    const common = { debugHooks: o.debugHooks, python: o.python, variant: o.variant, check };
     baseline = launchSpec({ ...common, target: "cpython" });
     specs = o.allocators.map((a) => launchSpec({ ...common, target: a }));
     // the baseline's converter (junit_to_json.py) runs without hooks
@@ -131,6 +153,11 @@ export function main(argv: string[]): number {
   const runOne = (spec: typeof baseline, label: string) => {
     progress.update(done, `${label}: ${o.tests.length || "all"} test modules, -j${o.jobs}`);
     const r = runRegrtest(spec, o.tests, { jobs: o.jobs, baseline: plain, timeoutS: o.timeout, label });
+    // then the RAW domain from several threads at once (raw_threads.py): a pseudo test module
+    const t = runRawThreads(spec);
+    r.modules[RAW_THREADS] = t.module;
+    r.checkViolations.push(...t.checkViolations);
+    if (t.crashLine) r.crashLines.push({ module: RAW_THREADS, line: t.crashLine });
     progress.log(
       `clients: ${label}: ${r.counts.run} tests, ${r.counts.failed} failed, ${
         (r.wallMs / 1000).toFixed(1)
@@ -148,6 +175,7 @@ export function main(argv: string[]): number {
   progress.done();
   const ctx = {
     tests: o.tests,
+    check: o.check ?? "off",
     debugHooks: o.debugHooks,
     jobs: o.jobs,
     libpython: baseline.libpython,
@@ -160,7 +188,7 @@ export function main(argv: string[]): number {
       : `deno ${(globalThis as any).Deno?.version?.deno}`,
   };
   console.log(formatReport(o.format, verdicts, ctx));
-  return verdicts.every((v) => v.baseline || v.clean) ? 0 : 1;
+  return verdicts.every((v) => (v.baseline ? v.run.checkViolations.length === 0 : v.clean)) ? 0 : 1;
 }
 
 if ((import.meta as { main?: boolean }).main) process.exit(main(process.argv.slice(2)));

@@ -83,7 +83,7 @@ test(
     assert.ok(!dirty.clean);
     assert.ok(dirty.newFailures.length >= 1);
     assert.ok(
-      dirty.crashes.some((c) => c.id === "(regrtest)" && /SIGSEGV|SIGABRT/.test(c.detail)),
+      dirty.crashes.some((c) => c.id === "(start-up)" && /SIGSEGV|SIGABRT/.test(c.detail)),
       JSON.stringify(dirty.crashes),
     );
     const ctx = { tests: TESTS, debugHooks: "cpython" };

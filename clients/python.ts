@@ -9,12 +9,17 @@
  *   `native`), `cpython[:LIBPYTHON]`,
  *   `vtable:PATH[:SYMBOL]`, `libc:PATH[:PREFIX]` (targets/launcher.ts)
  * - `--debug-hooks[=cpython|native|none]`: the PEP 445 debug hooks over it; bare = CPython's own
+ * - `--check[=stop|count]`: the checking layer (debug/check/) directly above the allocator, below the
+ *   debug hooks, from start-up on: every call checked against the conformance rules; the first violation
+ *   ends the program with a report naming the rule (exit 86), `count` reports every one and goes on
  * - `--python PATH`: a python3 (its shared libpython is found by sysconfig) or a libpython .so
- * - `--layer PATH` (repeatable), `--variant release|debug|asan`, `--print-env` (print the environment and
- *   command instead of running)
+ * - `--layer PATH` (repeatable: a hook library that must install itself; one that installs nothing or
+ *   dies while installing is refused with one line, exit 2), `--variant release|debug|asan`, `--print-env`
+ *   (print the environment and command instead of running)
  *
- * Exit status: Python's; a signal that kills Python kills this process the same way; 2 for bad usage
- * (one line on stderr, nothing run).
+ * Exit status: Python's; a signal that kills Python kills this process the same way (after the
+ * launcher's one line naming the allocator and the signal); 86 when the checking layer stopped the
+ * program at a violation; 2 for bad usage (one line on stderr, nothing run).
  *
  * @example
  * ```ts
@@ -30,17 +35,20 @@ import { UsageError } from "../core/usage.ts";
 import { splitProgramArgs } from "../core/argv.ts";
 import { type Variant, VARIANTS } from "../core/cbuild.ts";
 import { launchSpec } from "../targets/launcher.ts";
+import { checkLayerOptions } from "../debug/check/launch.ts";
 import { type DebugHooks, normalizeTargetFlags, parseDebugHooks } from "../targets/flags.ts";
 import { enterUserCwd } from "../core/cwd.ts";
 import { exitStatusOf } from "../core/signals.ts";
 
 const USAGE =
-  "usage: python [--target SPEC] [--debug-hooks[=cpython|native|none]] [--python PATH] [--layer PATH]... [--variant V] [--print-env] -- PYTHON_ARGS...";
+  "usage: python [--target SPEC] [--debug-hooks[=cpython|native|none]] [--check[=stop|count]] [--python PATH] [--layer PATH]... [--variant V] [--print-env] -- PYTHON_ARGS...";
 
 /** Splits argv at the first `--` and parses the launcher's options; throws UsageError. */
 export function parsePythonArgs(argv: string[]): {
   target: string;
   debugHooks: DebugHooks;
+  /** the checking layer's mode, or false when it is off */
+  check: false | "stop" | "count";
   python?: string;
   layers: string[];
   variant: Variant;
@@ -50,13 +58,26 @@ export function parsePythonArgs(argv: string[]): {
 } {
   // Python's arguments start after `--`; without one (Bun drops a leading `--`), at the first word that is
   // not one of ours (all ours are long options, or -h): `python -c 1` works too (core/argv.ts).
-  const { own, program: pythonArgs } = splitProgramArgs(argv, [
+  const split = splitProgramArgs(argv, [
     "--target",
     "--allocator",
     "--python",
     "--layer",
     "--variant",
   ]);
+  let own = split.own;
+  const pythonArgs = split.program;
+  // --check takes an optional value, which parseArgs cannot express
+  let check: false | "stop" | "count" = false;
+  own = own.filter((a) => {
+    if (a !== "--check" && !a.startsWith("--check=")) return true;
+    const v = a === "--check" ? "stop" : a.slice("--check=".length);
+    if (v !== "stop" && v !== "count") {
+      throw new UsageError(`${a}: use --check, --check=stop or --check=count`);
+    }
+    check = v;
+    return false;
+  });
   let values;
   try {
     ({ values } = parseArgs({
@@ -82,6 +103,7 @@ export function parsePythonArgs(argv: string[]): {
   return {
     target: values.target!,
     debugHooks: parseDebugHooks(values["debug-hooks"]),
+    check,
     python: values.python,
     layers: values.layer as string[],
     variant: values.variant as Variant,
@@ -107,7 +129,10 @@ export function main(argv: string[]): number {
       python: o.python,
       layers: o.layers,
       variant: o.variant,
+      check: o.check ? checkLayerOptions({ mode: o.check, variant: o.variant }) : undefined,
     });
+    // the user's layers must install something (the launcher refuses one that does not: exit 2)
+    if (o.layers.length) spec.env.ALLOCSPEC_LAYERS_STRICT = "1";
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(`python: ${e.message}`);

@@ -1,5 +1,5 @@
 /**
- * The debug/ layer libraries (fault engine, leak tracker), built here through core/cbuild.ts: loaded by
+ * The debug/ layer libraries (fault engine, leak tracker, checking layer), built here through core/cbuild.ts: loaded by
  * the launcher (`ALLOCSPEC_LAYERS`), they reach PEP 445 by symbol name and link nothing of liballocspec.
  * Each is compiled from its own folder plus `common/` (the Python frame walker). Output:
  * `native/build/<variant>/lib<name>.so` (core/cbuild.ts `BUILD_DIR`), rebuilt when a source or header
@@ -22,6 +22,7 @@ const DEBUG_DIR = dirname(fileURLToPath(import.meta.url));
 export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   as_faults: ["faults", "common"],
   as_leaks: ["leaks", "common"],
+  as_check: ["check", "common"],
 };
 
 /**

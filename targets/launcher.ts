@@ -40,6 +40,48 @@ import { encodeLaunchForm } from "./launcher_forms.ts";
 
 export type { DebugHooks };
 
+/**
+ * The checking layer (debug/check/check.h) as the launcher installs it: directly above the allocator,
+ * below any debug hooks, from pre-initialisation on. `library` is libas_check.so (debug/check/launch.ts
+ * `checkLayerOptions` builds it: targets/ does not build debug/'s C).
+ */
+export interface CheckOptions {
+  /** absolute path of libas_check.so */
+  library: string;
+  /** `stop` (default): the first violation ends the program (exit 86); `count`: report all and go on */
+  mode?: "stop" | "count";
+  /** `weak` (default): min(16, largest power of two <= size); `strong`: 16 for every size */
+  align?: "weak" | "strong";
+  /** a file for one JSON line per violation (`%p` is replaced by the pid) */
+  report?: string;
+  /** the command that reruns this program, without Python's arguments (default: the `python` command) */
+  repro?: string;
+}
+
+/** The env variables of the checking layer (removed from an inherited environment when the layer is off). */
+export const CHECK_ENV_PREFIX = "ALLOCSPEC_CHECK";
+
+/**
+ * How the user runs another command of this tool: `npx allocspec CMD` from the installed package
+ * (ALLOCSPEC_COMMAND is set by cli/allocspec.cjs), otherwise the repository's entry point of this runtime.
+ *
+ * @example
+ * ```ts
+ * import { userCommand } from "./launcher.ts";
+ * userCommand("conformance"); // "npx deno task conformance" under Deno in the repository
+ * ```
+ */
+export function userCommand(cmd: string): string {
+  if (process.env.ALLOCSPEC_COMMAND) return `npx allocspec ${cmd}`;
+  return (globalThis as { Bun?: unknown }).Bun ? `npx bun run ${cmd}` : `npx deno task ${cmd}`;
+}
+
+/** One shell word: as is when safe, else in single quotes (an embedded quote closed, escaped, reopened). */
+function shellQuote(a: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(a)) return a;
+  return "'" + a.split("'").join("'\\''") + "'";
+}
+
 /** What {@link launchSpec} needs. */
 export interface LaunchOptions {
   /** target spec, e.g. `native`, `native:pep445`, `libc:libjemalloc.so.2`, `vtable:./lib.so` (default `cpython`) */
@@ -56,6 +98,8 @@ export interface LaunchOptions {
   variant?: Variant;
   /** base environment (default process.env) */
   env?: Record<string, string | undefined>;
+  /** the checking layer directly above the allocator (default off) */
+  check?: CheckOptions;
 }
 
 /** What runs Python on the allocator: `spawn(exe, [...argvPrefix, ...pythonArgs], { env })`. */
@@ -138,7 +182,9 @@ export function launchSpec(opts: LaunchOptions = {}): LaunchSpec {
   }
   const exe = buildLauncher({ variant: r.variant ?? opts.variant ?? "release" });
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && k !== "PYTHONMALLOC") env[k] = v;
+  for (const [k, v] of Object.entries(base)) {
+    if (v !== undefined && k !== "PYTHONMALLOC" && !k.startsWith(CHECK_ENV_PREFIX)) env[k] = v;
+  }
   Object.assign(env, r.env ?? {}, {
     ALLOCSPEC_LIBPYTHON: libpython,
     ALLOCSPEC_ALLOCATOR: r.allocator,
@@ -147,5 +193,33 @@ export function launchSpec(opts: LaunchOptions = {}): LaunchSpec {
   });
   // a user's program: their own glibc tunables stay, the static-TLS one is added (core/env.ts)
   if (r.env?.GLIBC_TUNABLES) env.GLIBC_TUNABLES = withStaticTls(base.GLIBC_TUNABLES);
+  if (opts.check) Object.assign(env, checkEnv(opts.check, opts.target ?? opts.allocator ?? "cpython", hooks));
   return { exe, env, argvPrefix: [], allocator: r.allocator, libpython };
+}
+
+/** ALLOCSPEC_CHECK_* (check.h "Environment") for {@link launchSpec}. */
+function checkEnv(c: CheckOptions, target: string, hooks: string): Record<string, string> {
+  if (c.mode && c.mode !== "stop" && c.mode !== "count") {
+    throw new UsageError(`check mode '${c.mode}': use stop or count`);
+  }
+  if (c.align && c.align !== "weak" && c.align !== "strong") {
+    throw new UsageError(`check alignment '${c.align}': use weak or strong`);
+  }
+  if (!existsSync(c.library)) {
+    throw new UsageError(`checking layer ${c.library} not found (build: deno task build:native)`);
+  }
+  const env: Record<string, string> = {
+    ALLOCSPEC_CHECK: "1",
+    ALLOCSPEC_CHECK_LIB: resolve(c.library),
+    ALLOCSPEC_CHECK_TARGET: target,
+    ALLOCSPEC_CHECK_MODE: c.mode ?? "stop",
+    ALLOCSPEC_CHECK_ALIGN: c.align ?? "weak",
+    ALLOCSPEC_CHECK_CONFORMANCE: userCommand("conformance"),
+    ALLOCSPEC_CHECK_REPRO: c.repro ??
+      `${userCommand("python")} --target ${shellQuote(target)}${
+        hooks ? ` --debug-hooks=${hooks}` : ""
+      } --check${c.mode === "count" ? "=count" : ""} --`,
+  };
+  if (c.report) env.ALLOCSPEC_CHECK_REPORT = c.report;
+  return env;
 }

@@ -49,12 +49,14 @@ export const ALLOCATORS: readonly string[] = [
 
 const BASE = "cpython";
 
-interface Sample {
+/** One run of a program: its process CPU time and peak RSS. */
+export interface Sample {
   cpu_ns: number;
   maxrss_kb: number;
 }
 
-function runProgram(ctx: ScenarioContext, spec: LaunchSpec, name: string, scale: number): Sample {
+/** Runs bench/workloads/program.py NAME SCALE on `spec` once (a fresh process); throws on failure. */
+export function runProgram(ctx: ScenarioContext, spec: LaunchSpec, name: string, scale: number): Sample {
   const script = join(ctx.root, "bench", "workloads", "program.py");
   const r = spawnSync(spec.exe, [...spec.argvPrefix, script, name, String(scale)], {
     env: spec.env,
