@@ -19,6 +19,7 @@ export {
   type PointRun,
 } from "./classify.ts";
 export { choosePoints, parseShard, type Shard, shardPoints } from "./points.ts";
+export { ENGINE_HEADERS, ENGINE_SOURCES } from "./sources.ts";
 export {
   countedFindings,
   emptyReport,
