@@ -1,43 +1,42 @@
 /**
- * Scenario `fault_sweep`: points per CPU second of the fault sweep (debug/faults: ONE run that forks at each
- * point, the child failing that call) against the one-subprocess-per-point baseline
- * (debug/faults/nomemory_point.py: a fresh `python3` per point with `_testcapi.set_nomemory(N, N+1)`), on the
- * same program, twice: debug/fixtures/oom_loop.py (the planted bugs among correct calls, in a loop) and the
- * same after a start-up prefix of stdlib imports (`--imports`, as real programs have). Both serial (`--jobs 1`
- * against one process at a time). Time per point is the CPU time (user + system) of every process involved
- * (the dry run, the sweep's parent and children, or each fresh python3: /proc/self/stat cutime + cstime of
- * this process), the bench's rule on a shared machine; the wall-clock rate is reported beside it. The two tools
- * number calls from slightly different starts and set_nomemory also counts the allocator's nested calls, so the
- * baseline sweeps 1..1.15 x our total (or an evenly spaced sample) and findings are compared as sets of
- * (class, line). Figures: `fault_sweep_fork_vs_fresh` = CPU per point forked / fresh on the plain loop (goal
- * <= 0.1, i.e. >= 10x), `fault_sweep_imports_speedup_cpu` (the same with the prefix, as a speedup),
- * `fault_sweep_same_findings` / `fault_sweep_imports_same_findings` (1 = both found every planted bug; other
- * findings, which depend on the rare points a sample meets, are listed in the notes).
+ * Scenario `fault_sweep`: the fault sweep (debug/faults: ONE run forking at each point, children isolated
+ * and stopped once the failure's consequence is settled) against the one-process-per-point approach
+ * (debug/faults/nomemory_point.py: a fresh `python3` per point with `_testcapi.set_nomemory(N, N+1)`), by
+ * the WALL CLOCK, the same `--jobs` for both, side by side on three programs:
+ *
+ *  - `loop`: debug/fixtures/oom_loop.py (the planted bugs of allocspec_oomfix called in a loop);
+ *  - `email`: debug/real/email_message.py (a short stdlib script: parse a MIME message);
+ *  - `regrtest`: `-m test test_fnmatch` (one CPython regrtest module), with `maxPoints` evenly spaced.
+ *
+ * Each program's points (`maxPoints` of them, evenly spaced over the dry run's count) are dealt into
+ * `shards` (round-robin, `--shard K/N`); shard by shard, the sweep runs (everything a user waits for: dry
+ * run, sweep run, fresh reruns, confirmation reruns), then the baseline runs the same number of points
+ * (spread the same way over its own numbering, which counts ~15% more calls), so a change of load hits both
+ * alike. The figure of a program is the median of its per-shard ratios (baseline wall / sweep wall), with
+ * their spread. Same findings: the sweep's findings on shard 1 (class, C site, Python site) equal those of
+ * a fresh process per point WITH THE SAME NUMBERING (`--fail-at N --thorough` on each of shard 1's points:
+ * no early stop, no fork); on `loop` the baseline also finds every planted bug. Also: every allocation of
+ * `python3 -c pass` swept, wall time (goal: under 30 s).
+ *
+ * Figures: `fault_sweep_fork_vs_fresh` = the WORST program's median wall ratio sweep/baseline (goal <= 0.1,
+ * i.e. >= 10x), `fault_sweep_{loop,email,regrtest}_speedup` (baseline/sweep, spread per shard),
+ * `fault_sweep_{loop,email,regrtest}_same_findings` (1/0), `fault_sweep_pass_all_s`.
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { launchSpec } from "../../clients/launcher.ts";
 import { buildFixtures } from "../../debug/fixtures/build.ts";
-import { classifyPoint } from "../../debug/faults/classify.ts";
-import { choosePoints } from "../../debug/faults/points.ts";
-import { countCalls, sweep } from "../../debug/faults/sweep.ts";
+import { classifyPoint, FINDING_CLASSES, SIGNALS } from "../../debug/faults/classify.ts";
+import { choosePoints, shardPoints } from "../../debug/faults/points.ts";
+import { parseSite, pythonSite, siteKey, Symbolizer } from "../../debug/faults/site.ts";
+import { countCalls, runPointFresh, stdlibDirs, sweep, type SweepOptions } from "../../debug/faults/sweep.ts";
 import { buildLayer } from "../../native/build.ts";
 import type { Row, Scenario, ScenarioContext } from "../scenario.ts";
-import { round } from "../stats.ts";
-
-/** CPU seconds (user + system) of every child this process has reaped so far, with their own reaped
- * children (/proc/self/stat cutime + cstime, clock ticks of 1/100 s). */
-function childrenCpuS(): number {
-  const f = readFileSync("/proc/self/stat", "utf8");
-  const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
-  return (+rest[13] + +rest[14]) / 100;
-}
-
-const SIG: Record<string, number> = { SIGSEGV: 11, SIGABRT: 6, SIGBUS: 7, SIGILL: 4, SIGFPE: 8, SIGKILL: 9 };
+import { round, summarize, type Summary } from "../stats.ts";
 
 /** `class line N` of the planted bugs of oom_loop.py (found from their calls in the file, not hard-coded). */
 function planted(prog: string): string[] {
@@ -50,145 +49,260 @@ function planted(prog: string): string[] {
   ];
 }
 
-/** One program measured both ways. */
+/** Runs `n` fresh python3 + set_nomemory processes, `jobs` at once; returns wall seconds and findings. */
+async function baseline(
+  python: string,
+  script: string,
+  argv: string[],
+  points: number[],
+  jobs: number,
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ wall: number; findings: Set<string> }> {
+  const t0 = Date.now();
+  const findings = new Set<string>();
+  let next = 0;
+  const one = (n: number) =>
+    new Promise<void>((resolve) => {
+      const p = spawn(python, [script, String(n), ...argv], {
+        env: { ...process.env, ...env, PYTHONFAULTHANDLER: "1", PYTHONHASHSEED: "0" },
+        cwd,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      p.stderr!.on("data", (d) => (stderr += d));
+      const timer = setTimeout(() => p.kill("SIGABRT"), 120_000);
+      p.on("close", (code, sig) => {
+        clearTimeout(timer);
+        const c = classifyPoint({
+          code: code ?? -1,
+          signal: sig ? SIGNALS[sig] ?? 99 : 0,
+          timedOut: false,
+          stderr,
+        });
+        if ((FINDING_CLASSES as readonly string[]).includes(c.cls)) {
+          const lines = [...stderr.matchAll(/oom_loop\.py"?[,:] line (\d+)|oom_loop\.py:(\d+)/g)];
+          findings.add(`${c.cls} line ${lines.map((m) => m[1] ?? m[2]).sort().join(",")}`);
+        }
+        resolve();
+      });
+    });
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, points.length) }, async () => {
+      while (next < points.length) await one(points[next++]);
+    }),
+  );
+  return { wall: (Date.now() - t0) / 1000, findings };
+}
+
+/** The findings of a fresh process per point with the sweep's own numbering, no early stop (shard 1). */
+async function freshFindings(o: SweepOptions, points: number[]): Promise<Set<string>> {
+  const sym = new Symbolizer();
+  const stdlib = stdlibDirs(o);
+  const out = new Set<string>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(o.jobs ?? 2, points.length) }, async () => {
+      while (next < points.length) {
+        const one = await runPointFresh({ ...o, thorough: true }, points[next++], 120);
+        const { cls } = classifyPoint(one);
+        if (!(FINDING_CLASSES as readonly string[]).includes(cls)) continue;
+        const site = one.site ? sym.site(parseSite(one.site)) : null;
+        out.add(`${cls} | ${site ? siteKey(site) : "no site"} | ${site ? pythonSite(site.py, stdlib) : ""}`);
+      }
+    }),
+  );
+  return out;
+}
+
+interface Program {
+  label: "loop" | "email" | "regrtest";
+  argv: string[];
+  env: Record<string, string>;
+}
+
 interface Measured {
   label: string;
   total: number;
   points: number;
-  oursCpuPt: number;
-  baseCpuPt: number;
-  oursPps: number;
-  basePps: number;
+  ratios: Summary;
+  raw: number[];
+  oursWall: number;
+  baseWall: number;
   ours: string[];
-  base: string[];
+  fresh: string[];
   same: boolean;
+  notes: string[];
 }
 
 async function measure(
   ctx: ScenarioContext,
-  label: string,
-  argv: string[],
+  prog: Program,
   p: Record<string, number>,
-  env: Record<string, string>,
   python: string,
 ): Promise<Measured> {
   const launch = launchSpec({ layers: [buildLayer("as_faults")] });
-  const driverLine = (text: string) => {
-    const m = [...text.matchAll(/oom_loop\.py"?[,:] line (\d+)|oom_loop\.py:(\d+)/g)];
-    return m.map((x) => x[1] ?? x[2]).sort().join(",");
+  const base: SweepOptions = {
+    launch,
+    argv: prog.argv,
+    env: prog.env,
+    jobs: p.jobs,
+    cwd: ctx.root,
+    timeoutS: 120,
   };
-  // ours
-  const t0 = Date.now(), c0 = childrenCpuS();
-  const r = await sweep({ launch, argv, env, jobs: p.jobs, maxPoints: p.maxPoints, timeoutS: 60 });
-  const oursS = (Date.now() - t0) / 1000, oursCpu = childrenCpuS() - c0;
-  const ours = new Set(r.findings.map((f) => `${f.cls} line ${driverLine(f.py.join(" "))}`));
-  // baseline: the same point numbers, one fresh python3 each
-  // set_nomemory also counts the allocator's own nested calls (pymalloc's fallback to PyMem_RawMalloc), so
-  // the baseline's numbering runs longer than ours: it sweeps 15% more points to cover the same program
-  const total = countCalls({ launch, argv, env }).counts.total;
-  const points = choosePoints(Math.ceil(total * 1.15), p.maxPoints);
-  const base = new Set<string>();
-  const t1 = Date.now(), c1 = childrenCpuS();
-  for (const n of points) {
-    const b = spawnSync(
+  const total = countCalls(base).counts.total;
+  const all = choosePoints(total, p.maxPoints);
+  // the baseline's numbering counts the allocator's nested calls too (~15% more): spread over it alike
+  const baseAll = choosePoints(Math.ceil(total * 1.15), p.maxPoints);
+  const nomem = join(ctx.root, "debug", "faults", "nomemory_point.py");
+  const ratios: number[] = [];
+  let oursWall = 0, baseWall = 0;
+  const ours = new Set<string>(), notes: string[] = [];
+  let shard1: string[] = [];
+  const baseFound = new Set<string>();
+  for (let k = 1; k <= p.shards; k++) {
+    const shard = { k, n: p.shards };
+    const t0 = Date.now();
+    const r = await sweep({ ...base, maxPoints: p.maxPoints, shard });
+    const wall = (Date.now() - t0) / 1000;
+    const found = r.findings.flatMap((f) => f.python.map((s) => `${f.cls} | ${f.key} | ${s.site}`));
+    if (k === 1) shard1 = found;
+    for (const f of found) ours.add(f);
+    for (const w of r.warnings ?? []) notes.push(`${prog.label} shard ${k}: ${w}`);
+    if (r.stats.missing) notes.push(`${prog.label} shard ${k}: ${r.stats.missing} points missing`);
+    const b = await baseline(
       python,
-      [join(ctx.root, "debug", "faults", "nomemory_point.py"), String(n), ...argv],
-      {
-        env: { ...process.env, ...env, PYTHONFAULTHANDLER: "1", PYTHONHASHSEED: "0" },
-        encoding: "utf8",
-        timeout: 60_000,
-        killSignal: "SIGABRT",
-      },
+      nomem,
+      prog.argv,
+      shardPoints(baseAll, shard),
+      p.jobs,
+      prog.env,
+      ctx.root,
     );
-    const c = classifyPoint({
-      code: b.status ?? -1,
-      signal: b.signal ? SIG[b.signal] ?? 99 : 0,
-      timedOut: (b.error as { code?: string } | undefined)?.code === "ETIMEDOUT",
-      stderr: b.stderr ?? "",
-    });
-    if (!["ok", "handled"].includes(c.cls)) base.add(`${c.cls} line ${driverLine(b.stderr ?? "")}`);
+    for (const f of b.findings) baseFound.add(f);
+    ratios.push(b.wall / wall);
+    oursWall += wall;
+    baseWall += b.wall;
+    ctx.print(
+      `    ${prog.label} shard ${k}/${p.shards}: sweep ${wall.toFixed(1)} s, fresh python3 + set_nomemory ${
+        b.wall.toFixed(1)
+      } s (${(b.wall / wall).toFixed(1)}x)`,
+    );
   }
-  const baseS = (Date.now() - t1) / 1000, baseCpu = childrenCpuS() - c1;
-  const m: Measured = {
-    label,
+  const fresh = await freshFindings({ ...base }, shardPoints(all, { k: 1, n: p.shards }));
+  let same = [...fresh].sort().join("\n") === [...new Set(shard1)].sort().join("\n");
+  if (prog.label === "loop") {
+    // the set_nomemory baseline numbers calls differently: it must find every planted bug too
+    const want = planted(prog.argv[0]);
+    const lines = [...ours].map((f) =>
+      f.split(" | ")[0] + " line " + (f.match(/oom_loop\.py:(\d+)/)?.[1] ?? "")
+    );
+    same &&= want.every((x) => baseFound.has(x) && lines.includes(x));
+    notes.push(`loop: set_nomemory baseline findings {${[...baseFound].sort().join("; ")}}`);
+  }
+  return {
+    label: prog.label,
     total,
-    points: points.length,
-    oursCpuPt: oursCpu / r.stats.run,
-    baseCpuPt: baseCpu / points.length,
-    oursPps: r.stats.run / oursS,
-    basePps: points.length / baseS,
+    points: all.length,
+    ratios: summarize(ratios),
+    raw: ratios,
+    oursWall,
+    baseWall,
     ours: [...ours].sort(),
-    base: [...base].sort(),
-    // the planted bugs (each behind many points, so any sample meets them) must be found by both; other
-    // findings depend on which rare points a sample meets under each tool's numbering and are listed apart
-    same: planted(argv[0]).every((x) => ours.has(x) && base.has(x)),
+    fresh: [...fresh].sort(),
+    same,
+    notes,
   };
-  ctx.print(
-    `    ${label}: CPU per point fork ${(m.oursCpuPt * 1000).toFixed(1)} ms vs fresh ${
-      (m.baseCpuPt * 1000).toFixed(1)
-    } ms (${(m.baseCpuPt / m.oursCpuPt).toFixed(1)}x); wall ${m.oursPps.toFixed(1)} vs ${
-      m.basePps.toFixed(1)
-    } points/s; findings {${m.ours.join("; ")}} vs {${m.base.join("; ")}}`,
-  );
-  return m;
 }
 
 export const faultSweep: Scenario = {
   name: "fault_sweep",
-  description: "fault sweep forking at each point vs a fresh python3 + _testcapi.set_nomemory per point",
-  params: (quick) => ({ maxPoints: quick ? 24 : 300, jobs: 1, rounds: quick ? 60 : 600 }),
+  description:
+    "fault sweep (fork at each point, early stop) vs a fresh python3 + _testcapi.set_nomemory per point, wall clock, same jobs",
+  params: (quick) => ({
+    maxPoints: quick ? 16 : 240,
+    shards: quick ? 2 : 4,
+    jobs: 2,
+    rounds: quick ? 60 : 600,
+  }),
   async run(ctx, p) {
     const fx = buildFixtures();
     // the interpreter itself, not a wrapper such as pyenv's shim (a bash script that would bill the baseline)
     const python = spawnSync(ctx.python(), ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" })
       .stdout.trim();
-    const env = { PYTHONPATH: fx.dir };
-    const prog = join(ctx.root, "debug", "fixtures", "oom_loop.py");
-    const plain = await measure(ctx, "loop", [prog, String(p.rounds)], p, env, python);
-    const imports = await measure(
-      ctx,
-      "imports + loop",
-      [prog, String(p.rounds), "--imports"],
-      p,
-      env,
-      python,
+    const programs: Program[] = [
+      {
+        label: "loop",
+        argv: [join(ctx.root, "debug", "fixtures", "oom_loop.py"), String(p.rounds)],
+        env: { PYTHONPATH: fx.dir },
+      },
+      { label: "email", argv: [join(ctx.root, "debug", "real", "email_message.py")], env: {} },
+      { label: "regrtest", argv: ["-m", "test", "test_fnmatch"], env: {} },
+    ];
+    const measured: Measured[] = [];
+    for (const prog of programs) measured.push(await measure(ctx, prog, p, python));
+    // every allocation of `python3 -c pass`
+    const launch = launchSpec({ layers: [buildLayer("as_faults")] });
+    const t0 = Date.now();
+    const pass = await sweep({ launch, argv: ["-c", "pass"], jobs: p.jobs, cwd: ctx.root });
+    const passS = (Date.now() - t0) / 1000;
+    ctx.print(
+      `    python3 -c pass: every one of ${pass.stats.planned} allocations swept in ${passS.toFixed(1)} s`,
     );
     const rows: Row[] = [];
-    for (const m of [plain, imports]) {
+    const figures: Record<string, number> = {};
+    const spreads: Record<string, Summary> = {};
+    for (const m of measured) {
       rows.push(
         {
-          name: `${m.label}: fork sweep, CPU per point (all processes)`,
-          unit: "ms",
-          median: round(m.oursCpuPt * 1000),
+          name: `${m.label}: sweep (${m.points} points of ${m.total})`,
+          unit: "s",
+          median: round(m.oursWall),
         },
+        { name: `${m.label}: fresh python3 + set_nomemory per point`, unit: "s", median: round(m.baseWall) },
         {
-          name: `${m.label}: fresh python3 + set_nomemory, CPU per point`,
-          unit: "ms",
-          median: round(m.baseCpuPt * 1000),
-        },
-        { name: `${m.label}: fork sweep (wall)`, unit: "points/s", median: round(m.oursPps) },
-        {
-          name: `${m.label}: fresh python3 + set_nomemory (wall)`,
-          unit: "points/s",
-          median: round(m.basePps),
+          name: `${m.label}: speedup by the wall clock (per shard)`,
+          unit: "x",
+          median: round(m.ratios.median),
+          q1: round(m.ratios.q1),
+          q3: round(m.ratios.q3),
+          min: round(m.ratios.min),
+          max: round(m.ratios.max),
+          n: m.ratios.n,
         },
       );
+      figures[`fault_sweep_${m.label}_speedup`] = round(m.ratios.median);
+      spreads[`fault_sweep_${m.label}_speedup`] = m.ratios;
+      figures[`fault_sweep_${m.label}_same_findings`] = m.same ? 1 : 0;
     }
+    const worst = measured.reduce((w, m) => (m.ratios.median < w.ratios.median ? m : w));
+    figures.fault_sweep_fork_vs_fresh = round(1 / worst.ratios.median);
+    spreads.fault_sweep_fork_vs_fresh = summarize(worst.raw.map((r) => round(1 / r)));
+    figures.fault_sweep_pass_all_s = round(passS);
+    rows.push({
+      name: `python3 -c pass: all ${pass.stats.planned} allocations`,
+      unit: "s",
+      median: round(passS),
+    });
     return {
       rows,
-      figures: {
-        fault_sweep_fork_vs_fresh: round(plain.oursCpuPt / plain.baseCpuPt),
-        fault_sweep_speedup_cpu: round(plain.baseCpuPt / plain.oursCpuPt),
-        fault_sweep_speedup_wall: round(plain.oursPps / plain.basePps),
-        fault_sweep_same_findings: plain.same ? 1 : 0,
-        fault_sweep_imports_speedup_cpu: round(imports.baseCpuPt / imports.oursCpuPt),
-        fault_sweep_imports_same_findings: imports.same ? 1 : 0,
-      },
-      notes: [plain, imports].map((m) =>
-        `fault sweep (${m.label}): ${m.total} points in the program, ${m.points} swept each way; findings (class, line): fork {${
-          m.ours.join("; ")
-        }} vs fresh {${m.base.join("; ")}}; goal >= 10x the points per CPU second`
-      ),
+      figures,
+      spreads,
+      notes: [
+        ...measured.map((m) =>
+          `${m.label}: ${m.points} of ${m.total} points; wall ${m.oursWall.toFixed(1)} s vs ${
+            m.baseWall.toFixed(1)
+          } s; per-shard speedup ${m.ratios.min.toFixed(1)}-${
+            m.ratios.max.toFixed(1)
+          }x (goal >= 10x); same findings ${
+            m.same ? "yes" : "NO"
+          } (shard 1 vs --fail-at --thorough fresh runs: {${m.fresh.join("; ")}})`
+        ),
+        ...measured.flatMap((m) => m.notes),
+        `python3 -c pass: ${pass.stats.planned} allocations swept in ${
+          passS.toFixed(1)
+        } s (goal < 30 s), ${pass.findings.length} findings`,
+      ],
     };
   },
 };

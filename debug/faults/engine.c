@@ -56,7 +56,7 @@ void as_faults_site_line(const char *line) {
  * file (the cost of each phase of a child: debug/README.md "What a child costs"). */
 void as_faults_prof(const char *tag) {
     static int on = -1;
-    if (on < 0) on = getenv("ALLOCSPEC_FAULTS_PROFILE") != NULL;
+    if (on < 0) on = as_faults_getenv("ALLOCSPEC_FAULTS_PROFILE") != NULL;
     if (!on) return;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -235,7 +235,7 @@ int as_faults_install(const as_faults_config *cfg, as_faults_get_fn get, as_faul
     as_fs.site_fd = -1;
     as_fs.parent_pid = getpid();
     /* the generation collected before an early stop (settle.c): none by default (-1), see debug/README.md */
-    const char *gc = getenv("ALLOCSPEC_FAULTS_SETTLE_GC");
+    const char *gc = as_faults_getenv("ALLOCSPEC_FAULTS_SETTLE_GC");
     as_fs.settle_gc = gc && *gc ? atoi(gc) : -1;
     if (as_fs.settle_gc > 2) as_fs.settle_gc = 2;
     as_faults_trace_open();

@@ -86,12 +86,25 @@ export function engineVars(c: EngineConfig, mode: string, dir: string): Record<s
   return env;
 }
 
-function envOf(cmd: EngineCommand, vars: Record<string, string>): Record<string, string> {
+/** A run's directory: the same prefix (and so the same path length) for every run. */
+function runDir(): string {
+  return mkdtempSync(join(tmpdir(), "allocspec-faults-"));
+}
+
+/**
+ * The program's environment for one run: its own, with the engine's settings in ONE variable,
+ * ALLOCSPEC_FAULTS_CONFIG, naming a file of KEY=VALUE lines in the run's directory. The dry run, the sweep
+ * run and every fresh run thus show the program the same environment (same variables, same lengths): a
+ * program whose allocations depend on os.environ's size (regrtest does) numbers its calls alike.
+ */
+function envOf(cmd: EngineCommand, dir: string, vars: Record<string, string>): Record<string, string> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(cmd.env)) {
     if (v !== undefined && !k.startsWith("ALLOCSPEC_FAULTS_")) base[k] = v;
   }
-  return { ...base, ...vars };
+  const config = join(dir, "config");
+  writeFileSync(config, Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join(""));
+  return { ...base, ALLOCSPEC_FAULTS_CONFIG: config };
 }
 
 function readOpt(path: string): string | null {
@@ -136,14 +149,14 @@ export function runEngineCount(
   stderr: string;
   site: RawSite | null;
 } {
-  const dir = mkdtempSync(join(tmpdir(), "allocspec-faults-count-"));
+  const dir = runDir();
   try {
     const vars = engineVars(cfg, "count", dir);
     if (opts.trace) vars.ALLOCSPEC_FAULTS_TRACE = opts.trace;
     if (opts.siteAt) vars.ALLOCSPEC_FAULTS_SITE_AT = String(opts.siteAt);
     const io = stdioFiles(dir, "run");
     const t0 = Date.now();
-    const r = spawnSync(cmd.exe, cmd.args, { env: envOf(cmd, vars), cwd: cmd.cwd, stdio: io.fds });
+    const r = spawnSync(cmd.exe, cmd.args, { env: envOf(cmd, dir, vars), cwd: cmd.cwd, stdio: io.fds });
     const ms = Date.now() - t0;
     const [stdout, stderr] = io.read();
     const site = opts.siteAt ? readOpt(join(dir, `p${opts.siteAt}.site`)) : null;
@@ -221,13 +234,13 @@ export function runEngineFresh(
   timeoutMs: number,
   opts: { trace?: string } = {},
 ): Promise<PointOutcome> {
-  const dir = mkdtempSync(join(tmpdir(), "allocspec-faults-one-"));
+  const dir = runDir();
   const vars = engineVars(cfg, "fail", dir);
   vars.ALLOCSPEC_FAULTS_FAIL_AT = String(point);
   if (opts.trace) vars.ALLOCSPEC_FAULTS_TRACE = opts.trace;
   const io = stdioFiles(dir, "run");
   return new Promise((resolve) => {
-    const p = spawn(cmd.exe, cmd.args, { env: envOf(cmd, vars), cwd: cmd.cwd, stdio: io.fds });
+    const p = spawn(cmd.exe, cmd.args, { env: envOf(cmd, dir, vars), cwd: cmd.cwd, stdio: io.fds });
     let timedOut = false;
     const kill = setTimeout(() => {
       timedOut = true;
@@ -291,18 +304,21 @@ export interface EngineSweepResult {
 
 /** The sweep run: one process forking at each point (SWEEP mode). */
 export async function runEngineSweep(o: EngineSweepOptions): Promise<EngineSweepResult> {
-  const dir = mkdtempSync(join(tmpdir(), "allocspec-faults-sweep-"));
+  const dir = runDir();
   try {
     writeFileSync(join(dir, "points"), o.points.join("\n") + "\n");
-    const out = join(dir, "out");
-    mkdirSync(out);
+    const out = dir;
     const vars = engineVars(o.cfg, "sweep", out);
     vars.ALLOCSPEC_FAULTS_POINTS = join(dir, "points");
     vars.ALLOCSPEC_FAULTS_JOBS = String(o.jobs);
     vars.ALLOCSPEC_FAULTS_TIMEOUT_MS = String(o.timeoutMs);
     if (o.trace) vars.ALLOCSPEC_FAULTS_TRACE = o.trace;
     const io = stdioFiles(dir, "parent");
-    const parent = spawn(o.cmd.exe, o.cmd.args, { env: envOf(o.cmd, vars), cwd: o.cmd.cwd, stdio: io.fds });
+    const parent = spawn(o.cmd.exe, o.cmd.args, {
+      env: envOf(o.cmd, dir, vars),
+      cwd: o.cmd.cwd,
+      stdio: io.fds,
+    });
     const rerun: { point: number; reason: string }[] = [];
     let done = 0, offset = 0;
     const drain = () => {

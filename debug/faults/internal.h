@@ -102,6 +102,9 @@ typedef struct {
 
 extern as_faults_state as_fs;
 
+/* config.c: an ALLOCSPEC_FAULTS_* setting, from the ALLOCSPEC_FAULTS_CONFIG file first, then the environment
+ * (NULL when unset or empty). */
+const char *as_faults_getenv(const char *name);
 /* filter.c: 1 when the current call's stack satisfies in_library / in_module (each if set). */
 int as_faults_stack_matches(void);
 /* site.c: opens <out_dir>/p<point>.site (as_fs.site_fd) unless open, writes the failing call's site. */

@@ -53,9 +53,9 @@ static void flush_buf(void) {
 }
 
 void as_faults_trace_open(void) {
-    const char *sa = getenv("ALLOCSPEC_FAULTS_SITE_AT");
+    const char *sa = as_faults_getenv("ALLOCSPEC_FAULTS_SITE_AT");
     T.site_at = sa && *sa ? strtoull(sa, NULL, 10) : 0;
-    const char *path = getenv("ALLOCSPEC_FAULTS_TRACE");
+    const char *path = as_faults_getenv("ALLOCSPEC_FAULTS_TRACE");
     if (!path || !*path) return;
     if (as_fs.cfg.mode == AS_FAULTS_COUNT) {
         T.fd = as_faults_high_fd(open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
