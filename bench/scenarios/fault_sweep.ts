@@ -8,18 +8,18 @@
  *  - `email`: debug/real/email_message.py (a short stdlib script: parse a MIME message);
  *  - `regrtest`: `-m test test_fnmatch` (one CPython regrtest module), with `maxPoints` evenly spaced.
  *
- * Each program's points (`maxPoints` of them, evenly spaced over the dry run's count) are dealt into
- * `shards` (round-robin, `--shard K/N`); shard by shard, the sweep runs (everything a user waits for: dry
- * run, sweep run, fresh reruns, confirmation reruns), then the baseline runs the same number of points
- * (spread the same way over its own numbering, which counts ~15% more calls), so a change of load hits both
- * alike. The figure of a program is the median of its per-shard ratios (baseline wall / sweep wall), with
- * their spread. Same findings: the sweep's findings on shard 1 (class, C site, Python site) equal those of
- * a fresh process per point WITH THE SAME NUMBERING (`--fail-at N --thorough` on each of shard 1's points:
- * no early stop, no fork); on `loop` the baseline also finds every planted bug. Also: every allocation of
- * `python3 -c pass` swept, wall time (goal: under 30 s).
+ * Each program's points (`maxPoints` of them, evenly spaced over the dry run's count) are swept `rounds`
+ * times, each round side by side: the sweep (everything a user waits for: dry run, sweep run, fresh reruns,
+ * confirmation reruns), then the baseline over the same number of points (spread the same way over its own
+ * numbering, which counts ~15% more calls), so a change of load hits both alike. The figure of a program is
+ * the median of its per-round ratios (baseline wall / sweep wall), with their spread. Same findings: at
+ * each of `freshSample` of the points, the sweep's outcome (class, C site, Python site; "no finding" for
+ * ok and handled alike) equals that of a fresh process WITH THE SAME NUMBERING and no early stop
+ * (`--fail-at N --thorough`); on `loop` the set_nomemory baseline and the sweep both find every planted
+ * bug. Also: every allocation of `python3 -c pass` swept, wall time (goal: under 30 s).
  *
  * Figures: `fault_sweep_fork_vs_fresh` = the WORST program's median wall ratio sweep/baseline (goal <= 0.1,
- * i.e. >= 10x), `fault_sweep_{loop,email,regrtest}_speedup` (baseline/sweep, spread per shard),
+ * i.e. >= 10x), `fault_sweep_{loop,email,regrtest}_speedup` (baseline/sweep, spread per round),
  * `fault_sweep_{loop,email,regrtest}_same_findings` (1/0), `fault_sweep_pass_all_s`.
  *
  * @module
@@ -31,7 +31,7 @@ import process from "node:process";
 import { launchSpec } from "../../clients/launcher.ts";
 import { buildFixtures } from "../../debug/fixtures/build.ts";
 import { classifyPoint, FINDING_CLASSES, SIGNALS } from "../../debug/faults/classify.ts";
-import { choosePoints, shardPoints } from "../../debug/faults/points.ts";
+import { choosePoints } from "../../debug/faults/points.ts";
 import { parseSite, pythonSite, siteKey, Symbolizer } from "../../debug/faults/site.ts";
 import { countCalls, runPointFresh, stdlibDirs, sweep, type SweepOptions } from "../../debug/faults/sweep.ts";
 import { buildLayer } from "../../native/build.ts";
@@ -95,24 +95,32 @@ async function baseline(
   return { wall: (Date.now() - t0) / 1000, findings };
 }
 
-/** The findings of a fresh process per point with the sweep's own numbering, no early stop (shard 1). */
-async function freshFindings(o: SweepOptions, points: number[]): Promise<Set<string>> {
+/** Each point's finding (or "-") in a fresh process with the sweep's numbering and no early stop. */
+async function freshOutcomes(o: SweepOptions, points: number[]): Promise<Map<number, string>> {
   const sym = new Symbolizer();
   const stdlib = stdlibDirs(o);
-  const out = new Set<string>();
+  const out = new Map<number, string>();
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(o.jobs ?? 2, points.length) }, async () => {
       while (next < points.length) {
-        const one = await runPointFresh({ ...o, thorough: true }, points[next++], 120);
+        const point = points[next++];
+        const one = await runPointFresh({ ...o, thorough: true }, point, 120);
         const { cls } = classifyPoint(one);
-        if (!(FINDING_CLASSES as readonly string[]).includes(cls)) continue;
         const site = one.site ? sym.site(parseSite(one.site)) : null;
-        out.add(`${cls} | ${site ? siteKey(site) : "no site"} | ${site ? pythonSite(site.py, stdlib) : ""}`);
+        out.set(
+          point,
+          findingText(cls, site ? siteKey(site) : "no site", site ? pythonSite(site.py, stdlib) : ""),
+        );
       }
     }),
   );
   return out;
+}
+
+/** A point's finding as compared: class, C site, Python site; "-" for no finding (ok and handled alike). */
+function findingText(cls: string, key: string, pySite: string): string {
+  return (FINDING_CLASSES as readonly string[]).includes(cls) ? `${cls} | ${key} | ${pySite}` : "-";
 }
 
 interface Program {
@@ -127,11 +135,12 @@ interface Measured {
   points: number;
   ratios: Summary;
   raw: number[];
-  oursWall: number;
-  baseWall: number;
-  ours: string[];
-  fresh: string[];
+  oursWall: number[];
+  baseWall: number[];
+  findings: string[];
   same: boolean;
+  compared: number;
+  differ: string[];
   notes: string[];
 }
 
@@ -155,49 +164,50 @@ async function measure(
   // the baseline's numbering counts the allocator's nested calls too (~15% more): spread over it alike
   const baseAll = choosePoints(Math.ceil(total * 1.15), p.maxPoints);
   const nomem = join(ctx.root, "debug", "faults", "nomemory_point.py");
-  const ratios: number[] = [];
-  let oursWall = 0, baseWall = 0;
-  const ours = new Set<string>(), notes: string[] = [];
-  let shard1: string[] = [];
+  const ratios: number[] = [], oursWall: number[] = [], baseWall: number[] = [];
+  const notes: string[] = [];
+  const ours = new Map<number, string>();
   const baseFound = new Set<string>();
-  for (let k = 1; k <= p.shards; k++) {
-    const shard = { k, n: p.shards };
+  for (let round = 1; round <= p.rounds; round++) {
+    // side by side, alternating, so a change of load hits both alike
     const t0 = Date.now();
-    const r = await sweep({ ...base, maxPoints: p.maxPoints, shard });
+    const r = await sweep({
+      ...base,
+      maxPoints: p.maxPoints,
+      onOutcome: (point, cls, key, py) => ours.set(point, findingText(cls, key, py)),
+    });
     const wall = (Date.now() - t0) / 1000;
-    const found = r.findings.flatMap((f) => f.python.map((s) => `${f.cls} | ${f.key} | ${s.site}`));
-    if (k === 1) shard1 = found;
-    for (const f of found) ours.add(f);
-    for (const w of r.warnings ?? []) notes.push(`${prog.label} shard ${k}: ${w}`);
-    if (r.stats.missing) notes.push(`${prog.label} shard ${k}: ${r.stats.missing} points missing`);
-    const b = await baseline(
-      python,
-      nomem,
-      prog.argv,
-      shardPoints(baseAll, shard),
-      p.jobs,
-      prog.env,
-      ctx.root,
-    );
+    for (const w of r.warnings ?? []) notes.push(`${prog.label} round ${round}: ${w}`);
+    if (r.stats.missing) notes.push(`${prog.label} round ${round}: ${r.stats.missing} points missing`);
+    const b = await baseline(python, nomem, prog.argv, baseAll, p.jobs, prog.env, ctx.root);
     for (const f of b.findings) baseFound.add(f);
     ratios.push(b.wall / wall);
-    oursWall += wall;
-    baseWall += b.wall;
+    oursWall.push(wall);
+    baseWall.push(b.wall);
     ctx.print(
-      `    ${prog.label} shard ${k}/${p.shards}: sweep ${wall.toFixed(1)} s, fresh python3 + set_nomemory ${
-        b.wall.toFixed(1)
-      } s (${(b.wall / wall).toFixed(1)}x)`,
+      `    ${prog.label} round ${round}/${p.rounds}: sweep ${
+        wall.toFixed(1)
+      } s, fresh python3 + set_nomemory ${b.wall.toFixed(1)} s (${
+        (b.wall / wall).toFixed(1)
+      }x), ${all.length} points each`,
     );
   }
-  const fresh = await freshFindings({ ...base }, shardPoints(all, { k: 1, n: p.shards }));
-  let same = [...fresh].sort().join("\n") === [...new Set(shard1)].sort().join("\n");
+  // same findings: a fresh process per point with the same numbering, no early stop, on a sample
+  const sample = all.filter((_, i) => i % Math.max(1, Math.ceil(all.length / p.freshSample)) === 0);
+  const fresh = await freshOutcomes(base, sample);
+  const differ = sample.filter((pt) => (ours.get(pt) ?? "missing") !== fresh.get(pt)).map((pt) =>
+    `point ${pt}: sweep ${ours.get(pt) ?? "missing"}; fresh ${fresh.get(pt)}`
+  );
+  let same = differ.length === 0;
   if (prog.label === "loop") {
-    // the set_nomemory baseline numbers calls differently: it must find every planted bug too
+    // the set_nomemory baseline numbers calls differently: it and the sweep must find every planted bug
     const want = planted(prog.argv[0]);
-    const lines = [...ours].map((f) =>
-      f.split(" | ")[0] + " line " + (f.match(/oom_loop\.py:(\d+)/)?.[1] ?? "")
+    const found = [...ours.values()].map((f) =>
+      `${f.split(" | ")[0]} line ${f.match(/oom_loop\.py:(\d+)/)?.[1] ?? ""}`
     );
-    same &&= want.every((x) => baseFound.has(x) && lines.includes(x));
+    const missed = want.filter((x) => !baseFound.has(x) || !found.includes(x));
+    if (missed.length) differ.push(`planted bugs missed by the sweep or the baseline: ${missed.join("; ")}`);
+    same &&= missed.length === 0;
     notes.push(`loop: set_nomemory baseline findings {${[...baseFound].sort().join("; ")}}`);
   }
   return {
@@ -208,9 +218,10 @@ async function measure(
     raw: ratios,
     oursWall,
     baseWall,
-    ours: [...ours].sort(),
-    fresh: [...fresh].sort(),
+    findings: [...new Set([...ours.values()].filter((f) => f !== "-"))].sort(),
     same,
+    compared: sample.length,
+    differ,
     notes,
   };
 }
@@ -221,9 +232,10 @@ export const faultSweep: Scenario = {
     "fault sweep (fork at each point, early stop) vs a fresh python3 + _testcapi.set_nomemory per point, wall clock, same jobs",
   params: (quick) => ({
     maxPoints: quick ? 16 : 240,
-    shards: quick ? 2 : 4,
+    rounds: quick ? 1 : 3,
+    freshSample: quick ? 16 : 48,
     jobs: 2,
-    rounds: quick ? 60 : 600,
+    loopRounds: quick ? 60 : 600,
   }),
   async run(ctx, p) {
     const fx = buildFixtures();
@@ -233,7 +245,7 @@ export const faultSweep: Scenario = {
     const programs: Program[] = [
       {
         label: "loop",
-        argv: [join(ctx.root, "debug", "fixtures", "oom_loop.py"), String(p.rounds)],
+        argv: [join(ctx.root, "debug", "fixtures", "oom_loop.py"), String(p.loopRounds)],
         env: { PYTHONPATH: fx.dir },
       },
       { label: "email", argv: [join(ctx.root, "debug", "real", "email_message.py")], env: {} },
@@ -253,22 +265,28 @@ export const faultSweep: Scenario = {
     const figures: Record<string, number> = {};
     const spreads: Record<string, Summary> = {};
     for (const m of measured) {
+      const ow = summarize(m.oursWall), bw = summarize(m.baseWall);
+      const spread = (x: Summary) => ({ min: round(x.min), max: round(x.max), n: x.n });
       rows.push(
         {
           name: `${m.label}: sweep (${m.points} points of ${m.total})`,
           unit: "s",
-          median: round(m.oursWall),
+          median: round(ow.median),
+          ...spread(ow),
         },
-        { name: `${m.label}: fresh python3 + set_nomemory per point`, unit: "s", median: round(m.baseWall) },
         {
-          name: `${m.label}: speedup by the wall clock (per shard)`,
+          name: `${m.label}: fresh python3 + set_nomemory per point`,
+          unit: "s",
+          median: round(bw.median),
+          ...spread(bw),
+        },
+        {
+          name: `${m.label}: speedup by the wall clock (per round)`,
           unit: "x",
           median: round(m.ratios.median),
           q1: round(m.ratios.q1),
           q3: round(m.ratios.q3),
-          min: round(m.ratios.min),
-          max: round(m.ratios.max),
-          n: m.ratios.n,
+          ...spread(m.ratios),
         },
       );
       figures[`fault_sweep_${m.label}_speedup`] = round(m.ratios.median);
@@ -290,13 +308,13 @@ export const faultSweep: Scenario = {
       spreads,
       notes: [
         ...measured.map((m) =>
-          `${m.label}: ${m.points} of ${m.total} points; wall ${m.oursWall.toFixed(1)} s vs ${
-            m.baseWall.toFixed(1)
-          } s; per-shard speedup ${m.ratios.min.toFixed(1)}-${
-            m.ratios.max.toFixed(1)
-          }x (goal >= 10x); same findings ${
-            m.same ? "yes" : "NO"
-          } (shard 1 vs --fail-at --thorough fresh runs: {${m.fresh.join("; ")}})`
+          `${m.label}: ${m.points} of ${m.total} points, ${m.raw.length} rounds; speedup ${
+            m.raw.map((x) => x.toFixed(1)).join(", ")
+          }x (goal >= 10x); findings {${
+            m.findings.join("; ")
+          }}; same findings as a fresh --fail-at N --thorough run on ${m.compared} of the points: ${
+            m.same ? "yes" : `NO (${m.differ.join("; ")})`
+          }`
         ),
         ...measured.flatMap((m) => m.notes),
         `python3 -c pass: ${pass.stats.planned} allocations swept in ${

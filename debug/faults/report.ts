@@ -93,6 +93,8 @@ export interface FaultsReport {
   handled: Record<string, number>;
   findings: Finding[];
   durationMs: number;
+  /** where the time went, milliseconds: dry run, sweep run, fresh reruns, symbolizing, confirmation reruns */
+  phases?: Record<string, number>;
   /** what may make the numbers less than exact (the dry run failed, the sweep run diverged...) */
   warnings?: string[];
 }
@@ -146,8 +148,9 @@ const sameGroup = (
 const mergePoints = (a: number[], b: number[]) =>
   [...new Set([...a, ...b])].sort((x, y) => x - y).slice(0, 20);
 
-/** Refreshes a finding's summary fields from its Python sites (smallest point first). */
-function summarize(f: Finding): void {
+/** Refreshes a finding's summary fields (hits, points, smallest point's details, status) from its Python
+ * sites. */
+export function refreshFinding(f: Finding): void {
   f.python.sort((a, b) => b.hits - a.hits || a.points[0] - b.points[0] || a.site.localeCompare(b.site));
   f.hits = f.python.reduce((n, p) => n + p.hits, 0);
   f.points = f.python.reduce((acc, p) => mergePoints(acc, p.points), [] as number[]);
@@ -207,11 +210,12 @@ export function addFinding(r: FaultsReport, h: Hit, point: number): void {
     if (point < f.points[0]) Object.assign(f, { domain: h.domain, size: h.size, c: h.c });
   }
   p.points = mergePoints(p.points, [point]);
-  summarize(f);
+  refreshFinding(f);
 }
 
-/** Counts the confirmation statuses of every Python site into r.stats. */
+/** Counts the confirmation statuses of every Python site into r.stats (and refreshes each finding's). */
 export function countConfirmations(r: FaultsReport): void {
+  for (const f of r.findings) refreshFinding(f);
   r.stats.confirmed = r.findings.reduce(
     (n, f) => n + f.python.filter((p) => p.status === "confirmed").length,
     0,
@@ -268,7 +272,7 @@ export function mergeReports(reports: FaultsReport[]): FaultsReport {
         } else if (q.status !== "confirmed" && p.status === "confirmed") q.status = "confirmed";
         q.points = mergePoints(q.points, p.points);
       }
-      summarize(old);
+      refreshFinding(old);
     }
     out.durationMs += r.durationMs;
     for (const w of r.warnings ?? []) (out.warnings ??= []).push(w);
@@ -351,6 +355,10 @@ export function formatReport(r: FaultsReport, format: "table" | "json" | "markdo
     }
   });
   if (!r.findings.length) lines.push(md ? "No finding." : "no finding");
+  if (r.phases) {
+    const t = Object.entries(r.phases).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join(", ");
+    lines.push(md ? `\nTime: ${t}.` : `time: ${t}`);
+  }
   for (const w of r.warnings ?? []) lines.push(md ? `\n> warning: ${w}` : `warning: ${w}`);
   return lines.join("\n") + "\n";
 }

@@ -17,10 +17,11 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { Buffer } from "node:buffer";
 import { classifyPoint, type FindingClass, type Outcome } from "./classify.ts";
 import {
   type Divergence,
@@ -73,6 +74,8 @@ export interface SweepOptions {
   /** rerun each Python site's smallest point fresh before reporting (default true) */
   confirm?: boolean;
   onProgress?: (done: number, total: number, findings: number) => void;
+  /** every point's outcome once classified: class, C site key and Python site ("" for ok points) */
+  onOutcome?: (point: number, cls: Outcome, key: string, pySite: string) => void;
 }
 
 function commandOf(o: SweepOptions): EngineCommand {
@@ -147,11 +150,16 @@ interface Pending {
 }
 
 /** Classifies one finished point: counted at once when ok, else kept for {@link settle}. */
-function classifyOne(r: FaultsReport, o: PointOutcome): Pending | null {
+function classifyOne(
+  r: FaultsReport,
+  o: PointOutcome,
+  onOutcome?: SweepOptions["onOutcome"],
+): Pending | null {
   const { cls, evidence, rule } = classifyPoint({ ...o, site: o.site });
   r.stats.run++;
   if (cls === "ok") {
     r.stats.ok++;
+    onOutcome?.(o.point, cls, "", "");
     return null;
   }
   const raw: RawSite = o.site
@@ -172,6 +180,7 @@ function settle(
   for (const { point, cls, evidence, rule, raw } of pending) {
     const site = sym.site(raw);
     const key = siteKey(site);
+    o.onOutcome?.(point, cls, key, pythonSite(site.py, stdlib));
     if (cls === "handled") {
       r.stats.handled++;
       r.handled[key] = (r.handled[key] ?? 0) + 1;
@@ -220,11 +229,28 @@ function describeStack(sym: Symbolizer, raw: RawSite | null): string {
   return s.py.length ? `${c}; Python: ${s.py.slice(0, 3).join(" < ")}` : c;
 }
 
-/** Says where the sweep run first differed from the dry run, with both stacks. */
-function divergenceWarning(o: SweepOptions, d: Divergence): string {
-  const dry = runEngineCount(commandOf(o), configOf(o), { siteAt: d.call });
+/**
+ * Says where the sweep run first differed from the dry run, with both stacks. The dry run's stack at that
+ * call comes from a second dry run, whose own calls are compared with the first's: when the two dry runs
+ * part earlier, the program does not repeat itself (files its first run wrote, time, pids, randomness), and
+ * the warning says so and where, rather than blaming the sweep.
+ */
+function divergenceWarning(o: SweepOptions, d: Divergence, trace: string, work: string): string {
+  const again = join(work, "calls-again");
+  const dry = runEngineCount(commandOf(o), configOf(o), { siteAt: d.call, trace: again });
   const sym = new Symbolizer();
   sym.prime([...(dry.site?.c ?? []), ...(d.site?.c ?? [])]);
+  const a = readFileSync(trace), b = readFileSync(again);
+  let first = 0;
+  for (let i = 0; i + 8 <= Math.min(a.length, b.length) && !first; i += 8) {
+    if (Buffer.compare(a.subarray(i, i + 8), b.subarray(i, i + 8)) !== 0) first = i / 8 + 1;
+  }
+  if (!first && a.length !== b.length) first = Math.min(a.length, b.length) / 8 + 1;
+  if (first && first <= d.call) {
+    return `the program does not repeat itself: two dry runs (no failure injected) differ from call ${first} on ` +
+      `(what one run leaves for the next: files it writes; or time, pids, randomness); the sweep run left the ` +
+      `first dry run's path at call ${d.call}: ${d.got} at ${describeStack(sym, d.site)}`;
+  }
   return `the sweep run diverged from the dry run at call ${d.call} (points after it may not be the dry run's): ` +
     `dry run: ${d.expected} at ${describeStack(sym, dry.site)}; sweep run: ${d.got} at ${
       describeStack(sym, d.site)
@@ -268,7 +294,14 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
   const work = mkdtempSync(join(tmpdir(), "allocspec-faults-"));
   try {
     const trace = join(work, "calls");
+    const phases: Record<string, number> = {};
+    let tPhase = Date.now();
+    const phase = (name: string) => {
+      phases[name] = Date.now() - tPhase;
+      tPhase = Date.now();
+    };
     const dry = countCalls(o, trace);
+    phase("dry run");
     const all = choosePoints(dry.counts.total, o.maxPoints ?? 0);
     const points = shardPoints(all, o.shard);
     const timeoutS = o.timeoutS ?? Math.max(10, Math.ceil((5 * dry.ms) / 1000));
@@ -288,7 +321,7 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
     let found = 0;
     const take = (one: PointOutcome) => {
       done.add(one.point);
-      const p = classifyOne(report, one);
+      const p = classifyOne(report, one, o.onOutcome);
       if (p) {
         pending.push(p);
         if (p.cls !== "handled") found++;
@@ -305,6 +338,7 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
       onPoint: take,
       onProgress: (n) => o.onProgress?.(n, points.length, found),
     });
+    phase("sweep run");
     // fresh reruns: points not forked (threads alive...) in parallel; children the guard stopped before a
     // side effect one at a time (their fresh runs do that side effect: two at once could see each other's)
     const threads = res.rerun.filter((x) => x.reason === "threads");
@@ -316,15 +350,19 @@ export async function sweep(o: SweepOptions): Promise<FaultsReport> {
     };
     await pool(threads, jobs, fresh);
     await pool(effects, 1, fresh);
+    phase("fresh reruns");
     report.stats.missing = points.filter((p) => !done.has(p)).length;
-    if (res.diverged) warn(divergenceWarning(o, res.diverged));
+    if (res.diverged) warn(divergenceWarning(o, res.diverged, trace, work));
     else if (res.counts.total !== undefined && res.counts.total !== dry.counts.total) {
       warn(`the sweep run counted ${res.counts.total} calls, the dry run ${dry.counts.total}`);
     }
     if (res.code === null && res.signal) warn(`the sweep run itself was killed by signal ${res.signal}`);
     settle(report, o, pending, stdlib);
+    phase("symbolizing");
     if (o.confirm !== false) await confirm(report, o, timeoutS, stdlib, trace);
+    phase("confirmation");
     sortFindings(report);
+    report.phases = phases;
     report.durationMs = Date.now() - t0;
     return report;
   } finally {
@@ -346,7 +384,6 @@ export async function failAt(
   if (p) settle(report, o, [p], stdlibDirs(o));
   // this run is the fresh run: what it shows is what reproduces
   for (const f of report.findings) for (const s of f.python) s.status = "confirmed";
-  for (const f of report.findings) f.status = "confirmed";
   countConfirmations(report);
   if (!one.site) report.stats.missing = 1;
   return { report, stdout: one.stdout, stderr: one.stderr };
