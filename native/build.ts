@@ -298,7 +298,8 @@ export function buildLayer(name: string, opts: { variant?: Variant; force?: bool
   const sources = dirs.flatMap((d) => sourcesOf(d, [".c"]));
   const newest = Math.max(...dirs.flatMap((d) => sourcesOf(d, [".c", ".h"])).map((f) => statSync(f).mtimeMs));
   if (!opts.force && isFresh(output, newest)) return output;
-  compileShared({ sources, output, flags: [...VARIANT_FLAGS[variant], "-g", "-ldl"] });
+  // -z now: every symbol bound at load, so a forked child (fault sweep) never runs the lazy binder
+  compileShared({ sources, output, flags: [...VARIANT_FLAGS[variant], "-g", "-ldl", "-Wl,-z,now"] });
   return output;
 }
 

@@ -195,6 +195,96 @@ static obj code_of(obj f) {
     return NULL;
 }
 
+/* ---- the light walk: interpreter frames (3.11) through learned offsets ---- */
+static struct {
+    int state; /* 0 unknown, 1 ok, -1 unavailable */
+    long i_prev, i_instr, c_code;
+} W;
+
+static int version_311 = -1;
+static int is_311(void) {
+    if (version_311 < 0) {
+        const unsigned long *v = dlsym(RTLD_DEFAULT, "Py_Version");
+        version_311 = v && (*v >> 16) == 0x030b;
+    }
+    return version_311;
+}
+
+/* prev_instr of an interpreter frame: the pointer of the frame's first 12 slots inside its code object's
+ * instructions, at the code's co_code_adaptive offset (c_code) plus PyFrame_GetLasti's bytes. */
+static void learn_walk(obj f1) {
+    if (!is_311() || L.state != 1) {
+        W.state = -1;
+        return;
+    }
+    obj f2 = P.Frame_GetBack(f1);
+    if (!f2) return; /* one frame: nothing to learn from yet (the walk below needs no offset then) */
+    W.state = -1;
+    char *i1 = *(char **)((char *)f1 + L.f_frame), *i2 = *(char **)((char *)f2 + L.f_frame);
+    char *c1 = *(char **)(i1 + L.f_code), *c2 = *(char **)(i2 + L.f_code);
+    long l1 = P.Frame_GetLasti(f1), l2 = P.Frame_GetLasti(f2);
+    long prev = -1, instr = -1, ccode = -1;
+    for (long o = 0; o < 12 * 8; o += 8) {
+        char *p = *(char **)(i1 + o);
+        if (p == i2) prev = o;
+        if (p > c1 && p < c1 + (1 << 20) && o != L.f_code && instr < 0 && l1 >= 0) {
+            long cc = (long)(p - c1) - l1;
+            char *q = *(char **)(i2 + o);
+            if (cc > 0 && cc < 512 && l2 >= 0 && q == c2 + cc + l2) {
+                instr = o;
+                ccode = cc;
+            }
+        }
+    }
+    P.DecRef(f2);
+    if (prev < 0 || instr < 0) return;
+    W.i_prev = prev;
+    W.i_instr = instr;
+    W.c_code = ccode;
+    W.state = 1;
+}
+
+int as_py_stack_light(void **ids, void **codes, int *lines, int max) {
+    if (!as_py_resolve() || W.state < 0 || L.state < 0) return -1;
+    int gc = P.GC_Disable();
+    obj f = P.Eval_GetFrame();
+    int n = -1;
+    if (f && !L.state) {
+        obj t, v, tb;
+        P.Err_Fetch(&t, &v, &tb);
+        if (!P.s_filename) P.s_filename = P.Unicode_InternFromString("co_filename");
+        if (!P.s_name) P.s_name = P.Unicode_InternFromString("co_name");
+        if (P.s_filename && P.s_name) learn_layout(f);
+        else L.state = -1;
+        P.Err_Restore(t, v, tb);
+    }
+    if (f && !W.state) learn_walk(f);
+    if (f && L.state == 1 && W.state == 0 && max > 0) {
+        /* a one-frame stack: its one frame object exists already */
+        ids[0] = *(void **)((char *)f + L.f_frame);
+        codes[0] = code_of(f);
+        lines[0] = P.Frame_GetLineNumber(f);
+        n = 1;
+    } else if (f && W.state == 1) {
+        n = 0;
+        for (char *i = *(char **)((char *)f + L.f_frame); i && n < max; i = *(char **)(i + W.i_prev)) {
+            char *code = *(char **)(i + L.f_code);
+            long lasti = *(char **)(i + W.i_instr) - (code + W.c_code);
+            ids[n] = i;
+            codes[n] = code;
+            lines[n] = P.Code_Addr2Line(code, lasti < 0 ? 0 : (int)lasti);
+            n++;
+        }
+    }
+    if (gc) P.GC_Enable();
+    return n;
+}
+
+void *as_py_frame_id(void *frame) {
+    if ((W.state == 1 || (W.state == 0 && L.state == 1)) && frame) return *(void **)((char *)frame + L.f_frame);
+    return frame;
+}
+
 int as_py_walk(as_py_frame_cb cb, void *arg, int max) {
     int gc = P.GC_Disable();
     obj f = P.Eval_GetFrame(), owned = NULL;
@@ -339,8 +429,8 @@ void as_py_exc_describe(void *t, void *v, char *buf, unsigned long len, int *exi
     int gc = P.GC_Disable();
     copy_str(buf, len, &at, Q.Type_Name(t));
     int is_exit = Q.Err_GivenExceptionMatches(t, *Q.Exc_SystemExit);
-    int builtin = is_exit || Q.Err_GivenExceptionMatches(t, *Q.Exc_SystemError) ||
-                  Q.Err_GivenExceptionMatches(t, *Q.Exc_MemoryError);
+    /* the message only where it is evidence (a lost exception's SystemError) or an exit status */
+    int builtin = is_exit || Q.Err_GivenExceptionMatches(t, *Q.Exc_SystemError);
     if (builtin && v && v != Q.None) {
         obj s = Q.Object_Str(v);
         if (s) {
@@ -395,8 +485,11 @@ void as_py_exc_describe_tuple(void *tuple, char *buf, unsigned long len, int *ex
 int as_py_add_pending(int (*fn)(void *), void *arg) { return resolve_q() ? Q.AddPendingCall(fn, arg) : -1; }
 
 static obj gc_collect_fn;
+int as_py_is_finalizing(void);
 
-void as_py_gc_prepare(void) {
+void as_py_prepare(void) {
+    (void)is_311();
+    (void)as_py_is_finalizing();
     if (gc_collect_fn || !resolve_q()) return;
     obj gc = Q.Import_ImportModule("gc");
     if (gc) {

@@ -52,6 +52,16 @@ void as_py_decref(void *obj);
  * never dereferenced by the caller), at most max. Returns the number stored. */
 int as_py_frames(void **frames, int max);
 
+/* The current stack, innermost first, WITHOUT making frame objects (a forked child pays a page copy for
+ * each one): frame identities (see as_py_frame_id), code objects (borrowed) and line numbers, at most max.
+ * CPython 3.11's layout, learned on the first call from the top two frames (the only frame objects made);
+ * -1 when unavailable (another version, a one-frame stack): then use as_py_walk / as_py_frames. */
+int as_py_stack_light(void **ids, void **codes, int *lines, int max);
+
+/* The identity of a frame object's frame, comparable with as_py_stack_light's ids once that worked (the
+ * interpreter frame), else the frame object itself (as_py_frames). */
+void *as_py_frame_id(void *frame);
+
 /* The innermost frame object (borrowed) or NULL when no Python code is running on this thread. */
 void *as_py_current_frame(void);
 
@@ -80,9 +90,13 @@ void as_py_exc_describe_tuple(void *tuple, char *buf, unsigned long len, int *ex
 /* Py_AddPendingCall: fn runs in the main thread at the next eval-breaker check, or in Py_FinalizeEx. */
 int as_py_add_pending(int (*fn)(void *), void *arg);
 
-/* gc.collect(generation) through the gc.collect looked up by as_py_gc_prepare() (called once where
- * importing is safe: at install); sys.stdout.flush() and sys.stderr.flush() (errors cleared). */
-void as_py_gc_prepare(void);
+/* Looks up, once and where importing is safe (a layer's install), everything the functions below need:
+ * the optional API, gc.collect, the version. A forked child that looked them up itself would pay page
+ * copies for the loader's and the interpreter's caches. */
+void as_py_prepare(void);
+
+/* gc.collect(generation) through the gc.collect that as_py_prepare() looked up; sys.stdout.flush() and
+ * sys.stderr.flush() (errors cleared). */
 void as_py_gc_collect(int generation);
 void as_py_flush_stdio(void);
 

@@ -240,7 +240,7 @@ int as_faults_install(const as_faults_config *cfg, as_faults_get_fn get, as_faul
     if (as_fs.settle_gc > 2) as_fs.settle_gc = 2;
     as_faults_trace_open();
     /* gc.collect for the early stop, looked up now: importing after a failure may not work (settle.c) */
-    if (as_py_can_walk()) as_py_gc_prepare();
+    if (as_py_can_walk()) as_py_prepare();
     /* backtrace() allocates (dlopen of libgcc_s) on its first call: make that call now, not while a
      * point's call is failing (clients-facts.md section 2). */
     void *warm[4];

@@ -13,7 +13,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchSpec } from "../../clients/launcher.ts";
@@ -39,6 +39,7 @@ const skip = skipReason();
 /** data.bin and mods.zip for exact_io.py, made with python3's zipfile. */
 function inputs(): string {
   const dir = mkdtempSync(join(tmpdir(), "allocspec-exact-"));
+  mkdirSync(join(dir, "out"));
   writeFileSync(join(dir, "data.bin"), Uint8Array.from({ length: 20000 }, (_, i) => i % 251));
   const r = spawnSync("python3", [
     "-c",

@@ -30,7 +30,7 @@
 #define POOL_SIZE 16384u /* 3.11-3.13 on 64-bit: USE_LARGE_POOLS (radix tree) */
 #define POOL_OVERHEAD 48u
 #define NCLASSES 32u
-#define SET_SLOTS 2048 /* released blocks tracked; beyond, the check is given up (never a false finding) */
+#define SET_SLOTS 1024 /* released blocks tracked (two pages); beyond, the check is given up (never a false finding) */
 
 typedef struct {
     uint32_t count_lo, count_hi; /* ref (a union with a pointer) */

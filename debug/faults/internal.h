@@ -121,6 +121,8 @@ long long as_faults_now_ms(void);
 int as_faults_high_fd(int fd);
 /* sweep.c: the parent's /proc/self/stat descriptor (an engine fd), -1 before the first fork. */
 int as_faults_stat_fd(void);
+/* sweep.c: the virtual size read with the thread count before this fork (0 unknown). */
+unsigned long as_faults_vsize(void);
 /* isolate.c: parent, right before fork / after fork; child, right after fork. */
 void as_faults_snapshot(as_snapshot *s);
 void as_faults_snapshot_parent_after(as_snapshot *s);

@@ -148,7 +148,7 @@ static void scan_fds(as_snapshot *s) {
         s->unforkable = "no-proc-fd";
         return;
     }
-    char buf[8192];
+    char buf[2048]; /* small: every stack page the parent writes is copied again after the next fork */
     for (;;) {
         long n = syscall(SYS_getdents64, dfd, buf, sizeof buf);
         if (n <= 0) break;
@@ -164,11 +164,26 @@ static void scan_fds(as_snapshot *s) {
     pair_pipes(s);
 }
 
-/* /proc/self/maps, line by line, without allocating: shared writable mappings. */
+/* /proc/self/maps, line by line, without allocating: shared writable mappings. Rescanned only when the
+ * process's virtual size changed since the last scan (/proc/self/stat, read anyway for the thread count):
+ * a new shared mapping changes it, and most forks then skip the ~300 lines. */
+static unsigned long maps_vsize = (unsigned long)-1;
+static int maps_n;
+static as_shared_map maps_last[AS_FAULTS_MAX_SHARED_MAPS];
+static const char *maps_unforkable;
+
 static void scan_maps(as_snapshot *s) {
+    unsigned long vsize = as_faults_vsize();
+    if (vsize && vsize == maps_vsize) {
+        s->nmaps = maps_n;
+        memcpy(s->maps, maps_last, (size_t)maps_n * sizeof *maps_last);
+        if (maps_unforkable) s->unforkable = maps_unforkable;
+        return;
+    }
     int fd = proc_open(&proc_maps, "/proc/self/maps", O_RDONLY);
     if (fd < 0 || lseek(fd, 0, SEEK_SET) != 0) return;
-    char buf[16384];
+    const char *before = s->unforkable;
+    char buf[4096];
     size_t have = 0;
     for (;;) {
         ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
@@ -194,6 +209,10 @@ static void scan_maps(as_snapshot *s) {
         memmove(buf, line, have);
         if (have >= sizeof buf - 1) have = 0; /* a line longer than the buffer: skip it */
     }
+    maps_vsize = vsize;
+    maps_n = s->nmaps;
+    memcpy(maps_last, s->maps, (size_t)s->nmaps * sizeof *maps_last);
+    maps_unforkable = s->unforkable != before ? s->unforkable : NULL;
 }
 
 void as_faults_snapshot(as_snapshot *s) {

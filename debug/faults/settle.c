@@ -92,6 +92,7 @@ static struct {
     int nexc;
     int exit_status; /* a SystemExit's exit status seen in flight, else -1 */
     int pending;     /* a pending call is queued */
+    int bottom;      /* the outermost point frame is the bottom of the stack */
     int cmode;       /* judged on the C stack (a point in Py_FinalizeEx without Python frames) */
     int cstatus;     /* its exit status */
     int ncpoint;
@@ -121,26 +122,40 @@ static void finish(const char *how, int status) {
 }
 
 /* 1 when Py_FinalizeEx is on the C stack (the program's own code is over). */
-static uintptr_t fin_lo, fin_hi;
+/* Code ranges of exported libpython functions (dlsym + the symbol's size), looked up once at install. */
+typedef struct {
+    uintptr_t lo, hi;
+} code_range;
+static code_range fin_range, runmain_range;
 
-/* Py_FinalizeEx's code range (dlsym + its symbol size), looked up once (the parent, at install). */
-void as_faults_settle_init(void) {
-    void *fin = dlsym(RTLD_DEFAULT, "Py_FinalizeEx");
+static code_range range_of(const char *name) {
+    code_range r = {0, 0};
+    void *fn = dlsym(RTLD_DEFAULT, name);
     Dl_info info;
     const ElfW(Sym) *sym = NULL;
-    if (fin && dladdr1(fin, &info, (void **)&sym, RTLD_DL_SYMENT) && sym) {
-        fin_lo = (uintptr_t)fin;
-        fin_hi = fin_lo + (sym->st_size ? sym->st_size : 1);
+    if (fn && dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) && sym) {
+        r.lo = (uintptr_t)fn;
+        r.hi = r.lo + (sym->st_size ? sym->st_size : 1);
     }
+    return r;
 }
 
-static int in_finalize(void) {
+void as_faults_settle_init(void) {
+    fin_range = range_of("Py_FinalizeEx");
+    runmain_range = range_of("Py_RunMain");
+}
+
+/* 1 when a return address on the C stack lies in r (the function is running, below us). */
+static int on_c_stack(code_range r) {
+    if (!r.lo) return 0;
     void *frames[64];
     int n = backtrace(frames, 64);
     for (int i = 1; i < n; i++)
-        if ((uintptr_t)frames[i] > fin_lo && (uintptr_t)frames[i] <= fin_hi) return 1;
+        if ((uintptr_t)frames[i] > r.lo && (uintptr_t)frames[i] <= r.hi) return 1;
     return 0;
 }
+
+static int in_finalize(void) { return on_c_stack(fin_range); }
 
 /* The Python stop: at an instruction boundary (trace function) or in Py_FinalizeEx (pending call). */
 static void stop(const char *how) {
@@ -156,7 +171,7 @@ static void stop(const char *how) {
     as_faults_heap_check();
     as_faults_prof("check");
     run_hooks();
-    as_py_flush_stdio();
+    if (!as_fs.is_child) as_py_flush_stdio(); /* a fresh --fail-at run shows the program's whole output */
     finish(how, status);
 }
 
@@ -198,11 +213,22 @@ static int on_trace(void *obj, void *frame, int what, void *arg) {
         return 0;
     }
     if (as_fs.cfg.flags & AS_FAULTS_THOROUGH) return 0;
-    int i = point_index(frame);
+    int i = point_index(as_py_frame_id(frame));
     if (what == AS_PY_TRACE_RETURN) {
         if (i >= 0) {
             S.frames[i] = NULL; /* returned, or unwound by the exception */
             S.alive--;
+            /* A sweep child whose exception leaves the bottom frame of the main program (Py_RunMain below,
+             * not finalizing) has reached the top level: the rest is PyErr_Print's traceback and the
+             * teardown. Stop now: the exception is in the site file (exc), and the allocator check stands
+             * in for a crash while printing (a fresh --fail-at run still prints it). */
+            if (!arg && i == S.npoint - 1 && S.bottom && as_fs.is_child && on_c_stack(runmain_range) &&
+                !in_finalize()) {
+                S.stopping = 1;
+                as_faults_heap_check();
+                run_hooks();
+                finish("top", S.exit_status >= 0 ? S.exit_status : 1);
+            }
         }
     } else if (what == AS_PY_TRACE_LINE || what == AS_PY_TRACE_OPCODE) {
         if (i >= 0) {
@@ -228,7 +254,12 @@ static int on_pending(void *arg) {
 }
 
 static void watch_point_frames(void) {
-    S.npoint = S.alive = as_py_frames(S.frames, AS_SETTLE_MAX_FRAMES);
+    /* the frames' identities without making frame objects where CPython's layout is known (3.11) */
+    static void *codes[AS_SETTLE_MAX_FRAMES];
+    static int lines[AS_SETTLE_MAX_FRAMES];
+    int light = as_py_stack_light(S.frames, codes, lines, AS_SETTLE_MAX_FRAMES);
+    S.npoint = S.alive = light >= 0 ? light : as_py_frames(S.frames, AS_SETTLE_MAX_FRAMES);
+    S.bottom = S.npoint > 0 && S.npoint < AS_SETTLE_MAX_FRAMES;
     /* too deep to follow: not judged on Python events (alive never reaches 0); the end still stops it */
     if (S.npoint == AS_SETTLE_MAX_FRAMES) S.alive = -1;
     if (as_py_set_trace(on_trace) != 0) {
@@ -236,7 +267,9 @@ static void watch_point_frames(void) {
         return;
     }
     S.tracing = 1;
-    for (int i = 0; i < S.npoint; i++) as_py_trace_opcodes(S.frames[i]);
+    /* an event per instruction of the point frames (f_trace_opcodes) needs their frame objects: only where
+     * they exist anyway (no light walk); else LINE events (a new line, a backward jump) show progress */
+    for (int i = 0; light < 0 && i < S.npoint; i++) as_py_trace_opcodes(S.frames[i]);
 
 }
 

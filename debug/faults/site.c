@@ -31,39 +31,50 @@
 
 #define AS_FAULTS_PY_FRAMES 32
 
-static int py_frame(void *arg, void *code, int line) {
-    int fd = *(int *)arg;
-    char buf[1200];
-    int w = snprintf(buf, sizeof buf, "py %d %s %s\n", line, as_py_code_name(code), as_py_code_filename(code));
-    if (w > 0) (void)!write(fd, buf, (size_t)w < sizeof buf ? (size_t)w : sizeof buf - 1);
-    return 0;
-}
+static int py_frame(void *arg, void *code, int line);
 
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 #define AS_FAULTS_NSIG (sizeof crash_signals / sizeof crash_signals[0])
 static struct sigaction previous[AS_FAULTS_NSIG];
 
-/* One write() for all frames, formatted on the stack: no stdio buffer (a forked child pays for every page
- * it writes). */
+/* Line building without printf (vfprintf's frame and locale data are pages a forked child would copy). */
+typedef struct {
+    char b[600];
+    size_t n;
+} line_buf;
+static void lb_str(line_buf *l, const char *s) {
+    while (s && *s && l->n < sizeof l->b - 2) l->b[l->n++] = *s++;
+}
+static void lb_num(line_buf *l, unsigned long long v, int base) {
+    char t[24];
+    int k = 0;
+    do t[k++] = "0123456789abcdef"[v % (unsigned)base];
+    while ((v /= (unsigned)base) && k < 23);
+    while (k && l->n < sizeof l->b - 2) l->b[l->n++] = t[--k];
+}
+static void lb_write(int fd, line_buf *l) {
+    l->b[l->n++] = '\n';
+    (void)!write(fd, l->b, l->n);
+    l->n = 0;
+}
+
+/* One write() per frame from a small stack buffer: no stdio, few stack pages. */
 static void write_frames(int fd, const char *tag, void *const *frames, int n) {
-    char buf[8192];
-    size_t at = 0;
+    line_buf l = {.n = 0};
     for (int i = 0; i < n; i++) {
         uintptr_t base;
         const char *name;
-        int w;
+        lb_str(&l, tag);
         if (as_faults_module_of(frames[i], &base, &name) == 0) {
-            w = snprintf(buf + at, sizeof buf - at, "%s %s 0x%lx\n", tag, name, (unsigned long)((uintptr_t)frames[i] - base));
+            lb_str(&l, " ");
+            lb_str(&l, name);
+            lb_str(&l, " 0x");
+            lb_num(&l, (uintptr_t)frames[i] - base, 16);
         } else {
-            w = snprintf(buf + at, sizeof buf - at, "%s ? %p\n", tag, frames[i]);
+            lb_str(&l, " ? 0x");
+            lb_num(&l, (uintptr_t)frames[i], 16);
         }
-        if (w < 0 || (size_t)w >= sizeof buf - at) break;
-        at += (size_t)w;
-    }
-    for (size_t off = 0; off < at;) {
-        ssize_t k = write(fd, buf + off, at - off);
-        if (k <= 0) break;
-        off += (size_t)k;
+        lb_write(fd, &l);
     }
 }
 
@@ -99,15 +110,41 @@ int as_faults_open_site(uint64_t point) {
     return as_fs.site_fd >= 0 ? 0 : -1;
 }
 
+static int py_frame(void *arg, void *code, int line) {
+    line_buf l = {.n = 0};
+    lb_str(&l, "py ");
+    if (line < 0) lb_str(&l, "-");
+    lb_num(&l, (unsigned long long)(line < 0 ? -(long long)line : line), 10);
+    lb_str(&l, " ");
+    lb_str(&l, as_py_code_name(code));
+    lb_str(&l, " ");
+    lb_str(&l, as_py_code_filename(code));
+    lb_write(*(int *)arg, &l);
+    return 0;
+}
+
 void as_faults_write_site_fd(int fd, uint64_t point, int domain, size_t size, const char *kind) {
-    char head[128];
-    int w = snprintf(head, sizeof head, "point %llu\ndomain %s\nsize %zu\n", (unsigned long long)point, kind, size);
-    if (w > 0) (void)!write(fd, head, (size_t)w);
+    line_buf l = {.n = 0};
+    lb_str(&l, "point ");
+    lb_num(&l, point, 10);
+    lb_write(fd, &l);
+    lb_str(&l, "domain ");
+    lb_str(&l, kind);
+    lb_write(fd, &l);
+    lb_str(&l, "size ");
+    lb_num(&l, size, 10);
+    lb_write(fd, &l);
     (void)domain;
     void *frames[AS_FAULTS_MAX_FRAMES];
     int n = backtrace(frames, AS_FAULTS_MAX_FRAMES);
     write_frames(fd, "c", frames + 1, n > 1 ? n - 1 : 0); /* frame 0 is this function */
-    if (as_py_can_walk()) as_py_walk(py_frame, &fd, AS_FAULTS_PY_FRAMES);
+    if (as_py_can_walk()) {
+        void *ids[AS_FAULTS_PY_FRAMES], *codes[AS_FAULTS_PY_FRAMES];
+        int lines[AS_FAULTS_PY_FRAMES];
+        int n = as_py_stack_light(ids, codes, lines, AS_FAULTS_PY_FRAMES);
+        if (n < 0) as_py_walk(py_frame, &fd, AS_FAULTS_PY_FRAMES);
+        for (int i = 0; i < n; i++) py_frame(&fd, codes[i], lines[i]);
+    }
     (void)!write(fd, "end\n", 4);
 }
 

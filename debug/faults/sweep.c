@@ -67,10 +67,12 @@ int as_faults_high_fd(int fd) {
 }
 
 static int stat_fd = -1;
+static unsigned long last_vsize;
 int as_faults_stat_fd(void) { return stat_fd; }
+unsigned long as_faults_vsize(void) { return last_vsize; }
 
-/* Threads of this process, from /proc/self/stat (field 20), without allocating; the file stays open
- * (pread regenerates it). */
+/* Threads of this process, from /proc/self/stat (field 20; field 23, the virtual size, is kept for
+ * isolate.c), without allocating; the file stays open (pread regenerates it). */
 static int thread_count(void) {
     if (stat_fd < 0) stat_fd = as_faults_high_fd(open("/proc/self/stat", O_RDONLY | O_CLOEXEC));
     if (stat_fd < 0) return 1;
@@ -80,11 +82,16 @@ static int thread_count(void) {
     buf[n] = 0;
     char *p = strrchr(buf, ')');
     if (!p) return 1;
-    /* after ") ": state(3) ppid(4) ... num_threads is field 20 */
-    int field = 2;
-    for (p++; *p && field < 20; p++)
-        if (*p == ' ') field++;
-    return atoi(p) > 0 ? atoi(p) : 1;
+    /* after ") ": state(3) ppid(4) ... num_threads is field 20, vsize field 23 */
+    int field = 2, threads = 1;
+    last_vsize = 0;
+    for (p++; *p && field <= 23; p++) {
+        if (*p != ' ') continue;
+        field++;
+        if (field == 20) threads = atoi(p + 1);
+        if (field == 23) last_vsize = strtoul(p + 1, NULL, 10);
+    }
+    return threads > 0 ? threads : 1;
 }
 
 /* Offset of glibc's cached tid in the thread descriptor (pthread_self()), -1 unknown (then fork()). */
@@ -201,10 +208,26 @@ void as_faults_reap(int block) {
     }
 }
 
+/* <out_dir>/p<point>.<ext> without printf (a forked child copies every page it writes, vfprintf's too). */
+static void point_path(char *path, size_t cap, uint64_t point, const char *ext) {
+    size_t n = 0;
+    for (const char *s = as_fs.out_dir; *s && n < cap - 32; s++) path[n++] = *s;
+    path[n++] = '/';
+    path[n++] = 'p';
+    char digits[24];
+    int k = 0;
+    do digits[k++] = (char)('0' + point % 10);
+    while ((point /= 10) && k < 23);
+    while (k) path[n++] = digits[--k];
+    path[n++] = '.';
+    for (const char *s = ext; *s && n < cap - 1; s++) path[n++] = *s;
+    path[n] = 0;
+}
+
 static void redirect(int fd, uint64_t point, const char *ext, int flags) {
     char path[AS_FAULTS_PATH_MAX];
-    if (ext) snprintf(path, sizeof path, "%s/p%llu.%s", as_fs.out_dir, (unsigned long long)point, ext);
-    else snprintf(path, sizeof path, "/dev/null");
+    if (ext) point_path(path, sizeof path, point, ext);
+    else strcpy(path, "/dev/null");
     int f = open(path, flags, 0644);
     if (f >= 0 && f != fd) {
         dup2(f, fd);
