@@ -2,11 +2,11 @@
  * `deno task clients` / `bun run clients`: CPython's own regression tests as a client of each allocator,
  * against a BASELINE (CPython's own allocators) measured in the same run.
  *
- *     npx deno task clients --allocator native --allocator libc:libc.so.6 [--tests default|ci|all|test_x,...]
+ *     npx deno task clients --target native --target libc:libc.so.6 [--tests default|ci|all|test_x,...]
  *        [--debug-hooks cpython|native|none] [--jobs 2] [--format table|json|markdown|junit] [--python PATH]
  *
  * Per allocator: regrtest `-m test -jN` with the debug hooks on (default CPython's), through the launcher
- * (clients/launcher.ts). Report: tests run/passed/failed/skipped, NEW failures against the baseline vs
+ * (targets/launcher.ts). Report: tests run/passed/failed/skipped, NEW failures against the baseline vs
  * shared ones, expected divergences with reasons, crashes with the module, debug-hook violations with
  * CPython's text, wall time and peak RSS as ratios to the baseline.
  *
@@ -15,7 +15,7 @@
  * @example
  * ```ts
  * import { main } from "./cli.ts";
- * const status = main(["--allocator", "native", "--tests", "ci"]);
+ * const status = main(["--target", "native", "--tests", "ci"]);
  * ```
  * @module
  */
@@ -23,24 +23,25 @@ import { spawnSync } from "node:child_process";
 import os from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../conformance/adapter.ts";
-import type { Variant } from "../native/build.ts";
+import { UsageError } from "../core/usage.ts";
+import type { Variant } from "../core/cbuild.ts";
 import { compareRuns, type Verdict } from "./compare.ts";
-import { type DebugHooks, launchSpec } from "./launcher.ts";
+import { launchSpec } from "../targets/launcher.ts";
+import { normalizeTargetFlags, parseDebugHooks } from "../targets/flags.ts";
 import { runRegrtest } from "./regrtest.ts";
 import { CLIENT_FORMATS, type ClientFormat, formatReport } from "./report.ts";
 import { selectTests } from "./selection.ts";
 
 const USAGE =
-  "usage: clients [--allocator SPEC]... [--tests default|ci|all|NAMES] [--debug-hooks cpython|native|none] [--jobs N] [--format table|json|markdown|junit] [--python PATH] [--timeout S] [--variant V]";
+  "usage: clients [--target SPEC]... [--tests default|ci|all|NAMES] [--debug-hooks[=cpython|native|none]] [--jobs N] [--format table|json|markdown|junit] [--python PATH] [--timeout S] [--variant V]";
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
-    args: argv,
+    args: normalizeTargetFlags(argv, "clients"),
     options: {
-      allocator: { type: "string", multiple: true, default: [] },
+      target: { type: "string", multiple: true, default: [] },
       tests: { type: "string", default: "default" },
-      "debug-hooks": { type: "string", default: "cpython" },
+      "debug-hooks": { type: "string" },
       jobs: { type: "string", default: "2" },
       format: { type: "string", default: "table" },
       python: { type: "string" },
@@ -51,10 +52,8 @@ function parse(argv: string[]) {
     strict: true,
     allowPositionals: false,
   });
-  const hooks = values["debug-hooks"]!;
-  if (!["cpython", "native", "none"].includes(hooks)) {
-    throw new UsageError(`--debug-hooks ${hooks}: use cpython, native or none`);
-  }
+  // the debug hooks are on by default here: CPython's tests exercise every rule they check
+  const debugHooks = parseDebugHooks(values["debug-hooks"], "cpython");
   if (!(CLIENT_FORMATS as readonly string[]).includes(values.format!)) {
     throw new UsageError(`--format ${values.format}: use ${CLIENT_FORMATS.join(", ")}`);
   }
@@ -64,11 +63,11 @@ function parse(argv: string[]) {
   }
   const timeout = Number(values.timeout);
   if (!(timeout > 0)) throw new UsageError(`--timeout ${values.timeout}: use seconds > 0`);
-  const allocators = values.allocator!.length ? values.allocator! : ["native"];
+  const allocators = values.target!.length ? values.target! : ["native"];
   return {
     allocators,
     tests: selectTests(values.tests!),
-    debugHooks: (hooks === "none" ? "" : hooks) as DebugHooks,
+    debugHooks,
     jobs,
     timeout,
     format: values.format as ClientFormat,
@@ -108,8 +107,8 @@ export function main(argv: string[]): number {
       return 0;
     }
     const common = { debugHooks: o.debugHooks, python: o.python, variant: o.variant };
-    baseline = launchSpec({ ...common, allocator: "cpython" });
-    specs = o.allocators.map((a) => launchSpec({ ...common, allocator: a }));
+    baseline = launchSpec({ ...common, target: "cpython" });
+    specs = o.allocators.map((a) => launchSpec({ ...common, target: a }));
     // the baseline's converter (junit_to_json.py) runs without hooks
   } catch (e) {
     const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
@@ -119,7 +118,7 @@ export function main(argv: string[]): number {
     }
     throw e;
   }
-  const plain = launchSpec({ allocator: "cpython", python: o.python, variant: o.variant });
+  const plain = launchSpec({ target: "cpython", python: o.python, variant: o.variant });
   const missing = missingTests(plain, o.tests.length ? o.tests : ["test_dict"]);
   if (missing) {
     console.error(`clients: ${missing} (${USAGE})`);

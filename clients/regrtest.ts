@@ -7,10 +7,10 @@
  * @example
  * ```ts
  * import { runRegrtest } from "./regrtest.ts";
- * import { launchSpec } from "./launcher.ts";
- * const run = runRegrtest(launchSpec({ allocator: "native", debugHooks: "cpython" }), ["test_json"], {
+ * import { launchSpec } from "../targets/launcher.ts";
+ * const run = runRegrtest(launchSpec({ target: "native", debugHooks: "cpython" }), ["test_json"], {
  *   jobs: 2,
- *   baseline: launchSpec({ allocator: "cpython" }),
+ *   baseline: launchSpec({ target: "cpython" }),
  * });
  * console.log(run.counts);
  * ```
@@ -21,7 +21,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { LaunchSpec } from "./launcher.ts";
+import type { LaunchSpec } from "../targets/launcher.ts";
 import { type ModuleResult, parseRegrtestOutput, type Violation } from "./regrtest_output.ts";
 
 const MAIN = fileURLToPath(new URL("./regrtest_main.py", import.meta.url));

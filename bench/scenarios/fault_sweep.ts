@@ -28,13 +28,14 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { launchSpec } from "../../clients/launcher.ts";
+import { launchSpec } from "../../targets/launcher.ts";
 import { buildFixtures } from "../../debug/fixtures/build.ts";
-import { classifyPoint, FINDING_CLASSES, SIGNALS } from "../../debug/faults/classify.ts";
+import { classifyPoint, FINDING_CLASSES } from "../../core/outcome.ts";
+import { signalNumber } from "../../core/signals.ts";
 import { choosePoints } from "../../debug/faults/points.ts";
 import { parseSite, pythonSite, siteKey, Symbolizer } from "../../debug/faults/site.ts";
 import { countCalls, runPointFresh, stdlibDirs, sweep, type SweepOptions } from "../../debug/faults/sweep.ts";
-import { buildLayer } from "../../native/build.ts";
+import { buildLayer } from "../../debug/layers.ts";
 import type { Row, Scenario, ScenarioContext } from "../scenario.ts";
 import { round, summarize, type Summary } from "../stats.ts";
 
@@ -76,7 +77,7 @@ async function baseline(
         clearTimeout(timer);
         const c = classifyPoint({
           code: code ?? -1,
-          signal: sig ? SIGNALS[sig] ?? 99 : 0,
+          signal: signalNumber(sig, 99),
           timedOut: false,
           stderr,
         });

@@ -1,7 +1,8 @@
 /**
  * Builds the external-library harnesses (clients/libs/<library>.c + libs_common.c) into
- * `native/build/clients/libs/libs_<library>.so` with native/build.ts's `compileShared` (the project's C
- * flags: C11, -Wall -Wextra -Werror, hidden visibility), rebuilt when a source or allocspec.h is newer.
+ * `native/build/clients/libs/libs_<library>.so` with core/cbuild.ts (the project's C flags: C11, -Wall
+ * -Wextra -Werror, hidden visibility), rebuilt when a source or a header is newer; the fault engine's C
+ * comes from debug/layers.ts.
  * Compiler and link flags of each library come from pkg-config when it knows the library, else the
  * plain `-l` names (the Debian dev packages install both).
  *
@@ -13,10 +14,10 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileShared, NATIVE_DIR } from "../../native/build.ts";
+import { BUILD_DIR, compileShared, INCLUDE_DIR, isFresh, sourcesOf } from "../../core/cbuild.ts";
+import { faultEngineSources } from "../../debug/layers.ts";
 
 /** A harness: its pkg-config module, fallback link flags and the Debian package holding its headers. */
 export interface HarnessSpec {
@@ -39,7 +40,7 @@ export const HARNESSES: Readonly<Record<string, HarnessSpec>> = {
 export const LIBRARIES: readonly string[] = Object.keys(HARNESSES);
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const OUT_DIR = join(NATIVE_DIR, "build", "clients", "libs");
+const OUT_DIR = join(BUILD_DIR, "clients", "libs");
 
 /** Where the harness of `lib` is built. */
 export function harnessPath(lib: string): string {
@@ -59,22 +60,16 @@ export function buildHarness(lib: string, opts: { force?: boolean } = {}): strin
   const spec = HARNESSES[lib];
   if (!spec) throw new Error(`unknown library '${lib}': use ${LIBRARIES.join(", ")}`);
   // the one fault engine (debug/faults + debug/common), compiled in: its symbols are hidden in the layer
-  const debug = join(NATIVE_DIR, "..", "debug");
-  const engine = [
-    ...["config", "engine", "filter", "site", "sweep"].map((f) => join(debug, "faults", `${f}.c`)),
-    join(debug, "common", "pyframe.c"),
-  ];
-  const sources = [join(HERE, "libs_common.c"), join(HERE, `${lib}.c`), ...engine];
+  const engine = faultEngineSources();
+  const sources = [join(HERE, "libs_common.c"), join(HERE, `${lib}.c`), ...engine.sources];
   const inputs = [
     ...sources,
     join(HERE, "libs_common.h"),
-    join(NATIVE_DIR, "include", "allocspec.h"),
-    join(debug, "faults", "faults.h"),
-    ...engine,
+    ...sourcesOf(INCLUDE_DIR, [".h"]),
+    ...engine.headers,
   ];
   const out = harnessPath(lib);
-  const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
-  if (!opts.force && existsSync(out) && statSync(out).mtimeMs >= newest) return out;
+  if (!opts.force && isFresh(out, inputs)) return out;
   const flags = pkgConfig(spec.pkg) ?? [...spec.libs];
   try {
     compileShared({ sources, output: out, flags: ["-O2", `-I${HERE}`, ...flags, "-ldl"] });

@@ -5,11 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
-import { UsageError } from "../../conformance/adapter.ts";
+import { findLibpython } from "../../core/python.ts";
+import { UsageError } from "../../core/usage.ts";
 import { exitStatus, judge, type LibsRow, runLibs } from "./run.ts";
 import { formatRows } from "./report.ts";
-import { choosePoints, classify } from "./sweep.ts";
+import { classify, LIBS_HEAD_SHARE } from "./sweep.ts";
+import { choosePoints } from "../../debug/faults/points.ts";
 import { buildFixtures } from "../../conformance/fixtures/c/build.ts";
 
 function why(): string | undefined {
@@ -170,12 +171,13 @@ test("libs: fault sweep on the one engine: zlib's failed zallocs are handled (Z_
 });
 
 test("libs: sweep oracles: points, OOM errors, silent failures", () => {
-  assert.deepEqual(choosePoints(3, 10), [1, 2, 3]);
-  assert.deepEqual(choosePoints(100, 3), [1, 51, 100]);
-  const p = choosePoints(1000, 40);
+  assert.deepEqual(choosePoints(3, 10, LIBS_HEAD_SHARE), [1, 2, 3]);
+  assert.deepEqual(choosePoints(100, 3, LIBS_HEAD_SHARE), [1, 34, 67]);
+  const p = choosePoints(1000, 40, LIBS_HEAD_SHARE);
   assert.equal(p.length, 40);
   assert.deepEqual(p.slice(0, 10), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  assert.equal(p.at(-1), 1000);
+  assert.deepEqual(p.slice(10, 13), [11, 44, 77]);
+  assert.equal(p.at(-1), 968);
   const sc = { id: "expat", lib: "expat", options: "" };
   const res = (errors: string[], failed: string[], leaks = 0) => ({
     status: 0,

@@ -22,22 +22,15 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { type Adapter, UsageError } from "../../conformance/adapter.ts";
+import { type Adapter } from "../../conformance/adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { loadAdapter } from "../../conformance/adapters/mod.ts";
-import { normalizeFatal, programStderr, runChild } from "../../conformance/death.ts";
+import { runScript } from "../../core/child.ts";
 import { buildHarness, LIBRARIES } from "./build.ts";
-import { RESULT_PREFIX } from "./child.ts";
-import { faultRun, type FaultSweep, sweep, type SweepWorkload } from "./sweep.ts";
+import { judge, type LibsRow, type Scenario, type SweepWorkload } from "./judge.ts";
+import { faultRun, sweep } from "./sweep.ts";
 
-/** One (library, options) run. */
-export interface Scenario {
-  /** row name: the library, or library + variant */
-  id: string;
-  lib: string;
-  options: string;
-  /** the scenario exists to show a finding (a FINDING is expected, not a failure) */
-  demonstrates?: string;
-}
+export { type HarnessResult, judge, type LibsRow, type Scenario } from "./judge.ts";
 
 /** The default scenarios: each library, then the libxml2 late-setup demonstration. */
 export function scenarios(libraries: readonly string[], plant?: string): Scenario[] {
@@ -54,44 +47,6 @@ export function scenarios(libraries: readonly string[], plant?: string): Scenari
     }
   }
   return out;
-}
-
-/** What the harness reports (libs_common.c lr_end), plus library-specific members. */
-export interface HarnessResult {
-  library: string;
-  calls: { malloc: number; calloc: number; realloc: number; free: number };
-  routed: number;
-  bytes: number;
-  peak_bytes: number;
-  zero_size: number;
-  free_null: number;
-  foreign_frees: number;
-  failed_allocs: number;
-  leaks: { blocks: number; bytes: number; groups: { size: number; count: number; site: string }[] };
-  violations: { count: number; texts: string[] };
-  checks_passed: number;
-  checks_failed: { count: number; texts: string[] };
-  notes: { count: number; texts: string[] };
-  [extra: string]: unknown;
-}
-
-/** One judged row. */
-export interface LibsRow {
-  target: string;
-  scenario: string;
-  status: "PASS" | "FINDING" | "FAIL" | "ERROR";
-  /** expected finding (see Scenario.demonstrates) */
-  expected: boolean;
-  result?: HarnessResult;
-  /** violations: count, and CPython's text (first one, addresses scrubbed) */
-  violations: number;
-  violationText?: string;
-  /** how the child ended when it did not report (signal or exit status) */
-  ended?: string;
-  message: string;
-  seconds: number;
-  /** the fault sweep (with `faults`) */
-  faults?: FaultSweep;
 }
 
 /** Options of {@link runLibs}. */
@@ -129,73 +84,6 @@ export async function loadTargets(targets: readonly string[]): Promise<Map<strin
     m.set(t, a);
   }
   return m;
-}
-
-/** Judges one child (exported for tests). */
-export function judge(
-  target: string,
-  sc: Scenario,
-  child: { status: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean },
-  seconds: number,
-): LibsRow {
-  const base = { target, scenario: sc.id, expected: !!sc.demonstrates, seconds };
-  const line = child.stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
-  const err = programStderr(child.stderr);
-  const debugText = /Debug memory block at address|Fatal Python error: _PyMem_Debug/.test(err);
-  if (!line) {
-    const ended = child.timedOut ? "hung" : child.signal ? `signal ${child.signal}` : `exit ${child.status}`;
-    if (debugText) {
-      const text = normalizeFatal(err.slice(err.search(/Debug memory block|Fatal Python error/)));
-      const fatal = text.match(/Fatal Python error: [^\n]*/)?.[0];
-      return {
-        ...base,
-        status: "FINDING",
-        violations: 1,
-        violationText: text.trim(),
-        ended,
-        message: `the debug hooks stopped the run (${ended}): ${
-          fatal ?? "crashed while dumping the block (before Py_FatalError)"
-        }`,
-      };
-    }
-    const foreign = err.match(/^libs: foreign free of .*$/m)?.[0];
-    if (foreign) {
-      return {
-        ...base,
-        status: "FINDING",
-        violations: 0,
-        ended,
-        message: `the target's free crashed (${ended}) on a block it never handed out (${
-          foreign.replace(/^libs: /, "")
-        })`,
-      };
-    }
-    const tail = err.trim().split("\n").slice(-3).join(" | ");
-    return { ...base, status: "ERROR", violations: 0, ended, message: `child ${ended}: ${tail}` };
-  }
-  const { result } = JSON.parse(line.slice(RESULT_PREFIX.length)) as { rc: number; result: HarnessResult };
-  const v = result.violations.count;
-  const problems: string[] = [];
-  if (v) problems.push(`${v} debug-hook violation(s)`);
-  if (result.foreign_frees) {
-    problems.push(`${result.foreign_frees} free(s) of blocks the target never handed out`);
-  }
-  if (result.leaks.blocks) {
-    const g = result.leaks.groups.map((x) => `${x.count} x ${x.size} B at ${x.site}`).join(", ");
-    problems.push(`${result.leaks.blocks} block(s), ${result.leaks.bytes} B left live after cleanup (${g})`);
-  }
-  const failed = result.checks_failed.count;
-  const row: LibsRow = {
-    ...base,
-    result,
-    violations: v,
-    violationText: result.violations.texts[0] ? normalizeFatal(result.violations.texts[0]).trim() : undefined,
-    status: failed ? "FAIL" : problems.length ? "FINDING" : "PASS",
-    message: failed
-      ? `${failed} check(s) failed: ${result.checks_failed.texts.join("; ")}`
-      : problems.join("; "),
-  };
-  return row;
 }
 
 /** Runs every scenario on every target; returns the judged rows. */
@@ -245,7 +133,7 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
           ALLOCSPEC_FAULTS_FAIL_AT: String(opts.failAt),
         }, opts.sweepWorkload);
       } else {
-        child = runChild(CHILD, [target, sc.lib, so.get(sc.lib)!, options, "hooks"], {
+        child = runScript(CHILD, [target, sc.lib, so.get(sc.lib)!, options, "hooks"], {
           env,
           timeoutMs: opts.timeoutMs ?? (opts.quick ? 120_000 : 600_000),
         });

@@ -26,15 +26,16 @@
  * ```
  * @module
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { runtimeArgv } from "../../conformance/death.ts";
+import { type ChildOutcome, runScriptAsync } from "../../core/child.ts";
+import { choosePoints } from "../../debug/faults/points.ts";
 import { parseSite, type RawSite, siteKey, Symbolizer } from "../../debug/faults/site.ts";
-import { judge, type Scenario } from "./run.ts";
+import { type FaultSweep, judge, type PointClass, type Scenario, type SweepWorkload } from "./judge.ts";
+
+export type { FaultSweep, PointClass, SweepWorkload } from "./judge.ts";
 
 /** The out-of-memory error each library must report (matched against the harness's library_errors). */
 export const OOM_ERROR: Readonly<Record<string, RegExp>> = {
@@ -45,65 +46,11 @@ export const OOM_ERROR: Readonly<Record<string, RegExp>> = {
   sqlite: /out of memory|\(7\)/,
 };
 
-/** The workload size of sweep runs: quick (the CI size) or tiny (small enough to fail every point). */
-export type SweepWorkload = "quick" | "tiny";
-
-/** Outcomes of a point; the first four are findings. */
-export type PointClass = "crash" | "violation" | "leak" | "unreported" | "reported" | "absorbed";
-
-/** A per-library fault sweep. */
-export interface FaultSweep {
-  /** allocation points of the workload (dry run) */
-  points: number;
-  tried: number;
-  /** reported + absorbed */
-  handled: number;
-  reported: number;
-  absorbed: number;
-  crashes: number;
-  leaks: number;
-  violations: number;
-  unreported: number;
-  /** deduplicated by (class, site of the failed call); `count` = points with that class and site */
-  findings: { cls: PointClass; site: string; point: number; count: number; detail: string }[];
-}
-
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 
-interface Outcome {
-  status: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
+interface Outcome extends ChildOutcome {
   /** the engine's site file of the failed call (mode fail), when it was written */
   site?: RawSite;
-}
-
-/** One child of this runtime, asynchronously (several run at once). */
-function runAsync(args: string[], env: Record<string, string>, timeoutMs: number): Promise<Outcome> {
-  const full: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) full[k] = v;
-  for (const [k, v] of Object.entries(env)) {
-    if (v === "") delete full[k];
-    else full[k] = v;
-  }
-  full.NO_COLOR = "1";
-  const { cmd, args: argv } = runtimeArgv(CHILD, args);
-  return new Promise((resolve) => {
-    const p = spawn(cmd, argv, { env: full, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "", timedOut = false;
-    p.stdout.on("data", (d) => stdout += d);
-    p.stderr.on("data", (d) => stderr += d);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      p.kill("SIGKILL");
-    }, timeoutMs);
-    p.on("close", (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr, timedOut });
-    });
-  });
 }
 
 /** Runs the scenario once with the engine configured by `faultEnv` (a fresh engine directory each time). */
@@ -117,11 +64,10 @@ export async function faultRun(
 ): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), "libs-faults-"));
   try {
-    const out: Outcome = await runAsync([target, sc.lib, so, `${workload} nothreads`, "hooks"], {
-      ...env,
-      ...faultEnv,
-      ALLOCSPEC_FAULTS_DIR: dir,
-    }, 120_000);
+    const out: Outcome = await runScriptAsync(CHILD, [target, sc.lib, so, `${workload} nothreads`, "hooks"], {
+      env: { ...env, ...faultEnv, ALLOCSPEC_FAULTS_DIR: dir },
+      timeoutMs: 120_000,
+    });
     const at = faultEnv.ALLOCSPEC_FAULTS_FAIL_AT;
     const file = join(dir, `p${at}.site`);
     if (at && existsSync(file)) out.site = parseSite(readFileSync(file, "utf8"));
@@ -132,17 +78,12 @@ export async function faultRun(
 }
 
 /**
- * The points to try: all of 1..points when they fit in `max`; else the first quarter of the budget on the
- * first points (library initialisation, where a failure leaves global state half-built: the OpenSSL
- * crashes below were all there) and the rest evenly spaced up to the last point.
+ * The points to try (debug/faults/points.ts, the one chooser): all of 1..points when they fit in `max`;
+ * else the first quarter of the budget on the first points (library initialisation, where a failure leaves
+ * global state half-built: the OpenSSL crashes below were all there) and the rest stratified over the
+ * remaining points.
  */
-export function choosePoints(points: number, max: number): number[] {
-  if (points <= max) return Array.from({ length: points }, (_, i) => i + 1);
-  const head = Math.floor(max / 4), rest = max - head;
-  const first = Array.from({ length: head }, (_, i) => i + 1);
-  const step = (points - head - 1) / Math.max(1, rest - 1);
-  return [...new Set([...first, ...Array.from({ length: rest }, (_, i) => head + 1 + Math.round(i * step))])];
-}
+export const LIBS_HEAD_SHARE = 0.25;
 
 const symbolizer = new Symbolizer();
 /**
@@ -227,7 +168,7 @@ export async function sweep(
     unreported: 0,
     findings: [],
   };
-  const queue = choosePoints(points, max);
+  const queue = choosePoints(points, max, LIBS_HEAD_SHARE);
   const results = new Map<number, ReturnType<typeof classify>>();
   const worker = async () => {
     for (let k = queue.shift(); k !== undefined; k = queue.shift()) {

@@ -27,7 +27,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SIGNALS } from "./classify.ts";
+import { signalNumber } from "../../core/signals.ts";
 import { parseSite, type RawSite } from "./site.ts";
 
 /** Exit status of a child that asked to be rerun fresh (faults.h AS_FAULTS_RERUN_EXIT). */
@@ -155,7 +155,7 @@ export function runEngineCount(
       counts: readCounts(dir),
       ms,
       code: r.status,
-      signal: r.signal ? SIGNALS[r.signal] ?? 99 : 0,
+      signal: signalNumber(r.signal, 99),
       stdout,
       stderr,
       site: site ? parseSite(site) : null,
@@ -213,7 +213,7 @@ function rerunReason(code: number, signal: number, site: string | null): string 
   const line = site?.split("\n").find((l) => l.startsWith("rerun "));
   if (line && (code === RERUN_EXIT || signal)) return line.slice(6);
   // a trapped system call whose SIGSYS the program blocked or ignored: the kernel killed the child
-  if (signal === SIGNALS.SIGSYS) return "guard (SIGSYS)";
+  if (signal === signalNumber("SIGSYS")) return "guard (SIGSYS)";
   return null;
 }
 
@@ -242,7 +242,7 @@ export function runEngineFresh(
       clearTimeout(kill);
       const [stdout, stderr] = io.read();
       const site = readOpt(join(dir, `p${point}.site`));
-      const signal = sig ? SIGNALS[sig] ?? 99 : 0;
+      const signal = signalNumber(sig, 99);
       const c = code ?? -1;
       const out: PointOutcome = {
         point,
@@ -361,7 +361,7 @@ export async function runEngineSweep(o: EngineSweepOptions): Promise<EngineSweep
       rerun,
       diverged: readDivergence(out),
       code: finished[0],
-      signal: finished[1] ? SIGNALS[finished[1]] ?? 99 : 0,
+      signal: signalNumber(finished[1], 99),
       stderr,
     };
   } finally {

@@ -16,10 +16,10 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchSpec } from "../../clients/launcher.ts";
-import { buildLayer } from "../../native/build.ts";
+import { launchSpec } from "../../targets/launcher.ts";
+import { buildLayer } from "../layers.ts";
 import { buildFixtures, FIXTURES_DIR } from "../fixtures/build.ts";
-import { classifyPoint, FINDING_CLASSES } from "./classify.ts";
+import { classifyPoint, FINDING_CLASSES } from "../../core/outcome.ts";
 import { parseSite, pythonSite, siteKey, Symbolizer } from "./site.ts";
 import { runPointFresh, stdlibDirs, sweep, type SweepOptions } from "./sweep.ts";
 

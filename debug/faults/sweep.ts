@@ -2,7 +2,7 @@
  * A fault sweep over one Python program, driven through the fault engine (libas_faults.so, a launcher
  * layer; engine_run.ts runs it): a dry run counts the matching calls and logs them, ONE run forks at each
  * chosen point (exact: isolated children, compared call by call with the dry run), children in parallel
- * and stopped as soon as the failure's consequence is settled; each outcome is classified (classify.ts),
+ * and stopped as soon as the failure's consequence is settled; each outcome is classified (core/outcome.ts),
  * findings are grouped by C site and Python site (site.ts, report.ts), and each Python site's smallest
  * point is rerun in a fresh process to confirm it. Points reached while other threads were alive, and
  * children the guard stopped before a side effect, are rerun in a fresh process (FAIL mode), as are
@@ -22,7 +22,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { Buffer } from "node:buffer";
-import { classifyPoint, type FindingClass, type Outcome } from "./classify.ts";
+import { classifyPoint, type FindingClass, type Outcome } from "../../core/outcome.ts";
+import { userCwd } from "../../core/cwd.ts";
 import {
   type Divergence,
   type EngineCommand,
@@ -65,7 +66,7 @@ export interface SweepOptions {
   /** per point, seconds (default: max(10, 5 x the dry run)) */
   timeoutS?: number;
   shard?: Shard;
-  /** working directory of the program (default: INIT_CWD, where `deno task`/`npm run` was started) */
+  /** working directory of the program (default: the user's, core/cwd.ts: ALLOCSPEC_CWD, INIT_CWD) */
   cwd?: string;
   /** extra environment for the program (PYTHONPATH ...) */
   env?: Record<string, string>;
@@ -89,7 +90,7 @@ function commandOf(o: SweepOptions): EngineCommand {
       PYTHONHASHSEED: o.env?.PYTHONHASHSEED ?? o.launch.env.PYTHONHASHSEED ?? "0",
       PYTHONFAULTHANDLER: "1",
     },
-    cwd: o.cwd ?? o.launch.env.INIT_CWD ?? process.cwd(),
+    cwd: o.cwd ?? userCwd(o.launch.env),
   };
 }
 

@@ -1,23 +1,25 @@
 /**
- * The oracles of a fault-injection point: what happened after one allocation call failed.
+ * The one classifier of a child's outcome (used by the fault sweep in debug/faults, the libs harness runs
+ * in clients/libs and the fault-sweep benchmark): what happened to a process, typically after one
+ * allocation call failed.
  *
  * In order: a per-point timeout is a `hang`; a violation reported by a checking layer (the check layer's
  * `allocspec check: violation of <rule> [<DOMAIN>] ...` line, or its exit status 86) or by CPython's debug
  * hooks ("Debug memory block at address", bad pad byte, API id mismatch) is a `violation` (with the rule
- * id when one is named); a fatal signal other than SIGABRT is a `crash`, and so is a heap the engine's check
- * found corrupted before an early stop (a full run would crash later, in the allocator); SIGABRT (`Fatal Python error`,
- * `abort()`) is an `abort`; `SystemError: ... returned NULL without setting an exception` / `... returned a
- * result with an exception set` / `error return without exception set` is a `lost-exception`, whether it
- * was printed (stderr) or only seen in flight by the engine (an `exc` line of the site file: the program
- * caught it). Anything else is not a finding: `ok` (the failure was absorbed: no exception, exit 0) or
- * `handled` (an exception was raised and caught, or printed; a clean error exit).
+ * id when one is named); a fatal signal other than SIGABRT is a `crash`, and so is a heap the fault
+ * engine's check found corrupted before an early stop (a full run would crash later, in the allocator);
+ * SIGABRT (`Fatal Python error`, `abort()`) is an `abort`; `SystemError: ... returned NULL without setting
+ * an exception` / `... returned a result with an exception set` / `error return without exception set` is
+ * a `lost-exception`, whether it was printed (stderr) or only seen in flight by the engine (an `exc` line of
+ * the site file: the program caught it). Anything else is not a finding: `ok` (the failure was absorbed:
+ * no exception, exit 0) or `handled` (an exception was raised and caught, or printed; a clean error exit).
  *
- * The process may have stopped early (debug/faults/settle.c): its site file then ends with
- * `settled <how> <status>` (caught, absorbed, top, end, driver), which decides between ok and handled.
+ * A fault-sweep child may have stopped early (debug/faults/settle.c): its site file then ends with
+ * `settled <how> <status>` (caught, absorbed, top, end, finalize, driver), which decides ok or handled.
  *
  * @example
  * ```ts
- * import { classifyPoint } from "./classify.ts";
+ * import { classifyPoint } from "./outcome.ts";
  * classifyPoint({ code: -1, signal: 11, timedOut: false, stderr: "" }).cls; // "crash"
  * ```
  * @module
@@ -37,26 +39,6 @@ export const FINDING_CLASSES: readonly FindingClass[] = [
   "violation",
 ];
 
-/** Signal numbers by name (Linux), for runtimes that report a child's signal by name. */
-export const SIGNALS: Readonly<Record<string, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-  SIGSYS: 31,
-};
-
 /** Exit status of the check layer's stop mode (debug/check: AS_CHECK_EXIT_STATUS). */
 export const CHECK_EXIT_STATUS = 86;
 
@@ -72,8 +54,12 @@ export interface PointRun {
   site?: string | null;
 }
 
-const VIOLATION =
-  /Debug memory block at address p=|bad (leading|trailing) pad byte|bad ID: Allocated using API|_PyMem_Debug\w+: Python memory allocator called without holding the GIL/;
+/**
+ * CPython's debug-hook diagnostics on stderr (`_PyObject_DebugDumpAddress`'s dump, the `Fatal Python error:
+ * _PyMem_Debug...` lines: bad pad bytes, API id mismatch, no GIL): a PEP 445 violation was detected.
+ */
+export const DEBUG_HOOK_DIAGNOSTIC: RegExp =
+  /Debug memory block at address|bad (leading|trailing) pad byte|bad ID: Allocated using API|Fatal Python error: _PyMem_Debug|_PyMem_Debug\w+: Python memory allocator called without holding the GIL/;
 /** The check layer's report line (its published format): rule id, domain, message. */
 export const CHECK_VIOLATION = /^allocspec check: violation of (\S+) \[(RAW|MEM|OBJ)\] (.*)$/m;
 const LOST =
@@ -87,7 +73,7 @@ export function classifyPoint(r: PointRun): { cls: Outcome; evidence: string; ru
   if (r.timedOut) return { cls: "hang", evidence: "timed out (SIGABRT sent: Python stack above, if any)" };
   const check = CHECK_VIOLATION.exec(r.stderr);
   if (check) return { cls: "violation", evidence: check[0].trim(), rule: check[1] };
-  const v = line(VIOLATION);
+  const v = line(DEBUG_HOOK_DIAGNOSTIC);
   if (v) return { cls: "violation", evidence: v };
   if (r.code === CHECK_EXIT_STATUS && /allocspec check:/.test(r.stderr)) {
     return { cls: "violation", evidence: line(/allocspec check:/) };
