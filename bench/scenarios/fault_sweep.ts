@@ -20,7 +20,9 @@
  *
  * Figures: `fault_sweep_fork_vs_fresh` = the WORST program's median wall ratio sweep/baseline (goal <= 0.1,
  * i.e. >= 10x), `fault_sweep_{loop,email,regrtest}_speedup` (baseline/sweep, spread per round),
- * `fault_sweep_{loop,email,regrtest}_same_findings` (1/0), `fault_sweep_pass_all_s`.
+ * `fault_sweep_{loop,email,regrtest}_same_findings` (1/0: vs fresh runs), `fault_sweep_*_early_stop_same`
+ * (1/0: the same points swept with `--thorough`, every child run to its end, give the same findings: early
+ * stopping loses none), `fault_sweep_pass_all_s`.
  *
  * @module
  */
@@ -140,6 +142,9 @@ interface Measured {
   baseWall: number[];
   findings: string[];
   same: boolean;
+  earlySame: boolean;
+  earlyDiff: string;
+  thoroughS: number;
   compared: number;
   differ: string[];
   notes: string[];
@@ -193,6 +198,26 @@ async function measure(
       }x), ${all.length} points each`,
     );
   }
+  // early stop loses no finding: the same points swept with --thorough (children run to the end)
+  const thorough = new Set<string>();
+  const th = await sweep({
+    ...base,
+    maxPoints: p.maxPoints,
+    thorough: true,
+    confirm: false,
+    onOutcome: (_pt, cls, key, py) => {
+      const f = findingText(cls, key, py);
+      if (f !== "-") thorough.add(f);
+    },
+  });
+  const early = new Set([...ours.values()].filter((f) => f !== "-"));
+  const lost = [...thorough].filter((f) => !early.has(f)), extra = [...early].filter((f) => !thorough.has(f));
+  const earlySame = lost.length === 0 && extra.length === 0;
+  ctx.print(
+    `    ${prog.label}: --thorough ${(th.durationMs / 1000).toFixed(1)} s; early stop ${
+      earlySame ? "finds the same" : `differs (lost {${lost.join("; ")}}, extra {${extra.join("; ")}})`
+    }`,
+  );
   // same findings: a fresh process per point with the same numbering, no early stop, on a sample
   const sample = all.filter((_, i) => i % Math.max(1, Math.ceil(all.length / p.freshSample)) === 0);
   const fresh = await freshOutcomes(base, sample);
@@ -221,6 +246,9 @@ async function measure(
     baseWall,
     findings: [...new Set([...ours.values()].filter((f) => f !== "-"))].sort(),
     same,
+    earlySame,
+    earlyDiff: earlySame ? "" : `lost {${lost.join("; ")}}, extra {${extra.join("; ")}}`,
+    thoroughS: th.durationMs / 1000,
     compared: sample.length,
     differ,
     notes,
@@ -293,6 +321,7 @@ export const faultSweep: Scenario = {
       figures[`fault_sweep_${m.label}_speedup`] = round(m.ratios.median);
       spreads[`fault_sweep_${m.label}_speedup`] = m.ratios;
       figures[`fault_sweep_${m.label}_same_findings`] = m.same ? 1 : 0;
+      figures[`fault_sweep_${m.label}_early_stop_same`] = m.earlySame ? 1 : 0;
     }
     const worst = measured.reduce((w, m) => (m.ratios.median < w.ratios.median ? m : w));
     figures.fault_sweep_fork_vs_fresh = round(1 / worst.ratios.median);
