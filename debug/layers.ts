@@ -52,19 +52,22 @@ export function buildLayer(name: string, opts: { variant?: Variant; force?: bool
     inputs: [...dirs.flatMap((d) => sourcesOf(d, [".h"])), ...sourcesOf(INCLUDE_DIR, [".h"])],
     output,
     variant,
-    flags: ["-g", "-ldl"],
+    // -z now: every symbol bound at load, so a forked child (fault sweep) never runs the lazy binder
+    flags: ["-g", "-ldl", "-Wl,-z,now"],
     force: opts.force,
   });
 }
 
 /**
  * The fault engine's C for another folder's library that compiles it in (clients/libs harnesses: the
- * engine without the launcher layer's entry points): its sources and the headers they depend on.
+ * engine without the launcher layer's entry point `layer.c` and the C test programs): its sources (every
+ * engine file of debug/faults, so a new one needs no change elsewhere, and common/pyframe.c) and the
+ * headers they depend on.
  */
 export function faultEngineSources(): { sources: string[]; headers: string[] } {
   return {
     sources: [
-      ...["config", "engine", "filter", "site", "sweep"].map((f) => join(DEBUG_DIR, "faults", `${f}.c`)),
+      ...sourcesOf(join(DEBUG_DIR, "faults"), [".c"]).filter((f) => !/\/(layer|test_[^/]*)\.c$/.test(f)),
       join(DEBUG_DIR, "common", "pyframe.c"),
     ],
     headers: [

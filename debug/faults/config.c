@@ -12,6 +12,17 @@
  *   ALLOCSPEC_FAULTS_FAIL_AT     fail mode: the point
  *   ALLOCSPEC_FAULTS_POINTS      sweep mode: file of sorted points, one a line
  *   ALLOCSPEC_FAULTS_JOBS, ALLOCSPEC_FAULTS_TIMEOUT_MS   sweep mode
+ *   ALLOCSPEC_FAULTS_THOROUGH    1: the failing process runs to its end (no early stop, settle.c)
+ *   ALLOCSPEC_FAULTS_ISOLATION   off: children share descriptors and mappings with the parent (isolate.c)
+ *   ALLOCSPEC_FAULTS_CONFIG      a file of KEY=VALUE lines (any of these names) read before the environment:
+ *                                the driver passes everything through it, so the program's environment is
+ *                                the same in the dry run, the sweep run and a fresh run (one variable, a
+ *                                value of the same length): a program whose allocations depend on the size
+ *                                of os.environ (regrtest does) numbers its calls alike in every mode
+ * Read where they are used (not part of as_faults_config):
+ *   ALLOCSPEC_FAULTS_SETTLE_GC   generation collected before an early stop (default 0; -1 none)
+ *   ALLOCSPEC_FAULTS_TRACE       the dry run's call log: written in count mode, compared in sweep/fail (trace.c)
+ *   ALLOCSPEC_FAULTS_SITE_AT     count mode: write the site of call K to <dir>/p<K>.site (trace.c)
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -20,11 +31,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-static const char *env(const char *name) {
+#define AS_FAULTS_CONFIG_MAX 32768
+#define AS_FAULTS_CONFIG_KEYS 64
+static struct {
+    int loaded;
+    char buf[AS_FAULTS_CONFIG_MAX];
+    const char *key[AS_FAULTS_CONFIG_KEYS], *val[AS_FAULTS_CONFIG_KEYS];
+    int n;
+} C;
+
+static void load_config(void) {
+    C.loaded = 1;
+    const char *path = getenv("ALLOCSPEC_FAULTS_CONFIG");
+    if (!path || !*path) return;
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    size_t len = fread(C.buf, 1, sizeof C.buf - 1, f);
+    fclose(f);
+    C.buf[len] = 0;
+    for (char *save, *line = strtok_r(C.buf, "\n", &save); line && C.n < AS_FAULTS_CONFIG_KEYS;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+        if (!eq) continue;
+        *eq = 0;
+        C.key[C.n] = line;
+        C.val[C.n++] = eq + 1;
+    }
+}
+
+const char *as_faults_getenv(const char *name) {
+    if (!C.loaded) load_config();
+    for (int i = 0; i < C.n; i++)
+        if (!strcmp(C.key[i], name)) return *C.val[i] ? C.val[i] : NULL;
     const char *v = getenv(name);
     return v && *v ? v : NULL;
 }
+
+static const char *env(const char *name) { return as_faults_getenv(name); }
 
 static int number(const char *name, unsigned long long *out, char *err, size_t errlen) {
     const char *v = env(name);
@@ -75,6 +120,11 @@ static int read_points(const char *path, as_faults_config *cfg, char *err, size_
 
 int as_faults_config_from_env(as_faults_config *cfg, char *err, size_t errlen) {
     memset(cfg, 0, sizeof *cfg);
+    const char *cf = getenv("ALLOCSPEC_FAULTS_CONFIG");
+    if (cf && *cf && access(cf, R_OK) != 0) {
+        snprintf(err, errlen, "ALLOCSPEC_FAULTS_CONFIG: cannot read '%s': %s", cf, strerror(errno));
+        return -1;
+    }
     const char *mode = env("ALLOCSPEC_FAULTS_MODE");
     if (!mode) return 0;
     if (!strcmp(mode, "count")) cfg->mode = AS_FAULTS_COUNT;
@@ -128,6 +178,15 @@ int as_faults_config_from_env(as_faults_config *cfg, char *err, size_t errlen) {
     v = 0;
     if (number("ALLOCSPEC_FAULTS_TIMEOUT_MS", &v, err, errlen)) return -1;
     cfg->timeout_ms = (unsigned)v;
+    v = 0;
+    if (number("ALLOCSPEC_FAULTS_THOROUGH", &v, err, errlen)) return -1;
+    if (v) cfg->flags |= AS_FAULTS_THOROUGH;
+    const char *iso = env("ALLOCSPEC_FAULTS_ISOLATION");
+    if (iso && strcmp(iso, "off") && strcmp(iso, "on")) {
+        snprintf(err, errlen, "ALLOCSPEC_FAULTS_ISOLATION='%s': use on or off", iso);
+        return -1;
+    }
+    if (iso && !strcmp(iso, "off")) cfg->flags |= AS_FAULTS_NO_ISOLATION;
     if (cfg->mode == AS_FAULTS_SWEEP) {
         const char *pts = env("ALLOCSPEC_FAULTS_POINTS");
         if (!pts) {
