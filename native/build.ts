@@ -151,30 +151,10 @@ function compile(cc: string, args: string[], quiet: boolean): void {
 export function compileShared(
   opts: { sources: string[]; output: string; flags?: string[]; quiet?: boolean; cc?: string },
 ): void {
-  const cc = opts.cc ?? findCompiler();
-  const output = resolve(opts.output);
-  mkdirSync(dirname(output), { recursive: true });
-  const tmp = `${output}.tmp.${process.pid}.${Date.now()}`;
-  const args = [
-    ...WARN_FLAGS,
-    "-fPIC",
-    "-shared",
-    "-fvisibility=hidden",
-    "-Wl,-Bsymbolic",
-    "-pthread",
-    `-I${INCLUDE_DIR}`,
-    ...(opts.flags ?? []).filter((f) => !f.startsWith("-l")),
-    ...opts.sources,
-    "-o",
-    tmp,
-    ...(opts.flags ?? []).filter((f) => f.startsWith("-l")),
-  ];
-  try {
-    compile(cc, args, opts.quiet ?? true);
-    renameSync(tmp, output);
-  } finally {
-    if (existsSync(tmp)) rmSync(tmp);
-  }
+  compileExecutable({
+    ...opts,
+    flags: ["-fPIC", "-shared", "-fvisibility=hidden", "-Wl,-Bsymbolic", "-pthread", ...(opts.flags ?? [])],
+  });
 }
 
 /**
@@ -237,22 +217,41 @@ export function buildLauncher(opts: { variant?: Variant; force?: boolean; quiet?
     ...sourcesOf(LAUNCHER_DIR, [".c", ".h"]).map((f) => statSync(f).mtimeMs),
   );
   if (!opts.force && isFresh(output, newest)) return output;
+  compileExecutable({ sources, output, flags: [...VARIANT_FLAGS[variant], "-ldl"], quiet: opts.quiet });
+  return output;
+}
+
+/**
+ * Compiles C sources into an executable with the project's flags (C11, -Wall -Wextra -Werror, the public
+ * include folder) plus `flags` (`-l...` flags go last). Writes atomically (a temp file renamed over
+ * `output`), like {@link compileShared}.
+ *
+ * @example
+ * ```ts ignore
+ * import { compileExecutable } from "./build.ts";
+ * compileExecutable({ sources: ["main.c"], output: "/tmp/prog", flags: ["-O2", "-ldl"] });
+ * ```
+ */
+export function compileExecutable(
+  opts: { sources: string[]; output: string; flags?: string[]; quiet?: boolean; cc?: string },
+): void {
+  const output = resolve(opts.output);
+  mkdirSync(dirname(output), { recursive: true });
   const tmp = `${output}.tmp.${process.pid}.${Date.now()}`;
   try {
-    compile(findCompiler(), [
+    compile(opts.cc ?? findCompiler(), [
       ...WARN_FLAGS,
-      ...VARIANT_FLAGS[variant],
       `-I${INCLUDE_DIR}`,
-      ...sources,
+      ...(opts.flags ?? []).filter((f) => !f.startsWith("-l")),
+      ...opts.sources,
       "-o",
       tmp,
-      "-ldl",
+      ...(opts.flags ?? []).filter((f) => f.startsWith("-l")),
     ], opts.quiet ?? true);
     renameSync(tmp, output);
   } finally {
     if (existsSync(tmp)) rmSync(tmp);
   }
-  return output;
 }
 
 // ------------------------------------------------------------------------------------------------

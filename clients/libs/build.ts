@@ -5,18 +5,29 @@
  * Compiler and link flags of each library come from pkg-config when it knows the library, else the
  * plain `-l` names (the Debian dev packages install both).
  *
+ * The driver (`libs-driver`, driver.c with the launcher's cpython_api.c, allocator.c and libc_glue.c) is
+ * built beside liballocspec.so (release), which the launcher's allocator.c loads from the executable's own
+ * folder. It exports its fixed `time()` so the libraries bind to it (driver.c, "Determinism").
+ *
  * @example
  * ```ts
- * import { buildHarness } from "./build.ts";
+ * import { buildDriver, buildHarness } from "./build.ts";
  * const so = buildHarness("zlib"); // .../native/build/clients/libs/libs_zlib.so
+ * const exe = buildDriver(); // .../native/build/release/libs-driver
  * ```
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileShared, NATIVE_DIR } from "../../native/build.ts";
+import {
+  buildNative,
+  compileExecutable,
+  compileShared,
+  libraryPath,
+  NATIVE_DIR,
+} from "../../native/build.ts";
 
 /** A harness: its pkg-config module, fallback link flags and the Debian package holding its headers. */
 export interface HarnessSpec {
@@ -46,6 +57,37 @@ export function harnessPath(lib: string): string {
   return join(OUT_DIR, `libs_${lib}.so`);
 }
 
+const LAUNCHER_DIR = join(HERE, "..", "launcher");
+/** The launcher's sources the driver reuses (never copies): libpython, allocator resolution, libc glue. */
+const LAUNCHER_SOURCES = ["cpython_api.c", "allocator.c", "libc_glue.c"].map((f) => join(LAUNCHER_DIR, f));
+
+/** Where the driver is built: beside liballocspec.so (release). */
+export function driverPath(): string {
+  return join(dirname(libraryPath("release")), "libs-driver");
+}
+
+/** Builds `libs-driver` (and liballocspec.so) when missing or stale; returns its path. */
+export function buildDriver(opts: { force?: boolean } = {}): string {
+  buildNative();
+  const out = driverPath();
+  const sources = [join(HERE, "driver.c"), ...LAUNCHER_SOURCES];
+  const inputs = [
+    ...sources,
+    libraryPath("release"),
+    join(HERE, "libs_common.h"),
+    join(LAUNCHER_DIR, "launcher.h"),
+    join(NATIVE_DIR, "include", "allocspec.h"),
+  ];
+  const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
+  if (!opts.force && existsSync(out) && statSync(out).mtimeMs >= newest) return out;
+  compileExecutable({
+    sources,
+    output: out,
+    flags: ["-O2", `-I${HERE}`, `-I${LAUNCHER_DIR}`, "-Wl,--export-dynamic-symbol=time", "-ldl"],
+  });
+  return out;
+}
+
 function pkgConfig(pkg: string): string[] | undefined {
   const r = spawnSync("pkg-config", ["--cflags", "--libs", pkg], { encoding: "utf8" });
   return r.status === 0 ? r.stdout.trim().split(/\s+/).filter(Boolean) : undefined;
@@ -60,16 +102,18 @@ export function buildHarness(lib: string, opts: { force?: boolean } = {}): strin
   if (!spec) throw new Error(`unknown library '${lib}': use ${LIBRARIES.join(", ")}`);
   // the one fault engine (debug/faults + debug/common), compiled in: its symbols are hidden in the layer
   const debug = join(NATIVE_DIR, "..", "debug");
-  const engine = [
-    ...["config", "engine", "filter", "site", "sweep"].map((f) => join(debug, "faults", `${f}.c`)),
-    join(debug, "common", "pyframe.c"),
-  ];
+  // every engine file but the launcher layer's entry point (layer.c) and the C tests
+  const engine = [join(debug, "faults"), join(debug, "common")].flatMap((d) =>
+    readdirSync(d).filter((f) => f.endsWith(".c") && f !== "layer.c" && !f.startsWith("test_")).sort()
+      .map((f) => join(d, f))
+  );
   const sources = [join(HERE, "libs_common.c"), join(HERE, `${lib}.c`), ...engine];
   const inputs = [
     ...sources,
     join(HERE, "libs_common.h"),
     join(NATIVE_DIR, "include", "allocspec.h"),
     join(debug, "faults", "faults.h"),
+    join(debug, "faults", "internal.h"),
     ...engine,
   ];
   const out = harnessPath(lib);

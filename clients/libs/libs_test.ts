@@ -144,7 +144,7 @@ test("libs: judge: a crash without a debug-hook report is an ERROR; a failed che
 });
 
 test(
-  "libs: targets without C entry points and unknown libraries are usage errors",
+  "libs: targets the launcher cannot install and unknown libraries are usage errors",
   { timeout: 60_000 },
   async () => {
     await assert.rejects(runLibs({ targets: ["ref"], quick: true }), UsageError);
@@ -152,7 +152,10 @@ test(
       runLibs({ targets: ["native"], libraries: ["bzip9"], quick: true }),
       /unknown library/,
     );
-    await assert.rejects(runLibs({ targets: ["nope:x"], quick: true }), /unknown target kind/);
+    await assert.rejects(
+      runLibs({ targets: ["nope:x"], quick: true }),
+      /allocator 'nope:x': use cpython, native/,
+    );
   },
 );
 

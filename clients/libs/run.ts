@@ -1,6 +1,6 @@
 /**
- * Runs the external-library harnesses on targets, one fresh child process per (target, scenario), and
- * judges each run (see README.md in this folder).
+ * Runs the external-library harnesses on targets, one driver process per (target, scenario) (driver.ts,
+ * driver.c), and judges each run (see README.md in this folder).
  *
  * A row's status:
  * - PASS: the workload's checks all passed, 0 debug-hook violations, 0 foreign frees, 0 blocks left live
@@ -21,13 +21,18 @@
  * ```
  * @module
  */
-import { fileURLToPath } from "node:url";
-import { type Adapter, UsageError } from "../../conformance/adapter.ts";
-import { loadAdapter } from "../../conformance/adapters/mod.ts";
-import { normalizeFatal, programStderr, runChild } from "../../conformance/death.ts";
+import { UsageError } from "../../conformance/adapter.ts";
+import { normalizeFatal, programStderr } from "../../conformance/death.ts";
 import { buildHarness, LIBRARIES } from "./build.ts";
-import { RESULT_PREFIX } from "./child.ts";
-import { faultRun, type FaultSweep, sweep, type SweepWorkload } from "./sweep.ts";
+import { type DriverLaunch, driverLaunch, RESULT_PREFIX, runDriver } from "./driver.ts";
+import {
+  classify,
+  type FaultSweep,
+  freshPoint,
+  type PointClass,
+  sweep,
+  type SweepWorkload,
+} from "./sweep.ts";
 
 /** One (library, options) run. */
 export interface Scenario {
@@ -92,6 +97,8 @@ export interface LibsRow {
   seconds: number;
   /** the fault sweep (with `faults`) */
   faults?: FaultSweep;
+  /** `failAt`: what failing that one point did */
+  failAt?: { point: number; cls: PointClass; site: string; detail: string };
 }
 
 /** Options of {@link runLibs}. */
@@ -108,26 +115,16 @@ export interface LibsOptions {
   jobs?: number;
   /** reproducer: fail only this allocation point (1-based) in every scenario's run */
   failAt?: number;
-  /** workload of sweep and --fail-at runs: quick (default) or tiny (every point can be failed) */
+  /** workload of sweep and --fail-at runs: tiny (default: every point can be failed) or quick */
   sweepWorkload?: SweepWorkload;
   /** called after each row */
   progress?: (row: LibsRow) => void;
 }
 
-const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
-
-/** Loads and validates the targets (UsageError for bad ones) before anything runs. */
-export async function loadTargets(targets: readonly string[]): Promise<Map<string, Adapter>> {
-  const m = new Map<string, Adapter>();
-  for (const t of targets) {
-    const a = await loadAdapter(t, { abi: "shipped" });
-    if (!a.cEntryPoints) {
-      throw new UsageError(
-        `target ${t} has no C entry points (it runs in TypeScript): use native, vtable:LIB, libc:LIB or cpython`,
-      );
-    }
-    m.set(t, a);
-  }
+/** Resolves the targets (UsageError, one line, for bad ones) before anything runs. */
+export function loadTargets(targets: readonly string[]): Map<string, DriverLaunch> {
+  const m = new Map<string, DriverLaunch>();
+  for (const t of targets) m.set(t, driverLaunch(t));
   return m;
 }
 
@@ -171,7 +168,13 @@ export function judge(
       };
     }
     const tail = err.trim().split("\n").slice(-3).join(" | ");
-    return { ...base, status: "ERROR", violations: 0, ended, message: `child ${ended}: ${tail}` };
+    return {
+      ...base,
+      status: "ERROR",
+      violations: 0,
+      ended,
+      message: `libs-driver ${ended} on target ${target || "?"}, library ${sc.lib}: ${tail || "no output"}`,
+    };
   }
   const { result } = JSON.parse(line.slice(RESULT_PREFIX.length)) as { rc: number; result: HarnessResult };
   const v = result.violations.count;
@@ -200,7 +203,6 @@ export function judge(
 
 /** Runs every scenario on every target; returns the judged rows. */
 export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
-  const adapters = await loadTargets(opts.targets);
   const libs = opts.libraries?.length ? opts.libraries : LIBRARIES;
   for (const l of libs) {
     if (!LIBRARIES.includes(l)) throw new UsageError(`unknown library '${l}': use ${LIBRARIES.join(", ")}`);
@@ -208,6 +210,7 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
   if (opts.plant && !["leak", "foreign"].includes(opts.plant)) {
     throw new UsageError(`unknown planted bug '${opts.plant}': use leak or foreign`);
   }
+  const launches = loadTargets(opts.targets);
   // a library whose harness cannot be built (dev package missing) costs its own rows an ERROR, not the run
   const so = new Map<string, string>(), buildErrors = new Map<string, string>();
   for (const l of libs) {
@@ -218,7 +221,7 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
     }
   }
   const rows: LibsRow[] = [];
-  for (const [target, adapter] of adapters) {
+  for (const [target, launch] of launches) {
     for (const sc of scenarios(libs, opts.plant)) {
       const options = [opts.quick ? "quick" : "", sc.options].filter(Boolean).join(" ");
       const why = buildErrors.get(sc.lib);
@@ -237,30 +240,31 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
         continue;
       }
       const started = Date.now();
-      const env = adapter.childEnv?.(`libs/${sc.lib}`) ?? {};
-      let child;
+      const harness = so.get(sc.lib)!;
+      let row: LibsRow;
       if (opts.failAt) {
-        child = await faultRun(target, sc, so.get(sc.lib)!, env, {
-          ALLOCSPEC_FAULTS_MODE: "fail",
-          ALLOCSPEC_FAULTS_FAIL_AT: String(opts.failAt),
-        }, opts.sweepWorkload);
+        const child = await freshPoint(launch, harness, opts.failAt, opts.sweepWorkload ?? "tiny");
+        row = judge(target, sc, child, (Date.now() - started) / 1000);
+        row.failAt = { point: opts.failAt, ...classify(target, sc, child) };
       } else {
-        child = runChild(CHILD, [target, sc.lib, so.get(sc.lib)!, options, "hooks"], {
-          env,
-          timeoutMs: opts.timeoutMs ?? (opts.quick ? 120_000 : 600_000),
-        });
-      }
-      const row = judge(target, sc, child, (Date.now() - started) / 1000);
-      if (opts.faults && !sc.demonstrates && sc.lib !== "glib") {
-        row.faults = await sweep(
-          target,
-          sc,
-          so.get(sc.lib)!,
-          env,
-          opts.faults,
-          opts.jobs,
-          opts.sweepWorkload,
+        const child = await runDriver(
+          launch,
+          harness,
+          options,
+          {},
+          opts.timeoutMs ?? (opts.quick ? 120_000 : 600_000),
         );
+        row = judge(target, sc, child, (Date.now() - started) / 1000);
+      }
+      if (opts.faults && !sc.demonstrates && sc.lib !== "glib") {
+        row.faults = await sweep({
+          launch,
+          sc,
+          so: harness,
+          max: opts.faults,
+          jobs: opts.jobs,
+          workload: opts.sweepWorkload,
+        });
       }
       rows.push(row);
       opts.progress?.(row);

@@ -1,23 +1,28 @@
 /**
  * The fault sweep of one library on one target, on the one fault engine (debug/faults, compiled into
  * every harness by build.ts; the harness asks `as_faults_should_fail(AS_FAULTS_EXT, size)` before each
- * allocation its library makes).
+ * allocation its library makes), in ONE driver process per (target, library) that forks at every point.
  *
- * 1. Dry run (engine mode `count`): the number of allocation points P of the workload.
- * 2. Each chosen point k (all of 1..P when P <= max, else `max` evenly spaced ones) runs in a fresh child
- *    with mode `fail`, `FAIL_AT=k`: exactly that call returns NULL. Quick workload, no threads, so the
- *    points of zlib, expat and SQLite are the same in every run (OpenSSL's and libxml2's vary slightly:
- *    random keys, randomised hash seeds).
- * 3. Oracles, in order: no result line = `crash` (or `violation` when the debug hooks spoke); debug-hook
+ * 1. Dry run (engine mode `count`): the number of allocation points P of the sweep workload (no threads,
+ *    OpenSSL's random stream seeded, the libraries' clock fixed: driver.c "Determinism").
+ * 2. Sweep run (engine mode `sweep`): libs-driver runs the workload once; at each chosen point (all of
+ *    1..P when P <= max, else a quarter of the budget on the first points and the rest evenly spaced) the
+ *    engine forks: the child fails exactly that call and runs the rest of the workload from exactly the
+ *    parent's state (a single-threaded C process: driver.c), its output in `p<N>.out/.err/.site`; the parent
+ *    lets the call succeed and goes on, `jobs` children at a time. A point reached while another thread
+ *    was alive is rerun in a fresh process (FAIL mode, `FAIL_AT=N`). The parent's own count must equal
+ *    the dry run's (else a warning says so).
+ * 3. Oracles, in order: killed at the time limit = `hang`; no result line = `crash` (or `violation` when
+ *    the debug hooks spoke, with the C frames of where it died); debug-hook
  *    violations = `violation`; blocks live after the library's cleanup = `leak`; otherwise the failure
  *    was `reported` (the library's out-of-memory error reached the caller: Z_MEM_ERROR,
  *    XML_ERROR_NO_MEMORY, ERR_R_MALLOC_FAILURE, libxml2's "Memory allocation failed", SQLITE_NOMEM),
  *    `absorbed` (every check still passed: the library recovered or the allocation was optional) or
  *    `unreported` (a check failed and no such error surfaced: a silent failure, a finding).
  *    Findings are deduplicated by (class, site of the failed call).
- *
- * Why fresh processes and not the engine's fork-at-the-point sweep: the harness runs inside a Deno/Bun
- * child, which always has several threads; the engine rightly refuses to fork such a process.
+ * 4. Confirmation (issue 18 item 2): each finding's smallest point is rerun in a fresh driver with
+ *    `FAIL_AT`; it is `confirmed` when the rerun gives the same class at the same site, else it is kept,
+ *    labelled "not reproduced", and never counted. The reproducer printed is the command of that rerun.
  *
  * @example
  * ```ts
@@ -26,14 +31,11 @@
  * ```
  * @module
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
-import { runtimeArgv } from "../../conformance/death.ts";
 import { parseSite, type RawSite, siteKey, Symbolizer } from "../../debug/faults/site.ts";
+import { type DriverLaunch, type DriverOutcome, runDriver } from "./driver.ts";
 import { judge, type Scenario } from "./run.ts";
 
 /** The out-of-memory error each library must report (matched against the harness's library_errors). */
@@ -48,83 +50,84 @@ export const OOM_ERROR: Readonly<Record<string, RegExp>> = {
 /** The workload size of sweep runs: quick (the CI size) or tiny (small enough to fail every point). */
 export type SweepWorkload = "quick" | "tiny";
 
-/** Outcomes of a point; the first four are findings. */
-export type PointClass = "crash" | "violation" | "leak" | "unreported" | "reported" | "absorbed";
+/** The harness options of sweep and `--fail-at` runs (no threads: a fork keeps one thread). */
+export function sweepOptions(workload: SweepWorkload = "tiny"): string {
+  return `${workload} nothreads seeded`;
+}
+
+/** Outcomes of a point; all but the last two are findings. */
+export type PointClass = "crash" | "hang" | "violation" | "leak" | "unreported" | "reported" | "absorbed";
+
+/** One deduplicated finding. */
+export interface SweepFinding {
+  cls: PointClass;
+  site: string;
+  /** the smallest point with this class and site */
+  point: number;
+  /** points with this class and site */
+  count: number;
+  detail: string;
+  /** the fresh `FAIL_AT` rerun of `point` gave the same class and site */
+  confirmed: boolean;
+  /** what the rerun gave when it differed */
+  rerun?: string;
+}
 
 /** A per-library fault sweep. */
 export interface FaultSweep {
   /** allocation points of the workload (dry run) */
   points: number;
+  /** points the sweep's parent counted (equals `points` when the run is exact) */
+  swept: number;
   tried: number;
   /** reported + absorbed */
   handled: number;
   reported: number;
   absorbed: number;
   crashes: number;
+  hangs: number;
   leaks: number;
   violations: number;
   unreported: number;
-  /** deduplicated by (class, site of the failed call); `count` = points with that class and site */
-  findings: { cls: PointClass; site: string; point: number; count: number; detail: string }[];
+  /** points rerun in a fresh process (another thread was alive at the point) */
+  fresh: number;
+  /** chosen points that gave no outcome */
+  missing: number;
+  /** wall time of the sweep run (dry run and confirmations excluded) and points per second */
+  seconds: number;
+  pointsPerSecond: number;
+  /** mean CPU time of one forked child */
+  childCpuMs: number;
+  warnings: string[];
+  findings: SweepFinding[];
 }
 
-const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
-
-interface Outcome {
-  status: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  /** the engine's site file of the failed call (mode fail), when it was written */
+/** A point's outcome: how its process ended, and the engine's site file of the failed call. */
+interface Outcome extends DriverOutcome {
   site?: RawSite;
 }
 
-/** One child of this runtime, asynchronously (several run at once). */
-function runAsync(args: string[], env: Record<string, string>, timeoutMs: number): Promise<Outcome> {
-  const full: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) full[k] = v;
-  for (const [k, v] of Object.entries(env)) {
-    if (v === "") delete full[k];
-    else full[k] = v;
-  }
-  full.NO_COLOR = "1";
-  const { cmd, args: argv } = runtimeArgv(CHILD, args);
-  return new Promise((resolve) => {
-    const p = spawn(cmd, argv, { env: full, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "", timedOut = false;
-    p.stdout.on("data", (d) => stdout += d);
-    p.stderr.on("data", (d) => stderr += d);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      p.kill("SIGKILL");
-    }, timeoutMs);
-    p.on("close", (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr, timedOut });
-    });
-  });
+function readOpt(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
 }
 
-/** Runs the scenario once with the engine configured by `faultEnv` (a fresh engine directory each time). */
+/** Runs the workload once in a fresh driver with the engine configured by `faultEnv`. */
 export async function faultRun(
-  target: string,
-  sc: Scenario,
+  launch: DriverLaunch,
   so: string,
-  env: Record<string, string>,
   faultEnv: Record<string, string>,
-  workload: SweepWorkload = "quick",
+  workload: SweepWorkload = "tiny",
+  timeoutMs = 120_000,
 ): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), "libs-faults-"));
   try {
-    const out: Outcome = await runAsync([target, sc.lib, so, `${workload} nothreads`, "hooks"], {
-      ...env,
+    const out: Outcome = await runDriver(launch, so, sweepOptions(workload), {
       ...faultEnv,
       ALLOCSPEC_FAULTS_DIR: dir,
-    }, 120_000);
+    }, timeoutMs);
     const at = faultEnv.ALLOCSPEC_FAULTS_FAIL_AT;
-    const file = join(dir, `p${at}.site`);
-    if (at && existsSync(file)) out.site = parseSite(readFileSync(file, "utf8"));
+    const site = at ? readOpt(join(dir, `p${at}.site`)) : undefined;
+    if (site) out.site = parseSite(site);
     return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -134,7 +137,7 @@ export async function faultRun(
 /**
  * The points to try: all of 1..points when they fit in `max`; else the first quarter of the budget on the
  * first points (library initialisation, where a failure leaves global state half-built: the OpenSSL
- * crashes below were all there) and the rest evenly spaced up to the last point.
+ * crashes were all there) and the rest evenly spaced up to the last point.
  */
 export function choosePoints(points: number, max: number): number[] {
   if (points <= max) return Array.from({ length: points }, (_, i) => i + 1);
@@ -144,12 +147,11 @@ export function choosePoints(points: number, max: number): number[] {
   return [...new Set([...first, ...Array.from({ length: rest }, (_, i) => head + 1 + Math.round(i * step))])];
 }
 
-const symbolizer = new Symbolizer();
 /**
  * Frames that are never the site: the harness itself (libs_<library>.so: hooks, tracking, the engine) and
- * the runtime executable that called it; and the libraries' own malloc wrappers (OpenSSL's CRYPTO_*alloc).
+ * the driver that called it; and the libraries' own malloc wrappers (OpenSSL's CRYPTO_*alloc).
  */
-const HARNESS_MODULE = /\/libs_[a-z0-9]+\.so$|\/(deno|bun|bun\.exe)$/;
+const HARNESS_MODULE = /\/libs_[a-z0-9]+\.so$|\/libs-driver$/;
 const WRAPPER_FRAME = /^CRYPTO_(malloc|zalloc|realloc|clear_realloc|strdup|strndup|memdup|secure_\w+) \(/;
 
 /**
@@ -157,102 +159,266 @@ const WRAPPER_FRAME = /^CRYPTO_(malloc|zalloc|realloc|clear_realloc|strdup|strnd
  * dropped, harness frames dropped here) as its dedup key, else the harness's hook name (OpenSSL: the
  * source file it passes).
  */
-export function siteOf(child: Outcome, hookSite: string | undefined): string {
-  if (child.site?.c.length) {
-    const raw = { ...child.site, c: child.site.c.filter((f) => !HARNESS_MODULE.test(f.module)) };
-    const site = symbolizer.site(raw);
-    const key = siteKey({ ...site, c: site.c.filter((f) => !WRAPPER_FRAME.test(f)) });
+export function siteOf(
+  site: RawSite | undefined,
+  hookSite: string | undefined,
+  symbolizer: Symbolizer,
+): string {
+  if (site?.c.length) {
+    const raw = { ...site, c: site.c.filter((f) => !HARNESS_MODULE.test(f.module)) };
+    const s = symbolizer.site(raw);
+    const key = siteKey({ ...s, c: s.c.filter((f) => !WRAPPER_FRAME.test(f)) });
     if (key !== "unknown site") return hookSite ? `${key} [${hookSite}]` : key;
   }
   return hookSite ?? "?";
 }
 
-/** Classifies one point's child. */
-export function classify(
+/** Classifies one point's outcome without its site (the class and what shows it, plus the hook's site). */
+function classOf(
   target: string,
   sc: Scenario,
   child: Outcome,
-): { cls: PointClass; site: string; detail: string } {
+  symbolizer: Symbolizer,
+): { cls: PointClass; detail: string; hook?: string } {
   const r = judge(target, sc, child, 0);
   const res = r.result;
-  const site = siteOf(child, res?.fault_site as string | undefined);
-  if (!res) return { cls: r.violations ? "violation" : "crash", site, detail: r.message };
-  if (res.violations.count) return { cls: "violation", site, detail: r.violationText ?? r.message };
+  const hook = res?.fault_site as string | undefined;
+  if (!res) {
+    const died = child.site?.crash.length
+      ? ` (died in ${symbolizer.kept(child.site.crash).slice(0, 3).join(" < ")})`
+      : "";
+    if (child.timedOut) return { cls: "hang", detail: `${r.message}${died}` };
+    return { cls: r.violations ? "violation" : "crash", detail: `${r.message}${died}` };
+  }
+  if (res.violations.count) return { cls: "violation", detail: r.violationText ?? r.message, hook };
   if (res.leaks.blocks) {
     const g = res.leaks.groups.map((x) => `${x.count} x ${x.size} B at ${x.site}`).join(", ");
     return {
       cls: "leak",
-      site,
       detail: `${res.leaks.blocks} block(s), ${res.leaks.bytes} B live after cleanup (${g})`,
+      hook,
     };
   }
-  if (!res.checks_failed.count) return { cls: "absorbed", site, detail: "" };
+  if (!res.checks_failed.count) return { cls: "absorbed", detail: "", hook };
   const errors = ((res.library_errors as { texts?: string[] } | undefined)?.texts ?? []).join("; ");
-  if (OOM_ERROR[sc.lib]?.test(errors)) return { cls: "reported", site, detail: errors };
+  if (OOM_ERROR[sc.lib]?.test(errors)) return { cls: "reported", detail: errors, hook };
   return {
     cls: "unreported",
-    site,
     detail: `no out-of-memory error reached the caller: ${res.checks_failed.texts[0]}${
       errors ? ` (errors: ${errors})` : ""
     }`,
+    hook,
   };
 }
 
-/** The sweep: dry run, then the chosen points, `jobs` children at a time. */
-export async function sweep(
+/** Classifies one point's outcome, with its site. */
+export function classify(
   target: string,
   sc: Scenario,
-  so: string,
-  env: Record<string, string>,
-  max: number,
-  jobs = 2,
-  workload: SweepWorkload = "quick",
-): Promise<FaultSweep> {
-  const dry = judge(
-    target,
-    sc,
-    await faultRun(target, sc, so, env, { ALLOCSPEC_FAULTS_MODE: "count" }, workload),
-    0,
-  );
+  child: Outcome,
+  symbolizer: Symbolizer = new Symbolizer(),
+): { cls: PointClass; site: string; detail: string } {
+  const c = classOf(target, sc, child, symbolizer);
+  return { cls: c.cls, detail: c.detail, site: siteOf(child.site, c.hook, symbolizer) };
+}
+
+/** The counter of each class in {@link FaultSweep}. */
+const COUNTER = {
+  crash: "crashes",
+  hang: "hangs",
+  violation: "violations",
+  leak: "leaks",
+  unreported: "unreported",
+  reported: "reported",
+  absorbed: "absorbed",
+} as const satisfies Record<PointClass, keyof FaultSweep>;
+
+const SIGNALS = new Map(Object.entries(constants.signals).map(([k, v]) => [v as number, k]));
+
+/** Options of {@link sweep}. */
+export interface SweepRun {
+  launch: DriverLaunch;
+  sc: Scenario;
+  so: string;
+  /** at most this many points */
+  max: number;
+  /** children at once (default 2) */
+  jobs?: number;
+  workload?: SweepWorkload;
+  /** called as points finish */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The sweep: dry run, one forking run, fresh reruns of skipped points, confirmation of each finding. */
+export async function sweep(o: SweepRun): Promise<FaultSweep> {
+  const { launch, sc, so } = o;
+  const jobs = Math.max(1, o.jobs ?? 2), workload = o.workload ?? "tiny";
+  const t0 = Date.now();
+  const dryRun = await faultRun(launch, so, { ALLOCSPEC_FAULTS_MODE: "count" }, workload);
+  const dry = judge(launch.target, sc, dryRun, (Date.now() - t0) / 1000);
   const points = Number(dry.result?.fault_points ?? 0);
   const out: FaultSweep = {
     points,
+    swept: 0,
     tried: 0,
     handled: 0,
     reported: 0,
     absorbed: 0,
     crashes: 0,
+    hangs: 0,
     leaks: 0,
     violations: 0,
     unreported: 0,
+    fresh: 0,
+    missing: 0,
+    seconds: 0,
+    pointsPerSecond: 0,
+    childCpuMs: 0,
+    warnings: [],
     findings: [],
   };
-  const queue = choosePoints(points, max);
-  const results = new Map<number, ReturnType<typeof classify>>();
-  const worker = async () => {
-    for (let k = queue.shift(); k !== undefined; k = queue.shift()) {
-      const child = await faultRun(target, sc, so, env, {
-        ALLOCSPEC_FAULTS_MODE: "fail",
-        ALLOCSPEC_FAULTS_FAIL_AT: String(k),
-      }, workload);
-      results.set(k, classify(target, sc, child));
+  if (!dry.result) {
+    out.warnings.push(`the dry run gave no result (${dry.message}): nothing swept`);
+    return out;
+  }
+  const chosen = choosePoints(points, o.max);
+  // a child may run the whole workload: 10 x the dry run, at least 10 s (a loaded machine stretches both)
+  const timeoutMs = Math.max(10_000, 10 * dry.seconds * 1000);
+  const dir = mkdtempSync(join(tmpdir(), "libs-sweep-"));
+  const outcomes = new Map<number, Outcome>();
+  let cpuUs = 0, forked = 0;
+  const fresh: number[] = [];
+  const started = Date.now();
+  try {
+    const engineDir = join(dir, "out");
+    mkdirSync(engineDir);
+    writeFileSync(join(dir, "points"), chosen.join("\n") + "\n");
+    let offset = 0;
+    const drain = () => {
+      const text = readOpt(join(engineDir, "results")) ?? "";
+      const end = text.lastIndexOf("\n") + 1;
+      if (end <= offset) return;
+      for (const line of text.slice(offset, end).split("\n").filter(Boolean)) {
+        const f = line.split(" ");
+        const point = +f[0];
+        if (f[1] === "skip") {
+          fresh.push(point);
+          continue;
+        }
+        const base = join(engineDir, `p${point}`);
+        const site = readOpt(`${base}.site`);
+        outcomes.set(point, {
+          status: +f[1] >= 0 ? +f[1] : null,
+          signal: +f[2] ? SIGNALS.get(+f[2]) ?? `signal ${f[2]}` : null,
+          timedOut: f[3] === "1",
+          stdout: readOpt(`${base}.out`) ?? "",
+          stderr: readOpt(`${base}.err`) ?? "",
+          site: site ? parseSite(site) : undefined,
+        });
+        cpuUs += +f[5] || 0;
+        forked++;
+        for (const ext of ["out", "err", "site"]) rmSync(`${base}.${ext}`, { force: true });
+      }
+      offset = end;
+      o.onProgress?.(outcomes.size + fresh.length, chosen.length);
+    };
+    let running = true;
+    const parent = runDriver(launch, so, sweepOptions(workload), {
+      ALLOCSPEC_FAULTS_MODE: "sweep",
+      ALLOCSPEC_FAULTS_DIR: engineDir,
+      ALLOCSPEC_FAULTS_POINTS: join(dir, "points"),
+      ALLOCSPEC_FAULTS_JOBS: String(jobs),
+      ALLOCSPEC_FAULTS_TIMEOUT_MS: String(Math.round(timeoutMs)),
+    }, Math.max(600_000, (chosen.length * timeoutMs) / jobs)).finally(() => running = false);
+    while (running) {
+      await new Promise((res) => setTimeout(res, 100));
+      drain();
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
-  for (const k of [...results.keys()].sort((a, b) => a - b)) {
-    const c = results.get(k)!;
+    const p = await parent;
+    drain();
+    const pr = judge(launch.target, sc, p, 0);
+    out.swept = Number(pr.result?.fault_points ?? 0);
+    if (!pr.result) out.warnings.push(`the sweep's parent gave no result (${pr.message})`);
+    else if (out.swept !== points) {
+      out.warnings.push(
+        `the sweep's parent counted ${out.swept} allocation points, the dry run ${points}: the workload is not deterministic`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  out.seconds = (Date.now() - started) / 1000;
+  out.childCpuMs = forked ? cpuUs / forked / 1000 : 0;
+  await pool(fresh, jobs, async (k) => {
+    outcomes.set(k, await freshPoint(launch, so, k, workload, timeoutMs));
+    out.fresh++;
+  });
+  out.pointsPerSecond = out.seconds ? outcomes.size / out.seconds : 0;
+  out.missing = chosen.filter((k) => !outcomes.has(k)).length;
+
+  // classify, then symbolize the findings' sites in one addr2line run per module
+  const symbolizer = new Symbolizer();
+  const found: { point: number; cls: PointClass; detail: string; hook?: string; raw?: RawSite }[] = [];
+  for (const k of [...outcomes.keys()].sort((a, b) => a - b)) {
+    const child = outcomes.get(k)!;
+    const c = classOf(launch.target, sc, child, symbolizer);
     out.tried++;
-    if (c.cls === "reported") out.reported++;
-    else if (c.cls === "absorbed") out.absorbed++;
-    else if (c.cls === "crash") out.crashes++;
-    else if (c.cls === "leak") out.leaks++;
-    else if (c.cls === "violation") out.violations++;
-    else out.unreported++;
-    if (c.cls === "reported" || c.cls === "absorbed") continue;
-    const same = out.findings.find((f) => f.cls === c.cls && f.site === c.site);
-    if (same) same.count++;
-    else out.findings.push({ cls: c.cls, site: c.site, point: k, count: 1, detail: c.detail });
+    out[COUNTER[c.cls]]++;
+    if (c.cls !== "reported" && c.cls !== "absorbed") found.push({ point: k, ...c, raw: child.site });
   }
   out.handled = out.reported + out.absorbed;
+  symbolizer.prime(found.flatMap((f) => f.raw?.c ?? []));
+  for (const f of found) {
+    const site = siteOf(f.raw, f.hook, symbolizer);
+    const same = out.findings.find((x) => x.cls === f.cls && x.site === site);
+    if (same) same.count++;
+    else {out.findings.push({
+        cls: f.cls,
+        site,
+        point: f.point,
+        count: 1,
+        detail: f.detail,
+        confirmed: false,
+      });}
+  }
+  await pool(out.findings, jobs, async (f) => {
+    const again = classify(
+      launch.target,
+      sc,
+      await freshPoint(launch, so, f.point, workload, timeoutMs),
+      symbolizer,
+    );
+    f.confirmed = again.cls === f.cls && again.site === f.site;
+    if (!f.confirmed) f.rerun = `${again.cls} at ${again.site}${again.detail ? `: ${again.detail}` : ""}`;
+  });
   return out;
+}
+
+/** One point in a fresh driver (FAIL mode): exactly call `point` fails. */
+export function freshPoint(
+  launch: DriverLaunch,
+  so: string,
+  point: number,
+  workload: SweepWorkload,
+  timeoutMs = 120_000,
+): Promise<Outcome> {
+  return faultRun(
+    launch,
+    so,
+    {
+      ALLOCSPEC_FAULTS_MODE: "fail",
+      ALLOCSPEC_FAULTS_FAIL_AT: String(point),
+    },
+    workload,
+    timeoutMs,
+  );
+}
+
+/** Runs `fn` over `items`, `jobs` at a time. */
+async function pool<T>(items: readonly T[], jobs: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
 }

@@ -56,5 +56,8 @@ void as_faults_write_site(uint64_t point, int domain, size_t size, const char *k
 int as_faults_fork_point(uint64_t point); /* 1 in the child (fail the call), 0 in the parent */
 void as_faults_reap(int block);
 long long as_faults_now_ms(void);
+/* tid.c: the forking thread's TID field (parent, just before fork), taken over by the child after it */
+void as_faults_tid_prepare(void);
+int as_faults_tid_adopt(void);
 
 #endif

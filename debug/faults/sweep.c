@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -107,12 +108,17 @@ int as_faults_fork_point(uint64_t point) {
     }
     fflush(stdout);
     fflush(stderr);
+    as_faults_tid_prepare();
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         dprintf(as_fs.results_fd, "%llu skip fork-errno-%d\n", (unsigned long long)point, errno);
         return 0;
     }
     if (pid == 0) {
+        as_faults_tid_adopt(); /* before anything takes a lock: the parent's locks stay ours (tid.c) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the sweep */
+        if (getppid() != parent) _exit(127);
         as_fs.is_child = 1;
         as_fs.nchildren = 0;
         close(as_fs.results_fd);
