@@ -3,14 +3,22 @@
  * against a BASELINE (CPython's own allocators) measured in the same run.
  *
  *     npx deno task clients --allocator native --allocator libc:libc.so.6 [--tests default|ci|all|test_x,...]
- *        [--debug-hooks cpython|native|none] [--jobs 2] [--format table|json|markdown|junit] [--python PATH]
+ *        [--no-check] [--check-mode stop|count] [--debug-hooks cpython|native|none] [--jobs 2]
+ *        [--format table|json|markdown|junit] [--python PATH]
  *
- * Per allocator: regrtest `-m test -jN` with the debug hooks on (default CPython's), through the launcher
- * (clients/launcher.ts). Report: tests run/passed/failed/skipped, NEW failures against the baseline vs
- * shared ones, expected divergences with reasons, crashes with the module, debug-hook violations with
- * CPython's text, wall time and peak RSS as ratios to the baseline.
+ * Per allocator: regrtest `-m test -jN` through the launcher (clients/launcher.ts) with the checking layer
+ * (debug/check/) directly above the allocator, from start-up on (default; `--no-check` turns it off):
+ * every allocator call is checked against the conformance rules and a broken one is named by its case
+ * id, in every process of the run. With the layer on the debug hooks default to none (they would turn
+ * zero-size requests and realloc sizes into others before the allocator sees them; `--debug-hooks
+ * cpython` puts CPython's above the layer); without it, to CPython's. The baseline (CPython's own
+ * allocators) runs the same way. Report: tests run/passed/failed/skipped, NEW failures against the
+ * baseline vs shared ones, expected divergences with reasons, crashes (a start-up crash is one finding),
+ * rules broken with the call, C site, Python line, reproducer and conformance command, debug-hook
+ * violations with CPython's text, wall time and peak RSS as ratios to the baseline. Printable text only.
  *
- * Exit: 0 when no allocator has a new failure, crash or violation; 1 otherwise; 2 bad usage (one line).
+ * Exit: 0 when no allocator has a new failure, crash or violation (and the baseline broke no rule); 1
+ * otherwise; 2 bad usage (one line).
  *
  * @example
  * ```ts
@@ -32,7 +40,7 @@ import { CLIENT_FORMATS, type ClientFormat, formatReport } from "./report.ts";
 import { selectTests } from "./selection.ts";
 
 const USAGE =
-  "usage: clients [--allocator SPEC]... [--tests default|ci|all|NAMES] [--debug-hooks cpython|native|none] [--jobs N] [--format table|json|markdown|junit] [--python PATH] [--timeout S] [--variant V]";
+  "usage: clients [--allocator SPEC]... [--tests default|ci|all|NAMES] [--no-check] [--check-mode stop|count] [--debug-hooks cpython|native|none] [--jobs N] [--format table|json|markdown|junit] [--python PATH] [--timeout S] [--variant V]";
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -40,7 +48,10 @@ function parse(argv: string[]) {
     options: {
       allocator: { type: "string", multiple: true, default: [] },
       tests: { type: "string", default: "default" },
-      "debug-hooks": { type: "string", default: "cpython" },
+      check: { type: "boolean", default: true },
+      "no-check": { type: "boolean", default: false },
+      "check-mode": { type: "string", default: "stop" },
+      "debug-hooks": { type: "string" },
       jobs: { type: "string", default: "2" },
       format: { type: "string", default: "table" },
       python: { type: "string" },
@@ -51,7 +62,10 @@ function parse(argv: string[]) {
     strict: true,
     allowPositionals: false,
   });
-  const hooks = values["debug-hooks"]!;
+  const check = values.check! && !values["no-check"];
+  const mode = values["check-mode"]!;
+  if (mode !== "stop" && mode !== "count") throw new UsageError(`--check-mode ${mode}: use stop or count`);
+  const hooks = values["debug-hooks"] ?? (check ? "none" : "cpython");
   if (!["cpython", "native", "none"].includes(hooks)) {
     throw new UsageError(`--debug-hooks ${hooks}: use cpython, native or none`);
   }
@@ -68,6 +82,7 @@ function parse(argv: string[]) {
   return {
     allocators,
     tests: selectTests(values.tests!),
+    check: check ? { mode: mode as "stop" | "count" } : false as const,
     debugHooks: (hooks === "none" ? "" : hooks) as DebugHooks,
     jobs,
     timeout,
@@ -107,7 +122,7 @@ export function main(argv: string[]): number {
       console.log(USAGE);
       return 0;
     }
-    const common = { debugHooks: o.debugHooks, python: o.python, variant: o.variant };
+    const common = { debugHooks: o.debugHooks, python: o.python, variant: o.variant, check: o.check };
     baseline = launchSpec({ ...common, allocator: "cpython" });
     specs = o.allocators.map((a) => launchSpec({ ...common, allocator: a }));
     // the baseline's converter (junit_to_json.py) runs without hooks
@@ -143,6 +158,7 @@ export function main(argv: string[]): number {
   });
   const ctx = {
     tests: o.tests,
+    check: o.check ? o.check.mode : "off",
     debugHooks: o.debugHooks,
     jobs: o.jobs,
     libpython: baseline.libpython,
@@ -155,7 +171,7 @@ export function main(argv: string[]): number {
       : `deno ${(globalThis as any).Deno?.version?.deno}`,
   };
   console.log(formatReport(o.format, verdicts, ctx));
-  return verdicts.every((v) => v.baseline || v.clean) ? 0 : 1;
+  return verdicts.every((v) => (v.baseline ? v.run.checkViolations.length === 0 : v.clean)) ? 0 : 1;
 }
 
 if ((import.meta as { main?: boolean }).main) process.exit(main(process.argv.slice(2)));

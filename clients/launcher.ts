@@ -31,10 +31,36 @@ import { parseTarget } from "../conformance/adapters/mod.ts";
 import { findLibpython } from "../conformance/adapters/cpython_lib.ts";
 import { resolveLibcTarget } from "../conformance/adapters/libc.ts";
 import { resolveVtableTarget } from "../conformance/adapters/vtable.ts";
-import { buildLauncher, type Variant } from "../native/build.ts";
+import { buildLauncher, buildLayer, type Variant } from "../native/build.ts";
 
 /** Which debug hooks go over the allocator: none, liballocspec's, or libpython's `PyMem_SetupDebugHooks()`. */
 export type DebugHooks = "" | "native" | "cpython";
+
+/** The checking layer's options (debug/check/check.h; `true` = all defaults). */
+export interface CheckOptions {
+  /** `stop` (default): the first violation ends the program (exit 86); `count`: report all and go on */
+  mode?: "stop" | "count";
+  /** `weak` (default): min(16, largest power of two <= size); `strong`: 16 for every size */
+  align?: "weak" | "strong";
+  /** a file for one JSON line per violation (`%p` is replaced by the pid) */
+  report?: string;
+  /** the command that reruns this program, without Python's arguments (default: the `python` command) */
+  repro?: string;
+}
+
+/** The env variables of the checking layer (removed from the environment when the layer is off). */
+export const CHECK_ENV_PREFIX = "ALLOCSPEC_CHECK";
+
+/**
+ * How the user runs another command of this tool: `npx allocspec CMD` from the installed package
+ * (ALLOCSPEC_COMMAND is set by cli/allocspec.cjs), otherwise the repository's entry point of this runtime.
+ */
+export function userCommand(cmd: string): string {
+  if (process.env.ALLOCSPEC_COMMAND) return `npx allocspec ${cmd}`;
+  return (globalThis as { Bun?: unknown }).Bun ? `npx bun run ${cmd}` : `npx deno task ${cmd}`;
+}
+
+const shellQuote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
 /** What {@link launchSpec} needs. */
 export interface LaunchOptions {
@@ -50,6 +76,11 @@ export interface LaunchOptions {
   variant?: Variant;
   /** base environment (default process.env) */
   env?: Record<string, string | undefined>;
+  /**
+   * the checking layer (debug/check/) directly above the allocator, below the debug hooks, from
+   * pre-initialisation on: every call checked against the conformance rules (default off)
+   */
+  check?: boolean | CheckOptions;
 }
 
 /** What runs Python on the allocator: `spawn(exe, [...argvPrefix, ...pythonArgs], { env })`. */
@@ -145,14 +176,45 @@ export function launchSpec(opts: LaunchOptions = {}): LaunchSpec {
   for (const l of opts.layers ?? []) {
     if (!existsSync(l)) throw new UsageError(`layer ${l} not found`);
   }
-  const exe = buildLauncher({ variant: opts.variant ?? "release" });
+  const variant = opts.variant ?? "release";
+  const exe = buildLauncher({ variant });
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && k !== "PYTHONMALLOC") env[k] = v;
+  for (const [k, v] of Object.entries(base)) {
+    if (v !== undefined && k !== "PYTHONMALLOC" && !k.startsWith(CHECK_ENV_PREFIX)) env[k] = v;
+  }
   Object.assign(env, r.env ?? {}, {
     ALLOCSPEC_LIBPYTHON: libpython,
     ALLOCSPEC_ALLOCATOR: r.allocator,
     ALLOCSPEC_DEBUG_HOOKS: hooks,
     ALLOCSPEC_LAYERS: (opts.layers ?? []).map((l) => resolve(l)).join(","),
   });
+  if (opts.check) Object.assign(env, checkEnv(opts, variant));
   return { exe, env, argvPrefix: [], allocator: r.allocator, libpython };
+}
+
+/** ALLOCSPEC_CHECK_* for {@link launchSpec} (builds libas_check.so beside the launcher when stale). */
+function checkEnv(opts: LaunchOptions, variant: Variant): Record<string, string> {
+  const c: CheckOptions = opts.check === true || !opts.check ? {} : opts.check;
+  if (c.mode && c.mode !== "stop" && c.mode !== "count") {
+    throw new UsageError(`check mode '${c.mode}': use stop or count`);
+  }
+  if (c.align && c.align !== "weak" && c.align !== "strong") {
+    throw new UsageError(`check alignment '${c.align}': use weak or strong`);
+  }
+  buildLayer("as_check", { variant });
+  const target = opts.allocator ?? "cpython";
+  const hooks = opts.debugHooks ? ` --debug-hooks=${opts.debugHooks}` : "";
+  const env: Record<string, string> = {
+    ALLOCSPEC_CHECK: "1",
+    ALLOCSPEC_CHECK_TARGET: target,
+    ALLOCSPEC_CHECK_MODE: c.mode ?? "stop",
+    ALLOCSPEC_CHECK_ALIGN: c.align ?? "weak",
+    ALLOCSPEC_CHECK_CONFORMANCE: userCommand("conformance"),
+    ALLOCSPEC_CHECK_REPRO: c.repro ??
+      `${userCommand("python")} --allocator ${shellQuote(target)}${hooks} --check${
+        c.mode === "count" ? "=count" : ""
+      } --`,
+  };
+  if (c.report) env.ALLOCSPEC_CHECK_REPORT = c.report;
+  return env;
 }

@@ -8,12 +8,17 @@
  * - `--allocator SPEC`: `native[:cpython310|pep445]` (default `native`), `cpython[:LIBPYTHON]`,
  *   `vtable:PATH[:SYMBOL]`, `libc:PATH[:PREFIX]` (clients/launcher.ts)
  * - `--debug-hooks[=cpython|native]`: the PEP 445 debug hooks over it; bare = CPython's own
+ * - `--check[=stop|count]`: the checking layer (debug/check/) directly above the allocator, below the
+ *   debug hooks, from start-up on: every call checked against the conformance rules; the first violation
+ *   ends the program with a report naming the rule (exit 86), `count` reports every one and goes on
  * - `--python PATH`: a python3 (its shared libpython is found by sysconfig) or a libpython .so
- * - `--layer PATH` (repeatable), `--variant release|debug|asan`, `--print-env` (print the environment and
- *   command instead of running)
+ * - `--layer PATH` (repeatable: a hook library that must install itself; one that installs nothing or
+ *   dies while installing is refused with one line, exit 2), `--variant release|debug|asan`, `--print-env`
+ *   (print the environment and command instead of running)
  *
- * Exit status: Python's; a signal that kills Python kills this process the same way; 2 for bad usage
- * (one line on stderr, nothing run).
+ * Exit status: Python's; a signal that kills Python kills this process the same way (after the
+ * launcher's one line naming the allocator and the signal); 86 when the checking layer stopped the
+ * program at a violation; 2 for bad usage (one line on stderr, nothing run).
  *
  * @example
  * ```ts
@@ -28,15 +33,16 @@ import { constants } from "node:os";
 import { parseArgs } from "node:util";
 import { UsageError } from "../conformance/adapter.ts";
 import type { Variant } from "../native/build.ts";
-import { type DebugHooks, launchSpec } from "./launcher.ts";
+import { type CheckOptions, type DebugHooks, launchSpec } from "./launcher.ts";
 
 const USAGE =
-  "usage: python [--allocator SPEC] [--debug-hooks[=cpython|native]] [--python PATH] [--layer PATH]... [--variant V] [--print-env] -- PYTHON_ARGS...";
+  "usage: python [--allocator SPEC] [--debug-hooks[=cpython|native]] [--check[=stop|count]] [--python PATH] [--layer PATH]... [--variant V] [--print-env] -- PYTHON_ARGS...";
 
 /** Splits argv at the first `--` and parses the launcher's options; throws UsageError. */
 export function parsePythonArgs(argv: string[]): {
   allocator: string;
   debugHooks: DebugHooks;
+  check: false | CheckOptions;
   python?: string;
   layers: string[];
   variant: Variant;
@@ -61,9 +67,17 @@ export function parsePythonArgs(argv: string[]): {
     }
   }
   let debugHooks: DebugHooks = "";
+  let check: false | CheckOptions = false;
   const rest: string[] = [];
   for (const a of own) {
-    if (a === "--debug-hooks") debugHooks = "cpython";
+    if (a === "--check") check = {};
+    else if (a.startsWith("--check=")) {
+      const v = a.slice("--check=".length);
+      if (v !== "stop" && v !== "count") {
+        throw new UsageError(`--check=${v}: use --check, --check=stop or --check=count`);
+      }
+      check = { mode: v };
+    } else if (a === "--debug-hooks") debugHooks = "cpython";
     else if (a.startsWith("--debug-hooks=")) {
       const v = a.slice("--debug-hooks=".length);
       if (v !== "cpython" && v !== "native") {
@@ -96,6 +110,7 @@ export function parsePythonArgs(argv: string[]): {
   return {
     allocator: values.allocator!,
     debugHooks,
+    check,
     python: values.python,
     layers: values.layer as string[],
     variant: values.variant as Variant,
@@ -127,7 +142,10 @@ export function main(argv: string[]): number {
       python: o.python,
       layers: o.layers,
       variant: o.variant,
+      check: o.check,
     });
+    // the user's layers must install something (the launcher refuses one that does not: exit 2)
+    if (o.layers.length) spec.env.ALLOCSPEC_LAYERS_STRICT = "1";
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(`python: ${e.message}`);

@@ -17,12 +17,18 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LaunchSpec } from "./launcher.ts";
-import { type ModuleResult, parseRegrtestOutput, type Violation } from "./regrtest_output.ts";
+import {
+  type ModuleCheckViolation,
+  type ModuleResult,
+  parseRegrtestOutput,
+  type Violation,
+} from "./regrtest_output.ts";
+import { printable } from "../debug/check/report.ts";
 
 const MAIN = fileURLToPath(new URL("./regrtest_main.py", import.meta.url));
 const JUNIT = fileURLToPath(new URL("./junit_to_json.py", import.meta.url));
@@ -44,6 +50,15 @@ export interface RegrtestRun {
   modules: Record<string, ModuleResult>;
   cases: CaseResult[];
   violations: Violation[];
+  /**
+   * the checking layer's violations (when the launch spec has it on): every process's JSON records
+   * (test subprocesses included), attributed to the module whose output showed them
+   */
+  checkViolations: ModuleCheckViolation[];
+  /** the launcher's line when an interpreter died by a signal (the last one seen) */
+  crashLine: string | undefined;
+  /** the command prefix that reruns a program on this allocator with the checking layer (before Python's args) */
+  repro: string | undefined;
   counts: { run: number; passed: number; failed: number; skipped: number };
   wallMs: number;
   cpuS: number | undefined;
@@ -71,6 +86,7 @@ export function runRegrtest(spec: LaunchSpec, tests: readonly string[], opts: Re
   const dir = mkdtempSync(join(tmpdir(), "allocspec-clients-"));
   const junit = join(dir, "junit.xml");
   const rusage = join(dir, "rusage.json");
+  const checking = spec.env.ALLOCSPEC_CHECK === "1";
   const timeoutS = opts.timeoutS ?? 900;
   const args = [
     ...spec.argvPrefix,
@@ -84,7 +100,12 @@ export function runRegrtest(spec: LaunchSpec, tests: readonly string[], opts: Re
   ];
   const started = performance.now();
   const r = spawnSync(spec.exe, args, {
-    env: { ...spec.env, ALLOCSPEC_CLIENT_RUSAGE: rusage, PYTHONFAULTHANDLER: "1" },
+    env: {
+      ...spec.env,
+      ALLOCSPEC_CLIENT_RUSAGE: rusage,
+      PYTHONFAULTHANDLER: "1",
+      ...(checking ? { ALLOCSPEC_CHECK_REPORT: join(dir, "check-%p.jsonl") } : {}),
+    },
     encoding: "utf8",
     maxBuffer: 1 << 30,
     cwd: dir,
@@ -95,6 +116,7 @@ export function runRegrtest(spec: LaunchSpec, tests: readonly string[], opts: Re
   const text = `${r.stdout ?? ""}\n${r.stderr ?? ""}`;
   const parsed = parseRegrtestOutput(text, tests);
   const cases = existsSync(junit) ? readCases(opts.baseline, junit) : [];
+  const checkViolations = checking ? mergeCheckRecords(parsed.checkViolations, dir) : [];
   let usage: { maxrss_self_kb: number; maxrss_children_kb: number; cpu_s: number } | undefined;
   try {
     usage = JSON.parse(readFileSync(rusage, "utf8"));
@@ -110,12 +132,54 @@ export function runRegrtest(spec: LaunchSpec, tests: readonly string[], opts: Re
     modules: Object.fromEntries(parsed.modules),
     cases,
     violations: parsed.violations,
+    checkViolations,
+    crashLine: parsed.crashLine,
+    repro: checking ? spec.env.ALLOCSPEC_CHECK_REPRO : undefined,
     counts: { run: cases.length, passed: cases.length - failed - skipped, failed, skipped },
     wallMs,
     cpuS: usage?.cpu_s,
     peakRssKb: usage ? Math.max(usage.maxrss_self_kb, usage.maxrss_children_kb) : undefined,
-    tail: parsed.result ? "" : text.trim().split("\n").slice(-12).join("\n"),
+    tail: parsed.result ? "" : printable(text).trim().split("\n").slice(-12).join("\n"),
   };
+}
+
+/**
+ * The checking layer's JSON records of every process of the run (check-<pid>.jsonl), each matched to a
+ * violation seen in the output (which names its module); records no output showed (a test's own
+ * subprocess, whose stderr the test captured) keep module "(a test's subprocess)".
+ */
+function mergeCheckRecords(seen: ModuleCheckViolation[], dir: string): ModuleCheckViolation[] {
+  const out = [...seen];
+  const unmatched = new Set(seen.map((_, i) => i));
+  for (const f of readdirSync(dir).filter((f) => /^check-\d+\.jsonl$/.test(f)).sort()) {
+    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) {
+      if (!line.startsWith("{")) continue;
+      let r: Record<string, string>;
+      try {
+        r = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (r.event !== "violation") continue;
+      const i = [...unmatched].find((k) => seen[k].rule === r.rule && seen[k].message === r.message);
+      if (i !== undefined) {
+        unmatched.delete(i);
+        continue;
+      }
+      out.push({
+        module: "(a test's subprocess)",
+        rule: r.rule,
+        domain: r.domain,
+        message: printable(r.message ?? ""),
+        call: printable(r.op ?? ""),
+        cSite: printable(r.c_site ?? ""),
+        python: printable(r.python ?? ""),
+        reproduce: printable(r.repro ?? ""),
+        conformance: printable(r.conformance ?? ""),
+      });
+    }
+  }
+  return out;
 }
 
 function readCases(baseline: LaunchSpec, junit: string): CaseResult[] {

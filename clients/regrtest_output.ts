@@ -2,7 +2,9 @@
  * Parses what regrtest (`python -m test -j N`) prints: one status line per test module, the output of a
  * failed or crashed worker after its status line, the final "== Tests result: ... ==". Debug-hook
  * violations are found by CPython's own text ("Debug memory block at address p=...", "Fatal Python error:
- * _PyMem_DebugRawFree: bad ID: ..."), which liballocspec's hooks print identically.
+ * _PyMem_DebugRawFree: bad ID: ..."), which liballocspec's hooks print identically; the checking layer's
+ * violation blocks (debug/check/report.ts) are attributed to the module whose output they follow, and
+ * the launcher's one line on a signal death is kept. Everything returned is printable text.
  *
  * @example
  * ```ts
@@ -12,6 +14,13 @@
  * ```
  * @module
  */
+import {
+  type CheckViolation,
+  CRASH_LINE,
+  parseCheckViolations,
+  printable,
+  VIOLATION_LINE,
+} from "../debug/check/report.ts";
 
 /** What happened to one test module. */
 export type ModuleStatus =
@@ -48,9 +57,17 @@ export interface Violation {
   text: string;
 }
 
+/** A checking-layer violation and the test module whose output it was in ("(startup)" before any). */
+export interface ModuleCheckViolation extends CheckViolation {
+  module: string;
+}
+
 export interface RegrtestOutput {
   modules: Map<string, ModuleResult>;
   violations: Violation[];
+  checkViolations: ModuleCheckViolation[];
+  /** the launcher's line when the top interpreter (or a worker) died by a signal: the last one */
+  crashLine: string | undefined;
   /** "SUCCESS", "FAILURE", ... or undefined when regrtest never got to its summary (it died) */
   result: string | undefined;
 }
@@ -79,8 +96,19 @@ function statusOf(rest: string): ModuleStatus {
 
 /** Parses regrtest's combined output (`expected` modules not seen become "not_run"). */
 export function parseRegrtestOutput(text: string, expected: readonly string[] = []): RegrtestOutput {
+  text = printable(text);
   const modules = new Map<string, ModuleResult>();
   const violations: Violation[] = [];
+  const checkViolations: ModuleCheckViolation[] = [];
+  let checkBlock: string[] = []; // a checking-layer report being collected
+  let checkModule = "(startup)";
+  let crashLine: string | undefined;
+  const flushCheck = () => {
+    for (const v of parseCheckViolations(checkBlock.join("\n"))) {
+      checkViolations.push({ module: checkModule, ...v });
+    }
+    checkBlock = [];
+  };
   let current: string | undefined;
   let block: string[] = []; // a "Debug memory block" dump being collected
   let result: string | undefined;
@@ -91,6 +119,18 @@ export function parseRegrtestOutput(text: string, expected: readonly string[] = 
   };
   for (const raw of text.split("\n")) {
     const line = raw.replace(/\r$/, "");
+    if (VIOLATION_LINE.test(line)) {
+      flushCheck();
+      checkBlock = [line];
+      checkModule = current ?? "(startup)";
+      continue;
+    }
+    if (checkBlock.length && /^ {2}\S/.test(line)) {
+      checkBlock.push(line);
+      continue;
+    }
+    flushCheck();
+    if (CRASH_LINE.test(line)) crashLine = line;
     const m = STATUS_LINE.exec(line);
     if (m) {
       flush();
@@ -124,6 +164,7 @@ export function parseRegrtestOutput(text: string, expected: readonly string[] = 
     }
   }
   flush();
+  flushCheck();
   for (const name of expected) if (!modules.has(name)) modules.set(name, { status: "not_run", detail: "" });
-  return { modules, violations, result };
+  return { modules, violations, checkViolations, crashLine, result };
 }

@@ -13,7 +13,8 @@
  * @module
  */
 import { xml } from "../conformance/report/junit.ts";
-import type { Verdict } from "./compare.ts";
+import { printable } from "../debug/check/report.ts";
+import type { RuleFinding, Verdict } from "./compare.ts";
 
 /** Output formats. */
 export const CLIENT_FORMATS = ["table", "json", "markdown", "junit"] as const;
@@ -42,7 +43,7 @@ function row(v: Verdict): string[] {
     String(v.sharedFailures.length),
     String(v.expected.length),
     String(v.crashes.length),
-    String(v.run.violations.length),
+    String(v.run.violations.length + v.run.checkViolations.length),
     `${secs(v.run.wallMs)} (${x(v.wallRatio)})`,
     `${v.run.cpuS === undefined ? "n/a" : `${v.run.cpuS.toFixed(1)} s`} (${x(v.cpuRatio)})`,
     `${mb(v.run.peakRssKb)} (${x(v.rssRatio)})`,
@@ -65,6 +66,33 @@ const HEAD = [
   "peak RSS (ratio)",
 ];
 
+/** The command that reruns the module where a rule broke (or the process's own command line). */
+function rerun(v: Verdict, r: RuleFinding): string | undefined {
+  const mod = r.first.module;
+  if (v.run.repro && /^test_?\w*$/.test(mod)) return `${v.run.repro} -m test ${mod}`;
+  if (v.run.repro && mod === "(startup)") return `${v.run.repro} -c pass`; // any start-up does it
+  return r.first.reproduce;
+}
+
+/** The checking layer's findings: one block per rule broken, its first occurrence in full. */
+function ruleLines(v: Verdict, bullet: string): string[] {
+  if (!v.rules.length) return [];
+  const out = ["rules broken (checking layer; each id is a conformance case):"];
+  for (const r of v.rules) {
+    const f = r.first;
+    out.push(
+      `${bullet}${r.rule} [${f.domain}] x${r.count} in ${r.modules.join(", ")}: ${f.message}`.slice(0, 400),
+    );
+    const field = (k: string, val: string | undefined) => val && out.push(`      ${k}: ${val}`.slice(0, 400));
+    field("call", f.call);
+    field("C site", f.cSite);
+    field("Python", f.python);
+    field("reproduce", rerun(v, r));
+    field("conformance", f.conformance);
+  }
+  return out;
+}
+
 function details(v: Verdict, bullet: string): string[] {
   const out: string[] = [];
   const list = (title: string, items: { id: string; detail: string; reason?: string }[]) => {
@@ -74,8 +102,11 @@ function details(v: Verdict, bullet: string): string[] {
       out.push(`${bullet}${i.id}: ${i.reason ?? i.detail}`.replace(/\s+/g, " ").slice(0, 300));
     }
   };
-  list("NEW failures (the allocator's)", v.baseline ? [] : v.newFailures);
+  // a crash is listed once, under crashes, even when it also counts as new
+  const crashIds = new Set(v.crashes.map((c) => c.id));
+  list("NEW failures (the allocator's)", v.baseline ? [] : v.newFailures.filter((f) => !crashIds.has(f.id)));
   list("crashes", v.crashes);
+  out.push(...ruleLines(v, bullet));
   for (const viol of v.run.violations) {
     out.push(`debug-hook violation in ${viol.module}:`);
     out.push(...viol.text.split("\n").map((l) => `    ${l}`));
@@ -94,7 +125,7 @@ function details(v: Verdict, bullet: string): string[] {
     [...classes].map(([id, c]) => ({ id: `${id} (${c.n} tests)`, detail: "", reason: c.reason })),
   );
   list(v.baseline ? "baseline failures" : "failures shared with the baseline", v.sharedFailures);
-  return out;
+  return out.map(printable);
 }
 
 function table(verdicts: Verdict[], ctx: ClientContext): string {
@@ -102,9 +133,9 @@ function table(verdicts: Verdict[], ctx: ClientContext): string {
   const w = HEAD.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const lines = rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  "));
   const out = [
-    `CPython's test suite on each allocator (debug hooks: ${ctx.debugHooks || "none"}; tests: ${
-      ctx.tests.length ? ctx.tests.join(" ") : "all"
-    })`,
+    `CPython's test suite on each allocator (checking layer: ${ctx.check ?? "off"}; debug hooks: ${
+      ctx.debugHooks || "none"
+    }; tests: ${ctx.tests.length ? ctx.tests.join(" ") : "all"})`,
     ...lines,
   ];
   for (const v of verdicts) {
@@ -112,13 +143,22 @@ function table(verdicts: Verdict[], ctx: ClientContext): string {
     if (d.length) out.push("", `${v.allocator}:`, ...d.map((l) => `  ${l}`));
   }
   const bad = verdicts.filter((v) => !v.clean && !v.baseline).map((v) => v.allocator);
-  out.push("", bad.length ? `NEW failures on: ${bad.join(", ")}` : "no new failures against the baseline");
+  out.push(
+    "",
+    bad.length
+      ? `NEW failures on: ${bad.join(", ")}`
+      : `no new failures against the baseline${
+        verdicts.some((v) => v.run.repro) ? ", 0 rule violations" : ""
+      }`,
+  );
   return out.join("\n");
 }
 
 function markdown(verdicts: Verdict[], ctx: ClientContext): string {
   const out = [
-    `Debug hooks: ${ctx.debugHooks || "none"}; tests: ${ctx.tests.length ? ctx.tests.join(" ") : "all"}`,
+    `Checking layer: ${ctx.check ?? "off"}; debug hooks: ${ctx.debugHooks || "none"}; tests: ${
+      ctx.tests.length ? ctx.tests.join(" ") : "all"
+    }`,
     "",
     `| ${HEAD.join(" | ")} |`,
     `| ${HEAD.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
@@ -153,6 +193,14 @@ function junit(verdicts: Verdict[]): string {
         `<failure message="debug-hook violation">${xml(viol.text)}</failure>`,
       );
     }
+    for (const r of v.rules) {
+      tc(
+        `rule ${r.rule}`,
+        `<failure message="${xml(`${r.first.domain}: ${r.first.message}`.slice(0, 500))}">${
+          xml(ruleLines({ ...v, rules: [r] }, "- ").join("\n"))
+        }</failure>`,
+      );
+    }
     for (const f of v.expected) tc(f.id, `<skipped message="${xml(f.reason ?? "")}"/>`);
     tc("regrtest", v.run.result === undefined ? `<error message="died before its summary"/>` : "");
     const failures = cases.filter((c) => c.includes("<failure")).length;
@@ -183,7 +231,7 @@ export function formatReport(format: ClientFormat, verdicts: Verdict[], ctx: Cli
       1,
     );
   }
-  if (format === "markdown") return markdown(verdicts, ctx);
-  if (format === "junit") return junit(verdicts);
-  return table(verdicts, ctx);
+  if (format === "markdown") return printable(markdown(verdicts, ctx));
+  if (format === "junit") return printable(junit(verdicts));
+  return printable(table(verdicts, ctx));
 }

@@ -214,7 +214,9 @@ export function buildLauncher(opts: { variant?: Variant; force?: boolean; quiet?
   const sources = sourcesOf(LAUNCHER_DIR, [".c"]);
   const newest = Math.max(
     newestInput(),
-    ...sourcesOf(LAUNCHER_DIR, [".c", ".h"]).map((f) => statSync(f).mtimeMs),
+    ...[...sourcesOf(LAUNCHER_DIR, [".c", ".h"]), ...sourcesOf(join(DEBUG_DIR, "check"), [".h"])].map((f) =>
+      statSync(f).mtimeMs
+    ),
   );
   if (!opts.force && isFresh(output, newest)) return output;
   compileExecutable({ sources, output, flags: [...VARIANT_FLAGS[variant], "-ldl"], quiet: opts.quiet });
@@ -263,6 +265,7 @@ const DEBUG_DIR = join(NATIVE_DIR, "..", "debug");
 export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   as_faults: ["faults", "common"],
   as_leaks: ["leaks", "common"],
+  as_check: ["check", "common"],
 };
 
 /**

@@ -11,6 +11,7 @@
  *       native:pep445|cpython310        allocspec_reset(cpython profile, geometry): raw + pymalloc
  *       vtable:/abs/lib.so:SYMBOL       the PyMemAllocatorEx data symbol, as is
  *       libc:/abs/lib.so:PREFIX         PREFIXmalloc, calloc, realloc, free, zero sizes as CPython (libc_glue.c)
+ *     ALLOCSPEC_CHECK=1                 the checking layer over the staged allocators (check.c)
  *     ALLOCSPEC_DEBUG_HOOKS=native      liballocspec's PyMem_SetupDebugHooks over the staged allocators
  *     then: libpython PyMem_SetAllocator(d, staged[d]) for d = RAW, MEM, OBJ
  *     ALLOCSPEC_DEBUG_HOOKS=cpython     libpython's PyMem_SetupDebugHooks over what was installed
@@ -50,16 +51,21 @@ static void *native_sym(const native_lib *n, const char *path, const char *name)
     return p;
 }
 
-/* liballocspec.so of the same build variant: it sits beside this executable (native/build.ts). */
-static void open_native(native_lib *n)
+void launcher_beside_exe(const char *name, char *out, size_t size)
 {
     char exe[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) launcher_usage_error("cannot read /proc/self/exe to find liballocspec.so");
+    if (len <= 0) launcher_usage_error("cannot read /proc/self/exe to find %s", name);
     exe[len] = '\0';
     char *slash = strrchr(exe, '/');
+    snprintf(out, size, "%.*s/%s", (int)(slash - exe), exe, name);
+}
+
+/* liballocspec.so of the same build variant: it sits beside this executable (native/build.ts). */
+static void open_native(native_lib *n)
+{
     char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%.*s/liballocspec.so", (int)(slash - exe), exe);
+    launcher_beside_exe("liballocspec.so", path, sizeof path);
     n->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!n->handle) launcher_usage_error("cannot load the native library: %s (deno task build:native)", dlerror());
     native_handle = n->handle;
@@ -106,6 +112,7 @@ int launcher_install_allocator(const launcher_cpython *py, const char *allocator
         launcher_usage_error("ALLOCSPEC_DEBUG_HOOKS=%s: use native, cpython or leave it empty", debug_hooks);
     if (pythonmalloc_applies) return 1;
     if (strcmp(allocator, "cpython") == 0 && strcmp(debug_hooks, "native") != 0) {
+        if (launcher_check_enabled()) launcher_check_wrap(py->PyMem_GetAllocator, py->PyMem_SetAllocator);
         if (strcmp(debug_hooks, "cpython") == 0) py->PyMem_SetupDebugHooks();
         return 0;
     }
@@ -149,6 +156,7 @@ int launcher_install_allocator(const launcher_cpython *py, const char *allocator
                              "vtable:/abs/lib.so:SYMBOL or libc:/abs/lib.so:PREFIX",
                              allocator);
     }
+    if (launcher_check_enabled()) launcher_check_wrap(n.get, n.set); /* directly over the allocator */
     if (strcmp(debug_hooks, "native") == 0) {
         /* the real GIL, as CPython's _PyMem_DebugCheckGIL asks it (PyGILState_Check: 1 until the
            thread-state machinery exists, so pre-init allocations pass) */

@@ -8,10 +8,12 @@
  *        2. Py_PreInitializeFromBytesArgs (PyPreConfig; PYTHONMALLOC applied here by CPython)
  *        3. the allocator, staged in liballocspec.so and copied into libpython's three domains
  *           with libpython's PyMem_SetAllocator ("replace": allowed only now, gh-96997)   allocator.c
+ *       3b. ALLOCSPEC_CHECK=1: the checking layer directly over it, below any debug hooks   check.c
  *        4. optional debug hooks: liballocspec's (native) or libpython's PyMem_SetupDebugHooks
  *        5. Py_InitializeFromConfig (PyConfig, argv parsed like python3)
  *        6. layers: dlopen each ALLOCSPEC_LAYERS entry, call pep445_hook_install() if exported  layers.c
- *        7. Py_RunMain(): its exit status is ours; a signal kills us the same way
+ *        7. Py_RunMain(): its exit status is ours; a signal kills us the same way, after one line
+ *           naming the allocator and the signal                                       signals.c
  *
  * The launcher links no libpython: it only knows the stable C ABI pieces declared below (PyStatus and
  * PyMemAllocatorEx, unchanged since 3.8 / 3.5), and treats PyPreConfig and PyConfig as opaque
@@ -83,8 +85,28 @@ void *launcher_native_symbol(const char *name);
 /* A malloc-family library's {malloc, calloc, realloc, free} as a PEP 445 allocator (libc_glue.c). */
 void launcher_libc_allocator(void *const fn[4], PyMemAllocatorEx *out);
 
-/* Step 6: loads the comma-separated layer libraries in order. */
-void launcher_install_layers(const char *layers);
+/* Step 6: loads the comma-separated layer libraries in order. With ALLOCSPEC_LAYERS_STRICT=1, a layer
+   after which no domain's allocator changed is refused (one line, exit 2). */
+void launcher_install_layers(const launcher_cpython *py, const char *layers);
+
+/* "<dir of this executable>/<name>" into out (liballocspec.so, libas_check.so live beside it). */
+void launcher_beside_exe(const char *name, char *out, size_t len);
+
+/* PEP 445 Get/Set of liballocspec or libpython. */
+typedef void (*launcher_get_fn)(PyMemAllocatorDomain, PyMemAllocatorEx *);
+typedef void (*launcher_set_fn)(PyMemAllocatorDomain, PyMemAllocatorEx *);
+
+/* Step 3b (check.c): ALLOCSPEC_CHECK=1 puts the checking layer directly over what get() returns. */
+int launcher_check_enabled(void);
+void launcher_check_wrap(launcher_get_fn get, launcher_set_fn set);
+/* as_check_describe_crash of the loaded layer, or NULL. */
+typedef size_t (*launcher_describe_fn)(char *buf, size_t len);
+launcher_describe_fn launcher_check_describe(void);
+
+/* signals.c: one line naming the allocator and the signal when the interpreter dies by a fatal signal;
+   during launcher_phase(layer) (non-NULL) such a death is that layer's: one line, exit 2. */
+void launcher_watch_signals(const char *allocator, const char *debug_hooks);
+void launcher_phase(const char *layer);
 
 /* Whether CPython's pre-initialisation read PYTHONMALLOC: set and non-empty, and neither -E nor -I
    among the interpreter options of argv (python3's option syntax). */

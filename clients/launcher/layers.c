@@ -12,12 +12,25 @@
 
 #include <dlfcn.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
+/* 1 when some domain's allocator differs from the snapshot. */
+static int changed(const launcher_cpython *py, const PyMemAllocatorEx before[3])
+{
+    for (int d = 0; d < 3; d++) {
+        PyMemAllocatorEx now;
+        py->PyMem_GetAllocator((PyMemAllocatorDomain)d, &now);
+        if (memcmp(&now, &before[d], sizeof now) != 0) return 1;
+    }
+    return 0;
+}
 
-void launcher_install_layers(const char *layers)
+void launcher_install_layers(const launcher_cpython *py, const char *layers)
 {
     if (!layers) return;
+    const char *strict_env = getenv("ALLOCSPEC_LAYERS_STRICT");
+    int strict = strict_env && strcmp(strict_env, "1") == 0;
     const char *p = layers;
     while (*p) {
         const char *end = strchr(p, ',');
@@ -27,6 +40,9 @@ void launcher_install_layers(const char *layers)
             if (len >= sizeof path) launcher_usage_error("ALLOCSPEC_LAYERS: a path is too long");
             memcpy(path, p, len);
             path[len] = '\0';
+            PyMemAllocatorEx before[3];
+            for (int d = 0; d < 3; d++) py->PyMem_GetAllocator((PyMemAllocatorDomain)d, &before[d]);
+            launcher_phase(path); /* a crash from here on is this layer's: one line, exit 2 */
             void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
             if (!h) launcher_usage_error("cannot load layer: %s", dlerror());
             int (*install)(void);
@@ -35,6 +51,11 @@ void launcher_install_layers(const char *layers)
                 int rc = install();
                 if (rc != 0) launcher_usage_error("layer %s: pep445_hook_install() returned %d", path, rc);
             }
+            launcher_phase(NULL);
+            if (strict && !changed(py, before))
+                launcher_usage_error("layer %s installed nothing: no domain's allocator changed (a layer calls "
+                                     "PyMem_SetAllocator from pep445_hook_install() or a constructor)",
+                                     path);
         }
         if (!end) break;
         p = end + 1;

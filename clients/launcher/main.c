@@ -23,6 +23,9 @@ static void check(const launcher_cpython *py, launcher_status st)
 
 int main(int argc, char **argv)
 {
+    const char *target = getenv("ALLOCSPEC_CHECK_TARGET");
+    launcher_watch_signals(target && *target ? target : getenv("ALLOCSPEC_ALLOCATOR"),
+                           getenv("ALLOCSPEC_DEBUG_HOOKS"));
     launcher_cpython py;
     launcher_open_cpython(&py, getenv("ALLOCSPEC_LIBPYTHON"));
 
@@ -38,6 +41,6 @@ int main(int argc, char **argv)
     py.PyConfig_Clear(config);
     check(&py, st);
 
-    launcher_install_layers(getenv("ALLOCSPEC_LAYERS"));
+    launcher_install_layers(&py, getenv("ALLOCSPEC_LAYERS"));
     return py.Py_RunMain();
 }

@@ -1,0 +1,377 @@
+/*
+ * layer.c: the checking allocator of one domain: malloc, calloc, realloc and free over the allocator
+ * under test, each call checked against the rules of rules.h in the order the call makes them
+ * observable (design in check.h). One wrapper per as_check_wrap; ctx points at its as_wrap.
+ *
+ * Per thread, the call in progress (as_check_current) says which allocator call is running, for the
+ * crash description, and how deeply calls nest: a call made while another checked call runs on the same
+ * thread is the allocator's own (CPython's pymalloc asks PyMem_RawMalloc for blocks above 512 bytes;
+ * the report's own Python frame lookup allocates) and passes through unchecked. errno is the
+ * allocator's when a wrapper returns: the checks never leak theirs.
+ *
+ * Ordering with other threads (blocks.c): a block leaves the map BEFORE it goes back to the allocator
+ * (free, and realloc, whose old block the allocator may free), and enters it after the allocator
+ * returned it, so a correct allocator that hands a freed block to another thread is never reported.
+ */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static __thread as_call call_now;
+
+as_call *as_check_current(void) { return &call_now; }
+
+const char *as_domain_name(int domain) {
+    static const char *const names[] = {"RAW", "MEM", "OBJ"};
+    return domain >= 0 && domain < AS_CHECK_NDOMAINS ? names[domain] : "?";
+}
+
+/* min(16, largest power of two <= max(size, 1)): the weak alignment rule. */
+static size_t weak_alignment(size_t size) {
+    if (size >= 16) return 16;
+    size_t a = 1;
+    while (a * 2 <= size) a *= 2;
+    return a;
+}
+
+static void violation(as_check_rule rule, int domain, const char *call, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void violation(as_check_rule rule, int domain, const char *call, const char *fmt, ...) {
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    as_violation v = {rule, domain, call, msg};
+    as_check_report(&v);
+}
+
+static int wrap_index(const as_wrap *w) { return (int)(w - as_cs.wraps); }
+
+static const char *thread_word(uint32_t tid) { return tid == as_check_tid() ? "this thread" : "another thread"; }
+
+/* The rule an overlap breaks, from what the two blocks are. */
+static as_check_rule overlap_rule(const as_block *mine, const as_block *other, int other_known) {
+    if (!other_known) return AS_CHECK_OVERLAP;
+    if (other->flags & AS_BLOCK_SURVIVOR) return AS_CHECK_FAILED_REALLOC;
+    int raw = as_cs.wraps[mine->wrap].domain == AS_CHECK_RAW || as_cs.wraps[other->wrap].domain == AS_CHECK_RAW;
+    if (other->tid != mine->tid && raw) return AS_CHECK_THREADS;
+    if ((mine->flags & AS_BLOCK_ZERO) && (other->flags & AS_BLOCK_ZERO)) return AS_CHECK_MALLOC_ZERO_NULL;
+    if ((mine->flags | other->flags) & AS_BLOCK_ZERO) return AS_CHECK_ZERO_OVERLAP;
+    return AS_CHECK_OVERLAP;
+}
+
+/* A block the allocator just returned: alignment, overlap, and a zero-size block's byte. */
+static void admit(as_wrap *w, const char *call, int is_malloc, void *p, size_t size, uint8_t flags) {
+    uintptr_t a = (uintptr_t)p;
+    size_t want = weak_alignment(size);
+    if (a % want) {
+        violation(is_malloc ? AS_CHECK_ALIGN_WEAK : AS_CHECK_ALIGN_CALLOC_REALLOC, w->domain, call,
+                  "%p is not %zu-byte aligned (a block of %zu bytes must be aligned to min(16, largest power "
+                  "of two <= size))",
+                  p, want, size);
+    } else if (a % 16) {
+        if (as_cs.cfg.align_strong) {
+            violation(AS_CHECK_ALIGN_STRONG, w->domain, call, "%p is not 16-byte aligned (strong rule: 16 for "
+                      "every size; ALLOCSPEC_CHECK_ALIGN=weak checks only min(16, largest power of two <= size))", p);
+        } else {
+            atomic_fetch_add_explicit(&as_cs.strong_misses, 1, memory_order_relaxed);
+        }
+    }
+    as_block b = {a, size, as_check_tid(), (uint8_t)wrap_index(w), (uint8_t)(flags | (size == 0 ? AS_BLOCK_ZERO : 0)),
+                  0};
+    as_block other;
+    uintptr_t at = 0;
+    if (as_blocks_admit(&b, &other, &at)) {
+        int known = other.addr != 0;
+        as_check_rule rule = overlap_rule(&b, &other, known);
+        char desc[256];
+        if (known) {
+            snprintf(desc, sizeof desc, "the live %s block %p of %zu bytes handed to %s%s",
+                     as_domain_name(as_cs.wraps[other.wrap].domain), (void *)other.addr, other.size,
+                     thread_word(other.tid),
+                     (other.flags & AS_BLOCK_SURVIVOR) ? " and kept by a failed realloc (it must stay live)" : "");
+        } else {
+            snprintf(desc, sizeof desc, "a live block (released by its owner while this was checked)");
+        }
+        violation(rule, w->domain, call, "%p (%zu bytes) overlaps %s: they share address %p", p,
+                  size ? size : 1, desc, (void *)at);
+    }
+    if (size == 0 && !as_byte_writable(p)) {
+        violation(AS_CHECK_ZERO_NOT_WRITABLE, w->domain, call,
+                  "the byte of the zero-size block %p cannot be written (a zero-size request is as if 1 byte "
+                  "had been asked)",
+                  p);
+    }
+}
+
+/* Releases p from the map for `op` in wrap w; 1 when it was a live block of w (or adopted), 0 when the
+ * call must not reach the allocator (count mode: a pointer that is not live is not passed down). */
+static int release(as_wrap *w, const char *op, const char *call, void *p, as_block *b) {
+    if (!as_blocks_release((uintptr_t)p, b)) {
+        if (as_cs.cfg.adopt_unknown) {
+            memset(b, 0, sizeof *b);
+            b->addr = (uintptr_t)p;
+            b->size = (size_t)-1; /* unknown: nothing to compare */
+            return 1;
+        }
+        violation(AS_CHECK_NOT_LIVE, w->domain, call,
+                  "%s of %p, which is not a live block: never returned by this allocator, or already freed "
+                  "(a double free)%s",
+                  op, p, as_cs.cfg.mode == AS_CHECK_COUNT ? "; the call is not passed to the allocator" : "");
+        return 0;
+    }
+    int had = as_cs.wraps[b->wrap].domain, now = w->domain;
+    if (b->wrap != wrap_index(w)) {
+        if (had == now) {
+            violation(AS_CHECK_NOT_LIVE, now, call, "%s of %p, a live %s block of another allocator", op, p,
+                      as_domain_name(had));
+        } else {
+            static const as_check_rule freed[3][3] = {
+                {AS_CHECK_NRULES, AS_CHECK_RAW_FREED_BY_MEM, AS_CHECK_RAW_FREED_BY_OBJ},
+                {AS_CHECK_MEM_FREED_BY_RAW, AS_CHECK_NRULES, AS_CHECK_MEM_FREED_BY_OBJ},
+                {AS_CHECK_OBJ_FREED_BY_RAW, AS_CHECK_OBJ_FREED_BY_MEM, AS_CHECK_NRULES},
+            };
+            static const as_check_rule reallocd[3][3] = {
+                {AS_CHECK_NRULES, AS_CHECK_RAW_REALLOCD_BY_MEM, AS_CHECK_RAW_REALLOCD_BY_OBJ},
+                {AS_CHECK_MEM_REALLOCD_BY_RAW, AS_CHECK_NRULES, AS_CHECK_MEM_REALLOCD_BY_OBJ},
+                {AS_CHECK_OBJ_REALLOCD_BY_RAW, AS_CHECK_OBJ_REALLOCD_BY_MEM, AS_CHECK_NRULES},
+            };
+            as_check_rule r = strcmp(op, "free") == 0 ? freed[had][now] : reallocd[had][now];
+            violation(r, now, call, "%s of %p, a live %s block (%zu bytes): a block goes back to the domain "
+                      "that allocated it",
+                      op, p, as_domain_name(had), b->size);
+        }
+    }
+    return 1;
+}
+
+#define ENTER(w, name, x, y, z)                                                                             \
+    as_call *cur = &call_now;                                                                               \
+    cur->depth++;                                                                                           \
+    cur->op = name;                                                                                         \
+    cur->domain = (w)->domain;                                                                              \
+    cur->a = (uintptr_t)(x);                                                                                \
+    cur->b = (uintptr_t)(y);                                                                                \
+    cur->c = (uintptr_t)(z);                                                                                \
+    atomic_fetch_add_explicit(&as_cs.calls, 1, memory_order_relaxed)
+
+static void *ck_malloc(void *ctx, size_t n) {
+    as_wrap *w = ctx;
+    if (call_now.depth) return w->below.malloc(w->below.ctx, n);
+    ENTER(w, "malloc", n, 0, 0);
+    void *p = w->below.malloc(w->below.ctx, n);
+    int err = errno;
+    cur->op = NULL;
+    char call[96];
+    snprintf(call, sizeof call, "malloc(%zu) -> %p", n, p);
+    if (!p) {
+        if (n == 0) violation(AS_CHECK_MALLOC_ZERO_NULL, w->domain, call, "malloc(0) returned NULL");
+        else atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
+    } else {
+        admit(w, call, 1, p, n, 0);
+    }
+    cur->depth--;
+    errno = err;
+    return p;
+}
+
+static void *ck_calloc(void *ctx, size_t nelem, size_t elsize) {
+    as_wrap *w = ctx;
+    if (call_now.depth) return w->below.calloc(w->below.ctx, nelem, elsize);
+    ENTER(w, "calloc", nelem, elsize, 0);
+    void *p = w->below.calloc(w->below.ctx, nelem, elsize);
+    int err = errno;
+    cur->op = NULL;
+    char call[128];
+    snprintf(call, sizeof call, "calloc(%zu, %zu) -> %p", nelem, elsize, p);
+    size_t total;
+    int overflow = __builtin_mul_overflow(nelem, elsize, &total);
+    if (!p) {
+        if (nelem == 0) violation(AS_CHECK_CALLOC_ZERO_NELEM, w->domain, call, "calloc(0, %zu) returned NULL", elsize);
+        else if (elsize == 0) violation(AS_CHECK_CALLOC_ZERO_ELSIZE, w->domain, call, "calloc(%zu, 0) returned NULL", nelem);
+        else if (!overflow) atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
+    } else if (overflow) {
+        violation(AS_CHECK_CALLOC_OVERFLOW, w->domain, call,
+                  "calloc(%zu, %zu) returned %p: the product overflows size_t, the only answer is NULL", nelem,
+                  elsize, p);
+    } else {
+        admit(w, call, 0, p, total, 0);
+        size_t bad = as_first_nonzero(p, total, as_cs.cfg.full_bytes);
+        if (bad != (size_t)-1) {
+            violation(AS_CHECK_CALLOC_DIRTY, w->domain, call,
+                      "byte %zu of the %zu bytes is 0x%02x, not zero%s", bad, total, ((unsigned char *)p)[bad],
+                      total > as_cs.cfg.full_bytes ? " (large block: sampled)" : "");
+        }
+    }
+    cur->depth--;
+    errno = err;
+    return p;
+}
+
+static void *ck_realloc(void *ctx, void *old, size_t n) {
+    as_wrap *w = ctx;
+    if (call_now.depth) return w->below.realloc(w->below.ctx, old, n);
+    ENTER(w, "realloc", old, n, 0);
+    char call[128];
+    if (!old) {
+        void *p = w->below.realloc(w->below.ctx, NULL, n);
+        int err = errno;
+        cur->op = NULL;
+        snprintf(call, sizeof call, "realloc(NULL, %zu) -> %p", n, p);
+        if (p) {
+            admit(w, call, 0, p, n, 0);
+        } else if (n == 0) {
+            violation(AS_CHECK_REALLOC_NULL_ZERO, w->domain, call, "realloc(NULL, 0) returned NULL");
+        } else {
+            void *probe = w->below.malloc(w->below.ctx, n); /* was it out of memory? */
+            if (probe) {
+                w->below.free(w->below.ctx, probe);
+                violation(AS_CHECK_REALLOC_NULL, w->domain, call,
+                          "realloc(NULL, %zu) returned NULL while malloc(%zu) succeeds right after", n, n);
+            } else {
+                atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
+            }
+        }
+        cur->depth--;
+        errno = err;
+        return p;
+    }
+    snprintf(call, sizeof call, "realloc(%p, %zu)", old, n);
+    as_block b;
+    if (!release(w, "realloc", call, old, &b)) {
+        cur->op = NULL;
+        cur->depth--;
+        errno = ENOMEM;
+        return NULL; /* count mode: not passed down */
+    }
+    int known = b.size != (size_t)-1;
+    size_t keep = known ? (b.size < n ? b.size : n) : 0;
+    uint64_t before = known ? as_fingerprint(old, keep, as_cs.cfg.full_bytes) : 0;
+    void *p = w->below.realloc(w->below.ctx, old, n);
+    int err = errno;
+    cur->op = NULL;
+    snprintf(call, sizeof call, "realloc(%p, %zu) -> %p", old, n, p);
+    if (p) {
+        admit(w, call, 0, p, n, 0);
+        if (known && as_fingerprint(p, keep, as_cs.cfg.full_bytes) != before) {
+            int grow = n > b.size;
+            violation(grow ? AS_CHECK_REALLOC_GROW : AS_CHECK_REALLOC_SHRINK, w->domain, call,
+                      "the first %zu bytes of the %zu-byte block were not kept by a %s realloc to %zu bytes%s%s",
+                      keep, b.size, grow ? "growing" : n == b.size ? "same-size" : "shrinking", n,
+                      p == old ? " (in place)" : " (moved)",
+                      keep > as_cs.cfg.full_bytes ? " (large block: sampled)" : "");
+        }
+    } else {
+        if (n == 0) {
+            violation(AS_CHECK_REALLOC_TO_ZERO, w->domain, call,
+                      "realloc(p, 0) returned NULL: the block must be resized to an empty block, not freed");
+        } else {
+            atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
+        }
+        /* the old block stays live and intact ("On failure it returns NULL and p stays valid") */
+        if (known && as_fingerprint(old, keep, as_cs.cfg.full_bytes) != before) {
+            violation(AS_CHECK_FAILED_REALLOC, w->domain, call,
+                      "realloc(%p, %zu) failed and the first %zu bytes of the old %zu-byte block changed", old, n,
+                      keep, b.size);
+        }
+        if (known) {
+            b.flags |= AS_BLOCK_SURVIVOR;
+            b.dups = 0;
+            as_block other;
+            uintptr_t at;
+            if (as_blocks_admit(&b, &other, &at)) {
+                violation(AS_CHECK_FAILED_REALLOC, w->domain, call,
+                          "realloc(%p, %zu) failed, but while it ran the allocator handed the old block out "
+                          "again (%s block %p of %zu bytes, %s): the failed realloc released it",
+                          old, n, other.addr ? as_domain_name(as_cs.wraps[other.wrap].domain) : "a",
+                          (void *)other.addr, other.size, other.addr ? thread_word(other.tid) : "?");
+            }
+        }
+    }
+    cur->depth--;
+    errno = err;
+    return p;
+}
+
+static void ck_free(void *ctx, void *p) {
+    as_wrap *w = ctx;
+    if (call_now.depth) {
+        w->below.free(w->below.ctx, p);
+        return;
+    }
+    int err = errno;
+    ENTER(w, "free", p, 0, 0);
+    if (p) {
+        char call[64];
+        snprintf(call, sizeof call, "free(%p)", p);
+        as_block b;
+        if (!release(w, "free", call, p, &b)) {
+            cur->op = NULL;
+            cur->depth--;
+            errno = err;
+            return;
+        }
+    }
+    w->below.free(w->below.ctx, p); /* free(NULL) too: it must be accepted (crash description names it) */
+    cur->op = NULL;
+    cur->depth--;
+    errno = err;
+}
+
+int as_check_wrap(int domain, const PyMemAllocatorEx *below, PyMemAllocatorEx *out) {
+    if (domain < 0 || domain >= AS_CHECK_NDOMAINS || !below || !out) return -1;
+    if (!as_cs.initialised) {
+        as_check_config cfg;
+        char err[256];
+        if (as_check_config_from_env(&cfg, err, sizeof err) != 0 || as_check_init(&cfg) != 0) return -1;
+    }
+    int i = atomic_fetch_add(&as_cs.nwraps, 1);
+    if (i >= AS_CHECK_MAX_WRAPS) {
+        atomic_fetch_sub(&as_cs.nwraps, 1);
+        return -1;
+    }
+    as_cs.wraps[i].domain = domain;
+    as_cs.wraps[i].below = *below;
+    *out = (PyMemAllocatorEx){&as_cs.wraps[i], ck_malloc, ck_calloc, ck_realloc, ck_free};
+    return 0;
+}
+
+typedef void (*get_fn)(int domain, PyMemAllocatorEx *allocator);
+typedef void (*set_fn)(int domain, PyMemAllocatorEx *allocator);
+
+__attribute__((visibility("default"))) int pep445_hook_install(void) {
+    as_check_config cfg;
+    char err[256];
+    if (as_check_config_from_env(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "allocspec check: %s\n", err);
+        return 1;
+    }
+    cfg.adopt_unknown = 1; /* blocks allocated before this layer are freed through it */
+    get_fn get = (get_fn)dlsym(RTLD_DEFAULT, "PyMem_GetAllocator");
+    set_fn set = (set_fn)dlsym(RTLD_DEFAULT, "PyMem_SetAllocator");
+    if (!get || !set) {
+        fprintf(stderr, "allocspec check: PyMem_GetAllocator/PyMem_SetAllocator not found in the process\n");
+        return 1;
+    }
+    if (as_check_init(&cfg) != 0) {
+        fprintf(stderr, "allocspec check: cannot map the live-block map: %s\n", strerror(errno));
+        return 1;
+    }
+    for (int d = 0; d < AS_CHECK_NDOMAINS; d++) {
+        PyMemAllocatorEx below, mine;
+        get(d, &below);
+        if (as_check_wrap(d, &below, &mine) != 0) {
+            fprintf(stderr, "allocspec check: too many wraps in one process\n");
+            return 1;
+        }
+        set(d, &mine);
+    }
+    return 0;
+}
