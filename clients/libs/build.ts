@@ -5,7 +5,8 @@
  * Compiler and link flags of each library come from pkg-config when it knows the library, else the
  * plain `-l` names (the Debian dev packages install both).
  *
- * The driver (`libs-driver`, driver.c with the launcher's cpython_api.c, allocator.c and libc_glue.c) is
+ * The driver (`libs-driver`, driver.c with the launcher's libpython, allocator, libc glue, checking-layer
+ * and signal-line sources) is
  * built beside liballocspec.so (release), which the launcher's allocator.c loads from the executable's own
  * folder. It exports its fixed `time()` so the libraries bind to it (driver.c, "Determinism").
  *
@@ -59,7 +60,9 @@ export function harnessPath(lib: string): string {
 
 const LAUNCHER_DIR = join(HERE, "..", "launcher");
 /** The launcher's sources the driver reuses (never copies): libpython, allocator resolution, libc glue. */
-const LAUNCHER_SOURCES = ["cpython_api.c", "allocator.c", "libc_glue.c"].map((f) => join(LAUNCHER_DIR, f));
+const LAUNCHER_SOURCES = ["cpython_api.c", "allocator.c", "libc_glue.c", "check.c", "signals.c"].map((f) =>
+  join(LAUNCHER_DIR, f)
+);
 
 /** Where the driver is built: beside liballocspec.so (release). */
 export function driverPath(): string {
@@ -77,6 +80,7 @@ export function buildDriver(opts: { force?: boolean } = {}): string {
     join(HERE, "libs_common.h"),
     join(LAUNCHER_DIR, "launcher.h"),
     join(NATIVE_DIR, "include", "allocspec.h"),
+    join(NATIVE_DIR, "..", "debug", "check", "check.h"),
   ];
   const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
   if (!opts.force && existsSync(out) && statSync(out).mtimeMs >= newest) return out;

@@ -7,6 +7,8 @@
  *        1. libpython opened and pre-initialised, the allocator under test installed into its domains
  *           with the launcher's own resolution (clients/launcher/allocator.c: ALLOCSPEC_ALLOCATOR,
  *           ALLOCSPEC_DEBUG_HOOKS), exactly as `python --allocator` runs it
+ *           (with ALLOCSPEC_CHECK=1 the checking layer directly above the allocator, below the debug hooks:
+ *           clients/launcher/check.c), and the launcher's one line on a signal death (signals.c)
  *        2. the target's C entry points are libpython's PyMem_RawMalloc/RawCalloc/RawRealloc/RawFree (what a
  *           C extension routing a library calls); liballocspec's violation handler when its debug hooks are on
  *        3. HARNESS.so's libs_run(): the library's hooks -> libs_common.c -> the entry points; the fault
@@ -70,6 +72,9 @@ int main(int argc, char **argv)
                         "ALLOCSPEC_ALLOCATOR, ALLOCSPEC_DEBUG_HOOKS, ALLOCSPEC_FAULTS_*)\n");
         return LAUNCHER_EXIT_USAGE;
     }
+    const char *target = getenv("ALLOCSPEC_CHECK_TARGET");
+    launcher_watch_signals(target && *target ? target : getenv("ALLOCSPEC_ALLOCATOR"),
+                           getenv("ALLOCSPEC_DEBUG_HOOKS"));
     launcher_cpython py;
     launcher_open_cpython(&py, getenv("ALLOCSPEC_LIBPYTHON"));
     py.PyPreConfig_InitPythonConfig(preconfig);

@@ -5,8 +5,11 @@
  * the allocator installed by the launcher's allocator.c, the harness's `libs_run` called with libpython's
  * `PyMem_Raw*`); `runDriver` runs it once and collects what it printed.
  *
- * Debug hooks: liballocspec's (`native`: violations collected by the harness, the run goes on) on every
- * target but `cpython`, which keeps CPython's own `PyMem_SetupDebugHooks()` (a violation aborts).
+ * Layers, from the allocator up (issue 19): the allocator under test; the checking layer (debug/check, on
+ * unless `check` is false: every call checked against the conformance rules, the rule named when one
+ * breaks); the debug hooks: liballocspec's (`native`: violations collected by the harness, the run goes
+ * on) on every target but `cpython`, which keeps CPython's own `PyMem_SetupDebugHooks()` (a violation
+ * aborts); then the harness's counting and live-block table, and the library.
  *
  * @example
  * ```ts ignore
@@ -21,7 +24,7 @@
 import { spawn } from "node:child_process";
 import { controlledEnv } from "../../conformance/child_env.ts";
 import { parseTarget } from "../../conformance/adapters/mod.ts";
-import { launchSpec } from "../launcher.ts";
+import { launchSpec, userCommand } from "../launcher.ts";
 import { buildDriver } from "./build.ts";
 
 /** The prefix of the driver's result line (output the libraries print themselves is ignored). */
@@ -37,6 +40,8 @@ export interface DriverLaunch {
   env: Record<string, string>;
   /** the resolved ALLOCSPEC_ALLOCATOR */
   allocator: string;
+  /** the debug hooks over the checking layer in these runs */
+  debugHooks: LibsDebugHooks;
 }
 
 /** How a driver run ended. */
@@ -49,16 +54,32 @@ export interface DriverOutcome {
 }
 
 /**
+ * The debug hooks over the checking layer: liballocspec's (`native`, the default except on `cpython`),
+ * CPython's (`cpython`, the default there) or `none` (then every request reaches the allocator with the
+ * library's own size: the hooks add 24 bytes to each and answer realloc(NULL, n) and zero sizes themselves).
+ */
+export type LibsDebugHooks = "native" | "cpython" | "none";
+
+/** The checking layer in libs runs: `stop` at the first violation (default), `count` them all, or off. */
+export type LibsCheck = "stop" | "count" | false;
+
+/**
  * Resolves `target` (throws UsageError, one line, for a bad one) and builds the driver when stale.
  */
-export function driverLaunch(target: string): DriverLaunch {
+export function driverLaunch(
+  target: string,
+  check: LibsCheck = "stop",
+  debugHooks?: LibsDebugHooks,
+): DriverLaunch {
   const { kind } = parseTarget(target);
+  const hooks = debugHooks ?? (kind === "cpython" ? "cpython" : "native");
   const spec = launchSpec({
     allocator: target,
-    debugHooks: kind === "cpython" ? "cpython" : "native",
+    debugHooks: hooks === "none" ? "" : hooks,
     env: controlledEnv(),
+    check: check ? { mode: check, repro: `${userCommand("libs")} --target ${target}` } : false,
   });
-  return { target, exe: buildDriver(), env: spec.env, allocator: spec.allocator };
+  return { target, exe: buildDriver(), env: spec.env, allocator: spec.allocator, debugHooks: hooks };
 }
 
 /**

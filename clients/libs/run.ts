@@ -22,9 +22,27 @@
  * @module
  */
 import { UsageError } from "../../conformance/adapter.ts";
+import { parseTarget } from "../../conformance/adapters/mod.ts";
+import { shellQuote } from "../../debug/faults/cli.ts";
+import { userCommand } from "../launcher.ts";
 import { normalizeFatal, programStderr } from "../../conformance/death.ts";
+import {
+  type CheckViolation,
+  formatViolation,
+  parseCheckViolations,
+  parseCrashLine,
+  parseSummaries,
+  printable,
+} from "../../debug/check/report.ts";
 import { buildHarness, LIBRARIES } from "./build.ts";
-import { type DriverLaunch, driverLaunch, RESULT_PREFIX, runDriver } from "./driver.ts";
+import {
+  type DriverLaunch,
+  driverLaunch,
+  type LibsCheck,
+  type LibsDebugHooks,
+  RESULT_PREFIX,
+  runDriver,
+} from "./driver.ts";
 import {
   classify,
   type FaultSweep,
@@ -84,6 +102,8 @@ export interface HarnessResult {
 export interface LibsRow {
   target: string;
   scenario: string;
+  /** the debug hooks over the checking layer in this run (`none`: the allocator sees the library's sizes) */
+  debugHooks?: LibsDebugHooks;
   status: "PASS" | "FINDING" | "FAIL" | "ERROR";
   /** expected finding (see Scenario.demonstrates) */
   expected: boolean;
@@ -93,10 +113,16 @@ export interface LibsRow {
   violationText?: string;
   /** how the child ended when it did not report (signal or exit status) */
   ended?: string;
+  /** the rules the checking layer saw broken (conformance case ids), first seen first */
+  rules?: string[];
+  /** the checking layer's first violation, as it reported it */
+  check?: CheckViolation;
   message: string;
   seconds: number;
   /** the fault sweep (with `faults`) */
   faults?: FaultSweep;
+  /** the command that reruns this row alone */
+  rerun?: string;
   /** `failAt`: what failing that one point did */
   failAt?: { point: number; cls: PointClass; site: string; detail: string };
 }
@@ -115,16 +141,38 @@ export interface LibsOptions {
   jobs?: number;
   /** reproducer: fail only this allocation point (1-based) in every scenario's run */
   failAt?: number;
+  /** the checking layer under the debug hooks: stop at the first violation (default), count, or off */
+  check?: LibsCheck;
+  /**
+   * the debug hooks over it (default native, cpython on the cpython target); each library also runs once
+   * without them (`bare`), unless this is `none`
+   */
+  debugHooks?: LibsDebugHooks;
+  /** the run without debug hooks besides the one with them (default true) */
+  bare?: boolean;
   /** workload of sweep and --fail-at runs: tiny (default: every point can be failed) or quick */
   sweepWorkload?: SweepWorkload;
   /** called after each row */
   progress?: (row: LibsRow) => void;
 }
 
-/** Resolves the targets (UsageError, one line, for bad ones) before anything runs. */
-export function loadTargets(targets: readonly string[]): Map<string, DriverLaunch> {
-  const m = new Map<string, DriverLaunch>();
-  for (const t of targets) m.set(t, driverLaunch(t));
+/**
+ * Resolves the targets (UsageError, one line, for bad ones) before anything runs: per target the runs to
+ * make, with the debug hooks over the checking layer, then `bare` (without them: the hooks add 24 bytes to
+ * every request and answer realloc(NULL, n), zero sizes, calloc overflow and free(NULL) themselves, so the
+ * rules about those never reach an allocator below them).
+ */
+export function loadTargets(
+  targets: readonly string[],
+  check?: LibsCheck,
+  debugHooks?: LibsDebugHooks,
+  bare = true,
+): Map<string, DriverLaunch[]> {
+  const m = new Map<string, DriverLaunch[]>();
+  for (const t of targets) {
+    const first = driverLaunch(t, check, debugHooks);
+    m.set(t, first.debugHooks !== "none" && bare ? [first, driverLaunch(t, check, "none")] : [first]);
+  }
   return m;
 }
 
@@ -137,10 +185,30 @@ export function judge(
 ): LibsRow {
   const base = { target, scenario: sc.id, expected: !!sc.demonstrates, seconds };
   const line = child.stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
-  const err = programStderr(child.stderr);
+  const err = printable(programStderr(child.stderr));
   const debugText = /Debug memory block at address|Fatal Python error: _PyMem_Debug/.test(err);
+  const ended = child.timedOut ? "hung" : child.signal ? `signal ${child.signal}` : `exit ${child.status}`;
+  // the checking layer (directly above the allocator): the rule it saw broken comes first
+  const found = parseCheckViolations(err);
+  const counted = parseSummaries(err);
+  const rules = [...new Set([...found.map((v) => v.rule), ...Object.keys(counted)])];
+  if (found.length && !line) {
+    const v = found[0];
+    const total = Object.values(counted).reduce((a, b) => a + b, 0) || found.length;
+    return {
+      ...base,
+      status: "FINDING",
+      violations: total,
+      rules,
+      check: v,
+      violationText: formatViolation({ ...v, reproduce: undefined }),
+      ended,
+      message: `rule ${v.rule} broken [${v.domain}]: ${v.message}${v.call ? ` (${v.call})` : ""}${
+        v.cSite ? ` at ${v.cSite}` : ""
+      }`,
+    };
+  }
   if (!line) {
-    const ended = child.timedOut ? "hung" : child.signal ? `signal ${child.signal}` : `exit ${child.status}`;
     if (debugText) {
       const text = normalizeFatal(err.slice(err.search(/Debug memory block|Fatal Python error/)));
       const fatal = text.match(/Fatal Python error: [^\n]*/)?.[0];
@@ -167,19 +235,35 @@ export function judge(
         })`,
       };
     }
-    const tail = err.trim().split("\n").slice(-3).join(" | ");
+    // one printable line: the launcher's signal line (signal, allocator, what the checking layer knew)
+    const crash = parseCrashLine(err);
+    const tail = err.trim().split("\n").filter((l) => !l.startsWith("allocspec-python: ")).slice(-2).join(
+      " | ",
+    );
+    const why = crash
+      ? `died by ${crash.signal} on allocator ${crash.allocator} (debug hooks: ${crash.debugHooks})${
+        crash.check ? `; check: ${crash.check}` : ""
+      }`
+      : `${ended} on target ${target || "?"}`;
     return {
       ...base,
       status: "ERROR",
       violations: 0,
+      rules: rules.length ? rules : undefined,
       ended,
-      message: `libs-driver ${ended} on target ${target || "?"}, library ${sc.lib}: ${tail || "no output"}`,
+      message: `libs-driver ${why}, library ${sc.lib}${tail ? `: ${tail}` : ""}`,
     };
   }
   const { result } = JSON.parse(line.slice(RESULT_PREFIX.length)) as { rc: number; result: HarnessResult };
-  const v = result.violations.count;
+  const checked = Object.values(counted).reduce((a, b) => a + b, 0) || found.length;
+  const v = result.violations.count + checked;
   const problems: string[] = [];
-  if (v) problems.push(`${v} debug-hook violation(s)`);
+  if (checked) {
+    problems.push(
+      `${checked} check-layer violation(s): ${rules.map((r) => `${r} x${counted[r] ?? 1}`).join(", ")}`,
+    );
+  }
+  if (result.violations.count) problems.push(`${result.violations.count} debug-hook violation(s)`);
   if (result.foreign_frees) {
     problems.push(`${result.foreign_frees} free(s) of blocks the target never handed out`);
   }
@@ -192,7 +276,13 @@ export function judge(
     ...base,
     result,
     violations: v,
-    violationText: result.violations.texts[0] ? normalizeFatal(result.violations.texts[0]).trim() : undefined,
+    rules: rules.length ? rules : undefined,
+    check: found[0],
+    violationText: found[0]
+      ? formatViolation({ ...found[0], reproduce: undefined })
+      : result.violations.texts[0]
+      ? normalizeFatal(result.violations.texts[0]).trim()
+      : undefined,
     status: failed ? "FAIL" : problems.length ? "FINDING" : "PASS",
     message: failed
       ? `${failed} check(s) failed: ${result.checks_failed.texts.join("; ")}`
@@ -210,7 +300,7 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
   if (opts.plant && !["leak", "foreign"].includes(opts.plant)) {
     throw new UsageError(`unknown planted bug '${opts.plant}': use leak or foreign`);
   }
-  const launches = loadTargets(opts.targets);
+  const launches = loadTargets(opts.targets, opts.check, opts.debugHooks, opts.bare ?? true);
   // a library whose harness cannot be built (dev package missing) costs its own rows an ERROR, not the run
   const so = new Map<string, string>(), buildErrors = new Map<string, string>();
   for (const l of libs) {
@@ -221,9 +311,8 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
     }
   }
   const rows: LibsRow[] = [];
-  for (const [target, launch] of launches) {
+  for (const [target, passes] of launches) {
     for (const sc of scenarios(libs, opts.plant)) {
-      const options = [opts.quick ? "quick" : "", sc.options].filter(Boolean).join(" ");
       const why = buildErrors.get(sc.lib);
       if (why) {
         const row: LibsRow = {
@@ -239,38 +328,82 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
         opts.progress?.(row);
         continue;
       }
-      const started = Date.now();
-      const harness = so.get(sc.lib)!;
-      let row: LibsRow;
-      if (opts.failAt) {
-        const child = await freshPoint(launch, harness, opts.failAt, opts.sweepWorkload ?? "tiny");
-        row = judge(target, sc, child, (Date.now() - started) / 1000);
-        row.failAt = { point: opts.failAt, ...classify(target, sc, child) };
-      } else {
-        const child = await runDriver(
-          launch,
-          harness,
-          options,
-          {},
-          opts.timeoutMs ?? (opts.quick ? 120_000 : 600_000),
-        );
-        row = judge(target, sc, child, (Date.now() - started) / 1000);
+      // a reproducer or a sweep is about the library under memory failure: the first run's setting only
+      for (const launch of opts.failAt ? passes.slice(0, 1) : passes) {
+        const row = await runScenario(opts, launch, sc, so.get(sc.lib)!);
+        if (opts.faults && !sc.demonstrates && sc.lib !== "glib" && launch === passes[0]) {
+          row.faults = await sweep({
+            launch,
+            sc,
+            so: so.get(sc.lib)!,
+            max: opts.faults,
+            jobs: opts.jobs,
+            workload: opts.sweepWorkload,
+          });
+          for (const f of row.faults.findings) {
+            f.reproducer = rerunCommand(launch, sc.lib, {
+              failAt: f.point,
+              workload: opts.sweepWorkload,
+              check: opts.check,
+            });
+          }
+        }
+        rows.push(row);
+        opts.progress?.(row);
       }
-      if (opts.faults && !sc.demonstrates && sc.lib !== "glib") {
-        row.faults = await sweep({
-          launch,
-          sc,
-          so: harness,
-          max: opts.faults,
-          jobs: opts.jobs,
-          workload: opts.sweepWorkload,
-        });
-      }
-      rows.push(row);
-      opts.progress?.(row);
     }
   }
   return rows;
+}
+
+/** One scenario on one target with one setting of the debug hooks. */
+async function runScenario(
+  opts: LibsOptions,
+  launch: DriverLaunch,
+  sc: Scenario,
+  harness: string,
+): Promise<LibsRow> {
+  const started = Date.now();
+  let row: LibsRow;
+  if (opts.failAt) {
+    const child = await freshPoint(launch, harness, opts.failAt, opts.sweepWorkload ?? "tiny");
+    row = judge(launch.target, sc, child, (Date.now() - started) / 1000);
+    row.failAt = { point: opts.failAt, ...classify(launch.target, sc, child) };
+  } else {
+    const options = [opts.quick ? "quick" : "", sc.options].filter(Boolean).join(" ");
+    const timeout = opts.timeoutMs ?? (opts.quick ? 120_000 : 600_000);
+    const child = await runDriver(launch, harness, options, {}, timeout);
+    row = judge(launch.target, sc, child, (Date.now() - started) / 1000);
+  }
+  row.debugHooks = launch.debugHooks;
+  row.rerun = rerunCommand(launch, sc.lib, {
+    quick: opts.quick,
+    plant: opts.plant,
+    failAt: opts.failAt,
+    workload: opts.sweepWorkload,
+    check: opts.check,
+  });
+  return row;
+}
+
+/** The command line that reruns one library on one target with the same settings. */
+export function rerunCommand(
+  launch: DriverLaunch,
+  lib: string,
+  o: { quick?: boolean; plant?: string; failAt?: number; workload?: SweepWorkload; check?: LibsCheck },
+): string {
+  const defaultHooks = parseTarget(launch.target).kind === "cpython" ? "cpython" : "native";
+  return [
+    userCommand("libs"),
+    `--target ${shellQuote(launch.target)}`,
+    `--lib ${lib}`,
+    launch.debugHooks !== defaultHooks ? `--debug-hooks ${launch.debugHooks}` : "",
+    o.check === false ? "--no-check" : o.check === "count" ? "--check count" : "",
+    o.quick && !o.failAt ? "--quick" : "",
+    o.plant ? `--plant ${o.plant}` : "",
+    o.failAt ? `--fail-at ${o.failAt}` : "",
+    o.failAt && o.workload && o.workload !== "tiny" ? `--sweep-workload ${o.workload}` : "",
+  ].filter(Boolean).join(" ");
 }
 
 /** 0 when no row FAILed or ERRORed and every FINDING was expected; else 1. */

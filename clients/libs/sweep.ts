@@ -71,6 +71,8 @@ export interface SweepFinding {
   confirmed: boolean;
   /** what the rerun gave when it differed */
   rerun?: string;
+  /** the command that reruns `point` (the confirmation's run), filled in by run.ts */
+  reproducer?: string;
 }
 
 /** A per-library fault sweep. */
@@ -245,6 +247,8 @@ export interface SweepRun {
   /** children at once (default 2) */
   jobs?: number;
   workload?: SweepWorkload;
+  /** rerun each finding's first point fresh to confirm it (default true; the bench turns it off) */
+  confirm?: boolean;
   /** called as points finish */
   onProgress?: (done: number, total: number) => void;
 }
@@ -381,7 +385,7 @@ export async function sweep(o: SweepRun): Promise<FaultSweep> {
         confirmed: false,
       });}
   }
-  await pool(out.findings, jobs, async (f) => {
+  await pool(o.confirm === false ? [] : out.findings, jobs, async (f) => {
     const again = classify(
       launch.target,
       sc,

@@ -3,8 +3,10 @@
  * Modules/zlibmodule.c routes zlib the same way because it releases the GIL).
  *
  * Hooks: z_stream.zalloc(opaque, items, size) / zfree(opaque, address) with opaque = the stream's own
- * context (checked on every call); items * size is checked for overflow (zlib's own zcalloc does not) and
- * an overflow returns Z_NULL, as zlib requires of a failing zalloc.
+ * context (checked on every call). zalloc has calloc's shape, so it is PyMem_RawCalloc(items, size): the
+ * target's calloc checks items * size for overflow (zlib's own zcalloc does not; PEP 445 requires calloc
+ * to refuse it, and libs_common.c checks that it did) and zeroes the block (checked by the checking layer:
+ * the streams after the first get recycled memory).
  * Workload: a generated buffer (8 MiB; quick: 512 KiB) compressed and decompressed at levels 1, 6 and 9,
  * streaming (16 KiB input and output chunks) and one-shot (one deflate/inflate call with Z_FINISH); every
  * round trip compared byte for byte and by CRC-32. Then 4 threads at once, each a level-6 streaming round
@@ -35,8 +37,7 @@ static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
         lr_check(0, "zalloc got a wrong opaque pointer %p", opaque);
         return Z_NULL;
     }
-    if (size && items > SIZE_MAX / size) return Z_NULL;
-    return lr_malloc((size_t)items * size, "zlib:zalloc");
+    return lr_calloc(items, size, "zlib:zalloc");
 }
 
 static void z_free(voidpf opaque, voidpf address)
