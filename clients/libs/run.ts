@@ -245,11 +245,14 @@ export function judge(
         crash.check ? `; check: ${crash.check}` : ""
       }`
       : `${ended} on target ${target || "?"}`;
+    // the layer's describe text names the rule being broken when the allocator died inside it
+    const named = crash?.check?.match(/violation of (\S+)/)?.[1];
+    const all = [...new Set([...rules, ...(named ? [named] : [])])];
     return {
       ...base,
       status: "ERROR",
       violations: 0,
-      rules: rules.length ? rules : undefined,
+      rules: all.length ? all : undefined,
       ended,
       message: `libs-driver ${why}, library ${sc.lib}${tail ? `: ${tail}` : ""}`,
     };

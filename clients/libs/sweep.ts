@@ -251,6 +251,8 @@ export interface SweepRun {
   confirm?: boolean;
   /** called as points finish */
   onProgress?: (done: number, total: number) => void;
+  /** every point's class and site (handled points' sites are symbolized too), in point order */
+  onPoint?: (point: number, cls: PointClass, site: string) => void;
 }
 
 /** The sweep: dry run, one forking run, fresh reruns of skipped points, confirmation of each finding. */
@@ -369,6 +371,7 @@ export async function sweep(o: SweepRun): Promise<FaultSweep> {
     out.tried++;
     out[COUNTER[c.cls]]++;
     if (c.cls !== "reported" && c.cls !== "absorbed") found.push({ point: k, ...c, raw: child.site });
+    if (o.onPoint) o.onPoint(k, c.cls, siteOf(child.site, c.hook, symbolizer));
   }
   out.handled = out.reported + out.absorbed;
   symbolizer.prime(found.flatMap((f) => f.raw?.c ?? []));
