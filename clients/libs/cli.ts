@@ -101,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
   if (hooks !== undefined && !["native", "cpython", "none"].includes(hooks)) {
     throw new UsageError(`--debug-hooks must be native, cpython or none, got ${hooks}`);
   }
+  let lastProgress = 0;
   const rows = await runLibs({
     debugHooks: hooks as "native" | "cpython" | "none" | undefined,
     bare: !v["no-bare"],
@@ -115,7 +116,18 @@ async function main(argv: string[]): Promise<number> {
     plant: v.plant,
     timeoutMs: timeout ? timeout * 1000 : undefined,
     progress: (r) =>
-      console.error(`libs: ${r.target} ${r.scenario}: ${r.status} (${r.seconds.toFixed(1)} s)`),
+      console.error(
+        `libs: ${r.target} ${r.scenario}${
+          r.debugHooks ? ` (debug hooks: ${r.debugHooks})` : ""
+        }: ${r.status} (${r.seconds.toFixed(1)} s)`,
+      ),
+    // a long sweep says how far it got, at most every 10 s (TODO: core/progress.ts when it lands)
+    sweepProgress: (t, lib, done, total) => {
+      const now = Date.now();
+      if (done < total && now - lastProgress < 10_000) return;
+      lastProgress = now;
+      console.error(`libs: ${t} ${lib}: fault sweep ${done}/${total} points`);
+    },
   });
   console.log(formatRows(rows, v.format as Format));
   return exitStatus(rows);

@@ -154,6 +154,8 @@ export interface LibsOptions {
   sweepWorkload?: SweepWorkload;
   /** called after each row */
   progress?: (row: LibsRow) => void;
+  /** called as a fault sweep's points finish */
+  sweepProgress?: (target: string, lib: string, done: number, total: number) => void;
 }
 
 /**
@@ -342,6 +344,7 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
             max: opts.faults,
             jobs: opts.jobs,
             workload: opts.sweepWorkload,
+            onProgress: (done, total) => opts.sweepProgress?.(launch.target, sc.lib, done, total),
           });
           for (const f of row.faults.findings) {
             f.reproducer = rerunCommand(launch, sc.lib, {
