@@ -21,7 +21,9 @@
  * "seeded" (fault sweeps and their reruns: OpenSSL's random stream is a fixed xorshift stream installed with
  * RAND_set_rand_method, so prime search, nonces and key shares take the same allocations in every run and
  * allocation point K is the same call in the sweep and in a fresh `--fail-at K`; RAND_bytes_ex and
- * RAND_priv_bytes_ex consult the legacy method first in OpenSSL 3.0, crypto/rand/rand_lib.c).
+ * RAND_priv_bytes_ex consult the legacy method first in OpenSSL 3.0, crypto/rand/rand_lib.c; and no
+ * configuration file is read, OPENSSL_INIT_NO_LOAD_CONFIG, so the points do not depend on the machine's
+ * openssl.cnf).
  */
 #define _GNU_SOURCE
 #define OPENSSL_SUPPRESS_DEPRECATED /* RAND_set_rand_method: the "seeded" option */
@@ -294,7 +296,11 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
     lr_begin(t);
     int set = CRYPTO_set_mem_functions(o_malloc, o_realloc, o_free);
     lr_check(set == 1, "CRYPTO_set_mem_functions returned %d: OpenSSL allocated before the hooks", set);
-    if (lr_opt(options, "seeded")) lr_check(RAND_set_rand_method(&seeded_method) == 1, "RAND_set_rand_method failed");
+    if (lr_opt(options, "seeded")) {
+        /* no configuration file either: the same points on every machine, whatever openssl.cnf says */
+        lr_check(OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) == 1, "OPENSSL_init_crypto failed");
+        lr_check(RAND_set_rand_method(&seeded_method) == 1, "RAND_set_rand_method failed");
+    }
     int quick = lr_opt(options, "quick"), tiny = lr_opt(options, "tiny");
     size_t n = tiny ? (16u << 10) : quick ? (1u << 20) : (8u << 20);
     unsigned char *d = malloc(n), h1[32], h2[32];
