@@ -82,10 +82,21 @@ export function details(rows: readonly LibsRow[]): string[] {
   const out: string[] = [];
   for (const r of rows) {
     const f = r.faults;
-    if (r.status === "PASS" && !r.result?.notes.count && !f?.findings.length && !f?.warnings.length) continue;
+    if (
+      r.status === "PASS" && !r.result?.notes.count && !f?.findings.length && !f?.warnings.length && !r.failAt
+    ) {
+      continue;
+    }
     const notes = r.result?.notes.texts.length ? ` [notes: ${r.result.notes.texts.join("; ")}]` : "";
     const hooks = r.debugHooks ? ` (debug hooks: ${r.debugHooks})` : "";
     out.push(`${r.status} ${r.scenario} on ${r.target}${hooks}: ${r.message || "ok"}${notes}`);
+    if (r.failAt) {
+      out.push(
+        `    failing point ${r.failAt.point}: ${r.failAt.cls} at ${r.failAt.site}${
+          r.failAt.detail ? `: ${r.failAt.detail}` : ""
+        }`,
+      );
+    }
     if (r.status !== "PASS" && r.rerun) out.push(`    rerun: ${r.rerun}`);
     if (r.check?.cStack) out.push(`    C stack: ${r.check.cStack}`);
     if (r.check?.conformance) out.push(`    conformance: ${r.check.conformance}`);

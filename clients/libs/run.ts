@@ -333,7 +333,9 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
         opts.progress?.(row);
         continue;
       }
-      // a reproducer or a sweep is about the library under memory failure: the first run's setting only
+      // a reproducer or a sweep is about the library under memory failure: the first run's setting only,
+      // and neither applies to a demonstration or to glib (whose hooks are never called)
+      if (opts.failAt && (sc.demonstrates || sc.lib === "glib")) continue;
       for (const launch of opts.failAt ? passes.slice(0, 1) : passes) {
         const row = await runScenario(opts, launch, sc, so.get(sc.lib)!);
         if (opts.faults && !sc.demonstrates && sc.lib !== "glib" && launch === passes[0]) {
