@@ -19,7 +19,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -104,21 +104,14 @@ function pkgConfig(pkg: string): string[] | undefined {
 export function buildHarness(lib: string, opts: { force?: boolean } = {}): string {
   const spec = HARNESSES[lib];
   if (!spec) throw new Error(`unknown library '${lib}': use ${LIBRARIES.join(", ")}`);
-  // the one fault engine (debug/faults + debug/common), compiled in: its symbols are hidden in the layer
-  const debug = join(NATIVE_DIR, "..", "debug");
-  // every engine file but the launcher layer's entry point (layer.c) and the C tests
-  const engine = [join(debug, "faults"), join(debug, "common")].flatMap((d) =>
-    readdirSync(d).filter((f) => f.endsWith(".c") && f !== "layer.c" && !f.startsWith("test_")).sort()
-      .map((f) => join(d, f))
-  );
+  // the one fault engine (debug/faults/sources.ts), compiled in: its symbols are hidden in the harness
+  const engine = [...ENGINE_SOURCES];
   const sources = [join(HERE, "libs_common.c"), join(HERE, `${lib}.c`), ...engine];
   const inputs = [
     ...sources,
     join(HERE, "libs_common.h"),
     join(NATIVE_DIR, "include", "allocspec.h"),
-    join(debug, "faults", "faults.h"),
-    join(debug, "faults", "internal.h"),
-    ...engine,
+    ...ENGINE_HEADERS,
   ];
   const out = harnessPath(lib);
   const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));

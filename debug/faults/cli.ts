@@ -5,11 +5,11 @@
  * ```
  * faults [--allocator T] [--debug-hooks[=native|cpython]] [--python P] [--domain raw,mem,obj]
  *        [--size-min N] [--size-max N] [--in-library L] [--in-module M] [--mode transient|persistent]
- *        [--max-points N] [--jobs N] [--timeout S] [--shard K/N] [--format table|json|markdown]
- *        [--output FILE] [--fail-at N] -- <python args>
+ *        [--max-points N] [--jobs N] [--timeout S] [--shard K/N] [--thorough] [--no-confirm]
+ *        [--format table|json|markdown] [--output FILE] [--fail-at N] -- <python args>
  * faults merge [--format F] [--output FILE] shard1.json shard2.json ...
  * ```
- * Exit status: 0 no finding, 1 a finding, 2 usage.
+ * Exit status: 0 no finding, 1 a finding (confirmed by a fresh rerun, unless --no-confirm), 2 usage.
  *
  * @example
  * ```sh
@@ -25,7 +25,7 @@ import { UsageError } from "../../conformance/adapter.ts";
 import { type DebugHooks, launchSpec } from "../../clients/launcher.ts";
 import { buildLayer } from "../../native/build.ts";
 import { parseShard } from "./points.ts";
-import { type FaultsReport, formatReport, mergeReports } from "./report.ts";
+import { countedFindings, type FaultsReport, formatReport, mergeReports } from "./report.ts";
 import { failAt, sweep, type SweepOptions } from "./sweep.ts";
 import { progressBar } from "./progress.ts";
 
@@ -80,6 +80,9 @@ export async function main(argv: string[]): Promise<number> {
       format: { type: "string", default: "table" },
       output: { type: "string" },
       "fail-at": { type: "string" },
+      thorough: { type: "boolean", default: false },
+      "no-confirm": { type: "boolean", default: false },
+      isolation: { type: "string", default: "on" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -101,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     const r = mergeReports(reports);
     emit(r, v.format!, v.output);
-    return r.findings.length ? 1 : 0;
+    return countedFindings(r).length ? 1 : 0;
   }
   if (dashdash < 0 || positionals.length === 0) throw new UsageError(`no Python program: ${USAGE}`);
   const py = argv.slice(dashdash + 1);
@@ -111,6 +114,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!["transient", "persistent"].includes(v.mode!)) {
     throw new UsageError(`--mode '${v.mode}': use transient or persistent`);
+  }
+  if (!["on", "off"].includes(v.isolation!)) {
+    throw new UsageError(
+      `--isolation '${v.isolation}': use on or off (off only to compare with the old behaviour)`,
+    );
   }
   const hooks = (v["debug-hooks"] ?? "") as DebugHooks;
   const launch = launchSpec({
@@ -130,6 +138,7 @@ export async function main(argv: string[]): Promise<number> {
   if (v["in-module"]) fixed.push("--in-module", v["in-module"]);
   if (v.mode === "persistent") fixed.push("--mode", "persistent");
   if (v.timeout) fixed.push("--timeout", v.timeout);
+  if (v.thorough) fixed.push("--thorough");
   const opts: SweepOptions = {
     launch,
     argv: py,
@@ -139,6 +148,9 @@ export async function main(argv: string[]): Promise<number> {
     inLibrary: v["in-library"],
     inModule: v["in-module"],
     persistent: v.mode === "persistent",
+    thorough: v.thorough,
+    isolation: v.isolation !== "off",
+    confirm: !v["no-confirm"],
     maxPoints: int("max-points", v["max-points"], 1),
     jobs: int("jobs", v.jobs, 1),
     timeoutS: int("timeout", v.timeout, 1),
@@ -155,9 +167,10 @@ export async function main(argv: string[]): Promise<number> {
   for (const k of ["size-min", "size-max", "in-library", "in-module", "debug-hooks"] as const) {
     if (v[k]) options[k] = v[k]!;
   }
+  if (v.thorough) options.thorough = true;
   if (v["fail-at"] !== undefined) {
     const n = int("fail-at", v["fail-at"], 1)!;
-    const one = failAt(opts, n, opts.timeoutS ?? 60);
+    const one = await failAt(opts, n, opts.timeoutS ?? 60);
     process.stdout.write(one.stdout);
     process.stderr.write(one.stderr);
     one.report.options = options;
@@ -169,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
   bar.done();
   r.options = options;
   emit(r, v.format!, v.output);
-  return r.findings.length ? 1 : 0;
+  return countedFindings(r).length ? 1 : 0;
 }
 
 if ((import.meta as { main?: boolean }).main) {

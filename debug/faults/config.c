@@ -12,6 +12,12 @@
  *   ALLOCSPEC_FAULTS_FAIL_AT     fail mode: the point
  *   ALLOCSPEC_FAULTS_POINTS      sweep mode: file of sorted points, one a line
  *   ALLOCSPEC_FAULTS_JOBS, ALLOCSPEC_FAULTS_TIMEOUT_MS   sweep mode
+ *   ALLOCSPEC_FAULTS_THOROUGH    1: the failing process runs to its end (no early stop, settle.c)
+ *   ALLOCSPEC_FAULTS_ISOLATION   off: children share descriptors and mappings with the parent (isolate.c)
+ * Read where they are used (not part of as_faults_config):
+ *   ALLOCSPEC_FAULTS_SETTLE_GC   generation collected before an early stop (default 0; -1 none)
+ *   ALLOCSPEC_FAULTS_TRACE       the dry run's call log: written in count mode, compared in sweep/fail (trace.c)
+ *   ALLOCSPEC_FAULTS_SITE_AT     count mode: write the site of call K to <dir>/p<K>.site (trace.c)
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -128,6 +134,15 @@ int as_faults_config_from_env(as_faults_config *cfg, char *err, size_t errlen) {
     v = 0;
     if (number("ALLOCSPEC_FAULTS_TIMEOUT_MS", &v, err, errlen)) return -1;
     cfg->timeout_ms = (unsigned)v;
+    v = 0;
+    if (number("ALLOCSPEC_FAULTS_THOROUGH", &v, err, errlen)) return -1;
+    if (v) cfg->flags |= AS_FAULTS_THOROUGH;
+    const char *iso = env("ALLOCSPEC_FAULTS_ISOLATION");
+    if (iso && strcmp(iso, "off") && strcmp(iso, "on")) {
+        snprintf(err, errlen, "ALLOCSPEC_FAULTS_ISOLATION='%s': use on or off", iso);
+        return -1;
+    }
+    if (iso && !strcmp(iso, "off")) cfg->flags |= AS_FAULTS_NO_ISOLATION;
     if (cfg->mode == AS_FAULTS_SWEEP) {
         const char *pts = env("ALLOCSPEC_FAULTS_POINTS");
         if (!pts) {

@@ -12,10 +12,21 @@
  *
  * Modes: COUNT (dry run: matching calls per domain written to <out_dir>/counts), FAIL (the Nth matching
  * call fails; persistent: every call from N on), SWEEP (fork at each chosen point: the child fails that
- * call and runs to the end with its output in <out_dir>/p<N>.out/.err and its site in p<N>.site; the parent
- * lets the call succeed, keeps at most `jobs` children and records each in <out_dir>/results).
+ * call with its output in <out_dir>/p<N>.out/.err and its site in p<N>.site; the parent lets the call
+ * succeed, keeps at most `jobs` children and records each in <out_dir>/results).
  * Free never fails. Only the process that first claims <out_dir> is active (subprocesses and forks made by
  * the program itself pass every call through).
+ *
+ * Exactness (isolate.c, guard.c): a child gets its own open file descriptions (regular files and
+ * directories reopened at the parent's offsets, in-process pipes copied), private copies of shared
+ * writable mappings and the parent's interval timers; a seccomp guard turns anything the child would do
+ * that is visible outside it (writing a file, I/O on an inherited pipe or socket, starting a process,
+ * waiting for or signalling another process) into a request to rerun the point fresh
+ * (AS_FAULTS_RERUN_EXIT, `rerun <reason>` in p<N>.site). So the parent's run is the dry run's.
+ * Early stop (settle.c): the process whose call failed stops as soon as the consequence is settled (in a
+ * Python program: the raised exception was caught, or reached the top level; then a collection of the
+ * young generations and the settle hooks), unless AS_FAULTS_THOROUGH. A C driver says it itself with
+ * as_faults_settled().
  */
 #ifndef ALLOCSPEC_FAULTS_H
 #define ALLOCSPEC_FAULTS_H
@@ -58,10 +69,19 @@ typedef struct {
     int jobs;               /* SWEEP: children alive at once (>= 1) */
     unsigned timeout_ms;    /* SWEEP: per-child time limit: SIGABRT (faulthandler prints), then SIGKILL */
     const char *out_dir;    /* existing directory for counts/results/site files (required) */
+    unsigned flags;         /* AS_FAULTS_THOROUGH | AS_FAULTS_NO_ISOLATION (0: early stop, isolated children) */
 } as_faults_config;
 
+/* as_faults_config.flags */
+#define AS_FAULTS_THOROUGH 1u     /* the failing process runs to its end (no early stop) */
+#define AS_FAULTS_NO_ISOLATION 2u /* children share fds and mappings with the parent (no guard either) */
+
+/* Exit status of a child that asked to be rerun in a fresh process (with `rerun <reason>` in p<N>.site). */
+#define AS_FAULTS_RERUN_EXIT 125
+
 /* Reads ALLOCSPEC_FAULTS_{MODE,DIR,DOMAINS,SIZE_MIN,SIZE_MAX,IN_LIBRARY,IN_MODULE,PERSISTENT,FAIL_AT,
- * POINTS (a file of decimal points, one a line),JOBS,TIMEOUT_MS}. Returns 0, or -1 with a one-line reason
+ * POINTS (a file of decimal points, one a line),JOBS,TIMEOUT_MS,THOROUGH (1),ISOLATION (off)} (config.c
+ * lists the rest: the dry run's call log and the settle collection). Returns 0, or -1 with a one-line reason
  * in err. MODE unset or empty gives AS_FAULTS_OFF. Point storage lives until the process exits. */
 int as_faults_config_from_env(as_faults_config *cfg, char *err, size_t errlen);
 
@@ -79,6 +99,19 @@ uint64_t as_faults_count(int domain);
 
 /* 1 in a sweep child (the process where the point's call failed), else 0. */
 int as_faults_is_child(void);
+
+/* 1 once this process's point has failed (a sweep child, or FAIL mode after its point), else 0. */
+int as_faults_failed(void);
+
+/* In the process whose point failed: the consequence of the failure is settled. Runs the settle hooks,
+ * flushes stdio, writes `settled driver <status>` to the site file and _exit(status). Anywhere else (the
+ * parent, a dry run, before the point, THOROUGH mode) it returns at once. A C driver calls it when the
+ * operation whose allocation failed has returned and its result was checked. */
+void as_faults_settled(int status);
+
+/* Registers fn(arg), run before the early-stop exit (as_faults_settled, and the engine's own early stop of
+ * a Python program): end-of-run checks, a library's cleanup. At most 8; returns 0, or -1 when full. */
+int as_faults_at_settle(void (*fn)(void *arg), void *arg);
 
 /* Parent: waits for every child (enforcing timeouts) and writes counts/results. Runs from atexit too;
  * idempotent. */

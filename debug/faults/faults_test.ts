@@ -15,7 +15,7 @@ import { buildLayer } from "../../native/build.ts";
 import { buildFixtures, type Fixtures } from "../fixtures/build.ts";
 import { classifyPoint } from "./classify.ts";
 import { choosePoints, parseShard, shardPoints } from "./points.ts";
-import { emptyReport, type FaultsReport, formatReport, mergeReports } from "./report.ts";
+import { addFinding, emptyReport, type FaultsReport, formatReport, mergeReports } from "./report.ts";
 import { parseSite } from "./site.ts";
 import { countCalls, failAt, sweep, type SweepOptions } from "./sweep.ts";
 
@@ -110,31 +110,43 @@ test("site files parse (C frames with offsets, Python frames, completeness)", ()
   });
 });
 
-test("merge deduplicates by site and sums hits and stats", () => {
-  const mk = (point: number) => {
+test("findings group by C site, then Python site; merge keeps the grouping", () => {
+  const mk = (points: [number, string][]) => {
     const r = emptyReport(["x.py"]);
-    r.stats.run = r.stats.findings = 1;
-    r.findings.push({
-      cls: "crash",
-      key: "f (a.c:1)",
-      domain: "mem",
-      size: 8,
-      c: ["f (a.c:1)"],
-      py: [],
-      evidence: "",
-      hits: 1,
-      points: [point],
-      reproducer: `--fail-at ${point}`,
-    });
+    for (const [point, from] of points) {
+      r.stats.run++;
+      r.stats.findings++;
+      addFinding(r, {
+        cls: "crash",
+        key: "f (a.c:1)",
+        domain: "mem",
+        size: 8,
+        c: ["f (a.c:1)"],
+        py: [from],
+        pySite: from,
+        evidence: "",
+        reproducer: `--fail-at ${point}`,
+      }, point);
+    }
     return r;
   };
-  const m = mergeReports([mk(9), mk(4)]);
+  const one = mk([[9, "u.py:3 in f"], [12, "v.py:7 in g"], [30, "u.py:3 in f"]]);
+  assert.equal(one.findings.length, 1);
+  assert.deepEqual(one.findings[0].python.map((p) => [p.site, p.hits, p.points, p.reproducer]), [
+    ["u.py:3 in f", 2, [9, 30], "--fail-at 9"],
+    ["v.py:7 in g", 1, [12], "--fail-at 12"],
+  ]);
+  const m = mergeReports([mk([[9, "u.py:3 in f"]]), mk([[4, "u.py:3 in f"], [5, "w.py:1 in h"]])]);
   assert.equal(m.findings.length, 1);
-  assert.equal(m.findings[0].hits, 2);
-  assert.deepEqual(m.findings[0].points, [4, 9]);
+  assert.equal(m.findings[0].hits, 3);
+  assert.deepEqual(m.findings[0].points, [4, 5, 9]);
   assert.equal(m.findings[0].reproducer, "--fail-at 4");
-  assert.equal(m.stats.run, 2);
-  assert.throws(() => mergeReports([mk(1), emptyReport(["other.py"])]), /different programs/);
+  assert.deepEqual(m.findings[0].python.map((p) => [p.site, p.points]), [["u.py:3 in f", [4, 9]], [
+    "w.py:1 in h",
+    [5],
+  ]]);
+  assert.equal(m.stats.run, 3);
+  assert.throws(() => mergeReports([mk([[1, "a"]]), emptyReport(["other.py"])]), /different programs/);
 });
 
 test(
@@ -154,7 +166,7 @@ test(
     }
     // the reproducer of a finding reproduces it in a fresh process
     const lost = r.findings.find((f) => f.cls === "lost-exception")!;
-    const one = failAt(opts("buggy"), lost.points[0]);
+    const one = await failAt(opts("buggy"), lost.points[0]);
     assert.equal(one.report.findings[0]?.key, lost.key);
   },
 );

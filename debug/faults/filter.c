@@ -1,7 +1,7 @@
 /*
  * filter.c: stack filters of the fault engine.
  *  - in_library L: the call matches when a frame's return address lies in a shared object whose file name
- *    contains L (backtrace() + dladdr(); the last object looked up is cached by load base);
+ *    contains L (backtrace() + the segment table of modules.c; the last object looked up is cached by load base);
  *  - in_module M: the call matches when a Python frame's code comes from module M or a submodule: its
  *    co_filename ends with /M.py or contains /M/ (dots of M read as slashes). Only where frames may be
  *    looked up (pyframe.h rules); elsewhere (RAW without the GIL) the module filter does not match.
@@ -16,24 +16,22 @@
 #include <stdio.h>
 #include <string.h>
 
-static __thread const void *cached_base;
+static __thread uintptr_t cached_base;
 static __thread int cached_match;
 
 static int library_on_stack(const char *lib) {
-    static const void *self_base;
-    if (!self_base) {
-        Dl_info me;
-        if (dladdr((void *)as_faults_should_fail, &me)) self_base = me.dli_fbase;
-    }
+    static uintptr_t self_base;
+    const char *name;
+    if (!self_base) as_faults_module_of((void *)as_faults_should_fail, &self_base, &name);
     void *frames[AS_FAULTS_MAX_FRAMES];
     int n = backtrace(frames, AS_FAULTS_MAX_FRAMES);
     for (int i = 1; i < n; i++) {
-        Dl_info info;
-        if (!dladdr(frames[i], &info) || !info.dli_fname || info.dli_fbase == self_base) continue;
-        if (info.dli_fbase != cached_base) {
-            const char *base = strrchr(info.dli_fname, '/');
-            cached_base = info.dli_fbase;
-            cached_match = strstr(base ? base + 1 : info.dli_fname, lib) != NULL;
+        uintptr_t base;
+        if (as_faults_module_of(frames[i], &base, &name) != 0 || base == self_base) continue;
+        if (base != cached_base) {
+            const char *slash = strrchr(name, '/');
+            cached_base = base;
+            cached_match = strstr(slash ? slash + 1 : name, lib) != NULL;
         }
         if (cached_match) return 1;
     }

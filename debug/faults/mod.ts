@@ -19,7 +19,26 @@ export {
   type PointRun,
 } from "./classify.ts";
 export { choosePoints, parseShard, type Shard, shardPoints } from "./points.ts";
-export { emptyReport, type FaultsReport, type Finding, formatReport, mergeReports } from "./report.ts";
-export { parseSite, type Site, siteKey, Symbolizer } from "./site.ts";
-export { countCalls, failAt, type Launch, sweep, type SweepOptions } from "./sweep.ts";
+export { ENGINE_HEADERS, ENGINE_SOURCES } from "./sources.ts";
+export {
+  countedFindings,
+  emptyReport,
+  type FaultsReport,
+  type Finding,
+  formatReport,
+  mergeReports,
+  type PySite,
+} from "./report.ts";
+export { parseSite, pythonSite, type Site, siteKey, Symbolizer } from "./site.ts";
+export { countCalls, failAt, type Launch, stdlibDirs, sweep, type SweepOptions } from "./sweep.ts";
+export {
+  type EngineCommand,
+  type EngineConfig,
+  engineVars,
+  type PointOutcome,
+  RERUN_EXIT,
+  runEngineCount,
+  runEngineFresh,
+  runEngineSweep,
+} from "./engine_run.ts";
 export { main } from "./cli.ts";

@@ -21,7 +21,7 @@ export interface RawFrame {
   offset: number;
 }
 
-/** A site file. */
+/** A site file (site.c; the failing process appends exc/settled/rerun lines, settle.c and guard.c). */
 export interface RawSite {
   point: number;
   domain: string;
@@ -150,8 +150,26 @@ export class Symbolizer {
 /** Frames that make a site: the innermost kept C frames (exact call site first), else the Python frame. */
 export const KEY_FRAMES = 3;
 
-/** Dedup key of a site (stable across runs and shards on the same binaries). */
+/** Dedup key of a site (stable across runs and shards on the same binaries): its C site (the innermost
+ * kept C frames), or its innermost Python frame when no C frame is kept. */
 export function siteKey(site: Site): string {
   if (site.c.length) return site.c.slice(0, KEY_FRAMES).join(" < ");
   return site.py.length ? `py ${site.py[0]}` : "unknown site";
+}
+
+/** Where the standard library lives, as prefixes of co_filename (sysconfig's stdlib and platstdlib). */
+export type StdlibDirs = readonly string[];
+
+/** Whether a Python frame (`file:line in func`) is the standard library's: frozen modules (`<frozen
+ * importlib._bootstrap>`) and files under the stdlib directories (not site-packages). */
+export function isStdlibFrame(frame: string, stdlib: StdlibDirs): boolean {
+  if (frame.startsWith("<frozen ")) return true;
+  return stdlib.some((d) => frame.startsWith(d.endsWith("/") ? d : `${d}/`)) && !frame.includes("-packages/");
+}
+
+/** The Python site of a failing call, as a user reads it: the innermost frame outside the standard
+ * library (the user's own code that led to the call), else the innermost frame; "" without frames. */
+export function pythonSite(py: readonly string[], stdlib: StdlibDirs): string {
+  return py.find((f) => !f.startsWith("<") && !isStdlibFrame(f, stdlib)) ??
+    py.find((f) => !isStdlibFrame(f, stdlib)) ?? py[0] ?? "";
 }

@@ -1,12 +1,20 @@
 /*
  * sweep.c: forking at the point. The program runs once; when the matching-call counter reaches the next
- * chosen point, the parent fork()s:
- *   child : stdin from /dev/null, stdout/stderr to <out_dir>/p<N>.out/.err, then the call fails (transient
- *           or persistent) and the program runs to its end from exactly the state at the point;
+ * chosen point, the parent takes a snapshot of what a child must not share with it (isolate.c) and
+ * fork()s:
+ *   child : rebuilds its own file descriptions and mappings from the snapshot (isolate.c), stdin from
+ *           /dev/null, stdout/stderr to <out_dir>/p<N>.out/.err, opens p<N>.site, installs the guard
+ *           (guard.c), then the call fails (transient or persistent) and the program goes on from exactly
+ *           the state at the point until its consequence is settled (settle.c) or, thorough, to its end;
  *   parent: records the child, lets the call succeed and continues to the next point, keeping at most
  *           `jobs` children alive (it waits for a slot) and enforcing the per-child timeout (SIGABRT first,
  *           so faulthandler prints the Python stack of the hang, SIGKILL 2 s later).
- * Each reaped child is one line of <out_dir>/results: `point exit_status signal timed_out wall_ms cpu_us minor_faults`.
+ * Each reaped child is one line of <out_dir>/results: `point exit_status signal timed_out wall_ms cpu_us minor_faults`;
+ * a point not forked is `point skip <reason>` (the driver reruns it in a fresh process).
+ *
+ * Waiting: each child has a pidfd (pidfd_open, Linux 5.3), so the parent sleeps in poll() until a child
+ * ends or a timeout falls due; without pidfds it polls every millisecond. Children are waited for by pid
+ * only, so the program's own children are never reaped here.
  *
  * Threads: fork() keeps only the calling thread. A point reached while other threads are alive cannot be
  * continued faithfully in a child (a lock held by a vanished thread hangs it), so the parent does not fork
@@ -15,14 +23,16 @@
 #define _GNU_SOURCE
 #include "internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,13 +46,40 @@ long long as_faults_now_ms(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int as_faults_high_fd(int fd) {
+    if (fd < 0) return fd;
+    static int base;
+    if (!base) {
+        struct rlimit rl;
+        long lim = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (long)rl.rlim_cur : 1024;
+        base = (int)(lim > 1024 ? 1024 : lim) - 96;
+        if (base < 64) base = 64;
+    }
+    int hi = fcntl(fd, F_DUPFD_CLOEXEC, base);
+    if (hi < 0) return fd; /* keep the low one rather than fail */
+    close(fd);
+    return hi;
+}
+
+static int stat_fd = -1;
+int as_faults_stat_fd(void) { return stat_fd; }
+
+/* Threads of this process, from /proc/self/stat (field 20), without allocating; the file stays open
+ * (pread regenerates it). */
 static int thread_count(void) {
-    DIR *d = opendir("/proc/self/task");
-    if (!d) return 1;
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
+    if (stat_fd < 0) stat_fd = as_faults_high_fd(open("/proc/self/stat", O_RDONLY | O_CLOEXEC));
+    if (stat_fd < 0) return 1;
+    char buf[1024];
+    ssize_t n = pread(stat_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0) return 1;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p) return 1;
+    /* after ") ": state(3) ppid(4) ... num_threads is field 20 */
+    int field = 2;
+    for (p++; *p && field < 20; p++)
+        if (*p == ' ') field++;
+    return atoi(p) > 0 ? atoi(p) : 1;
 }
 
 static void record(uint64_t point, int status, int timed_out, long long ms, const struct rusage *ru) {
@@ -54,10 +91,24 @@ static void record(uint64_t point, int status, int timed_out, long long ms, cons
             cpu_us, ru->ru_minflt);
 }
 
+/* Milliseconds until the next timeout action is due (-1: none). */
+static int next_deadline(long long now) {
+    long long best = -1;
+    for (int i = 0; i < as_fs.nchildren; i++) {
+        as_child *c = &as_fs.children[i];
+        if (!as_fs.cfg.timeout_ms) continue;
+        long long due = c->started_ms + as_fs.cfg.timeout_ms + (c->abort_sent ? AS_FAULTS_KILL_GRACE_MS : 0);
+        long long left = due > now ? due - now : 0;
+        if (best < 0 || left < best) best = left;
+    }
+    return best > 60000 ? 60000 : (int)best;
+}
+
 /* Reaps finished children; enforces timeouts. block: wait until no child is left. */
 void as_faults_reap(int block) {
     for (;;) {
         long long now = as_faults_now_ms();
+        int all_pidfds = 1;
         for (int i = 0; i < as_fs.nchildren;) {
             as_child *c = &as_fs.children[i];
             int status;
@@ -67,6 +118,7 @@ void as_faults_reap(int block) {
             if (r == c->pid || (r < 0 && errno == ECHILD)) {
                 if (r < 0) status = 0;
                 record(c->point, status, c->abort_sent, now - c->started_ms, &ru);
+                if (c->pidfd >= 0) close(c->pidfd);
                 as_fs.children[i] = as_fs.children[--as_fs.nchildren];
                 continue;
             }
@@ -79,12 +131,21 @@ void as_faults_reap(int block) {
                     kill(c->pid, SIGKILL);
                 }
             }
+            if (c->pidfd < 0) all_pidfds = 0;
             i++;
         }
         int full = as_fs.nchildren >= as_fs.cfg.jobs;
         if (as_fs.nchildren == 0 || (!block && !full)) return;
-        struct timespec ts = {0, AS_FAULTS_POLL_NS};
-        nanosleep(&ts, NULL);
+        if (all_pidfds) {
+            struct pollfd pfd[AS_FAULTS_MAX_JOBS];
+            for (int i = 0; i < as_fs.nchildren; i++) pfd[i] = (struct pollfd){as_fs.children[i].pidfd, POLLIN, 0};
+            int r = poll(pfd, (nfds_t)as_fs.nchildren, next_deadline(as_faults_now_ms()));
+            if (r < 0 && errno != EINTR) all_pidfds = 0;
+        }
+        if (!all_pidfds) {
+            struct timespec ts = {0, AS_FAULTS_POLL_NS};
+            nanosleep(&ts, NULL);
+        }
     }
 }
 
@@ -99,12 +160,27 @@ static void redirect(int fd, uint64_t point, const char *ext, int flags) {
     }
 }
 
+static as_snapshot snap; /* static: large, and the child reads the parent's copy */
+
+static void skip(uint64_t point, const char *why, uint64_t *counter) {
+    dprintf(as_fs.results_fd, "%llu skip %s\n", (unsigned long long)point, why);
+    (*counter)++;
+}
+
 int as_faults_fork_point(uint64_t point) {
     as_faults_reap(0); /* returns with a free slot */
     if (thread_count() > 1) {
-        dprintf(as_fs.results_fd, "%llu skip threads\n", (unsigned long long)point);
-        as_fs.skipped_threads++;
+        skip(point, "threads", &as_fs.skipped_threads);
         return 0;
+    }
+    int isolate = !(as_fs.cfg.flags & AS_FAULTS_NO_ISOLATION);
+    if (isolate) {
+        as_faults_snapshot(&snap);
+        if (snap.unforkable) {
+            as_faults_snapshot_parent_after(&snap);
+            skip(point, snap.unforkable, &as_fs.skipped_other);
+            return 0;
+        }
     }
     fflush(stdout);
     fflush(stderr);
@@ -112,7 +188,10 @@ int as_faults_fork_point(uint64_t point) {
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
-        dprintf(as_fs.results_fd, "%llu skip fork-errno-%d\n", (unsigned long long)point, errno);
+        if (isolate) as_faults_snapshot_parent_after(&snap);
+        char why[64];
+        snprintf(why, sizeof why, "fork-errno-%d", errno);
+        skip(point, why, &as_fs.skipped_other);
         return 0;
     }
     if (pid == 0) {
@@ -120,17 +199,34 @@ int as_faults_fork_point(uint64_t point) {
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the sweep */
         if (getppid() != parent) _exit(127);
         as_fs.is_child = 1;
+        for (int i = 0; i < as_fs.nchildren; i++)
+            if (as_fs.children[i].pidfd >= 0) close(as_fs.children[i].pidfd);
         as_fs.nchildren = 0;
         close(as_fs.results_fd);
         as_fs.results_fd = -1;
+        if (isolate) as_faults_isolate_child(&snap);
         redirect(0, point, NULL, O_RDONLY);
         redirect(1, point, "out", O_WRONLY | O_CREAT | O_TRUNC);
         redirect(2, point, "err", O_WRONLY | O_CREAT | O_TRUNC);
+        as_faults_open_site(point);
+        if (isolate && snap.unforkable) {
+            char line[128];
+            snprintf(line, sizeof line, "rerun isolation %s\n", snap.unforkable);
+            as_faults_site_line(line);
+            _exit(AS_FAULTS_RERUN_EXIT);
+        }
+        if (isolate && as_faults_guard_install(&snap) != 0) as_faults_site_line("warning guard-unavailable\n");
         atomic_store(&as_fs.active, 1); /* the atfork handler switched it off */
         return 1;
     }
+    if (isolate) as_faults_snapshot_parent_after(&snap);
     as_child *c = &as_fs.children[as_fs.nchildren++];
     c->pid = pid;
+#ifdef SYS_pidfd_open
+    c->pidfd = as_faults_high_fd((int)syscall(SYS_pidfd_open, pid, 0));
+#else
+    c->pidfd = -1;
+#endif
     c->point = point;
     c->started_ms = as_faults_now_ms();
     c->abort_sent = 0;

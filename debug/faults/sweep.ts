@@ -1,9 +1,12 @@
 /**
  * A fault sweep over one Python program, driven through the fault engine (libas_faults.so, a launcher
- * layer): a dry run counts the matching calls, then ONE run forks at each chosen point (the engine's SWEEP
- * mode), children in parallel; each child's outcome is classified (classify.ts) and each finding is
- * deduplicated by the site of its failing call (site.ts, report.ts). Points reached while other threads
- * were alive are rerun in a fresh process (FAIL mode), as are single points (`failAt`).
+ * layer; engine_run.ts runs it): a dry run counts the matching calls and logs them, ONE run forks at each
+ * chosen point (exact: isolated children, compared call by call with the dry run), children in parallel
+ * and stopped as soon as the failure's consequence is settled; each outcome is classified (classify.ts),
+ * findings are grouped by C site and Python site (site.ts, report.ts), and each Python site's smallest
+ * point is rerun in a fresh process to confirm it. Points reached while other threads were alive, and
+ * children the guard stopped before a side effect, are rerun in a fresh process (FAIL mode), as are
+ * single points (`failAt`).
  *
  * @example
  * ```ts ignore
@@ -13,15 +16,24 @@
  * ```
  * @module
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { classifyPoint, type FindingClass, type Outcome, type PointRun } from "./classify.ts";
+import { classifyPoint, type FindingClass, type Outcome } from "./classify.ts";
+import {
+  type Divergence,
+  type EngineCommand,
+  type EngineConfig,
+  type PointOutcome,
+  runEngineCount,
+  runEngineFresh,
+  runEngineSweep,
+} from "./engine_run.ts";
 import { choosePoints, type Shard, shardPoints } from "./points.ts";
-import { addFinding, emptyReport, type FaultsReport, sortFindings } from "./report.ts";
-import { parseSite, type RawSite, siteKey, Symbolizer } from "./site.ts";
+import { addFinding, countConfirmations, emptyReport, type FaultsReport, sortFindings } from "./report.ts";
+import { parseSite, pythonSite, type RawSite, siteKey, type StdlibDirs, Symbolizer } from "./site.ts";
 
 /** How to start Python on the chosen allocator (the launcher's `launchSpec` result). */
 export interface Launch {
@@ -43,6 +55,10 @@ export interface SweepOptions {
   inLibrary?: string;
   inModule?: string;
   persistent?: boolean;
+  /** run every failing process to its end (no early stop) */
+  thorough?: boolean;
+  /** false: children share descriptors and mappings with the parent (for comparisons only) */
+  isolation?: boolean;
   maxPoints?: number;
   jobs?: number;
   /** per point, seconds (default: max(10, 5 x the dry run)) */
@@ -52,75 +68,73 @@ export interface SweepOptions {
   cwd?: string;
   /** extra environment for the program (PYTHONPATH ...) */
   env?: Record<string, string>;
-  /** the command line that reproduces one point, without `--fail-at N`; `{N}` placeholder not needed */
+  /** the command line that reproduces one point (`--fail-at N` and every option that numbers points) */
   reproducer?: (point: number) => string;
+  /** rerun each Python site's smallest point fresh before reporting (default true) */
+  confirm?: boolean;
   onProgress?: (done: number, total: number, findings: number) => void;
 }
 
-function engineEnv(o: SweepOptions, mode: string, dir: string): Record<string, string> {
-  const env: Record<string, string> = {
-    ...o.env,
-    // same hashing in the dry run, the sweep and a reproducer: the same calls get the same numbers
-    PYTHONHASHSEED: o.env?.PYTHONHASHSEED ?? "0",
-    PYTHONFAULTHANDLER: "1",
-    ALLOCSPEC_FAULTS_MODE: mode,
-    ALLOCSPEC_FAULTS_DIR: dir,
-    ALLOCSPEC_FAULTS_DOMAINS: (o.domains ?? ["raw", "mem", "obj"]).join(","),
-    ALLOCSPEC_FAULTS_PERSISTENT: o.persistent ? "1" : "0",
+function commandOf(o: SweepOptions): EngineCommand {
+  return {
+    exe: o.launch.exe,
+    args: [...o.launch.argvPrefix, ...o.argv],
+    env: {
+      ...o.launch.env,
+      ...o.env,
+      // same hashing in the dry run, the sweep and a reproducer: the same calls get the same numbers
+      PYTHONHASHSEED: o.env?.PYTHONHASHSEED ?? o.launch.env.PYTHONHASHSEED ?? "0",
+      PYTHONFAULTHANDLER: "1",
+    },
+    cwd: o.cwd ?? o.launch.env.INIT_CWD ?? process.cwd(),
   };
-  if (o.sizeMin !== undefined) env.ALLOCSPEC_FAULTS_SIZE_MIN = String(o.sizeMin);
-  if (o.sizeMax !== undefined) env.ALLOCSPEC_FAULTS_SIZE_MAX = String(o.sizeMax);
-  if (o.inLibrary) env.ALLOCSPEC_FAULTS_IN_LIBRARY = o.inLibrary;
-  if (o.inModule) env.ALLOCSPEC_FAULTS_IN_MODULE = o.inModule;
-  return env;
 }
 
-function childEnv(o: SweepOptions, extra: Record<string, string>): Record<string, string> {
-  const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o.launch.env)) {
-    if (v !== undefined && !k.startsWith("ALLOCSPEC_FAULTS_")) base[k] = v;
-  }
-  return { ...base, ...extra };
+function configOf(o: SweepOptions): EngineConfig {
+  return {
+    domains: o.domains,
+    sizeMin: o.sizeMin,
+    sizeMax: o.sizeMax,
+    inLibrary: o.inLibrary,
+    inModule: o.inModule,
+    persistent: o.persistent,
+    thorough: o.thorough,
+    isolation: o.isolation,
+  };
 }
 
-function cwdOf(o: SweepOptions): string {
-  return o.cwd ?? o.launch.env.INIT_CWD ?? process.cwd();
-}
-
-function readCounts(dir: string): Record<string, number> {
-  const f = join(dir, "counts");
-  if (!existsSync(f)) return {};
-  return Object.fromEntries(
-    readFileSync(f, "utf8").trim().split("\n").map((l) => l.split(" ")).map(([k, v]) => [k, +v]),
-  );
+const stdlibCache = new Map<string, StdlibDirs>();
+/** The standard library's directories of the Python the launcher runs (asked once per interpreter). */
+export function stdlibDirs(o: SweepOptions): StdlibDirs {
+  const key = `${o.launch.exe} ${o.launch.env.ALLOCSPEC_LIBPYTHON ?? ""}`;
+  const hit = stdlibCache.get(key);
+  if (hit) return hit;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o.launch.env)) if (!k.startsWith("ALLOCSPEC_FAULTS_")) env[k] = v;
+  const r = spawnSync(o.launch.exe, [
+    ...o.launch.argvPrefix,
+    "-c",
+    "import sysconfig as s; p = s.get_paths(); print(p['stdlib']); print(p['platstdlib'])",
+  ], { env, encoding: "utf8" });
+  const dirs = r.status === 0 ? [...new Set(r.stdout.trim().split("\n").filter(Boolean))] : [];
+  stdlibCache.set(key, dirs);
+  return dirs;
 }
 
 /** Runs the program once with the engine counting (dry run). */
 export function countCalls(
   o: SweepOptions,
+  trace?: string,
 ): { counts: Record<string, number>; ms: number; code: number | null } {
-  const dir = mkdtempSync(join(tmpdir(), "allocspec-faults-count-"));
-  try {
-    const t0 = Date.now();
-    const r = spawnSync(o.launch.exe, [...o.launch.argvPrefix, ...o.argv], {
-      env: childEnv(o, engineEnv(o, "count", dir)),
-      cwd: cwdOf(o),
-      stdio: ["ignore", "ignore", "pipe"],
-      encoding: "utf8",
-      maxBuffer: 64 << 20,
-    });
-    const counts = readCounts(dir);
-    if (!("total" in counts)) {
-      throw new Error(
-        `faults: the dry run wrote no counts (exit ${r.status ?? r.signal}): ${
-          (r.stderr ?? "").trim().split("\n").slice(-3).join(" | ")
-        }`,
-      );
-    }
-    return { counts, ms: Date.now() - t0, code: r.status };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const r = runEngineCount(commandOf(o), configOf(o), { trace });
+  if (!("total" in r.counts)) {
+    throw new Error(
+      `faults: the dry run wrote no counts (exit ${r.code ?? `signal ${r.signal}`}): ${
+        r.stderr.trim().split("\n").slice(-3).join(" | ")
+      }`,
+    );
   }
+  return { counts: r.counts, ms: r.ms, code: r.code };
 }
 
 /** A classified point whose site is still to be symbolized (handled points and findings). */
@@ -128,27 +142,34 @@ interface Pending {
   point: number;
   cls: Outcome;
   evidence: string;
+  rule?: string;
   raw: RawSite;
 }
 
 /** Classifies one finished point: counted at once when ok, else kept for {@link settle}. */
-function classifyOne(r: FaultsReport, point: number, run: PointRun, siteText: string | null): Pending | null {
-  const { cls, evidence } = classifyPoint(run);
+function classifyOne(r: FaultsReport, o: PointOutcome): Pending | null {
+  const { cls, evidence, rule } = classifyPoint({ ...o, site: o.site });
   r.stats.run++;
   if (cls === "ok") {
     r.stats.ok++;
     return null;
   }
-  const raw: RawSite = siteText
-    ? parseSite(siteText)
-    : { point, domain: "?", size: 0, c: [], py: [], complete: false, crash: [] };
-  return { point, cls, evidence, raw };
+  const raw: RawSite = o.site
+    ? parseSite(o.site)
+    : { point: o.point, domain: "?", size: 0, c: [], py: [], complete: false, crash: [] };
+  return { point: o.point, cls, evidence, rule, raw };
 }
 
-/** Symbolizes every pending site in one addr2line run per module, then dedups into the report. */
-function settle(r: FaultsReport, o: SweepOptions, pending: Pending[], sym = new Symbolizer()): void {
+/** Symbolizes every pending site in one addr2line run per module, then groups them into the report. */
+function settle(
+  r: FaultsReport,
+  o: SweepOptions,
+  pending: Pending[],
+  stdlib: StdlibDirs,
+  sym = new Symbolizer(),
+): void {
   sym.prime(pending.flatMap((p) => [...p.raw.c, ...p.raw.crash]));
-  for (const { point, cls, evidence, raw } of pending) {
+  for (const { point, cls, evidence, rule, raw } of pending) {
     const site = sym.site(raw);
     const key = siteKey(site);
     if (cls === "handled") {
@@ -159,11 +180,13 @@ function settle(r: FaultsReport, o: SweepOptions, pending: Pending[], sym = new 
     r.stats.findings++;
     addFinding(r, {
       cls: cls as FindingClass,
+      rule,
       key,
       domain: site.domain,
       size: site.size,
       c: site.c.slice(0, 8),
       py: site.py.slice(0, 8),
+      pySite: pythonSite(site.py, stdlib),
       crash: site.crash.slice(0, 5),
       evidence,
       reproducer: o.reproducer?.(point) ?? `--fail-at ${point}`,
@@ -171,153 +194,160 @@ function settle(r: FaultsReport, o: SweepOptions, pending: Pending[], sym = new 
   }
 }
 
-function readOpt(path: string): string | null {
-  return existsSync(path) ? readFileSync(path, "utf8") : null;
-}
-
-/** Runs one point in a fresh process (FAIL mode). */
+/** Runs one point in a fresh process (FAIL mode), compared with the dry run's calls when `trace` is given. */
 export function runPointFresh(
   o: SweepOptions,
   point: number,
   timeoutS: number,
-): { run: PointRun; site: string | null; stdout: string } {
-  const dir = mkdtempSync(join(tmpdir(), "allocspec-faults-one-"));
-  try {
-    const env = engineEnv(o, "fail", dir);
-    env.ALLOCSPEC_FAULTS_FAIL_AT = String(point);
-    const r = spawnSync(o.launch.exe, [...o.launch.argvPrefix, ...o.argv], {
-      env: childEnv(o, env),
-      cwd: cwdOf(o),
-      stdio: ["ignore", "pipe", "pipe"],
-      encoding: "utf8",
-      timeout: timeoutS * 1000,
-      killSignal: "SIGABRT",
-      maxBuffer: 64 << 20,
-    });
-    const timedOut = (r.error as { code?: string } | undefined)?.code === "ETIMEDOUT";
-    const sig = r.signal
-      ? (({ SIGSEGV: 11, SIGABRT: 6, SIGBUS: 7, SIGILL: 4, SIGFPE: 8, SIGKILL: 9 }) as Record<
-        string,
-        number
-      >)[r.signal] ?? 99
-      : 0;
-    return {
-      run: { code: r.status ?? -1, signal: sig, timedOut, stderr: r.stderr ?? "" },
-      site: readOpt(join(dir, `p${point}.site`)),
-      stdout: r.stdout ?? "",
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  trace?: string,
+): Promise<PointOutcome> {
+  return runEngineFresh(commandOf(o), configOf(o), point, timeoutS * 1000, { trace });
 }
 
-/** The whole sweep: dry run, forked sweep, fresh reruns, classification, dedup. */
+/** Runs `items` through `fn` with at most `jobs` at once, in order of completion. */
+async function pool<T>(items: T[], jobs: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+}
+
+function describeStack(sym: Symbolizer, raw: RawSite | null): string {
+  if (!raw) return "(no stack: the run had ended)";
+  const s = sym.site(raw);
+  const c = s.c.slice(0, 4).join(" < ") || "(no C frame kept)";
+  return s.py.length ? `${c}; Python: ${s.py.slice(0, 3).join(" < ")}` : c;
+}
+
+/** Says where the sweep run first differed from the dry run, with both stacks. */
+function divergenceWarning(o: SweepOptions, d: Divergence): string {
+  const dry = runEngineCount(commandOf(o), configOf(o), { siteAt: d.call });
+  const sym = new Symbolizer();
+  sym.prime([...(dry.site?.c ?? []), ...(d.site?.c ?? [])]);
+  return `the sweep run diverged from the dry run at call ${d.call} (points after it may not be the dry run's): ` +
+    `dry run: ${d.expected} at ${describeStack(sym, dry.site)}; sweep run: ${d.got} at ${
+      describeStack(sym, d.site)
+    }`;
+}
+
+/** Reruns each Python site's smallest point fresh: confirmed (same class, same C site) or not reproduced. */
+async function confirm(
+  r: FaultsReport,
+  o: SweepOptions,
+  timeoutS: number,
+  stdlib: StdlibDirs,
+  trace?: string,
+) {
+  // the fresh run must fail the same way at the same C site, reached from the same Python site
+  const todo = r.findings.flatMap((f) => f.python.map((p) => ({ f, p })));
+  const sym = new Symbolizer();
+  await pool(todo, o.jobs ?? 2, async ({ f, p }) => {
+    const point = p.points[0];
+    const one = await runPointFresh(o, point, timeoutS, trace);
+    const { cls, rule } = classifyPoint(one);
+    const raw = one.site ? parseSite(one.site) : null;
+    const site = raw ? sym.site(raw) : null;
+    const key = site ? siteKey(site) : "no site (the fresh run never reached the point)";
+    const from = site ? pythonSite(site.py, stdlib) : "";
+    if (cls === f.cls && (rule ?? "") === (f.rule ?? "") && key === f.key && from === p.site) {
+      p.status = "confirmed";
+      return;
+    }
+    p.status = "not reproduced";
+    const why = one.diverged ? `; the fresh run diverged from the dry run at call ${one.diverged.call}` : "";
+    const at = key === f.key && from !== p.site ? `the same C site from ${from || "no Python frame"}` : key;
+    p.confirmation = `fresh run: ${cls}${rule ? `: ${rule}` : ""} at ${at}${why}`;
+  });
+  countConfirmations(r);
+}
+
+/** The whole sweep: dry run, forked sweep, fresh reruns, classification, grouping, confirmation. */
 export async function sweep(o: SweepOptions): Promise<FaultsReport> {
   const t0 = Date.now();
-  const dry = countCalls(o);
-  const all = choosePoints(dry.counts.total, o.maxPoints ?? 0);
-  const points = shardPoints(all, o.shard);
-  const timeoutS = o.timeoutS ?? Math.max(10, Math.ceil((5 * dry.ms) / 1000));
-  const report = emptyReport(o.argv);
-  report.counts = dry.counts;
-  const warn = (w: string) => (report.warnings ??= []).push(w);
-  if (dry.code !== 0) {
-    warn(
-      `the dry run (no failure injected) exited with ${dry.code}: outcomes other than crashes and lost exceptions are not comparable`,
-    );
-  }
-  report.shards = [o.shard ? `${o.shard.k}/${o.shard.n}` : "1/1"];
-  report.stats.planned = points.length;
-  const dir = mkdtempSync(join(tmpdir(), "allocspec-faults-sweep-"));
+  const work = mkdtempSync(join(tmpdir(), "allocspec-faults-"));
   try {
-    writeFileSync(join(dir, "points"), points.join("\n") + "\n");
-    const out = join(dir, "out");
-    mkdirSync(out);
-    const env = engineEnv(o, "sweep", out);
-    env.ALLOCSPEC_FAULTS_POINTS = join(dir, "points");
-    env.ALLOCSPEC_FAULTS_JOBS = String(o.jobs ?? 2);
-    env.ALLOCSPEC_FAULTS_TIMEOUT_MS = String(timeoutS * 1000);
-    const parent = spawn(o.launch.exe, [...o.launch.argvPrefix, ...o.argv], {
-      env: childEnv(o, env),
-      cwd: cwdOf(o),
-      stdio: ["ignore", "ignore", "ignore"],
-    });
+    const trace = join(work, "calls");
+    const dry = countCalls(o, trace);
+    const all = choosePoints(dry.counts.total, o.maxPoints ?? 0);
+    const points = shardPoints(all, o.shard);
+    const timeoutS = o.timeoutS ?? Math.max(10, Math.ceil((5 * dry.ms) / 1000));
+    const stdlib = stdlibDirs(o);
+    const report = emptyReport(o.argv);
+    report.counts = dry.counts;
+    const warn = (w: string) => (report.warnings ??= []).push(w);
+    if (dry.code !== 0) {
+      warn(
+        `the dry run (no failure injected) exited with ${dry.code}: outcomes other than crashes and lost exceptions are not comparable`,
+      );
+    }
+    report.shards = [o.shard ? `${o.shard.k}/${o.shard.n}` : "1/1"];
+    report.stats.planned = points.length;
     const done = new Set<number>();
     const pending: Pending[] = [];
     let found = 0;
-    const fresh: number[] = [];
-    let offset = 0;
-    const drain = () => {
-      const text = readOpt(join(out, "results")) ?? "";
-      const lines = text.slice(offset).split("\n");
-      const complete = lines.slice(0, -1);
-      offset += complete.reduce((n, l) => n + l.length + 1, 0);
-      for (const l of complete) {
-        const f = l.split(" ");
-        const point = +f[0];
-        if (f[1] === "skip") {
-          fresh.push(point);
-          continue;
-        }
-        done.add(point);
-        const run: PointRun = {
-          code: +f[1],
-          signal: +f[2],
-          timedOut: f[3] === "1",
-          stderr: readOpt(join(out, `p${point}.err`)) ?? "",
-        };
-        const p = classifyOne(report, point, run, readOpt(join(out, `p${point}.site`)));
-        if (p) {
-          pending.push(p);
-          if (p.cls !== "handled") found++;
-        }
-        for (const ext of ["err", "out", "site"]) rmSync(join(out, `p${point}.${ext}`), { force: true });
+    const take = (one: PointOutcome) => {
+      done.add(one.point);
+      const p = classifyOne(report, one);
+      if (p) {
+        pending.push(p);
+        if (p.cls !== "handled") found++;
       }
-      o.onProgress?.(done.size + fresh.length, points.length, found);
     };
-    const exited = new Promise<void>((res) => parent.on("close", () => res()));
-    let running = true;
-    exited.then(() => (running = false));
-    while (running) {
-      await new Promise((res) => setTimeout(res, 100));
-      drain();
-    }
-    drain();
-    for (const p of fresh) {
-      const one = runPointFresh(o, p, timeoutS);
+    const jobs = o.jobs ?? 2;
+    const res = await runEngineSweep({
+      cmd: commandOf(o),
+      cfg: configOf(o),
+      points,
+      jobs,
+      timeoutMs: timeoutS * 1000,
+      trace,
+      onPoint: take,
+      onProgress: (n) => o.onProgress?.(n, points.length, found),
+    });
+    // fresh reruns: points not forked (threads alive...) in parallel; children the guard stopped before a
+    // side effect one at a time (their fresh runs do that side effect: two at once could see each other's)
+    const threads = res.rerun.filter((x) => x.reason === "threads");
+    const effects = res.rerun.filter((x) => x.reason !== "threads");
+    const fresh = async (x: { point: number }) => {
+      take(await runPointFresh(o, x.point, timeoutS, trace));
       report.stats.fresh++;
-      done.add(p);
-      const pend = classifyOne(report, p, one.run, one.site);
-      if (pend) pending.push(pend);
       o.onProgress?.(done.size, points.length, found);
-    }
+    };
+    await pool(threads, jobs, fresh);
+    await pool(effects, 1, fresh);
     report.stats.missing = points.filter((p) => !done.has(p)).length;
-    const swept = readCounts(out).total;
-    if (swept !== undefined && swept !== dry.counts.total) {
-      warn(
-        `the sweep run counted ${swept} calls, the dry run ${dry.counts.total}: the program is not deterministic`,
-      );
+    if (res.diverged) warn(divergenceWarning(o, res.diverged));
+    else if (res.counts.total !== undefined && res.counts.total !== dry.counts.total) {
+      warn(`the sweep run counted ${res.counts.total} calls, the dry run ${dry.counts.total}`);
     }
-    settle(report, o, pending);
+    if (res.code === null && res.signal) warn(`the sweep run itself was killed by signal ${res.signal}`);
+    settle(report, o, pending, stdlib);
+    if (o.confirm !== false) await confirm(report, o, timeoutS, stdlib, trace);
+    sortFindings(report);
+    report.durationMs = Date.now() - t0;
+    return report;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
-  sortFindings(report);
-  report.durationMs = Date.now() - t0;
-  return report;
 }
 
 /** Classifies one point run fresh (the reproducer's path): the report holds it as a finding or not. */
-export function failAt(
+export async function failAt(
   o: SweepOptions,
   point: number,
   timeoutS = 60,
-): { report: FaultsReport; stdout: string; stderr: string } {
+): Promise<{ report: FaultsReport; stdout: string; stderr: string }> {
   const report = emptyReport(o.argv);
   report.stats.planned = 1;
   report.shards = [`fail-at ${point}`];
-  const one = runPointFresh(o, point, timeoutS);
-  const p = classifyOne(report, point, one.run, one.site);
-  if (p) settle(report, o, [p]);
-  return { report, stdout: one.stdout, stderr: one.run.stderr };
+  const one = await runPointFresh(o, point, timeoutS);
+  const p = classifyOne(report, one);
+  if (p) settle(report, o, [p], stdlibDirs(o));
+  // this run is the fresh run: what it shows is what reproduces
+  for (const f of report.findings) for (const s of f.python) s.status = "confirmed";
+  for (const f of report.findings) f.status = "confirmed";
+  countConfirmations(report);
+  if (!one.site) report.stats.missing = 1;
+  return { report, stdout: one.stdout, stderr: one.stderr };
 }
