@@ -22,6 +22,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ENGINE_HEADERS, ENGINE_SOURCES } from "../../debug/faults/sources.ts";
 import {
   buildNative,
   compileExecutable,
