@@ -26,8 +26,8 @@
  * fresh `--fail-at K` rerun. libxml2 2.9 seeds its dictionary and hash-table randomisation with time(NULL)
  * (dict.c xmlInitializeDict), and the dictionaries' growth depends on collisions, so this executable
  * exports a fixed time() that the libraries bind to (the executable comes first in the global scope).
- * OpenSSL's random stream is seeded by its harness (openssl.c). A program that needs a real clock has no
- * business here: the libraries' workloads only stamp certificates they verify in the same run.
+ * OpenSSL's random stream is seeded by its harness (openssl.c). Nothing here needs a real clock: the only
+ * timestamps are those of the certificates the OpenSSL workload makes and verifies in the same run.
  */
 #include "launcher.h"
 

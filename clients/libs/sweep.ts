@@ -5,13 +5,15 @@
  *
  * 1. Dry run (engine mode `count`): the number of allocation points P of the sweep workload (no threads,
  *    OpenSSL's random stream seeded, the libraries' clock fixed: driver.c "Determinism").
- * 2. Sweep run (engine mode `sweep`): libs-driver runs the workload once; at each chosen point (all of
- *    1..P when P <= max, else a quarter of the budget on the first points and the rest evenly spaced) the
- *    engine forks: the child fails exactly that call and runs the rest of the workload from exactly the
- *    parent's state (a single-threaded C process: driver.c), its output in `p<N>.out/.err/.site`; the parent
- *    lets the call succeed and goes on, `jobs` children at a time. A point reached while another thread
- *    was alive is rerun in a fresh process (FAIL mode, `FAIL_AT=N`). The parent's own count must equal
- *    the dry run's (else a warning says so).
+ * 2. Sweep run (engine mode `sweep`, debug/faults/engine_run.ts): libs-driver runs the workload once; at
+ *    each chosen point (all of 1..P when P <= max, else a quarter of the budget on the first points and
+ *    the rest evenly spaced) the engine forks: the child fails exactly that call and runs the rest of the
+ *    workload from exactly the parent's state (a single-threaded C process: driver.c; the engine isolates
+ *    its descriptors and keeps its parent's lock ownership), its output in `p<N>.out/.err/.site`; the
+ *    parent lets the call succeed and goes on, `jobs` children at a time. A point reached while another
+ *    thread was alive, or whose child the engine's guard stopped, is rerun in a fresh process (FAIL mode,
+ *    `FAIL_AT=N`). The sweep run's calls are compared with the dry run's call log: where it left that
+ *    path is reported (a warning), as is a count that differs.
  * 3. Oracles, in order: killed at the time limit = `hang`; no result line = `crash` (or `violation` when
  *    the debug hooks spoke, with the C frames of where it died); debug-hook
  *    violations = `violation`; blocks live after the library's cleanup = `leak`; otherwise the failure
@@ -31,11 +33,19 @@
  * ```
  * @module
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  type EngineCommand,
+  type EngineConfig,
+  type PointOutcome,
+  runEngineCount,
+  runEngineFresh,
+  runEngineSweep,
+} from "../../debug/faults/engine_run.ts";
 import { parseSite, type RawSite, siteKey, Symbolizer } from "../../debug/faults/site.ts";
-import { type DriverLaunch, type DriverOutcome, runDriver } from "./driver.ts";
+import type { DriverLaunch, DriverOutcome } from "./driver.ts";
 import { judge, type Scenario } from "./run.ts";
 
 /** The out-of-memory error each library must report (matched against the harness's library_errors). */
@@ -109,31 +119,30 @@ interface Outcome extends DriverOutcome {
   site?: RawSite;
 }
 
-function readOpt(path: string): string | undefined {
-  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+/** The engine command of a (target, library) sweep workload: libs-driver HARNESS.so OPTIONS. */
+function engineCommand(launch: DriverLaunch, so: string, workload: SweepWorkload): EngineCommand {
+  return { exe: launch.exe, args: [so, sweepOptions(workload)], env: launch.env };
 }
 
-/** Runs the workload once in a fresh driver with the engine configured by `faultEnv`. */
-export async function faultRun(
-  launch: DriverLaunch,
-  so: string,
-  faultEnv: Record<string, string>,
-  workload: SweepWorkload = "tiny",
-  timeoutMs = 120_000,
-): Promise<Outcome> {
-  const dir = mkdtempSync(join(tmpdir(), "libs-faults-"));
-  try {
-    const out: Outcome = await runDriver(launch, so, sweepOptions(workload), {
-      ...faultEnv,
-      ALLOCSPEC_FAULTS_DIR: dir,
-    }, timeoutMs);
-    const at = faultEnv.ALLOCSPEC_FAULTS_FAIL_AT;
-    const site = at ? readOpt(join(dir, `p${at}.site`)) : undefined;
-    if (site) out.site = parseSite(site);
-    return out;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/**
+ * The engine's settings: only the library's own allocations (domain EXT: the harness asks the engine
+ * before each call its library makes), and every child runs to the end (`thorough`): the leak oracle
+ * needs the library's cleanup.
+ */
+const ENGINE: EngineConfig = { domains: ["ext"], thorough: true };
+
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([k, v]) => [v as number, k]));
+
+/** The engine runner's outcome in the shape `judge` reads. */
+function outcomeOf(o: PointOutcome): Outcome {
+  return {
+    status: o.signal ? null : o.code,
+    signal: o.signal ? SIGNAL_NAMES.get(o.signal) ?? `signal ${o.signal}` : null,
+    stdout: o.stdout,
+    stderr: o.stderr,
+    timedOut: o.timedOut,
+    site: o.site ? parseSite(o.site) : undefined,
+  };
 }
 
 /**
@@ -235,8 +244,6 @@ const COUNTER = {
   absorbed: "absorbed",
 } as const satisfies Record<PointClass, keyof FaultSweep>;
 
-const SIGNALS = new Map(Object.entries(constants.signals).map(([k, v]) => [v as number, k]));
-
 /** Options of {@link sweep}. */
 export interface SweepRun {
   launch: DriverLaunch;
@@ -259,12 +266,9 @@ export interface SweepRun {
 export async function sweep(o: SweepRun): Promise<FaultSweep> {
   const { launch, sc, so } = o;
   const jobs = Math.max(1, o.jobs ?? 2), workload = o.workload ?? "tiny";
-  const t0 = Date.now();
-  const dryRun = await faultRun(launch, so, { ALLOCSPEC_FAULTS_MODE: "count" }, workload);
-  const dry = judge(launch.target, sc, dryRun, (Date.now() - t0) / 1000);
-  const points = Number(dry.result?.fault_points ?? 0);
+  const cmd = engineCommand(launch, so, workload);
   const out: FaultSweep = {
-    points,
+    points: 0,
     swept: 0,
     tried: 0,
     handled: 0,
@@ -283,84 +287,65 @@ export async function sweep(o: SweepRun): Promise<FaultSweep> {
     warnings: [],
     findings: [],
   };
-  if (!dry.result) {
-    out.warnings.push(`the dry run gave no result (${dry.message}): nothing swept`);
-    return out;
-  }
-  const chosen = choosePoints(points, o.max);
-  // a child may run the whole workload: 10 x the dry run, at least 10 s (a loaded machine stretches both)
-  const timeoutMs = Math.max(10_000, 10 * dry.seconds * 1000);
   const dir = mkdtempSync(join(tmpdir(), "libs-sweep-"));
+  const trace = join(dir, "trace");
   const outcomes = new Map<number, Outcome>();
-  let cpuUs = 0, forked = 0;
-  const fresh: number[] = [];
-  const started = Date.now();
+  let timeoutMs = 10_000;
   try {
-    const engineDir = join(dir, "out");
-    mkdirSync(engineDir);
-    writeFileSync(join(dir, "points"), chosen.join("\n") + "\n");
-    let offset = 0;
-    const drain = () => {
-      const text = readOpt(join(engineDir, "results")) ?? "";
-      const end = text.lastIndexOf("\n") + 1;
-      if (end <= offset) return;
-      for (const line of text.slice(offset, end).split("\n").filter(Boolean)) {
-        const f = line.split(" ");
-        const point = +f[0];
-        if (f[1] === "skip") {
-          fresh.push(point);
-          continue;
-        }
-        const base = join(engineDir, `p${point}`);
-        const site = readOpt(`${base}.site`);
-        outcomes.set(point, {
-          status: +f[1] >= 0 ? +f[1] : null,
-          signal: +f[2] ? SIGNALS.get(+f[2]) ?? `signal ${f[2]}` : null,
-          timedOut: f[3] === "1",
-          stdout: readOpt(`${base}.out`) ?? "",
-          stderr: readOpt(`${base}.err`) ?? "",
-          site: site ? parseSite(site) : undefined,
-        });
-        cpuUs += +f[5] || 0;
-        forked++;
-        for (const ext of ["out", "err", "site"]) rmSync(`${base}.${ext}`, { force: true });
-      }
-      offset = end;
-      o.onProgress?.(outcomes.size + fresh.length, chosen.length);
-    };
-    let running = true;
-    const parent = runDriver(launch, so, sweepOptions(workload), {
-      ALLOCSPEC_FAULTS_MODE: "sweep",
-      ALLOCSPEC_FAULTS_DIR: engineDir,
-      ALLOCSPEC_FAULTS_POINTS: join(dir, "points"),
-      ALLOCSPEC_FAULTS_JOBS: String(jobs),
-      ALLOCSPEC_FAULTS_TIMEOUT_MS: String(Math.round(timeoutMs)),
-    }, Math.max(600_000, (chosen.length * timeoutMs) / jobs)).finally(() => running = false);
-    while (running) {
-      await new Promise((res) => setTimeout(res, 100));
-      drain();
+    // the dry run writes the call log the sweep run is compared with
+    const dryRun = runEngineCount(cmd, ENGINE, { trace });
+    const dry = judge(
+      launch.target,
+      sc,
+      outcomeOf({ ...dryRun, point: 0, timedOut: false, site: null, rerun: null, code: dryRun.code ?? -1 }),
+      dryRun.ms / 1000,
+    );
+    out.points = dryRun.counts.ext ?? 0;
+    if (!dry.result) {
+      out.warnings.push(`the dry run gave no result (${dry.message}): nothing swept`);
+      return out;
     }
-    const p = await parent;
-    drain();
-    const pr = judge(launch.target, sc, p, 0);
-    out.swept = Number(pr.result?.fault_points ?? 0);
-    if (!pr.result) out.warnings.push(`the sweep's parent gave no result (${pr.message})`);
-    else if (out.swept !== points) {
+    const chosen = choosePoints(out.points, o.max);
+    // a child may run the whole workload: 10 x the dry run, at least 10 s (a loaded machine stretches both)
+    timeoutMs = Math.max(10_000, 10 * dryRun.ms);
+    let cpuUs = 0, forked = 0;
+    const started = Date.now();
+    const r = await runEngineSweep({
+      cmd,
+      cfg: ENGINE,
+      points: chosen,
+      jobs,
+      timeoutMs,
+      trace,
+      onPoint: (p) => {
+        outcomes.set(p.point, outcomeOf(p));
+        cpuUs += p.cpuUs ?? 0;
+        forked++;
+      },
+      onProgress: (done) => o.onProgress?.(done, chosen.length),
+    });
+    out.seconds = (Date.now() - started) / 1000;
+    out.childCpuMs = forked ? cpuUs / forked / 1000 : 0;
+    out.swept = r.counts.ext ?? 0;
+    if (r.diverged) {
       out.warnings.push(
-        `the sweep's parent counted ${out.swept} allocation points, the dry run ${points}: the workload is not deterministic`,
+        `the sweep run left the dry run's path at call ${r.diverged.call} (expected ${r.diverged.expected}, got ${r.diverged.got})`,
+      );
+    } else if (out.swept !== out.points) {
+      out.warnings.push(
+        `the sweep's parent counted ${out.swept} allocation points, the dry run ${out.points}`,
       );
     }
+    // points not forked (another thread alive) or whose child asked for it: a fresh process each
+    await pool(r.rerun, jobs, async ({ point }) => {
+      outcomes.set(point, outcomeOf(await runEngineFresh(cmd, ENGINE, point, timeoutMs)));
+      out.fresh++;
+    });
+    out.pointsPerSecond = out.seconds ? outcomes.size / out.seconds : 0;
+    out.missing = chosen.filter((k) => !outcomes.has(k)).length;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  out.seconds = (Date.now() - started) / 1000;
-  out.childCpuMs = forked ? cpuUs / forked / 1000 : 0;
-  await pool(fresh, jobs, async (k) => {
-    outcomes.set(k, await freshPoint(launch, so, k, workload, timeoutMs));
-    out.fresh++;
-  });
-  out.pointsPerSecond = out.seconds ? outcomes.size / out.seconds : 0;
-  out.missing = chosen.filter((k) => !outcomes.has(k)).length;
 
   // classify, then symbolize the findings' sites in one addr2line run per module
   const symbolizer = new Symbolizer();
@@ -402,23 +387,14 @@ export async function sweep(o: SweepRun): Promise<FaultSweep> {
 }
 
 /** One point in a fresh driver (FAIL mode): exactly call `point` fails. */
-export function freshPoint(
+export async function freshPoint(
   launch: DriverLaunch,
   so: string,
   point: number,
   workload: SweepWorkload,
   timeoutMs = 120_000,
 ): Promise<Outcome> {
-  return faultRun(
-    launch,
-    so,
-    {
-      ALLOCSPEC_FAULTS_MODE: "fail",
-      ALLOCSPEC_FAULTS_FAIL_AT: String(point),
-    },
-    workload,
-    timeoutMs,
-  );
+  return outcomeOf(await runEngineFresh(engineCommand(launch, so, workload), ENGINE, point, timeoutMs));
 }
 
 /** Runs `fn` over `items`, `jobs` at a time. */
