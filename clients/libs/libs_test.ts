@@ -322,7 +322,7 @@ test(
   async () => {
     const busy = [burn(240), burn(240)];
     try {
-      const launch = driverLaunch("native");
+      const launch = driverLaunch("native", false); // as sweeps run: no checking layer
       const so = buildHarness("sqlite");
       const sc = { id: "sqlite", lib: "sqlite", options: "" };
       const forked = new Map<number, string>();

@@ -315,6 +315,11 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
       buildErrors.set(l, (e as Error).message.split("\n").slice(0, 3).join(" "));
     }
   }
+  const failing = new Map<string, DriverLaunch>();
+  const failureLaunch = (target: string) => {
+    if (!failing.has(target)) failing.set(target, driverLaunch(target, false, opts.debugHooks));
+    return failing.get(target)!;
+  };
   const rows: LibsRow[] = [];
   for (const [target, passes] of launches) {
     for (const sc of scenarios(libs, opts.plant)) {
@@ -333,27 +338,31 @@ export async function runLibs(opts: LibsOptions): Promise<LibsRow[]> {
         opts.progress?.(row);
         continue;
       }
-      // a reproducer or a sweep is about the library under memory failure: the first run's setting only,
-      // and neither applies to a demonstration or to glib (whose hooks are never called)
-      if (opts.failAt && (sc.demonstrates || sc.lib === "glib")) continue;
-      for (const launch of opts.failAt ? passes.slice(0, 1) : passes) {
+      // a reproducer or a sweep is about the library under memory failure: the first run's debug hooks,
+      // no checking layer (the allocator is not what fails there: the debug hooks catch the library's
+      // misuse of its blocks), and neither applies to a demonstration or to glib (its hooks never run)
+      if (opts.failAt) {
+        if (sc.demonstrates || sc.lib === "glib") continue;
+        const row = await runScenario(opts, failureLaunch(target), sc, so.get(sc.lib)!);
+        rows.push(row);
+        opts.progress?.(row);
+        continue;
+      }
+      for (const launch of passes) {
         const row = await runScenario(opts, launch, sc, so.get(sc.lib)!);
         if (opts.faults && !sc.demonstrates && sc.lib !== "glib" && launch === passes[0]) {
+          const fl = failureLaunch(target);
           row.faults = await sweep({
-            launch,
+            launch: fl,
             sc,
             so: so.get(sc.lib)!,
             max: opts.faults,
             jobs: opts.jobs,
             workload: opts.sweepWorkload,
-            onProgress: (done, total) => opts.sweepProgress?.(launch.target, sc.lib, done, total),
+            onProgress: (done, total) => opts.sweepProgress?.(target, sc.lib, done, total),
           });
           for (const f of row.faults.findings) {
-            f.reproducer = rerunCommand(launch, sc.lib, {
-              failAt: f.point,
-              workload: opts.sweepWorkload,
-              check: opts.check,
-            });
+            f.reproducer = rerunCommand(fl, sc.lib, { failAt: f.point, workload: opts.sweepWorkload });
           }
         }
         rows.push(row);
@@ -406,7 +415,7 @@ export function rerunCommand(
     `--target ${shellQuote(launch.target)}`,
     `--lib ${lib}`,
     launch.debugHooks !== defaultHooks ? `--debug-hooks ${launch.debugHooks}` : "",
-    o.check === false ? "--no-check" : o.check === "count" ? "--check count" : "",
+    o.failAt ? "" : o.check === false ? "--no-check" : o.check === "count" ? "--check count" : "",
     o.quick && !o.failAt ? "--quick" : "",
     o.plant ? `--plant ${o.plant}` : "",
     o.failAt ? `--fail-at ${o.failAt}` : "",

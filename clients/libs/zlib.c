@@ -13,7 +13,8 @@
  * trip of its own data (RAW must be thread-safe).
  * Planted bugs (to prove the checks can fail): "plant=leak" skips one inflateEnd (the inflate state and
  * window stay live), "plant=foreign" frees a libc block through the hook (a foreign free).
- * Options: "quick", "tiny" (64 KiB), "nothreads", "plant=leak", "plant=foreign".
+ * Options: "quick", "tiny" (16 KiB: the same streams and allocations, less data), "nothreads", "plant=leak",
+ * "plant=foreign".
  */
 #include "libs_common.h"
 
@@ -211,7 +212,7 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
 {
     lr_begin(t);
     int quick = lr_opt(options, "quick");
-    size_t n = lr_opt(options, "tiny") ? (64u << 10) : quick ? (512u << 10) : (8u << 20);
+    size_t n = lr_opt(options, "tiny") ? (16u << 10) : quick ? (512u << 10) : (8u << 20);
     unsigned char *data = malloc(n);
     if (!data) return snprintf(out, cap, "{\"error\":\"out of memory for the input\"}"), 1;
     fill(data, n, 42);
