@@ -6,7 +6,8 @@
  * of jobs, side by side per library (zlib, expat, SQLite, OpenSSL; the order of the two ways alternates).
  *
  * Figures: `libs_sweep_ms_per_point_per_job` = the largest over the libraries of wall milliseconds per point
- * and job of the forking sweep (goal <= 50, i.e. >= 20 points/s per job); `libs_sweep_speedup_wall` and
+ * and job of the forking sweep (goal <= 50, i.e. >= 20 points/s per job; on a loaded machine a job waits for
+ * a core, so `libs_sweep_cpu_ms_per_point`, the largest CPU time per point, says what an idle one gives); `libs_sweep_speedup_wall` and
  * `libs_sweep_speedup_cpu` (the smallest over the libraries of fresh / fork; CPU = user + system time of
  * every process involved, from /proc/self/stat's cutime + cstime, the bench's rule on a shared machine);
  * `libs_sweep_same_findings` (1 when both ways found the same (class, site) set on every library).
@@ -139,6 +140,8 @@ export const libsSweep: Scenario = {
       rows,
       figures: {
         libs_sweep_ms_per_point_per_job: round(msPerPointPerJob),
+        // what one point costs in CPU (all processes): on an idle machine a job's wall time per point
+        libs_sweep_cpu_ms_per_point: round(Math.max(...all.map((m) => (m.fork.cpuS * 1000) / m.swept))),
         libs_sweep_speedup_wall: round(Math.min(...all.map((m) => m.fresh.wallS / m.fork.wallS))),
         libs_sweep_speedup_cpu: round(
           Math.min(...all.map((m) => m.fresh.cpuS / Math.max(0.01, m.fork.cpuS))),
