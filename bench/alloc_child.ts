@@ -11,9 +11,10 @@
  * - Before the timed rounds, `--warmup` untimed rounds (default 1) replay every configuration, so the
  *   first timed replay of each does not pay first-touch page faults, arena creation and cold caches.
  * A crash (a heap corrupted by an allocator under test) costs this child only, not the run.
- * jemalloc needs the parent to set GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536.
+ * jemalloc needs the parent to set the static-TLS tunable (core/env.ts STATIC_TLS_ENV).
  *
  * usage: alloc_child.ts --alloc NAME[,NAME...] --trace FILE [--reps N] [--warmup N] [--python PY]
+ * (NAME: a label of ALLOCATORS or DEBUG_CONFIGS, or LABEL=TARGET for any target the registry can replay on)
  * Prints one JSON line: { configs, samples: {name: ns/op[]}, wall: {name: ns/op[]}, peakHeapBytes?, peakLiveBytes, ops }.
  * `samples` is the thread's CPU time per operation of each replay call (bench/cpu_clock.ts), `wall` the
  * replay's own wall-clock time per operation.
@@ -23,21 +24,38 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { entryTable, libpythonPath, loadNative, nativeModule } from "./native_glue.ts";
-import { findPython } from "./traces.ts";
+import { loadNative, nativeModule } from "./native_glue.ts";
+import { findPython, resolveLibpython } from "../core/python.ts";
+import { benchForm } from "../targets/kinds.ts";
 import { threadCpuNs } from "./cpu_clock.ts";
 
 const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 
-/** The allocators compared, and where their malloc family lives. */
-export const ALLOCATORS: Record<string, { lib: string; prefix: string } | null> = {
-  native_pymalloc: null, // native entry points, cpython profile defaults (pymalloc in MEM/OBJ)
-  cpython_obmalloc: null, // libpython's entry points (obmalloc in MEM/OBJ), via an entry table
-  glibc: { lib: "libc.so.6", prefix: "" },
-  jemalloc: { lib: "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", prefix: "" },
-  mimalloc: { lib: "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2", prefix: "mi_" },
-  tcmalloc: { lib: "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", prefix: "tc_" },
+/**
+ * The allocators compared by default: a label (the figures carry it) -> the target (targets/kinds.ts, whose
+ * descriptor says how a replay reaches it; libraries are found by the dynamic loader, as on any machine).
+ * `--target SPEC` of the bench command adds others, labelled by {@link targetLabel}.
+ */
+export const ALLOCATORS: Readonly<Record<string, string>> = {
+  native_pymalloc: "native", // native entry points, cpython profile defaults (pymalloc in MEM/OBJ)
+  cpython_obmalloc: "cpython", // libpython's entry points (obmalloc in MEM/OBJ), via an entry table
+  glibc: "libc:libc.so.6",
+  jemalloc: "libc:libjemalloc.so.2",
+  mimalloc: "libc:libmimalloc.so.2:mi_",
+  tcmalloc: "libc:libtcmalloc_minimal.so.4:tc_",
 };
+
+/** The label of a target the user added (`--target SPEC`): the spec with every other character as `_`. */
+export function targetLabel(spec: string): string {
+  return spec.replace(/[^A-Za-z0-9_]+/g, "_");
+}
+
+/** A configuration name: a label of {@link ALLOCATORS} or {@link DEBUG_CONFIGS}, or `LABEL=SPEC`. */
+export function configSpec(name: string): { label: string; spec: string | undefined } {
+  const i = name.indexOf("=");
+  if (i > 0) return { label: name.slice(0, i), spec: name.slice(i + 1) };
+  return { label: name, spec: ALLOCATORS[name] };
+}
 
 /** Debug-hook configurations (PyMem_SetupDebugHooks on top of the defaults). */
 export const DEBUG_CONFIGS = ["cpython_debug", "native_debug_cpython", "native_debug_pep445-2013"] as const;
@@ -66,17 +84,21 @@ async function makeConfigs(names: string[], python: string | undefined): Promise
   let saved: any[] | null = null; // libpython's allocators before its debug hooks
   let nativeState = "";
   const libpython = () => {
-    lp ??= libpythonPath(python ?? findPython());
+    lp ??= resolveLibpython(python ?? findPython(), {
+      hint: "ALLOCSPEC_PYTHON=/path/to/python3 (built with --enable-shared)",
+    });
     // never initialised: libpython's allocators are static; SetupDebugHooks wraps them (PYTHONMALLOC=debug)
     py ??= m.loadPep445Library(lp);
     return lp;
   };
   const out: Record<string, Config> = {};
   for (const name of names) {
-    const spec = ALLOCATORS[name];
-    if (name === "cpython_obmalloc" || name === "cpython_debug") {
-      const entries = entryTable(m, libpython());
-      const debug = name === "cpython_debug";
+    const { label, spec } = configSpec(name);
+    const form = spec ? benchForm(spec) : undefined;
+    if (label === "cpython_debug" || (form?.replay === "entries" && !spec?.includes(":"))) {
+      // libpython's own entry points: the same library as the debug configuration's
+      const entries = m.entryTableOf(libpython());
+      const debug = label === "cpython_debug";
       out[name] = {
         opts: { entries },
         setup: () => {
@@ -89,9 +111,11 @@ async function makeConfigs(names: string[], python: string | undefined): Promise
           }
         },
       };
-    } else if (name.startsWith("native_")) {
-      const debug = name.startsWith("native_debug_");
-      const profile = debug ? name.slice("native_debug_".length) : "cpython";
+    } else if (form?.replay === "entries") {
+      out[name] = { opts: { entries: m.entryTableOf(form.lib) }, setup: () => {} };
+    } else if (label.startsWith("native_debug_") || form?.replay === "native") {
+      const debug = label.startsWith("native_debug_");
+      const profile = debug ? label.slice("native_debug_".length) : "cpython";
       out[name] = {
         opts: {},
         setup: () => {
@@ -101,8 +125,8 @@ async function makeConfigs(names: string[], python: string | undefined): Promise
           nativeState = name;
         },
       };
-    } else if (spec) {
-      const f = (s: string) => m.symbolAddress(spec.lib, spec.prefix + s);
+    } else if (form?.replay === "libc") {
+      const f = (s: string) => m.symbolAddress(form.lib, form.prefix + s);
       const direct = n.libcAllocator({
         malloc: f("malloc"),
         calloc: f("calloc"),
@@ -110,6 +134,11 @@ async function makeConfigs(names: string[], python: string | undefined): Promise
         free: f("free"),
       });
       out[name] = { opts: { direct }, setup: () => {} };
+    } else if (form?.replay === "vtable") {
+      out[name] = {
+        opts: { direct: n.allocatorFromStruct(m.symbolAddress(form.lib, form.symbol)) },
+        setup: () => {},
+      };
     }
   }
   return out;
@@ -127,8 +156,8 @@ async function main(): Promise<void> {
     },
   });
   const names = (v.alloc ?? "").split(",").filter(Boolean);
-  const known = [...Object.keys(ALLOCATORS), ...DEBUG_CONFIGS];
-  const bad = names.filter((x) => !known.includes(x));
+  const known: string[] = [...Object.keys(ALLOCATORS), ...DEBUG_CONFIGS];
+  const bad = names.filter((x) => !x.includes("=") && !known.includes(x));
   if (names.length === 0 || bad.length) {
     throw new Error(`unknown --alloc ${JSON.stringify(bad.join(",") || "")}; known: ${known.join(", ")}`);
   }

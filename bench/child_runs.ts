@@ -9,27 +9,19 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ALLOCATORS } from "./alloc_child.ts";
-import { scriptCommand } from "./runtime.ts";
+import { runScript } from "../core/child.ts";
+import { STATIC_TLS_ENV } from "../core/env.ts";
 import type { ScenarioContext, TraceInput } from "./scenario.ts";
 
 /** Run alloc_child once; the parsed JSON or a one-line error. */
-export function runChild(
+export function runAllocChild(
   ctx: ScenarioContext,
   t: TraceInput,
   configs: readonly string[],
   reps: number,
 ): { ok: true; json: any } | { ok: false; error: string } {
-  for (const name of configs) {
-    const spec = ALLOCATORS[name];
-    if (spec && spec.lib.startsWith("/") && !existsSync(spec.lib)) {
-      return { ok: false, error: `${spec.lib} is not installed (apt-get install the Debian package)` };
-    }
-  }
-  const { cmd, argv } = scriptCommand(ctx.root, ctx.runtime, join(ctx.root, "bench", "alloc_child.ts"), [
+  const args = [
     "--alloc",
     configs.join(","),
     "--trace",
@@ -38,12 +30,14 @@ export function runChild(
     String(reps),
     "--python",
     ctx.python(),
-  ]);
-  const r = spawnSync(cmd, argv, {
-    encoding: "utf8",
-    timeout: 600_000,
-    // jemalloc's initial-exec TLS needs room in the static TLS block (third-party-allocators.md)
-    env: { ...process.env, GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536" },
+  ];
+  const r = runScript(join(ctx.root, "bench", "alloc_child.ts"), args, {
+    runtime: ctx.runtime,
+    exposeGc: true,
+    timeoutMs: 600_000,
+    // the controlled environment (no MALLOC_* / GLIBC_TUNABLES of the caller's shell moves the figures), and
+    // jemalloc's initial-exec TLS needs room in the static TLS block (core/env.ts: the one tunables policy)
+    env: STATIC_TLS_ENV,
   });
   if (r.status !== 0) {
     const lines = (r.stderr || "").split("\n");
@@ -71,7 +65,7 @@ export function memoryChildren(ctx: ScenarioContext, t: TraceInput, configs: rea
     errors: {} as Record<string, string>,
   };
   for (const name of configs) {
-    const r = runChild(ctx, t, [name], 0);
+    const r = runAllocChild(ctx, t, [name], 0);
     if (!r.ok) out.errors[name] = r.error;
     else {
       out.peakHeap[name] = r.json.peakHeapBytes;
@@ -97,7 +91,7 @@ export function timingChildren(
 } {
   const samples: Record<string, number[]> = Object.fromEntries(configs.map((c) => [c, []]));
   for (let i = 0; i < rounds; i++) {
-    const r = runChild(ctx, t, configs, reps);
+    const r = runAllocChild(ctx, t, configs, reps);
     if (!r.ok) return { samples, error: r.error };
     for (const c of configs) samples[c].push(...r.json.samples[c]);
   }

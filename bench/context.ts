@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
-import { currentRuntime, otherRuntime, runtimeExecutable, runtimeVersion } from "./runtime.ts";
+import { currentRuntime, otherRuntime, runtimeExecutable, runtimeVersion } from "../core/runtime.ts";
 
 function sh(cmd: string, args: string[]): string {
   try {
@@ -45,7 +45,7 @@ export function allocatorVersions(): Record<string, string> {
 export function runContext(root: string, python: string): Record<string, unknown> {
   const rt = currentRuntime();
   const other = otherRuntime(rt);
-  const otherVersion = sh(runtimeExecutable(root, other), ["--version"]).split("\n")[0];
+  const otherVersion = sh(runtimeExecutable(other, root), ["--version"]).split("\n")[0];
   let mitata = "";
   try {
     mitata = JSON.parse(readFileSync(join(root, "node_modules", "mitata", "package.json"), "utf8")).version;

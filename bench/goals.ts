@@ -15,6 +15,7 @@ export const STABLE_FIGURES = [
   "fault_sweep_fork_vs_fresh",
   "libs_sweep_ms_per_point_per_job",
   "leak_tracer_vs_tracemalloc",
+  "check_layer_cpu_ratio",
 ] as const;
 export type FigureName = (typeof STABLE_FIGURES)[number];
 
@@ -84,6 +85,13 @@ export const GOALS: Record<FigureName, Goal> = {
     unit: "x",
     text: "leak tracker overhead / tracemalloc.start(1) overhead on the CPython workloads <= 0.5",
     scenario: "leak_tracer",
+  },
+  check_layer_cpu_ratio: {
+    max: 1.5,
+    unit: "x",
+    text:
+      "checking layer (debug/check) on real programs: CPU time with it / without it, paired, geomean <= 1.5x",
+    scenario: "check_layer",
   },
 };
 

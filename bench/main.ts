@@ -12,29 +12,36 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runContext } from "./context.ts";
 import { buildReport, reportJson } from "./results.ts";
-import { currentRuntime, otherRuntime, scriptCommand } from "./runtime.ts";
+import { currentRuntime, otherRuntime, runtimeCommand } from "../core/runtime.ts";
+import { runScript } from "../core/child.ts";
 import type { BenchStats } from "./harness.ts";
 import type { RuntimeName, Scenario, ScenarioContext, ScenarioResult, TraceInput } from "./scenario.ts";
 import { SCENARIOS } from "./scenarios/mod.ts";
 import { markdownSummary } from "./summary.ts";
 import { chartBars, ratioChart } from "./svg.ts";
 import { benchHtml } from "./html.ts";
-import { enterUserCwd } from "../cli/cwd.ts";
-import { captureWorkloadTrace, findPython, syntheticTrace } from "./traces.ts";
+import { enterUserCwd } from "../core/cwd.ts";
+import { captureWorkloadTrace, syntheticTrace } from "./traces.ts";
+import { findPython } from "../core/python.ts";
 import { loadNative } from "./native_glue.ts";
 import { acquireBenchLock, type BenchLock } from "./bench_lock.ts";
+import { normalizeTargetFlags } from "../targets/flags.ts";
+import { benchForm } from "../targets/kinds.ts";
 
-const USAGE = `usage: allocspec bench [--quick] [--filter RE] [--no-cross] [--out DIR]
+const USAGE = `usage: allocspec bench [--quick] [--filter RE] [--target SPEC]... [--no-cross] [--out DIR]
        (in the repository: npx bun bench [options] | npx deno task bench [options])
   --quick      short run: every scenario runs and the output parses; numbers are not a measurement
   --filter RE  run only scenarios whose name matches RE (${SCENARIOS.map((s) => s.name).join(", ")})
+  --target SPEC  (repeatable) what the pymalloc and programs scenarios compare with CPython's allocators
+               instead of their defaults (native and glibc, jemalloc, mimalloc, tcmalloc as libc: targets):
+               any target the registry can replay on (native, cpython[:LIB], libc:LIB[:PREFIX],
+               vtable:LIB[:SYMBOL]); --allocator is an alias
   --no-cross   run cross-runtime scenarios in this runtime only (still in a fresh child)
   --out DIR    where to write latest.json/.md/.svg/.html (default bench/results, or the cache folder
                \$ALLOCSPEC_CACHE_DIR/bench/results when installed as a package)
@@ -56,7 +63,11 @@ function usage(msg: string): never {
 }
 
 /** Build the context shared by the scenarios of one run. */
-export function makeContext(quick: boolean, print: (s: string) => void): ScenarioContext {
+export function makeContext(
+  quick: boolean,
+  print: (s: string) => void,
+  targets: readonly string[] = [],
+): ScenarioContext {
   let python: string | undefined;
   let workload: Promise<TraceInput> | undefined;
   const ctx: ScenarioContext = {
@@ -64,6 +75,7 @@ export function makeContext(quick: boolean, print: (s: string) => void): Scenari
     runtime: currentRuntime(),
     root: ROOT,
     print,
+    targets,
     python: () => (python ??= findPython()),
     syntheticTrace: (ops) => syntheticTrace(ROOT, ops),
     native: () => loadNative(ROOT),
@@ -126,6 +138,7 @@ function runInRuntime(
   names: string[],
   quick: boolean,
   print: (s: string) => void,
+  targets: readonly string[],
 ): ScenarioResult[] {
   const out = join(tmpdir(), `allocspec-bench-${process.pid}-${other}.json`);
   const args = [
@@ -135,10 +148,19 @@ function runInRuntime(
     "--filter",
     `^(${names.join("|")})$`,
     ...(quick ? ["--quick"] : []),
+    ...targets.flatMap((t) => ["--target", t]),
   ];
-  const { cmd, argv } = scriptCommand(ROOT, other, join(ROOT, "bench", "main.ts"), args);
+  const script = join(ROOT, "bench", "main.ts");
+  const { cmd, args: argv } = runtimeCommand(script, args, { runtime: other, exposeGc: true });
   print(`\n--- running ${names.join(", ")} under ${other}: ${cmd} ${argv.join(" ")}`);
-  const r = spawnSync(cmd, argv, { stdio: ["ignore", "inherit", "inherit"], cwd: ROOT, timeout: 1_800_000 });
+  const r = runScript(script, args, {
+    runtime: other,
+    exposeGc: true,
+    inherit: true,
+    cwd: ROOT,
+    timeoutMs: 1_800_000,
+    output: "inherit",
+  });
   try {
     const got = JSON.parse(readFileSync(out, "utf8")) as ScenarioResult[];
     rmSync(out, { force: true });
@@ -165,10 +187,11 @@ async function main(): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      args: process.argv.slice(2),
+      args: normalizeTargetFlags(process.argv.slice(2), "bench"),
       options: {
         quick: { type: "boolean", default: false },
         filter: { type: "string" },
+        target: { type: "string", multiple: true, default: [] },
         "no-cross": { type: "boolean", default: false },
         out: { type: "string" },
         html: { type: "string" },
@@ -196,6 +219,13 @@ async function main(): Promise<number> {
       );
     }
   }
+  for (const t of v.target!) {
+    try {
+      benchForm(t); // the one registry (targets/kinds.ts): bad input is one line, exit 2
+    } catch (e) {
+      usage(`--target ${t}: ${(e as Error).message}`);
+    }
+  }
   const selected = SCENARIOS.filter((s) => !filter || filter.test(s.name));
   if (selected.length === 0) usage(`--filter ${v.filter} matches no scenario`);
   const quick = v.quick!;
@@ -213,6 +243,7 @@ async function main(): Promise<number> {
 /** The parsed options measureAll reads. */
 interface RunOptions {
   filter?: string;
+  target?: string[];
   "no-cross"?: boolean;
   out?: string;
   child?: boolean;
@@ -229,7 +260,7 @@ async function measureAll(
 ): Promise<number> {
   const date = new Date().toISOString();
   const loadStart = loadavg().map((x) => Math.round(x * 100) / 100);
-  const ctx = makeContext(quick, print);
+  const ctx = makeContext(quick, print, v.target ?? []);
 
   const results: ScenarioResult[] = [];
   if (v.child) {
@@ -240,8 +271,10 @@ async function measureAll(
   for (const s of selected.filter((s) => !s.crossRuntime)) results.push(await runScenario(s, ctx));
   const cross = selected.filter((s) => s.crossRuntime).map((s) => s.name);
   if (cross.length) {
-    results.push(...runInRuntime(ctx.runtime, cross, quick, print));
-    if (!v["no-cross"]) results.push(...runInRuntime(otherRuntime(ctx.runtime), cross, quick, print));
+    results.push(...runInRuntime(ctx.runtime, cross, quick, print, ctx.targets));
+    if (!v["no-cross"]) {
+      results.push(...runInRuntime(otherRuntime(ctx.runtime), cross, quick, print, ctx.targets));
+    }
   }
 
   const runner = ctx.runtime === "bun" ? "npx bun bench" : "npx deno task bench";

@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { STABLE_FIGURES } from "./goals.ts";
-import { currentRuntime, scriptCommand } from "./runtime.ts";
+import { currentRuntime } from "../core/runtime.ts";
+import { runScript } from "../core/child.ts";
 import { SCENARIOS } from "./scenarios/mod.ts";
 import { traceStats } from "./trace_check.ts";
 
@@ -25,18 +25,17 @@ async function nativeUnavailable(): Promise<string | null> {
 }
 
 test("bench: bad usage exits 2 with one clear line", () => {
-  const { cmd, argv } = scriptCommand(ROOT, currentRuntime(), join(ROOT, "bench", "main.ts"), [
-    "--filter",
-    "^nothing-matches$",
-  ]);
-  const r = spawnSync(cmd, argv, { encoding: "utf8", cwd: ROOT, timeout: 60_000 });
+  const bench = (args: string[]) =>
+    runScript(join(ROOT, "bench", "main.ts"), args, {
+      inherit: true,
+      exposeGc: true,
+      cwd: ROOT,
+      timeoutMs: 60_000,
+    });
+  const r = bench(["--filter", "^nothing-matches$"]);
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /bench: --filter \^nothing-matches\$ matches no scenario/);
-  const r2 = spawnSync(cmd, [...argv.slice(0, -2), "--filter", "("], {
-    encoding: "utf8",
-    cwd: ROOT,
-    timeout: 60_000,
-  });
+  const r2 = bench(["--filter", "("]);
   assert.equal(r2.status, 2);
   assert.match(r2.stderr, /not a valid regular expression/);
 });
@@ -50,12 +49,12 @@ test("bench: --quick runs every scenario in both runtimes and writes JSON with e
 }, () => {
   const out = mkdtempSync(join(tmpdir(), "allocspec-bench-test-"));
   try {
-    const { cmd, argv } = scriptCommand(ROOT, currentRuntime(), join(ROOT, "bench", "main.ts"), [
-      "--quick",
-      "--out",
-      out,
-    ]);
-    const r = spawnSync(cmd, argv, { encoding: "utf8", cwd: ROOT, timeout: 230_000 });
+    const r = runScript(join(ROOT, "bench", "main.ts"), ["--quick", "--out", out], {
+      inherit: true,
+      exposeGc: true,
+      cwd: ROOT,
+      timeoutMs: 230_000,
+    });
     const report = JSON.parse(readFileSync(join(out, "latest.json"), "utf8"));
     assert.equal(report.schema, "allocspec-bench/1");
     assert.match(

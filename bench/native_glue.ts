@@ -10,7 +10,6 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 
 let nativeMod: any;
 let nativeInst: any;
@@ -39,40 +38,4 @@ export async function refModule(root: string): Promise<any> {
     throw new Error("ref/mod.ts is missing: the reference implementation is not in this checkout yet");
   }
   return await import(new URL(`file://${p}`).href);
-}
-
-/** Absolute path of the machine's libpython (shared), from the given python3. */
-export function libpythonPath(python: string): string {
-  const r = spawnSync(python, [
-    "-c",
-    [
-      "import sysconfig, os",
-      "d = sysconfig.get_config_var('LIBDIR'); n = sysconfig.get_config_var('INSTSONAME') or sysconfig.get_config_var('LDLIBRARY')",
-      "print(os.path.join(d, n))",
-    ].join("\n"),
-  ], { encoding: "utf8" });
-  const p = r.stdout?.trim();
-  if (r.status !== 0 || !p || !existsSync(p)) {
-    throw new Error(
-      `libpython not found via ${python} (${p || "no output"}): CPython must be built with --enable-shared`,
-    );
-  }
-  return p;
-}
-
-export const ENTRY_NAMES = {
-  malloc: ["PyMem_RawMalloc", "PyMem_Malloc", "PyObject_Malloc"],
-  calloc: ["PyMem_RawCalloc", "PyMem_Calloc", "PyObject_Calloc"],
-  realloc: ["PyMem_RawRealloc", "PyMem_Realloc", "PyObject_Realloc"],
-  free: ["PyMem_RawFree", "PyMem_Free", "PyObject_Free"],
-} as const;
-
-/** The entry table of a library exporting CPython's entry points (e.g. libpython): addresses per domain. */
-export function entryTable(
-  m: any,
-  libPath: string,
-): { malloc: number[]; calloc: number[]; realloc: number[]; free: number[] } {
-  const t: any = {};
-  for (const [k, names] of Object.entries(ENTRY_NAMES)) t[k] = names.map((n) => m.symbolAddress(libPath, n));
-  return t;
 }

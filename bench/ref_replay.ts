@@ -7,7 +7,7 @@
  * @module
  */
 import type { Pep445, Ptr } from "../ref/types.ts";
-import { nowNs } from "./runtime.ts";
+import { nowNs } from "../core/runtime.ts";
 import { NO_SLOT, type Trace, TRACE_RECORD_SIZE } from "./trace.ts";
 
 /** Same fields as native's ReplayResult. */

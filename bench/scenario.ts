@@ -13,8 +13,9 @@
 import type { BenchStats } from "./harness.ts";
 import type { Summary } from "./stats.ts";
 import type { Trace } from "./trace.ts";
+import type { RuntimeName } from "../core/runtime.ts";
 
-export type RuntimeName = "deno" | "bun";
+export type { RuntimeName };
 
 /** One measured line: a median of samples with its unit. */
 export interface Row {
@@ -81,6 +82,8 @@ export interface ScenarioContext {
   native(): Promise<any>;
   /** the python3 executable to run workloads with */
   python(): string;
+  /** the targets of `--target` (targets/kinds.ts specs): what the allocator scenarios compare (empty: their defaults) */
+  targets: readonly string[];
 }
 
 export interface Scenario {

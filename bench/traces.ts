@@ -9,19 +9,11 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { synthesizeTrace } from "./synthetic.ts";
+import { isFresh } from "../core/cbuild.ts";
 import { readTrace } from "./trace.ts";
 import { traceStats } from "./trace_check.ts";
 import type { TraceInput } from "./scenario.ts";
@@ -56,23 +48,6 @@ export function syntheticTrace(root: string, ops: number, seed = SYNTHETIC_SEED)
   };
 }
 
-/** The python3 to use: $ALLOCSPEC_PYTHON, else the real executable behind `python3` (skips pyenv shims). */
-export function findPython(): string {
-  const env = process.env.ALLOCSPEC_PYTHON;
-  if (env) return env;
-  const r = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" });
-  if (r.status !== 0 || !r.stdout.trim()) {
-    throw new Error("python3 not found: install CPython 3 (shared libpython) or set ALLOCSPEC_PYTHON");
-  }
-  return r.stdout.trim();
-}
-
-function newestMtime(paths: string[]): number {
-  let m = 0;
-  for (const p of paths) if (existsSync(p)) m = Math.max(m, statSync(p).mtimeMs);
-  return m;
-}
-
 /**
  * Capture (or reuse) the workload trace at `scale` with the native library at `libPath`.
  * Throws one line naming what failed (python, the driver, the library).
@@ -87,7 +62,7 @@ export function captureWorkloadTrace(
   const path = join(tracesDir(root), `pybench-s${scale}.a445`);
   const inputs = [...readdirSync(wdir).filter((f) => f.endsWith(".py")).map((f) => join(wdir, f)), libPath];
   let info = "";
-  if (!existsSync(path) || statSync(path).mtimeMs < newestMtime(inputs)) {
+  if (!isFresh(path, inputs)) {
     // capture into a private file and rename: a concurrent run never reads a half-written trace
     const tmp = `${path}.tmp-${process.pid}`;
     const r = spawnSync(python, [

@@ -14,10 +14,10 @@ const COMMANDS = JSON.parse(readFileSync(new URL("./commands.json", import.meta.
   string,
   unknown
 >;
-import { userCwd } from "./cwd.ts";
-import { runtimeArgs } from "../conformance/pool.ts";
+import { userCwd } from "../core/cwd.ts";
+import { runScript } from "../core/child.ts";
 import { buildFixtures } from "../conformance/fixtures/c/build.ts";
-import { findCompiler } from "../native/build.ts";
+import { findCompiler } from "../core/cbuild.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LAUNCHER = join(ROOT, "cli", "allocspec.cjs");
@@ -114,11 +114,7 @@ test(
 
       // the repository's entry point started in the root, as `deno task` / `npx bun run` do
       const task = (env: Record<string, string>) =>
-        spawnSync(process.execPath, runtimeArgs(CLI, ["--target", "vtable:../libmine.so", ...args]), {
-          cwd: ROOT,
-          env: cleanEnv(env),
-          encoding: "utf8",
-        });
+        runScript(CLI, ["--target", "vtable:../libmine.so", ...args], { cwd: ROOT, baseEnv: cleanEnv(env) });
       const withInit = task({ INIT_CWD: join(dir, "sub") });
       assert.equal(withInit.status, 0, withInit.stderr);
       const without = task({});

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { buildFixtures } from "../conformance/fixtures/c/build.ts";
-import { findCompiler } from "../native/build.ts";
+import { findCompiler } from "../core/cbuild.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const isBun = !!(globalThis as any).Bun;

@@ -2,20 +2,24 @@
  * `deno task clients` / `bun run clients`: CPython's own regression tests as a client of each allocator,
  * against a BASELINE (CPython's own allocators) measured in the same run.
  *
- *     npx deno task clients --allocator native --allocator libc:libc.so.6 [--tests default|ci|all|test_x,...]
- *        [--no-check] [--check-mode stop|count] [--debug-hooks cpython|native|none] [--jobs 2]
+ *     npx deno task clients --target native --target libc:libc.so.6 [--tests default|ci|all|test_x,...]
+ *        [--no-check] [--check-mode stop|count] [--debug-hooks[=cpython|native|none]] [--jobs 2]
  *        [--format table|json|markdown|junit] [--python PATH]
  *
- * Per allocator: regrtest `-m test -jN` through the launcher (clients/launcher.ts) with the checking layer
- * (debug/check/) directly above the allocator, from start-up on (default; `--no-check` turns it off):
- * every allocator call is checked against the conformance rules and a broken one is named by its case
- * id, in every process of the run. With the layer on the debug hooks default to none (they would turn
- * zero-size requests and realloc sizes into others before the allocator sees them; `--debug-hooks
- * cpython` puts CPython's above the layer); without it, to CPython's. The baseline (CPython's own
- * allocators) runs the same way. Report: tests run/passed/failed/skipped, NEW failures against the
- * baseline vs shared ones, expected divergences with reasons, crashes (a start-up crash is one finding),
- * rules broken with the call, C site, Python line, reproducer and conformance command, debug-hook
- * violations with CPython's text, wall time and peak RSS as ratios to the baseline. Printable text only.
+ * Per allocator: regrtest `-m test -jN` through the launcher (targets/launcher.ts) with the checking
+ * layer (debug/check/) directly above the allocator, from start-up on (default; `--no-check` turns it
+ * off): every allocator call is checked against the conformance rules and a broken one is named by its
+ * case id, in every process of the run. After regrtest, the `raw_threads` phase (raw_threads.py) runs
+ * CPython's own C code that calls the RAW domain without the GIL (liblzma, zlib, thread exit,
+ * PyGILState_Ensure from C threads) in several threads at once, so an allocator that is not thread-safe
+ * meets itself; it is reported as a test module. With the layer on, the debug hooks default to none (they
+ * would turn zero-size requests and realloc sizes into others before the allocator sees them;
+ * `--debug-hooks=cpython` puts CPython's above the layer); without it, to CPython's. The baseline
+ * (CPython's own allocators) runs the same way. Report: tests run/passed/failed/skipped, NEW failures
+ * against the baseline vs shared ones, expected divergences with reasons, crashes (a start-up crash is
+ * one finding), rules broken with the call, C site, Python line, rerun and conformance commands,
+ * debug-hook violations with CPython's text, wall time and peak RSS as ratios to the baseline. Printable
+ * text only.
  *
  * Exit: 0 when no allocator has a new failure, crash or violation (and the baseline broke no rule); 1
  * otherwise; 2 bad usage (one line).
@@ -23,7 +27,7 @@
  * @example
  * ```ts
  * import { main } from "./cli.ts";
- * const status = main(["--allocator", "native", "--tests", "ci"]);
+ * const status = main(["--target", "native", "--tests", "ci"]);
  * ```
  * @module
  */
@@ -31,24 +35,26 @@ import { spawnSync } from "node:child_process";
 import os from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../conformance/adapter.ts";
-import type { Variant } from "../native/build.ts";
+import { UsageError } from "../core/usage.ts";
+import type { Variant } from "../core/cbuild.ts";
 import { compareRuns, type Verdict } from "./compare.ts";
-import { type DebugHooks, launchSpec } from "./launcher.ts";
+import { launchSpec } from "../targets/launcher.ts";
+import { normalizeTargetFlags, parseDebugHooks } from "../targets/flags.ts";
 import { runRegrtest } from "./regrtest.ts";
+import { RAW_THREADS, runRawThreads } from "./raw_threads.ts";
+import { checkLayerOptions } from "../debug/check/launch.ts";
 import { CLIENT_FORMATS, type ClientFormat, formatReport } from "./report.ts";
 import { selectTests } from "./selection.ts";
 
 const USAGE =
-  "usage: clients [--allocator SPEC]... [--tests default|ci|all|NAMES] [--no-check] [--check-mode stop|count] [--debug-hooks cpython|native|none] [--jobs N] [--format table|json|markdown|junit] [--python PATH] [--timeout S] [--variant V]";
+  "usage: clients [--target SPEC]... [--tests default|ci|all|NAMES] [--no-check] [--check-mode stop|count] [--debug-hooks[=cpython|native|none]] [--jobs N] [--format table|json|markdown|junit] [--python PATH] [--timeout S] [--variant V]";
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
-    args: argv,
+    args: normalizeTargetFlags(argv, "clients"),
     options: {
-      allocator: { type: "string", multiple: true, default: [] },
+      target: { type: "string", multiple: true, default: [] },
       tests: { type: "string", default: "default" },
-      check: { type: "boolean", default: true },
       "no-check": { type: "boolean", default: false },
       "check-mode": { type: "string", default: "stop" },
       "debug-hooks": { type: "string" },
@@ -62,13 +68,12 @@ function parse(argv: string[]) {
     strict: true,
     allowPositionals: false,
   });
-  const check = values.check! && !values["no-check"];
+  const check = !values["no-check"];
   const mode = values["check-mode"]!;
   if (mode !== "stop" && mode !== "count") throw new UsageError(`--check-mode ${mode}: use stop or count`);
-  const hooks = values["debug-hooks"] ?? (check ? "none" : "cpython");
-  if (!["cpython", "native", "none"].includes(hooks)) {
-    throw new UsageError(`--debug-hooks ${hooks}: use cpython, native or none`);
-  }
+  // with the checking layer on, no debug hooks by default: they would change the sizes the allocator sees
+  // (zero-size requests, realloc sizes); without it, CPython's: its tests exercise every rule they check
+  const debugHooks = parseDebugHooks(values["debug-hooks"], check ? "" : "cpython");
   if (!(CLIENT_FORMATS as readonly string[]).includes(values.format!)) {
     throw new UsageError(`--format ${values.format}: use ${CLIENT_FORMATS.join(", ")}`);
   }
@@ -78,12 +83,12 @@ function parse(argv: string[]) {
   }
   const timeout = Number(values.timeout);
   if (!(timeout > 0)) throw new UsageError(`--timeout ${values.timeout}: use seconds > 0`);
-  const allocators = values.allocator!.length ? values.allocator! : ["native"];
+  const allocators = values.target!.length ? values.target! : ["native"];
   return {
     allocators,
     tests: selectTests(values.tests!),
-    check: check ? { mode: mode as "stop" | "count" } : false as const,
-    debugHooks: (hooks === "none" ? "" : hooks) as DebugHooks,
+    check: check ? mode as "stop" | "count" : undefined,
+    debugHooks,
     jobs,
     timeout,
     format: values.format as ClientFormat,
@@ -122,9 +127,10 @@ export function main(argv: string[]): number {
       console.log(USAGE);
       return 0;
     }
-    const common = { debugHooks: o.debugHooks, python: o.python, variant: o.variant, check: o.check };
-    baseline = launchSpec({ ...common, allocator: "cpython" });
-    specs = o.allocators.map((a) => launchSpec({ ...common, allocator: a }));
+    const check = o.check ? checkLayerOptions({ mode: o.check, variant: o.variant }) : undefined;
+    const common = { debugHooks: o.debugHooks, python: o.python, variant: o.variant, check };
+    baseline = launchSpec({ ...common, target: "cpython" });
+    specs = o.allocators.map((a) => launchSpec({ ...common, target: a }));
     // the baseline's converter (junit_to_json.py) runs without hooks
   } catch (e) {
     const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
@@ -134,7 +140,7 @@ export function main(argv: string[]): number {
     }
     throw e;
   }
-  const plain = launchSpec({ allocator: "cpython", python: o.python, variant: o.variant });
+  const plain = launchSpec({ target: "cpython", python: o.python, variant: o.variant });
   const missing = missingTests(plain, o.tests.length ? o.tests : ["test_dict"]);
   if (missing) {
     console.error(`clients: ${missing} (${USAGE})`);
@@ -143,6 +149,11 @@ export function main(argv: string[]): number {
   const runOne = (spec: typeof baseline, label: string) => {
     console.error(`clients: ${label}: ${o.tests.length || "all"} test modules, -j${o.jobs} ...`);
     const r = runRegrtest(spec, o.tests, { jobs: o.jobs, baseline: plain, timeoutS: o.timeout, label });
+    // then the RAW domain from several threads at once (raw_threads.py): a pseudo test module
+    const t = runRawThreads(spec);
+    r.modules[RAW_THREADS] = t.module;
+    r.checkViolations.push(...t.checkViolations);
+    if (t.crashLine) r.crashLines.push({ module: RAW_THREADS, line: t.crashLine });
     console.error(
       `clients: ${label}: ${r.counts.run} tests, ${r.counts.failed} failed, ${
         (r.wallMs / 1000).toFixed(1)
@@ -158,7 +169,7 @@ export function main(argv: string[]): number {
   });
   const ctx = {
     tests: o.tests,
-    check: o.check ? o.check.mode : "off",
+    check: o.check ?? "off",
     debugHooks: o.debugHooks,
     jobs: o.jobs,
     libpython: baseline.libpython,

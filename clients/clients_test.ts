@@ -12,13 +12,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { buildFixtures } from "../conformance/fixtures/c/build.ts";
 import { compareRuns, type Verdict } from "./compare.ts";
-import { launchSpec } from "./launcher.ts";
+import { launchSpec } from "../targets/launcher.ts";
 import { runRegrtest } from "./regrtest.ts";
 import { formatReport } from "./report.ts";
+import { runScript } from "../core/child.ts";
 
 const TESTS = ["test_json", "test_sys"];
 // test_sys narrowed to SysModuleTest (where the pymalloc divergences are): seconds per allocator
@@ -27,12 +27,12 @@ const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
 
 let skip: string | undefined;
 try {
-  launchSpec({ allocator: "native" });
-  const r = spawnSync(launchSpec({ allocator: "cpython" }).exe, [
+  launchSpec({ target: "native" });
+  const r = spawnSync(launchSpec({ target: "cpython" }).exe, [
     "-c",
     "import test.libregrtest, test.test_json",
   ], {
-    env: launchSpec({ allocator: "cpython" }).env,
+    env: launchSpec({ target: "cpython" }).env,
   });
   if (r.status !== 0) skip = "this CPython has no Lib/test (regrtest): install its test suite";
 } catch (e) {
@@ -47,9 +47,9 @@ test(
   },
   () => {
     const fx = buildFixtures({ names: ["calloc_dirty"] });
-    const plain = launchSpec({ allocator: "cpython" });
+    const plain = launchSpec({ target: "cpython" });
     const run = (allocator: string) =>
-      runRegrtest(launchSpec({ allocator, debugHooks: "cpython" }), TESTS, {
+      runRegrtest(launchSpec({ target: allocator, debugHooks: "cpython" }), TESTS, {
         jobs: 2,
         baseline: plain,
         extra: MATCH,
@@ -83,7 +83,7 @@ test(
     assert.ok(!dirty.clean);
     assert.ok(dirty.newFailures.length >= 1);
     assert.ok(
-      dirty.crashes.some((c) => c.id === "(regrtest)" && /SIGSEGV|SIGABRT/.test(c.detail)),
+      dirty.crashes.some((c) => c.id === "(start-up)" && /SIGSEGV|SIGABRT/.test(c.detail)),
       JSON.stringify(dirty.crashes),
     );
     const ctx = { tests: TESTS, debugHooks: "cpython" };
@@ -117,9 +117,9 @@ test("debug-hook violations come back with CPython's text and the module, from b
     join(dir, "test_fine.py"),
     "import unittest\nclass T(unittest.TestCase):\n    def test_ok(self): pass\n",
   );
-  const plain = launchSpec({ allocator: "cpython" });
+  const plain = launchSpec({ target: "cpython" });
   for (const hooks of ["cpython", "native"] as const) {
-    const r = runRegrtest(launchSpec({ allocator: "native", debugHooks: hooks }), [
+    const r = runRegrtest(launchSpec({ target: "native", debugHooks: hooks }), [
       "test_badfree",
       "test_fine",
     ], {
@@ -145,7 +145,7 @@ test("debug-hook violations come back with CPython's text and the module, from b
 test("clients CLI: bad usage is one line, exit 2, nothing run", { timeout: 60_000 }, () => {
   for (
     const args of [
-      ["--allocator", "bogus"],
+      ["--target", "bogus"],
       ["--tests", "a b"],
       ["--tests", "test_nonexistent_xyz"],
       [
@@ -158,14 +158,7 @@ test("clients CLI: bad usage is one line, exit 2, nothing run", { timeout: 60_00
       ],
     ]
   ) {
-    const r = spawnSync(
-      process.execPath,
-      (globalThis as any).Bun ? [CLI, ...args] : ["run", "-A", CLI, ...args],
-      {
-        encoding: "utf8",
-        env: { ...process.env, NO_COLOR: "1" },
-      },
-    );
+    const r = runScript(CLI, args, { inherit: true });
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.equal(r.stdout, "");
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);

@@ -8,7 +8,7 @@
  * ```ts
  * import { compareRuns } from "./compare.ts";
  * import type { RegrtestRun } from "./regrtest.ts";
-import { CHECK_EXIT_STATUS } from "../debug/check/report.ts";
+import { CHECK_EXIT_STATUS, crashRule, parseCrashLine } from "../debug/check/report.ts";
  * declare const base: RegrtestRun, run: RegrtestRun;
  * const v = compareRuns(base, run);
  * console.log(v.newFailures.length === 0 ? "clean" : "allocator broke CPython");
@@ -17,7 +17,7 @@ import { CHECK_EXIT_STATUS } from "../debug/check/report.ts";
  */
 import { BAD_MODULE_STATUSES, type ModuleCheckViolation } from "./regrtest_output.ts";
 import type { RegrtestRun } from "./regrtest.ts";
-import { CHECK_EXIT_STATUS } from "../debug/check/report.ts";
+import { CHECK_EXIT_STATUS, crashRule, parseCrashLine } from "../debug/check/report.ts";
 import { EXPECTED_FAILURES, NOT_ON_ALLOCATOR } from "./selection.ts";
 
 /** A failing test case or module, with why it failed. */
@@ -122,8 +122,17 @@ export function compareRuns(base: RegrtestRun, run: RegrtestRun): Verdict {
     if (!isBaseline && base.result !== undefined) newFailures.push(f);
   }
   const byRule = new Map<string, RuleFinding>();
-  for (const v of run.checkViolations) {
-    const r = byRule.get(v.rule) ?? { rule: v.rule, count: 0, modules: [], first: v };
+  // a crash that is itself a rule's violation (inside free(NULL), reading a failed realloc's old block)
+  const fromCrashes = run.crashLines.flatMap(({ module, line }) => {
+    const c = parseCrashLine(line);
+    const rule = crashRule(c);
+    return rule && c
+      ? [{ module, rule, domain: /\[(RAW|MEM|OBJ)\]/.exec(c.check ?? "")?.[1] ?? "?", message: c.line }]
+      : [];
+  });
+  const all: ModuleCheckViolation[] = [...run.checkViolations, ...fromCrashes];
+  for (const v of all) {
+    const r: RuleFinding = byRule.get(v.rule) ?? { rule: v.rule, count: 0, modules: [], first: v };
     r.count++;
     if (!r.modules.includes(v.module)) r.modules.push(v.module);
     byRule.set(v.rule, r);
@@ -147,6 +156,6 @@ export function compareRuns(base: RegrtestRun, run: RegrtestRun): Verdict {
     wallRatio: isBaseline ? 1 : ratio(run.wallMs, base.wallMs),
     cpuRatio: isBaseline ? 1 : ratio(run.cpuS, base.cpuS),
     rssRatio: isBaseline ? 1 : ratio(run.peakRssKb, base.peakRssKb),
-    clean: newFailures.length === 0 && run.violations.length === 0 && run.checkViolations.length === 0,
+    clean: newFailures.length === 0 && run.violations.length === 0 && byRule.size === 0,
   };
 }

@@ -22,6 +22,10 @@ function fakeRun(
     modules: Object.fromEntries(Object.entries(modules).map(([k, status]) => [k, { status, detail: "" }])),
     cases: cs,
     violations: [],
+    checkViolations: [],
+    crashLine: undefined,
+    crashLines: [],
+    repro: undefined,
     counts: { run: cs.length, passed: cs.length - failed - skipped, failed, skipped },
     wallMs: 1000,
     cpuS: 2,
@@ -80,12 +84,48 @@ test("a clean run, a violation, an interpreter that died before regrtest's summa
       tail: "Fatal Python error: Segmentation fault",
     }),
   );
-  assert.ok(
-    died.newFailures.some((f) => f.id === "(regrtest)" && /SIGSEGV.*Segmentation fault/.test(f.detail)),
-  );
-  assert.ok(died.newFailures.some((f) => f.id === "test_a"));
+  // no module ever started: ONE finding (not one per module), counted once as new and listed once as a crash
+  assert.deepEqual(died.newFailures.map((f) => f.id), ["(start-up)"]);
+  assert.deepEqual(died.crashes.map((f) => f.id), ["(start-up)"]);
+  assert.match(died.crashes[0].detail, /died at start-up \(SIGSEGV\): .*Segmentation fault/);
+  assert.equal(died.startupCrash, true);
   const self = compareRuns(BASE, BASE);
   assert.equal(self.baseline, true);
   assert.deepEqual(self.newFailures, []);
   assert.deepEqual(self.sharedFailures.map((f) => f.id), ["test.test_a.T.test_flaky_everywhere", "test_c"]);
+});
+
+test("a crash mid-run is one finding naming the modules that never ran; rules are grouped per id", () => {
+  const v = (module: string, rule: string, message: string) => ({ module, rule, domain: "OBJ", message });
+  const run = fakeRun("m", [["test.test_a.T.test_1", "passed"]], {
+    test_a: "passed",
+    test_b: "crashed",
+    test_c: "not_run",
+    test_sys: "not_run",
+  }, {
+    result: undefined,
+    signal: "SIGSEGV",
+    crashLine:
+      "allocspec-python: Python died by SIGSEGV on allocator m (debug hooks: none); check: inside the allocator's free(NULL) [RAW]: violation of free_null/free_null_is_noop; no rule violation seen before (9 calls checked)",
+    crashLines: [{
+      module: "test_b",
+      line:
+        "allocspec-python: Python died by SIGSEGV on allocator m (debug hooks: none); check: inside the allocator's free(NULL) [RAW]: violation of free_null/free_null_is_noop; no rule violation seen before (9 calls checked)",
+    }],
+    checkViolations: [
+      v("test_a", "no_overlap/live_blocks_never_overlap", "first"),
+      v("test_b", "no_overlap/live_blocks_never_overlap", "second"),
+    ],
+  });
+  const verdict = compareRuns(BASE, run);
+  assert.deepEqual(verdict.crashes.map((c) => c.id), ["test_b", "(regrtest)"]);
+  assert.match(verdict.crashes[1].detail, /2 modules never ran: test_c test_sys/);
+  assert.match(verdict.crashes[1].detail, /free_null\/free_null_is_noop/);
+  assert.deepEqual(verdict.rules.map((r) => [r.rule, r.count, r.modules]), [
+    ["no_overlap/live_blocks_never_overlap", 2, ["test_a", "test_b"]],
+    ["free_null/free_null_is_noop", 1, ["test_b"]],
+  ]);
+  assert.equal(verdict.rules[0].first.message, "first");
+  assert.equal(verdict.rules[1].first.domain, "RAW");
+  assert.equal(verdict.clean, false);
 });

@@ -11,12 +11,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { findLibpython } from "../conformance/adapters/cpython_lib.ts";
-import { launchSpec } from "./launcher.ts";
+import { findLibpython } from "../core/python.ts";
+import { launchSpec } from "../targets/launcher.ts";
+import { runScript } from "../core/child.ts";
 
-const PROBE = fileURLToPath(new URL("./launcher/probe.py", import.meta.url));
+const PROBE = fileURLToPath(new URL("../targets/launcher/probe.py", import.meta.url));
 const CLI = fileURLToPath(new URL("../conformance/cli.ts", import.meta.url));
 
 let dbg: string | undefined;
@@ -34,7 +34,7 @@ test("the launcher runs Debian's Py_DEBUG CPython on native with debug hooks, an
   skip,
   timeout: 120000,
 }, () => {
-  const spec = launchSpec({ python: "python3.11d", allocator: "native:pep445", debugHooks: "cpython" });
+  const spec = launchSpec({ python: "python3.11d", target: "native:pep445", debugHooks: "cpython" });
   assert.equal(spec.libpython, dbg);
   const r = spawnSync(spec.exe, ["-c", "import sys; print(hasattr(sys, 'gettotalrefcount'))"], {
     env: spec.env,
@@ -45,7 +45,7 @@ test("the launcher runs Debian's Py_DEBUG CPython on native with debug hooks, an
   const out = JSON.parse(p.stdout);
   assert.equal(out.obj, "libpython3.11d.so.1.0", p.stderr);
   assert.equal(out.obj_under_hooks, "liballocspec.so");
-  const base = launchSpec({ allocator: `cpython:${dbg}` });
+  const base = launchSpec({ target: `cpython:${dbg}` });
   const b = JSON.parse(spawnSync(base.exe, [PROBE], { env: base.env, encoding: "utf8" }).stdout);
   assert.equal(b.raw, "libpython3.11d.so.1.0");
 });
@@ -72,15 +72,7 @@ test(
   () => {
     const filter = "^(zero_size|realloc|size_checks|hook_args|get_set|free_null)/";
     const args = ["--target", `cpython:${dbg}`, "--filter", filter, "--format", "json", "--jobs", "1"];
-    const r = spawnSync(
-      process.execPath,
-      (globalThis as any).Bun ? [CLI, ...args] : ["run", "-A", CLI, ...args],
-      {
-        encoding: "utf8",
-        env: { ...process.env, NO_COLOR: "1" },
-        timeout: 120_000,
-      },
-    );
+    const r = runScript(CLI, args, { inherit: true, timeoutMs: 120_000 });
     const rows = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
       .filter((x) => x.status && x.status !== "UNSUPPORTED");
     assert.ok(rows.length >= 50, `ran ${rows.length} cases: ${r.stderr}`);

@@ -1,6 +1,6 @@
 /**
- * Tests of the launcher (clients/launcher.ts + allocspec-python): CPython really runs on each allocator,
- * with and without debug hooks (proved by PyMem_GetAllocator + dladdr in clients/launcher/probe.py),
+ * Tests of the launcher (targets/launcher.ts + allocspec-python): CPython really runs on each allocator,
+ * with and without debug hooks (proved by PyMem_GetAllocator + dladdr in targets/launcher/probe.py),
  * children inherit it, exit codes and signals come back unchanged, PYTHONMALLOC wins as documented,
  * layers load, bad input is one line with exit 2.
  */
@@ -9,17 +9,17 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UsageError } from "../conformance/adapter.ts";
+import { UsageError } from "../core/usage.ts";
 import { buildFixtures } from "../conformance/fixtures/c/build.ts";
-import { compileShared } from "../native/build.ts";
-import { type DebugHooks, type LaunchSpec, launchSpec } from "./launcher.ts";
+import { compileShared } from "../core/cbuild.ts";
+import { type DebugHooks, type LaunchSpec, launchSpec } from "../targets/launcher.ts";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = join(dirname(fileURLToPath(import.meta.url)), "..", "targets");
 const PROBE = join(HERE, "launcher", "probe.py");
 
 function skipReason(): string | undefined {
   try {
-    launchSpec({ allocator: "native" });
+    launchSpec({ target: "native" });
     return undefined;
   } catch (e) {
     return `no launcher here: ${(e as Error).message.split("\n")[0]}`;
@@ -60,7 +60,7 @@ test(
     ];
     for (const [allocator, plain, under] of cases) {
       for (const hooks of ["", "native", "cpython"] as DebugHooks[]) {
-        const spec = launchSpec({ allocator, debugHooks: hooks });
+        const spec = launchSpec({ target: allocator, debugHooks: hooks });
         const out = probe(spec, hooks ? ["--peel"] : []);
         assert.match(out.executable!, /allocspec-python$/, "sys.executable is the launcher");
         for (const d of ["raw", "mem", "obj"]) {
@@ -74,19 +74,19 @@ test(
       }
     }
     // the libc glue calls the library itself
-    const libc = probe(launchSpec({ allocator: "libc:libc.so.6" }), ["--ctx"]);
+    const libc = probe(launchSpec({ target: "libc:libc.so.6" }), ["--ctx"]);
     assert.equal(libc.raw_ctx_fn, "libc.so.6");
     // the baseline installs nothing: CPython's own allocators, and its own debug hooks on request
-    const base = probe(launchSpec({ allocator: "cpython" }));
+    const base = probe(launchSpec({ target: "cpython" }));
     for (const d of ["raw", "mem", "obj"]) assert.match(base[d] ?? "", LIBPY);
-    const baseNative = probe(launchSpec({ allocator: "cpython", debugHooks: "native" }), ["--peel"]);
+    const baseNative = probe(launchSpec({ target: "cpython", debugHooks: "native" }), ["--peel"]);
     assert.equal(baseNative.obj, "liballocspec.so");
     assert.match(baseNative.obj_under_hooks ?? "", LIBPY);
   },
 );
 
 test("exit status and signals come back unchanged", { skip, timeout: 60000 }, () => {
-  const spec = launchSpec({ allocator: "native", debugHooks: "cpython" });
+  const spec = launchSpec({ target: "native", debugHooks: "cpython" });
   assert.equal(run(spec, ["-c", "raise SystemExit(7)"]).status, 7);
   assert.equal(run(spec, ["-c", "print('ok')"]).stdout, "ok\n");
   const exc = run(spec, ["-c", "raise ValueError('boom')"]);
@@ -105,7 +105,7 @@ test("sys.executable children inherit the allocator; PYTHONMALLOC set for a chil
   skip,
   timeout: 60000,
 }, () => {
-  const spec = launchSpec({ allocator: "native:pep445" });
+  const spec = launchSpec({ target: "native:pep445" });
   const code = (env: string, flags: string) =>
     `import subprocess, sys, os; e = dict(os.environ${env}); ` +
     `sys.exit(subprocess.run([sys.executable${flags}, ${JSON.stringify(PROBE)}], env=e).returncode)`;
@@ -128,7 +128,7 @@ test(
       output: layer,
       flags: ["-O2"],
     });
-    const spec = launchSpec({ allocator: "native", layers: [layer] });
+    const spec = launchSpec({ target: "native", layers: [layer] });
     const r = run(spec, [
       "-c",
       `import ctypes; f = ctypes.CDLL(${
@@ -151,18 +151,18 @@ test(
   { skip, timeout: 60000 },
   () => {
     assert.throws(
-      () => launchSpec({ allocator: "bogus" }),
+      () => launchSpec({ target: "bogus" }),
       (e) => e instanceof UsageError && /bogus/.test(e.message),
     );
-    assert.throws(() => launchSpec({ allocator: "ref" }), UsageError);
-    assert.throws(() => launchSpec({ allocator: "native:huge" }), /unknown geometry 'huge'/);
+    assert.throws(() => launchSpec({ target: "ref" }), UsageError);
+    assert.throws(() => launchSpec({ target: "native:huge" }), /unknown variant or geometry 'huge'/);
     assert.throws(
-      () => launchSpec({ allocator: "libc:/nonexistent/libx.so" }),
+      () => launchSpec({ target: "libc:/nonexistent/libx.so" }),
       /libc target: library .* not found/,
     );
-    assert.throws(() => launchSpec({ allocator: "libc:libc.so.6:zz_" }), /does not export zz_malloc/);
+    assert.throws(() => launchSpec({ target: "libc:libc.so.6:zz_" }), /does not export zz_malloc/);
     assert.throws(() => launchSpec({ python: "/nonexistent/python3" }), UsageError);
-    const spec = launchSpec({ allocator: "native" });
+    const spec = launchSpec({ target: "native" });
     for (
       const [env, re] of [
         [{ ALLOCSPEC_ALLOCATOR: "weird" }, /ALLOCSPEC_ALLOCATOR=weird: use/],
@@ -186,7 +186,7 @@ test("the debug hooks check the real GIL: native and CPython's give CPython's fa
   timeout: 60000,
 }, () => {
   for (const hooks of ["native", "cpython"] as DebugHooks[]) {
-    const spec = launchSpec({ allocator: "native", debugHooks: hooks });
+    const spec = launchSpec({ target: "native", debugHooks: hooks });
     const r = run(spec, ["-c", "import _testcapi; _testcapi.pymem_malloc_without_gil()"]);
     assert.equal(r.signal, "SIGABRT", `${hooks}: ${r.stderr}`);
     assert.match(

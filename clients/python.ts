@@ -1,13 +1,14 @@
 /**
  * `deno task python` / `bun run python`: the machine's real CPython on the allocator under test.
  *
- *     npx deno task python --allocator libc:libjemalloc.so.2 --debug-hooks -- -m json.tool x.json
- *     npx bun run python --allocator native:pep445 -- -c "import sys; print(sys.executable)"
+ *     npx deno task python --target libc:libjemalloc.so.2 --debug-hooks -- -m json.tool x.json
+ *     npx bun run python --target native:pep445 -- -c "import sys; print(sys.executable)"
  *
  * Options (before `--`; everything after `--` goes to Python unchanged):
- * - `--allocator SPEC`: `native[:cpython310|pep445]` (default `native`), `cpython[:LIBPYTHON]`,
- *   `vtable:PATH[:SYMBOL]`, `libc:PATH[:PREFIX]` (clients/launcher.ts)
- * - `--debug-hooks[=cpython|native]`: the PEP 445 debug hooks over it; bare = CPython's own
+ * - `--target SPEC` (old name `--allocator`, kept with a note): `native[:cpython310|pep445]` (default
+ *   `native`), `cpython[:LIBPYTHON]`,
+ *   `vtable:PATH[:SYMBOL]`, `libc:PATH[:PREFIX]` (targets/launcher.ts)
+ * - `--debug-hooks[=cpython|native|none]`: the PEP 445 debug hooks over it; bare = CPython's own
  * - `--check[=stop|count]`: the checking layer (debug/check/) directly above the allocator, below the
  *   debug hooks, from start-up on: every call checked against the conformance rules; the first violation
  *   ends the program with a report naming the rule (exit 86), `count` reports every one and goes on
@@ -23,26 +24,30 @@
  * @example
  * ```ts
  * import { main } from "./python.ts";
- * const status = main(["--allocator", "native", "--", "-c", "print(1)"]);
+ * const status = main(["--target", "native", "--", "-c", "print(1)"]);
  * ```
  * @module
  */
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { constants } from "node:os";
 import { parseArgs } from "node:util";
-import { UsageError } from "../conformance/adapter.ts";
-import type { Variant } from "../native/build.ts";
-import { type CheckOptions, type DebugHooks, launchSpec } from "./launcher.ts";
+import { UsageError } from "../core/usage.ts";
+import { type Variant, VARIANTS } from "../core/cbuild.ts";
+import { launchSpec } from "../targets/launcher.ts";
+import { checkLayerOptions } from "../debug/check/launch.ts";
+import { type DebugHooks, normalizeTargetFlags, parseDebugHooks } from "../targets/flags.ts";
+import { enterUserCwd } from "../core/cwd.ts";
+import { exitStatusOf } from "../core/signals.ts";
 
 const USAGE =
-  "usage: python [--allocator SPEC] [--debug-hooks[=cpython|native]] [--check[=stop|count]] [--python PATH] [--layer PATH]... [--variant V] [--print-env] -- PYTHON_ARGS...";
+  "usage: python [--target SPEC] [--debug-hooks[=cpython|native|none]] [--check[=stop|count]] [--python PATH] [--layer PATH]... [--variant V] [--print-env] -- PYTHON_ARGS...";
 
 /** Splits argv at the first `--` and parses the launcher's options; throws UsageError. */
 export function parsePythonArgs(argv: string[]): {
-  allocator: string;
+  target: string;
   debugHooks: DebugHooks;
-  check: false | CheckOptions;
+  /** the checking layer's mode, or false when it is off */
+  check: false | "stop" | "count";
   python?: string;
   layers: string[];
   variant: Variant;
@@ -56,7 +61,7 @@ export function parsePythonArgs(argv: string[]): {
   let own = dd < 0 ? argv : argv.slice(0, dd);
   let pythonArgs = dd < 0 ? [] : argv.slice(dd + 1);
   if (dd < 0) {
-    const WITH_VALUE = ["--allocator", "--python", "--layer", "--variant"];
+    const WITH_VALUE = ["--target", "--allocator", "--python", "--layer", "--variant"];
     for (let i = 0; i < argv.length; i++) {
       if (WITH_VALUE.includes(argv[i])) i++;
       else if (!argv[i].startsWith("--") && argv[i] !== "-h") {
@@ -66,32 +71,24 @@ export function parsePythonArgs(argv: string[]): {
       }
     }
   }
-  let debugHooks: DebugHooks = "";
-  let check: false | CheckOptions = false;
-  const rest: string[] = [];
-  for (const a of own) {
-    if (a === "--check") check = {};
-    else if (a.startsWith("--check=")) {
-      const v = a.slice("--check=".length);
-      if (v !== "stop" && v !== "count") {
-        throw new UsageError(`--check=${v}: use --check, --check=stop or --check=count`);
-      }
-      check = { mode: v };
-    } else if (a === "--debug-hooks") debugHooks = "cpython";
-    else if (a.startsWith("--debug-hooks=")) {
-      const v = a.slice("--debug-hooks=".length);
-      if (v !== "cpython" && v !== "native") {
-        throw new UsageError(`--debug-hooks=${v}: use cpython or native`);
-      }
-      debugHooks = v;
-    } else rest.push(a);
-  }
+  // --check takes an optional value, which parseArgs cannot express
+  let check: false | "stop" | "count" = false;
+  own = own.filter((a) => {
+    if (a !== "--check" && !a.startsWith("--check=")) return true;
+    const v = a === "--check" ? "stop" : a.slice("--check=".length);
+    if (v !== "stop" && v !== "count") {
+      throw new UsageError(`${a}: use --check, --check=stop or --check=count`);
+    }
+    check = v;
+    return false;
+  });
   let values;
   try {
     ({ values } = parseArgs({
-      args: rest,
+      args: normalizeTargetFlags(own, "python"),
       options: {
-        allocator: { type: "string", default: "native" },
+        target: { type: "string", default: "native" },
+        "debug-hooks": { type: "string" },
         python: { type: "string" },
         layer: { type: "string", multiple: true, default: [] },
         variant: { type: "string", default: "release" },
@@ -104,12 +101,12 @@ export function parsePythonArgs(argv: string[]): {
   } catch (e) {
     throw new UsageError(`${(e as Error).message.split("\n")[0]} (arguments for Python go after --)`);
   }
-  if (!["release", "debug", "asan"].includes(values.variant!)) {
-    throw new UsageError(`unknown variant '${values.variant}': use release, debug or asan`);
+  if (!(VARIANTS as readonly string[]).includes(values.variant!)) {
+    throw new UsageError(`unknown variant '${values.variant}': use ${VARIANTS.join(", ")}`);
   }
   return {
-    allocator: values.allocator!,
-    debugHooks,
+    target: values.target!,
+    debugHooks: parseDebugHooks(values["debug-hooks"]),
     check,
     python: values.python,
     layers: values.layer as string[],
@@ -122,13 +119,7 @@ export function parsePythonArgs(argv: string[]): {
 
 /** Runs the command; returns the exit status (a killing signal is re-raised on this process). */
 export function main(argv: string[]): number {
-  // `deno task` and `bun run` start in the project folder; relative paths are the user's (INIT_CWD)
-  const init = process.env.INIT_CWD;
-  if (init && init !== process.cwd()) {
-    try {
-      process.chdir(init);
-    } catch { /* keep the project folder */ }
-  }
+  enterUserCwd(); // `deno task` and `bun run` start in the project folder; relative paths are the user's
   let spec, o;
   try {
     o = parsePythonArgs(argv);
@@ -137,12 +128,12 @@ export function main(argv: string[]): number {
       return 0;
     }
     spec = launchSpec({
-      allocator: o.allocator,
+      target: o.target,
       debugHooks: o.debugHooks,
       python: o.python,
       layers: o.layers,
       variant: o.variant,
-      check: o.check,
+      check: o.check ? checkLayerOptions({ mode: o.check, variant: o.variant }) : undefined,
     });
     // the user's layers must install something (the launcher refuses one that does not: exit 2)
     if (o.layers.length) spec.env.ALLOCSPEC_LAYERS_STRICT = "1";
@@ -165,11 +156,8 @@ export function main(argv: string[]): number {
     console.error(`python: cannot run ${spec.exe}: ${r.error.message}`);
     return 2;
   }
-  if (r.signal) {
-    process.kill(process.pid, r.signal);
-    return 128 + ((constants.signals as Record<string, number>)[r.signal] ?? 0);
-  }
-  return r.status ?? 1;
+  if (r.signal) process.kill(process.pid, r.signal);
+  return exitStatusOf(r);
 }
 
 if ((import.meta as { main?: boolean }).main) process.exit(main(process.argv.slice(2)));

@@ -1,26 +1,21 @@
 /** The `python` command: arguments after `--` reach Python unchanged, status and bad usage (exit 2, one line). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parsePythonArgs } from "./python.ts";
-import { launchSpec } from "./launcher.ts";
+import { launchSpec } from "../targets/launcher.ts";
+import { runScript } from "../core/child.ts";
 
 const SCRIPT = fileURLToPath(new URL("./python.ts", import.meta.url));
-const cli = (args: string[]) =>
-  spawnSync(
-    process.execPath,
-    (globalThis as any).Bun ? [SCRIPT, ...args] : ["run", "-A", "--no-check", SCRIPT, ...args],
-    { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 },
-  );
+const cli = (args: string[]) => runScript(SCRIPT, args, { inherit: true, timeoutMs: 120_000 });
 
 let skip: string | undefined;
 try {
-  launchSpec({ allocator: "native" });
+  launchSpec({ target: "native" });
 } catch (e) {
   skip = `no launcher here: ${(e as Error).message}`;
 }
@@ -35,18 +30,23 @@ test("parsePythonArgs: own options before --, the rest untouched", () => {
     "x",
     "--debug-hooks",
   ]);
-  assert.equal(o.allocator, "libc:libc.so.6");
+  assert.equal(o.target, "libc:libc.so.6");
   assert.equal(o.debugHooks, "cpython");
   assert.deepEqual(o.pythonArgs, ["-m", "x", "--debug-hooks"]);
   assert.equal(parsePythonArgs(["--debug-hooks=native"]).debugHooks, "native");
-  assert.equal(parsePythonArgs([]).allocator, "native");
+  assert.equal(parsePythonArgs([]).target, "native");
+  assert.equal(parsePythonArgs(["--target", "native:pep445"]).target, "native:pep445");
+  assert.equal(parsePythonArgs(["--debug-hooks=none"]).debugHooks, "");
   assert.deepEqual(parsePythonArgs(["-c", "1"]).pythonArgs, ["-c", "1"]);
   assert.deepEqual(parsePythonArgs(["--allocator", "native", "x.py", "--allocator"]).pythonArgs, [
     "x.py",
     "--allocator",
   ]);
   assert.throws(() => parsePythonArgs(["--frob"]), /after --/);
-  assert.throws(() => parsePythonArgs(["--debug-hooks=x"]), /use cpython or native/);
+  assert.throws(
+    () => parsePythonArgs(["--debug-hooks=x"]),
+    /--debug-hooks=x: use --debug-hooks, --debug-hooks=cpython/,
+  );
 });
 
 test(
@@ -56,7 +56,7 @@ test(
     const file = join(tmpdir(), `allocspec-python-test-${process.pid}.json`);
     writeFileSync(file, '{"a": [1, 2]}');
     const r = cli([
-      "--allocator",
+      "--target",
       "libc:libjemalloc.so.2",
       "--debug-hooks",
       "--",
@@ -68,12 +68,17 @@ test(
     assert.equal(r.stdout, '{"a":[1,2]}\n', r.stderr);
     assert.equal(r.status, 0);
     assert.equal(cli(["--", "-c", "raise SystemExit(9)"]).status, 9);
-    for (const args of [["--allocator", "bogus"], ["--allocator", "libc:/nonexistent/x.so"], ["--frob"]]) {
+    for (const args of [["--target", "bogus"], ["--target", "libc:/nonexistent/x.so"], ["--frob"]]) {
       const bad = cli([...args, "--", "-c", "print('ran')"]);
       assert.equal(bad.status, 2, bad.stderr);
       assert.equal(bad.stdout, "");
       assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
       assert.match(bad.stderr, /^python: /);
     }
+    // the old flag name still works, with a one-line note
+    const old = cli(["--allocator", "native", "--", "-c", "print('ran')"]);
+    assert.equal(old.status, 0, old.stderr);
+    assert.equal(old.stdout, "ran\n");
+    assert.match(old.stderr, /^python: --allocator is deprecated: use --target \(same syntax\)$/m);
   },
 );

@@ -7,10 +7,10 @@
  * @example
  * ```ts
  * import { runRegrtest } from "./regrtest.ts";
- * import { launchSpec } from "./launcher.ts";
- * const run = runRegrtest(launchSpec({ allocator: "native", debugHooks: "cpython" }), ["test_json"], {
+ * import { launchSpec } from "../targets/launcher.ts";
+ * const run = runRegrtest(launchSpec({ target: "native", debugHooks: "cpython" }), ["test_json"], {
  *   jobs: 2,
- *   baseline: launchSpec({ allocator: "cpython" }),
+ *   baseline: launchSpec({ target: "cpython" }),
  * });
  * console.log(run.counts);
  * ```
@@ -21,7 +21,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { LaunchSpec } from "./launcher.ts";
+import type { LaunchSpec } from "../targets/launcher.ts";
 import {
   type ModuleCheckViolation,
   type ModuleResult,
@@ -57,6 +57,8 @@ export interface RegrtestRun {
   checkViolations: ModuleCheckViolation[];
   /** the launcher's line when an interpreter died by a signal (the last one seen) */
   crashLine: string | undefined;
+  /** every such line, with its module */
+  crashLines: { module: string; line: string }[];
   /** the command prefix that reruns a program on this allocator with the checking layer (before Python's args) */
   repro: string | undefined;
   counts: { run: number; passed: number; failed: number; skipped: number };
@@ -134,6 +136,7 @@ export function runRegrtest(spec: LaunchSpec, tests: readonly string[], opts: Re
     violations: parsed.violations,
     checkViolations,
     crashLine: parsed.crashLine,
+    crashLines: parsed.crashLines,
     repro: checking ? spec.env.ALLOCSPEC_CHECK_REPRO : undefined,
     counts: { run: cases.length, passed: cases.length - failed - skipped, failed, skipped },
     wallMs,

@@ -68,6 +68,8 @@ export interface RegrtestOutput {
   checkViolations: ModuleCheckViolation[];
   /** the launcher's line when the top interpreter (or a worker) died by a signal: the last one */
   crashLine: string | undefined;
+  /** every such line, with the module whose output it was in ("(startup)" before any) */
+  crashLines: { module: string; line: string }[];
   /** "SUCCESS", "FAILURE", ... or undefined when regrtest never got to its summary (it died) */
   result: string | undefined;
 }
@@ -103,6 +105,7 @@ export function parseRegrtestOutput(text: string, expected: readonly string[] = 
   let checkBlock: string[] = []; // a checking-layer report being collected
   let checkModule = "(startup)";
   let crashLine: string | undefined;
+  const crashLines: { module: string; line: string }[] = [];
   const flushCheck = () => {
     for (const v of parseCheckViolations(checkBlock.join("\n"))) {
       checkViolations.push({ module: checkModule, ...v });
@@ -130,7 +133,10 @@ export function parseRegrtestOutput(text: string, expected: readonly string[] = 
       continue;
     }
     flushCheck();
-    if (CRASH_LINE.test(line)) crashLine = line;
+    if (CRASH_LINE.test(line)) {
+      crashLine = line;
+      crashLines.push({ module: current ?? "(startup)", line });
+    }
     const m = STATUS_LINE.exec(line);
     if (m) {
       flush();
@@ -166,5 +172,5 @@ export function parseRegrtestOutput(text: string, expected: readonly string[] = 
   flush();
   flushCheck();
   for (const name of expected) if (!modules.has(name)) modules.set(name, { status: "not_run", detail: "" });
-  return { modules, violations, checkViolations, crashLine, result };
+  return { modules, violations, checkViolations, crashLine, crashLines, result };
 }

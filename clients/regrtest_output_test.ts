@@ -75,3 +75,32 @@ test("a dump cut short by a crash still counts; no summary means regrtest died",
   assert.match(r.violations[0].text, /not all FORBIDDENBYTE/);
   assert.equal(parseRegrtestOutput("Fatal Python error: Segmentation fault\n").violations.length, 0);
 });
+
+test("checking-layer reports: attributed to the module they follow, fields kept, crash lines, printable", () => {
+  const text = [
+    "allocspec check: violation of calloc/calloc_zeroes_recycled_memory [MEM] byte 0 of the 8 bytes is 0x58, not zero",
+    "  allocator: vtable:./x.so",
+    "  call: calloc(1, 8) -> 0x10",
+    "  C site: PyList_New+0xcd (libpython3.11.so.1.0+0x1833cd)",
+    "  Python: none (this thread does not hold the GIL)",
+    "  reproduce: npx deno task python --allocator vtable:./x.so --check -- -c pass",
+    "  conformance: npx deno task conformance --target vtable:./x.so --filter '^calloc/calloc_zeroes_recycled_memory$'",
+    "allocspec check: stopped at the first violation (exit 86; ALLOCSPEC_CHECK_MODE=count goes on)",
+    "0:00:01 load avg: 1.0 [1/2/1] test_json crashed (Exit code 86)",
+    "allocspec check: violation of no_overlap/live_blocks_never_overlap [OBJ] 0x20 (64 bytes) overlaps \x1b[31m\xff",
+    "  call: malloc(64) -> 0x20",
+    "0:00:02 load avg: 1.0 [2/2/2] test_sys crashed (Exit code -11)",
+    "allocspec-python: Python died by SIGSEGV on allocator vtable:./x.so (debug hooks: none); check: inside the allocator's free(NULL) [RAW]: violation of free_null/free_null_is_noop; no rule violation seen before (4 calls checked)",
+  ].join("\n");
+  const r = parseRegrtestOutput(text, ["test_json", "test_sys"]);
+  assert.deepEqual(r.checkViolations.map((v) => [v.module, v.rule, v.domain]), [
+    ["(startup)", "calloc/calloc_zeroes_recycled_memory", "MEM"],
+    ["test_json", "no_overlap/live_blocks_never_overlap", "OBJ"],
+  ]);
+  assert.equal(r.checkViolations[0].cSite, "PyList_New+0xcd (libpython3.11.so.1.0+0x1833cd)");
+  assert.match(r.checkViolations[0].conformance!, /--filter '\^calloc\/calloc_zeroes_recycled_memory\$'$/);
+  assert.equal(r.checkViolations[1].message, "0x20 (64 bytes) overlaps \\x1b[31m\\xff");
+  assert.equal(r.checkViolations[1].call, "malloc(64) -> 0x20");
+  assert.deepEqual(r.crashLines.map((c) => c.module), ["test_sys"]);
+  assert.match(r.crashLine!, /free_null\/free_null_is_noop/);
+});

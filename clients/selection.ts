@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import { UsageError } from "../conformance/adapter.ts";
+import { UsageError } from "../core/usage.ts";
 
 /**
  * The default selection (issue 9): the allocator-heavy and library-heavy modules. test_capi holds the PEP 445
@@ -79,7 +79,7 @@ export const NOT_ON_ALLOCATOR: readonly Divergence[] = [
     // PyMemDefaultTests set PYTHONMALLOC="" (unset): their children do run on the allocator under test
     pattern: /^test\.test_capi\.test_misc\.PyMem(Debug|MallocDebug|PymallocDebug)Tests\./,
     reason:
-      "their children set PYTHONMALLOC, which wins over the launcher's allocator (clients/launcher/CONTRACT.md): they test CPython's allocators",
+      "their children set PYTHONMALLOC, which wins over the launcher's allocator (targets/launcher/CONTRACT.md): they test CPython's allocators",
   },
   {
     pattern: /^test\.test_cmd_line\.\w+\.test_pythonmalloc$/,

@@ -154,10 +154,4 @@ export interface AdapterOptions {
   probeTimeoutMs?: number;
 }
 
-/** A usage problem: the CLI prints `message` as one line and exits 2 without running anything. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export { UsageError } from "../core/usage.ts";

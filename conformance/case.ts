@@ -14,7 +14,7 @@
  * @example
  * ```ts
  * import { defineCase } from "./case.ts"; // from a case file: "../../case.ts"
- * import type { CaseContext } from "./context.ts";
+ * import type { CaseContext, DomainName } from "./context.ts";
  * export default defineCase({
  *   id: "zero_size/malloc_zero_non_null",
  *   description: "malloc(0) returns a non-NULL pointer",
@@ -27,7 +27,7 @@
  */
 import type { Capability } from "./adapter.ts";
 import type { Profile, ViolationKind } from "../ref/types.ts";
-import type { CaseContext } from "./context.ts";
+import type { CaseContext, DomainName } from "./context.ts";
 
 /** The closed list of features a case can be tagged with (the rows of the markdown matrix). */
 export type Feature =
@@ -82,7 +82,7 @@ export const FEATURES: readonly Feature[] = [
   "posix",
 ];
 
-export type DomainName = "RAW" | "MEM" | "OBJ";
+export type { DomainName };
 export const ALL_DOMAINS: readonly DomainName[] = ["RAW", "MEM", "OBJ"];
 export const BOTH_PROFILES: readonly Profile[] = ["cpython", "pep445-2013"];
 

@@ -2,7 +2,7 @@
  * The child processes of the worker pool (pool.ts): a persistent worker ({@link Worker}, `worker.ts
  * --serve`, protocol on fd 3, protocol.ts), a death child ({@link runDeath}, `worker.ts --abort`), and the
  * bookkeeping that lets the runner stop and reap every one of them ({@link terminateAll}). Every child
- * starts in the controlled environment (child_env.ts) plus the adapter's `childEnv`.
+ * is started by core/child.ts in the controlled environment (core/env.ts) plus the adapter's `childEnv`.
  *
  * @example
  * ```ts
@@ -11,8 +11,7 @@
  * ```
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import process from "node:process";
+import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -21,7 +20,7 @@ import type { Case } from "./case.ts";
 import { judgeDeath, type Result, result } from "./execute.ts";
 import { runKey, type RunSpec } from "./plan.ts";
 import { parseMessage, PROTO_FD } from "./protocol.ts";
-import { controlledEnv } from "./child_env.ts";
+import { runScriptAsync, spawnScript } from "../core/child.ts";
 
 /** What a death child needs to know about its run. */
 export interface DeathItem {
@@ -33,11 +32,6 @@ export interface DeathItem {
 }
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
-
-/** The command that runs `script` in this runtime. */
-export function runtimeArgs(script: string, args: string[]): string[] {
-  return (globalThis as any).Bun ? [script, ...args] : ["run", "-A", "--quiet", script, ...args];
-}
 
 export type Reply = { result: Result } | { crash: string } | { timeout: true } | { bad: string };
 type Pending = (r: Reply | { ready: true } | { fatal: string }) => void;
@@ -90,10 +84,10 @@ export class Worker {
   /** run keys this worker has executed, in order (state a later case may see) */
   readonly history: string[] = [];
   constructor(target: string, abi: string, env: Record<string, string> | undefined) {
-    this.#child = track(spawn(
-      process.execPath,
-      runtimeArgs(WORKER, ["--target", target, "--abi", abi, "--serve", "--proto-fd", String(PROTO_FD)]),
-      { env: controlledEnv(env), stdio: ["pipe", "pipe", "pipe", "pipe"] },
+    this.#child = track(spawnScript(
+      WORKER,
+      ["--target", target, "--abi", abi, "--serve", "--proto-fd", String(PROTO_FD)],
+      { env, stdio: ["pipe", "pipe", "pipe", "pipe"] },
     ));
     // the target may print anything on stdout: it is drained and ignored
     this.#child.stdout!.resume();
@@ -175,42 +169,24 @@ export class Worker {
 }
 
 /** Runs a death child and judges it. */
-export function runDeath(item: DeathItem, abi: string, timeoutMs: number): Promise<Result> {
+export async function runDeath(item: DeathItem, abi: string, timeoutMs: number): Promise<Result> {
   const t0 = performance.now();
-  return new Promise((resolve) => {
-    const child = track(spawn(
-      process.execPath,
-      runtimeArgs(WORKER, ["--target", item.target, "--abi", abi, "--abort", JSON.stringify(item.run)]),
-      {
-        env: controlledEnv(item.env),
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    ));
-    let stdout = "", stderr = "", timedOut = false;
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    child.on("close", (status, signal) => {
-      clearTimeout(timer);
-      const ms = Math.round(performance.now() - t0);
-      if (timedOut) {
-        resolve(
-          result(
-            item.adapter.label,
-            item.case,
-            item.run,
-            "ERROR",
-            `death child timed out after ${timeoutMs / 1000} s`,
-            ms,
-          ),
-        );
-        return;
-      }
-      const j = judgeDeath(item.case, { status, signal, stderr, stdout });
-      resolve(result(item.adapter.label, item.case, item.run, j.status, j.message, ms));
-    });
-  });
+  const r = await runScriptAsync(
+    WORKER,
+    ["--target", item.target, "--abi", abi, "--abort", JSON.stringify(item.run)],
+    { env: item.env, timeoutMs, onSpawn: track },
+  );
+  const ms = Math.round(performance.now() - t0);
+  if (r.timedOut) {
+    return result(
+      item.adapter.label,
+      item.case,
+      item.run,
+      "ERROR",
+      `death child timed out after ${timeoutMs / 1000} s`,
+      ms,
+    );
+  }
+  const j = judgeDeath(item.case, r);
+  return result(item.adapter.label, item.case, item.run, j.status, j.message, ms);
 }

@@ -24,7 +24,7 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "./adapter.ts";
+import { UsageError } from "../core/usage.ts";
 import type { Result } from "./execute.ts";
 import { loadCases } from "./cases/mod.ts";
 import { createReporter, type Format, FORMATS } from "./report/mod.ts";
@@ -33,7 +33,8 @@ import { prepareSuite, runSuite } from "./suite.ts";
 import { type Profile, PROFILES } from "../ref/types.ts";
 // --- allocspec package (report branch): full --help text, and relative paths resolved where the user typed
 import { CONFORMANCE_HELP } from "./help.ts";
-import { enterUserCwd } from "../cli/cwd.ts";
+import { enterUserCwd } from "../core/cwd.ts";
+import { normalizeTargetFlags } from "../targets/flags.ts";
 // ---
 
 const USAGE =
@@ -104,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      args: joinDashValues(argv),
+      args: joinDashValues(normalizeTargetFlags(argv, "conformance")),
       allowPositionals: false,
       options: {
         target: { type: "string", multiple: true },

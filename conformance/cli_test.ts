@@ -1,19 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { runtimeArgs } from "./pool.ts";
+import { runScript } from "../core/child.ts";
 
 const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, runtimeArgs(CLI, args), {
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  return runScript(CLI, args, { inherit: true, timeoutMs: 0 });
 }
 
 test(

@@ -11,7 +11,6 @@
  * @module
  */
 import type { Capability, CErrno } from "./adapter.ts";
-import type { DomainName } from "./case.ts";
 import {
   type Domain,
   type Pep445,
@@ -25,6 +24,9 @@ import {
   type SizeArg,
   SST,
 } from "../ref/types.ts";
+
+/** A PEP 445 domain by name. */
+export type DomainName = "RAW" | "MEM" | "OBJ";
 
 /** A case failure: the runner reports its message as FAIL. */
 export class CaseFailure extends Error {

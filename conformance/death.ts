@@ -1,6 +1,6 @@
 /**
- * Death tests: run something in a child process of the SAME runtime (Deno or Bun) with a chosen
- * environment, and judge how it died (signal) and what it printed (stderr).
+ * Death tests: judge how a child of the SAME runtime (Deno or Bun, run by core/child.ts `runScript` in the
+ * controlled environment plus a chosen one) died (signal) and what it printed (stderr).
  *
  * Used for misuse that aborts the process: CPython's debug-hook violations (`PYTHONMALLOC=debug`,
  * cpython-facts.md §2.4-2.6, §3) and the native target in violation mode "abort". Both runtimes report
@@ -10,27 +10,16 @@
  *
  * @example
  * ```ts
- * import { runChild, judgeChild } from "./death.ts";
- * const child = runChild(new URL("./death_child.ts", import.meta.url).pathname, ["cpython", "overflow", "MEM"],
+ * import { runScript } from "../core/child.ts";
+ * import { judgeChild } from "./death.ts";
+ * const child = runScript(new URL("./death_child.ts", import.meta.url).pathname, ["cpython", "overflow", "MEM"],
  *   { env: { PYTHONMALLOC: "debug" } });
  * const verdict = judgeChild(child, { signal: "SIGABRT", stderr: [/bad trailing pad byte/] });
  * console.log(verdict.ok, verdict.message);
  * ```
  * @module
  */
-import { spawnSync } from "node:child_process";
-import process from "node:process";
-import { controlledEnv, forSpawnSync } from "./child_env.ts";
-
-/** How a child ended. */
-export interface ChildOutcome {
-  status: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  /** true when the child was killed after `timeoutMs` */
-  timedOut: boolean;
-}
+import { type ChildOutcome, programStderr } from "../core/child.ts";
 
 /** What a death test expects. */
 export interface DeathExpectation {
@@ -42,50 +31,6 @@ export interface DeathExpectation {
   notStderr?: readonly RegExp[];
   /** with signal null: the expected exit status (default 0) */
   status?: number;
-}
-
-/** True under Bun. */
-export const isBun = (): boolean => (globalThis as any).Bun !== undefined;
-
-/** The command line that runs `script` with `args` in a fresh process of this runtime. */
-export function runtimeArgv(script: string, args: readonly string[] = []): { cmd: string; args: string[] } {
-  return isBun()
-    ? { cmd: process.execPath, args: [script, ...args] }
-    : { cmd: process.execPath, args: ["run", "-A", "--no-check", script, ...args] };
-}
-
-/**
- * Runs `script` in a child of this runtime, in the controlled environment (child_env.ts: this process's
- * environment without PYTHON*, MALLOC_*, LD_PRELOAD, ...) plus `env`; a value of "" removes a variable.
- */
-export function runChild(
-  script: string,
-  args: readonly string[] = [],
-  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
-): ChildOutcome {
-  const env = forSpawnSync(controlledEnv(opts.env ?? {}));
-  const { cmd, args: argv } = runtimeArgv(script, args);
-  const r = spawnSync(cmd, argv, {
-    encoding: "utf8",
-    env,
-    cwd: opts.cwd,
-    timeout: opts.timeoutMs ?? 60_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
-  return {
-    status: r.status,
-    signal: r.signal ?? null,
-    stdout: r.stdout ?? "",
-    stderr: r.stderr ?? "",
-    timedOut,
-  };
-}
-
-/** Drops what the runtime appends after the program's own stderr (Bun's crash banner). */
-export function programStderr(stderr: string): string {
-  const i = stderr.search(/^=+\nBun v\d|^panic\(main thread\)/m);
-  return i < 0 ? stderr : stderr.slice(0, i);
 }
 
 /** Judges a child against an expectation: `ok`, and a one-line `message` saying what differed. */

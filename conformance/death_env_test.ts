@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { runPool, runtimeArgs } from "./pool.ts";
+import { runPool } from "./pool.ts";
+import { runScriptAsync } from "../core/child.ts";
 import { prepareSuite } from "./suite.ts";
-import { findLibpython } from "./adapters/cpython_lib.ts";
+import { findLibpython } from "../core/python.ts";
 
 // Issue 8: death-case verdicts on real CPython depended on the caller's environment (PYTHONFAULTHANDLER,
 // PYTHONDEVMODE, PYTHONTRACEMALLOC, the size of the environment). The same death cases must give the same
@@ -24,28 +25,22 @@ try {
 function run(
   env: Record<string, string>,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(
-      process.execPath,
-      runtimeArgs(CLI, [
-        "--target",
-        "cpython",
-        "--target",
-        "native",
-        "--profile",
-        "cpython",
-        "--filter",
-        FILTER,
-        "--format",
-        "json",
-      ]),
-      { env, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "", stderr = "";
-    c.stdout!.on("data", (d) => (stdout += d));
-    c.stderr!.on("data", (d) => (stderr += d));
-    c.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+  return runScriptAsync(
+    CLI,
+    [
+      "--target",
+      "cpython",
+      "--target",
+      "native",
+      "--profile",
+      "cpython",
+      "--filter",
+      FILTER,
+      "--format",
+      "json",
+    ],
+    { baseEnv: env, timeoutMs: 0 },
+  );
 }
 
 const verdicts = (stdout: string) =>

@@ -13,7 +13,8 @@
  * @module
  */
 import type { DomainName } from "./case.ts";
-import { type ChildOutcome, type DeathExpectation, judgeChild, runChild } from "./death.ts";
+import { type DeathExpectation, judgeChild } from "./death.ts";
+import { type ChildOutcome, runScript } from "../core/child.ts";
 import type { Pep445, Ptr } from "../ref/types.ts";
 
 type Ops = { malloc(n: number): Ptr; free(p: Ptr): void; realloc(p: Ptr, n: number): Ptr };
@@ -160,7 +161,7 @@ export function runDeathScenario(
   opts: { env?: Record<string, string>; hooks?: boolean } = {},
 ): { ok: boolean; message: string; child: ChildOutcome } {
   const script = new URL("./death_child.ts", import.meta.url).pathname;
-  const child = runChild(script, [target, scenario, domain, ...(opts.hooks ? ["--hooks"] : [])], {
+  const child = runScript(script, [target, scenario, domain, ...(opts.hooks ? ["--hooks"] : [])], {
     env: opts.env,
   });
   return { ...judgeChild(child, SCENARIOS[scenario].expect(domain)), child };

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type ChildOutcome, judgeChild, normalizeFatal, programStderr } from "./death.ts";
+import { judgeChild, normalizeFatal } from "./death.ts";
+import { type ChildOutcome, programStderr } from "../core/child.ts";
 import { runDeathScenario, type ScenarioName, SCENARIOS } from "./death_scenarios.ts";
 import type { DomainName } from "./case.ts";
-import { findLibpython } from "./adapters/cpython_lib.ts";
+import { findLibpython } from "../core/python.ts";
 import { LIBPYTHON_ENV } from "./adapters/cpython.ts";
 
 const BUN_BANNER =

@@ -1,9 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { runtimeArgs } from "./pool.ts";
+import { runScript } from "../core/child.ts";
 
 const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
 
@@ -13,11 +11,7 @@ const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
 test("conformance: the default run (ref, native, cpython) is conformant in this runtime", {
   timeout: 300_000,
 }, () => {
-  const r = spawnSync(process.execPath, runtimeArgs(CLI, ["--format", "json"]), {
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: "1" },
-  });
+  const r = runScript(CLI, ["--format", "json"], { inherit: true, timeoutMs: 0, maxBuffer: 256 << 20 });
   const lines = (r.stdout ?? "").trim().split("\n").filter((l) => l.startsWith("{")).map((l) =>
     JSON.parse(l)
   );

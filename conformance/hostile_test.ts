@@ -1,13 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { runtimeArgs } from "./pool.ts";
+import { runScript } from "../core/child.ts";
+import { runtimeCommand } from "../core/runtime.ts";
 import { buildFixtures, buildHostileFixtures } from "./fixtures/c/build.ts";
-import { findLibpython } from "./adapters/cpython_lib.ts";
-import { asanEnv } from "./adapters/native.ts";
+import { findLibpython } from "../core/python.ts";
+import { sanitizerEnv } from "../core/cbuild.ts";
 
 // "The runner must survive its targets" (issue 8): every item against a hostile fixture
 // (conformance/fixtures/c/hostile/), through the CLI as a user runs it.
@@ -27,8 +28,7 @@ try {
 
 type Out = { status: number | null; stdout: string; stderr: string };
 function cli(args: string[]): Out {
-  const r = spawnSync(process.execPath, runtimeArgs(CLI, args), { encoding: "utf8", maxBuffer: 64 << 20 });
-  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  return runScript(CLI, args, { inherit: true, timeoutMs: 0 });
 }
 const json = (o: Out) => o.stdout.trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
 const verdicts = (o: Out) =>
@@ -177,8 +177,8 @@ for (const [sig, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
   }, async () => {
     // through sh, which reports the runner's exit status (Deno's ChildProcess reports a child it sent a
     // signal to as killed by it, whatever the child's exit status)
-    const argv = runtimeArgs(CLI, ["--target", `vtable:${lib.hang}`, "--jobs", "2", "--timeout", "600"]);
-    const c = spawn("sh", ["-c", '"$@"; echo "exit=$?" >&2', "sh", process.execPath, ...argv], {
+    const rt = runtimeCommand(CLI, ["--target", `vtable:${lib.hang}`, "--jobs", "2", "--timeout", "600"]);
+    const c = spawn("sh", ["-c", '"$@"; echo "exit=$?" >&2', "sh", rt.cmd, ...rt.args], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     c.stdout!.resume();
@@ -259,7 +259,7 @@ test("hostile: --abi 2013 over a shipped struct (every realloc NULL) prints the 
 
 let noAsan: string | undefined;
 try {
-  asanEnv();
+  sanitizerEnv();
 } catch (e) {
   noAsan = (e as Error).message;
 }

@@ -21,7 +21,7 @@ import { type Result, result } from "./execute.ts";
 import { type Disposition, runKey, type RunSpec } from "./plan.ts";
 import { isStopping, runDeath, Worker } from "./children.ts";
 
-export { runtimeArgs, terminateAll } from "./children.ts";
+export { terminateAll } from "./children.ts";
 
 /** One run to do. */
 export interface WorkItem {

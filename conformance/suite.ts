@@ -11,7 +11,7 @@
  * @module
  */
 import type { Adapter } from "./adapter.ts";
-import { UsageError } from "./adapter.ts";
+import { UsageError } from "../core/usage.ts";
 import { loadAdapter, loadFactory } from "./adapters/mod.ts";
 import type { Case } from "./case.ts";
 import { loadCases } from "./cases/mod.ts";

@@ -1,11 +1,13 @@
 /**
  * Builds `native/` (liballocspec.so) with the system C compiler, and runs its C tests.
  *
- * Variants: `release` (-O2), `debug` (-O0 -g), `asan` (-fsanitize=address,undefined). Output:
+ * Compiler, variants, flags, freshness and the build folder are core/cbuild.ts's (the one C build module):
+ * `release` (-O2), `debug` (-O0 -g), `asan` (-fsanitize=address,undefined). Output:
  * `native/build/<variant>/liballocspec.so`, rebuilt only when missing or older than a source or header.
  * Flags: C11, `-Wall -Wextra -Werror`, `-fvisibility=hidden` (only `ALLOCSPEC_API` symbols are exported),
  * `-Wl,-Bsymbolic` (calls inside the library never go through the PLT, so a libpython loaded in the same
- * process cannot interpose on them).
+ * process cannot interpose on them). Other folders build their own C (the launcher in targets/, the layer
+ * libraries in debug/) through core/cbuild.ts; this file knows only native/.
  *
  * CLI: `deno run -A native/build.ts [--variant V] [--all] [--force] [--test [--fast]]` (or `bun native/build.ts`).
  * `--test` builds, runs test_api and test_stress (release), again under valgrind, again built with
@@ -24,50 +26,36 @@
  * ```
  * @module
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { findLibpython } from "../conformance/adapters/cpython_lib.ts";
+import {
+  BUILD_DIR,
+  buildProgram,
+  buildShared,
+  compileProgram,
+  compileShared,
+  findCompiler,
+  hasProgram,
+  INCLUDE_DIR,
+  NoCompilerError,
+  sourcesOf,
+  type Variant,
+  VARIANTS,
+  WARN_FLAGS,
+} from "../core/cbuild.ts";
+import { runProgram } from "../core/child.ts";
+import { findLibpython } from "../core/python.ts";
+import { STATIC_TLS_ENV } from "../core/env.ts";
 
-/** A build flavour of the library. */
-export type Variant = "release" | "debug" | "asan";
-/** All variants, in build order. */
-export const VARIANTS: readonly Variant[] = ["release", "debug", "asan"];
+// Moved to core/cbuild.ts (the one C build module); re-exported for code written against native/build.ts.
+export { BUILD_DIR, compileShared, findCompiler, NoCompilerError, type Variant, VARIANTS, WARN_FLAGS };
 
 /** Absolute path of `native/`. */
 export const NATIVE_DIR: string = dirname(fileURLToPath(import.meta.url));
 const SRC_DIR = join(NATIVE_DIR, "src");
-const INCLUDE_DIR = join(NATIVE_DIR, "include");
 const TEST_DIR = join(NATIVE_DIR, "test");
-/**
- * Where builds go: `native/build/`, or `$ALLOCSPEC_CACHE_DIR/native/` when the installed `allocspec`
- * command set that variable (a per-user cache; nothing is written into the package's install folder).
- */
-export const BUILD_DIR: string = process.env.ALLOCSPEC_CACHE_DIR
-  ? join(resolve(process.env.ALLOCSPEC_CACHE_DIR), "native")
-  : join(NATIVE_DIR, "build");
-
-/** Warning and language flags every C file of the project is compiled with. */
-export const WARN_FLAGS: readonly string[] = ["-std=c11", "-Wall", "-Wextra", "-Werror"];
-
-const VARIANT_FLAGS: Record<Variant, string[]> = {
-  release: ["-O2"],
-  debug: ["-O0", "-g"],
-  asan: [
-    "-O1",
-    "-g",
-    "-fsanitize=address,undefined",
-    "-fno-omit-frame-pointer",
-    "-fno-sanitize-recover=undefined",
-  ],
-};
-
-/** Thrown when no C compiler can be found; its message is one line saying what to do. */
-export class NoCompilerError extends Error {
-  override name = "NoCompilerError";
-}
 
 /**
  * The path of the library for a variant (absolute; it may not exist yet).
@@ -85,76 +73,14 @@ export function libraryPath(variant: Variant = "release"): string {
   return join(BUILD_DIR, variant, "liballocspec.so");
 }
 
-function works(cc: string): boolean {
-  const r = spawnSync(cc, ["--version"], { encoding: "utf8" });
-  return !r.error && r.status === 0;
-}
-
-/**
- * The C compiler to use: `$CC` when set (it must work), else the first of cc, gcc, clang that runs.
- * Throws {@link NoCompilerError} with one clear line otherwise.
- */
-export function findCompiler(env: Record<string, string | undefined> = process.env): string {
-  const fromEnv = env.CC?.trim();
-  if (fromEnv) {
-    if (works(fromEnv)) return fromEnv;
-    throw new NoCompilerError(
-      `native/build.ts: the C compiler CC='${fromEnv}' does not run: set CC to a working compiler (gcc or clang) or unset it`,
-    );
-  }
-  for (const cc of ["cc", "gcc", "clang"]) if (works(cc)) return cc;
-  throw new NoCompilerError(
-    "native/build.ts: no C compiler found (tried cc, gcc, clang): install gcc or clang, or set CC to one",
-  );
-}
-
-function sourcesOf(dir: string, ext: string[]): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => ext.some((e) => f.endsWith(e))).sort().map((f) => join(dir, f));
-}
-
 /** The library's C sources. */
 export function librarySources(): string[] {
   return sourcesOf(SRC_DIR, [".c"]);
 }
 
-function newestInput(): number {
-  const files = [...sourcesOf(SRC_DIR, [".c", ".h"]), ...sourcesOf(INCLUDE_DIR, [".h"])];
-  return Math.max(...files.map((f) => statSync(f).mtimeMs));
-}
-
-function isFresh(output: string, inputsMtime: number): boolean {
-  return existsSync(output) && statSync(output).mtimeMs >= inputsMtime;
-}
-
-/** Runs a compiler; throws an Error carrying the compiler's output on failure. */
-function compile(cc: string, args: string[], quiet: boolean): void {
-  if (!quiet) console.error(`$ ${cc} ${args.join(" ")}`);
-  const r = spawnSync(cc, args, { encoding: "utf8", maxBuffer: 64 << 20 });
-  if (r.error) throw new Error(`native/build.ts: could not run ${cc}: ${r.error.message}`);
-  if (r.status !== 0) {
-    throw new Error(`native/build.ts: ${cc} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
-  }
-}
-
-/**
- * Compiles C sources into a shared library with the project's flags (C11, -Wall -Wextra -Werror,
- * -fPIC, -fvisibility=hidden, -Wl,-Bsymbolic, -pthread) plus `flags`. Writes atomically (a temp file
- * renamed over `output`), so concurrent builds never load a half-written file. For other folders' fixtures.
- *
- * @example
- * ```ts
- * import { compileShared } from "./build.ts";
- * compileShared({ sources: ["fixture.c"], output: "/tmp/libfixture.so", flags: ["-O2"] });
- * ```
- */
-export function compileShared(
-  opts: { sources: string[]; output: string; flags?: string[]; quiet?: boolean; cc?: string },
-): void {
-  compileExecutable({
-    ...opts,
-    flags: ["-fPIC", "-shared", "-fvisibility=hidden", "-Wl,-Bsymbolic", "-pthread", ...(opts.flags ?? [])],
-  });
+/** Every input of the library: its sources, private headers and the public headers. */
+export function libraryInputs(): string[] {
+  return [...sourcesOf(SRC_DIR, [".c", ".h"]), ...sourcesOf(INCLUDE_DIR, [".h"])];
 }
 
 /**
@@ -169,139 +95,15 @@ export function compileShared(
  */
 export function buildNative(opts: { variant?: Variant; force?: boolean; quiet?: boolean } = {}): string {
   const variant = opts.variant ?? "release";
-  const output = libraryPath(variant);
-  if (!opts.force && isFresh(output, newestInput())) return output;
-  compileShared({
+  return buildShared({
     sources: librarySources(),
-    output,
-    flags: [...VARIANT_FLAGS[variant], "-ldl"],
+    inputs: libraryInputs(),
+    output: libraryPath(variant),
+    variant,
+    flags: ["-ldl"],
+    force: opts.force,
     quiet: opts.quiet ?? true,
   });
-  return output;
-}
-
-// ------------------------------------------------------------------------------------------------
-// allocspec-python: the launcher of clients/ (C sources in clients/launcher, contract in its CONTRACT.md)
-
-const LAUNCHER_DIR = join(NATIVE_DIR, "..", "clients", "launcher");
-
-/**
- * The path of the launcher executable for a variant: beside that variant's liballocspec.so, which it loads.
- *
- * @example
- * ```ts
- * import { launcherPath } from "./build.ts";
- * launcherPath("release"); // ".../native/build/release/allocspec-python"
- * ```
- */
-export function launcherPath(variant: Variant = "release"): string {
-  return join(dirname(libraryPath(variant)), "allocspec-python");
-}
-
-/**
- * Builds `allocspec-python` (and the library it loads) for a variant if missing or stale, and returns its path.
- *
- * @example
- * ```ts
- * import { buildLauncher } from "./build.ts";
- * const exe = buildLauncher(); // release
- * ```
- */
-export function buildLauncher(opts: { variant?: Variant; force?: boolean; quiet?: boolean } = {}): string {
-  const variant = opts.variant ?? "release";
-  buildNative(opts);
-  const output = launcherPath(variant);
-  const sources = sourcesOf(LAUNCHER_DIR, [".c"]);
-  const newest = Math.max(
-    newestInput(),
-    ...[...sourcesOf(LAUNCHER_DIR, [".c", ".h"]), ...sourcesOf(join(DEBUG_DIR, "check"), [".h"])].map((f) =>
-      statSync(f).mtimeMs
-    ),
-  );
-  if (!opts.force && isFresh(output, newest)) return output;
-  compileExecutable({ sources, output, flags: [...VARIANT_FLAGS[variant], "-ldl"], quiet: opts.quiet });
-  return output;
-}
-
-/**
- * Compiles C sources into an executable with the project's flags (C11, -Wall -Wextra -Werror, the public
- * include folder) plus `flags` (`-l...` flags go last). Writes atomically (a temp file renamed over
- * `output`), like {@link compileShared}.
- *
- * @example
- * ```ts ignore
- * import { compileExecutable } from "./build.ts";
- * compileExecutable({ sources: ["main.c"], output: "/tmp/prog", flags: ["-O2", "-ldl"] });
- * ```
- */
-export function compileExecutable(
-  opts: { sources: string[]; output: string; flags?: string[]; quiet?: boolean; cc?: string },
-): void {
-  const output = resolve(opts.output);
-  mkdirSync(dirname(output), { recursive: true });
-  const tmp = `${output}.tmp.${process.pid}.${Date.now()}`;
-  try {
-    compile(opts.cc ?? findCompiler(), [
-      ...WARN_FLAGS,
-      `-I${INCLUDE_DIR}`,
-      ...(opts.flags ?? []).filter((f) => !f.startsWith("-l")),
-      ...opts.sources,
-      "-o",
-      tmp,
-      ...(opts.flags ?? []).filter((f) => f.startsWith("-l")),
-    ], opts.quiet ?? true);
-    renameSync(tmp, output);
-  } finally {
-    if (existsSync(tmp)) rmSync(tmp);
-  }
-}
-
-// ------------------------------------------------------------------------------------------------
-// debug/ layer libraries (fault engine, leak tracker): loaded by the launcher (ALLOCSPEC_LAYERS), they reach
-// PEP 445 by symbol name and link nothing of liballocspec.
-
-const DEBUG_DIR = join(NATIVE_DIR, "..", "debug");
-/** The debug/ layer libraries and the debug/ folders each is compiled from. */
-export const LAYERS: Readonly<Record<string, readonly string[]>> = {
-  as_faults: ["faults", "common"],
-  as_leaks: ["leaks", "common"],
-  as_check: ["check", "common"],
-};
-
-/**
- * Path of a debug/ layer library, e.g. `native/build/release/libas_faults.so` (it may not exist yet).
- *
- * @example
- * ```ts
- * import { layerPath } from "./build.ts";
- * layerPath("as_faults"); // ".../native/build/release/libas_faults.so"
- * ```
- */
-export function layerPath(name: string, variant: Variant = "release"): string {
-  if (!(name in LAYERS)) {
-    throw new RangeError(`unknown layer '${name}': use ${Object.keys(LAYERS).join(", ")}`);
-  }
-  return join(BUILD_DIR, variant, `lib${name}.so`);
-}
-
-/**
- * Builds a debug/ layer library when missing or stale and returns its path.
- *
- * @example
- * ```ts
- * import { buildLayer } from "./build.ts";
- * const so = buildLayer("as_faults"); // native/build/release/libas_faults.so
- * ```
- */
-export function buildLayer(name: string, opts: { variant?: Variant; force?: boolean } = {}): string {
-  const variant = opts.variant ?? "release";
-  const output = layerPath(name, variant);
-  const dirs = LAYERS[name].map((d) => join(DEBUG_DIR, d));
-  const sources = dirs.flatMap((d) => sourcesOf(d, [".c"]));
-  const newest = Math.max(...dirs.flatMap((d) => sourcesOf(d, [".c", ".h"])).map((f) => statSync(f).mtimeMs));
-  if (!opts.force && isFresh(output, newest)) return output;
-  compileShared({ sources, output, flags: [...VARIANT_FLAGS[variant], "-g", "-ldl"] });
-  return output;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -315,47 +117,27 @@ interface Tally {
 }
 
 /** Builds a test program linked against the library of `variant`. */
-function buildTestProgram(
-  cc: string,
-  name: string,
-  variant: Variant,
-  outDir: string,
-  extra: string[] = [],
-): string {
+function buildTestProgram(cc: string, name: string, variant: Variant, outDir: string): string {
   const lib = libraryPath(variant);
-  const out = join(outDir, name);
   mkdirSync(outDir, { recursive: true });
-  const newest = Math.max(
-    newestInput(),
-    statSync(join(TEST_DIR, `${name}.c`)).mtimeMs,
-    statSync(join(TEST_DIR, "check.h")).mtimeMs,
-    statSync(lib).mtimeMs,
-  );
-  if (isFresh(out, newest) && extra.length === 0) return out;
-  compile(cc, [
-    ...WARN_FLAGS,
-    ...VARIANT_FLAGS[variant],
-    "-pthread",
-    `-I${INCLUDE_DIR}`,
-    join(TEST_DIR, `${name}.c`),
-    "-o",
-    out,
-    `-L${dirname(lib)}`,
-    "-lallocspec",
-    `-Wl,-rpath,${dirname(lib)}`,
-    "-ldl",
-    ...extra,
-  ], true);
-  return out;
+  return buildProgram({
+    cc,
+    sources: [join(TEST_DIR, `${name}.c`)],
+    inputs: [...libraryInputs(), join(TEST_DIR, "check.h"), lib],
+    output: join(outDir, name),
+    variant,
+    flags: [`-L${dirname(lib)}`, `-Wl,-rpath,${dirname(lib)}`, "-lallocspec", "-ldl"],
+  });
 }
 
 /** Runs a program, echoes its output, parses its `N passed, N failed` line into the tally. */
 function runCounted(t: Tally, label: string, cmd: string[], env: Record<string, string> = {}): boolean {
   const started = Date.now();
-  const r = spawnSync(cmd[0], cmd.slice(1), {
-    encoding: "utf8",
+  const r = runProgram(cmd[0], cmd.slice(1), {
+    inherit: true,
+    env: { ...STATIC_TLS_ENV, ...env },
+    timeoutMs: 0,
     maxBuffer: 256 << 20,
-    env: { ...process.env, GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536", ...env },
   });
   const out = (r.stdout ?? "") + (r.stderr ?? "");
   const m = [...out.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$/gm)].at(-1);
@@ -392,10 +174,6 @@ function skip(t: Tally, label: string, reason: string): void {
   t.lines.push(`${label}: SKIPPED (${reason})`);
 }
 
-function which(cmd: string): boolean {
-  return works(cmd);
-}
-
 /** Builds and runs every C test; returns the tally (printed by the CLI). */
 export function runCTests(opts: { fast?: boolean } = {}): Tally {
   const t: Tally = { passed: 0, failed: 0, skipped: 0, lines: [] };
@@ -419,7 +197,7 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
     return t;
   }
 
-  if (which("valgrind")) {
+  if (hasProgram("valgrind")) {
     const vg = [
       "valgrind",
       "-q",
@@ -462,18 +240,12 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
         output: join(outDir, "liballocspec.so"),
         flags: [...tsan, "-ldl"],
       });
-      compile(cc, [
-        ...WARN_FLAGS,
-        ...tsan,
-        "-pthread",
-        `-I${INCLUDE_DIR}`,
-        join(TEST_DIR, "test_stress.c"),
-        "-o",
-        join(outDir, "test_stress"),
-        `-L${outDir}`,
-        "-lallocspec",
-        `-Wl,-rpath,${outDir}`,
-      ], true);
+      compileProgram({
+        cc,
+        sources: [join(TEST_DIR, "test_stress.c")],
+        output: join(outDir, "test_stress"),
+        flags: [...tsan, `-L${outDir}`, `-Wl,-rpath,${outDir}`, "-lallocspec"],
+      });
       built = true;
     } catch (e) {
       skip(t, "ThreadSanitizer", `not available with ${cc}: ${(e as Error).message.split("\n")[0]}`);
@@ -486,7 +258,7 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
     }
   }
 
-  if (which("clang")) {
+  if (hasProgram("clang")) {
     const outDir = join(BUILD_DIR, "clang");
     try {
       compileShared({
@@ -496,19 +268,12 @@ export function runCTests(opts: { fast?: boolean } = {}): Tally {
         flags: ["-O2", "-ldl"],
       });
       for (const name of ["test_api", "test_stress"]) {
-        compile("clang", [
-          ...WARN_FLAGS,
-          "-O2",
-          "-pthread",
-          `-I${INCLUDE_DIR}`,
-          join(TEST_DIR, `${name}.c`),
-          "-o",
-          join(outDir, name),
-          `-L${outDir}`,
-          "-lallocspec",
-          `-Wl,-rpath,${outDir}`,
-          "-ldl",
-        ], true);
+        compileProgram({
+          cc: "clang",
+          sources: [join(TEST_DIR, `${name}.c`)],
+          output: join(outDir, name),
+          flags: ["-O2", `-L${outDir}`, `-Wl,-rpath,${outDir}`, "-lallocspec", "-ldl"],
+        });
       }
       step(t, "clang -Wall -Wextra -Werror build", true);
       runCounted(t, "test_api (clang build)", [join(outDir, "test_api")]);
@@ -554,11 +319,10 @@ function main(argv: string[]): number {
         return 2;
       }
       console.log(buildNative({ variant: v, force: args.has("--force"), quiet: false }));
-      console.log(buildLauncher({ variant: v, force: args.has("--force"), quiet: false }));
     }
     return 0;
   } catch (e) {
-    console.error(e instanceof NoCompilerError ? e.message : (e as Error).message);
+    console.error(`native/build.ts: ${(e as Error).message}`);
     return 1;
   }
 }

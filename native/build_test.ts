@@ -9,17 +9,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
-import {
-  buildNative,
-  compileShared,
-  findCompiler,
-  libraryPath,
-  NATIVE_DIR,
-  NoCompilerError,
-} from "./build.ts";
-
-const isBun = (globalThis as any).Bun !== undefined;
+import { buildNative, libraryPath, NATIVE_DIR } from "./build.ts";
+import { compileShared, findCompiler, NoCompilerError } from "../core/cbuild.ts";
+import { runScript } from "../core/child.ts";
 
 /** The symbols docs/contracts.md section 3 names (CPython's names + the allocspec_ extras). */
 const EXPECTED_EXPORTS = [
@@ -128,11 +120,9 @@ test("build: a bogus CC gives one clear line (findCompiler and the CLI)", () => 
       e instanceof NoCompilerError && /CC='\/nonexistent\/bogus-cc' does not run/.test(e.message) &&
       !e.message.includes("\n"),
   );
-  const script = join(NATIVE_DIR, "build.ts");
-  const args = isBun ? [script, "--force"] : ["run", "-A", script, "--force"];
-  const r = spawnSync(process.execPath, args, {
-    encoding: "utf8",
-    env: { ...process.env, CC: "/nonexistent/bogus-cc" },
+  const r = runScript(join(NATIVE_DIR, "build.ts"), ["--force"], {
+    inherit: true,
+    env: { CC: "/nonexistent/bogus-cc" },
   });
   assert.equal(r.status, 1, r.stderr);
   assert.match(

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { runScript } from "../core/child.ts";
 import * as native from "./mod.ts";
 import {
   HANDLE_BASE,
@@ -11,8 +11,6 @@ import {
   PyMemDebugError,
 } from "./mod.ts";
 import { LIBPYTHON, NO_LIBPYTHON } from "./ffi/libpython_fixture.ts";
-
-const isDeno = !(globalThis as any).Bun;
 
 test("native mod: the public surface", () => {
   for (
@@ -110,9 +108,7 @@ for (
 ) {
   test(`native mod: abort mode, ${which}: SIGABRT with the Fatal line`, () => {
     const script = new URL("./ffi/abort_child.ts", import.meta.url).pathname;
-    const r = spawnSync(process.execPath, isDeno ? ["run", "-A", script, which] : [script, which], {
-      encoding: "utf8",
-    });
+    const r = runScript(script, [which], { inherit: true });
     assert.equal(r.signal, "SIGABRT", `status ${r.status}, stderr: ${r.stderr}`);
     assert.ok(r.stderr.includes(fatal), r.stderr);
     assert.ok(!r.stdout.includes("survived"));

@@ -24,32 +24,14 @@
  * ```
  * @module
  */
-import { NULL, type Profile, type Ptr, type PyMemAllocatorEx, SST, type ViolationKind } from "./types.ts";
-import type { ViolationMode } from "./types.ts";
+import { NULL, type Ptr, type PyMemAllocatorEx, SST, type ViolationKind } from "./types.ts";
 import { API_IDS, debugLayout, readSizeT, writeSizeT } from "./debug_hooks_layout.ts";
+import type { DebugAllocApi, DebugHost } from "./debug_hooks_layout.ts";
 import { raiseViolation, violationError } from "./diagnostics_report.ts";
 import { callCalloc } from "./domains.ts";
 import { debugRealloc } from "./debug_hooks_realloc.ts";
 
-/** Byte access by address (a {@link Heap} qualifies). Read the fields anew after each allocator call. */
-export interface ByteSpace {
-  readonly u8: Uint8Array;
-  readonly dv: DataView;
-}
-
-/** What the hooks consult on every call: the profile, the bytes, the GIL flag, the violation mode. */
-export interface DebugHost {
-  readonly profile: Profile;
-  readonly mem: ByteSpace;
-  gilHeld: boolean;
-  violation: ViolationMode;
-}
-
-/** `debug_alloc_api_t`: the ctx of a debug function: the domain's id and the allocator it wraps. */
-export interface DebugAllocApi {
-  readonly apiId: number;
-  alloc: PyMemAllocatorEx;
-}
+export type { ByteSpace, DebugAllocApi, DebugHost } from "./debug_hooks_layout.ts";
 
 /** The debug functions of one world and the three per-domain slots. */
 export interface DebugHooks {

@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import { type Profile, SST } from "./types.ts";
+import { type Profile, type PyMemAllocatorEx, SST, type ViolationMode } from "./types.ts";
 
 /** API identifiers stored at p-S (cpython-facts.md §1.3): 'r' RAW, 'm' MEM, 'o' OBJ. */
 export const API_ID_RAW = 0x72;
@@ -87,4 +87,24 @@ export function readSizeT(dv: DataView, addr: number): number {
 /** Reads a big-endian size_t at `addr` exactly, as a bigint (for diagnostics only). */
 export function readSizeTBig(dv: DataView, addr: number): bigint {
   return dv.getBigUint64(addr, false);
+}
+
+/** Byte access by address (a Heap qualifies). Read the fields anew after each allocator call. */
+export interface ByteSpace {
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+}
+
+/** What the hooks consult on every call: the profile, the bytes, the GIL flag, the violation mode. */
+export interface DebugHost {
+  readonly profile: Profile;
+  readonly mem: ByteSpace;
+  gilHeld: boolean;
+  violation: ViolationMode;
+}
+
+/** `debug_alloc_api_t`: the ctx of a debug function: the domain's id and the allocator it wraps. */
+export interface DebugAllocApi {
+  readonly apiId: number;
+  alloc: PyMemAllocatorEx;
 }

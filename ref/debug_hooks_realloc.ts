@@ -16,7 +16,7 @@
  */
 import { NULL, type Ptr, SST } from "./types.ts";
 import { type DebugLayout, readSizeT } from "./debug_hooks_layout.ts";
-import type { DebugAllocApi, DebugHost } from "./debug_hooks.ts";
+import type { DebugAllocApi, DebugHost } from "./debug_hooks_layout.ts";
 
 /** ERASED_SIZE in obmalloc.c: bytes saved at each end of a large block. */
 const ERASED_SIZE = 64;

@@ -32,7 +32,7 @@
  * | `createRef`, `RefOptions`, `RefPep445` | "Proposal" (the whole API as one world); "Make usage of these new APIs" (defaults per domain) |
  * | `Pep445`, `Pep445Options`, `Profile`, `PROFILES`, `Geometry`, `ViolationMode`, `Memory` | "Proposal" / "API changes" (the interface every implementation shares) |
  * | `PyMem_RawMalloc`, `PyMem_RawRealloc`, `PyMem_RawFree` (methods; `PyMem_RawCalloc` 3.5+) | "API changes": "new GIL-free memory allocator functions" |
- * | `PyMem_Malloc` ... `PyObject_Free` (methods) | "Make usage of these new APIs" |
+ * | `PyMem_Malloc` ... `PyObject_Free` (methods); `ENTRY_NAMES`, `ENTRY_POINT_NAMES`, `ENTRY_OPS` (the twelve names, the one list) | "Make usage of these new APIs" |
  * | `PyMemAllocators`, `PyMem_Get/SetRawAllocators`, `PyMem_Get/SetAllocators`, `PyObject_Get/SetAllocators` | "API changes": `PyMemAllocators` and the getters/setters |
  * | `PyMemAllocatorEx`, `PyMem_GetAllocator`, `PyMem_SetAllocator`, `DOMAINS`, `DOMAIN_NAMES`, `PYMEM_DOMAIN_RAW/MEM/OBJ`, `Domain` | "Alternatives": "Only have one generic get/set function" (what CPython shipped) |
  * | `PyObjectArenaAllocator`, `_PyObject_Get/SetArenaAllocators`, `PyObject_Get/SetArenaAllocator`, `createDefaultArenaAllocator` | "API changes": memory mapping allocators; "Memory allocators" (mmap) |

@@ -42,6 +42,35 @@ export type Domain = typeof PYMEM_DOMAIN_RAW | typeof PYMEM_DOMAIN_MEM | typeof 
 export const DOMAINS: readonly Domain[] = [PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ];
 export const DOMAIN_NAMES: Record<Domain, "RAW" | "MEM" | "OBJ"> = { 0: "RAW", 1: "MEM", 2: "OBJ" };
 
+/** The four operations of an allocator, in the order of PyMemAllocatorEx's function fields. */
+export const ENTRY_OPS = ["malloc", "calloc", "realloc", "free"] as const;
+/** One of {@link ENTRY_OPS}. */
+export type EntryOp = typeof ENTRY_OPS[number];
+
+/**
+ * The twelve entry points (CPython's names, PEP 445 "Proposal" and "Make usage of these new APIs"), per
+ * operation, indexed by domain (RAW, MEM, OBJ): the one list TypeScript has of them.
+ */
+export const ENTRY_NAMES = {
+  malloc: ["PyMem_RawMalloc", "PyMem_Malloc", "PyObject_Malloc"],
+  calloc: ["PyMem_RawCalloc", "PyMem_Calloc", "PyObject_Calloc"],
+  realloc: ["PyMem_RawRealloc", "PyMem_Realloc", "PyObject_Realloc"],
+  free: ["PyMem_RawFree", "PyMem_Free", "PyObject_Free"],
+} as const;
+
+/** The name of an entry point. */
+export type EntryPointName = typeof ENTRY_NAMES[EntryOp][number];
+
+/** The twelve names: RAW's malloc, calloc, realloc, free, then MEM's, then OBJ's. */
+export const ENTRY_POINT_NAMES: readonly EntryPointName[] = DOMAINS.flatMap((d) =>
+  ENTRY_OPS.map((op) => ENTRY_NAMES[op][d])
+);
+
+/** The operation of an entry point (e.g. `PyObject_Calloc` -> "calloc"). */
+export function entryOp(name: EntryPointName): EntryOp {
+  return ENTRY_OPS.find((op) => (ENTRY_NAMES[op] as readonly string[]).includes(name))!;
+}
+
 /** `PY_SSIZE_T_MAX` on 64-bit: 2^63 - 1. */
 export const PY_SSIZE_T_MAX = (1n << 63n) - 1n;
 /** `sizeof(size_t)`: the "S" of CPython's debug-hook layout. */

@@ -1,35 +1,23 @@
 /**
- * The report pages in a real browser: the system's headless Chromium (report/chromium.ts) loads a
- * conformance page made by `conformance/cli.ts --format html` on ref and a broken mutant, and a bench page
- * made by bench/html.ts from a fixed report, and the tests assert the rendered DOM: matrix cells and their
- * status words, a drill-down opened by a click, filter effects, no console errors, no network request.
- * Screenshots go to report/screenshots/ (git-ignored). Without Chromium the tests skip with that reason.
+ * The conformance report page in a real browser: the system's headless Chromium (report/chromium.ts) loads a
+ * page made by `conformance/cli.ts --format html` (run as a user runs it: report/ imports nothing of the
+ * conformance suite) on ref and a broken mutant, and the test asserts the rendered DOM: matrix cells and
+ * their status words, a drill-down opened by a click, filter effects, no console errors, no network request.
+ * The bench page's test is bench/html_browser_test.ts. Screenshots go to report/screenshots/ (git-ignored).
+ * Without Chromium the tests skip with that reason.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { runtimeArgs } from "../conformance/pool.ts";
-import { findChromium, openPage } from "./chromium.ts";
-import { benchHtml } from "../bench/html.ts";
-import { buildReport } from "../bench/results.ts";
+import { runScript } from "../core/child.ts";
+import { openPage } from "./chromium.ts";
+import { browserKit } from "./browser_kit.ts";
 
 const CLI = fileURLToPath(new URL("../conformance/cli.ts", import.meta.url));
-const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
-const runtime = (globalThis as any).Bun ? "bun" : "deno";
-const chromium = findChromium();
-const skip = chromium
-  ? false
-  : "no Chromium found (install Debian's chromium or set CHROMIUM=/path/to/chrome)";
-
-function shot(name: string, png: Uint8Array): void {
-  mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(join(SHOTS, `${runtime}-${name}.png`), png);
-}
+const { chromium, skip, shot } = browserKit();
 
 test("browser: conformance page: matrix, drill-down by click, filters, no console errors", {
   skip,
@@ -37,20 +25,16 @@ test("browser: conformance page: matrix, drill-down by click, filters, no consol
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "allocspec-html-"));
   try {
-    const r = spawnSync(
-      process.execPath,
-      runtimeArgs(CLI, [
-        "--target",
-        "ref",
-        "--target",
-        "mutant:realloc_zero_frees",
-        "--filter",
-        "^(zero_size|free_null|realloc)/",
-        "--format",
-        "html",
-      ]),
-      { encoding: "utf8", maxBuffer: 64 << 20 },
-    );
+    const r = runScript(CLI, [
+      "--target",
+      "ref",
+      "--target",
+      "mutant:realloc_zero_frees",
+      "--filter",
+      "^(zero_size|free_null|realloc)/",
+      "--format",
+      "html",
+    ], { inherit: true, timeoutMs: 0 });
     assert.equal(r.status, 1, `the mutant must fail: ${r.stderr.slice(-1500)}`);
     assert.match(r.stderr, /progress: \d+\/\d+ runs/, "progress goes to stderr");
     assert.match(r.stdout, /^<!doctype html>/);
@@ -167,79 +151,6 @@ test("browser: conformance page: matrix, drill-down by click, filters, no consol
       await page.close();
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test("browser: bench page: goal bars with numbers and goal words, allocator charts, no console errors", {
-  skip,
-  timeout: 120_000,
-}, async () => {
-  const dir = mkdtempSync(join(tmpdir(), "allocspec-html-"));
-  const scenario = (name: string, figures: Record<string, number>) => ({
-    name,
-    description: name,
-    runtime: "bun" as const,
-    params: {},
-    seconds: 1,
-    mitata: [],
-    rows: [{ name: "glibc: time (thread CPU)", median: 12, unit: "ns/op", min: 11, max: 13 }],
-    figures,
-    notes: [],
-  });
-  const report = buildReport({
-    date: "2026-12-01T00:00:00.000Z",
-    command: "npx bun bench",
-    quick: false,
-    filter: null,
-    context: { cpu: "test cpu", cores: 2 },
-    scenarios: [
-      scenario("pymalloc", {
-        pymalloc_vs_cpython: 1.08,
-        pymalloc_ns_per_op_native_pymalloc: 7.3,
-        pymalloc_ns_per_op_glibc: 12,
-        pymalloc_ratio_native_pymalloc: 1.08,
-        pymalloc_ratio_glibc: 1.65,
-        pymalloc_fragmentation_native_pymalloc: 1.2,
-        pymalloc_fragmentation_glibc: 1.5,
-      }),
-      scenario("indirection", {
-        hook_added_ns_per_op: 1.11,
-        indirection_workload_added_ns_per_op_3hooks: 3.2,
-      }),
-    ],
-  });
-  const file = join(dir, "bench.html");
-  writeFileSync(file, benchHtml(report));
-  const page = await openPage(chromium!, pathToFileURL(file).href, { width: 1100, height: 1400 });
-  try {
-    const goals = await page.evaluate<string[]>(
-      "[...document.querySelectorAll('#goals figure:first-of-type svg .bv')].map(t => t.textContent)",
-    );
-    assert.equal(goals.length, 5);
-    assert.ok(goals.includes("1.08x · goal ≤ 1x: MISSED"), goals.join(" | "));
-    assert.equal(goals.filter((g) => g === "not measured").length, 4, goals.join(" | "));
-    assert.match(
-      await page.evaluate<string>(
-        "document.querySelector('#goals figure:first-of-type details').textContent",
-      ),
-      /not measured: scenario cpython_hook did not run/,
-      "the reason is in the numbers table",
-    );
-    assert.equal(await page.evaluate("document.querySelectorAll('#goals svg rect.bar.missed').length"), 1);
-    const alloc = await page.evaluate<string[]>(
-      "[...document.querySelectorAll('#allocators figure:first-of-type svg .bv')].map(t => t.textContent)",
-    );
-    assert.deepEqual(alloc, ["7.3 ns/op", "12 ns/op (11–13)"]);
-    assert.match(await page.evaluate<string>("document.getElementById('hooks').textContent"), /3\.2 ns\/op/);
-    assert.match(
-      await page.evaluate<string>("document.getElementById('verdict').textContent"),
-      /1 goals met, 1 missed/,
-    );
-    shot("bench", await page.screenshot());
-    assert.deepEqual(page.problems, []);
-  } finally {
-    await page.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

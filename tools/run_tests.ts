@@ -107,7 +107,18 @@ function add(name: string, status: number, c: Counts | null) {
 
 const deno = process.execPath.endsWith("deno") ? process.execPath : "deno";
 /** The TypeScript folders every static check covers (new top-level folders go here and in deno.json). */
-const TS_DIRS = ["ref", "native", "conformance", "bench", "tools", "report", "cli", "clients", "debug"];
+const TS_DIRS = [
+  "ref",
+  "core",
+  "native",
+  "conformance",
+  "bench",
+  "tools",
+  "report",
+  "cli",
+  "clients",
+  "debug",
+];
 /** One command that passes or fails as a whole, counted as one test. */
 function single(name: string, cmd: string[]) {
   const r = run(cmd);

@@ -20,14 +20,15 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { launchSpec } from "../../clients/launcher.ts";
+import { launchSpec } from "../../targets/launcher.ts";
 import { buildFixtures } from "../../debug/fixtures/build.ts";
-import { classifyPoint } from "../../debug/faults/classify.ts";
+import { classifyPoint } from "../../core/outcome.ts";
 import { choosePoints } from "../../debug/faults/points.ts";
 import { countCalls, sweep } from "../../debug/faults/sweep.ts";
-import { buildLayer } from "../../native/build.ts";
+import { buildLayer } from "../../debug/layers.ts";
 import type { Row, Scenario, ScenarioContext } from "../scenario.ts";
 import { round } from "../stats.ts";
+import { signalNumber } from "../../core/signals.ts";
 
 /** CPU seconds (user + system) of every child this process has reaped so far, with their own reaped
  * children (/proc/self/stat cutime + cstime, clock ticks of 1/100 s). */
@@ -36,8 +37,6 @@ function childrenCpuS(): number {
   const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
   return (+rest[13] + +rest[14]) / 100;
 }
-
-const SIG: Record<string, number> = { SIGSEGV: 11, SIGABRT: 6, SIGBUS: 7, SIGILL: 4, SIGFPE: 8, SIGKILL: 9 };
 
 /** `class line N` of the planted bugs of oom_loop.py (found from their calls in the file, not hard-coded). */
 function planted(prog: string): string[] {
@@ -102,7 +101,7 @@ async function measure(
     );
     const c = classifyPoint({
       code: b.status ?? -1,
-      signal: b.signal ? SIG[b.signal] ?? 99 : 0,
+      signal: signalNumber(b.signal, 99),
       timedOut: (b.error as { code?: string } | undefined)?.code === "ETIMEDOUT",
       stderr: b.stderr ?? "",
     });

@@ -13,8 +13,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchSpec } from "../../clients/launcher.ts";
-import { buildLayer } from "../../native/build.ts";
+import { launchSpec } from "../../targets/launcher.ts";
+import { buildLayer } from "../../debug/layers.ts";
 import type { Row, Scenario } from "../scenario.ts";
 import { median, round, summarize } from "../stats.ts";
 

@@ -18,7 +18,8 @@ import { readFileSync } from "node:fs";
 import { buildHarness } from "../../clients/libs/build.ts";
 import { driverLaunch } from "../../clients/libs/driver.ts";
 import { type Scenario as LibsScenario } from "../../clients/libs/run.ts";
-import { choosePoints, classify, freshPoint, sweep } from "../../clients/libs/sweep.ts";
+import { classify, freshPoint, LIBS_HEAD_SHARE, sweep } from "../../clients/libs/sweep.ts";
+import { choosePoints } from "../../debug/faults/points.ts";
 import { Symbolizer } from "../../debug/faults/site.ts";
 import type { Row, Scenario, ScenarioContext } from "../scenario.ts";
 import { round } from "../stats.ts";
@@ -56,7 +57,7 @@ async function measureLib(ctx: ScenarioContext, lib: string, max: number, jobs: 
       cpuS: childrenCpuS() - c0,
       findings: new Set(r.findings.map((f) => `${f.cls} at ${f.site}`)),
       points: r.points,
-      chosen: choosePoints(r.points, max),
+      chosen: choosePoints(r.points, max, LIBS_HEAD_SHARE),
     };
   };
   const fresh = async (chosen: number[]): Promise<Way> => {
@@ -81,7 +82,7 @@ async function measureLib(ctx: ScenarioContext, lib: string, max: number, jobs: 
   } else {
     // the fresh side needs the points first: the dry run of a sweep gives them (not timed)
     const probe = await sweep({ launch, sc, so, max: 1, jobs: 1, confirm: false });
-    const chosen = choosePoints(probe.points, max);
+    const chosen = choosePoints(probe.points, max, LIBS_HEAD_SHARE);
     b = await fresh(chosen);
     f = await fork();
   }

@@ -14,10 +14,12 @@
  * | leak_tracer | debug/leaks tracing layer vs tracemalloc.start(1) on the CPython workloads | leak_tracer_vs_tracemalloc |
  * | programs | real Python programs via the launcher (clients/) on each allocator vs obmalloc | (programs_*) |
  * | hooks | CPython workloads under hooks: bare, native pass-through, tracemalloc, Scalene | hooks_passthrough_vs_bare |
+ * | check_layer | real programs on each allocator with and without the checking layer (debug/check) | check_layer_cpu_ratio |
  *
  * @module
  */
 import type { Scenario } from "../scenario.ts";
+import { checkLayer } from "./check_layer.ts";
 import { cpythonHook } from "./cpython_hook.ts";
 import { debugHooks } from "./debug_hooks.ts";
 import { faultSweep } from "./fault_sweep.ts";
@@ -42,4 +44,5 @@ export const SCENARIOS: readonly Scenario[] = [
   leakTracer,
   programs,
   hooks,
+  checkLayer,
 ];

@@ -1,6 +1,6 @@
 /**
  * Scenario `programs` (mimalloc-bench style): whole Python programs run by the machine's real CPython on
- * each allocator through the one launcher (clients/launcher.ts): the pybench-style workloads of
+ * each allocator through the one launcher (targets/launcher.ts): the pybench-style workloads of
  * bench/workloads and stdlib-heavy programs (xml.etree, compile() of large modules, difflib), one fresh
  * process per sample (bench/workloads/program.py), so the peak RSS is the program's.
  *
@@ -22,7 +22,7 @@ import { join } from "node:path";
 import type { Row, Scenario, ScenarioContext } from "../scenario.ts";
 import { median, round, summarize } from "../stats.ts";
 import { pairedRatios } from "../harness.ts";
-import { type LaunchSpec, launchSpec } from "../../clients/launcher.ts";
+import { type LaunchSpec, launchSpec } from "../../targets/launcher.ts";
 
 /** The programs (modules of bench/workloads with run(scale)). */
 export const PROGRAMS: readonly string[] = [
@@ -49,12 +49,14 @@ export const ALLOCATORS: readonly string[] = [
 
 const BASE = "cpython";
 
-interface Sample {
+/** One run of a program: its process CPU time and peak RSS. */
+export interface Sample {
   cpu_ns: number;
   maxrss_kb: number;
 }
 
-function runProgram(ctx: ScenarioContext, spec: LaunchSpec, name: string, scale: number): Sample {
+/** Runs bench/workloads/program.py NAME SCALE on `spec` once (a fresh process); throws on failure. */
+export function runProgram(ctx: ScenarioContext, spec: LaunchSpec, name: string, scale: number): Sample {
   const script = join(ctx.root, "bench", "workloads", "program.py");
   const r = spawnSync(spec.exe, [...spec.argvPrefix, script, name, String(scale)], {
     env: spec.env,
@@ -82,11 +84,15 @@ export const programs: Scenario = {
   run(ctx, p) {
     const notes: string[] = [];
     const specs: Record<string, LaunchSpec> = {
-      [BASE]: launchSpec({ allocator: BASE, python: ctx.python() }),
+      [BASE]: launchSpec({ target: BASE, python: ctx.python() }),
     };
-    for (const a of p.allocators as string[]) {
+    const targets: readonly string[] = ctx.targets.length ? ctx.targets : p.allocators;
+    if (ctx.targets.length) {
+      notes.push(`--target: ${ctx.targets.join(", ")} (instead of the default allocators)`);
+    }
+    for (const a of targets) {
       try {
-        specs[a] = launchSpec({ allocator: a, python: ctx.python() });
+        specs[a] = launchSpec({ target: a, python: ctx.python() });
       } catch (e) {
         notes.push(`${a}: not measured (${(e as Error).message.split("\n")[0]})`);
       }

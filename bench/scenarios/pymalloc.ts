@@ -19,7 +19,7 @@
  * Sample output: the SAMPLE OUTPUT comment at the end of this file.
  * @module
  */
-import { ALLOCATORS } from "../alloc_child.ts";
+import { ALLOCATORS, configSpec, targetLabel } from "../alloc_child.ts";
 import { memoryChildren, timingChildren } from "../child_runs.ts";
 import { pairedRatios } from "../harness.ts";
 import type { Row, Scenario } from "../scenario.ts";
@@ -44,11 +44,19 @@ export const pymalloc: Scenario = {
       `trace ${t.label}: ${t.source}`,
       `fragmentation trace ${syn.label}: ${syn.source}`,
     ];
-    const mem = memoryChildren(ctx, syn, p.allocators);
-    const memWl = memoryChildren(ctx, t, p.allocators);
-    const usable = (p.allocators as string[]).filter((a) => !mem.errors[a]);
-    for (const a of p.allocators as string[]) {
-      if (mem.errors[a]) notes.push(`${a}: not measured: ${mem.errors[a]}`);
+    // --target: the two references, then the user's targets (each `LABEL=SPEC`, alloc_child.ts)
+    const allocators: string[] = ctx.targets.length
+      ? ["native_pymalloc", "cpython_obmalloc", ...ctx.targets.map((t) => `${targetLabel(t)}=${t}`)]
+      : p.allocators;
+    if (ctx.targets.length) {
+      notes.push(`--target: ${ctx.targets.join(", ")} (instead of the default comparison)`);
+    }
+    const label = (name: string) => configSpec(name).label;
+    const mem = memoryChildren(ctx, syn, allocators);
+    const memWl = memoryChildren(ctx, t, allocators);
+    const usable = allocators.filter((a) => !mem.errors[a]);
+    for (const a of allocators) {
+      if (mem.errors[a]) notes.push(`${label(a)}: not measured: ${mem.errors[a]}`);
     }
     if (!usable.includes("native_pymalloc") || !usable.includes("cpython_obmalloc")) {
       throw new Error(
@@ -72,17 +80,18 @@ export const pymalloc: Scenario = {
         "peak RSS MiB".padStart(13)
       } ${"ideal MiB".padStart(10)} ${"frag".padStart(6)} ${"frag".padStart(10)}`,
     );
-    for (const name of p.allocators as string[]) {
-      if (mem.errors[name]) {
-        ctx.print(`    ${name.padEnd(18)} ERROR ${mem.errors[name]}`);
+    for (const key of allocators) {
+      if (mem.errors[key]) {
+        ctx.print(`    ${label(key).padEnd(18)} ERROR ${mem.errors[key]}`);
         continue;
       }
-      const ns = median(samples[name]);
-      const vs = pairedRatios(samples[name], samples.cpython_obmalloc);
-      const heap = mem.peakHeap[name], live = mem.peakLive[name];
+      const name = label(key);
+      const ns = median(samples[key]);
+      const vs = pairedRatios(samples[key], samples.cpython_obmalloc);
+      const heap = mem.peakHeap[key], live = mem.peakLive[key];
       const fr = heap / live;
-      const frWl = memWl.errors[name] ? NaN : memWl.peakHeap[name] / memWl.peakLive[name];
-      rows.push({ name: `${name}: time (thread CPU)`, unit: "ns/op", ...summarize(samples[name]) });
+      const frWl = memWl.errors[key] ? NaN : memWl.peakHeap[key] / memWl.peakLive[key];
+      rows.push({ name: `${name}: time (thread CPU)`, unit: "ns/op", ...summarize(samples[key]) });
       rows.push({ name: `${name} / cpython_obmalloc (paired)`, unit: "x", ...summarize(vs) });
       rows.push({
         name: `${name}: fragmentation, ${syn.label} (peak RSS growth / peak live)`,
@@ -96,12 +105,12 @@ export const pymalloc: Scenario = {
         unit: "x",
         median: round(frWl),
         n: 1,
-        extra: { peakHeapBytes: memWl.peakHeap[name], peakLiveBytes: memWl.peakLive[name] },
+        extra: { peakHeapBytes: memWl.peakHeap[key], peakLiveBytes: memWl.peakLive[key] },
       });
       figures[`pymalloc_ns_per_op_${name}`] = round(ns);
       figures[`pymalloc_ratio_${name}`] = round(median(vs));
       spreads[`pymalloc_ratio_${name}`] = summarize(vs);
-      spreads[`pymalloc_ns_per_op_${name}`] = summarize(samples[name]);
+      spreads[`pymalloc_ns_per_op_${name}`] = summarize(samples[key]);
       figures[`pymalloc_fragmentation_${name}`] = round(fr);
       if (Number.isFinite(frWl)) figures[`pymalloc_fragmentation_workload_${name}`] = round(frWl);
       ctx.print(

@@ -1,14 +1,15 @@
 /**
  * Builds the external-library harnesses (clients/libs/<library>.c + libs_common.c) into
- * `native/build/clients/libs/libs_<library>.so` with native/build.ts's `compileShared` (the project's C
- * flags: C11, -Wall -Wextra -Werror, hidden visibility), rebuilt when a source or allocspec.h is newer.
+ * `native/build/clients/libs/libs_<library>.so` with core/cbuild.ts (the project's C flags: C11, -Wall
+ * -Wextra -Werror, hidden visibility), rebuilt when a source or a header is newer; the fault engine's C
+ * comes from debug/faults/sources.ts (every engine file of the folder).
  * Compiler and link flags of each library come from pkg-config when it knows the library, else the
  * plain `-l` names (the Debian dev packages install both).
  *
  * The driver (`libs-driver`, driver.c with the launcher's libpython, allocator, libc glue, checking-layer
- * and signal-line sources) is
- * built beside liballocspec.so (release), which the launcher's allocator.c loads from the executable's own
- * folder. It exports its fixed `time()` so the libraries bind to it (driver.c, "Determinism").
+ * and signal-line sources, targets/launcher/) is built beside liballocspec.so (release), which the
+ * launcher's allocator.c loads from the executable's own folder. It exports its fixed `time()` so the
+ * libraries bind to it (driver.c, "Determinism").
  *
  * @example
  * ```ts
@@ -19,17 +20,18 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ENGINE_HEADERS, ENGINE_SOURCES } from "../../debug/faults/sources.ts";
 import {
-  buildNative,
-  compileExecutable,
+  BUILD_DIR,
+  buildProgram,
   compileShared,
-  libraryPath,
-  NATIVE_DIR,
-} from "../../native/build.ts";
+  INCLUDE_DIR,
+  isFresh,
+  sourcesOf,
+} from "../../core/cbuild.ts";
+import { ENGINE_HEADERS, ENGINE_SOURCES } from "../../debug/faults/sources.ts";
+import { buildNative, libraryInputs, libraryPath } from "../../native/build.ts";
 
 /** A harness: its pkg-config module, fallback link flags and the Debian package holding its headers. */
 export interface HarnessSpec {
@@ -52,15 +54,16 @@ export const HARNESSES: Readonly<Record<string, HarnessSpec>> = {
 export const LIBRARIES: readonly string[] = Object.keys(HARNESSES);
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const OUT_DIR = join(NATIVE_DIR, "build", "clients", "libs");
+const OUT_DIR = join(BUILD_DIR, "clients", "libs");
 
 /** Where the harness of `lib` is built. */
 export function harnessPath(lib: string): string {
   return join(OUT_DIR, `libs_${lib}.so`);
 }
 
-const LAUNCHER_DIR = join(HERE, "..", "launcher");
-/** The launcher's sources the driver reuses (never copies): libpython, allocator resolution, libc glue. */
+const LAUNCHER_DIR = join(HERE, "..", "..", "targets", "launcher");
+/** The launcher's sources the driver reuses (never copies): libpython, allocator resolution, libc glue,
+ * the checking layer's installation and the one line on a signal death. */
 const LAUNCHER_SOURCES = ["cpython_api.c", "allocator.c", "libc_glue.c", "check.c", "signals.c"].map((f) =>
   join(LAUNCHER_DIR, f)
 );
@@ -72,25 +75,14 @@ export function driverPath(): string {
 
 /** Builds `libs-driver` (and liballocspec.so) when missing or stale; returns its path. */
 export function buildDriver(opts: { force?: boolean } = {}): string {
-  buildNative();
-  const out = driverPath();
-  const sources = [join(HERE, "driver.c"), ...LAUNCHER_SOURCES];
-  const inputs = [
-    ...sources,
-    libraryPath("release"),
-    join(HERE, "libs_common.h"),
-    join(LAUNCHER_DIR, "launcher.h"),
-    join(NATIVE_DIR, "include", "allocspec.h"),
-    join(NATIVE_DIR, "..", "debug", "check", "check.h"),
-  ];
-  const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
-  if (!opts.force && existsSync(out) && statSync(out).mtimeMs >= newest) return out;
-  compileExecutable({
-    sources,
-    output: out,
+  const lib = buildNative();
+  return buildProgram({
+    sources: [join(HERE, "driver.c"), ...LAUNCHER_SOURCES],
+    inputs: [join(HERE, "libs_common.h"), ...sourcesOf(LAUNCHER_DIR, [".h"]), ...libraryInputs(), lib],
+    output: driverPath(),
     flags: ["-O2", `-I${HERE}`, `-I${LAUNCHER_DIR}`, "-Wl,--export-dynamic-symbol=time", "-ldl"],
+    force: opts.force,
   });
-  return out;
 }
 
 function pkgConfig(pkg: string): string[] | undefined {
@@ -106,17 +98,15 @@ export function buildHarness(lib: string, opts: { force?: boolean } = {}): strin
   const spec = HARNESSES[lib];
   if (!spec) throw new Error(`unknown library '${lib}': use ${LIBRARIES.join(", ")}`);
   // the one fault engine (debug/faults/sources.ts), compiled in: its symbols are hidden in the harness
-  const engine = [...ENGINE_SOURCES];
-  const sources = [join(HERE, "libs_common.c"), join(HERE, `${lib}.c`), ...engine];
+  const sources = [join(HERE, "libs_common.c"), join(HERE, `${lib}.c`), ...ENGINE_SOURCES];
   const inputs = [
     ...sources,
     join(HERE, "libs_common.h"),
-    join(NATIVE_DIR, "include", "allocspec.h"),
+    ...sourcesOf(INCLUDE_DIR, [".h"]),
     ...ENGINE_HEADERS,
   ];
   const out = harnessPath(lib);
-  const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
-  if (!opts.force && existsSync(out) && statSync(out).mtimeMs >= newest) return out;
+  if (!opts.force && isFresh(out, inputs)) return out;
   const flags = pkgConfig(spec.pkg) ?? [...spec.libs];
   try {
     compileShared({ sources, output: out, flags: ["-O2", `-I${HERE}`, ...flags, "-ldl"] });

@@ -25,16 +25,17 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../../conformance/adapter.ts";
-import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
+import { UsageError } from "../../core/usage.ts";
+import { findLibpython } from "../../core/python.ts";
 import { exitStatus, runLibs } from "./run.ts";
 import { type Format, formatRows, FORMATS } from "./report.ts";
+import { normalizeTargetFlags } from "../../targets/flags.ts";
 
 async function main(argv: string[]): Promise<number> {
   let v;
   try {
     v = parseArgs({
-      args: argv,
+      args: normalizeTargetFlags(argv, "libs"),
       options: {
         target: { type: "string", multiple: true },
         lib: { type: "string", multiple: true },

@@ -5,10 +5,10 @@
  *
  *     libs-driver HARNESS.so OPTIONS         environment: the launcher's contract (CONTRACT.md) + faults
  *        1. libpython opened and pre-initialised, the allocator under test installed into its domains
- *           with the launcher's own resolution (clients/launcher/allocator.c: ALLOCSPEC_ALLOCATOR,
+ *           with the launcher's own resolution (targets/launcher/allocator.c: ALLOCSPEC_ALLOCATOR,
  *           ALLOCSPEC_DEBUG_HOOKS), exactly as `python --allocator` runs it
  *           (with ALLOCSPEC_CHECK=1 the checking layer directly above the allocator, below the debug hooks:
- *           clients/launcher/check.c), and the launcher's one line on a signal death (signals.c)
+ *           targets/launcher/check.c), and the launcher's one line on a signal death (signals.c)
  *        2. the target's C entry points are libpython's PyMem_RawMalloc/RawCalloc/RawRealloc/RawFree (what a
  *           C extension routing a library calls); liballocspec's violation handler when its debug hooks are on
  *        3. HARNESS.so's libs_run(): the library's hooks -> libs_common.c -> the entry points; the fault

@@ -1,6 +1,6 @@
 /**
  * The libs driver, TypeScript side: how a (target, library) run is started. `driverLaunch(target)`
- * resolves the target with the launcher's one resolution (`launchSpec`, clients/launcher.ts: same syntax,
+ * resolves the target with the launcher's one resolution (`launchSpec`, targets/launcher.ts: same syntax,
  * same one-line errors, exit 2) into the environment of `libs-driver` (driver.c: libpython pre-initialised,
  * the allocator installed by the launcher's allocator.c, the harness's `libs_run` called with libpython's
  * `PyMem_Raw*`); `runDriver` runs it once and collects what it printed.
@@ -22,9 +22,10 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { controlledEnv } from "../../conformance/child_env.ts";
-import { parseTarget } from "../../conformance/adapters/mod.ts";
-import { launchSpec, userCommand } from "../launcher.ts";
+import { controlledEnv } from "../../core/env.ts";
+import { checkLayerOptions } from "../../debug/check/launch.ts";
+import { parseTarget } from "../../targets/kinds.ts";
+import { launchSpec, userCommand } from "../../targets/launcher.ts";
 import { buildDriver } from "./build.ts";
 
 /** The prefix of the driver's result line (output the libraries print themselves is ignored). */
@@ -74,10 +75,12 @@ export function driverLaunch(
   const { kind } = parseTarget(target);
   const hooks = debugHooks ?? (kind === "cpython" ? "cpython" : "native");
   const spec = launchSpec({
-    allocator: target,
+    target,
     debugHooks: hooks === "none" ? "" : hooks,
     env: controlledEnv(),
-    check: check ? { mode: check, repro: `${userCommand("libs")} --target ${target}` } : false,
+    check: check
+      ? checkLayerOptions({ mode: check, repro: `${userCommand("libs")} --target ${target}` })
+      : undefined,
   });
   return { target, exe: buildDriver(), env: spec.env, allocator: spec.allocator, debugHooks: hooks };
 }

@@ -8,14 +8,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
-import { UsageError } from "../../conformance/adapter.ts";
+import { findLibpython } from "../../core/python.ts";
+import { UsageError } from "../../core/usage.ts";
+import { choosePoints } from "../../debug/faults/points.ts";
 import { Symbolizer } from "../../debug/faults/site.ts";
 import { exitStatus, judge, type LibsRow, runLibs } from "./run.ts";
 import { formatRows } from "./report.ts";
 import { buildHarness } from "./build.ts";
 import { driverLaunch } from "./driver.ts";
-import { choosePoints, classify, freshPoint, type PointClass, sweep } from "./sweep.ts";
+import { classify, freshPoint, LIBS_HEAD_SHARE, type PointClass, sweep } from "./sweep.ts";
 import { buildFixtures } from "../../conformance/fixtures/c/build.ts";
 
 function why(): string | undefined {
@@ -224,12 +225,13 @@ test(
 );
 
 test("libs: sweep oracles: points, OOM errors, silent failures", () => {
-  assert.deepEqual(choosePoints(3, 10), [1, 2, 3]);
-  assert.deepEqual(choosePoints(100, 3), [1, 51, 100]);
-  const p = choosePoints(1000, 40);
+  assert.deepEqual(choosePoints(3, 10, LIBS_HEAD_SHARE), [1, 2, 3]);
+  assert.deepEqual(choosePoints(100, 3, LIBS_HEAD_SHARE), [1, 34, 67]);
+  const p = choosePoints(1000, 40, LIBS_HEAD_SHARE);
   assert.equal(p.length, 40);
   assert.deepEqual(p.slice(0, 10), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  assert.equal(p.at(-1), 1000);
+  assert.deepEqual(p.slice(10, 13), [11, 44, 77]);
+  assert.equal(p.at(-1), 968);
   const sc = { id: "expat", lib: "expat", options: "" };
   const res = (errors: string[], failed: string[], leaks = 0) => ({
     status: 0,
@@ -337,7 +339,7 @@ test(
       });
       assert.equal(r.swept, r.points, r.warnings.join("; "));
       assert.equal(r.hangs, 0, "a child hung where a fresh run does not (locks held at the point)");
-      const points = choosePoints(r.points, 24);
+      const points = choosePoints(r.points, 24, LIBS_HEAD_SHARE);
       assert.deepEqual([...forked.keys()], points);
       const symbolizer = new Symbolizer();
       for (const k of points.filter((_, i) => i % 3 === 0)) {

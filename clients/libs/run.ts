@@ -21,46 +21,23 @@
  * ```
  * @module
  */
-import { UsageError } from "../../conformance/adapter.ts";
-import { parseTarget } from "../../conformance/adapters/mod.ts";
+import { UsageError } from "../../core/usage.ts";
+import { parseTarget } from "../../targets/kinds.ts";
 import { shellQuote } from "../../debug/faults/cli.ts";
-import { userCommand } from "../launcher.ts";
-import { normalizeFatal, programStderr } from "../../conformance/death.ts";
-import {
-  type CheckViolation,
-  formatViolation,
-  parseCheckViolations,
-  parseCrashLine,
-  parseSummaries,
-  printable,
-} from "../../debug/check/report.ts";
+import { userCommand } from "../../targets/launcher.ts";
 import { buildHarness, LIBRARIES } from "./build.ts";
+import { type DriverLaunch, driverLaunch, type LibsCheck, type LibsDebugHooks, runDriver } from "./driver.ts";
 import {
-  type DriverLaunch,
-  driverLaunch,
-  type LibsCheck,
-  type LibsDebugHooks,
-  RESULT_PREFIX,
-  runDriver,
-} from "./driver.ts";
-import {
-  classify,
   type FaultSweep,
-  freshPoint,
+  judge,
+  type LibsRow,
   type PointClass,
-  sweep,
+  type Scenario,
   type SweepWorkload,
-} from "./sweep.ts";
+} from "./judge.ts";
+import { classify, freshPoint, sweep } from "./sweep.ts";
 
-/** One (library, options) run. */
-export interface Scenario {
-  /** row name: the library, or library + variant */
-  id: string;
-  lib: string;
-  options: string;
-  /** the scenario exists to show a finding (a FINDING is expected, not a failure) */
-  demonstrates?: string;
-}
+export { type HarnessResult, judge, type LibsRow, type Scenario } from "./judge.ts";
 
 /** The default scenarios: each library, then the libxml2 late-setup demonstration. */
 export function scenarios(libraries: readonly string[], plant?: string): Scenario[] {
@@ -77,54 +54,6 @@ export function scenarios(libraries: readonly string[], plant?: string): Scenari
     }
   }
   return out;
-}
-
-/** What the harness reports (libs_common.c lr_end), plus library-specific members. */
-export interface HarnessResult {
-  library: string;
-  calls: { malloc: number; calloc: number; realloc: number; free: number };
-  routed: number;
-  bytes: number;
-  peak_bytes: number;
-  zero_size: number;
-  free_null: number;
-  foreign_frees: number;
-  failed_allocs: number;
-  leaks: { blocks: number; bytes: number; groups: { size: number; count: number; site: string }[] };
-  violations: { count: number; texts: string[] };
-  checks_passed: number;
-  checks_failed: { count: number; texts: string[] };
-  notes: { count: number; texts: string[] };
-  [extra: string]: unknown;
-}
-
-/** One judged row. */
-export interface LibsRow {
-  target: string;
-  scenario: string;
-  /** the debug hooks over the checking layer in this run (`none`: the allocator sees the library's sizes) */
-  debugHooks?: LibsDebugHooks;
-  status: "PASS" | "FINDING" | "FAIL" | "ERROR";
-  /** expected finding (see Scenario.demonstrates) */
-  expected: boolean;
-  result?: HarnessResult;
-  /** violations: count, and CPython's text (first one, addresses scrubbed) */
-  violations: number;
-  violationText?: string;
-  /** how the child ended when it did not report (signal or exit status) */
-  ended?: string;
-  /** the rules the checking layer saw broken (conformance case ids), first seen first */
-  rules?: string[];
-  /** the checking layer's first violation, as it reported it */
-  check?: CheckViolation;
-  message: string;
-  seconds: number;
-  /** the fault sweep (with `faults`) */
-  faults?: FaultSweep;
-  /** the command that reruns this row alone */
-  rerun?: string;
-  /** `failAt`: what failing that one point did */
-  failAt?: { point: number; cls: PointClass; site: string; detail: string };
 }
 
 /** Options of {@link runLibs}. */
@@ -176,124 +105,6 @@ export function loadTargets(
     m.set(t, first.debugHooks !== "none" && bare ? [first, driverLaunch(t, check, "none")] : [first]);
   }
   return m;
-}
-
-/** Judges one child (exported for tests). */
-export function judge(
-  target: string,
-  sc: Scenario,
-  child: { status: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean },
-  seconds: number,
-): LibsRow {
-  const base = { target, scenario: sc.id, expected: !!sc.demonstrates, seconds };
-  const line = child.stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
-  const err = printable(programStderr(child.stderr));
-  const debugText = /Debug memory block at address|Fatal Python error: _PyMem_Debug/.test(err);
-  const ended = child.timedOut ? "hung" : child.signal ? `signal ${child.signal}` : `exit ${child.status}`;
-  // the checking layer (directly above the allocator): the rule it saw broken comes first
-  const found = parseCheckViolations(err);
-  const counted = parseSummaries(err);
-  const rules = [...new Set([...found.map((v) => v.rule), ...Object.keys(counted)])];
-  if (found.length && !line) {
-    const v = found[0];
-    const total = Object.values(counted).reduce((a, b) => a + b, 0) || found.length;
-    return {
-      ...base,
-      status: "FINDING",
-      violations: total,
-      rules,
-      check: v,
-      violationText: formatViolation({ ...v, reproduce: undefined }),
-      ended,
-      message: `rule ${v.rule} broken [${v.domain}]: ${v.message}${v.call ? ` (${v.call})` : ""}${
-        v.cSite ? ` at ${v.cSite}` : ""
-      }`,
-    };
-  }
-  if (!line) {
-    if (debugText) {
-      const text = normalizeFatal(err.slice(err.search(/Debug memory block|Fatal Python error/)));
-      const fatal = text.match(/Fatal Python error: [^\n]*/)?.[0];
-      return {
-        ...base,
-        status: "FINDING",
-        violations: 1,
-        violationText: text.trim(),
-        ended,
-        message: `the debug hooks stopped the run (${ended}): ${
-          fatal ?? "crashed while dumping the block (before Py_FatalError)"
-        }`,
-      };
-    }
-    const foreign = err.match(/^libs: foreign free of .*$/m)?.[0];
-    if (foreign) {
-      return {
-        ...base,
-        status: "FINDING",
-        violations: 0,
-        ended,
-        message: `the target's free crashed (${ended}) on a block it never handed out (${
-          foreign.replace(/^libs: /, "")
-        })`,
-      };
-    }
-    // one printable line: the launcher's signal line (signal, allocator, what the checking layer knew)
-    const crash = parseCrashLine(err);
-    const tail = err.trim().split("\n").filter((l) => !l.startsWith("allocspec-python: ")).slice(-2).join(
-      " | ",
-    );
-    const why = crash
-      ? `died by ${crash.signal} on allocator ${crash.allocator} (debug hooks: ${crash.debugHooks})${
-        crash.check ? `; check: ${crash.check}` : ""
-      }`
-      : `${ended} on target ${target || "?"}`;
-    // the layer's describe text names the rule being broken when the allocator died inside it
-    const named = crash?.check?.match(/violation of (\S+)/)?.[1];
-    const all = [...new Set([...rules, ...(named ? [named] : [])])];
-    return {
-      ...base,
-      status: "ERROR",
-      violations: 0,
-      rules: all.length ? all : undefined,
-      ended,
-      message: `libs-driver ${why}, library ${sc.lib}${tail ? `: ${tail}` : ""}`,
-    };
-  }
-  const { result } = JSON.parse(line.slice(RESULT_PREFIX.length)) as { rc: number; result: HarnessResult };
-  const checked = Object.values(counted).reduce((a, b) => a + b, 0) || found.length;
-  const v = result.violations.count + checked;
-  const problems: string[] = [];
-  if (checked) {
-    problems.push(
-      `${checked} check-layer violation(s): ${rules.map((r) => `${r} x${counted[r] ?? 1}`).join(", ")}`,
-    );
-  }
-  if (result.violations.count) problems.push(`${result.violations.count} debug-hook violation(s)`);
-  if (result.foreign_frees) {
-    problems.push(`${result.foreign_frees} free(s) of blocks the target never handed out`);
-  }
-  if (result.leaks.blocks) {
-    const g = result.leaks.groups.map((x) => `${x.count} x ${x.size} B at ${x.site}`).join(", ");
-    problems.push(`${result.leaks.blocks} block(s), ${result.leaks.bytes} B left live after cleanup (${g})`);
-  }
-  const failed = result.checks_failed.count;
-  const row: LibsRow = {
-    ...base,
-    result,
-    violations: v,
-    rules: rules.length ? rules : undefined,
-    check: found[0],
-    violationText: found[0]
-      ? formatViolation({ ...found[0], reproduce: undefined })
-      : result.violations.texts[0]
-      ? normalizeFatal(result.violations.texts[0]).trim()
-      : undefined,
-    status: failed ? "FAIL" : problems.length ? "FINDING" : "PASS",
-    message: failed
-      ? `${failed} check(s) failed: ${result.checks_failed.texts.join("; ")}`
-      : problems.join("; "),
-  };
-  return row;
 }
 
 /** Runs every scenario on every target; returns the judged rows. */

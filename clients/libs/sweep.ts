@@ -45,8 +45,18 @@ import {
   runEngineSweep,
 } from "../../debug/faults/engine_run.ts";
 import { parseSite, type RawSite, siteKey, Symbolizer } from "../../debug/faults/site.ts";
+import { choosePoints } from "../../debug/faults/points.ts";
 import type { DriverLaunch, DriverOutcome } from "./driver.ts";
-import { judge, type Scenario } from "./run.ts";
+import { type FaultSweep, judge, type PointClass, type Scenario, type SweepWorkload } from "./judge.ts";
+
+export type { FaultSweep, PointClass, SweepFinding, SweepWorkload } from "./judge.ts";
+
+/**
+ * The share of a sampled sweep's budget spent on the first points (library initialisation, where a
+ * failure leaves global state half-built: the OpenSSL crashes are there); the rest is stratified over the
+ * whole run (debug/faults/points.ts). Every point is swept when the budget allows.
+ */
+export const LIBS_HEAD_SHARE = 0.25;
 
 /** The out-of-memory error each library must report (matched against the harness's library_errors). */
 export const OOM_ERROR: Readonly<Record<string, RegExp>> = {
@@ -57,61 +67,9 @@ export const OOM_ERROR: Readonly<Record<string, RegExp>> = {
   sqlite: /out of memory|\(7\)/,
 };
 
-/** The workload size of sweep runs: quick (the CI size) or tiny (small enough to fail every point). */
-export type SweepWorkload = "quick" | "tiny";
-
 /** The harness options of sweep and `--fail-at` runs (no threads: a fork keeps one thread). */
 export function sweepOptions(workload: SweepWorkload = "tiny"): string {
   return `${workload} nothreads seeded`;
-}
-
-/** Outcomes of a point; all but the last two are findings. */
-export type PointClass = "crash" | "hang" | "violation" | "leak" | "unreported" | "reported" | "absorbed";
-
-/** One deduplicated finding. */
-export interface SweepFinding {
-  cls: PointClass;
-  site: string;
-  /** the smallest point with this class and site */
-  point: number;
-  /** points with this class and site */
-  count: number;
-  detail: string;
-  /** the fresh `FAIL_AT` rerun of `point` gave the same class and site */
-  confirmed: boolean;
-  /** what the rerun gave when it differed */
-  rerun?: string;
-  /** the command that reruns `point` (the confirmation's run), filled in by run.ts */
-  reproducer?: string;
-}
-
-/** A per-library fault sweep. */
-export interface FaultSweep {
-  /** allocation points of the workload (dry run) */
-  points: number;
-  /** points the sweep's parent counted (equals `points` when the run is exact) */
-  swept: number;
-  tried: number;
-  /** reported + absorbed */
-  handled: number;
-  reported: number;
-  absorbed: number;
-  crashes: number;
-  hangs: number;
-  leaks: number;
-  violations: number;
-  unreported: number;
-  /** points rerun in a fresh process (another thread was alive at the point) */
-  fresh: number;
-  /** chosen points that gave no outcome */
-  missing: number;
-  /** wall time of the sweep run (dry run and confirmations excluded) and points per second */
-  seconds: number;
-  pointsPerSecond: number;
-  /** mean CPU time of one forked child */
-  childCpuMs: number;
-  warnings: string[];
-  findings: SweepFinding[];
 }
 
 /** A point's outcome: how its process ended, and the engine's site file of the failed call. */
@@ -143,19 +101,6 @@ function outcomeOf(o: PointOutcome): Outcome {
     timedOut: o.timedOut,
     site: o.site ? parseSite(o.site) : undefined,
   };
-}
-
-/**
- * The points to try: all of 1..points when they fit in `max`; else the first quarter of the budget on the
- * first points (library initialisation, where a failure leaves global state half-built: the OpenSSL
- * crashes were all there) and the rest evenly spaced up to the last point.
- */
-export function choosePoints(points: number, max: number): number[] {
-  if (points <= max) return Array.from({ length: points }, (_, i) => i + 1);
-  const head = Math.floor(max / 4), rest = max - head;
-  const first = Array.from({ length: head }, (_, i) => i + 1);
-  const step = (points - head - 1) / Math.max(1, rest - 1);
-  return [...new Set([...first, ...Array.from({ length: rest }, (_, i) => head + 1 + Math.round(i * step))])];
 }
 
 /**
@@ -305,7 +250,7 @@ export async function sweep(o: SweepRun): Promise<FaultSweep> {
       out.warnings.push(`the dry run gave no result (${dry.message}): nothing swept`);
       return out;
     }
-    const chosen = choosePoints(out.points, o.max);
+    const chosen = choosePoints(out.points, o.max, LIBS_HEAD_SHARE);
     // a child may run the whole workload: 10 x the dry run, at least 10 s (a loaded machine stretches both)
     timeoutMs = Math.max(10_000, 10 * dryRun.ms);
     let cpuUs = 0, forked = 0;

@@ -28,41 +28,28 @@
  * ```
  * @module
  */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import process from "node:process";
-import { type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { type AdapterFactory, type Capability } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { cErrno } from "../errno.ts";
-import { findLibpython } from "./cpython_lib.ts";
+import { LIBPYTHON_ENV, resolveLibpython } from "../../core/python.ts";
 import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
-import { probeLibrary } from "./probe.ts";
+import { probeLibrary } from "../../targets/probe.ts";
 import { entryTableOf, loadPep445Library } from "../../native/mod.ts";
-import type { Pep445, Profile } from "../../ref/types.ts";
+import { ENTRY_POINT_NAMES, type Pep445, type Profile } from "../../ref/types.ts";
 
-/** Environment variable carrying the resolved libpython path to the workers. */
-export const LIBPYTHON_ENV = "ALLOCSPEC_LIBPYTHON";
+/** Environment variable carrying the resolved libpython path to the workers (core/python.ts). */
+export { LIBPYTHON_ENV };
 
 /** The PEP 445 symbols the target needs (CPython 3.5+ names). */
-export const REQUIRED_SYMBOLS = [
-  "PyMem_RawMalloc",
-  "PyMem_RawCalloc",
-  "PyMem_RawRealloc",
-  "PyMem_RawFree",
-  "PyMem_Malloc",
-  "PyMem_Calloc",
-  "PyMem_Realloc",
-  "PyMem_Free",
-  "PyObject_Malloc",
-  "PyObject_Calloc",
-  "PyObject_Realloc",
-  "PyObject_Free",
+export const REQUIRED_SYMBOLS: readonly string[] = [
+  ...ENTRY_POINT_NAMES,
   "PyMem_GetAllocator",
   "PyMem_SetAllocator",
   "PyObject_GetArenaAllocator",
   "PyObject_SetArenaAllocator",
   "PyMem_SetupDebugHooks",
-] as const;
+];
 
 /**
  * Known gaps of real CPython in one process (case id -> SKIP reason): what cannot be observed because
@@ -105,27 +92,10 @@ export function cpythonChildEnv(
   return env;
 }
 
-/** Resolves the library path from the target argument, the worker environment or python3. */
-export function resolveLibpython(arg: string | undefined): string {
-  if (arg) {
-    const p = resolve(arg);
-    if (!existsSync(p)) {
-      throw new UsageError(`cpython target: library ${arg} not found (pass the path of libpython3.X.so)`);
-    }
-    return p;
-  }
-  const fromEnv = process.env[LIBPYTHON_ENV];
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  try {
-    return findLibpython().path;
-  } catch (e) {
-    throw new UsageError(`cpython target: ${(e as Error).message}`);
-  }
-}
-
 /** Builds the `cpython` adapter; throws UsageError for a missing library or missing PEP 445 symbols. */
 export const cpythonFactory: AdapterFactory = (arg, opts) => {
-  const path = resolveLibpython(arg);
+  // the argument: a libpython .so or a python executable (core/python.ts, the one finder)
+  const path = resolveLibpython(arg || undefined, { who: "cpython target" });
   let gilOk = true;
   if (!opts.probed) {
     // the runner never loads the library itself (a constructor may abort or hang): probe.ts

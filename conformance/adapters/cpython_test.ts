@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UsageError } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { cpythonChildEnv, cpythonFactory, LIBPYTHON_ENV } from "./cpython.ts";
-import { findLibpython } from "./cpython_lib.ts";
+import { findLibpython } from "../../core/python.ts";
 import { openEmbedding } from "./cpython_embed.ts";
 import { buildFixtures } from "../fixtures/c/build.ts";
 

@@ -26,24 +26,22 @@
  * ```
  * @module
  */
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { type Adapter, type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { type Adapter, type AdapterFactory, type Capability } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { cErrno } from "../errno.ts";
-import { cpythonFactory, resolveLibpython } from "./cpython.ts";
+import { cpythonFactory } from "./cpython.ts";
+import { runScript } from "../../core/child.ts";
+import { STATIC_TLS_ENV } from "../../core/env.ts";
+import { resolveLibpython } from "../../core/python.ts";
+import { type HookBase, parseHookArg } from "../../targets/hook.ts";
 import { openEmbedding } from "./cpython_embed.ts";
 import { HookLibrary } from "./hook_dl.ts";
 import { HookSession, hookUnderTest, type Installer } from "./hook_session.ts";
 import { NATIVE_CAPABILITIES, NativeSession } from "./native.ts";
 import { ffi, symbolAddress } from "../../native/mod.ts";
 import type { Profile } from "../../ref/types.ts";
-
-/** Implementations a hook can be judged over. */
-export const HOOK_BASES = ["native", "cpython"] as const;
-export type HookBase = typeof HOOK_BASES[number];
 
 /** Set in workers (by childEnv) once the CLI's probe child accepted the hook: no second probe. */
 export const PROBED_ENV = "ALLOCSPEC_HOOK_PROBED";
@@ -55,26 +53,6 @@ export const PROBED_ENV = "ALLOCSPEC_HOOK_PROBED";
  */
 export function hookCapabilities(base: readonly Capability[]): Capability[] {
   return [...base.filter((c) => c !== "pymalloc" && c !== "arena"), "hook"];
-}
-
-/** Parses `PATH[@native|@cpython]`. */
-export function parseHookArg(arg: string | undefined): { lib: string; base: HookBase } {
-  if (!arg) {
-    throw new UsageError("hook target needs a library: --target hook:./libmyhook.so[@native|@cpython]");
-  }
-  let base: HookBase = "native";
-  const at = arg.lastIndexOf("@");
-  if (at > 0 && !arg.slice(at).includes("/")) {
-    const b = arg.slice(at + 1);
-    if (!(HOOK_BASES as readonly string[]).includes(b)) {
-      throw new UsageError(`hook target: unknown base '@${b}': use @native (default) or @cpython`);
-    }
-    base = b as HookBase;
-    arg = arg.slice(0, at);
-  }
-  const lib = resolve(arg);
-  if (!existsSync(lib)) throw new UsageError(`hook target: library ${arg} not found`);
-  return { lib, base };
 }
 
 /** Installs a hook library (hook_dl.ts): install status non-zero is an Error. */
@@ -98,8 +76,8 @@ export function hookAdapter(
   gaps: Readonly<Record<string, string>> = {},
 ): Adapter {
   // constructor hooks load a fresh copy per case: each copy's initial-exec TLS (Scalene: 92 bytes) comes
-  // from glibc's static TLS surplus, 512 bytes by default
-  const probed = { [PROBED_ENV]: "1", GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=262144" };
+  // from glibc's static TLS surplus, 512 bytes by default (core/env.ts: the one tunables policy)
+  const probed = { [PROBED_ENV]: "1", ...STATIC_TLS_ENV };
   if (base === "native") {
     const session = new NativeSession();
     let gil: (() => number) | undefined;
@@ -140,7 +118,7 @@ export function hookAdapter(
       },
     };
   }
-  const path = libpython ?? resolveLibpython(undefined);
+  const path = libpython ?? resolveLibpython(undefined, { who: "cpython target" });
   const cp = cpythonFactory(path, { abi: "shipped" });
   let emb: ReturnType<typeof openEmbedding> | undefined;
   let current: ReturnType<typeof cp.open> | undefined;
@@ -185,12 +163,7 @@ export const PROBE_MARK = "@@hook-probe@@ ";
  */
 export function probeInChild(spec: string, env: Record<string, string> = {}): string[] {
   const self = fileURLToPath(new URL("./hook_probe.ts", import.meta.url));
-  const argv = (globalThis as any).Bun ? [self, "--probe", spec] : ["run", "-A", self, "--probe", spec];
-  const r = spawnSync(process.execPath, argv, {
-    encoding: "utf8",
-    env: { ...process.env, ...env, [PROBED_ENV]: "1", NO_COLOR: "1" },
-    timeout: 60_000,
-  });
+  const r = runScript(self, ["--probe", spec], { env: { ...env, [PROBED_ENV]: "1" }, timeoutMs: 60_000 });
   const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith(PROBE_MARK));
   const rep: ProbeReport | undefined = line ? JSON.parse(line.slice(PROBE_MARK.length)) : undefined;
   if (rep?.hooked) return rep.hooked;

@@ -4,9 +4,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import { runChild } from "../death.ts";
+import { runScript } from "../../core/child.ts";
 import { buildHooks } from "../fixtures/c/hooks/build.ts";
-import { findLibpython } from "./cpython_lib.ts";
+import { findLibpython } from "../../core/python.ts";
 import { findScalene, SCALENE_FINDINGS, withScaleneTmpCleanup } from "./hook_scalene.ts";
 import { prepareSuite, runSuite } from "../suite.ts";
 import type { Result } from "../execute.ts";
@@ -58,7 +58,7 @@ for (const [target, line] of REFUSED) {
   test(`hook target: '${target.replace(/.*\//, "")}' is refused: one line, exit 2, nothing run`, {
     skip: target.includes("undefined") ? noCc : false,
   }, () => {
-    const r = runChild(CLI, ["--target", target]);
+    const r = runScript(CLI, ["--target", target]);
     assert.equal(r.status, 2, r.stderr);
     const lines = r.stderr.trim().split("\n");
     assert.equal(lines.length, 1, r.stderr);

@@ -8,15 +8,10 @@
  * `libc:libtcmalloc_minimal.so.4:tc_`. A bare soname is found by the dynamic loader; a path with a
  * slash must exist.
  *
- * The runner never loads the library itself: the factory probes it in a child with a timeout (probe.ts),
- * and refuses (one usage line) a library that does not DEFINE the four functions: `dlsym` also finds
- * them in its dependencies (`libc:./libgood.so`, `libc:libpython3.11.so.1.0` would silently test glibc),
- * so `dladdr` must place each one in the named library.
- *
- * jemalloc uses initial-exec TLS, so `dlopen` fails with "cannot allocate memory in static TLS block"
- * unless the process starts with `GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536`
- * (third-party-allocators.md). The probe is then repeated with that tunable, and every worker gets it
- * through `childEnv`. If loading still fails the message says so.
+ * The argument is resolved by targets/libc.ts (the kind's own file): the runner never loads the library
+ * itself, it is probed in a child with a timeout, and a library that does not DEFINE the four functions
+ * is refused with one usage line. jemalloc needs the static-TLS tunable (core/env.ts STATIC_TLS_ENV): every
+ * worker gets it through `childEnv`.
  *
  * The real deviations of these libraries from PEP 445 are FAILs, not gaps ({@link KNOWN_DEVIATIONS}).
  *
@@ -29,16 +24,12 @@
  * ```
  * @module
  */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { type AdapterFactory, type Capability } from "../adapter.ts";
 import { cErrno } from "../errno.ts";
 import { NativeSession } from "./native.ts";
-import { definedElsewhere, probeLibrary, type ProbeReport, STATIC_TLS_ENV } from "./probe.ts";
+import { resolveLibcTarget } from "../../targets/libc.ts";
 import { symbolAddress } from "../../native/mod.ts";
 import { type Profile, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ, PYMEM_DOMAIN_RAW } from "../../ref/types.ts";
-
-export { STATIC_TLS_ENV };
 
 /** Capabilities of a third-party allocator installed in the native library's three domains. */
 export const VTABLE_CAPABILITIES: readonly Capability[] = [
@@ -93,113 +84,6 @@ export const KNOWN_INFORMATIONAL: Readonly<Record<string, readonly string[]>> = 
   "libmimalloc.so.2:mi_": ["posix/calloc_overflow_sets_enomem"],
   "libtcmalloc_minimal.so.4:tc_": ["posix/calloc_overflow_sets_enomem"],
 };
-
-/** Splits `PATH[:TAIL]` when TAIL looks like an identifier prefix (or is empty); else the whole is the path. */
-export function splitPathArg(arg: string, tail: RegExp): { path: string; tail: string | undefined } {
-  const i = arg.lastIndexOf(":");
-  if (i > 0 && tail.test(arg.slice(i + 1)) && !existsSync(arg)) {
-    return { path: arg.slice(0, i), tail: arg.slice(i + 1) };
-  }
-  return { path: arg, tail: undefined };
-}
-
-/** A path with a slash must exist (made absolute); a bare soname is left to the dynamic loader. */
-export function resolveLibrary(kind: string, path: string): string {
-  if (!path.includes("/")) return path;
-  const p = resolve(path);
-  if (!existsSync(p)) throw new UsageError(`${kind} target: library ${path} not found`);
-  return p;
-}
-
-/**
- * Addresses of `names` in `lib` (0 when missing), learned in a probe child with a timeout (probe.ts);
- * `needsTls` when the library loads only with {@link STATIC_TLS_ENV}. Throws UsageError (one line) when
- * the library cannot be loaded, or kills or hangs the probe.
- */
-export function probeSymbols(
-  kind: string,
-  lib: string,
-  names: readonly string[],
-  timeoutMs?: number,
-): { addresses: number[]; needsTls: boolean; report: ProbeReport } {
-  const { report, needsTls } = probeLibrary(kind, lib, { names }, timeoutMs);
-  return { addresses: report.addresses, needsTls, report };
-}
-
-/** Addresses of `names` in `lib`, 0 for a missing symbol; throws when the library cannot be loaded. */
-export function addressesOf(lib: string, names: readonly string[]): number[] {
-  return names.map((n) => {
-    try {
-      return symbolAddress(lib, n);
-    } catch (e) {
-      if (/^symbol '.*' not found/.test((e as Error).message)) return 0;
-      throw e;
-    }
-  });
-}
-
-/** Parses `PATH[:PREFIX]`. */
-export function parseLibcArg(arg: string | undefined): { lib: string; prefix: string } {
-  if (!arg) {
-    throw new UsageError(
-      "libc target needs a library: --target libc:libc.so.6, libc:libmimalloc.so.2:mi_, ...",
-    );
-  }
-  const { path, tail } = splitPathArg(arg, /^[A-Za-z_][A-Za-z0-9_]*$|^$/);
-  return { lib: resolveLibrary("libc", path), prefix: tail ?? "" };
-}
-
-/** A `libc:` target argument resolved and checked. */
-export interface LibcTarget {
-  /** absolute path, or a bare soname left to the dynamic loader */
-  lib: string;
-  /** symbol prefix ("" for malloc itself) */
-  prefix: string;
-  /** PREFIX + malloc, calloc, realloc, free */
-  names: string[];
-  /** environment the library needs to load ({@link STATIC_TLS_ENV} for jemalloc), else undefined */
-  env: Record<string, string> | undefined;
-}
-
-/**
- * Parses `PATH[:PREFIX]` and, unless `opts.probed` (inside a worker), probes the library in a child
- * (probe.ts): one-line UsageErrors for a library that cannot be loaded, a missing symbol, or functions
- * the library does not define itself.
- */
-export function resolveLibcTarget(
-  arg: string | undefined,
-  opts: { probed?: boolean; probeTimeoutMs?: number } = {},
-): LibcTarget {
-  const { lib, prefix } = parseLibcArg(arg);
-  const names = ["malloc", "calloc", "realloc", "free"].map((f) => prefix + f);
-  let env: Record<string, string> | undefined;
-  if (!opts.probed) {
-    const { addresses, needsTls, report } = probeSymbols("libc", lib, names, opts.probeTimeoutMs);
-    const missing = names.filter((_, i) => addresses[i] === 0);
-    if (missing.length) {
-      throw new UsageError(
-        `libc target: ${lib} does not export ${missing.join(", ")}${
-          prefix ? ` (is '${prefix}' the right prefix?)` : " (pass the prefix: libc:LIB:PREFIX)"
-        }`,
-      );
-    }
-    // dlsym searches the library's dependencies too: refuse to test glibc under another name
-    const elsewhere = definedElsewhere(names, report);
-    if (elsewhere.length) {
-      throw new UsageError(
-        `libc target: ${lib} does not define ${elsewhere.map(([n]) => n).join(", ")}: the loader finds ${
-          elsewhere[0][0]
-        } in ${
-          elsewhere[0][1]
-        } (a dependency), so the run would test that library; pass the library that defines them${
-          prefix ? "" : " (or its prefix: libc:LIB:PREFIX)"
-        }`,
-      );
-    }
-    env = needsTls ? { ...STATIC_TLS_ENV } : undefined;
-  }
-  return { lib, prefix, names, env };
-}
 
 /** Builds the `libc` adapter. */
 export const libcFactory: AdapterFactory = (arg, opts) => {

@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UsageError } from "../adapter.ts";
-import {
-  KNOWN_DEVIATIONS,
-  KNOWN_INFORMATIONAL,
-  libcFactory,
-  parseLibcArg,
-  probeSymbols,
-  splitPathArg,
-} from "./libc.ts";
+import { UsageError } from "../../core/usage.ts";
+import { STATIC_TLS_ENV } from "../../core/env.ts";
+import { KNOWN_DEVIATIONS, KNOWN_INFORMATIONAL, libcFactory } from "./libc.ts";
+import { parseLibcArg } from "../../targets/libc.ts";
+import { probeSymbols, splitPathArg } from "../../targets/library.ts";
 import { prepareSuite, runSuite } from "../suite.ts";
 
 test("libc: argument parsing (path, prefix, bare soname)", () => {
@@ -88,8 +84,6 @@ test("libc: jemalloc needs the static-TLS tunable in its workers", {
   skip: available("libjemalloc.so.2") ? false : "jemalloc not installed",
 }, () => {
   const a = libcFactory("libjemalloc.so.2", { abi: "shipped" });
-  assert.deepEqual(a.childEnv?.("zero_size/malloc_zero_distinct_non_null"), {
-    GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536",
-  });
+  assert.deepEqual(a.childEnv?.("zero_size/malloc_zero_distinct_non_null"), STATIC_TLS_ENV);
   assert.equal(libcFactory("libc.so.6", { abi: "shipped" }).childEnv, undefined);
 });

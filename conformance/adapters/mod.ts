@@ -1,19 +1,8 @@
 /**
- * The target registry: `--target kind[:arg]` -> {@link Adapter}.
- *
- * | kind | file | factory export | arg |
- * | --- | --- | --- | --- |
- * | `ref` | adapters/ref.ts | `refFactory` | none |
- * | `native` | adapters/native.ts | `nativeFactory` | optional variant (release, debug, asan) |
- * | `cpython` | adapters/cpython.ts | `cpythonFactory` | optional path of libpython |
- * | `vtable` | adapters/vtable.ts | `vtableFactory` | path of a .so exporting `pep445_allocator` |
- * | `libc` | adapters/libc.ts | `libcFactory` | `lib.so[:prefix]` |
- * | `mutant` | fixtures/ts/mod.ts | `mutantFactory` | the fixture name (deliberately broken ref) |
- * | `hook` | adapters/hook.ts | `hookFactory` | `lib.so[@native\|@cpython]`: a PEP 445 hook over an implementation |
- * | `tracemalloc` | adapters/tracemalloc.ts | `tracemallocFactory` | optional frame count: CPython's own hook |
- *
- * Target files are imported lazily, so a build without one of them still runs the others; asking for a
- * missing kind is a usage error: "target kind X is not available in this build".
+ * From `--target kind[:arg]` to an {@link Adapter}: the kind's descriptor in the one registry
+ * (targets/kinds.ts: `parseTarget`, `targetKind`) names its adapter module and factory export, which are
+ * imported lazily here, so a build without one of them still runs the others; asking for a missing kind is
+ * a usage error: "target kind X is not available in this build".
  *
  * @example
  * ```ts
@@ -24,43 +13,22 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { type Adapter, type AdapterFactory, type AdapterOptions, UsageError } from "../adapter.ts";
+import { type Adapter, type AdapterFactory, type AdapterOptions } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
+import { parseTarget, TARGET_KINDS, targetKind } from "../../targets/kinds.ts";
 
-/** Target kinds and where their factories live (relative to this file). */
-export const TARGET_KINDS: Readonly<Record<string, { file: string; exportName: string }>> = {
-  ref: { file: "./ref.ts", exportName: "refFactory" },
-  native: { file: "./native.ts", exportName: "nativeFactory" },
-  cpython: { file: "./cpython.ts", exportName: "cpythonFactory" },
-  vtable: { file: "./vtable.ts", exportName: "vtableFactory" },
-  libc: { file: "./libc.ts", exportName: "libcFactory" },
-  mutant: { file: "../fixtures/ts/mod.ts", exportName: "mutantFactory" },
-  hook: { file: "./hook.ts", exportName: "hookFactory" },
-  tracemalloc: { file: "./tracemalloc.ts", exportName: "tracemallocFactory" },
-};
-
-/** Splits `kind:arg` at the first colon. */
-export function parseTarget(spec: string): { kind: string; arg: string | undefined } {
-  const i = spec.indexOf(":");
-  return i < 0 ? { kind: spec, arg: undefined } : { kind: spec.slice(0, i), arg: spec.slice(i + 1) };
-}
+export { parseTarget, TARGET_KINDS };
 
 /** The factory for a kind, or a UsageError naming the problem. */
 export async function loadFactory(kind: string): Promise<AdapterFactory> {
-  const entry = TARGET_KINDS[kind];
-  if (!entry) {
-    throw new UsageError(
-      `unknown target kind '${kind}': use one of ${
-        Object.keys(TARGET_KINDS).join(", ")
-      } (e.g. --target vtable:./libmine.so)`,
-    );
-  }
-  const url = new URL(entry.file, import.meta.url);
+  const { adapter } = targetKind(kind);
+  const url = new URL(`../../${adapter.module}`, import.meta.url);
   if (!existsSync(url)) throw new UsageError(`target kind ${kind} is not available in this build`);
   const mod = await import(url.href) as Record<string, unknown>;
-  const f = mod[entry.exportName] ?? mod.default;
+  const f = mod[adapter.export] ?? mod.default;
   if (typeof f !== "function") {
     throw new UsageError(
-      `target kind ${kind} is not available in this build (${entry.file} exports no ${entry.exportName})`,
+      `target kind ${kind} is not available in this build (${adapter.module} exports no ${adapter.export})`,
     );
   }
   return f as AdapterFactory;

@@ -3,7 +3,7 @@
  * `openNative` (native/mod.ts), in both profiles and both runtimes.
  *
  * - VARIANT: release (default), debug, or asan (ASan+UBSan; the worker gets `LD_PRELOAD` of the
- *   compiler's libasan so the runtime can load it, see {@link asanEnv}).
+ *   compiler's libasan so the runtime can load it: core/cbuild.ts `sanitizerEnv`).
  * - One library instance per worker process: the first `open` calls openNative, later ones
  *   `reset({ profile })` (allocspec_reset: default allocators, debug hooks off, GIL held, arenas
  *   released). The instance handed to a case ignores `close()` (the runner closes after every case);
@@ -21,45 +21,25 @@
  * ```
  * @module
  */
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import process from "node:process";
 import {
   type Adapter,
   type AdapterFactory,
   CAPABILITIES,
   type Capability,
   type CEntryPoints,
-  UsageError,
 } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { cErrno } from "../errno.ts";
+import { sanitizerEnv, type Variant } from "../../core/cbuild.ts";
+import { parseNativeArg } from "../../targets/native.ts";
 import { entryTableOf, type NativePep445, openNative, symbolAddress } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
-/** The build variants of native/ (contracts §3). */
-export const VARIANTS = ["release", "debug", "asan"] as const;
-export type NativeVariant = typeof VARIANTS[number];
+/** The build variants of native/ (contracts §3; core/cbuild.ts). */
+export type NativeVariant = Variant;
 
 /** Every allocator capability: the native library implements the whole surface (it is no hook). */
 export const NATIVE_CAPABILITIES: readonly Capability[] = CAPABILITIES.filter((c) => c !== "hook");
-
-/** Environment a process needs to dlopen an ASan-instrumented library (the runtime itself is not). */
-export function asanEnv(): Record<string, string> {
-  for (const cc of [process.env.CC, "gcc", "clang"].filter((c): c is string => !!c)) {
-    const r = spawnSync(cc, ["-print-file-name=libasan.so"], { encoding: "utf8" });
-    const p = (r.stdout ?? "").trim();
-    if (r.status === 0 && p.startsWith("/") && existsSync(p)) {
-      return {
-        LD_PRELOAD: p,
-        ASAN_OPTIONS: "detect_leaks=0:abort_on_error=1:allocator_may_return_null=1",
-        UBSAN_OPTIONS: "print_stacktrace=1",
-      };
-    }
-  }
-  throw new UsageError(
-    "native:asan needs the compiler's libasan.so (gcc -print-file-name=libasan.so found none)",
-  );
-}
 
 /**
  * Keeps one native instance per process and hands it to cases as a view whose `close()` does nothing
@@ -112,19 +92,21 @@ export class NativeSession {
   }
 }
 
-/** Parses the native target argument. */
+/** Parses the native target argument (targets/native.ts): a build variant; a geometry is for real programs. */
 export function parseVariant(arg: string | undefined): NativeVariant {
-  if (arg === undefined || arg === "") return "release";
-  if ((VARIANTS as readonly string[]).includes(arg)) return arg as NativeVariant;
-  throw new UsageError(
-    `native target: unknown variant '${arg}': use native, native:release, native:debug or native:asan`,
-  );
+  const { variant, geometry } = parseNativeArg(arg);
+  if (geometry) {
+    throw new UsageError(
+      `native target: the geometry '${geometry}' is for real programs (python, clients, faults, leaks); the suite sets the geometry per profile: use native, native:release, native:debug or native:asan`,
+    );
+  }
+  return variant ?? "release";
 }
 
 /** Builds the `native` adapter. */
 export const nativeFactory: AdapterFactory = (arg) => {
   const variant = parseVariant(arg);
-  const env = variant === "asan" ? asanEnv() : undefined;
+  const env = variant === "asan" ? sanitizerEnv() : undefined;
   const session = new NativeSession(variant);
   const adapter: Adapter = {
     label: arg ? `native:${variant}` : "native",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UsageError } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { NATIVE_CAPABILITIES, nativeFactory, parseVariant } from "./native.ts";
 import { PyMemDebugError } from "../../ref/types.ts";
 
@@ -9,7 +9,7 @@ test("native: variants parse, anything else is one UsageError line", () => {
   assert.equal(parseVariant("debug"), "debug");
   assert.throws(
     () => nativeFactory("fast", { abi: "shipped" }),
-    (e: unknown) => e instanceof UsageError && /unknown variant 'fast'/.test(e.message),
+    (e: unknown) => e instanceof UsageError && /unknown variant or geometry 'fast'/.test(e.message),
   );
 });
 

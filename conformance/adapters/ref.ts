@@ -12,7 +12,8 @@
  * ```
  * @module
  */
-import { type Adapter, type AdapterFactory, type Capability, UsageError } from "../adapter.ts";
+import { type Adapter, type AdapterFactory, type Capability } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
 import { createRef } from "../../ref/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 

@@ -16,8 +16,9 @@
  * @module
  */
 import process from "node:process";
-import { type AdapterFactory, UsageError } from "../adapter.ts";
-import { resolveLibpython } from "./cpython.ts";
+import { type AdapterFactory } from "../adapter.ts";
+import { UsageError } from "../../core/usage.ts";
+import { resolveLibpython } from "../../core/python.ts";
 import { hookAdapter, PROBED_ENV, probeInChild } from "./hook.ts";
 import type { Installer } from "./hook_session.ts";
 import { openLibrary } from "../../native/ffi/library.ts";
@@ -63,7 +64,7 @@ export const tracemallocFactory: AdapterFactory = (arg) => {
     throw new UsageError(`tracemalloc target: frames must be an integer 1..65535, got '${arg}'`);
   }
   const spec = arg ? `tracemalloc:${arg}` : "tracemalloc";
-  const lib = resolveLibpython(undefined);
+  const lib = resolveLibpython(undefined, { who: "tracemalloc target" });
   if (!process.env[PROBED_ENV]) probeInChild(spec);
   return hookAdapter(spec, tracemallocInstaller(lib, frames), "cpython", lib, TRACEMALLOC_GAPS);
 };

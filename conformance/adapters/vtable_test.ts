@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UsageError } from "../adapter.ts";
-import { parseVtableArg, vtableFactory } from "./vtable.ts";
+import { UsageError } from "../../core/usage.ts";
+import { vtableFactory } from "./vtable.ts";
+import { parseVtableArg } from "../../targets/vtable.ts";
 import { buildFixtures } from "../fixtures/c/build.ts";
 import { symbolAddress } from "../../native/mod.ts";
 

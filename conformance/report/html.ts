@@ -15,7 +15,7 @@ import { FEATURES } from "../case.ts";
 import { loadCases } from "../cases/mod.ts";
 import { STATUSES } from "../execute.ts";
 import type { Result } from "../execute.ts";
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 import { label, type Summary } from "./summary.ts";
 import { renderPage } from "../../report/page.ts";
 import type { MatrixSection, Page } from "../../report/types.ts";

@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 
 export function jsonReporter(write: (s: string) => void): Reporter {
   return {

@@ -11,7 +11,7 @@
  */
 import type { Result } from "../execute.ts";
 import { runKey } from "../plan.ts";
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 
 /** XML-escapes text (and drops characters XML 1.0 cannot carry). */
 export function xml(s: string): string {

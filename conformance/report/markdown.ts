@@ -10,7 +10,7 @@
  * @module
  */
 import { FEATURES } from "../case.ts";
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 import { aloneText, countsLine, isBad, label } from "./summary.ts";
 
 const cellText = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");

@@ -11,8 +11,7 @@
  * @module
  */
 import process from "node:process";
-import type { Result } from "../execute.ts";
-import type { Summary } from "./summary.ts";
+import type { Reporter } from "./reporter.ts";
 import { jsonReporter } from "./json.ts";
 import { tapReporter } from "./tap.ts";
 import { junitReporter } from "./junit.ts";
@@ -23,12 +22,7 @@ import { htmlReporter } from "./html.ts";
 export type Format = "table" | "json" | "tap" | "junit" | "markdown" | "html";
 export const FORMATS: readonly Format[] = ["table", "json", "tap", "junit", "markdown", "html"];
 
-export interface Reporter {
-  /** called as each run completes (any order) */
-  onResult(r: Result, done: number, total: number): void;
-  /** called once with every result in plan order */
-  finish(results: readonly Result[], summary: Summary): void;
-}
+export type { Reporter };
 
 /**
  * `write` receives text that ends without a newline; the reporter adds structure. Progress lines of the

@@ -11,7 +11,7 @@
  * @module
  */
 import { STATUSES } from "../execute.ts";
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 import { aloneText, label } from "./summary.ts";
 
 /** `progress` gets the lines written while the suite runs (the CLI sends them to stderr); `write` the rest. */

@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import type { Reporter } from "./mod.ts";
+import type { Reporter } from "./reporter.ts";
 import { countsLine, label } from "./summary.ts";
 
 const clean = (s: string) => s.replace(/[\r\n#]+/g, " ");

@@ -38,6 +38,9 @@
  *       conformance: <command> --target <target> --filter '^<rule id>$'
  *   then, in stop mode,
  *     allocspec check: stopped at the first violation (exit 86; ALLOCSPEC_CHECK_MODE=count goes on)
+ *   In count mode the first 3 violations of each rule are reported in full, then one line
+ *     allocspec check: further violations of <rule id> are counted, not printed (summary at exit)
+ *   and the exit summary has every count; the JSON file gets the first 100 of each rule.
  *
  * and, when report_path is set, appended to that file as one JSON object per line (O_APPEND):
  *     {"event":"violation","pid":N,"rule":"...","domain":"RAW","op":"...","message":"...",
@@ -48,7 +51,7 @@
  *     ALLOCSPEC_CHECK            1: install the layer (launcher)
  *     ALLOCSPEC_CHECK_MODE       stop (default: the first violation ends the process, exit 86) | count
  *     ALLOCSPEC_CHECK_ALIGN      weak (default) | strong
- *     ALLOCSPEC_CHECK_FULL_BYTES calloc/realloc contents compared byte for byte up to this size (4096);
+ *     ALLOCSPEC_CHECK_FULL_BYTES calloc/realloc contents compared byte for byte up to this size (1024);
  *                                larger blocks are sampled (both ends and a stride in between)
  *     ALLOCSPEC_CHECK_TARGET     the target as the user wrote it (reports, conformance hint)
  *     ALLOCSPEC_CHECK_REPRO      command prefix that reruns this program (this process's argv is appended)
@@ -63,7 +66,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "allocspec.h" /* PyMemAllocatorEx: the project's one C definition of the PEP 445 ABI */
+#include "pep445.h" /* PyMemAllocatorEx, PyMemAllocatorDomain: the project's one C definition of the ABI */
 #include "rules.h"
 
 #ifdef __cplusplus
@@ -128,6 +131,16 @@ AS_CHECK_API size_t as_check_describe_crash(char *buf, size_t len);
 
 /* Writes the per-rule counts as one line to fd (nothing when no violation was found). */
 AS_CHECK_API void as_check_summary(int fd);
+
+/* PEP 445 Get/Set (libpython's, liballocspec's, or a test's own). */
+typedef void (*as_check_get_fn)(PyMemAllocatorDomain domain, PyMemAllocatorEx *allocator);
+typedef void (*as_check_set_fn)(PyMemAllocatorDomain domain, PyMemAllocatorEx *allocator);
+
+/* Reads ALLOCSPEC_CHECK_*, then wraps RAW, MEM and OBJ over what get() returns and installs the result
+ * with set(): what the launcher calls between the allocator and the debug hooks (every block freed later
+ * must come from the allocator below: ALLOCSPEC_CHECK_ADOPT is honoured as set). 0, or -1 with one line
+ * in err. */
+AS_CHECK_API int as_check_install_env(as_check_get_fn get, as_check_set_fn set, char *err, size_t errlen);
 
 /* Launcher layer contract (CONTRACT.md "Layers"): wraps RAW, MEM and OBJ over the current allocators
  * found by symbol name, after initialisation, with adopt_unknown on. 0 = ok, non-zero = one line. */

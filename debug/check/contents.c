@@ -34,8 +34,23 @@ static inline uint64_t mixw(uint64_t h, uint64_t w) {
     return h * 0xBF58476D1CE4E5B9ULL;
 }
 
+/* Four independent lanes of add-rotate-xor over 32 bytes per step (about a cycle per 8 bytes), folded
+   with the multiplying mix: a lost, moved or changed word changes the result. */
 static uint64_t hash_range(const unsigned char *p, size_t n, uint64_t h) {
     size_t i = 0;
+    if (n >= 32) {
+        uint64_t a = h ^ 0x243F6A8885A308D3ULL, b = h ^ 0x13198A2E03707344ULL, c = h ^ 0xA4093822299F31D0ULL,
+                 d = h ^ 0x082EFA98EC4E6C89ULL;
+        for (; i + 32 <= n; i += 32) {
+            uint64_t w[4];
+            memcpy(w, p + i, 32);
+            a = ((a + w[0]) << 23 | (a + w[0]) >> 41) ^ (i + 1);
+            b = ((b + w[1]) << 29 | (b + w[1]) >> 35) ^ (i + 2);
+            c = ((c + w[2]) << 31 | (c + w[2]) >> 33) ^ (i + 3);
+            d = ((d + w[3]) << 37 | (d + w[3]) >> 27) ^ (i + 4);
+        }
+        h = mixw(mixw(mixw(mixw(h, a), b), c), d);
+    }
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);

@@ -18,7 +18,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { compileShared, NATIVE_DIR } from "../../native/build.ts";
+import { compileShared, INCLUDE_DIR } from "../../core/cbuild.ts";
 
 /** The two sets. */
 export type CheckFixtureSet = "traffic" | "blind";
@@ -48,7 +48,7 @@ export function buildCheckFixtures(set: CheckFixtureSet, names?: string[]): Reco
   const headers = [
     ...readdirSync(dir).filter((f) => f.endsWith(".h")).map((f) => join(dir, f)),
     join(CONFORMANCE_FIXTURES, "fixture_core.h"),
-    join(NATIVE_DIR, "include", "allocspec.h"),
+    join(INCLUDE_DIR, "pep445.h"),
   ];
   const newestHeader = Math.max(...headers.map(mtime));
   const out: Record<string, string> = {};

@@ -55,6 +55,14 @@ int as_blocks_init(void);
  * two share), 0 otherwise. The block is recorded in both cases. */
 int as_blocks_admit(const as_block *b, as_block *other, uintptr_t *at);
 
+/* The common case in one lock acquisition: a small block of n > 0 bytes starting 16-aligned, overlapping
+ * nothing, no large block near. 0 when admitted; 1 (nothing changed) when the general path must decide. */
+int as_blocks_admit_fast(uintptr_t addr, size_t n, unsigned wrap, uint32_t tid);
+
+/* The common case of a release: a plain small 16-aligned live block with one owner. 0 when released
+ * (its size and wrap returned); 1 (nothing changed) when the general path must decide. */
+int as_blocks_release_fast(uintptr_t addr, size_t *size, unsigned *wrap);
+
 /* Removes the live block at addr (copied to *out). 1 when found, 0 when addr is not a live block. */
 int as_blocks_release(uintptr_t addr, as_block *out);
 
@@ -110,7 +118,18 @@ typedef struct {
     const char *op; /* "malloc", "calloc", "realloc", "free"; NULL outside the allocator */
     int domain;
     uintptr_t a, b, c; /* the call's arguments */
-    int depth;         /* nesting: > 1 is a call made by the allocator itself */
+    int depth;         /* checked calls in progress on this thread (> 0 inside one: a nested call) */
+    /* nesting (layer.c): the block each call in progress gave up (a free's or a realloc's old block: the
+       allocator may pass it on through a nested call), and the blocks nested calls returned since the
+       outermost call began (the outermost may hand one of them out as its own result) */
+    uintptr_t held[4];
+    uintptr_t nested[8];
+    int nnested;
+    /* the layer reading a block after the call (a crash there is the allocator's): what, and the rule a
+       crash breaks (-1: none in particular) */
+    const char *reading;
+    int reading_rule;
+    uint64_t calls; /* calls checked on this thread; added to as_cs.calls every 1024 */
 } as_call;
 
 as_call *as_check_current(void);

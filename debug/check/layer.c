@@ -4,10 +4,14 @@
  * observable (design in check.h). One wrapper per as_check_wrap; ctx points at its as_wrap.
  *
  * Per thread, the call in progress (as_check_current) says which allocator call is running, for the
- * crash description, and how deeply calls nest: a call made while another checked call runs on the same
- * thread is the allocator's own (CPython's pymalloc asks PyMem_RawMalloc for blocks above 512 bytes;
- * the report's own Python frame lookup allocates) and passes through unchecked. errno is the
- * allocator's when a wrapper returns: the checks never leak theirs.
+ * crash description, and how deeply calls nest. A call made while another checked call runs on the same
+ * thread is NESTED: CPython's pymalloc asks PyMem_RawMalloc for blocks above 512 bytes and frees them with
+ * PyMem_RawFree, and on its way down such a call goes through every hook above this layer, which may
+ * allocate for itself (tracemalloc's traces). Nested calls are checked like any other, with two
+ * allowances: a nested free or realloc of the block an outer call is giving up passes through (the
+ * outer call already released it), and when the outer call returns a block a nested call returned, the
+ * block changes hands (its nested record is replaced by the outer one) instead of overlapping itself.
+ * errno is the allocator's when a wrapper returns: the checks never leak theirs.
  *
  * Ordering with other threads (blocks.c): a block leaves the map BEFORE it goes back to the allocator
  * (free, and realloc, whose old block the allocator may free), and enters it after the allocator
@@ -22,7 +26,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static __thread as_call call_now;
+/* initial-exec: one instruction per access instead of a __tls_get_addr call (a few bytes of static TLS) */
+static __thread as_call call_now __attribute__((tls_model("initial-exec")));
 
 as_call *as_check_current(void) { return &call_now; }
 
@@ -32,23 +37,44 @@ const char *as_domain_name(int domain) {
 }
 
 /* min(16, largest power of two <= max(size, 1)): the weak alignment rule. */
-static size_t weak_alignment(size_t size) {
+static inline size_t weak_alignment(size_t size) {
     if (size >= 16) return 16;
-    size_t a = 1;
-    while (a * 2 <= size) a *= 2;
-    return a;
+    return size ? (size_t)1 << (63 - __builtin_clzll((unsigned long long)size)) : 1;
 }
 
-static void violation(as_check_rule rule, int domain, const char *call, const char *fmt, ...)
+/* A call as made, formatted only when a violation is reported (never on the hot path). */
+typedef struct {
+    char op;           /* 'm' malloc, 'c' calloc, 'r' realloc, 'f' free */
+    uintptr_t a, b;    /* its arguments */
+    void *result;
+    int returned;      /* result is known */
+} call_t;
+
+static void call_text(const call_t *c, char *out, size_t len) {
+    int k = 0;
+    switch (c->op) {
+    case 'm': k = snprintf(out, len, "malloc(%zu)", (size_t)c->a); break;
+    case 'c': k = snprintf(out, len, "calloc(%zu, %zu)", (size_t)c->a, (size_t)c->b); break;
+    case 'r':
+        k = c->a ? snprintf(out, len, "realloc(%p, %zu)", (void *)c->a, (size_t)c->b)
+                 : snprintf(out, len, "realloc(NULL, %zu)", (size_t)c->b);
+        break;
+    default: k = snprintf(out, len, "free(%p)", (void *)c->a); break;
+    }
+    if (c->returned && k > 0 && (size_t)k < len) snprintf(out + k, len - (size_t)k, " -> %p", c->result);
+}
+
+static void violation(as_check_rule rule, int domain, const call_t *call, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static void violation(as_check_rule rule, int domain, const char *call, const char *fmt, ...) {
-    char msg[768];
+static void violation(as_check_rule rule, int domain, const call_t *call, const char *fmt, ...) {
+    char msg[768], text[128];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    as_violation v = {rule, domain, call, msg};
+    call_text(call, text, sizeof text);
+    as_violation v = {rule, domain, text, msg};
     as_check_report(&v);
 }
 
@@ -68,7 +94,7 @@ static as_check_rule overlap_rule(const as_block *mine, const as_block *other, i
 }
 
 /* A block the allocator just returned: alignment, overlap, and a zero-size block's byte. */
-static void admit(as_wrap *w, const char *call, int is_malloc, void *p, size_t size, uint8_t flags) {
+static void admit_general(as_wrap *w, const call_t *call, int is_malloc, void *p, size_t size, uint8_t flags) {
     uintptr_t a = (uintptr_t)p;
     size_t want = weak_alignment(size);
     if (a % want) {
@@ -111,9 +137,29 @@ static void admit(as_wrap *w, const char *call, int is_malloc, void *p, size_t s
     }
 }
 
+static void check_domain(as_wrap *w, const char *op, const call_t *call, void *p, const as_block *b);
+static int release_general(as_wrap *w, const char *op, const call_t *call, void *p, as_block *b);
+
+/* Releases p from the map for `op` in wrap w (the fast path first); see release_general. */
+static int release(as_wrap *w, const char *op, const call_t *call, void *p, as_block *b) {
+    size_t size;
+    unsigned wrap;
+    if (!as_blocks_release_fast((uintptr_t)p, &size, &wrap)) {
+        *b = (as_block){(uintptr_t)p, size, 0, (uint8_t)wrap, 0, 0};
+        if (wrap != (unsigned)wrap_index(w)) check_domain(w, op, call, p, b);
+        return 1;
+    }
+    return release_general(w, op, call, p, b);
+}
+
+static void admit(as_wrap *w, const call_t *call, int is_malloc, void *p, size_t size, uint8_t flags) {
+    if (!flags && !as_blocks_admit_fast((uintptr_t)p, size, (unsigned)wrap_index(w), as_check_tid())) return;
+    admit_general(w, call, is_malloc, p, size, flags);
+}
+
 /* Releases p from the map for `op` in wrap w; 1 when it was a live block of w (or adopted), 0 when the
  * call must not reach the allocator (count mode: a pointer that is not live is not passed down). */
-static int release(as_wrap *w, const char *op, const char *call, void *p, as_block *b) {
+static int release_general(as_wrap *w, const char *op, const call_t *call, void *p, as_block *b) {
     if (!as_blocks_release((uintptr_t)p, b)) {
         if (as_cs.cfg.adopt_unknown) {
             memset(b, 0, sizeof *b);
@@ -127,6 +173,12 @@ static int release(as_wrap *w, const char *op, const char *call, void *p, as_blo
                   op, p, as_cs.cfg.mode == AS_CHECK_COUNT ? "; the call is not passed to the allocator" : "");
         return 0;
     }
+    check_domain(w, op, call, p, b);
+    return 1;
+}
+
+/* A live block released through wrap w: it must be w's (the same domain, the same allocator). */
+static void check_domain(as_wrap *w, const char *op, const call_t *call, void *p, const as_block *b) {
     int had = as_cs.wraps[b->wrap].domain, now = w->domain;
     if (b->wrap != wrap_index(w)) {
         if (had == now) {
@@ -149,33 +201,71 @@ static int release(as_wrap *w, const char *op, const char *call, void *p, as_blo
                       op, p, as_domain_name(had), b->size);
         }
     }
-    return 1;
 }
 
 #define ENTER(w, name, x, y, z)                                                                             \
     as_call *cur = &call_now;                                                                               \
-    cur->depth++;                                                                                           \
+    if (cur->depth++ == 0) cur->nnested = 0;                                                                \
     cur->op = name;                                                                                         \
     cur->domain = (w)->domain;                                                                              \
     cur->a = (uintptr_t)(x);                                                                                \
     cur->b = (uintptr_t)(y);                                                                                \
     cur->c = (uintptr_t)(z);                                                                                \
-    atomic_fetch_add_explicit(&as_cs.calls, 1, memory_order_relaxed)
+    if ((++cur->calls & 1023) == 0) atomic_fetch_add_explicit(&as_cs.calls, 1024, memory_order_relaxed)
+
+/* The outermost call's result p was returned by a nested call in it: that record goes, the outer one comes. */
+static inline void take_over(as_call *cur, void *p) {
+    for (int i = 0; i < cur->nnested; i++) {
+        if (cur->nested[i] == (uintptr_t)p) {
+            as_block gone;
+            as_blocks_release((uintptr_t)p, &gone);
+            cur->nested[i] = 0;
+            return;
+        }
+    }
+}
+
+/* A block a nested call returned: remembered until the outermost call ends. */
+static inline void remember_nested(as_call *cur, void *p) {
+    if (cur->depth > 1) cur->nested[cur->nnested++ & 7] = (uintptr_t)p;
+    if (cur->nnested > 8) cur->nnested = 8;
+}
+
+/* Whether p is a block that a call in progress on this thread is giving up. */
+static inline int held_by_outer(const as_call *cur, void *p) {
+    for (int i = 0; i < cur->depth - 1 && i < 4; i++) {
+        if (cur->held[i] == (uintptr_t)p) return 1;
+    }
+    return 0;
+}
+
+static inline void hold(as_call *cur, void *p) {
+    if (cur->depth <= 4) cur->held[cur->depth - 1] = (uintptr_t)p;
+}
 
 static void *ck_malloc(void *ctx, size_t n) {
     as_wrap *w = ctx;
-    if (call_now.depth) return w->below.malloc(w->below.ctx, n);
     ENTER(w, "malloc", n, 0, 0);
     void *p = w->below.malloc(w->below.ctx, n);
+    if (__builtin_expect(cur->nnested != 0, 0) && cur->depth == 1) take_over(cur, p);
+    /* the common case: 16-aligned (both alignment rules hold), overlapping nothing; no syscall, so errno
+       is the allocator's */
+    if (__builtin_expect(p != NULL, 1) &&
+        !as_blocks_admit_fast((uintptr_t)p, n, (unsigned)wrap_index(w), as_check_tid())) {
+        remember_nested(cur, p);
+        cur->op = NULL;
+        cur->depth--;
+        return p;
+    }
     int err = errno;
     cur->op = NULL;
-    char call[96];
-    snprintf(call, sizeof call, "malloc(%zu) -> %p", n, p);
+    call_t call = {'m', n, 0, p, 1};
     if (!p) {
-        if (n == 0) violation(AS_CHECK_MALLOC_ZERO_NULL, w->domain, call, "malloc(0) returned NULL");
+        if (n == 0) violation(AS_CHECK_MALLOC_ZERO_NULL, w->domain, &call, "malloc(0) returned NULL");
         else atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
     } else {
-        admit(w, call, 1, p, n, 0);
+        admit_general(w, &call, 1, p, n, 0); /* the fast path above said no */
+        remember_nested(cur, p);
     }
     cur->depth--;
     errno = err;
@@ -184,28 +274,31 @@ static void *ck_malloc(void *ctx, size_t n) {
 
 static void *ck_calloc(void *ctx, size_t nelem, size_t elsize) {
     as_wrap *w = ctx;
-    if (call_now.depth) return w->below.calloc(w->below.ctx, nelem, elsize);
     ENTER(w, "calloc", nelem, elsize, 0);
     void *p = w->below.calloc(w->below.ctx, nelem, elsize);
+    if (cur->nnested && cur->depth == 1) take_over(cur, p);
     int err = errno;
     cur->op = NULL;
-    char call[128];
-    snprintf(call, sizeof call, "calloc(%zu, %zu) -> %p", nelem, elsize, p);
+    call_t call = {'c', nelem, elsize, p, 1};
     size_t total;
     int overflow = __builtin_mul_overflow(nelem, elsize, &total);
     if (!p) {
-        if (nelem == 0) violation(AS_CHECK_CALLOC_ZERO_NELEM, w->domain, call, "calloc(0, %zu) returned NULL", elsize);
-        else if (elsize == 0) violation(AS_CHECK_CALLOC_ZERO_ELSIZE, w->domain, call, "calloc(%zu, 0) returned NULL", nelem);
+        if (nelem == 0) violation(AS_CHECK_CALLOC_ZERO_NELEM, w->domain, &call, "calloc(0, %zu) returned NULL", elsize);
+        else if (elsize == 0) violation(AS_CHECK_CALLOC_ZERO_ELSIZE, w->domain, &call, "calloc(%zu, 0) returned NULL", nelem);
         else if (!overflow) atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
     } else if (overflow) {
-        violation(AS_CHECK_CALLOC_OVERFLOW, w->domain, call,
+        violation(AS_CHECK_CALLOC_OVERFLOW, w->domain, &call,
                   "calloc(%zu, %zu) returned %p: the product overflows size_t, the only answer is NULL", nelem,
                   elsize, p);
     } else {
-        admit(w, call, 0, p, total, 0);
+        admit(w, &call, 0, p, total, 0);
+        remember_nested(cur, p);
+        cur->reading = "the block calloc returned";
+        cur->reading_rule = -1;
         size_t bad = as_first_nonzero(p, total, as_cs.cfg.full_bytes);
+        cur->reading = NULL;
         if (bad != (size_t)-1) {
-            violation(AS_CHECK_CALLOC_DIRTY, w->domain, call,
+            violation(AS_CHECK_CALLOC_DIRTY, w->domain, &call,
                       "byte %zu of the %zu bytes is 0x%02x, not zero%s", bad, total, ((unsigned char *)p)[bad],
                       total > as_cs.cfg.full_bytes ? " (large block: sampled)" : "");
         }
@@ -215,25 +308,69 @@ static void *ck_calloc(void *ctx, size_t nelem, size_t elsize) {
     return p;
 }
 
+/*
+ * Is the old block of a failed realloc still live? Real programs rarely reuse that memory before they
+ * exit (the failure usually ends in MemoryError), so the layer asks once: a malloc of the old size right
+ * away. A correct allocator cannot hand out memory overlapping a live block; one that released the block
+ * (LIFO free lists, a chunk merged back into the top) returns it at once. The probe is freed again.
+ */
+static void probe_survivor(as_wrap *w, const call_t *call, void *old, size_t n, size_t old_size) {
+    void *probe = w->below.malloc(w->below.ctx, old_size ? old_size : 1);
+    if (!probe) return; /* out of memory for real: nothing to learn */
+    as_block b = {(uintptr_t)probe, old_size, as_check_tid(), (uint8_t)wrap_index(w), 0, 0};
+    as_block other;
+    uintptr_t at;
+    if (as_blocks_admit(&b, &other, &at)) {
+        if (other.addr == (uintptr_t)old || (other.flags & AS_BLOCK_SURVIVOR)) {
+            violation(AS_CHECK_FAILED_REALLOC, w->domain, call,
+                      "realloc(%p, %zu) failed and released the old block: a malloc(%zu) right after returned "
+                      "%p, inside the old block that must stay live",
+                      old, n, old_size, probe);
+        } else {
+            violation(overlap_rule(&b, &other, other.addr != 0), w->domain, call,
+                      "a malloc(%zu) made to check a failed realloc returned %p, which overlaps the live block %p",
+                      old_size, probe, (void *)other.addr);
+        }
+    }
+    as_block mine;
+    as_blocks_release((uintptr_t)probe, &mine);
+    w->below.free(w->below.ctx, probe);
+}
+
 static void *ck_realloc(void *ctx, void *old, size_t n) {
     as_wrap *w = ctx;
-    if (call_now.depth) return w->below.realloc(w->below.ctx, old, n);
     ENTER(w, "realloc", old, n, 0);
-    char call[128];
+    call_t call = {'r', (uintptr_t)old, n, NULL, 0};
+    if (old && cur->depth > 1 && held_by_outer(cur, old)) {
+        /* the block an outer call is giving up, passed on by the allocator: the outer call checks it */
+        void *p = w->below.realloc(w->below.ctx, old, n);
+        int err = errno;
+        if (p) {
+            call.result = p, call.returned = 1;
+            admit(w, &call, 0, p, n, 0);
+            remember_nested(cur, p);
+        }
+        cur->op = NULL;
+        cur->depth--;
+        errno = err;
+        return p;
+    }
     if (!old) {
         void *p = w->below.realloc(w->below.ctx, NULL, n);
         int err = errno;
         cur->op = NULL;
-        snprintf(call, sizeof call, "realloc(NULL, %zu) -> %p", n, p);
+        if (cur->nnested && cur->depth == 1) take_over(cur, p);
+        call.result = p, call.returned = 1;
         if (p) {
-            admit(w, call, 0, p, n, 0);
+            admit(w, &call, 0, p, n, 0);
+            remember_nested(cur, p);
         } else if (n == 0) {
-            violation(AS_CHECK_REALLOC_NULL_ZERO, w->domain, call, "realloc(NULL, 0) returned NULL");
+            violation(AS_CHECK_REALLOC_NULL_ZERO, w->domain, &call, "realloc(NULL, 0) returned NULL");
         } else {
             void *probe = w->below.malloc(w->below.ctx, n); /* was it out of memory? */
             if (probe) {
                 w->below.free(w->below.ctx, probe);
-                violation(AS_CHECK_REALLOC_NULL, w->domain, call,
+                violation(AS_CHECK_REALLOC_NULL, w->domain, &call,
                           "realloc(NULL, %zu) returned NULL while malloc(%zu) succeeds right after", n, n);
             } else {
                 atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
@@ -243,26 +380,44 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
         errno = err;
         return p;
     }
-    snprintf(call, sizeof call, "realloc(%p, %zu)", old, n);
     as_block b;
-    if (!release(w, "realloc", call, old, &b)) {
+    if (cur->depth > 1 && as_blocks_release((uintptr_t)old, &b) == 0) {
+        /* nested, and a block the layer never saw (allocated before it, or by a nested path it lets
+           through): passed on unchecked */
+        void *p = w->below.realloc(w->below.ctx, old, n);
+        cur->op = NULL;
+        cur->depth--;
+        return p;
+    }
+    if (cur->depth == 1 && !release(w, "realloc", &call, old, &b)) {
         cur->op = NULL;
         cur->depth--;
         errno = ENOMEM;
         return NULL; /* count mode: not passed down */
     }
+    hold(cur, old);
     int known = b.size != (size_t)-1;
     size_t keep = known ? (b.size < n ? b.size : n) : 0;
+    cur->reading = "the block passed to realloc";
+    cur->reading_rule = -1;
     uint64_t before = known ? as_fingerprint(old, keep, as_cs.cfg.full_bytes) : 0;
+    cur->reading = NULL;
     void *p = w->below.realloc(w->below.ctx, old, n);
     int err = errno;
     cur->op = NULL;
-    snprintf(call, sizeof call, "realloc(%p, %zu) -> %p", old, n, p);
+    hold(cur, NULL);
+    if (cur->nnested && cur->depth == 1) take_over(cur, p);
+    call.result = p, call.returned = 1;
     if (p) {
-        admit(w, call, 0, p, n, 0);
-        if (known && as_fingerprint(p, keep, as_cs.cfg.full_bytes) != before) {
+        admit(w, &call, 0, p, n, 0);
+        remember_nested(cur, p);
+        cur->reading = "the block realloc returned";
+        cur->reading_rule = -1;
+        uint64_t after = known ? as_fingerprint(p, keep, as_cs.cfg.full_bytes) : before;
+        cur->reading = NULL;
+        if (after != before) {
             int grow = n > b.size;
-            violation(grow ? AS_CHECK_REALLOC_GROW : AS_CHECK_REALLOC_SHRINK, w->domain, call,
+            violation(grow ? AS_CHECK_REALLOC_GROW : AS_CHECK_REALLOC_SHRINK, w->domain, &call,
                       "the first %zu bytes of the %zu-byte block were not kept by a %s realloc to %zu bytes%s%s",
                       keep, b.size, grow ? "growing" : n == b.size ? "same-size" : "shrinking", n,
                       p == old ? " (in place)" : " (moved)",
@@ -270,14 +425,18 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
         }
     } else {
         if (n == 0) {
-            violation(AS_CHECK_REALLOC_TO_ZERO, w->domain, call,
+            violation(AS_CHECK_REALLOC_TO_ZERO, w->domain, &call,
                       "realloc(p, 0) returned NULL: the block must be resized to an empty block, not freed");
         } else {
             atomic_fetch_add_explicit(&as_cs.failed_calls, 1, memory_order_relaxed);
         }
         /* the old block stays live and intact ("On failure it returns NULL and p stays valid") */
-        if (known && as_fingerprint(old, keep, as_cs.cfg.full_bytes) != before) {
-            violation(AS_CHECK_FAILED_REALLOC, w->domain, call,
+        cur->reading = "the old block of a realloc that returned NULL (the allocator released it)";
+        cur->reading_rule = AS_CHECK_FAILED_REALLOC;
+        uint64_t after = known ? as_fingerprint(old, keep, as_cs.cfg.full_bytes) : before;
+        cur->reading = NULL;
+        if (after != before) {
+            violation(AS_CHECK_FAILED_REALLOC, w->domain, &call,
                       "realloc(%p, %zu) failed and the first %zu bytes of the old %zu-byte block changed", old, n,
                       keep, b.size);
         }
@@ -287,12 +446,13 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
             as_block other;
             uintptr_t at;
             if (as_blocks_admit(&b, &other, &at)) {
-                violation(AS_CHECK_FAILED_REALLOC, w->domain, call,
+                violation(AS_CHECK_FAILED_REALLOC, w->domain, &call,
                           "realloc(%p, %zu) failed, but while it ran the allocator handed the old block out "
                           "again (%s block %p of %zu bytes, %s): the failed realloc released it",
                           old, n, other.addr ? as_domain_name(as_cs.wraps[other.wrap].domain) : "a",
                           (void *)other.addr, other.size, other.addr ? thread_word(other.tid) : "?");
             }
+            probe_survivor(w, &call, old, n, b.size);
         }
     }
     cur->depth--;
@@ -302,24 +462,42 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
 
 static void ck_free(void *ctx, void *p) {
     as_wrap *w = ctx;
-    if (call_now.depth) {
+    ENTER(w, "free", p, 0, 0);
+    if (cur->depth > 1 && p && held_by_outer(cur, p)) { /* passed on by the allocator: already released */
         w->below.free(w->below.ctx, p);
+        cur->op = NULL;
+        cur->depth--;
+        return;
+    }
+    size_t fast_size = 0;
+    unsigned fast_wrap = 0;
+    int released = __builtin_expect(p != NULL, 1) && !as_blocks_release_fast((uintptr_t)p, &fast_size, &fast_wrap);
+    if (released && fast_wrap == (unsigned)wrap_index(w)) { /* the common case */
+        hold(cur, p);
+        w->below.free(w->below.ctx, p);
+        hold(cur, NULL);
+        cur->op = NULL;
+        cur->depth--;
         return;
     }
     int err = errno;
-    ENTER(w, "free", p, 0, 0);
     if (p) {
-        char call[64];
-        snprintf(call, sizeof call, "free(%p)", p);
-        as_block b;
-        if (!release(w, "free", call, p, &b)) {
+        call_t call = {'f', (uintptr_t)p, 0, NULL, 0};
+        as_block b = {(uintptr_t)p, fast_size, 0, (uint8_t)fast_wrap, 0, 0};
+        if (released) {
+            check_domain(w, "free", &call, p, &b); /* released by the fast path, in another domain */
+        } else if (cur->depth > 1 && !as_blocks_release((uintptr_t)p, &b)) {
+            /* nested, and a block the layer never saw: passed on unchecked */
+        } else if (cur->depth == 1 && !release_general(w, "free", &call, p, &b)) {
             cur->op = NULL;
             cur->depth--;
             errno = err;
             return;
         }
     }
+    hold(cur, p);
     w->below.free(w->below.ctx, p); /* free(NULL) too: it must be accepted (crash description names it) */
+    hold(cur, NULL);
     cur->op = NULL;
     cur->depth--;
     errno = err;
@@ -343,8 +521,24 @@ int as_check_wrap(int domain, const PyMemAllocatorEx *below, PyMemAllocatorEx *o
     return 0;
 }
 
-typedef void (*get_fn)(int domain, PyMemAllocatorEx *allocator);
-typedef void (*set_fn)(int domain, PyMemAllocatorEx *allocator);
+int as_check_install_env(as_check_get_fn get, as_check_set_fn set, char *err, size_t errlen) {
+    as_check_config cfg;
+    if (as_check_config_from_env(&cfg, err, errlen) != 0) return -1;
+    if (as_check_init(&cfg) != 0) {
+        snprintf(err, errlen, "the checking layer cannot map its tables: %s", strerror(errno));
+        return -1;
+    }
+    for (int d = 0; d < AS_CHECK_NDOMAINS; d++) {
+        PyMemAllocatorEx below, mine;
+        get((PyMemAllocatorDomain)d, &below);
+        if (as_check_wrap(d, &below, &mine) != 0) {
+            snprintf(err, errlen, "the checking layer cannot wrap domain %d (too many wraps)", d);
+            return -1;
+        }
+        set((PyMemAllocatorDomain)d, &mine);
+    }
+    return 0;
+}
 
 __attribute__((visibility("default"))) int pep445_hook_install(void) {
     as_check_config cfg;
@@ -354,8 +548,10 @@ __attribute__((visibility("default"))) int pep445_hook_install(void) {
         return 1;
     }
     cfg.adopt_unknown = 1; /* blocks allocated before this layer are freed through it */
-    get_fn get = (get_fn)dlsym(RTLD_DEFAULT, "PyMem_GetAllocator");
-    set_fn set = (set_fn)dlsym(RTLD_DEFAULT, "PyMem_SetAllocator");
+    as_check_get_fn get;
+    as_check_set_fn set;
+    *(void **)&get = dlsym(RTLD_DEFAULT, "PyMem_GetAllocator");
+    *(void **)&set = dlsym(RTLD_DEFAULT, "PyMem_SetAllocator");
     if (!get || !set) {
         fprintf(stderr, "allocspec check: PyMem_GetAllocator/PyMem_SetAllocator not found in the process\n");
         return 1;
@@ -366,12 +562,12 @@ __attribute__((visibility("default"))) int pep445_hook_install(void) {
     }
     for (int d = 0; d < AS_CHECK_NDOMAINS; d++) {
         PyMemAllocatorEx below, mine;
-        get(d, &below);
+        get((PyMemAllocatorDomain)d, &below);
         if (as_check_wrap(d, &below, &mine) != 0) {
             fprintf(stderr, "allocspec check: too many wraps in one process\n");
             return 1;
         }
-        set(d, &mine);
+        set((PyMemAllocatorDomain)d, &mine);
     }
     return 0;
 }

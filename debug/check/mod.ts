@@ -17,6 +17,7 @@ export {
   type CheckViolation,
   CRASH_LINE,
   type CrashLine,
+  crashRule,
   formatViolation,
   parseCheckViolations,
   parseCrashLine,

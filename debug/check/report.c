@@ -1,24 +1,25 @@
 /*
  * report.c: one violation as the user reads it (format in check.h): the rule's conformance case id, the
  * domain, the call, the C site (backtrace(3) + dladdr(3), the layers and allocation entry points above
- * the allocator skipped), the Python file:line when this thread holds the GIL (debug/common/pyframe.c:
+ * the allocator skipped), the Python file:line of this thread (CPython's own traceback dumper, add_python:
  * PEP 445 rationale, "get the Python filename and line number"), a one-line reproducer and the
- * conformance command that checks the same rule in isolation. Every byte outside printable ASCII is
+ * conformance command that checks the same rule in isolation. The Python location comes from CPython's
+ * own allocation-free traceback dumper (add_python). Every byte outside printable ASCII is
  * escaped (\xNN) before it reaches stderr or the JSON file: a report never copies raw bytes.
  *
  * The first lines (rule, allocator, call) are written before any frame is looked up, so a report that
- * crashes while walking a corrupted interpreter still names the rule. Stop mode ends the process with
+ * crashes while reading a corrupted interpreter still names the rule. The report itself never allocates. Stop mode ends the process with
  * _exit(AS_CHECK_EXIT_STATUS) right after the report: no atexit handler, no finalizer runs on a heap the
  * allocator just broke. The crash description (as_check_describe_crash) is async-signal-safe: plain
  * stores and loads, no stdio, no allocation.
  */
 #define _GNU_SOURCE
-#include "../common/pyframe.h"
 #include "internal.h"
 
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,13 @@
 #define MAX_FRAMES 48
 #define SHOWN_FRAMES 8
 #define PY_FRAMES 4
+/* count mode: violations of one rule reported in full, and written to the JSON file; the rest are counted
+   (the summary at exit has every count) */
+#define FULL_PER_RULE 3
+#define JSON_PER_RULE 100
+
+/* 1 while this thread writes a report: violations of the report's own allocations are counted only */
+static __thread int in_report __attribute__((tls_model("initial-exec")));
 
 static _Atomic int report_lock;
 static char buf[REPORT_BYTES];
@@ -153,31 +161,53 @@ static void add_c_site(char *site_out, size_t site_len) {
     add("\n");
 }
 
-typedef struct {
-    char *out;
-    size_t len, used;
-    int n;
-} py_acc;
-
-static int py_frame(void *arg, void *code, int line) {
-    py_acc *a = arg;
-    int k = snprintf(a->out + a->used, a->len - a->used, "%s%s:%d in %s", a->n ? " <- " : "",
-                     as_py_code_filename(code), line, as_py_code_name(code));
-    if (k > 0 && (size_t)k < a->len - a->used) a->used += (size_t)k;
-    a->n++;
-    return 0;
-}
-
+/*
+ * The Python lines of this thread, innermost first, without allocating: CPython's own traceback dumper
+ * (_Py_DumpTraceback, what faulthandler uses: it reads the thread's frames and writes to an fd, no
+ * allocation, no lock) into a memfd, parsed back. Walking frames with PyEval_GetFrame would allocate
+ * frame objects through the very hooks this call may be nested in (tracemalloc holds its lock while it
+ * asks the RAW allocator for its traces: a deadlock). The thread's own frames are read, so this works
+ * without the GIL too (a RAW call made by C code that released it, under a Python frame).
+ */
 static void add_python(char *py_out, size_t py_len) {
-    if (!as_py_can_walk()) {
-        snprintf(py_out, py_len, "none (this thread does not hold the GIL%s)",
-                 as_py_resolve() ? ": a call from C, or before the interpreter runs" : ": no libpython in the process");
-    } else {
-        py_acc acc = {py_out, py_len, 0, 0};
-        py_out[0] = '\0';
-        as_py_walk(py_frame, &acc, PY_FRAMES);
-        if (!acc.n) snprintf(py_out, py_len, "none (no Python frame: interpreter start-up or shutdown)");
+    typedef void (*dump_fn)(int fd, void *tstate);
+    typedef void *(*tstate_fn)(void);
+    static dump_fn dump;
+    static tstate_fn this_tstate;
+    static int resolved;
+    if (!resolved) {
+        *(void **)&dump = dlsym(RTLD_DEFAULT, "_Py_DumpTraceback");
+        *(void **)&this_tstate = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState");
+        resolved = 1;
     }
+    void *ts = dump && this_tstate ? this_tstate() : NULL;
+    int fd = ts ? memfd_create("allocspec-check-python", MFD_CLOEXEC) : -1;
+    if (!dump || !this_tstate) {
+        snprintf(py_out, py_len, "none (no libpython in the process)");
+    } else if (!ts) {
+        snprintf(py_out, py_len, "none (no Python thread state on this thread: a thread made in C, or start-up)");
+    } else if (fd < 0) {
+        snprintf(py_out, py_len, "unavailable (memfd_create failed)");
+    } else {
+        dump(fd, ts);
+        static char text[8192];
+        ssize_t n = pread(fd, text, sizeof text - 1, 0);
+        text[n > 0 ? n : 0] = '\0';
+        size_t o = 0;
+        int frames = 0;
+        py_out[0] = '\0';
+        for (char *line = strtok(text, "\n"); line && frames < PY_FRAMES; line = strtok(NULL, "\n")) {
+            char file[600], func[200];
+            int lineno;
+            if (sscanf(line, " File \"%599[^\"]\", line %d in %199s", file, &lineno, func) != 3) continue;
+            int k = snprintf(py_out + o, py_len - o, "%s%s:%d in %s", frames ? " <- " : "", file, lineno, func);
+            if (k < 0 || (size_t)k >= py_len - o) break;
+            o += (size_t)k;
+            frames++;
+        }
+        if (!frames) snprintf(py_out, py_len, "none (no Python frame on this thread: interpreter start-up or shutdown)");
+    }
+    if (fd >= 0) close(fd);
     add("  Python: ");
     put(py_out);
     add("\n");
@@ -306,14 +336,29 @@ static void append_json(const char *rule, const char *domain, const char *op, co
 void as_check_report(const as_violation *v) {
     const char *rule = as_check_rule_id((int)v->rule);
     const char *domain = as_domain_name(v->domain);
-    atomic_fetch_add(&as_cs.violations[v->rule], 1);
+    uint64_t nth = atomic_fetch_add(&as_cs.violations[v->rule], 1) + 1;
     atomic_fetch_add(&as_cs.total_violations, 1);
+    if (in_report) return;
+    in_report = 1;
     lock();
     atomic_store(&as_cs.last_rule, (int)v->rule);
     {
         char esc[280];
         as_check_escape(v->message, esc, sizeof esc);
         snprintf(last_seen, sizeof last_seen, "%s [%s] %s", rule, domain, esc);
+    }
+    if (as_cs.cfg.mode == AS_CHECK_COUNT && nth > FULL_PER_RULE) {
+        if (nth == FULL_PER_RULE + 1) {
+            char line[400];
+            int k = snprintf(line, sizeof line,
+                             "allocspec check: further violations of %s are counted, not printed (summary at exit)\n",
+                             rule);
+            if (k > 0) write_all(2, line, (size_t)k < sizeof line ? (size_t)k : sizeof line - 1);
+        }
+        if (nth <= JSON_PER_RULE) append_json(rule, domain, v->call, v->message, "", "", "", "");
+        unlock();
+        in_report = 0;
+        return;
     }
     used = 0;
     add("allocspec check: violation of %s [%s] ", rule, domain);
@@ -343,6 +388,7 @@ void as_check_report(const as_violation *v) {
     append_json(rule, domain, v->call, v->message, site, py, repro, hint);
     if (as_cs.cfg.mode == AS_CHECK_STOP) _exit(AS_CHECK_EXIT_STATUS);
     unlock();
+    in_report = 0;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -374,7 +420,18 @@ size_t as_check_describe_crash(char *out, size_t len) {
     if (!as_cs.initialised) return 0;
     size_t o = 0;
     const as_call *c = as_check_current();
-    if (c->op) {
+    if (c->reading) {
+        o = s_put(out, len, o, "the layer crashed reading ");
+        o = s_put(out, len, o, c->reading);
+        o = s_put(out, len, o, " [");
+        o = s_put(out, len, o, as_domain_name(c->domain));
+        o = s_put(out, len, o, "]");
+        if (c->reading_rule >= 0) {
+            o = s_put(out, len, o, ": violation of ");
+            o = s_put(out, len, o, as_check_rule_id(c->reading_rule));
+        }
+        o = s_put(out, len, o, "; ");
+    } else if (c->op) {
         o = s_put(out, len, o, "inside the allocator's ");
         o = s_put(out, len, o, c->op);
         o = s_put(out, len, o, "(");
@@ -407,7 +464,7 @@ size_t as_check_describe_crash(char *out, size_t len) {
         o = s_put(out, len, o, "no rule violation seen before");
     }
     o = s_put(out, len, o, " (");
-    o = s_num(out, len, o, atomic_load(&as_cs.calls), 0);
+    o = s_num(out, len, o, as_check_calls(), 0);
     o = s_put(out, len, o, " calls checked)");
     return o;
 }
@@ -432,7 +489,7 @@ void as_check_summary(int fd) {
     }
     if (o < sizeof line) {
         int k = snprintf(line + o, sizeof line - o, "); %llu calls checked, %llu allocation failures seen\n",
-                         (unsigned long long)atomic_load(&as_cs.calls),
+                         (unsigned long long)as_check_calls(),
                          (unsigned long long)atomic_load(&as_cs.failed_calls));
         if (k > 0) o += (size_t)k;
     }
@@ -448,7 +505,7 @@ static void at_exit(void) {
     if (fd < 0) return;
     char line[2048];
     size_t o = (size_t)snprintf(line, sizeof line, "{\"event\":\"summary\",\"pid\":%ld,\"calls\":%llu,\"rules\":{",
-                                (long)getpid(), (unsigned long long)atomic_load(&as_cs.calls));
+                                (long)getpid(), (unsigned long long)as_check_calls());
     int first = 1;
     for (int r = 0; r < AS_CHECK_NRULES && o < sizeof line; r++) {
         uint64_t n = atomic_load(&as_cs.violations[r]);

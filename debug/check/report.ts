@@ -105,6 +105,17 @@ export function parseCrashLine(text: string): CrashLine | undefined {
   return found;
 }
 
+/**
+ * The rule a crash itself breaks, from the check part of a crash line: a crash inside the allocator's
+ * free(NULL), or while the layer read the old block of a failed realloc (the allocator released it).
+ */
+export function crashRule(line: CrashLine | undefined): string | undefined {
+  const m = /(?:inside the allocator's [^;]*|the layer crashed reading [^;]*): violation of (\S+?);/.exec(
+    `${line?.check ?? ""};`,
+  );
+  return m?.[1];
+}
+
 /** The count-mode summary's per-rule counts (`allocspec check: summary: ...`), summed over processes. */
 export function parseSummaries(text: string): Record<string, number> {
   const counts: Record<string, number> = {};

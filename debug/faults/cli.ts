@@ -3,7 +3,7 @@
  * (PEP 445 rationale: "force allocation to fail to test handling of MemoryError").
  *
  * ```
- * faults [--allocator T] [--debug-hooks[=native|cpython]] [--python P] [--domain raw,mem,obj]
+ * faults [--target T] [--debug-hooks[=native|cpython|none]] [--python P] [--domain raw,mem,obj]
  *        [--size-min N] [--size-max N] [--in-library L] [--in-module M] [--mode transient|persistent]
  *        [--max-points N] [--jobs N] [--timeout S] [--shard K/N] [--thorough] [--no-confirm]
  *        [--format table|json|markdown] [--output FILE] [--fail-at N] -- <python args>
@@ -21,9 +21,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../../conformance/adapter.ts";
-import { type DebugHooks, launchSpec } from "../../clients/launcher.ts";
-import { buildLayer } from "../../native/build.ts";
+import { UsageError } from "../../core/usage.ts";
+import { launchSpec } from "../../targets/launcher.ts";
+import { normalizeTargetFlags, parseDebugHooks } from "../../targets/flags.ts";
+import { buildLayer } from "../layers.ts";
 import { parseShard } from "./points.ts";
 import { countedFindings, type FaultsReport, formatReport, mergeReports } from "./report.ts";
 import { failAt, sweep, type SweepOptions } from "./sweep.ts";
@@ -55,16 +56,13 @@ function emit(r: FaultsReport, format: string, output: string | undefined): void
 
 /** Runs the command; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  // a bare --debug-hooks means libpython's PyMem_SetupDebugHooks over the allocator
-  argv = argv.map((
-    a,
-    i,
-  ) => (a === "--debug-hooks" && i < (argv.indexOf("--") + 1 || argv.length) ? "--debug-hooks=cpython" : a));
+  // one spelling: --target (--allocator: alias), a bare --debug-hooks = libpython's PyMem_SetupDebugHooks
+  argv = normalizeTargetFlags(argv, "faults");
   const { values: v, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      allocator: { type: "string" },
+      target: { type: "string" },
       "debug-hooks": { type: "string" },
       python: { type: "string" },
       domain: { type: "string" },
@@ -120,16 +118,16 @@ export async function main(argv: string[]): Promise<number> {
       `--isolation '${v.isolation}': use on or off (off only to compare with the old behaviour)`,
     );
   }
-  const hooks = (v["debug-hooks"] ?? "") as DebugHooks;
+  const hooks = parseDebugHooks(v["debug-hooks"]);
   const launch = launchSpec({
-    allocator: v.allocator,
+    target: v.target,
     debugHooks: hooks,
     python: v.python,
     layers: [buildLayer("as_faults")],
   });
   // every option that changes the numbering of points goes into the reproducer
   const fixed: string[] = [];
-  if (v.allocator) fixed.push("--allocator", v.allocator);
+  if (v.target) fixed.push("--target", v.target);
   if (hooks) fixed.push(`--debug-hooks=${hooks}`);
   if (v.python) fixed.push("--python", v.python);
   if (v["size-min"]) fixed.push("--size-min", v["size-min"]);

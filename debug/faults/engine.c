@@ -30,7 +30,6 @@
 as_faults_state as_fs;
 static __thread int in_engine;
 
-_Static_assert(sizeof(as_faults_allocator) == 5 * sizeof(void *), "PyMemAllocatorEx layout: ctx + 4 functions");
 _Static_assert(AS_FAULTS_RAW == 0 && AS_FAULTS_MEM == 1 && AS_FAULTS_OBJ == 2, "PyMemAllocatorDomain values");
 
 static int size_ok(size_t size) {

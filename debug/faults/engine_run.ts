@@ -36,7 +36,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SIGNALS } from "./classify.ts";
+import { SIGNALS } from "../../core/outcome.ts";
 import { parseSite, type RawSite } from "./site.ts";
 
 /** Exit status of a child that asked to be rerun fresh (faults.h AS_FAULTS_RERUN_EXIT). */

@@ -34,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pep445.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -43,14 +45,8 @@ enum { AS_FAULTS_RAW = 0, AS_FAULTS_MEM = 1, AS_FAULTS_OBJ = 2, AS_FAULTS_EXT = 
 
 typedef enum { AS_FAULTS_OFF = 0, AS_FAULTS_COUNT, AS_FAULTS_FAIL, AS_FAULTS_SWEEP } as_faults_mode;
 
-/* Layout-identical to PyMemAllocatorEx (checked in engine.c), so Get/Set of any PEP 445 library fit. */
-typedef struct {
-    void *ctx;
-    void *(*malloc)(void *ctx, size_t size);
-    void *(*calloc)(void *ctx, size_t nelem, size_t elsize);
-    void *(*realloc)(void *ctx, void *ptr, size_t new_size);
-    void (*free)(void *ctx, void *ptr);
-} as_faults_allocator;
+/* PEP 445's PyMemAllocatorEx (native/include/pep445.h), so Get/Set of any PEP 445 library fit. */
+typedef PyMemAllocatorEx as_faults_allocator;
 
 typedef void (*as_faults_get_fn)(int domain, as_faults_allocator *allocator);
 typedef void (*as_faults_set_fn)(int domain, as_faults_allocator *allocator);

@@ -6,13 +6,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { buildNative, findCompiler, NATIVE_DIR, WARN_FLAGS } from "../../native/build.ts";
+import { buildNative } from "../../native/build.ts";
+import { BUILD_DIR, compileProgram, findCompiler } from "../../core/cbuild.ts";
+import { runProgram } from "../../core/child.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SOURCES = [
@@ -33,27 +33,16 @@ const skip = skipReason();
 
 function buildAndRun(variant: "release" | "asan", flags: string[], env: Record<string, string>): void {
   const lib = buildNative({ variant });
-  const outDir = join(NATIVE_DIR, "build", variant, "test");
-  mkdirSync(outDir, { recursive: true });
-  const exe = join(outDir, "test_faults_engine");
-  const cc = spawnSync(findCompiler(), [
-    ...WARN_FLAGS,
-    ...flags,
-    "-pthread",
-    `-I${join(NATIVE_DIR, "include")}`,
-    ...SOURCES,
-    "-o",
-    exe,
-    `-L${dirname(lib)}`,
-    "-lallocspec",
-    `-Wl,-rpath,${dirname(lib)}`,
-    "-ldl",
-  ], { encoding: "utf8" });
-  assert.equal(cc.status, 0, `compile failed: ${cc.stdout}${cc.stderr}`);
+  const exe = join(BUILD_DIR, variant, "test", "test_faults_engine");
+  compileProgram({
+    sources: SOURCES,
+    output: exe,
+    flags: [...flags, `-L${dirname(lib)}`, `-Wl,-rpath,${dirname(lib)}`, "-lallocspec", "-ldl"],
+  });
   for (const mode of ["count", "transient", "persistent"]) {
     const dir = mkdtempSync(join(tmpdir(), "allocspec-engine-"));
     try {
-      const r = spawnSync(exe, [mode, dir], { encoding: "utf8", env: { ...process.env, ...env } });
+      const r = runProgram(exe, [mode, dir], { inherit: true, env, timeoutMs: 0 });
       assert.equal(r.status, 0, `${variant} ${mode}:\n${r.stdout}${r.stderr}`);
       assert.match(r.stdout, /^\d+ passed, 0 failed$/m, r.stdout);
       assert.doesNotMatch(r.stderr, /AddressSanitizer|runtime error/, r.stderr);

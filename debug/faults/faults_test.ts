@@ -8,16 +8,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { launchSpec } from "../../clients/launcher.ts";
-import { buildLayer } from "../../native/build.ts";
+import { launchSpec } from "../../targets/launcher.ts";
+import { buildLayer } from "../layers.ts";
 import { buildFixtures, type Fixtures } from "../fixtures/build.ts";
-import { classifyPoint } from "./classify.ts";
+import { classifyPoint } from "../../core/outcome.ts";
 import { choosePoints, parseShard, shardPoints } from "./points.ts";
 import { addFinding, emptyReport, type FaultsReport, formatReport, mergeReports } from "./report.ts";
 import { parseSite } from "./site.ts";
 import { countCalls, failAt, sweep, type SweepOptions } from "./sweep.ts";
+import { runScript } from "../../core/child.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -36,7 +36,7 @@ const skip = skipReason();
 
 function opts(which: "buggy" | "correct", extra: Partial<SweepOptions> = {}): SweepOptions {
   return {
-    launch: launchSpec({ layers: [buildLayer("as_faults")], allocator: "native" }),
+    launch: launchSpec({ layers: [buildLayer("as_faults")], target: "native" }),
     argv: [fx!.oomDriver, which],
     inLibrary: "oomfix",
     env: { PYTHONPATH: fx!.dir },
@@ -89,6 +89,7 @@ test("oracles: signal, abort, lost exception, hang, violation, handled, ok", () 
 test("points: all, stratified sample, deterministic shards that partition the points", () => {
   assert.deepEqual(choosePoints(4), [1, 2, 3, 4]);
   assert.deepEqual(choosePoints(100, 4), [1, 26, 51, 76]);
+  assert.deepEqual(choosePoints(100, 8, 0.25), [1, 2, 3, 19, 35, 52, 68, 84]);
   const pts = choosePoints(1000, 97);
   const shards = [1, 2, 3].map((k) => shardPoints(pts, parseShard(`${k}/3`)));
   assert.deepEqual(shards.flat().sort((a, b) => a - b), pts);
@@ -238,18 +239,26 @@ test("two shards merged give the same findings as one sweep", { skip, timeout: 1
 
 test("faults command: exit 1 with findings, 2 on bad usage (one line)", { skip, timeout: 180_000 }, () => {
   const cli = join(ROOT, "debug", "faults", "cli.ts");
-  const runtime = process.execPath;
-  const args = (a: string[]) => (runtime.endsWith("deno") ? ["run", "-A", cli, ...a] : [cli, ...a]);
-  const bad = spawnSync(runtime, args(["--mode", "sometimes", "--", "x.py"]), { encoding: "utf8" });
+  const run = (a: string[], env: Record<string, string> = {}) =>
+    runScript(cli, a, { inherit: true, env, timeoutMs: 0 });
+  const bad = run(["--mode", "sometimes", "--", "x.py"]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr.trim(), /^faults: --mode 'sometimes': use transient or persistent$/);
-  const none = spawnSync(runtime, args(["--jobs", "2"]), { encoding: "utf8" });
+  const none = run(["--jobs", "2"]);
   assert.equal(none.status, 2);
-  const r = spawnSync(
-    runtime,
-    args(["--in-library", "oomfix", "--fail-at", "1", "--format", "json", "--", fx!.oomDriver, "correct"]),
-    { encoding: "utf8", env: { ...process.env, PYTHONPATH: fx!.dir } },
-  );
+  const r = run([
+    "--in-library",
+    "oomfix",
+    "--fail-at",
+    "1",
+    "--format",
+    "json",
+    "--",
+    fx!.oomDriver,
+    "correct",
+  ], {
+    PYTHONPATH: fx!.dir,
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))).stats.run, 1);
 });

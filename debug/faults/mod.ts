@@ -17,7 +17,7 @@ export {
   type FindingClass,
   type Outcome,
   type PointRun,
-} from "./classify.ts";
+} from "../../core/outcome.ts";
 export { choosePoints, parseShard, type Shard, shardPoints } from "./points.ts";
 export { ENGINE_HEADERS, ENGINE_SOURCES } from "./sources.ts";
 export {

@@ -1,7 +1,10 @@
 /**
- * Which calls a sweep fails: all points 1..total, or a stratified sample (`--max-points`: evenly spaced over
- * the whole run, so early, middle and late calls are all represented), partitioned deterministically into
- * shards (`--shard K/N`: the sorted points dealt round-robin, so each shard gets a spread of the run).
+ * Which calls a sweep fails (the one point chooser of every fault sweep: debug/faults, clients/libs, the
+ * fault-sweep benchmark): all points 1..total, or a stratified sample (`--max-points`: evenly spaced over the
+ * whole run, so early, middle and late calls are all represented; optionally a share of the budget on the
+ * first points, where a failure leaves global state half-built), partitioned
+ * deterministically into shards (`--shard K/N`: the sorted points dealt round-robin, so each shard gets a
+ * spread of the run).
  *
  * @example
  * ```ts
@@ -28,10 +31,18 @@ export function parseShard(text: string): Shard {
   return { k, n };
 }
 
-/** Points 1..total, or `max` of them evenly spaced when total > max (max <= 0: all). */
-export function choosePoints(total: number, max = 0): number[] {
+/**
+ * Points 1..total, or `max` of them when total > max (max <= 0: all): the first `headShare` of the budget on
+ * the first points (1, 2, ...), the rest stratified over the remaining points (the first point of each of
+ * `rest` equal strata, so early, middle and late calls are all represented).
+ */
+export function choosePoints(total: number, max = 0, headShare = 0): number[] {
   if (max <= 0 || total <= max) return Array.from({ length: total }, (_, i) => i + 1);
-  return Array.from({ length: max }, (_, i) => Math.floor((i * total) / max) + 1);
+  const head = Math.floor(max * headShare), rest = max - head, span = total - head;
+  return [
+    ...Array.from({ length: head }, (_, i) => i + 1),
+    ...Array.from({ length: rest }, (_, i) => head + Math.floor((i * span) / rest) + 1),
+  ];
 }
 
 /** The points of one shard (round-robin over the sorted list). */

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import type { FindingClass } from "./classify.ts";
+import type { FindingClass } from "../../core/outcome.ts";
 
 /** Whether a fresh rerun (`--fail-at` the smallest point) reproduced a finding: same class, same site. */
 export type Confirmation = "confirmed" | "not reproduced" | "unconfirmed";

@@ -20,8 +20,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
-import { classifyPoint, type FindingClass, type Outcome } from "./classify.ts";
+import { classifyPoint, type FindingClass, type Outcome } from "../../core/outcome.ts";
+import { userCwd } from "../../core/cwd.ts";
 import {
   type Divergence,
   type EngineCommand,
@@ -64,7 +64,7 @@ export interface SweepOptions {
   /** per point, seconds (default: max(10, 5 x the dry run)) */
   timeoutS?: number;
   shard?: Shard;
-  /** working directory of the program (default: INIT_CWD, where `deno task`/`npm run` was started) */
+  /** working directory of the program (default: the user's, core/cwd.ts: ALLOCSPEC_CWD, INIT_CWD) */
   cwd?: string;
   /** extra environment for the program (PYTHONPATH ...) */
   env?: Record<string, string>;
@@ -86,7 +86,7 @@ function commandOf(o: SweepOptions): EngineCommand {
       PYTHONHASHSEED: o.env?.PYTHONHASHSEED ?? o.launch.env.PYTHONHASHSEED ?? "0",
       PYTHONFAULTHANDLER: "1",
     },
-    cwd: o.cwd ?? o.launch.env.INIT_CWD ?? process.cwd(),
+    cwd: o.cwd ?? userCwd(o.launch.env),
   };
 }
 

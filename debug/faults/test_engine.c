@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void get(int d, as_faults_allocator *a) { PyMem_GetAllocator((PyMemAllocatorDomain)d, (PyMemAllocatorEx *)a); }
-static void set(int d, as_faults_allocator *a) { PyMem_SetAllocator((PyMemAllocatorDomain)d, (PyMemAllocatorEx *)a); }
+static void get(int d, as_faults_allocator *a) { PyMem_GetAllocator((PyMemAllocatorDomain)d, a); }
+static void set(int d, as_faults_allocator *a) { PyMem_SetAllocator((PyMemAllocatorDomain)d, a); }
 
 static int file_has(const char *path, const char *needle) {
     FILE *f = fopen(path, "r");

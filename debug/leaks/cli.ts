@@ -5,7 +5,7 @@
  * allocated").
  *
  * ```
- * leaks [--allocator T] [--debug-hooks[=native|cpython]] [--python P] [--snapshot exit|last|LABEL]
+ * leaks [--target T] [--debug-hooks[=native|cpython|none]] [--python P] [--snapshot exit|last|LABEL]
  *       [--top N] [--format table|json|markdown] [--output FILE] -- <python args>
  * ```
  * The program's own output passes through. Snapshots: `exit` (default; before the interpreter is torn down),
@@ -21,24 +21,26 @@
 import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../../conformance/adapter.ts";
-import { type DebugHooks, launchSpec } from "../../clients/launcher.ts";
-import { buildLayer } from "../../native/build.ts";
+import { UsageError } from "../../core/usage.ts";
+import { launchSpec } from "../../targets/launcher.ts";
+import { normalizeTargetFlags, parseDebugHooks } from "../../targets/flags.ts";
+import { buildLayer } from "../layers.ts";
 import { formatLeaks } from "./report.ts";
 import { trackLeaks } from "./run.ts";
 
 const USAGE =
-  "usage: leaks [--allocator T] [--snapshot exit|last|LABEL] [--top N] [--format F] -- <python args>";
+  "usage: leaks [--target T] [--debug-hooks[=cpython|native|none]] [--snapshot exit|last|LABEL] [--top N] [--format F] -- <python args>";
 
 /** Runs the command; returns the exit status. */
 export function main(argv: string[]): number {
+  // one spelling: --target (--allocator: alias), a bare --debug-hooks = libpython's PyMem_SetupDebugHooks
+  argv = normalizeTargetFlags(argv, "leaks");
   const end = argv.indexOf("--");
-  argv = argv.map((a, i) => (a === "--debug-hooks" && (end < 0 || i < end) ? "--debug-hooks=cpython" : a));
   const { values: v } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      allocator: { type: "string" },
+      target: { type: "string" },
       "debug-hooks": { type: "string" },
       python: { type: "string" },
       snapshot: { type: "string", default: "exit" },
@@ -59,8 +61,8 @@ export function main(argv: string[]): number {
   const py = end >= 0 ? argv.slice(end + 1) : [];
   if (!py.length) throw new UsageError(`no Python program: ${USAGE}`);
   const launch = launchSpec({
-    allocator: v.allocator,
-    debugHooks: (v["debug-hooks"] ?? "") as DebugHooks,
+    target: v.target,
+    debugHooks: parseDebugHooks(v["debug-hooks"]),
     python: v.python,
     layers: [buildLayer("as_leaks")],
   });

@@ -18,18 +18,14 @@
 
 #include <stddef.h>
 
+#include "pep445.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Same layout as PyMemAllocatorEx. */
-typedef struct {
-    void *ctx;
-    void *(*malloc)(void *ctx, size_t size);
-    void *(*calloc)(void *ctx, size_t nelem, size_t elsize);
-    void *(*realloc)(void *ctx, void *ptr, size_t new_size);
-    void (*free)(void *ctx, void *ptr);
-} as_leaks_allocator;
+/* PEP 445's PyMemAllocatorEx (native/include/pep445.h). */
+typedef PyMemAllocatorEx as_leaks_allocator;
 
 typedef void (*as_leaks_get_fn)(int domain, as_leaks_allocator *allocator);
 typedef void (*as_leaks_set_fn)(int domain, as_leaks_allocator *allocator);

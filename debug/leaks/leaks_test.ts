@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { launchSpec } from "../../clients/launcher.ts";
-import { buildLayer } from "../../native/build.ts";
+import { launchSpec } from "../../targets/launcher.ts";
+import { buildLayer } from "../layers.ts";
 import { FIXTURES_DIR } from "../fixtures/build.ts";
 import { parseSnapshots } from "./report.ts";
 import { tracemallocTop, trackLeaks } from "./run.ts";
+import { runScript } from "../../core/child.ts";
 
 const DRIVER = join(FIXTURES_DIR, "leak_driver.py");
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "cli.ts");
@@ -54,7 +54,7 @@ test("planted leaks: right lines, bytes and blocks, in agreement with tracemallo
   skip,
   timeout: 180_000,
 }, () => {
-  const launch = launchSpec({ layers: [buildLayer("as_leaks")], allocator: "native" });
+  const launch = launchSpec({ layers: [buildLayer("as_leaks")], target: "native" });
   const run = trackLeaks(launch, [DRIVER, "--snapshot"]);
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(run.snapshots.map((s) => s.label), ["after-leaks", "exit"]);
@@ -88,16 +88,15 @@ test(
   "leaks command: a report with the planted line; exit 1 without the snapshot; 2 on bad usage",
   { skip, timeout: 180_000 },
   () => {
-    const rt = process.execPath;
-    const args = (a: string[]) => (rt.endsWith("deno") ? ["run", "-A", CLI, ...a] : [CLI, ...a]);
-    const ok = spawnSync(rt, args(["--format", "json", "--", DRIVER]), { encoding: "utf8" });
+    const run = (a: string[]) => runScript(CLI, a, { inherit: true, timeoutMs: 0 });
+    const ok = run(["--format", "json", "--", DRIVER]);
     assert.equal(ok.status, 0, ok.stderr);
     const rep = JSON.parse(ok.stdout.slice(ok.stdout.indexOf("{")));
     assert.equal(rep.sites[0].where, `${DRIVER}:${lineOf("PLANTED LEAK 1")}`);
-    const none = spawnSync(rt, args(["--snapshot", "after-leaks", "--", DRIVER]), { encoding: "utf8" });
+    const none = run(["--snapshot", "after-leaks", "--", DRIVER]);
     assert.equal(none.status, 1);
     assert.match(none.stderr, /no snapshot 'after-leaks' \(taken: exit;/);
-    const bad = spawnSync(rt, args(["--top", "0", "--", DRIVER]), { encoding: "utf8" });
+    const bad = run(["--top", "0", "--", DRIVER]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr.trim(), /^leaks: --top '0': use an integer >= 1$/);
   },

@@ -4,8 +4,8 @@
  *
  * @example
  * ```ts ignore
- * import { launchSpec } from "../../clients/launcher.ts";
- * import { buildLayer } from "../../native/build.ts";
+ * import { launchSpec } from "../../targets/launcher.ts";
+ * import { buildLayer } from "../layers.ts";
  * import { trackLeaks } from "./run.ts";
  * const { snapshots } = trackLeaks(launchSpec({ layers: [buildLayer("as_leaks")] }), ["script.py"]);
  * ```
@@ -15,10 +15,10 @@ import { spawnSync, type StdioOptions } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { Launch } from "../faults/sweep.ts";
 import { type LeakSnapshot, parseSnapshots } from "./report.ts";
+import { userCwd } from "../../core/cwd.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -42,7 +42,7 @@ export function trackLeaks(
     const out = join(dir, "snapshots");
     const r = spawnSync(launch.exe, [...launch.argvPrefix, ...argv], {
       env: { ...launch.env, ...opts.env, ALLOCSPEC_LEAKS_OUT: out },
-      cwd: opts.cwd ?? launch.env.INIT_CWD ?? process.cwd(),
+      cwd: opts.cwd ?? userCwd(launch.env),
       stdio: opts.stdio ?? "pipe",
       encoding: "utf8",
       maxBuffer: 256 << 20,

@@ -7,8 +7,8 @@
  *
  * @example
  * ```ts
- * import { spawnSync } from "node:child_process";
- * const r = spawnSync(process.execPath, ["run", "-A", "native/ffi/abort_child.ts", "overflow"]);
+ * import { runScript } from "../../core/child.ts";
+ * const r = runScript("native/ffi/abort_child.ts", ["overflow"]);
  * // r.signal === "SIGABRT"
  * ```
  * @module

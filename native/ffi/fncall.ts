@@ -13,10 +13,9 @@
  * ```
  * @module
  */
-import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BUILD_DIR, compileShared } from "../build.ts";
+import { BUILD_DIR, buildShared } from "../../core/cbuild.ts";
 import { ffi } from "./backend.ts";
 import type { Signature } from "./ffi_types.ts";
 import { FN_SIGS, type FnKind } from "./symbols.ts";
@@ -41,9 +40,7 @@ export function enableFnCallThunks(): boolean {
   state = false;
   if (ffi.runtime !== "deno" || !ffi.registerThunk) return state;
   try {
-    if (!existsSync(FNCALL_LIBRARY) || statSync(FNCALL_LIBRARY).mtimeMs < statSync(SOURCE).mtimeMs) {
-      compileShared({ sources: [SOURCE], output: FNCALL_LIBRARY, flags: ["-O2"], quiet: true });
-    }
+    buildShared({ sources: [SOURCE], output: FNCALL_LIBRARY, flags: ["-O2"] });
     const table: Record<string, Signature> = {};
     for (const [kind, name] of Object.entries(THUNKS)) {
       const sig = FN_SIGS[kind as FnKind];

@@ -21,7 +21,7 @@
  * @example
  * ```ts
  * import { loadPep445Library } from "./foreign.ts";
- * import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
+ * import { findLibpython } from "../../core/python.ts";
  * const py = loadPep445Library(findLibpython().path); // python3's shared libpython (sysconfig)
  * py.initializePython();
  * const p = py.PyMem_RawMalloc(16);
@@ -31,6 +31,7 @@
  * @module
  */
 import type { Geometry, Pep445Options, Profile, ViolationMode } from "../../ref/types.ts";
+import { ENTRY_NAMES, ENTRY_POINT_NAMES, type EntryOp, entryOp } from "../../ref/types.ts";
 import { ffi } from "./backend.ts";
 import type { SymbolTable } from "./ffi_types.ts";
 import { openLibrary, requireSymbols, symbolAddress } from "./library.ts";
@@ -59,24 +60,14 @@ export interface ForeignOptions extends Pep445Options {
 }
 
 const FOREIGN_TABLE: SymbolTable = { ...ENTRY_POINTS, ...SHIPPED_API, ...DRAFT_2013_API, ...PYTHON_HOST };
-const REQUIRED = [
-  "PyMem_RawMalloc",
-  "PyMem_RawRealloc",
-  "PyMem_RawFree",
-  "PyMem_Malloc",
-  "PyMem_Realloc",
-  "PyMem_Free",
-  "PyObject_Malloc",
-  "PyObject_Realloc",
-  "PyObject_Free",
-];
-const DOMAIN_PREFIX = ["PyMem_Raw", "PyMem_", "PyObject_"] as const;
+/** The entry points a foreign library must have (calloc is 3.5+: optional, emulated when missing). */
+const REQUIRED = ENTRY_POINT_NAMES.filter((n) => entryOp(n) !== "calloc");
 
 /** The entry-point addresses of `libPath` (bench: replay through libpython's entry points). */
 export function entryTableOf(libPath: string): EntryTable {
-  const a = (op: string) =>
-    DOMAIN_PREFIX.map((p) => symbolAddress(libPath, p + op)) as unknown as [number, number, number];
-  return { malloc: a("Malloc"), calloc: a("Calloc"), realloc: a("Realloc"), free: a("Free") };
+  const a = (op: EntryOp) =>
+    ENTRY_NAMES[op].map((n) => symbolAddress(libPath, n)) as [number, number, number];
+  return { malloc: a("malloc"), calloc: a("calloc"), realloc: a("realloc"), free: a("free") };
 }
 
 /** A PEP 445 implementation living in a foreign shared library. */

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { C_LAYOUTS, C_TRACE, POINTER_SIZE } from "./layouts.ts";
-import { findCompiler, NATIVE_DIR } from "../build.ts";
+import { compileProgram, findCompiler } from "../../core/cbuild.ts";
 
 const CC = (() => {
   try {
@@ -48,22 +48,13 @@ test(
     try {
       const c = join(dir, "probe.c"), exe = join(dir, "probe");
       writeFileSync(c, probeSource());
-      const b = spawnSync(CC!, [
-        "-std=c11",
-        "-Wall",
-        "-Werror",
-        `-I${join(NATIVE_DIR, "include")}`,
-        c,
-        "-o",
-        exe,
-      ], {
-        encoding: "utf8",
-      });
-      assert.equal(
-        b.status,
-        0,
-        `the probe does not compile (a _Static_assert in allocspec.h?):\n${b.stderr}`,
-      );
+      try {
+        compileProgram({ cc: CC!, sources: [c], output: exe });
+      } catch (e) {
+        assert.fail(
+          `the probe does not compile (a _Static_assert in allocspec.h?):\n${(e as Error).message}`,
+        );
+      }
       const r = spawnSync(exe, [], { encoding: "utf8" });
       assert.equal(r.status, 0, r.stderr);
       const got = JSON.parse(r.stdout);

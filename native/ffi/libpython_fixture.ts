@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
+import { findLibpython } from "../../core/python.ts";
 
 let found: string | null = null;
 let reason: string | false = false;

@@ -14,7 +14,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadPep445Library, openNative } from "../mod.ts";
-import { findLibpython } from "../../conformance/adapters/cpython_lib.ts";
+import { findLibpython } from "../../core/python.ts";
 import type { PyMemAllocatorEx } from "../../ref/types.ts";
 
 const { values } = parseArgs({

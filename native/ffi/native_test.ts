@@ -9,7 +9,9 @@ import { loadPep445Library } from "./foreign.ts";
 import { ffi } from "./backend.ts";
 import { symbolAddress } from "./library.ts";
 import { checkSetAllocators, useCase3 } from "./hook_checks.ts";
-import { findCompiler, libraryPath } from "../build.ts";
+import { libraryPath } from "../build.ts";
+import { findCompiler } from "../../core/cbuild.ts";
+import { runScript } from "../../core/child.ts";
 import { type Pep445, type PyMemAllocatorEx, PyMemDebugError } from "../../ref/types.ts";
 import { LIBPYTHON, NO_LIBPYTHON } from "./libpython_fixture.ts";
 
@@ -353,10 +355,7 @@ test("native: debug hooks detect underflow, bad id and no GIL", () => {
 
 test("native: abort mode lets the C default print and abort (checked in a child process)", () => {
   const script = new URL("./abort_child.ts", import.meta.url).pathname;
-  const isDeno = typeof (globalThis as any).Deno?.dlopen === "function" && !(globalThis as any).Bun;
-  const r = spawnSync(process.execPath, isDeno ? ["run", "-A", script, "overflow"] : [script, "overflow"], {
-    encoding: "utf8",
-  });
+  const r = runScript(script, ["overflow"], { inherit: true });
   assert.equal(r.signal, "SIGABRT", `status ${r.status}, stderr: ${r.stderr}`);
   assert.ok(
     r.stderr.includes(

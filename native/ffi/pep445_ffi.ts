@@ -27,6 +27,7 @@ import type {
   ViolationMode,
 } from "../../ref/types.ts";
 import { checkSize } from "../../ref/sizes.ts";
+import { ENTRY_POINT_NAMES, type EntryOp, entryOp } from "../../ref/types.ts";
 import type { FfiBackend, FfiLibrary, NeutralFn } from "./ffi_types.ts";
 import { Bridge, checkPtr } from "./bridge.ts";
 import { ProcessMemory } from "./memory.ts";
@@ -60,21 +61,16 @@ const CALLOC =
 const REALLOC =
   `(ptr, newSize) { const r = f(checkPtr(ptr, "ptr"), checkSize(newSize, "new_size")); self.afterCall(); return r; }`;
 const FREE = `(ptr) { f(checkPtr(ptr, "ptr")); self.afterCall(); }`;
-/** Parameter list and body of each entry point (compiled per instance). */
-const ENTRY_SHAPES: Record<string, string> = {
-  PyMem_RawMalloc: MALLOC,
-  PyMem_RawCalloc: CALLOC,
-  PyMem_RawRealloc: REALLOC,
-  PyMem_RawFree: FREE,
-  PyMem_Malloc: MALLOC,
-  PyMem_Calloc: CALLOC,
-  PyMem_Realloc: REALLOC,
-  PyMem_Free: FREE,
-  PyObject_Malloc: MALLOC,
-  PyObject_Calloc: CALLOC,
-  PyObject_Realloc: REALLOC,
-  PyObject_Free: FREE,
+/** Parameter list and body of each entry point (compiled per instance), by operation. */
+const OP_SHAPES: Readonly<Record<EntryOp, string>> = {
+  malloc: MALLOC,
+  calloc: CALLOC,
+  realloc: REALLOC,
+  free: FREE,
 };
+const ENTRY_SHAPES: Record<string, string> = Object.fromEntries(
+  ENTRY_POINT_NAMES.map((name) => [name, OP_SHAPES[entryOp(name)]]),
+);
 
 /** The shared FFI implementation of {@link Pep445}. */
 export abstract class FfiPep445 implements Pep445 {

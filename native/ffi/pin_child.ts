@@ -8,10 +8,9 @@
  *
  * @example
  * ```ts
- * import { spawnSync } from "node:child_process";
- * const lib = "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2";
- * const r = spawnSync(process.execPath, ["run", "-A", "native/ffi/pin_child.ts", lib, "mi_malloc"]);
- * console.log(JSON.parse(r.stdout.toString())); // { before: false, addr: 1401..., after: true }
+ * import { runScript } from "../../core/child.ts";
+ * const r = runScript("native/ffi/pin_child.ts", ["libmimalloc.so.2", "mi_malloc"]);
+ * console.log(JSON.parse(r.stdout)); // { before: false, addr: 1401..., after: true }
  * ```
  * @module
  */

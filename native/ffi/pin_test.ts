@@ -1,14 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { runScript } from "../../core/child.ts";
 
 const MIMALLOC = ["x86_64", "aarch64"].map((a) => `/usr/lib/${a}-linux-gnu/libmimalloc.so.2`).find(
   existsSync,
 );
 const CHILD = fileURLToPath(new URL("./pin_child.ts", import.meta.url));
-const isBun = !!(globalThis as { Bun?: unknown }).Bun;
 
 test(
   "library: a library we took an address from stays mapped after the isolate that loaded it is gone (RTLD_NODELETE)",
@@ -18,8 +17,7 @@ test(
   },
   () => {
     // A fresh process: in this one an earlier test may already have mapped the library for good.
-    const args = isBun ? [CHILD, MIMALLOC!, "mi_malloc"] : ["run", "-A", CHILD, MIMALLOC!, "mi_malloc"];
-    const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 50_000 });
+    const r = runScript(CHILD, [MIMALLOC!, "mi_malloc"], { inherit: true, timeoutMs: 50_000 });
     assert.equal(r.status, 0, `pin_child failed (${r.status ?? r.signal}): ${r.stderr}`);
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
       before: boolean;

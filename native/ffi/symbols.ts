@@ -6,6 +6,7 @@
  * @module
  */
 import type { Signature, SymbolTable } from "./ffi_types.ts";
+import { ENTRY_POINT_NAMES, type EntryOp, entryOp } from "../../ref/types.ts";
 
 const S = (params: Signature["params"], result: Signature["result"]): Signature => ({ params, result });
 
@@ -22,21 +23,18 @@ export const FN_SIGS = {
 /** The kinds of allocator function. */
 export type FnKind = keyof typeof FN_SIGS;
 
-/** The twelve entry points (CPython names): size_t arguments, no ctx. */
-export const ENTRY_POINTS: SymbolTable = {
-  PyMem_RawMalloc: S(["usize"], "ptr"),
-  PyMem_RawCalloc: S(["usize", "usize"], "ptr"),
-  PyMem_RawRealloc: S(["ptr", "usize"], "ptr"),
-  PyMem_RawFree: S(["ptr"], "void"),
-  PyMem_Malloc: S(["usize"], "ptr"),
-  PyMem_Calloc: S(["usize", "usize"], "ptr"),
-  PyMem_Realloc: S(["ptr", "usize"], "ptr"),
-  PyMem_Free: S(["ptr"], "void"),
-  PyObject_Malloc: S(["usize"], "ptr"),
-  PyObject_Calloc: S(["usize", "usize"], "ptr"),
-  PyObject_Realloc: S(["ptr", "usize"], "ptr"),
-  PyObject_Free: S(["ptr"], "void"),
+/** The signature of each operation's entry point: size_t arguments, no ctx. */
+const ENTRY_SIGS: Readonly<Record<EntryOp, Signature>> = {
+  malloc: S(["usize"], "ptr"),
+  calloc: S(["usize", "usize"], "ptr"),
+  realloc: S(["ptr", "usize"], "ptr"),
+  free: S(["ptr"], "void"),
 };
+
+/** The twelve entry points (CPython names, ref/types.ts ENTRY_NAMES): size_t arguments, no ctx. */
+export const ENTRY_POINTS: SymbolTable = Object.fromEntries(
+  ENTRY_POINT_NAMES.map((name) => [name, ENTRY_SIGS[entryOp(name)]]),
+);
 
 /** CPython 3.5+ (shipped) allocator API. Structs pass by pointer (`buf`). */
 export const SHIPPED_API: SymbolTable = {

@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "pep445.h" /* PyMemAllocatorDomain, PyMemAllocatorEx, PyObjectArenaAllocator, PyMemAllocators */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -44,38 +46,7 @@ typedef ssize_t Py_ssize_t;
 #endif
 
 /* ------------------------------------------------------------------------------------------------ */
-/* PEP 445 as CPython ships it (3.5+): Include/cpython/pymem.h                                       */
-
-typedef enum {
-    /* PyMem_RawMalloc(), PyMem_RawRealloc() and PyMem_RawFree() */
-    PYMEM_DOMAIN_RAW,
-    /* PyMem_Malloc(), PyMem_Realloc() and PyMem_Free() */
-    PYMEM_DOMAIN_MEM,
-    /* PyObject_Malloc(), PyObject_Realloc() and PyObject_Free() */
-    PYMEM_DOMAIN_OBJ
-} PyMemAllocatorDomain;
-
-typedef struct {
-    /* user context passed as the first argument to the 4 functions */
-    void *ctx;
-    /* allocate a memory block */
-    void *(*malloc)(void *ctx, size_t size);
-    /* allocate a memory block initialized by zeros */
-    void *(*calloc)(void *ctx, size_t nelem, size_t elsize);
-    /* allocate or resize a memory block */
-    void *(*realloc)(void *ctx, void *ptr, size_t new_size);
-    /* release a memory block */
-    void (*free)(void *ctx, void *ptr);
-} PyMemAllocatorEx;
-
-typedef struct {
-    /* user context passed as the first argument to the 2 functions */
-    void *ctx;
-    /* allocate an arena of size bytes */
-    void *(*alloc)(void *ctx, size_t size);
-    /* free an arena (header order: ptr, then size) */
-    void (*free)(void *ctx, void *ptr, size_t size);
-} PyObjectArenaAllocator;
+/* PEP 445 as CPython ships it (3.5+): Include/cpython/pymem.h; the types are pep445.h's               */
 
 ALLOCSPEC_API void *PyMem_RawMalloc(size_t size);
 ALLOCSPEC_API void *PyMem_RawCalloc(size_t nelem, size_t elsize);
@@ -104,17 +75,6 @@ ALLOCSPEC_API void PyMem_SetupDebugHooks(void);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* The 2013 draft (PEP 445 text, "API changes"): no calloc, one getter/setter pair per domain.         */
-
-typedef struct {
-    /* user context passed as the first argument to the 3 functions */
-    void *ctx;
-    /* allocate memory */
-    void *(*malloc)(void *ctx, size_t size);
-    /* allocate memory or resize a memory buffer */
-    void *(*realloc)(void *ctx, void *ptr, size_t new_size);
-    /* release memory */
-    void (*free)(void *ctx, void *ptr);
-} PyMemAllocators;
 
 ALLOCSPEC_API void PyMem_GetRawAllocators(PyMemAllocators *allocators);
 ALLOCSPEC_API void PyMem_SetRawAllocators(PyMemAllocators *allocators);
@@ -229,7 +189,8 @@ typedef struct {
 } allocspec_entry_table; /* entry points per domain (size_t args, no ctx), e.g. libpython's */
 
 /* The layouts TypeScript reads and writes through FFI (native/ffi/layouts.ts, checked against this header
-   by native/ffi/layouts_test.ts): fixed here, so a field moved on either side fails to compile or a test.
+   by native/ffi/layouts_test.ts): fixed here (PyMemAllocatorEx's in pep445.h), so a field moved on either
+   side fails to compile or a test.
    Pointer-sized fields are counted in pointers; the TS side assumes LP64 (8-byte pointers). */
 #ifdef __cplusplus
 #define ALLOCSPEC_STATIC_ASSERT static_assert
@@ -237,11 +198,6 @@ typedef struct {
 #define ALLOCSPEC_STATIC_ASSERT _Static_assert
 #endif
 #define ALLOCSPEC_PTR sizeof(void *)
-ALLOCSPEC_STATIC_ASSERT(sizeof(PyMemAllocatorEx) == 5 * ALLOCSPEC_PTR, "PyMemAllocatorEx: 5 pointers");
-ALLOCSPEC_STATIC_ASSERT(offsetof(PyMemAllocatorEx, malloc) == 1 * ALLOCSPEC_PTR, "PyMemAllocatorEx.malloc");
-ALLOCSPEC_STATIC_ASSERT(offsetof(PyMemAllocatorEx, calloc) == 2 * ALLOCSPEC_PTR, "PyMemAllocatorEx.calloc");
-ALLOCSPEC_STATIC_ASSERT(offsetof(PyMemAllocatorEx, realloc) == 3 * ALLOCSPEC_PTR, "PyMemAllocatorEx.realloc");
-ALLOCSPEC_STATIC_ASSERT(offsetof(PyMemAllocatorEx, free) == 4 * ALLOCSPEC_PTR, "PyMemAllocatorEx.free");
 ALLOCSPEC_STATIC_ASSERT(sizeof(allocspec_trace_header) == 32, "A445TRC1 header: 32 bytes");
 ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_header, version) == 8, "A445TRC1 header.version");
 ALLOCSPEC_STATIC_ASSERT(offsetof(allocspec_trace_header, nslots) == 12, "A445TRC1 header.nslots");

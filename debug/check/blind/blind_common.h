@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "allocspec.h"
+#include "pep445.h"
 
 #define BLIND_EXPORT(M, C, R, F)                                                                     \
     __attribute__((visibility("default"))) PyMemAllocatorEx pep445_allocator = {NULL, M, C, R, F}

@@ -464,7 +464,7 @@ static const expect EXPECT[] = {
     {"realloc_grow", "realloc/realloc_grow_keeps_prefix", NULL},
     {"realloc_shrink", "realloc/realloc_shrink_keeps_prefix", "shrinking"},
     {"realloc_same", "realloc/realloc_shrink_keeps_prefix", "same-size"},
-    {"failed_realloc_frees", "realloc/failed_realloc_keeps_old_block", "kept by a failed realloc"},
+    {"failed_realloc_frees", "realloc/failed_realloc_keeps_old_block", "released the old block"},
     {"failed_realloc_damages", "realloc/failed_realloc_keeps_old_block", "changed"},
     {"overlap", "no_overlap/live_blocks_never_overlap", NULL},
     {"count_overlap", NULL, "summary: 2 violations"},

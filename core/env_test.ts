@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { controlledEnv, isInterfering } from "./child_env.ts";
+import { controlledEnv, isInterfering } from "./env.ts";
 
-test("child_env: interfering variables are dropped, the rest and the adapter's own are kept", () => {
+test("env: interfering variables are dropped, the rest and the adapter's own are kept", () => {
   const base = {
     PATH: "/bin",
     HOME: "/root",

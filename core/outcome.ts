@@ -1,5 +1,7 @@
 /**
- * The oracles of a fault-injection point: what happened after one allocation call failed.
+ * The one classifier of a child's outcome (used by the fault sweep in debug/faults, the libs harness runs
+ * in clients/libs and the fault-sweep benchmark): what happened to a process, typically after one
+ * allocation call failed.
  *
  * In order: a per-point timeout is a `hang`; a violation reported by a checking layer (the check layer's
  * `allocspec check: violation of <rule> [<DOMAIN>] ...` line, or its exit status 86) or by CPython's debug
@@ -17,7 +19,7 @@
  *
  * @example
  * ```ts
- * import { classifyPoint } from "./classify.ts";
+ * import { classifyPoint } from "./outcome.ts";
  * classifyPoint({ code: -1, signal: 11, timedOut: false, stderr: "" }).cls; // "crash"
  * ```
  * @module
@@ -72,10 +74,14 @@ export interface PointRun {
   site?: string | null;
 }
 
-const VIOLATION =
-  /Debug memory block at address p=|bad (leading|trailing) pad byte|bad ID: Allocated using API|_PyMem_Debug\w+: Python memory allocator called without holding the GIL/;
 /** The check layer's report line (its published format): rule id, domain, message. */
 export const CHECK_VIOLATION = /^allocspec check: violation of (\S+) \[(RAW|MEM|OBJ)\] (.*)$/m;
+/**
+ * CPython's debug-hook diagnostics on stderr (`_PyObject_DebugDumpAddress`'s dump, the `Fatal Python error:
+ * _PyMem_Debug...` lines: bad pad bytes, API id mismatch, no GIL): a PEP 445 violation was detected.
+ */
+export const DEBUG_HOOK_DIAGNOSTIC: RegExp =
+  /Debug memory block at address|bad (leading|trailing) pad byte|bad ID: Allocated using API|Fatal Python error: _PyMem_Debug|_PyMem_Debug\w+: Python memory allocator called without holding the GIL/;
 const LOST =
   /SystemError: .*(returned NULL without setting an (exception|error)|returned a result with an (exception|error) set)|SystemError: error return without exception set/;
 
@@ -87,7 +93,7 @@ export function classifyPoint(r: PointRun): { cls: Outcome; evidence: string; ru
   if (r.timedOut) return { cls: "hang", evidence: "timed out (SIGABRT sent: Python stack above, if any)" };
   const check = CHECK_VIOLATION.exec(r.stderr);
   if (check) return { cls: "violation", evidence: check[0].trim(), rule: check[1] };
-  const v = line(VIOLATION);
+  const v = line(DEBUG_HOOK_DIAGNOSTIC);
   if (v) return { cls: "violation", evidence: v };
   if (r.code === CHECK_EXIT_STATUS && /allocspec check:/.test(r.stderr)) {
     return { cls: "violation", evidence: line(/allocspec check:/) };

@@ -1,5 +1,7 @@
 /**
- * The controlled environment of every process the runner starts (workers, death children, probes).
+ * The controlled environment of every child allocspec starts to judge a target (conformance workers,
+ * death children, library probes, libs harnesses, the finder of libpython), and the one allocator-tunables
+ * policy ({@link STATIC_TLS_ENV}).
  *
  * A verdict must not depend on the caller's shell. The runner's own environment is passed on EXCEPT the
  * variables that change how a target allocates, reports or dies, which the target's adapter sets itself
@@ -18,9 +20,20 @@
  *
  * `NO_COLOR=1` is always set (stderr is matched with regular expressions).
  *
+ * **Allocator tunables: one policy.** glibc gives libraries loaded by `dlopen` a small surplus of static
+ * TLS (512 bytes by default). Two things need more: jemalloc's initial-exec TLS ("cannot allocate memory
+ * in static TLS block" when a `libc:`/`vtable:` target or the launcher dlopens it), and hook targets
+ * built with constructors, whose every case loads a fresh copy with its own initial-exec TLS (Scalene:
+ * 92 bytes per copy, hundreds of cases per worker). Both used to set their own value (65536 for jemalloc,
+ * 262144 for hooks); now every child that needs more static TLS gets the same {@link STATIC_TLS_ENV}
+ * (262144 bytes: room for jemalloc and for a hook worker's copies; the surplus is address space reserved
+ * per thread, never touched unless used, so peak-RSS figures do not move). It is the only `GLIBC_TUNABLES`
+ * allocspec sets; the user's own is dropped from controlled children (above) and kept, with this one
+ * appended ({@link withStaticTls}), where a user's program runs (the launcher).
+ *
  * @example
  * ```ts
- * import { controlledEnv } from "./child_env.ts";
+ * import { controlledEnv } from "./env.ts";
  * const env = controlledEnv({ PYTHONMALLOC: "debug" });
  * console.log(env.PYTHONMALLOC, env.PYTHONFAULTHANDLER); // "debug" undefined
  * ```
@@ -73,4 +86,21 @@ export function forSpawnSync(env: Record<string, string>): Record<string, string
   const out = { ...env };
   for (const k of Object.keys(process.env)) if (!(k in out)) out[k] = "";
   return out;
+}
+
+/** The one static-TLS tunable (module doc: "Allocator tunables: one policy"). */
+export const STATIC_TLS_TUNABLE = "glibc.rtld.optional_static_tls=262144";
+
+/** The environment of a child that may dlopen an initial-exec-TLS library (module doc). */
+export const STATIC_TLS_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: STATIC_TLS_TUNABLE };
+
+/**
+ * `GLIBC_TUNABLES` with {@link STATIC_TLS_TUNABLE} added to `current` (the user's own tunables, kept; an
+ * `optional_static_tls` of theirs is replaced).
+ */
+export function withStaticTls(current: string | undefined): string {
+  const kept = (current ?? "").split(":").filter((t) =>
+    t !== "" && !t.startsWith("glibc.rtld.optional_static_tls=")
+  );
+  return [...kept, STATIC_TLS_TUNABLE].join(":");
 }

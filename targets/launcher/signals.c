@@ -56,7 +56,8 @@ static void on_fatal(int sig)
         o = put(line, sizeof line, o, layer);
         o = put(line, sizeof line, o, " died while installing (");
         o = put(line, sizeof line, o, name);
-        o = put(line, sizeof line, o, ")\n");
+        o = put(line, sizeof line, o, ")");
+        if (o + 1 < sizeof line) line[o++] = '\n';
         ssize_t w = write(2, line, o);
         (void)w;
         _exit(LAUNCHER_EXIT_USAGE);

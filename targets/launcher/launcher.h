@@ -1,7 +1,7 @@
 /*
  * launcher.h: allocspec-python, the one launcher that runs a real CPython on the allocator under test.
  *
- * Design (clients/launcher/CONTRACT.md, PEP 445 "Use cases" 1 and 2):
+ * Design (targets/launcher/CONTRACT.md, PEP 445 "Use cases" 1 and 2):
  *
  *     env ALLOCSPEC_*  -->  main.c
  *        1. dlopen(ALLOCSPEC_LIBPYTHON, RTLD_NOW|RTLD_GLOBAL)          cpython_api.c

@@ -17,12 +17,12 @@
  * ```
  * @module
  */
-import { spawnSync } from "node:child_process";
 import { realpathSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { UsageError } from "../adapter.ts";
-import { controlledEnv, forSpawnSync } from "../child_env.ts";
+import { UsageError } from "../core/usage.ts";
+import { runScript } from "../core/child.ts";
+import { STATIC_TLS_ENV } from "../core/env.ts";
 
 /** What the child reports. */
 export interface ProbeReport {
@@ -45,11 +45,6 @@ export interface ProbeRequest {
   struct?: { symbol: string; fields: number };
   embed?: boolean;
 }
-
-/** The glibc tunable that lets initial-exec-TLS libraries (jemalloc) be dlopen'ed. */
-export const STATIC_TLS_ENV: Readonly<Record<string, string>> = {
-  GLIBC_TUNABLES: "glibc.rtld.optional_static_tls=65536",
-};
 
 /** True when two file names are the same file (symlinks resolved). */
 export function sameFile(a: string, b: string): boolean {
@@ -84,15 +79,9 @@ export function probeLibrary(
 ): { report: ProbeReport; needsTls: boolean } {
   const once = (extra: Record<string, string>) => {
     const self = fileURLToPath(import.meta.url);
-    const args = ["--probe", JSON.stringify({ lib, ...req })];
-    const argv = (globalThis as { Bun?: unknown }).Bun
-      ? [self, ...args]
-      : ["run", "-A", "--quiet", self, ...args];
-    return spawnSync(process.execPath, argv, {
-      encoding: "utf8",
-      env: forSpawnSync(controlledEnv(extra)),
-      timeout: timeoutMs,
-      killSignal: "SIGKILL",
+    return runScript(self, ["--probe", JSON.stringify({ lib, ...req })], {
+      env: extra,
+      timeoutMs,
       maxBuffer: 1 << 20,
     });
   };
@@ -104,7 +93,7 @@ export function probeLibrary(
     r = once({ ...STATIC_TLS_ENV });
   }
   const secs = `${Math.round(timeoutMs / 100) / 10} s`;
-  if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
+  if (r.timedOut) {
     throw new UsageError(
       `${kind} target: loading ${lib} did not finish within ${secs} (a library constructor that never returns?); nothing was run`,
     );
@@ -131,7 +120,7 @@ export function probeLibrary(
 
 /** The child: load, resolve, locate, print one JSON line. */
 async function probeChild(reqJson: string): Promise<void> {
-  const { ffi } = await import("../../native/mod.ts");
+  const { ffi } = await import("../native/mod.ts");
   const req = JSON.parse(reqJson) as ProbeRequest & { lib: string };
   const S = (params: ("ptr" | "buf" | "i32")[], result: "ptr" | "i32") => ({ params, result });
   const dl = ffi.open("libc.so.6", {

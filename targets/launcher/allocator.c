@@ -6,7 +6,7 @@
  * Composition happens in liballocspec.so (the native library, loaded RTLD_LOCAL from the launcher's own
  * directory, so its PyMem_* exports never interpose on libpython's):
  *
- *     ALLOCSPEC_ALLOCATOR               staged in liballocspec's three domains
+ *     ALLOCSPEC_ALLOCATOR (forms.h)     staged in liballocspec's three domains
  *       cpython                         libpython's current allocators (after pre-init), copied in
  *       native:pep445|cpython310        allocspec_reset(cpython profile, geometry): raw + pymalloc
  *       vtable:/abs/lib.so:SYMBOL       the PyMemAllocatorEx data symbol, as is
@@ -21,6 +21,7 @@
  * `cpython` with no debug hooks installs nothing at all (the baseline: CPython's own allocators).
  */
 #include "launcher.h"
+#include "forms.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -76,17 +77,58 @@ static void open_native(native_lib *n)
     *(void **)&n->set_gil_check = native_sym(n, path, "allocspec_set_gil_check");
 }
 
-/* Loads a third-party library RTLD_LOCAL; jemalloc needs the static-TLS tunable (libc.ts STATIC_TLS_ENV). */
+/* Loads a third-party library RTLD_LOCAL; jemalloc needs the static-TLS tunable (core/env.ts STATIC_TLS_ENV). */
 static void *open_library(const char *kind, const char *lib)
 {
     void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char *err = dlerror();
         launcher_usage_error("%s allocator: %s%s", kind, err,
-                             strstr(err, "static TLS") ? " (set GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536)"
+                             strstr(err, "static TLS") ? " (set GLIBC_TUNABLES=glibc.rtld.optional_static_tls=262144)"
                                                        : "");
     }
     return h;
+}
+
+/* The forms of forms.h: name, number of fields, syntax. */
+static const struct {
+    const char *name;
+    int fields;
+    const char *syntax;
+} FORMS[LAUNCHER_FORM_COUNT] = {
+#define LAUNCHER_FORM_ENTRY(name, fields, syntax) {#name, fields, syntax},
+    LAUNCHER_FORMS(LAUNCHER_FORM_ENTRY)
+#undef LAUNCHER_FORM_ENTRY
+};
+
+/* A bad ALLOCSPEC_ALLOCATOR: one line listing every form's syntax (forms.h), exit 2. */
+__attribute__((noreturn)) static void usage_forms(const char *allocator)
+{
+    char list[1024] = "";
+    size_t used = 0;
+    for (int f = 0; f < LAUNCHER_FORM_COUNT; f++) {
+        int w = snprintf(list + used, sizeof list - used, "%s%s", f == 0 ? "" : f + 1 == LAUNCHER_FORM_COUNT ? " or " : ", ",
+                         FORMS[f].syntax);
+        if (w < 0 || (size_t)w >= sizeof list - used) break;
+        used += (size_t)w;
+    }
+    launcher_usage_error("ALLOCSPEC_ALLOCATOR=%s: use %s", allocator, list);
+}
+
+/* The form named before the first ':' of `allocator`; *rest = what follows that ':' (NULL: nothing). */
+static launcher_form parse_form(const char *allocator, const char **rest)
+{
+    size_t len = strcspn(allocator, ":");
+    *rest = allocator[len] == ':' ? allocator + len + 1 : NULL;
+    for (int f = 0; f < LAUNCHER_FORM_COUNT; f++) {
+        if (strlen(FORMS[f].name) != len || strncmp(FORMS[f].name, allocator, len) != 0) continue;
+        /* a form with fields needs them (native's one field is optional: the default geometry) */
+        if (FORMS[f].fields > 1 && !*rest) usage_forms(allocator);
+        if (FORMS[f].fields == 0 && *rest) usage_forms(allocator);
+        return (launcher_form)f;
+    }
+    usage_forms(allocator);
+    return LAUNCHER_FORM_COUNT;
 }
 
 /* Splits "PATH:TAIL" at the last colon into lib (copied to buf) and tail. */
@@ -117,28 +159,38 @@ int launcher_install_allocator(const launcher_cpython *py, const char *allocator
         return 0;
     }
 
+    const char *rest;
+    launcher_form form = parse_form(allocator, &rest);
     native_lib n;
     open_native(&n);
     char lib[PATH_MAX];
-    if (strcmp(allocator, "cpython") == 0) {
+    switch (form) {
+    case LAUNCHER_FORM_cpython:
         n.reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
         for (int i = 0; i < 3; i++) {
             PyMemAllocatorEx a;
             py->PyMem_GetAllocator(DOMAINS[i], &a);
             n.set(DOMAINS[i], &a);
         }
-    } else if (strcmp(allocator, "native") == 0 || strcmp(allocator, "native:cpython310") == 0) {
-        n.reset(ALLOCSPEC_PROFILE_CPYTHON, ALLOCSPEC_GEOMETRY_CPYTHON310);
-    } else if (strcmp(allocator, "native:pep445") == 0) {
-        n.reset(ALLOCSPEC_PROFILE_CPYTHON, ALLOCSPEC_GEOMETRY_PEP445);
-    } else if (strncmp(allocator, "vtable:", 7) == 0) {
-        const char *symbol = split_last("vtable", allocator + 7, lib, sizeof lib);
+        break;
+    case LAUNCHER_FORM_native:
+        if (!rest || strcmp(rest, "cpython310") == 0)
+            n.reset(ALLOCSPEC_PROFILE_CPYTHON, ALLOCSPEC_GEOMETRY_CPYTHON310);
+        else if (strcmp(rest, "pep445") == 0)
+            n.reset(ALLOCSPEC_PROFILE_CPYTHON, ALLOCSPEC_GEOMETRY_PEP445);
+        else
+            usage_forms(allocator);
+        break;
+    case LAUNCHER_FORM_vtable: {
+        const char *symbol = split_last("vtable", rest, lib, sizeof lib);
         PyMemAllocatorEx *a = dlsym(open_library("vtable", lib), symbol);
         if (!a) launcher_usage_error("vtable allocator: %s does not export %s", lib, symbol);
         n.reset(ALLOCSPEC_PROFILE_CPYTHON, -1);
         for (int i = 0; i < 3; i++) n.set(DOMAINS[i], a);
-    } else if (strncmp(allocator, "libc:", 5) == 0) {
-        const char *prefix = split_last("libc", allocator + 5, lib, sizeof lib);
+        break;
+    }
+    case LAUNCHER_FORM_libc: {
+        const char *prefix = split_last("libc", rest, lib, sizeof lib);
         void *h = open_library("libc", lib);
         static const char *const FNS[4] = {"malloc", "calloc", "realloc", "free"};
         void *f[4];
@@ -151,10 +203,10 @@ int launcher_install_allocator(const launcher_cpython *py, const char *allocator
         PyMemAllocatorEx a;
         launcher_libc_allocator(f, &a);
         for (int i = 0; i < 3; i++) n.set(DOMAINS[i], &a);
-    } else {
-        launcher_usage_error("ALLOCSPEC_ALLOCATOR=%s: use cpython, native:pep445, native:cpython310, "
-                             "vtable:/abs/lib.so:SYMBOL or libc:/abs/lib.so:PREFIX",
-                             allocator);
+        break;
+    }
+    case LAUNCHER_FORM_COUNT:
+        usage_forms(allocator);
     }
     if (launcher_check_enabled()) launcher_check_wrap(n.get, n.set); /* directly over the allocator */
     if (strcmp(debug_hooks, "native") == 0) {

@@ -1,0 +1,77 @@
+/**
+ * The client run with the checking layer (clients' default): an allocator broken at start-up is ONE
+ * finding naming its rule, with a rerun command that starts nothing but Python; the raw_threads phase
+ * names the thread-safety rule for an allocator with one unlocked operation and passes a correct one; the
+ * reports are printable text.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { buildFixtures } from "../conformance/fixtures/c/build.ts";
+import { checkLayerOptions } from "../debug/check/launch.ts";
+import { launchSpec } from "../targets/launcher.ts";
+import { compareRuns } from "./compare.ts";
+import { RAW_THREADS, runRawThreads } from "./raw_threads.ts";
+import { runRegrtest } from "./regrtest.ts";
+import { formatReport } from "./report.ts";
+
+let skip: string | undefined;
+try {
+  launchSpec({ target: "native", check: checkLayerOptions() });
+} catch (e) {
+  skip = `no launcher here: ${(e as Error).message.split("\n")[0]}`;
+}
+
+test("a start-up violation is one finding with its rule; the report reruns it with -c pass", {
+  skip,
+  timeout: 300_000,
+}, () => {
+  const fx = buildFixtures({ names: ["calloc_dirty"] });
+  const check = checkLayerOptions();
+  const plain = launchSpec({ target: "cpython" });
+  const base = runRegrtest(launchSpec({ target: "cpython", check }), ["test_json"], {
+    jobs: 2,
+    baseline: plain,
+    extra: ["-m", "test_json"],
+  });
+  assert.equal(base.result, "SUCCESS", base.tail);
+  assert.deepEqual(base.checkViolations, [], "CPython's own allocators break no rule");
+  const target = `vtable:${fx.calloc_dirty}`;
+  const run = runRegrtest(launchSpec({ target, check }), ["test_json"], {
+    jobs: 2,
+    baseline: plain,
+    label: target,
+  });
+  const v = compareRuns(base, run);
+  assert.equal(v.startupCrash, true);
+  assert.deepEqual(v.crashes.map((c) => c.id), ["(start-up)"]);
+  assert.deepEqual(v.newFailures.map((c) => c.id), ["(start-up)"]);
+  assert.match(v.crashes[0].detail, /stopped by the checking layer.*calloc\/calloc_zeroes_recycled_memory/);
+  assert.deepEqual(v.rules.map((r) => r.rule), ["calloc/calloc_zeroes_recycled_memory"]);
+  const table = formatReport("table", [compareRuns(base, base), v], { tests: ["test_json"], debugHooks: "" });
+  assert.match(table, /rules broken \(checking layer; each id is a conformance case\):/);
+  assert.match(table, /reproduce: .*python --target vtable:\S+ --check -- -c pass$/m);
+  assert.match(table, /conformance: .* --filter '\^calloc\/calloc_zeroes_recycled_memory\$'$/m);
+  assert.doesNotMatch(table, /[^\x20-\x7e\n]/, "printable text only");
+  assert.equal(table.split("\n").filter((l) => l.includes("(start-up)")).length, 1, "listed once");
+});
+
+test("raw_threads: an unlocked malloc is named by the thread-safety rule; a correct allocator passes", {
+  skip,
+  timeout: 300_000,
+}, () => {
+  const fx = buildFixtures({ names: ["not_thread_safe_malloc", "good"] });
+  const check = checkLayerOptions();
+  const bad = runRawThreads(launchSpec({ target: `vtable:${fx.not_thread_safe_malloc}`, check }));
+  assert.equal(bad.module.status, "crashed", JSON.stringify(bad));
+  assert.ok(
+    bad.checkViolations.some((c) =>
+      c.module === RAW_THREADS &&
+      (c.rule === "threads/raw_stress_hands_blocks_between_threads" ||
+        c.rule === "no_overlap/live_blocks_never_overlap")
+    ),
+    JSON.stringify(bad.checkViolations),
+  );
+  const good = runRawThreads(launchSpec({ target: `vtable:${fx.good}`, check }));
+  assert.equal(good.module.status, "passed", JSON.stringify(good));
+  assert.deepEqual(good.checkViolations, []);
+});

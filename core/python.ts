@@ -1,0 +1,145 @@
+/**
+ * The one finder of Python and its shared libpython, as a user's machine finds them: the interpreter on
+ * PATH (or the one the user names), and its library through the interpreter's own `sysconfig`.
+ *
+ * - {@link findPython}: the python3 to run (`$ALLOCSPEC_PYTHON`, else the real executable behind `python3`
+ *   on PATH, `sys.executable`, so a wrapper such as pyenv's shim is not what runs).
+ * - {@link findLibpython}: `sysconfig` LIBDIR joined with INSTSONAME (the versioned soname, e.g.
+ *   `libpython3.11.so.1.0`) or LDLIBRARY (`libpython3.11.so`); the first file that exists wins. A Python
+ *   built without `--enable-shared` (Py_ENABLE_SHARED=0) has no such library: one clear line asking for an
+ *   explicit path.
+ * - {@link resolveLibpython}: what every command does with a user's choice (`--target cpython:LIB`,
+ *   `--python PY`, nothing): a `.so` path (must exist), an interpreter (asked as above), or nothing
+ *   ({@link LIBPYTHON_ENV} when set, e.g. by a parent that resolved it already, else python3). Bad input is a
+ *   {@link UsageError} naming the flag to use.
+ *
+ * @example
+ * ```ts
+ * import { findLibpython, resolveLibpython } from "./python.ts";
+ * const { path, version } = findLibpython(); // the python3 on PATH, e.g. .../libpython3.11.so.1.0 3.11.7
+ * console.log(path === resolveLibpython(), version);
+ * ```
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import process from "node:process";
+import { controlledEnv, forSpawnSync } from "./env.ts";
+import { UsageError } from "./usage.ts";
+
+/** What {@link findLibpython} found. */
+export interface LibpythonInfo {
+  /** absolute path of the shared library */
+  path: string;
+  /** the interpreter's `platform.python_version()` */
+  version: string;
+  /** the interpreter asked */
+  python: string;
+}
+
+/** The variable through which a parent hands its resolved libpython to its children (and the launcher). */
+export const LIBPYTHON_ENV = "ALLOCSPEC_LIBPYTHON";
+
+const PROBE = [
+  "import json, platform, sysconfig as s",
+  "v = s.get_config_var",
+  "print(json.dumps({'libdir': v('LIBDIR'), 'ldlibrary': v('LDLIBRARY'), 'instsoname': v('INSTSONAME'),",
+  "  'shared': v('Py_ENABLE_SHARED'), 'version': platform.python_version()}))",
+].join("\n");
+
+const DEFAULT_HINT = "--target cpython:/path/to/libpython3.X.so";
+
+/** The python3 to use: `$ALLOCSPEC_PYTHON`, else the real executable behind `python3` on PATH. */
+export function findPython(env: Record<string, string | undefined> = process.env): string {
+  if (env.ALLOCSPEC_PYTHON) return env.ALLOCSPEC_PYTHON;
+  const r = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], {
+    encoding: "utf8",
+    env: forSpawnSync(controlledEnv()),
+    timeout: 60_000,
+  });
+  if (r.status !== 0 || !(r.stdout ?? "").trim()) {
+    throw new Error("python3 not found: install CPython 3 (shared libpython) or set ALLOCSPEC_PYTHON");
+  }
+  return r.stdout.trim();
+}
+
+/**
+ * Locates the shared libpython of `python` (default: `python3` on PATH). Throws an Error with one clear
+ * line when the interpreter is missing, fails, or has no shared library; `hint` is the way to pass a
+ * library explicitly that the line suggests (default `--target cpython:/path/to/libpython3.X.so`).
+ */
+export function findLibpython(python = "python3", hint: string = DEFAULT_HINT): LibpythonInfo {
+  const r = spawnSync(python, ["-c", PROBE], {
+    encoding: "utf8",
+    env: forSpawnSync(controlledEnv()),
+    timeout: 60_000,
+  });
+  if (r.error || r.status !== 0) {
+    const why = r.error ? r.error.message : (r.stderr || "").trim().split("\n").pop();
+    throw new Error(`cannot run ${python} to find libpython (${why}): install python3 or pass ${hint}`);
+  }
+  let info: { libdir?: string; ldlibrary?: string; instsoname?: string; shared?: number; version: string };
+  try {
+    info = JSON.parse(r.stdout.trim().split("\n").pop() ?? "");
+  } catch {
+    throw new Error(`${python} printed no sysconfig data: pass ${hint}`);
+  }
+  const names = [info.instsoname, info.ldlibrary].filter((n): n is string => !!n && n.includes(".so"));
+  for (const n of names) {
+    const p = info.libdir ? join(info.libdir, n) : n;
+    if (existsSync(p)) return { path: p, version: info.version, python };
+  }
+  const why = info.shared
+    ? `none of ${names.join(", ")} exists in ${info.libdir}`
+    : "it was built without --enable-shared";
+  throw new Error(`${python} ${info.version} has no shared libpython (${why}): pass ${hint}`);
+}
+
+/** True when `p` names a shared library rather than an interpreter. */
+export function isSharedLibrary(p: string): boolean {
+  return /\.so(\.|$)/.test(basename(p));
+}
+
+const cache = new Map<string, string>();
+
+/** Options of {@link resolveLibpython}. */
+export interface ResolveLibpythonOptions {
+  /** how the user passes a library, for the error line (default `--target cpython:/path/to/libpython3.X.so`) */
+  hint?: string;
+  /** the message's prefix naming who asks, e.g. "cpython target" */
+  who?: string;
+  /** where {@link LIBPYTHON_ENV} is read (default process.env) */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * The shared libpython for `choice`: a `.so` path (it must exist; returned absolute), a python executable
+ * (asked through sysconfig), or undefined ({@link LIBPYTHON_ENV} when set, else python3).
+ * Results are cached per interpreter. Throws a one-line {@link UsageError}.
+ */
+export function resolveLibpython(choice?: string, opts: ResolveLibpythonOptions = {}): string {
+  const hint = opts.hint ?? DEFAULT_HINT;
+  const prefix = opts.who ? `${opts.who}: ` : "";
+  if (choice && isSharedLibrary(choice)) {
+    if (!existsSync(choice)) {
+      throw new UsageError(`${prefix}library ${choice} not found: pass an existing libpython3.X.so`);
+    }
+    return resolve(choice);
+  }
+  if (!choice) {
+    // set by a parent that resolved it already (or by the user): taken as is, the loader reports a bad one
+    const fromEnv = (opts.env ?? process.env)[LIBPYTHON_ENV];
+    if (fromEnv) return fromEnv;
+  }
+  const python = choice ?? "python3";
+  const hit = cache.get(python);
+  if (hit) return hit;
+  try {
+    const found = findLibpython(python, hint).path;
+    cache.set(python, found);
+    return found;
+  } catch (e) {
+    throw new UsageError(`${prefix}${(e as Error).message}`);
+  }
+}
