@@ -219,7 +219,7 @@ test(
     );
     await assert.rejects(
       runLibs({ targets: ["nope:x"], quick: true }),
-      /allocator 'nope:x': use cpython, native/,
+      /unknown target kind 'nope'/,
     );
   },
 );
