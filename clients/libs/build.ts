@@ -62,11 +62,10 @@ export function harnessPath(lib: string): string {
 }
 
 const LAUNCHER_DIR = join(HERE, "..", "..", "targets", "launcher");
-/** The launcher's sources the driver reuses (never copies): libpython, allocator resolution, libc glue,
- * the checking layer's installation and the one line on a signal death. */
-const LAUNCHER_SOURCES = ["cpython_api.c", "allocator.c", "libc_glue.c", "check.c", "signals.c"].map((f) =>
-  join(LAUNCHER_DIR, f)
-);
+/** The launcher's sources the driver reuses (never copies): its start (the signal line, libpython, the
+ * allocator resolution, libc glue, the checking layer's installation). */
+const LAUNCHER_SOURCES = ["start.c", "cpython_api.c", "allocator.c", "libc_glue.c", "check.c", "signals.c"]
+  .map((f) => join(LAUNCHER_DIR, f));
 
 /** Where the driver is built: beside liballocspec.so (release). */
 export function driverPath(): string {

@@ -72,17 +72,10 @@ int main(int argc, char **argv)
                         "ALLOCSPEC_ALLOCATOR, ALLOCSPEC_DEBUG_HOOKS, ALLOCSPEC_FAULTS_*)\n");
         return LAUNCHER_EXIT_USAGE;
     }
-    const char *target = getenv("ALLOCSPEC_CHECK_TARGET");
-    launcher_watch_signals(target && *target ? target : getenv("ALLOCSPEC_ALLOCATOR"),
-                           getenv("ALLOCSPEC_DEBUG_HOOKS"));
     launcher_cpython py;
-    launcher_open_cpython(&py, getenv("ALLOCSPEC_LIBPYTHON"));
-    py.PyPreConfig_InitPythonConfig(preconfig);
     char *pre_argv[] = {argv[0], NULL};
-    launcher_status st = py.Py_PreInitializeFromBytesArgs(preconfig, 1, pre_argv);
-    if (py.PyStatus_Exception(st)) py.Py_ExitStatusException(st);
     /* PYTHONMALLOC never wins here: the allocator asked for is the one under test */
-    launcher_install_allocator(&py, getenv("ALLOCSPEC_ALLOCATOR"), getenv("ALLOCSPEC_DEBUG_HOOKS"), 0);
+    launcher_start(&py, preconfig, 1, pre_argv, 0);
 
     libs_target t;
     memset(&t, 0, sizeof t);
