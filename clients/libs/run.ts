@@ -27,14 +27,7 @@ import { shellQuote } from "../../debug/faults/cli.ts";
 import { userCommand } from "../../targets/launcher.ts";
 import { buildHarness, LIBRARIES } from "./build.ts";
 import { type DriverLaunch, driverLaunch, type LibsCheck, type LibsDebugHooks, runDriver } from "./driver.ts";
-import {
-  type FaultSweep,
-  judge,
-  type LibsRow,
-  type PointClass,
-  type Scenario,
-  type SweepWorkload,
-} from "./judge.ts";
+import { judge, type LibsRow, type Scenario, type SweepWorkload } from "./judge.ts";
 import { classify, freshPoint, sweep } from "./sweep.ts";
 
 export { type HarnessResult, judge, type LibsRow, type Scenario } from "./judge.ts";
