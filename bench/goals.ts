@@ -13,6 +13,7 @@ export const STABLE_FIGURES = [
   "ref_vs_native_bun",
   "ref_vs_native_deno",
   "fault_sweep_fork_vs_fresh",
+  "libs_sweep_ms_per_point_per_job",
   "leak_tracer_vs_tracemalloc",
   "check_layer_cpu_ratio",
 ] as const;
@@ -72,6 +73,13 @@ export const GOALS: Record<FigureName, Goal> = {
     text:
       "fault sweep forking at the point: CPU per point / a fresh python3 + set_nomemory per point <= 0.1 (>= 10x)",
     scenario: "fault_sweep",
+  },
+  libs_sweep_ms_per_point_per_job: {
+    max: 50,
+    unit: "ms",
+    text:
+      "libs fault sweep forking in one C driver: wall ms per point and job, slowest library <= 50 (>= 20 points/s per job)",
+    scenario: "libs_sweep",
   },
   leak_tracer_vs_tracemalloc: {
     max: 0.5,

@@ -20,8 +20,6 @@
  *   A target that can only abort (real CPython) gets its violation cases run as death children.
  * - {@link Adapter.stressRaw}: the multi-threaded RAW stress (native: `allocspec_stress_raw`), used by
  *   cases that need "threads".
- * - {@link Adapter.cEntryPoints}: the target's C entry points, for native code that calls the target
- *   directly (clients/libs: zlib, OpenSSL & co routed through the target's PyMem_RawMalloc).
  *
  * @example
  * ```ts
@@ -123,12 +121,6 @@ export interface Adapter {
    */
   readonly isolated?: boolean;
   /**
-   * Extension (native-code targets): after `open`, the C addresses of the target's entry points per
-   * domain and, when the target can report debug-hook violations to a C handler instead of aborting,
-   * its `allocspec_set_violation_handler` (0 otherwise: violations abort, as in CPython).
-   */
-  cEntryPoints?(): CEntryPoints;
-  /**
    * Extension (CPython builds): the target's DEFAULT allocators, known once `open` has initialised it
    * (adapters/cpython_defaults.ts). Cases that observe the defaults judge a build by its own: a
    * `Py_DEBUG` build has the debug hooks over pymalloc by default, a build without pymalloc has none.
@@ -145,15 +137,6 @@ export interface BuildDefaults {
   /** the default OBJ allocator is pymalloc (below the debug hooks or not) */
   readonly pymalloc: boolean;
 }
-
-/** C entry points of a target ({@link Adapter.cEntryPoints}); index 0 RAW, 1 MEM, 2 OBJ. */
-export interface CEntryPoints {
-  malloc: readonly [number, number, number];
-  calloc: readonly [number, number, number];
-  realloc: readonly [number, number, number];
-  free: readonly [number, number, number];
-  /** `void allocspec_set_violation_handler(handler, ctx)` of the target, or 0 */
-  setViolationHandler: number;
 }
 
 /** Read and write the calling thread's C errno. */

@@ -10,6 +10,7 @@
  * | ref_vs_native | TS replay on ref/ vs C replay on native/, both runtimes | ref_vs_native_{deno,bun} |
  * | ffi_cost | one FFI call, malloc/free pairs with and without FFI, both runtimes | (context) |
  * | fault_sweep | debug/faults fork-at-the-point sweep vs a fresh python3 + set_nomemory per point | fault_sweep_fork_vs_fresh |
+ * | libs_sweep | clients/libs fault sweeps forking in one C driver vs a fresh driver per point | libs_sweep_ms_per_point_per_job |
  * | leak_tracer | debug/leaks tracing layer vs tracemalloc.start(1) on the CPython workloads | leak_tracer_vs_tracemalloc |
  * | programs | real Python programs via the launcher (clients/) on each allocator vs obmalloc | (programs_*) |
  * | hooks | CPython workloads under hooks: bare, native pass-through, tracemalloc, Scalene | hooks_passthrough_vs_bare |
@@ -26,6 +27,7 @@ import { ffiCost } from "./ffi_cost.ts";
 import { hooks } from "./hooks.ts";
 import { indirection } from "./indirection.ts";
 import { leakTracer } from "./leak_tracer.ts";
+import { libsSweep } from "./libs_sweep.ts";
 import { programs } from "./programs.ts";
 import { pymalloc } from "./pymalloc.ts";
 import { refVsNative } from "./ref_vs_native.ts";
@@ -38,6 +40,7 @@ export const SCENARIOS: readonly Scenario[] = [
   refVsNative,
   ffiCost,
   faultSweep,
+  libsSweep,
   leakTracer,
   programs,
   hooks,

@@ -9,10 +9,16 @@
  * Options: `--target T` (repeatable; default native, and cpython when a shared libpython is found),
  * `--lib L` (repeatable; default all), `--quick` (CI-sized workloads), `--format table|json|markdown`,
  * `--plant leak|foreign` (zlib with a planted bug: proves the checks can fail), `--timeout S` (per run),
- * `--faults N` (fault sweep per library with the one engine, debug/faults: at most N points each, `--jobs J`
- * children at once, default 2), `--fail-at K` (reproducer: fail only allocation point K of each run; quick
- * workload without threads, as in a sweep), `--sweep-workload quick|tiny` (the workload of sweeps and
- * --fail-at runs; tiny is small enough to fail every point of zlib, expat, libxml2 and SQLite).
+ * `--faults N` (fault sweep per library with the one engine, debug/faults, forking at each point of one
+ * driver process: at most N points each, `--jobs J` children at once, default 2), `--fail-at K`
+ * (reproducer: fail only allocation point K of each run, in a fresh process, with the sweep's workload),
+ * `--sweep-workload tiny|quick` (the workload of sweeps and --fail-at runs; tiny, the default, is small
+ * enough to sweep every point of every library).
+ * `--check stop|count` (the checking layer directly above the allocator, below the debug hooks: stop at the
+ * first broken rule, the default, or count them all), `--no-check` (without it), `--debug-hooks
+ * native|cpython|none` (the debug hooks over it: native by default, cpython on the cpython target; each
+ * library then runs a second time without them, as the allocator sees the library's own sizes only then:
+ * `--no-bare` skips that run).
  * Exit status: 0 when nothing FAILed or ERRORed and every FINDING was expected, 1 otherwise, 2 bad usage.
  *
  * @module
@@ -41,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
         jobs: { type: "string" },
         "fail-at": { type: "string" },
         "sweep-workload": { type: "string" },
+        check: { type: "string" },
+        "debug-hooks": { type: "string" },
+        "no-bare": { type: "boolean" },
+        "no-check": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -49,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (v.help) {
     console.log(
-      "usage: libs [--target T]... [--lib L]... [--quick] [--format table|json|markdown] [--plant leak|foreign] [--timeout S] [--faults N [--jobs J]] [--fail-at K] [--sweep-workload quick|tiny]",
+      "usage: libs [--target T]... [--lib L]... [--quick] [--format table|json|markdown] [--plant leak|foreign] [--timeout S] [--faults N [--jobs J]] [--fail-at K] [--sweep-workload tiny|quick] [--check stop|count | --no-check] [--debug-hooks native|cpython|none] [--no-bare]",
     );
     return 0;
   }
@@ -80,9 +90,23 @@ async function main(argv: string[]): Promise<number> {
   };
   const sw = v["sweep-workload"];
   if (sw !== undefined && sw !== "quick" && sw !== "tiny") {
-    throw new UsageError(`--sweep-workload must be quick or tiny, got ${sw}`);
+    throw new UsageError(`--sweep-workload must be tiny or quick, got ${sw}`);
   }
+  if (v.check !== undefined && v.check !== "stop" && v.check !== "count") {
+    throw new UsageError(`--check must be stop or count, got ${v.check}`);
+  }
+  if (v.check !== undefined && v["no-check"]) {
+    throw new UsageError("--check and --no-check exclude each other");
+  }
+  const hooks = v["debug-hooks"];
+  if (hooks !== undefined && !["native", "cpython", "none"].includes(hooks)) {
+    throw new UsageError(`--debug-hooks must be native, cpython or none, got ${hooks}`);
+  }
+  let lastProgress = 0;
   const rows = await runLibs({
+    debugHooks: hooks as "native" | "cpython" | "none" | undefined,
+    bare: !v["no-bare"],
+    check: v["no-check"] ? false : (v.check as "stop" | "count" | undefined) ?? "stop",
     sweepWorkload: sw as "quick" | "tiny" | undefined,
     faults,
     jobs: num("jobs", v.jobs),
@@ -93,7 +117,18 @@ async function main(argv: string[]): Promise<number> {
     plant: v.plant,
     timeoutMs: timeout ? timeout * 1000 : undefined,
     progress: (r) =>
-      console.error(`libs: ${r.target} ${r.scenario}: ${r.status} (${r.seconds.toFixed(1)} s)`),
+      console.error(
+        `libs: ${r.target} ${r.scenario}${
+          r.debugHooks ? ` (debug hooks: ${r.debugHooks})` : ""
+        }: ${r.status} (${r.seconds.toFixed(1)} s)`,
+      ),
+    // a long sweep says how far it got, at most every 10 s (TODO: core/progress.ts when it lands)
+    sweepProgress: (t, lib, done, total) => {
+      const now = Date.now();
+      if (done < total && now - lastProgress < 10_000) return;
+      lastProgress = now;
+      console.error(`libs: ${t} ${lib}: fault sweep ${done}/${total} points`);
+    },
   });
   console.log(formatRows(rows, v.format as Format));
   return exitStatus(rows);

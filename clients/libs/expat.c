@@ -11,7 +11,9 @@
  * attributes, namespace declarations and character-data bytes, and every count must equal the
  * generator's. A second, ill-formed document must fail with XML_ERROR_TAG_MISMATCH. Parsers are freed
  * with XML_ParserFree, after which no block may stay live.
- * Options: "quick", "tiny" (20 KB: a fault sweep of every point).
+ * Then (unless "nothreads") 4 threads at once each parse the same document with a parser of their own and
+ * must count the same events (expat's hash tables and name pools: small blocks from 4 threads through RAW).
+ * Options: "quick", "tiny" (20 KB: a fault sweep of every point), "nothreads".
  */
 #include "libs_common.h"
 
@@ -146,6 +148,22 @@ static enum XML_Status parse(const char *doc, size_t len, counts *got, enum XML_
     return st;
 }
 
+typedef struct {
+    const sbuf *doc;
+    const counts *want;
+    int ok;
+} job_t;
+
+static void *thread_job(void *arg)
+{
+    job_t *j = arg;
+    counts got = {0};
+    enum XML_Error err;
+    j->ok = parse(j->doc->p, j->doc->len, &got, &err) == XML_STATUS_OK && got.starts == j->want->starts &&
+            got.attrs == j->want->attrs && got.chars == j->want->chars && got.ns_decls == j->want->ns_decls;
+    return NULL;
+}
+
 int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
 {
     lr_begin(t);
@@ -168,6 +186,13 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
     lr_extra("document_bytes", "%zu", b.len);
     lr_extra("events", "{\"elements\":%lu,\"attributes\":%lu,\"char_bytes\":%lu}", got.starts, got.attrs,
              got.chars);
+    if (!lr_opt(options, "nothreads")) {
+        job_t jobs[4];
+        for (int i = 0; i < 4; i++) jobs[i] = (job_t){&b, &want, 0};
+        lr_threads(4, thread_job, jobs, sizeof(job_t));
+        for (int i = 0; i < 4; i++) lr_check(jobs[i].ok, "thread %d: parse or its event counts differ", i);
+        lr_extra("threads", "4");
+    }
     const char *bad = "<a xmlns=\"urn:x\"><b></a>";
     counts c2 = {0};
     st = parse(bad, strlen(bad), &c2, &err);

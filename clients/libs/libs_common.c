@@ -8,6 +8,8 @@
 #include "libs_common.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,14 +462,34 @@ uint64_t lr_rand(uint64_t *s)
     return x * 0x2545F4914F6CDD1Dull;
 }
 
+/* Every thread waits until all have started, so their allocations overlap in time (a thread that finishes
+   before the next one starts races with nobody). */
+typedef struct {
+    atomic_int *go;
+    void *(*fn)(void *);
+    void *arg;
+} lr_thread_arg;
+
+static void *lr_thread_main(void *p)
+{
+    lr_thread_arg *a = p;
+    while (!atomic_load(a->go)) sched_yield();
+    return a->fn(a->arg);
+}
+
 void lr_threads(int n, void *(*fn)(void *), void *args, size_t arg_size)
 {
     pthread_t th[64];
+    lr_thread_arg targ[64];
+    atomic_int go = 0;
     int started = 0;
-    for (int i = 0; i < n && i < 64; i++, started++)
-        if (pthread_create(&th[i], NULL, fn, (char *)args + (size_t)i * arg_size) != 0) {
+    for (int i = 0; i < n && i < 64; i++, started++) {
+        targ[i] = (lr_thread_arg){&go, fn, (char *)args + (size_t)i * arg_size};
+        if (pthread_create(&th[i], NULL, lr_thread_main, &targ[i]) != 0) {
             lr_check(0, "pthread_create failed for thread %d", i);
             break;
         }
+    }
+    atomic_store(&go, 1);
     for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
 }

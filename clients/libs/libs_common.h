@@ -73,7 +73,7 @@ int lr_end(const char *library, char *out, size_t cap);
 
 /* Deterministic data (xorshift64*), shared by the harnesses. */
 uint64_t lr_rand(uint64_t *state);
-/* Runs fn(arg_i) on n threads at once and joins them. */
+/* Runs fn(arg_i) on n threads at once (each starts when all exist) and joins them. */
 void lr_threads(int n, void *(*fn)(void *), void *args, size_t arg_size);
 
 #endif /* LIBS_COMMON_H */

@@ -15,7 +15,7 @@
  * switch through the new free: frees of memory the target never handed out. They are counted as foreign
  * frees and passed on, so the debug hooks say what they say (native: collected violations; CPython:
  * Fatal Python error, judged by the host).
- * Options: "quick", "tiny" (100 items: a fault sweep of every point), "mode=late".
+ * Options: "quick", "tiny" (100 items: a fault sweep of every point), "nothreads", "mode=late".
  */
 #include "libs_common.h"
 
@@ -114,6 +114,27 @@ static void workload(int n)
     free(src);
 }
 
+/* One thread's work: parse its own generated document (nodes = items x 5: item, @id, @n, name, text), check
+   two XPath answers, free everything. */
+typedef struct {
+    int id, items, ok;
+} job_t;
+
+static void *thread_job(void *arg)
+{
+    job_t *j = arg;
+    long sum = 0;
+    char *src = generate(j->items, &sum);
+    xmlDocPtr doc = src ? xmlReadMemory(src, (int)strlen(src), "thread.xml", NULL, 0) : NULL;
+    xmlXPathContextPtr c = doc ? xmlXPathNewContext(doc) : NULL;
+    double cnt = c ? xpath_number(c, "count(//item)") : -1, s = c ? xpath_number(c, "sum(//item/@n)") : -1;
+    j->ok = doc && c && cnt == j->items && s == (double)sum;
+    xmlXPathFreeContext(c);
+    xmlFreeDoc(doc);
+    free(src);
+    return NULL;
+}
+
 int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
 {
     lr_begin(t);
@@ -134,6 +155,13 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
     xmlSetStructuredErrorFunc(NULL, on_xml_error);
     xmlInitParser();
     workload(n);
+    if (!lr_opt(options, "nothreads")) {
+        job_t jobs[4];
+        for (int i = 0; i < 4; i++) jobs[i] = (job_t){i, 4000, 0};
+        lr_threads(4, thread_job, jobs, sizeof(job_t));
+        for (int i = 0; i < 4; i++) lr_check(jobs[i].ok, "thread %d: parse or XPath of its document failed", i);
+        lr_extra("threads", "4");
+    }
     xmlCleanupParser();
     lr_settle();
     lr_extra("items", "%d", n);

@@ -15,9 +15,18 @@
  *     client verifies the certificate), handshake over a BIO pair in memory, 256 KiB each way, data equal;
  *   threads: 4 threads at once doing SHA-256, AES-256-GCM and P-256 sign/verify.
  * Then everything is freed and OPENSSL_cleanup() runs: afterwards no block may stay live.
- * Options: "quick", "tiny" (64 KiB of data; key generation and TLS dominate), "nothreads".
+ * Options: "quick", "tiny" (16 KiB of data, 16 KiB each way over TLS and an RSA-512 key: the same code
+ * paths with fewer rounds; a fault sweep forks once per allocation point and each child runs the rest of
+ * the workload), "nothreads",
+ * "seeded" (fault sweeps and their reruns: OpenSSL's random stream is a fixed xorshift stream installed with
+ * RAND_set_rand_method, so prime search, nonces and key shares take the same allocations in every run and
+ * allocation point K is the same call in the sweep and in a fresh `--fail-at K`; RAND_bytes_ex and
+ * RAND_priv_bytes_ex consult the legacy method first in OpenSSL 3.0, crypto/rand/rand_lib.c; and no
+ * configuration file is read, OPENSSL_INIT_NO_LOAD_CONFIG, so the points do not depend on the machine's
+ * openssl.cnf).
  */
 #define _GNU_SOURCE
+#define OPENSSL_SUPPRESS_DEPRECATED /* RAND_set_rand_method: the "seeded" option */
 #include "libs_common.h"
 
 #include <openssl/crypto.h>
@@ -142,6 +151,7 @@ static int sign_verify(EVP_PKEY *k, const char *what)
     int v = ok && c && EVP_DigestVerifyInit(c, NULL, EVP_sha256(), NULL, k) &&
             EVP_DigestVerify(c, sig, slen, msg, sizeof msg) == 1;
     EVP_MD_CTX_free(c);
+    harvest_errors();
     unsigned char bad[sizeof msg];
     memcpy(bad, msg, sizeof msg);
     bad[0] ^= 1;
@@ -149,7 +159,7 @@ static int sign_verify(EVP_PKEY *k, const char *what)
     int refused = c && EVP_DigestVerifyInit(c, NULL, EVP_sha256(), NULL, k) &&
                   EVP_DigestVerify(c, sig, slen, bad, sizeof bad) != 1;
     EVP_MD_CTX_free(c);
-    harvest_errors();
+    ERR_clear_error(); /* the refusal queues "bad signature": expected, not a library error */
     lr_check(ok && v, "%s: sign/verify failed", what);
     lr_check(refused, "%s: a changed message verified", what);
     return ok && v && refused;
@@ -207,19 +217,21 @@ static void tls(const unsigned char *d, size_t n)
         /* data both ways, 16 KiB records, interleaved so the BIO pair never fills */
         unsigned char *got_s = malloc(n), *got_c = malloc(n);
         size_t ws = 0, rs = 0, wc = 0, rc = 0;
-        for (int guard = 0; ok && got_s && got_c && (rs < n || rc < n) && guard < 1000000; guard++) {
+        /* a round in which no byte moved means a broken connection (a BIO pair has no latency) */
+        for (int moved = 1; ok && got_s && got_c && (rs < n || rc < n) && moved;) {
+            moved = 0;
             if (wc < n) {
                 int w = SSL_write(c, d + wc, (int)(n - wc < 16384 ? n - wc : 16384));
-                if (w > 0) wc += (size_t)w;
+                if (w > 0) wc += (size_t)w, moved = 1;
             }
             if (ws < n) {
                 int w = SSL_write(s, d + ws, (int)(n - ws < 16384 ? n - ws : 16384));
-                if (w > 0) ws += (size_t)w;
+                if (w > 0) ws += (size_t)w, moved = 1;
             }
             int r = SSL_read(s, got_s + rs, (int)(n - rs));
-            if (r > 0) rs += (size_t)r;
+            if (r > 0) rs += (size_t)r, moved = 1;
             r = SSL_read(c, got_c + rc, (int)(n - rc));
-            if (r > 0) rc += (size_t)r;
+            if (r > 0) rc += (size_t)r, moved = 1;
         }
         lr_check(ok && rs == n && rc == n && memcmp(got_s, d, n) == 0 && memcmp(got_c, d, n) == 0,
                  "TLS: data differs (server got %zu, client got %zu of %zu)", rs, rc, n);
@@ -238,6 +250,20 @@ static void tls(const unsigned char *d, size_t n)
     EVP_PKEY_free(k);
     harvest_errors();
 }
+
+/* ---- "seeded": a deterministic random stream (tests only: it is not random) ---- */
+static pthread_mutex_t seeded_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t seeded_state = 0x5045503434350001ull; /* "PEP445" */
+
+static int seeded_bytes(unsigned char *buf, int num)
+{
+    pthread_mutex_lock(&seeded_lock);
+    for (int i = 0; i < num; i++) buf[i] = (unsigned char)(lr_rand(&seeded_state) >> 56);
+    pthread_mutex_unlock(&seeded_lock);
+    return 1;
+}
+static int seeded_status(void) { return 1; }
+static const RAND_METHOD seeded_method = {NULL, seeded_bytes, NULL, NULL, seeded_bytes, seeded_status};
 
 typedef struct {
     int id;
@@ -270,8 +296,13 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
     lr_begin(t);
     int set = CRYPTO_set_mem_functions(o_malloc, o_realloc, o_free);
     lr_check(set == 1, "CRYPTO_set_mem_functions returned %d: OpenSSL allocated before the hooks", set);
-    int quick = lr_opt(options, "quick");
-    size_t n = lr_opt(options, "tiny") ? (64u << 10) : quick ? (1u << 20) : (8u << 20);
+    if (lr_opt(options, "seeded")) {
+        /* no configuration file either: the same points on every machine, whatever openssl.cnf says */
+        lr_check(OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) == 1, "OPENSSL_init_crypto failed");
+        lr_check(RAND_set_rand_method(&seeded_method) == 1, "RAND_set_rand_method failed");
+    }
+    int quick = lr_opt(options, "quick"), tiny = lr_opt(options, "tiny");
+    size_t n = tiny ? (16u << 10) : quick ? (1u << 20) : (8u << 20);
     unsigned char *d = malloc(n), h1[32], h2[32];
     uint64_t st = 445;
     for (size_t i = 0; i < n; i++) d[i] = (unsigned char)lr_rand(&st);
@@ -287,16 +318,17 @@ int libs_run(const libs_target *t, const char *options, char *out, size_t cap)
     lr_check(gcm(d, n, 0, &eq) && eq, "AES-256-GCM round trip of %zu bytes failed", n);
     lr_check(!gcm(d, 4096, 1, &eq), "AES-256-GCM accepted a tampered tag");
 
-    EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    lr_check(rsa && EVP_PKEY_get_bits(rsa) == 2048, "RSA-2048 key generation failed");
-    if (rsa) sign_verify(rsa, "RSA-2048");
+    int bits = tiny ? 512 : 2048;
+    EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+    lr_check(rsa && EVP_PKEY_get_bits(rsa) == bits, "RSA-%d key generation failed", bits);
+    if (rsa) sign_verify(rsa, bits == 512 ? "RSA-512" : "RSA-2048");
     EVP_PKEY_free(rsa);
     EVP_PKEY *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     lr_check(ec != NULL, "P-256 key generation failed");
     if (ec) sign_verify(ec, "P-256");
     EVP_PKEY_free(ec);
 
-    tls(d, quick ? (64u << 10) : (256u << 10));
+    tls(d, tiny ? (16u << 10) : quick ? (64u << 10) : (256u << 10));
 
     if (!lr_opt(options, "nothreads")) {
         job_t jobs[4];

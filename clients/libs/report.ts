@@ -19,6 +19,7 @@ export type Format = typeof FORMATS[number];
 const HEAD = [
   "library",
   "target",
+  "debug hooks",
   "routed calls",
   "peak bytes",
   "zero-size",
@@ -36,11 +37,13 @@ function cells(r: LibsRow): string[] {
   return [
     r.scenario,
     r.target,
+    r.debugHooks ?? "-",
     x ? String(x.routed) : "-",
     x ? String(x.peak_bytes) : "-",
     x ? String(x.zero_size) : "-",
     x ? String(x.free_null) : "-",
-    r.ended && r.violations ? `${r.violations} (aborted)` : String(r.violations),
+    (r.ended && r.violations ? `${r.violations} (stopped)` : String(r.violations)) +
+    (r.rules?.length ? ` ${r.rules.join(",")}` : ""),
     x ? String(x.foreign_frees) : "-",
     leaks,
     checks,
@@ -53,9 +56,12 @@ const FAULT_HEAD = [
   "tried",
   "handled (reported+absorbed)",
   "crashes",
+  "hangs",
   "leaks after failure",
   "violations",
   "unreported",
+  "findings (confirmed)",
+  "points/s",
 ];
 
 function faultCells(r: LibsRow): string[] {
@@ -65,24 +71,44 @@ function faultCells(r: LibsRow): string[] {
     String(f.points),
     String(f.tried),
     `${f.handled} (${f.reported}+${f.absorbed})`,
-    ...[f.crashes, f.leaks, f.violations, f.unreported].map(String),
+    ...[f.crashes, f.hangs, f.leaks, f.violations, f.unreported].map(String),
+    `${f.findings.length} (${f.findings.filter((x) => x.confirmed).length})`,
+    f.pointsPerSecond.toFixed(1),
   ];
 }
 
-/** Findings and failures, one line each (what the table cannot hold). */
+/** Findings and failures, one line each (what the table cannot hold), each with the command that reruns it. */
 export function details(rows: readonly LibsRow[]): string[] {
   const out: string[] = [];
   for (const r of rows) {
-    if (r.status === "PASS" && !r.result?.notes.count && !r.faults?.findings.length) continue;
+    const f = r.faults;
+    if (
+      r.status === "PASS" && !r.result?.notes.count && !f?.findings.length && !f?.warnings.length && !r.failAt
+    ) {
+      continue;
+    }
     const notes = r.result?.notes.texts.length ? ` [notes: ${r.result.notes.texts.join("; ")}]` : "";
-    out.push(`${r.status} ${r.scenario} on ${r.target}: ${r.message || "ok"}${notes}`);
-    for (const f of r.faults?.findings ?? []) {
+    const hooks = r.debugHooks ? ` (debug hooks: ${r.debugHooks})` : "";
+    out.push(`${r.status} ${r.scenario} on ${r.target}${hooks}: ${r.message || "ok"}${notes}`);
+    if (r.failAt) {
       out.push(
-        `FAULT ${f.cls} ${r.scenario} on ${r.target}: ${f.count} point(s) failing at ${f.site}, first ${f.point} ` +
-          `(reproduce: --target ${r.target} --lib ${r.scenario} --fail-at ${f.point}): ${f.detail}`,
+        `    failing point ${r.failAt.point}: ${r.failAt.cls} at ${r.failAt.site}${
+          r.failAt.detail ? `: ${r.failAt.detail}` : ""
+        }`,
       );
     }
-    if (r.violationText) {
+    if (r.status !== "PASS" && r.rerun) out.push(`    rerun: ${r.rerun}`);
+    if (r.check?.cStack) out.push(`    C stack: ${r.check.cStack}`);
+    if (r.check?.conformance) out.push(`    conformance: ${r.check.conformance}`);
+    for (const w of f?.warnings ?? []) out.push(`WARNING fault sweep ${r.scenario} on ${r.target}: ${w}`);
+    for (const x of f?.findings ?? []) {
+      const how = x.confirmed ? "confirmed" : `NOT REPRODUCED (the rerun gave ${x.rerun})`;
+      out.push(
+        `FAULT ${x.cls} ${r.scenario} on ${r.target}: ${x.count} point(s) at ${x.site}, first ${x.point}, ${how}: ${x.detail}`,
+      );
+      if (x.reproducer) out.push(`    reproduce: ${x.reproducer}`);
+    }
+    if (r.violationText && !r.check) {
       const fatal = r.violationText.match(/Fatal Python error: [^\n]*/)?.[0];
       const fields = r.violationText.match(/\[[a-z_]+ in _Py\w+, api id [^\]]*\]/)?.[0];
       const first = r.violationText.split("\n")[0].replace(/\0/g, "\\0");

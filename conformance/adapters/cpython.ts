@@ -36,7 +36,7 @@ import { type Embedding, openEmbedding } from "./cpython_embed.ts";
 import { wrapForeign } from "./cpython_state.ts";
 import { detectDefaults } from "./cpython_defaults.ts";
 import { probeLibrary } from "../../targets/probe.ts";
-import { entryTableOf, loadPep445Library } from "../../native/mod.ts";
+import { loadPep445Library } from "../../native/mod.ts";
 import { ENTRY_POINT_NAMES, type Pep445, type Profile } from "../../ref/types.ts";
 
 /** Environment variable carrying the resolved libpython path to the workers (core/python.ts). */
@@ -162,7 +162,5 @@ export const cpythonFactory: AdapterFactory = (arg, opts) => {
       return defaults;
     },
     childEnv: (caseId, kind) => cpythonChildEnv(path, caseId, kind),
-    // libpython's own entry points; CPython's debug hooks can only abort (no C violation handler)
-    cEntryPoints: () => ({ ...entryTableOf(path), setViolationHandler: 0 }),
   };
 };

@@ -106,7 +106,6 @@ export const libcFactory: AdapterFactory = (arg, opts) => {
     keepsState: true,
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
-    cEntryPoints: () => session.cEntryPoints(),
     get errno() {
       return cErrno();
     },

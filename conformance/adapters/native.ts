@@ -21,25 +21,17 @@
  * ```
  * @module
  */
-import {
-  type Adapter,
-  type AdapterFactory,
-  CAPABILITIES,
-  type Capability,
-  type CEntryPoints,
-} from "../adapter.ts";
+import { type Adapter, type AdapterFactory, CAPABILITIES, type Capability } from "../adapter.ts";
 import { UsageError } from "../../core/usage.ts";
 import { cErrno } from "../errno.ts";
 import { sanitizerEnv, type Variant } from "../../core/cbuild.ts";
 import { parseNativeArg } from "../../targets/native.ts";
 import {
   buildNative,
-  entryTableOf,
   libraryPath,
   nativeIsFresh,
   type NativePep445,
   openNative,
-  symbolAddress,
 } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
@@ -94,14 +86,6 @@ export class NativeSession {
     if (!this.#inst) throw new Error("NativeSession.instance before open()");
     return this.#inst;
   }
-  /** The C entry points of the live instance (native, vtable and libc targets), see Adapter.cEntryPoints. */
-  cEntryPoints(): CEntryPoints {
-    const lib = this.instance.libPath;
-    return {
-      ...entryTableOf(lib),
-      setViolationHandler: symbolAddress(lib, "allocspec_set_violation_handler"),
-    };
-  }
   /** After a case: the GIL back (a case may leave it released). */
   end(): void {
     try {
@@ -138,7 +122,6 @@ export const nativeFactory: AdapterFactory = (arg) => {
     prebuild: (announce) => session.prebuild(announce),
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
-    cEntryPoints: () => session.cEntryPoints(),
     get errno() {
       return cErrno();
     },

@@ -65,7 +65,6 @@ export const vtableFactory: AdapterFactory = (arg, opts) => {
     keepsState: true,
     childEnv: env ? () => env : undefined,
     stressRaw: (threads, rounds, seed) => session.instance.stressRaw(threads, rounds, seed),
-    cEntryPoints: () => session.cEntryPoints(),
     get errno() {
       return cErrno();
     },

@@ -153,5 +153,8 @@ void as_faults_site_line(const char *line);
 /* engine.c: ALLOCSPEC_FAULTS_PROFILE: a `prof <phase>` line (page faults, CPU time) in the site file. */
 void as_faults_prof(const char *tag);
 enum { AS_KIND_MALLOC = 0, AS_KIND_CALLOC = 1, AS_KIND_REALLOC = 2, AS_KIND_EXT = 3 };
+/* tid.c: the forking thread's TID field (parent, just before fork), taken over by the child after it */
+void as_faults_tid_prepare(void);
+int as_faults_tid_adopt(void);
 
 #endif

@@ -20,6 +20,10 @@
  * (CLONE_PIDFD), so the parent sleeps in poll() until a child ends or a timeout falls due; without pidfds
  * it polls every millisecond.
  *
+ * The child then takes over its parent's TID in that field (tid.c): the locks the parent's thread held
+ * at the point (SQLite's db mutex, OpenSSL's store rwlocks) stay the child's to release, as in a fresh
+ * run; PR_SET_PDEATHSIG makes sure no child outlives the sweep.
+ *
  * Threads: fork() keeps only the calling thread. A point reached while other threads are alive cannot be
  * continued faithfully in a child (a lock held by a vanished thread hangs it), so the parent does not fork
  * there: it writes `point skip threads` and the driver reruns that point in a fresh process (FAIL mode).
@@ -36,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -260,6 +265,8 @@ int as_faults_fork_point(uint64_t point) {
     fflush(stdout);
     fflush(stderr);
     int pidfd;
+    as_faults_tid_prepare();
+    pid_t parent = getpid();
     pid_t pid = spawn_child(&pidfd);
     if (pid < 0) {
         if (isolate) as_faults_snapshot_parent_after(&snap);
@@ -269,6 +276,9 @@ int as_faults_fork_point(uint64_t point) {
         return 0;
     }
     if (pid == 0) {
+        as_faults_tid_adopt(); /* before anything takes a lock: the parent's locks stay ours (tid.c) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the sweep */
+        if (getppid() != parent) _exit(127);
         as_fs.is_child = 1;
         for (int i = 0; i < as_fs.nchildren; i++)
             if (as_fs.children[i].pidfd >= 0) close(as_fs.children[i].pidfd);

@@ -20,7 +20,6 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { Buffer } from "node:buffer";
 import { classifyPoint, type FindingClass, type Outcome } from "../../core/outcome.ts";
 import { userCwd } from "../../core/cwd.ts";

@@ -40,6 +40,11 @@ typedef struct {
     void (*set_gil_check)(allocspec_gil_check_fn check);
 } native_lib;
 
+/* liballocspec once loaded (launcher_native_symbol) */
+static void *native_handle;
+
+void *launcher_native_symbol(const char *name) { return native_handle ? dlsym(native_handle, name) : NULL; }
+
 static void *native_sym(const native_lib *n, const char *path, const char *name)
 {
     void *p = dlsym(n->handle, name);
@@ -64,6 +69,7 @@ static void open_native(native_lib *n)
     launcher_beside_exe("liballocspec.so", path, sizeof path);
     n->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!n->handle) launcher_usage_error("cannot load the native library: %s (deno task build:native)", dlerror());
+    native_handle = n->handle;
     *(void **)&n->get = native_sym(n, path, "PyMem_GetAllocator");
     *(void **)&n->set = native_sym(n, path, "PyMem_SetAllocator");
     *(void **)&n->setup_debug_hooks = native_sym(n, path, "PyMem_SetupDebugHooks");

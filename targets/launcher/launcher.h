@@ -78,6 +78,15 @@ void launcher_open_cpython(launcher_cpython *py, const char *path);
 int launcher_install_allocator(const launcher_cpython *py, const char *allocator, const char *debug_hooks,
                                int pythonmalloc_applies);
 
+/* Steps 1-4 (start.c): the signal line, libpython opened and pre-initialised with argv, the allocator,
+   checking layer and debug hooks installed (PYTHONMALLOC wins when pythonmalloc_applies).
+   preconfig: a LAUNCHER_PRECONFIG_BYTES buffer, 16-byte aligned. */
+void launcher_start(launcher_cpython *py, void *preconfig, int argc, char **argv, int pythonmalloc_applies);
+
+/* A symbol of liballocspec.so when launcher_install_allocator loaded it (every allocator but `cpython`
+   without native hooks), else NULL. */
+void *launcher_native_symbol(const char *name);
+
 /* A malloc-family library's {malloc, calloc, realloc, free} as a PEP 445 allocator (libc_glue.c). */
 void launcher_libc_allocator(void *const fn[4], PyMemAllocatorEx *out);
 

@@ -23,17 +23,8 @@ static void check(const launcher_cpython *py, launcher_status st)
 
 int main(int argc, char **argv)
 {
-    const char *target = getenv("ALLOCSPEC_CHECK_TARGET");
-    launcher_watch_signals(target && *target ? target : getenv("ALLOCSPEC_ALLOCATOR"),
-                           getenv("ALLOCSPEC_DEBUG_HOOKS"));
     launcher_cpython py;
-    launcher_open_cpython(&py, getenv("ALLOCSPEC_LIBPYTHON"));
-
-    py.PyPreConfig_InitPythonConfig(preconfig);
-    check(&py, py.Py_PreInitializeFromBytesArgs(preconfig, argc, argv));
-
-    launcher_install_allocator(&py, getenv("ALLOCSPEC_ALLOCATOR"), getenv("ALLOCSPEC_DEBUG_HOOKS"),
-                               launcher_pythonmalloc_applies(argc, argv));
+    launcher_start(&py, preconfig, argc, argv, launcher_pythonmalloc_applies(argc, argv));
 
     py.PyConfig_InitPythonConfig(config);
     launcher_status st = py.PyConfig_SetBytesArgv(config, argc, argv);
