@@ -137,7 +137,6 @@ export interface BuildDefaults {
   /** the default OBJ allocator is pymalloc (below the debug hooks or not) */
   readonly pymalloc: boolean;
 }
-}
 
 /** Read and write the calling thread's C errno. */
 export interface CErrno {

@@ -30,7 +30,7 @@ import {
   isFresh,
   sourcesOf,
 } from "../../core/cbuild.ts";
-import { ENGINE_HEADERS, ENGINE_SOURCES } from "../../debug/faults/sources.ts";
+import { faultEngineSources } from "../../debug/layers.ts";
 import { buildNative, libraryInputs, libraryPath } from "../../native/build.ts";
 
 /** A harness: its pkg-config module, fallback link flags and the Debian package holding its headers. */
@@ -97,12 +97,12 @@ export function buildHarness(lib: string, opts: { force?: boolean } = {}): strin
   const spec = HARNESSES[lib];
   if (!spec) throw new Error(`unknown library '${lib}': use ${LIBRARIES.join(", ")}`);
   // the one fault engine (debug/faults/sources.ts), compiled in: its symbols are hidden in the harness
-  const sources = [join(HERE, "libs_common.c"), join(HERE, `${lib}.c`), ...ENGINE_SOURCES];
+  const sources = [join(HERE, "libs_common.c"), join(HERE, `${lib}.c`), ...faultEngineSources().sources];
   const inputs = [
     ...sources,
     join(HERE, "libs_common.h"),
     ...sourcesOf(INCLUDE_DIR, [".h"]),
-    ...ENGINE_HEADERS,
+    ...faultEngineSources().headers,
   ];
   const out = harnessPath(lib);
   if (!opts.force && isFresh(out, inputs)) return out;

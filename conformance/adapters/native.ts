@@ -26,13 +26,7 @@ import { UsageError } from "../../core/usage.ts";
 import { cErrno } from "../errno.ts";
 import { sanitizerEnv, type Variant } from "../../core/cbuild.ts";
 import { parseNativeArg } from "../../targets/native.ts";
-import {
-  buildNative,
-  libraryPath,
-  nativeIsFresh,
-  type NativePep445,
-  openNative,
-} from "../../native/mod.ts";
+import { buildNative, libraryPath, nativeIsFresh, type NativePep445, openNative } from "../../native/mod.ts";
 import type { Pep445, Profile } from "../../ref/types.ts";
 
 /** The build variants of native/ (contracts §3; core/cbuild.ts). */

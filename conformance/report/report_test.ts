@@ -174,12 +174,26 @@ test("causes: one bug across cases, domains and profiles is one cause; numbers m
   assert.equal(verdictText([RESULTS[0], RESULTS[5]]), "conformant: no FAIL, no ERROR");
 });
 
-test("reports: a plain-data budget in the summary is shown as it is (table, html)", () => {
+test("reports: the run's time budget is shown in one line (table)", () => {
   const out: string[] = [];
   const rep = createReporter("table", (s) => out.push(s), { rerun: RERUN });
-  const summary = { ...summarize(RESULTS.slice(0, 1), 1), budget: { base_s: 20, load: [3.5, 2], cpus: 2 } };
-  rep.finish(RESULTS.slice(0, 1), summary);
-  assert.ok(out.includes("budget: base_s 20, load 3.5/2, cpus 2"), out.join("\n"));
+  const budget = {
+    baseSeconds: 20,
+    cpus: 2,
+    load: { start: 3.5, max: 4.12 },
+    factor: { start: 2.75, max: 3.1 },
+    caseSeconds: 55,
+    aloneFactor: 4,
+    rerunAlone: 1,
+    confirmedTimeouts: 0,
+  };
+  rep.finish(RESULTS.slice(0, 1), { ...summarize(RESULTS.slice(0, 1), 1), budget });
+  assert.ok(
+    out.includes(
+      "budget: 20 s per case idle; load 3.5 (max 4.1) on 2 cores, x2.8 (max x3.1) -> 55 s per case; 1 run timed out in parallel, rerun alone with x4: 0 timed out again",
+    ),
+    out.join("\n"),
+  );
 });
 
 test("rerun: the exact selection, shell-quoted, non-default options kept", () => {

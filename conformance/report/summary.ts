@@ -113,13 +113,22 @@ export function verdictText(results: readonly Result[]): string {
 }
 
 /**
- * Plain-data extras of the summary shown as they are (a time budget and its calibration: base seconds,
- * load, effective seconds ...): "budget: base_s 20, load_factor 1.5" or undefined when there are none.
+ * The time budget the run applied (conformance/budget.ts), in one line: "budget: 20 s per case idle;
+ * load 3.5 (max 4.1) on 2 cores, x2.8 (max x3.1) -> 56 s per case; 1 run timed out in parallel, rerun
+ * alone with x4: 0 timed out again", or undefined when the summary carries none.
  */
 export function extrasText(s: Summary): string | undefined {
-  const budget = (s as unknown as Record<string, unknown>).budget;
-  if (!budget || typeof budget !== "object") return undefined;
-  const fmt = (v: unknown): string =>
-    Array.isArray(v) ? v.map(fmt).join("/") : typeof v === "object" && v ? JSON.stringify(v) : String(v);
-  return `budget: ${Object.entries(budget).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")}`;
+  const b = s.budget;
+  if (!b) return undefined;
+  const n = (v: number) => String(Math.round(v * 10) / 10);
+  const alone = b.rerunAlone
+    ? `; ${b.rerunAlone} run${b.rerunAlone === 1 ? "" : "s"} timed out in parallel, rerun alone with x${
+      n(b.aloneFactor)
+    }: ${b.confirmedTimeouts} timed out again`
+    : "; no run timed out";
+  return `budget: ${n(b.baseSeconds)} s per case idle; load ${n(b.load.start)} (max ${
+    n(b.load.max)
+  }) on ${b.cpus} core${b.cpus === 1 ? "" : "s"}, x${n(b.factor.start)} (max x${n(b.factor.max)}) -> ${
+    n(b.caseSeconds)
+  } s per case${alone}`;
 }
