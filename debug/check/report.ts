@@ -1,6 +1,6 @@
 /**
  * Reading what the checking layer and the launcher print (formats in check.h and
- * /work/notes/check.md): violation blocks (`allocspec check: violation of <rule> [<DOMAIN>] ...` and
+ * debug/README.md, "Checking layer"): violation blocks (`allocspec check: violation of <rule> [<DOMAIN>] ...` and
  * their indented fields), the count-mode summary, and the launcher's one line on a signal death. Every
  * string that comes back is printable ({@link printable}): reports never copy raw bytes of a corrupted
  * interpreter's output.
