@@ -161,5 +161,3 @@ export interface AdapterOptions {
   /** how long the library probe child may take, ms (default 20000) */
   probeTimeoutMs?: number;
 }
-
-export { UsageError } from "../core/usage.ts";

@@ -17,7 +17,8 @@
  * ```
  * @module
  */
-export { type Adapter, type AdapterFactory, CAPABILITIES, type Capability, UsageError } from "./adapter.ts";
+export { type Adapter, type AdapterFactory, CAPABILITIES, type Capability } from "./adapter.ts";
+export { UsageError } from "../core/usage.ts";
 export { loadAdapter, parseTarget, TARGET_KINDS } from "./adapters/mod.ts";
 export {
   type Case,

@@ -39,19 +39,14 @@ import {
   findCompiler,
   INCLUDE_DIR,
   isFresh,
-  NoCompilerError,
   sourcesOf,
   type Variant,
   VARIANTS,
-  WARN_FLAGS,
 } from "../core/cbuild.ts";
 import { runProgram } from "../core/child.ts";
 import { findLibpython } from "../core/python.ts";
 import { STATIC_TLS_ENV } from "../core/env.ts";
 import { libraryPackage, locate, reason, recordSkip } from "../core/optional.ts";
-
-// Moved to core/cbuild.ts (the one C build module); re-exported for code written against native/build.ts.
-export { BUILD_DIR, compileShared, findCompiler, NoCompilerError, type Variant, VARIANTS, WARN_FLAGS };
 
 /** Absolute path of `native/`. */
 export const NATIVE_DIR: string = dirname(fileURLToPath(import.meta.url));

@@ -20,7 +20,7 @@
  */
 export * from "./ffi/mod.ts";
 export { buildNative, libraryPath, nativeIsFresh } from "./build.ts";
-export type { Variant } from "./build.ts";
+export type { Variant } from "../core/cbuild.ts";
 export type {
   Pep445,
   Pep445Options,

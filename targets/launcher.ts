@@ -86,8 +86,6 @@ function shellQuote(a: string): string {
 export interface LaunchOptions {
   /** target spec, e.g. `native`, `native:pep445`, `libc:libjemalloc.so.2`, `vtable:./lib.so` (default `cpython`) */
   target?: string;
-  /** the same as `target` (its old name) */
-  allocator?: string;
   /** debug hooks over the allocator (default none) */
   debugHooks?: DebugHooks;
   /** layer libraries (CONTRACT.md "Layers"), in order */
@@ -172,7 +170,7 @@ export function launchSpec(opts: LaunchOptions = {}): LaunchSpec {
   if (!["", "native", "cpython"].includes(hooks)) {
     throw new UsageError(`unknown debug hooks '${hooks}': use native or cpython`);
   }
-  const r = resolveAllocator(opts.target ?? opts.allocator ?? "cpython");
+  const r = resolveAllocator(opts.target ?? "cpython");
   const libpython = resolveLibpython(r.libpython ?? opts.python, {
     env: base,
     hint: "--python /path/to/libpython3.X.so",
@@ -193,7 +191,7 @@ export function launchSpec(opts: LaunchOptions = {}): LaunchSpec {
   });
   // a user's program: their own glibc tunables stay, the static-TLS one is added (core/env.ts)
   if (r.env?.GLIBC_TUNABLES) env.GLIBC_TUNABLES = withStaticTls(base.GLIBC_TUNABLES);
-  if (opts.check) Object.assign(env, checkEnv(opts.check, opts.target ?? opts.allocator ?? "cpython", hooks));
+  if (opts.check) Object.assign(env, checkEnv(opts.check, opts.target ?? "cpython", hooks));
   return { exe, env, argvPrefix: [], allocator: r.allocator, libpython };
 }
 

@@ -15,7 +15,8 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { buildNative, VARIANTS } from "../native/build.ts";
+import { buildNative } from "../native/build.ts";
+import { VARIANTS } from "../core/cbuild.ts";
 import { buildLauncher } from "../targets/launcher.ts";
 import { buildLayer, LAYERS } from "../debug/layers.ts";
 import { buildFixtures, buildHostileFixtures } from "../conformance/fixtures/c/build.ts";

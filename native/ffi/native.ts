@@ -23,7 +23,8 @@
  * ```
  * @module
  */
-import { buildNative, type Variant } from "../build.ts";
+import { buildNative } from "../build.ts";
+import type { Variant } from "../../core/cbuild.ts";
 import type {
   Geometry,
   Pep445Options,
