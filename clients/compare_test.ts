@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compareRuns } from "./compare.ts";
+import { formatReport } from "./report.ts";
 import type { CaseResult, RegrtestRun } from "./regrtest.ts";
 import type { ModuleResult } from "./regrtest_output.ts";
 
@@ -128,4 +129,19 @@ test("a crash mid-run is one finding naming the modules that never ran; rules ar
   assert.equal(verdict.rules[0].first.message, "first");
   assert.equal(verdict.rules[1].first.domain, "RAW");
   assert.equal(verdict.clean, false);
+});
+
+test("a death inside free(NULL) named by the crash line is a rule and counts in the violations column", () => {
+  const line =
+    "allocspec-python: Python died by SIGSEGV on allocator vtable:x.so (debug hooks: none); check: inside the allocator's free(NULL) [RAW]: violation of free_null/free_null_is_noop; no rule violation seen before (25 calls checked)";
+  const run = fakeRun("vtable:x.so", [], {}, {
+    signal: "SIGSEGV",
+    result: undefined,
+    crashLines: [{ module: "(startup)", line }],
+  });
+  const v = compareRuns(BASE, run);
+  assert.deepEqual(v.rules.map((r) => r.rule), ["free_null/free_null_is_noop"]);
+  const table = formatReport("table", [compareRuns(BASE, BASE), v], { tests: ["test_a"], debugHooks: "" });
+  const cells = table.split("\n").find((l) => l.startsWith("vtable:x.so "))!.trim().split(/\s+/);
+  assert.equal(cells[9], "1", table); // allocator run passed failed skipped NEW shared expected crashes violations
 });

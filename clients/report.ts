@@ -43,7 +43,8 @@ function row(v: Verdict): string[] {
     String(v.sharedFailures.length),
     String(v.expected.length),
     String(v.crashes.length),
-    String(v.run.violations.length + v.run.checkViolations.length),
+    // debug-hook texts, plus every rule occurrence: the layer's reports and deaths its crash line names
+    String(v.run.violations.length + v.rules.reduce((n, r) => n + r.count, 0)),
     `${secs(v.run.wallMs)} (${x(v.wallRatio)})`,
     `${v.run.cpuS === undefined ? "n/a" : `${v.run.cpuS.toFixed(1)} s`} (${x(v.cpuRatio)})`,
     `${mb(v.run.peakRssKb)} (${x(v.rssRatio)})`,

@@ -25,9 +25,17 @@
  * in static TLS block" when a `libc:`/`vtable:` target or the launcher dlopens it), and hook targets
  * built with constructors, whose every case loads a fresh copy with its own initial-exec TLS (Scalene:
  * 92 bytes per copy, hundreds of cases per worker). Both used to set their own value (65536 for jemalloc,
- * 262144 for hooks); now every child that needs more static TLS gets the same {@link STATIC_TLS_ENV}
- * (262144 bytes: room for jemalloc and for a hook worker's copies; the surplus is address space reserved
- * per thread, never touched unless used, so peak-RSS figures do not move). It is the only `GLIBC_TUNABLES`
+ * 262144 for hooks); now every child that needs more static TLS gets the same {@link STATIC_TLS_ENV}:
+ * 16384 bytes. The surplus is reserved in EVERY thread's stack, so it must stay small: with 262144,
+ * threads started with a small stack fail (test_threading's `test_various_ops_small_stack` and 5 others,
+ * 256 KiB stacks: "can't start new thread", reported by `clients` as a NEW failure of jemalloc).
+ * Measured need (glibc 2.36, Debian's jemalloc 5.3, 2026-12-06): jemalloc's PT_TLS is 2632 bytes; a
+ * launcher process with jemalloc and the checking layer loads at 2048 and fails at 1536 ("cannot
+ * allocate memory in static TLS block" for libas_check.so), a Deno FFI process fails at 1024; 16384
+ * leaves room for a jemalloc built with more TLS and the other layers (faults, leaks: a few hundred bytes
+ * each). Hook workers load a fresh copy per case, but one at a time: glibc's dlclose gives back static
+ * TLS at the end of the block, so the copies do not add up (Scalene, hook_good_ctor and tracemalloc give
+ * the same verdicts at 16384 as at 262144). It is the only `GLIBC_TUNABLES`
  * allocspec sets; the user's own is dropped from controlled children (above) and kept, with this one
  * appended ({@link withStaticTls}), where a user's program runs (the launcher).
  *
@@ -89,7 +97,7 @@ export function forSpawnSync(env: Record<string, string>): Record<string, string
 }
 
 /** The one static-TLS tunable (module doc: "Allocator tunables: one policy"). */
-export const STATIC_TLS_TUNABLE = "glibc.rtld.optional_static_tls=262144";
+export const STATIC_TLS_TUNABLE = "glibc.rtld.optional_static_tls=16384";
 
 /** The environment of a child that may dlopen an initial-exec-TLS library (module doc). */
 export const STATIC_TLS_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: STATIC_TLS_TUNABLE };

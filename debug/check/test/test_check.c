@@ -97,8 +97,13 @@ static void *b_malloc(void *ctx, size_t n) {
         if (big && n < 1024) return big + 4096; /* a small block inside the live large one */
     }
     if (mut == M_NESTED && ctx != &raw_marker) return checked_raw.malloc(checked_raw.ctx, n); /* nested */
-    if (mut == M_NESTED_CARVE && ctx != &raw_marker) { /* a 16-byte header in a checked RAW block */
-        char *h = checked_raw.malloc(checked_raw.ctx, n + 16);
+    if (mut == M_NESTED_CARVE && ctx != &raw_marker) {
+        /* a 16-byte header in a checked RAW block, written as CPython's debug hooks write theirs (the
+           layer hashes it when the RAW block is realloc'd: valgrind's "uninitialised"); a zero-size
+           request carves 1 byte, else the block would start at the end of the RAW block, in its
+           neighbour under allocators without slack (TSan's, valgrind's) */
+        char *h = checked_raw.malloc(checked_raw.ctx, (n ? n : 1) + 16);
+        if (h) memset(h, 0x5a, 16);
         return h ? h + 16 : NULL;
     }
     return malloc(n ? n : 1);
@@ -106,7 +111,8 @@ static void *b_malloc(void *ctx, size_t n) {
 
 static void *b_calloc(void *ctx, size_t nelem, size_t elsize) {
     if (mut == M_NESTED_CARVE && ctx != &raw_marker) {
-        char *h = checked_raw.calloc(checked_raw.ctx, 1, nelem * elsize + 16);
+        size_t total = nelem * elsize;
+        char *h = checked_raw.calloc(checked_raw.ctx, 1, (total ? total : 1) + 16);
         return h ? h + 16 : NULL;
     }
     if (mut == M_CALLOC0_NULL && nelem == 0) return NULL;
@@ -156,7 +162,7 @@ static void *b_realloc(void *ctx, void *p, size_t n) {
     }
     if (mut == M_NESTED && ctx != &raw_marker) return checked_raw.realloc(checked_raw.ctx, p, n);
     if (mut == M_NESTED_CARVE && ctx != &raw_marker) {
-        char *h = checked_raw.realloc(checked_raw.ctx, (char *)p - 16, n + 16);
+        char *h = checked_raw.realloc(checked_raw.ctx, (char *)p - 16, (n ? n : 1) + 16);
         return h ? h + 16 : NULL;
     }
     return realloc(p, n ? n : 1);
