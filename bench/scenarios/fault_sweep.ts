@@ -6,7 +6,9 @@
  *
  *  - `loop`: debug/fixtures/oom_loop.py (the planted bugs of allocspec_oomfix called in a loop);
  *  - `email`: debug/real/email_message.py (a short stdlib script: parse a MIME message);
- *  - `regrtest`: `-m test test_fnmatch` (one CPython regrtest module), with `maxPoints` evenly spaced.
+ *  - `regrtest`: `-m unittest test.test_fnmatch` (one module of CPython's regrtest suite), with `maxPoints` evenly
+ *    spaced. Run by unittest, not by `-m test`: regrtest names its temporary directory after the pid, so two runs
+ *    of `-m test` number different calls and the rounds (and `--thorough`) would sweep different points.
  *
  * Each program's points (`maxPoints` of them, evenly spaced over the dry run's count) are swept `rounds`
  * times, each round side by side: the sweep (everything a user waits for: dry run, sweep run, fresh reruns,
@@ -278,7 +280,7 @@ export const faultSweep: Scenario = {
         env: { PYTHONPATH: fx.dir },
       },
       { label: "email", argv: [join(ctx.root, "debug", "real", "email_message.py")], env: {} },
-      { label: "regrtest", argv: ["-m", "test", "test_fnmatch"], env: {} },
+      { label: "regrtest", argv: ["-m", "unittest", "test.test_fnmatch"], env: {} },
     ];
     const measured: Measured[] = [];
     for (const prog of programs) measured.push(await measure(ctx, prog, p, python));

@@ -48,9 +48,20 @@ static struct {
 
 static pool_header *pool_of(uintptr_t p) { return (pool_header *)(p & ~(uintptr_t)(POOL_SIZE - 1)); }
 
+/* 1 when p is a block of a pymalloc pool at `pool`. A block released with PyObject_Free/PyMem_Free need not be
+ * pymalloc's (over 512 bytes it is malloc's, in the brk heap or an mmap), and the 16 KiB-aligned address below
+ * it is then any memory: the header must be one pymalloc itself wrote (allocate_from_new_pool sets
+ * maxnextoffset = POOL_SIZE - size, nextoffset = POOL_OVERHEAD + k * size, and a pool holds at most
+ * (POOL_SIZE - POOL_OVERHEAD) / size blocks), else a malloc block's first word (glibc's free-list link) would
+ * read as a corrupted pymalloc link: a false finding that a fresh run (another heap layout) does not repeat. */
 static int block_of(const pool_header *pool, uintptr_t p) {
-    if (pool->szidx >= NCLASSES || pool->maxnextoffset > POOL_SIZE || pool->nextoffset > POOL_SIZE) return 0;
+    if (pool->szidx >= NCLASSES) return 0;
     uintptr_t base = (uintptr_t)pool + POOL_OVERHEAD, size = (pool->szidx + 1u) * 16u;
+    if (pool->maxnextoffset != POOL_SIZE - size || pool->nextoffset > POOL_SIZE ||
+        pool->nextoffset < POOL_OVERHEAD + size || (pool->nextoffset - POOL_OVERHEAD) % size != 0 ||
+        pool->count_lo > (POOL_SIZE - POOL_OVERHEAD) / size || ((uintptr_t)pool->nextpool & 7u) ||
+        ((uintptr_t)pool->prevpool & 7u))
+        return 0;
     return p >= base && p < (uintptr_t)pool + pool->nextoffset && (p - base) % size == 0;
 }
 
