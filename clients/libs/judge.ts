@@ -34,6 +34,11 @@ export interface Scenario {
   options: string;
   /** the scenario exists to show a finding (a FINDING is expected, not a failure) */
   demonstrates?: string;
+  /**
+   * With `demonstrates`: the checking layer's rules the demonstration shows. A FINDING naming any other
+   * rule is a real one (the allocator broke something else too) and is not expected.
+   */
+  demonstratesRules?: readonly string[];
 }
 
 /** The workload size of sweep runs: quick (the CI size) or tiny (small enough to fail every point). */
@@ -136,8 +141,29 @@ export interface LibsRow {
   failAt?: { point: number; cls: PointClass; site: string; detail: string };
 }
 
-/** Judges one child (exported for tests). */
+/**
+ * Judges one child (exported for tests). A demonstration's FINDING is expected only when every rule the
+ * checking layer named is one it demonstrates; the layer's `reproduce` line (the driver's own argv, not a
+ * command a user can run) is dropped: the row's `rerun` is the command.
+ */
 export function judge(
+  target: string,
+  sc: Scenario,
+  child: { status: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean },
+  seconds: number,
+): LibsRow {
+  const row = judgeChild(target, sc, child, seconds);
+  if (row.check) row.check = { ...row.check, reproduce: undefined };
+  if (row.expected && sc.demonstratesRules && row.rules?.some((r) => !sc.demonstratesRules!.includes(r))) {
+    row.expected = false;
+    row.message = `${row.message} (not what "${sc.id}" demonstrates: ${
+      row.rules.filter((r) => !sc.demonstratesRules!.includes(r)).join(", ")
+    })`;
+  }
+  return row;
+}
+
+function judgeChild(
   target: string,
   sc: Scenario,
   child: { status: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean },

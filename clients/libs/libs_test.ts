@@ -183,6 +183,37 @@ test("libs: judge: check-layer reports, the launcher's signal line, crashes and 
     /^rule realloc\/realloc_grow_keeps_prefix broken \[RAW\]: the first 8 bytes were not kept \(realloc\(0x10, 16\) -> 0x20\) at inflate \(zlib\)$/,
   );
   assert.doesNotMatch(violation.violationText!, /reproduce/);
+  assert.equal(
+    violation.check!.reproduce,
+    undefined,
+    "the driver's argv is not a command: the row's rerun is",
+  );
+  // a demonstration: its own rule is the expected finding, another rule broken there is a real one
+  const late = {
+    id: "libxml2 (late xmlMemSetup)",
+    lib: "libxml2",
+    options: "mode=late",
+    demonstrates: "late setup",
+    demonstratesRules: ["hook_forward/free_below_gets_pointers_from_below"],
+  };
+  const report = (rule: string) => ({
+    status: 86,
+    signal: null,
+    stdout: "",
+    stderr: `allocspec check: violation of ${rule} [RAW] x\n`,
+    timedOut: false,
+  });
+  assert.equal(
+    judge("native", late, report("hook_forward/free_below_gets_pointers_from_below"), 0).expected,
+    true,
+  );
+  const other = judge("vtable:./x.so", late, report("realloc/realloc_shrink_keeps_prefix"), 0);
+  assert.equal(other.status, "FINDING");
+  assert.equal(other.expected, false);
+  assert.match(
+    other.message,
+    /not what "libxml2 \(late xmlMemSetup\)" demonstrates: realloc\/realloc_shrink_keeps_prefix\)$/,
+  );
   const base = {
     library: "zlib",
     calls: { malloc: 1, calloc: 0, realloc: 0, free: 1 },

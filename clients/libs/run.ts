@@ -43,6 +43,7 @@ export function scenarios(libraries: readonly string[], plant?: string): Scenari
         lib,
         options: "mode=late",
         demonstrates: "xmlMemSetup after xmlInitParser: blocks allocated on libc are freed through the hook",
+        demonstratesRules: ["hook_forward/free_below_gets_pointers_from_below"],
       });
     }
   }
