@@ -6,6 +6,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compileShared } from "../core/cbuild.ts";
 import { buildFixtures } from "../conformance/fixtures/c/build.ts";
 import { checkLayerOptions } from "../debug/check/launch.ts";
 import { launchSpec } from "../targets/launcher.ts";
@@ -74,4 +78,38 @@ test("raw_threads: an unlocked malloc is named by the thread-safety rule; a corr
   const good = runRawThreads(launchSpec({ target: `vtable:${fx.good}`, check }));
   assert.equal(good.module.status, "passed", JSON.stringify(good));
   assert.deepEqual(good.checkViolations, []);
+});
+
+/** A correct allocator that refuses every block above 1 MiB (PEP 445 lets any request fail). */
+const CAPPED_C = `#include <stdlib.h>
+#include "pep445.h"
+#define CAP ((size_t)1 << 20)
+static void *m(void *c, size_t n) { (void)c; return n > CAP ? NULL : malloc(n ? n : 1); }
+static void *z(void *c, size_t k, size_t n) {
+    (void)c;
+    if (n && k > CAP / n) return NULL;
+    return calloc(k ? k : 1, n ? n : 1);
+}
+static void *r(void *c, void *p, size_t n) { (void)c; return n > CAP ? NULL : realloc(p, n ? n : 1); }
+static void f(void *c, void *p) { (void)c; free(p); }
+__attribute__((visibility("default"))) PyMemAllocatorEx pep445_allocator = {NULL, m, z, r, f};
+`;
+
+test("raw_threads: an allocator that refuses large blocks (MemoryError) is not a crash", {
+  skip,
+  timeout: 300_000,
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), "allocspec-capped-"));
+  try {
+    writeFileSync(join(dir, "capped.c"), CAPPED_C);
+    compileShared({ sources: [join(dir, "capped.c")], output: join(dir, "libcapped.so"), quiet: true });
+    const r = runRawThreads(
+      launchSpec({ target: `vtable:${join(dir, "libcapped.so")}`, check: checkLayerOptions() }),
+    );
+    assert.equal(r.module.status, "passed", JSON.stringify(r));
+    assert.match(r.module.detail, /^raw_threads: refused: .*MemoryError/);
+    assert.deepEqual(r.checkViolations, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
