@@ -361,14 +361,15 @@ static inline int leaf_find_locked(leaf *l, uintptr_t a, as_block *out, int *lar
     return 0;
 }
 
-/* Removes one owner of a (l locked): 0 not live, 1 removed, 2 an extra owner went (still live); *out is
- * the block as it was, *large as above. */
-static inline int leaf_remove_locked(leaf *l, uintptr_t a, as_block *out, int *large) {
+/* Removes one owner of a (l locked): 0 not live, 1 removed, 2 an extra owner went (still live), 3 live
+ * but not wrap `want`'s (want >= 0; nothing changed); *out is the block as it was, *large as above. */
+static inline int leaf_remove_locked(leaf *l, uintptr_t a, int want, as_block *out, int *large) {
     uint32_t off = (uint32_t)(a & (LEAF_SPAN - 1));
     if ((off & 15) == 0) {
         uint32_t *d = l->direct ? &l->direct[off >> 4] : NULL, e = d ? *d : 0;
         if (!e) return 0;
         *large = dunpack(e, a, out);
+        if (want >= 0 && out->wrap != (unsigned)want) return 3;
         if ((e >> D_DUPS_SHIFT) & 3u) {
             *d = e - (1u << D_DUPS_SHIFT);
             return 2;
@@ -383,6 +384,7 @@ static inline int leaf_remove_locked(leaf *l, uintptr_t a, as_block *out, int *l
     uint64_t e = l->slot[i];
     if (!e) return 0;
     *large = unpack(e, a - off, out);
+    if (want >= 0 && out->wrap != (unsigned)want) return 3;
     if (e_dups(e)) {
         l->slot[i] = e - ((uint64_t)1 << E_DUPS_SHIFT);
         return 2;
@@ -458,7 +460,7 @@ static int far_find(uintptr_t a, as_block *out) {
     return found;
 }
 
-static int far_remove(uintptr_t a, as_block *out) {
+static int far_remove(uintptr_t a, int want, as_block *out) {
     spin_lock(&far_lock);
     size_t i = far ? mix(a) & far_mask : 0;
     while (far && far[i].addr && far[i].addr != a) i = (i + 1) & far_mask;
@@ -467,6 +469,10 @@ static int far_remove(uintptr_t a, as_block *out) {
         return 0;
     }
     *out = far[i];
+    if (want >= 0 && out->wrap != (unsigned)want) {
+        spin_unlock(&far_lock);
+        return 3;
+    }
     if (far[i].dups) {
         far[i].dups--;
         spin_unlock(&far_lock);
@@ -514,13 +520,13 @@ static int exact_find(uintptr_t a, as_block *out) {
     return r;
 }
 
-static int exact_remove(uintptr_t a, as_block *out) {
-    if (!is_near(a)) return far_remove(a, out);
+static int exact_remove(uintptr_t a, int want, as_block *out) {
+    if (!is_near(a)) return far_remove(a, want, out);
     leaf *l = leaf_get(a, 0);
     if (!l) return 0;
     int large = 0;
     spin_lock(&l->lock);
-    int r = leaf_remove_locked(l, a, out, &large);
+    int r = leaf_remove_locked(l, a, want, out, &large);
     spin_unlock(&l->lock);
     if (r && large) out->size = large_size_of(a);
     return r;
@@ -889,13 +895,14 @@ int as_blocks_admit(const as_block *b, as_block *other, uintptr_t *at) {
     return 0;
 }
 
-int as_blocks_release(uintptr_t addr, as_block *out) {
+/* as_blocks_release(_own): want = the wrap whose block may go, -1 any. */
+static int release_block(uintptr_t addr, int want, as_block *out) {
     if (is_near(addr)) {
         leaf *l = leaf_get(addr, 0);
         if (!l) return 0;
         int large = 0, fast = 0;
         spin_lock(&l->lock);
-        int r = leaf_remove_locked(l, addr, out, &large);
+        int r = leaf_remove_locked(l, addr, want, out, &large);
         if (r == 1 && !large) {
             size_t len = block_len(out);
             fast = fast_path(addr, len);
@@ -904,12 +911,14 @@ int as_blocks_release(uintptr_t addr, as_block *out) {
         spin_unlock(&l->lock);
         if (!r) return 0;
         if (large) out->size = large_size_of(addr);
+        if (r == 3) return -1;
         if (r == 2 || fast) return 1;
         if (large) large_remove(addr);
         else if ((addr & 7) == 0) cover(addr, block_len(out), 0);
         return 1;
     }
-    int r = exact_remove(addr, out);
+    int r = exact_remove(addr, want, out);
+    if (r == 3) return -1;
     if (r != 1) return r != 0;
     size_t len = block_len(out);
     uintptr_t e = addr + len < addr ? UINTPTR_MAX : addr + len;
@@ -917,6 +926,10 @@ int as_blocks_release(uintptr_t addr, as_block *out) {
     else if ((addr & 7) == 0) cover(addr, len, 0);
     return 1;
 }
+
+int as_blocks_release(uintptr_t addr, as_block *out) { return release_block(addr, -1, out); }
+
+int as_blocks_release_own(uintptr_t addr, unsigned wrap, as_block *out) { return release_block(addr, (int)wrap, out); }
 
 uint64_t as_blocks_live(void) {
     uint64_t n = 0;

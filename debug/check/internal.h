@@ -66,6 +66,10 @@ int as_blocks_release_fast(uintptr_t addr, size_t *size, unsigned *wrap);
 /* Removes the live block at addr (copied to *out). 1 when found, 0 when addr is not a live block. */
 int as_blocks_release(uintptr_t addr, as_block *out);
 
+/* The same for the block of one wrap only: 1 removed, 0 not live, -1 live but another wrap's (left live,
+ * copied to *out). A nested call (layer.c) gives back only what its own wrap handed out. */
+int as_blocks_release_own(uintptr_t addr, unsigned wrap, as_block *out);
+
 /* fork safety: every lock of the map taken / released (pthread_atfork). */
 void as_blocks_lock_all(void);
 void as_blocks_unlock_all(void);

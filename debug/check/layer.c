@@ -7,10 +7,12 @@
  * crash description, and how deeply calls nest. A call made while another checked call runs on the same
  * thread is NESTED: CPython's pymalloc asks PyMem_RawMalloc for blocks above 512 bytes and frees them with
  * PyMem_RawFree, and on its way down such a call goes through every hook above this layer, which may
- * allocate for itself (tracemalloc's traces). Nested calls are checked like any other, with two
+ * allocate for itself (tracemalloc's traces). Nested calls are checked like any other, with three
  * allowances: a nested free or realloc of the block an outer call is giving up passes through (the
- * outer call already released it), and when the outer call returns a block a nested call returned, the
- * block changes hands (its nested record is replaced by the outer one) instead of overlapping itself.
+ * outer call already released it); when the outer call returns a block a nested call returned, the
+ * block changes hands (its nested record is replaced by the outer one) instead of overlapping itself;
+ * and a nested free or realloc of a block the layer does not know as its own wrap's (one that changed
+ * hands, or another domain's) passes through and leaves the map as it is (release_nested).
  * errno is the allocator's when a wrapper returns: the checks never leak theirs.
  *
  * Ordering with other threads (blocks.c): a block leaves the map BEFORE it goes back to the allocator
@@ -237,6 +239,33 @@ static inline void remember_nested(as_call *cur, void *p, size_t n) {
     cur->nested_size[i] = n;
 }
 
+/* A nested call gave back s: it is no block of this outermost call's any more (take_over must not release
+ * whatever holds that address next). */
+static inline void forget_nested(as_call *cur, void *s) {
+    for (int i = 0; i < cur->nnested; i++) {
+        if (cur->nested[i] == (uintptr_t)s) cur->nested[i] = 0;
+    }
+}
+
+/*
+ * A nested free or realloc of p that no outer call is giving up: p leaves the map only when it is a live
+ * block of this wrap (1). Otherwise the call passes through unchecked and the map is left as it is:
+ *  0  not live: allocated before the layer, or a block a nested call returned that an outer call took
+ *     over (the RAW block a carving allocator returns its MEM block 16 bytes into: it is known only as
+ *     that MEM block now);
+ * -1  the live block of another wrap, i.e. of an outer domain: a block the layer took over can start
+ *     where another domain's live block starts (a zero-size block with no byte of its own at the end of
+ *     its carved block, or the memory of a live block given back by its allocator). That block is not
+ *     this call's to end: its own domain's free ends it, and whoever gets its address next overlaps it.
+ * Releasing whatever lived at p, as the layer once did, lost an outer block's record: its next free or
+ * realloc was then reported as "not a live block".
+ */
+static inline int release_nested(as_wrap *w, as_call *cur, void *p, as_block *b) {
+    int r = as_blocks_release_own((uintptr_t)p, (unsigned)wrap_index(w), b);
+    if (r == 1 && cur->nnested) forget_nested(cur, p);
+    return r;
+}
+
 /* Whether p is a block that a call in progress on this thread is giving up. */
 static inline int held_by_outer(const as_call *cur, void *p) {
     for (int i = 0; i < cur->depth - 1 && i < 4; i++) {
@@ -387,12 +416,19 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
         return p;
     }
     as_block b;
-    if (cur->depth > 1 && as_blocks_release((uintptr_t)old, &b) == 0) {
-        /* nested, and a block the layer never saw (allocated before it, or by a nested path it lets
-           through): passed on unchecked */
+    if (cur->depth > 1 && release_nested(w, cur, old, &b) != 1) {
+        /* nested, and not a live block of this wrap (release_nested): passed on unchecked; what it
+           returns is a block like any other a nested call returns (an outer call may take it over) */
         void *p = w->below.realloc(w->below.ctx, old, n);
+        int err = errno;
         cur->op = NULL;
+        if (p) {
+            call.result = p, call.returned = 1;
+            admit(w, &call, 0, p, n, 0);
+            remember_nested(cur, p, n);
+        }
         cur->depth--;
+        errno = err;
         return p;
     }
     if (cur->depth == 1 && !release(w, "realloc", &call, old, &b)) {
@@ -469,8 +505,14 @@ static void *ck_realloc(void *ctx, void *old, size_t n) {
 static void ck_free(void *ctx, void *p) {
     as_wrap *w = ctx;
     ENTER(w, "free", p, 0, 0);
-    if (cur->depth > 1 && p && held_by_outer(cur, p)) { /* passed on by the allocator: already released */
+    if (__builtin_expect(cur->depth > 1, 0) && p) {
+        /* nested: a block an outer call is giving up (already released), one of this wrap, or one the
+           layer does not know as this wrap's (release_nested): passed on */
+        as_block b;
+        if (!held_by_outer(cur, p)) release_nested(w, cur, p, &b);
+        hold(cur, p);
         w->below.free(w->below.ctx, p);
+        hold(cur, NULL);
         cur->op = NULL;
         cur->depth--;
         return;
@@ -492,9 +534,7 @@ static void ck_free(void *ctx, void *p) {
         as_block b = {(uintptr_t)p, fast_size, 0, (uint8_t)fast_wrap, 0, 0};
         if (released) {
             check_domain(w, "free", &call, p, &b); /* released by the fast path, in another domain */
-        } else if (cur->depth > 1 && !as_blocks_release((uintptr_t)p, &b)) {
-            /* nested, and a block the layer never saw: passed on unchecked */
-        } else if (cur->depth == 1 && !release_general(w, "free", &call, p, &b)) {
+        } else if (!release_general(w, "free", &call, p, &b)) {
             cur->op = NULL;
             cur->depth--;
             errno = err;

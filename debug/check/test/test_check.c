@@ -75,6 +75,21 @@ static void *bump_alloc(size_t n, size_t advance) {
 
 static void *recycled; /* M_FAILED_REALLOC_FREES: the block a failed realloc let go of */
 
+/*
+ * M_NESTED_CARVE: a block 16 bytes into a checked RAW block, the way CPython's debug hooks carve theirs:
+ * a header the allocator writes (the size asked, then 8 pad bytes: defined bytes, like any real header,
+ * should the layer ever fingerprint the RAW block), and a zero-size request as if 1 byte had been asked.
+ * n + 16 bytes alone put a zero-size block at the very end of its RAW block, where the next RAW block
+ * may begin (ThreadSanitizer's and valgrind's malloc give exactly 16 bytes for 16, glibc's 24): a
+ * zero-size block without a byte of its own, which the layer rightly reports as an overlap.
+ */
+static void *carve(char *h, size_t n) {
+    if (!h) return NULL;
+    memcpy(h, &n, sizeof n);
+    memset(h + sizeof n, 0xfb, 16 - sizeof n);
+    return h + 16;
+}
+
 static void *b_malloc(void *ctx, size_t n) {
     if (recycled && n == 64) {
         void *p = recycled;
@@ -97,23 +112,14 @@ static void *b_malloc(void *ctx, size_t n) {
         if (big && n < 1024) return big + 4096; /* a small block inside the live large one */
     }
     if (mut == M_NESTED && ctx != &raw_marker) return checked_raw.malloc(checked_raw.ctx, n); /* nested */
-    if (mut == M_NESTED_CARVE && ctx != &raw_marker) {
-        /* a 16-byte header in a checked RAW block, written as CPython's debug hooks write theirs (the
-           layer hashes it when the RAW block is realloc'd: valgrind's "uninitialised"); a zero-size
-           request carves 1 byte, else the block would start at the end of the RAW block, in its
-           neighbour under allocators without slack (TSan's, valgrind's) */
-        char *h = checked_raw.malloc(checked_raw.ctx, (n ? n : 1) + 16);
-        if (h) memset(h, 0x5a, 16);
-        return h ? h + 16 : NULL;
-    }
+    if (mut == M_NESTED_CARVE && ctx != &raw_marker) return carve(checked_raw.malloc(checked_raw.ctx, (n ? n : 1) + 16), n);
     return malloc(n ? n : 1);
 }
 
 static void *b_calloc(void *ctx, size_t nelem, size_t elsize) {
     if (mut == M_NESTED_CARVE && ctx != &raw_marker) {
-        size_t total = nelem * elsize;
-        char *h = checked_raw.calloc(checked_raw.ctx, 1, (total ? total : 1) + 16);
-        return h ? h + 16 : NULL;
+        size_t n = nelem * elsize;
+        return carve(checked_raw.calloc(checked_raw.ctx, 1, (n ? n : 1) + 16), n);
     }
     if (mut == M_CALLOC0_NULL && nelem == 0) return NULL;
     if (mut == M_CALLOC_ELSIZE0_NULL && elsize == 0) return NULL;
@@ -162,8 +168,7 @@ static void *b_realloc(void *ctx, void *p, size_t n) {
     }
     if (mut == M_NESTED && ctx != &raw_marker) return checked_raw.realloc(checked_raw.ctx, p, n);
     if (mut == M_NESTED_CARVE && ctx != &raw_marker) {
-        char *h = checked_raw.realloc(checked_raw.ctx, (char *)p - 16, (n ? n : 1) + 16);
-        return h ? h + 16 : NULL;
+        return carve(checked_raw.realloc(checked_raw.ctx, (char *)p - 16, (n ? n : 1) + 16), n);
     }
     return realloc(p, n ? n : 1);
 }
