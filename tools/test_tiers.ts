@@ -46,6 +46,16 @@ export const ONCE: Readonly<Record<string, readonly ["deno" | "bun", string]>> =
     "the suite's teeth on every C fixture hook (a suite run each); the hook target's FFI, workers and " +
     "install paths are tested in both runtimes by conformance/adapters/hook_test.ts",
   ],
+  "debug/check/check_test.ts": [
+    "deno",
+    "the checking layer's C API as C programs (release, ASan/UBSan, TSan, valgrind): the runtime only builds " +
+    "and starts them; the layer in real programs is tested in both runtimes by clients/check_*_test.ts",
+  ],
+  "debug/faults/faults_c_test.ts": [
+    "bun",
+    "the fault engine's C API from a plain C program (release, ASan/UBSan): the runtime only builds and " +
+    "starts it; the engine under the faults CLI is tested in both runtimes by debug/faults/*_test.ts",
+  ],
   "conformance/death_env_test.ts": [
     "bun",
     "death verdicts of CPython children in hostile environments under load; the runtime only starts them",
