@@ -6,6 +6,7 @@
  * missing here is a skip that names it.
  */
 import { test } from "node:test";
+import { needs } from "../../core/optional.ts";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -85,10 +86,8 @@ test("check layer C API under ThreadSanitizer", { skip, timeout: 600_000 }, (t) 
 
 test(
   "check layer C API under valgrind (0 errors, no definite or indirect leak)",
-  { skip, timeout: 900_000 },
-  (t) => {
-    const v = spawnSync("valgrind", ["--version"], { encoding: "utf8" });
-    if (v.error || v.status !== 0) return t.skip("valgrind not installed (apt-get install valgrind)");
+  { skip: skip || needs("valgrind"), timeout: 900_000 },
+  () => {
     const b = build("test_check", ["-O2", "-g"]);
     assert.ok(b.exe, b.why ?? "");
     run([
