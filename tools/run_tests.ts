@@ -35,7 +35,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { readSkipLog, REQUIRE_ENV, SKIP_LOG_ENV } from "../core/optional.ts";
-import { ONCE } from "./test_tiers.ts";
+import { ALONE, ONCE } from "./test_tiers.ts";
 import { testFiles } from "./test_times.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -77,6 +77,8 @@ interface Suite {
   group: Group;
   cmd: string[];
   parse: (out: string) => Counts | null;
+  /** runs with no other suite beside it, after all the others (tools/test_tiers.ts ALONE) */
+  alone?: boolean;
 }
 
 const deno = process.execPath.endsWith("deno") ? process.execPath : "deno";
@@ -129,8 +131,8 @@ export function shard(files: string[], n: number): string[][] {
 /** The suites of `groups`, longest first (they start in this order). */
 function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
   const files = testFiles();
-  const both = files.filter((f) => !(f in ONCE));
-  for (const f of Object.keys(ONCE)) {
+  const both = files.filter((f) => !(f in ONCE) && !ALONE.includes(f));
+  for (const f of [...Object.keys(ONCE), ...ALONE]) {
     if (!files.includes(f)) throw new Error(`tools/test_tiers.ts names ${f}, which is not a test file`);
   }
   const denoTest = (fs: string[]) => [deno, "test", "-A", "--no-check", ...fs];
@@ -164,6 +166,11 @@ function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
       cmd: rt === "deno" ? denoTest([f]) : bunTest([f]),
       parse: rt === "deno" ? parseDeno : parseBun,
     });
+  }
+  // the files that load the machine: last, one at a time (see the queue in main)
+  for (const f of ALONE) {
+    flag({ name: `${f} (alone, deno)`, group: "deno", cmd: denoTest([f]), parse: parseDeno, alone: true });
+    flag({ name: `${f} (alone, bun)`, group: "bun", cmd: bunTest([f]), parse: parseBun, alone: true });
   }
   if (existsSync(`${root}native/build.ts`)) {
     flag({
@@ -276,10 +283,12 @@ if (import.meta.main) {
     console.log(`[shared builds: ${((performance.now() - t0) / 1000).toFixed(0)} s]`);
   }
 
-  const queue = suites(only, values.fast!, jobs);
+  const all = suites(only, values.fast!, jobs);
+  // the suites that load the machine go last, each with nothing beside it
+  const queue = [...all.filter((s) => !s.alone), ...all.filter((s) => s.alone)];
   const running = new Set<Promise<void>>();
   for (const s of queue) {
-    if (running.size >= jobs) await Promise.race(running);
+    while (running.size >= (s.alone ? 1 : jobs)) await Promise.race(running);
     console.log(`run_tests: started ${s.name} (load ${loadavg()[0].toFixed(1)}): ${s.cmd.join(" ")}`);
     const p: Promise<void> = start(s, env).then((r) => {
       console.log(`\n$ ${r.suite.cmd.join(" ")}\n${r.out}`);

@@ -61,3 +61,10 @@ export const ONCE: Readonly<Record<string, readonly ["deno" | "bun", string]>> =
     "death verdicts of CPython children in hostile environments under load; the runtime only starts them",
   ],
 };
+
+/**
+ * Files that load the machine on purpose (24 busy processes on 2 cores): they run in both runtimes, each
+ * after every other suite has finished and with nothing beside it, so their load neither slows the other
+ * suites nor stretches their load-scaled timeouts, and their "as is" level is the machine as it is.
+ */
+export const ALONE: readonly string[] = ["conformance/load_test.ts"];
