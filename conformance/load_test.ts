@@ -5,8 +5,8 @@
  * can outlive a killed test run).
  *
  * What runs (CI): one CLI run per load with a representative subset of each kind the issue names: the
- * default targets (native, cpython), a `hook:` target over native (a correct hook with an install-once
- * guard) and a broken allocator fixture; one case of each way a case runs: in workers, in death children
+ * default targets (native, cpython), a `libc:` target (glibc), a `hook:` target over native (a correct
+ * hook with an install-once guard) and a broken allocator fixture; one case of each way a case runs: in workers, in death children
  * and in the RAW thread stress (the cost of the test is process starts, 13x slower with 24
  * busy processes on 2 cores, so the subset is small). `ALLOCSPEC_LOAD_TEST=full` runs the
  * whole default run and more targets instead (minutes; conformance/README.md has what it measured).
@@ -60,6 +60,7 @@ function cliArgs(): string[] {
     : [
       "native",
       ...(python ? ["cpython"] : []),
+      "libc:libc.so.6",
       `hook:${hooks.good_once}`,
       `vtable:${fx.malloc0_null}`,
     ];
