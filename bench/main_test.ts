@@ -8,6 +8,8 @@ import { currentRuntime } from "../core/runtime.ts";
 import { runScript } from "../core/child.ts";
 import { SCENARIOS } from "./scenarios/mod.ts";
 import { traceStats } from "./trace_check.ts";
+import { missing, needs, type PackageName } from "../core/optional.ts";
+import { HARNESSES } from "../clients/libs/build.ts";
 
 const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 
@@ -42,6 +44,14 @@ test("bench: bad usage exits 2 with one clear line", () => {
 
 // Decided before the test runs: Deno's node:test counts a test that calls t.skip() as passed.
 const NO_NATIVE = await nativeUnavailable();
+// libs_sweep builds the zlib and SQLite harnesses (--quick): without their -dev packages its figures are
+// "not measured" (the scenario says which package), checked by the test after this one, a package skip
+const LIBS_PKGS = ["zlib1g-dev", "libsqlite3-dev"].filter((p) =>
+  Object.values(HARNESSES).some((h) => h.debian === p)
+) as PackageName[];
+const LIBS_MISSING = missing(...LIBS_PKGS).length > 0;
+const LIBS_FIGURES = new Set<string>(STABLE_FIGURES.filter((f) => f.startsWith("libs_sweep_")));
+let quickReport: { figures: Record<string, { value: number | null; status: string }> } | undefined;
 
 test("bench: --quick runs every scenario in both runtimes and writes JSON with every stable figure", {
   // a hang guard, not a budget: bench --quick's wall time grows with the machine's load (many times over
@@ -65,6 +75,7 @@ test("bench: --quick runs every scenario in both runtimes and writes JSON with e
       "latest.html",
     );
     assert.equal(report.quick, true);
+    quickReport = report;
     for (const name of STABLE_FIGURES) {
       const f = report.figures[name];
       assert.ok(f, `figure ${name} missing`);
@@ -90,6 +101,10 @@ test("bench: --quick runs every scenario in both runtimes and writes JSON with e
       }
     }
     for (const name of STABLE_FIGURES) {
+      if (LIBS_MISSING && LIBS_FIGURES.has(name)) {
+        assert.equal(report.figures[name].status, "not measured", `${name} without the libs' -dev packages`);
+        continue;
+      }
       assert.equal(typeof report.figures[name].value, "number", `${name} has no value`);
     }
     // mitata's own stats are kept per scenario (4 FFI benchmarks in each runtime)
@@ -106,5 +121,14 @@ test("bench: --quick runs every scenario in both runtimes and writes JSON with e
     assert.ok(st.byDomain[1] > 0 && st.byDomain[2] > 0, `MEM and OBJ calls expected: ${st.byDomain}`);
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("bench: libs_sweep's figures come out of --quick (the libs harnesses built)", {
+  skip: NO_NATIVE ?? needs(...LIBS_PKGS),
+}, () => {
+  assert.ok(quickReport, "the --quick run above did not finish");
+  for (const name of LIBS_FIGURES) {
+    assert.equal(typeof quickReport.figures[name].value, "number", `${name} has no value`);
   }
 });

@@ -15,7 +15,8 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { buildHarness } from "../../clients/libs/build.ts";
+import { buildHarness, HARNESSES } from "../../clients/libs/build.ts";
+import { missing, type PackageName } from "../../core/optional.ts";
 import { driverLaunch } from "../../clients/libs/driver.ts";
 import { type Scenario as LibsScenario } from "../../clients/libs/run.ts";
 import { classify, freshPoint, LIBS_HEAD_SHARE, sweep } from "../../clients/libs/sweep.ts";
@@ -114,6 +115,15 @@ export const libsSweep: Scenario = {
     const rows: Row[] = [];
     const all: Measured[] = [];
     const libs = String(p.libs).split(",");
+    // the harnesses build against the libraries' -dev packages: without one, nothing is measured (said)
+    const lack = missing(...libs.map((l) => HARNESSES[l].debian as PackageName));
+    if (lack.length) {
+      const why = `not measured: the ${libs.join(", ")} harnesses need ${lack.join(", ")} (apt-get install ${
+        lack.join(" ")
+      })`;
+      ctx.print(`    ${why}`);
+      return { rows, figures: {} as Record<string, number>, notes: [why] };
+    }
     for (const [i, lib] of libs.entries()) {
       const m = await measureLib(ctx, lib, Number(p.maxPoints), Number(p.jobs), i % 2 === 0);
       all.push(m);
