@@ -43,23 +43,15 @@ export interface Launch {
   argvPrefix: string[];
 }
 
-/** Options of {@link sweep} and {@link failAt}. */
-export interface SweepOptions {
+/**
+ * Options of {@link sweep} and {@link failAt}: what the engine fails ({@link EngineConfig}: domains raw,
+ * mem, obj here, sizes, library, module, persistent, thorough, isolation), then the Python program's side.
+ */
+export interface SweepOptions extends Omit<EngineConfig, "settleGc"> {
   /** from the launcher's launchSpec, with libas_faults.so among its layers */
   launch: Launch;
   /** python arguments (script, -c, -m ...) */
   argv: string[];
-  /** raw, mem, obj (default all) */
-  domains?: string[];
-  sizeMin?: number;
-  sizeMax?: number;
-  inLibrary?: string;
-  inModule?: string;
-  persistent?: boolean;
-  /** run every failing process to its end (no early stop) */
-  thorough?: boolean;
-  /** false: children share descriptors and mappings with the parent (for comparisons only) */
-  isolation?: boolean;
   maxPoints?: number;
   jobs?: number;
   /** per point, seconds (default: max(10, 5 x the dry run)) */
