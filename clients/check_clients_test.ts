@@ -37,7 +37,13 @@ test("a start-up violation is one finding with its rule; the report reruns it wi
     baseline: plain,
     extra: ["-m", "test_json"],
   });
-  assert.equal(base.result, "SUCCESS", base.tail);
+  assert.equal(
+    base.result,
+    "SUCCESS",
+    `${base.tail}\n${JSON.stringify(base.modules)}\n${
+      JSON.stringify(base.cases.filter((c) => c.status === "failed" || c.status === "error").slice(0, 3))
+    }\nviolations: ${JSON.stringify(base.checkViolations.slice(0, 3))}`,
+  );
   assert.deepEqual(base.checkViolations, [], "CPython's own allocators break no rule");
   const target = `vtable:${fx.calloc_dirty}`;
   const run = runRegrtest(launchSpec({ target, check }), ["test_json"], {
