@@ -10,6 +10,7 @@ import { SCENARIOS } from "./scenarios/mod.ts";
 import { traceStats } from "./trace_check.ts";
 import { missing, needs, type PackageName } from "../core/optional.ts";
 import { HARNESSES } from "../clients/libs/build.ts";
+import { buildFixtures as buildDebugFixtures } from "../debug/fixtures/build.ts";
 
 const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 
@@ -51,6 +52,14 @@ const LIBS_PKGS = ["zlib1g-dev", "libsqlite3-dev"].filter((p) =>
 ) as PackageName[];
 const LIBS_MISSING = missing(...LIBS_PKGS).length > 0;
 const LIBS_FIGURES = new Set<string>(STABLE_FIGURES.filter((f) => f.startsWith("libs_sweep_")));
+// fault_sweep builds the debug fixture extension against python3's headers: without them, not measured
+let NO_HEADERS: string | false = false;
+try {
+  buildDebugFixtures();
+} catch (e) {
+  NO_HEADERS = (e as Error).message.split("\n")[0];
+}
+const SWEEP_FIGURES = new Set<string>(STABLE_FIGURES.filter((f) => f.startsWith("fault_sweep_")));
 let quickReport: { figures: Record<string, { value: number | null; status: string }> } | undefined;
 
 test("bench: --quick runs every scenario in both runtimes and writes JSON with every stable figure", {
@@ -101,8 +110,8 @@ test("bench: --quick runs every scenario in both runtimes and writes JSON with e
       }
     }
     for (const name of STABLE_FIGURES) {
-      if (LIBS_MISSING && LIBS_FIGURES.has(name)) {
-        assert.equal(report.figures[name].status, "not measured", `${name} without the libs' -dev packages`);
+      if ((LIBS_MISSING && LIBS_FIGURES.has(name)) || (NO_HEADERS && SWEEP_FIGURES.has(name))) {
+        assert.equal(report.figures[name].status, "not measured", `${name} without what it builds on`);
         continue;
       }
       assert.equal(typeof report.figures[name].value, "number", `${name} has no value`);
@@ -129,6 +138,15 @@ test("bench: libs_sweep's figures come out of --quick (the libs harnesses built)
 }, () => {
   assert.ok(quickReport, "the --quick run above did not finish");
   for (const name of LIBS_FIGURES) {
+    assert.equal(typeof quickReport.figures[name].value, "number", `${name} has no value`);
+  }
+});
+
+test("bench: fault_sweep's figures come out of --quick (the debug fixture built)", {
+  skip: NO_NATIVE ?? NO_HEADERS,
+}, () => {
+  assert.ok(quickReport, "the --quick run above did not finish");
+  for (const name of SWEEP_FIGURES) {
     assert.equal(typeof quickReport.figures[name].value, "number", `${name} has no value`);
   }
 });

@@ -269,7 +269,15 @@ export const faultSweep: Scenario = {
     loopRounds: quick ? 60 : 600,
   }),
   async run(ctx, p) {
-    const fx = buildFixtures();
+    let fx;
+    try {
+      fx = buildFixtures();
+    } catch (e) {
+      // no python3 headers (or no compiler): nothing can be measured, and the report says why
+      const why = `not measured: ${(e as Error).message.split("\n")[0]}`;
+      ctx.print(`    ${why}`);
+      return { rows: [], figures: {} as Record<string, number>, notes: [why] };
+    }
     // the interpreter itself, not a wrapper such as pyenv's shim (a bash script that would bill the baseline)
     const python = spawnSync(ctx.python(), ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" })
       .stdout.trim();
