@@ -244,20 +244,24 @@ static void learn_walk(obj f1) {
     W.state = 1;
 }
 
+/* Learns the frame layout once, from a live frame (the interned attribute names it needs first); the
+ * caller's exception, if any, is kept. */
+static void ensure_layout(obj f) {
+    obj t, v, tb;
+    P.Err_Fetch(&t, &v, &tb);
+    if (!P.s_filename) P.s_filename = P.Unicode_InternFromString("co_filename");
+    if (!P.s_name) P.s_name = P.Unicode_InternFromString("co_name");
+    if (P.s_filename && P.s_name) learn_layout(f);
+    else L.state = -1;
+    P.Err_Restore(t, v, tb);
+}
+
 int as_py_stack_light(void **ids, void **codes, int *lines, int max) {
     if (!as_py_resolve() || W.state < 0 || L.state < 0) return -1;
     int gc = P.GC_Disable();
     obj f = P.Eval_GetFrame();
     int n = -1;
-    if (f && !L.state) {
-        obj t, v, tb;
-        P.Err_Fetch(&t, &v, &tb);
-        if (!P.s_filename) P.s_filename = P.Unicode_InternFromString("co_filename");
-        if (!P.s_name) P.s_name = P.Unicode_InternFromString("co_name");
-        if (P.s_filename && P.s_name) learn_layout(f);
-        else L.state = -1;
-        P.Err_Restore(t, v, tb);
-    }
+    if (f && !L.state) ensure_layout(f);
     if (f && !W.state) learn_walk(f);
     if (f && L.state == 1 && W.state == 0 && max > 0) {
         /* a one-frame stack: its one frame object exists already */
@@ -289,15 +293,7 @@ int as_py_walk(as_py_frame_cb cb, void *arg, int max) {
     int gc = P.GC_Disable();
     obj f = P.Eval_GetFrame(), owned = NULL;
     int n = 0;
-    if (f && !L.state) {
-        obj t, v, tb;
-        P.Err_Fetch(&t, &v, &tb);
-        if (!P.s_filename) P.s_filename = P.Unicode_InternFromString("co_filename");
-        if (!P.s_name) P.s_name = P.Unicode_InternFromString("co_name");
-        if (P.s_filename && P.s_name) learn_layout(f);
-        else L.state = -1;
-        P.Err_Restore(t, v, tb);
-    }
+    if (f && !L.state) ensure_layout(f);
     while (f && n < max) {
         obj fast = code_of(f);
         obj c = fast ? fast : P.Frame_GetCode(f);
