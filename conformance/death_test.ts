@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { judgeChild, normalizeFatal } from "./death.ts";
 import { type ChildOutcome, programStderr } from "../core/child.ts";
-import { runDeathScenario, type ScenarioName, SCENARIOS } from "./death_scenarios.ts";
+import {
+  CPYTHON_RUNTIME_HOOKS_SECONDARY,
+  runDeathScenario,
+  type ScenarioName,
+  SCENARIOS,
+} from "./death_scenarios.ts";
 import type { DomainName } from "./case.ts";
 import { findLibpython } from "../core/python.ts";
 import { LIBPYTHON_ENV } from "./adapters/cpython.ts";
@@ -49,6 +54,46 @@ test("death: judgeChild names the difference (signal, exit, pattern, hang)", () 
     false,
   );
   assert.equal(judgeChild(child({ status: 0 }), { signal: null }).ok, true);
+});
+
+// the stderr of a CI run (2026-12-06) where CPython's fatal-error path, with hooks installed at run time,
+// freed a block from before them through the hooks and crashed in its dump (SIGSEGV, not SIGABRT)
+const FIRST = SCENARIOS.overflow.expect("MEM");
+const overflowDump =
+  "Debug memory block at address p=0x7f0000001000: API 'm'\n    16 bytes originally requested\n" +
+  "    The 7 pad bytes at p-7 are FORBIDDENBYTE, as expected.\n" +
+  "    The 8 pad bytes at tail=0x7f0000001010 are not all FORBIDDENBYTE (0xfd):\n        at tail+0: 0x78 *** OUCH\n" +
+  "        at tail+1: 0xfd\n    Data at p: cd cd cd cd cd cd cd cd cd cd cd cd cd cd cd cd\n\n" +
+  "Enable tracemalloc to get the memory block allocation traceback\n\n" +
+  "Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\nPython runtime state: initialized\n\n";
+const secondDump =
+  "Debug memory block at address p=0x7f8b6c75c000: API 'q'\n    8104849426352549937 bytes originally " +
+  "requested\n    The 7 pad bytes at p-7 are not all FORBIDDENBYTE (0xfd):\n        at p-7: 0xb1 *** OUCH\n" +
+  "    Because memory is corrupted at the start, the count of bytes requested\n" +
+  "       may be bogus, and checking the trailing pad bytes may segfault.\n" +
+  "    The 8 pad bytes at tail=0x6e61ecf06cd0f0b0 are ";
+
+test("death: a known second failure after the expected diagnostic is accepted only as declared", () => {
+  const want = { ...FIRST, secondary: CPYTHON_RUNTIME_HOOKS_SECONDARY };
+  const ci = child({ signal: "SIGSEGV", stderr: overflowDump + secondDump });
+  assert.deepEqual(judgeChild(ci, want), {
+    ok: true,
+    message:
+      `ended with signal SIGSEGV after the expected diagnostic: ${CPYTHON_RUNTIME_HOOKS_SECONDARY.why}`,
+  });
+  // not declared: the same child fails, naming the signal
+  assert.match(
+    judgeChild(ci, FIRST).message,
+    /expected death by SIGABRT, the child ended with signal SIGSEGV/,
+  );
+  // a SIGSEGV before (or instead of) the diagnostic under test is never excused
+  assert.equal(judgeChild(child({ signal: "SIGSEGV", stderr: secondDump }), want).ok, false);
+  assert.equal(judgeChild(child({ signal: "SIGSEGV", stderr: overflowDump }), want).ok, false);
+  // the dump of a wrong first diagnostic is not excused by a second one
+  const wrong = overflowDump.replace("bad trailing pad byte", "bad leading pad byte");
+  assert.equal(judgeChild(child({ signal: "SIGSEGV", stderr: wrong + secondDump }), want).ok, false);
+  // another signal than the declared one is not excused
+  assert.equal(judgeChild(child({ signal: "SIGBUS", stderr: overflowDump + secondDump }), want).ok, false);
 });
 
 test("death: normalizeFatal scrubs addresses and drops the thread block", () => {
@@ -99,6 +144,7 @@ test("death: cpython hooks installed at run time by PyMem_SetupDebugHooks() catc
   const v = runDeathScenario("cpython", "overflow", "MEM", {
     env: { PYTHONMALLOC: "", [LIBPYTHON_ENV]: libpython! },
     hooks: true,
+    secondary: CPYTHON_RUNTIME_HOOKS_SECONDARY,
   });
   assert.ok(v.ok, v.message);
 });
