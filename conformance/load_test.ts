@@ -4,7 +4,11 @@
  * loops started by this test itself (`sh -c 'while :; do :; done'`, each under `timeout -s KILL`, so none
  * can outlive a killed test run).
  *
- * What runs (CI): one CLI run per load with a representative subset of each kind the issue names: the
+ * Both runtimes at once: at every level the CLI runs under Deno AND under Bun side by side (whichever
+ * runtime runs this file), so each loaded period serves both (the busy loops, not the runs, take the
+ * cores), and the two runtimes' verdicts must agree as well. The file runs once (tools/test_tiers.ts ALONE).
+ *
+ * What runs (CI): one CLI run per load and runtime with a representative subset of each kind the issue names: the
  * default targets (native, cpython), a `libc:` target (glibc), a `hook:` target over native (a correct
  * hook with an install-once guard) and a broken allocator fixture; one case of each way a case runs: in workers, in death children
  * and in the RAW thread stress (the cost of the test is process starts, 13x slower with 24
@@ -17,6 +21,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runScriptAsync } from "../core/child.ts";
+import type { RuntimeName } from "../core/runtime.ts";
 import { signalGroup } from "../core/group.ts";
 import { findLibpython } from "../core/python.ts";
 import { buildFixtures } from "./fixtures/c/build.ts";
@@ -88,8 +93,11 @@ function busy(n: number): ChildProcess[] {
   );
 }
 
+const RUNTIMES: readonly RuntimeName[] = ["deno", "bun"];
+
 interface Level {
   label: string;
+  runtime: RuntimeName;
   verdicts: Map<string, string>;
   messages: Map<string, string>;
   seconds: number;
@@ -97,53 +105,70 @@ interface Level {
   exit: number | null;
 }
 
-async function runAt(label: string, loops: number): Promise<Level> {
+/** One level: the busy loops, then the CLI in both runtimes side by side under them. */
+async function runAt(label: string, loops: number): Promise<Level[]> {
   const kids = busy(loops);
   try {
     if (loops) await new Promise((r) => setTimeout(r, 2000)); // let them take the cores
     const load = currentLoad();
-    const t0 = performance.now();
-    const o = await runScriptAsync(CLI, cliArgs(), { timeoutMs: 0 });
-    const rows = o.stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-    const verdicts = new Map<string, string>(), messages = new Map<string, string>();
-    for (const r of rows.filter((x) => !x.summary)) {
-      const k = `${r.target} ${r.case}[${r.domain}${r.variant ? "/" + r.variant : ""}]@${r.profile}`;
-      verdicts.set(k, r.status);
-      messages.set(k, `${r.message} ${r.rerunAlone ?? ""}`.trim());
-    }
-    assert.ok(verdicts.size > 0, `${label}: no result (exit ${o.status}): ${o.stderr.slice(-1500)}`);
-    return { label, verdicts, messages, seconds: (performance.now() - t0) / 1000, load, exit: o.status };
+    return await Promise.all(RUNTIMES.map(async (runtime) => {
+      const t0 = performance.now();
+      const o = await runScriptAsync(CLI, cliArgs(), { timeoutMs: 0, runtime });
+      const rows = o.stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+      const verdicts = new Map<string, string>(), messages = new Map<string, string>();
+      for (const r of rows.filter((x) => !x.summary)) {
+        const k = `${r.target} ${r.case}[${r.domain}${r.variant ? "/" + r.variant : ""}]@${r.profile}`;
+        verdicts.set(k, r.status);
+        messages.set(k, `${r.message} ${r.rerunAlone ?? ""}`.trim());
+      }
+      const what = `${label} (${runtime})`;
+      assert.ok(verdicts.size > 0, `${what}: no result (exit ${o.status}): ${o.stderr.slice(-1500)}`);
+      return {
+        label,
+        runtime,
+        verdicts,
+        messages,
+        seconds: (performance.now() - t0) / 1000,
+        load,
+        exit: o.status,
+      };
+    }));
   } finally {
     for (const k of kids) signalGroup(k.pid, "SIGKILL", true);
   }
 }
 
 test(
-  `load: the same verdict for every key with 0, 8 and 24 busy processes (${FULL ? "full" : "CI subset"})`,
+  `load: the same verdict for every key with 0, 8 and 24 busy processes, in Deno and Bun (${
+    FULL ? "full" : "CI subset"
+  })`,
   {
     skip,
     timeout: 3_600_000,
   },
   async () => {
-    const levels = [await runAt("as is", 0), await runAt("8 busy", 8), await runAt("24 busy", 24)];
+    const levels = [...await runAt("as is", 0), ...await runAt("8 busy", 8), ...await runAt("24 busy", 24)];
+    // the base: Deno as is; every other run (Bun as is, each runtime at each load) must match it
     const base = levels[0];
     const diffs: string[] = [];
     for (const l of levels.slice(1)) {
+      const what = `${l.label} (${l.runtime})`;
       assert.deepEqual(
         [...l.verdicts.keys()].sort(),
         [...base.verdicts.keys()].sort(),
-        `${l.label}: other keys`,
+        `${what}: other keys`,
       );
       for (const [k, v] of base.verdicts) {
         if (l.verdicts.get(k) !== v) {
-          diffs.push(`${k}: ${v} as is, ${l.verdicts.get(k)} with ${l.label} (${l.messages.get(k)})`);
+          diffs.push(`${k}: ${v} as is (deno), ${l.verdicts.get(k)} with ${what} (${l.messages.get(k)})`);
         }
       }
-      assert.equal(l.exit, base.exit, `${l.label}: exit ${l.exit}, as is ${base.exit}`);
+      assert.equal(l.exit, base.exit, `${what}: exit ${l.exit}, as is (deno) ${base.exit}`);
     }
     console.log(
-      `load test (${base.verdicts.size} keys): ` +
-        levels.map((l) => `${l.label}: load ${l.load.toFixed(1)}, ${l.seconds.toFixed(0)} s`).join("; "),
+      `load test (${base.verdicts.size} keys, deno and bun side by side): ` +
+        levels.map((l) => `${l.label} ${l.runtime}: load ${l.load.toFixed(1)}, ${l.seconds.toFixed(0)} s`)
+          .join("; "),
     );
     assert.deepEqual(diffs, []);
     // the broken fixtures are caught at every load (a test that cannot fail is no test)

@@ -131,8 +131,8 @@ export function shard(files: string[], n: number): string[][] {
 /** The suites of `groups`, longest first (they start in this order). */
 function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
   const files = testFiles();
-  const both = files.filter((f) => !(f in ONCE) && !ALONE.includes(f));
-  for (const f of [...Object.keys(ONCE), ...ALONE]) {
+  const both = files.filter((f) => !(f in ONCE) && !(f in ALONE));
+  for (const f of [...Object.keys(ONCE), ...Object.keys(ALONE)]) {
     if (!files.includes(f)) throw new Error(`tools/test_tiers.ts names ${f}, which is not a test file`);
   }
   const denoTest = (fs: string[]) => [deno, "test", "-A", "--no-check", ...fs];
@@ -168,9 +168,14 @@ function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
     });
   }
   // the files that load the machine: last, one at a time (see the queue in main)
-  for (const f of ALONE) {
-    flag({ name: `${f} (alone, deno)`, group: "deno", cmd: denoTest([f]), parse: parseDeno, alone: true });
-    flag({ name: `${f} (alone, bun)`, group: "bun", cmd: bunTest([f]), parse: parseBun, alone: true });
+  for (const [f, [rt]] of Object.entries(ALONE)) {
+    flag({
+      name: `${f} (alone, once, ${rt})`,
+      group: "e2e",
+      cmd: rt === "deno" ? denoTest([f]) : bunTest([f]),
+      parse: rt === "deno" ? parseDeno : parseBun,
+      alone: true,
+    });
   }
   if (existsSync(`${root}native/build.ts`)) {
     flag({

@@ -63,8 +63,13 @@ export const ONCE: Readonly<Record<string, readonly ["deno" | "bun", string]>> =
 };
 
 /**
- * Files that load the machine on purpose (24 busy processes on 2 cores): they run in both runtimes, each
- * after every other suite has finished and with nothing beside it, so their load neither slows the other
- * suites nor stretches their load-scaled timeouts, and their "as is" level is the machine as it is.
+ * Files that load the machine on purpose (24 busy processes on 2 cores): each runs after every other
+ * suite has finished and with nothing beside it, so its load neither slows the other suites nor stretches
+ * their load-scaled timeouts, and its "as is" level is the machine as it is. Path -> [runtime, why once].
  */
-export const ALONE: readonly string[] = ["conformance/load_test.ts"];
+export const ALONE: Readonly<Record<string, readonly ["deno" | "bun", string]>> = {
+  "conformance/load_test.ts": [
+    "deno",
+    "it runs the conformance CLI under Deno and under Bun side by side at every load and compares all runs",
+  ],
+};
