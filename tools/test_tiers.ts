@@ -56,6 +56,24 @@ export const ONCE: Readonly<Record<string, readonly ["deno" | "bun", string]>> =
     "the fault engine's C API from a plain C program (release, ASan/UBSan): the runtime only builds and " +
     "starts it; the engine under the faults CLI is tested in both runtimes by debug/faults/*_test.ts",
   ],
+  "debug/faults/exact_test.ts": [
+    "deno",
+    "exactness of the fault engine's forked children (C, in Python processes) against fresh --fail-at runs: the " +
+    "runtime only drives the sweep; the faults CLI and its sweep driver are tested in both runtimes by " +
+    "debug/faults/faults_test.ts and from the installed package by cli/pack_test.ts",
+  ],
+  "clients/libs/libs_test.ts": [
+    "deno",
+    "the five libraries' C harnesses under the layers and the fault engine (C processes): the runtime only " +
+    "builds and starts them; `libs --quick` runs under Bun and under Deno from the installed package " +
+    "(cli/pack_test.ts)",
+  ],
+  "clients/check_launch_test.ts": [
+    "bun",
+    "the checking layer in Python processes started by the launcher: the runtime only starts them; the " +
+    "launcher with the layer is tested in both runtimes by clients/check_clients_test.ts (violations, reports, " +
+    "raw_threads) and the launcher itself by clients/launcher_test.ts",
+  ],
   "conformance/death_env_test.ts": [
     "bun",
     "death verdicts of CPython children in hostile environments under load; the runtime only starts them",
