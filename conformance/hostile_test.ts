@@ -142,8 +142,10 @@ test("hostile: --timeout out of range is a usage line; a target that keeps timin
     "^(zero_size|realloc)/",
     "--jobs",
     "1",
+    // the fixture's malloc never returns, so any budget ends in a timeout; 0.2 s x the load factor (the
+    // least hostile_trust_test.ts uses too) keeps the 3 held and 2 confirmed timeouts short
     "--timeout",
-    "0.5",
+    "0.2",
     "--format",
     "json",
   ]);
@@ -216,8 +218,10 @@ test("hostile: a FAIL that needs state from earlier cases is labelled, one that 
   const args = [
     "--profile",
     "cpython",
+    // alignment/ alone is enough: the stateful fixture serves its 200th request within it (a FAIL only after
+    // earlier cases) and malloc0_null fails eight_for_every_size from the first run (a FAIL that reproduces)
     "--filter",
-    "^(alignment|zero_size)/",
+    "^alignment/",
     "--jobs",
     "1",
     "--format",
@@ -249,6 +253,13 @@ test("hostile: --abi 2013 over a shipped struct (every realloc NULL) prints the 
     "2013",
     "--target",
     `vtable:${good}`,
+    // one profile: 6 runs, both forms of the NULL message, 3 more than the hint needs (cli.ts layoutHints);
+    // one worker: the misread calloc(ctx, p, n) can get a low heap address as nelem under Bun (a non-PIE
+    // executable) and zero gigabytes, so not two at once
+    "--profile",
+    "cpython",
+    "--jobs",
+    "1",
     "--filter",
     "^realloc/(realloc_grow_keeps_prefix|failed_realloc_keeps_old_block)$",
     "--timeout",

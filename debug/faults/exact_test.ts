@@ -121,7 +121,9 @@ test("without isolation the same sweep is not exact (the property can fail)", {
       launch,
       argv: [join(FIXTURES_DIR, "exact_io.py"), dir],
       jobs: 2,
-      maxPoints: 120,
+      // half the exact sweep's points: the children's reads of the shared data.bin offset already move the
+      // parent's (diverged at exact_io.py:57 with 40 and with 60 points; with 20, no child ran before it)
+      maxPoints: 60,
       isolation: false,
       thorough: true,
       confirm: false,
