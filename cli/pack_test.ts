@@ -6,7 +6,7 @@
  * (`--` kept: `python -- --version` reaches Python), faults and leaks on a small program, clients on one
  * small regrtest module, libs --quick (one library per runtime), bench --quick (one scenario of each kind:
  * built from the shipped C sources, cross-runtime, trace replay). The install folder must be unchanged
- * afterwards. Commands that do not depend on each other run side by side.
+ * afterwards.
  *
  * An end-to-end test: tools/run_tests.ts runs this file once (it drives both runtimes of the installed
  * package itself), beside the other suites. The tests share one install, made by the first that needs it.
@@ -258,30 +258,26 @@ for (const rt of RUNTIMES) {
   test(`package: python, faults, leaks and clients from the installed package under ${rt} (-- kept)`, {
     skip,
     timeout: 600_000,
-  }, async () => {
+  }, () => {
     install();
-    // first alone: it builds the launcher into the cache, which the others use
     const py = npx(rt, ["python", "--target", "native", "--", "-c", "print(6 * 7)"]);
     assert.equal(py.stdout, "42\n", tail(py));
-    // the rest are independent (each builds its own layer, atomically): side by side
-    const [ver, faults, leaks, clients] = await Promise.all([
-      // `--` reaches the command: --version is Python's, not an unknown option of ours
-      npxAsync(rt, ["python", "--", "--version"]),
-      npxAsync(rt, ["faults", "--max-points", "6", "--format", "json", "--", "prog.py"]),
-      npxAsync(rt, ["leaks", "--format", "json", "--", "prog.py"]),
-      npxAsync(rt, ["clients", "--target", "native", "--tests", "test_bool", "--format", "json"]),
-    ]);
+    // `--` reaches the command: --version is Python's, not an unknown option of ours
+    const ver = npx(rt, ["python", "--", "--version"]);
     assert.equal(ver.status, 0, tail(ver));
     assert.match(ver.stdout, /^Python 3\./);
 
+    const faults = npx(rt, ["faults", "--max-points", "6", "--format", "json", "--", "prog.py"]);
     assert.equal(faults.status, 0, tail(faults));
     const report = JSON.parse(faults.stdout);
     assert.equal(report.stats.run, 6, faults.stdout.slice(0, 2000));
     assert.deepEqual(report.findings, []);
 
+    const leaks = npx(rt, ["leaks", "--format", "json", "--", "prog.py"]);
     assert.equal(leaks.status, 0, tail(leaks));
     assert.match(leaks.stdout, /"blocks"/);
 
+    const clients = npx(rt, ["clients", "--target", "native", "--tests", "test_bool", "--format", "json"]);
     assert.equal(clients.status, 0, tail(clients));
     assert.match(clients.stdout, /test_bool/);
   });
