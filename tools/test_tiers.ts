@@ -74,6 +74,18 @@ export const ONCE: Readonly<Record<string, readonly ["deno" | "bun", string]>> =
     "launcher with the layer is tested in both runtimes by clients/check_clients_test.ts (violations, reports, " +
     "raw_threads) and the launcher itself by clients/launcher_test.ts",
   ],
+  "report/browser_test.ts": [
+    "deno",
+    "the conformance page's behaviour in Chromium (its own JavaScript, the DOM): the runtime only makes the page " +
+    "with the CLI and drives the browser; the page is made and checked in both runtimes by report/page_test.ts " +
+    "and conformance/report/report_test.ts, and each runtime's rerun commands rerun by conformance/report/" +
+    "rerun_test.ts",
+  ],
+  "bench/html_browser_test.ts": [
+    "deno",
+    "the bench page in Chromium from fixed reports: the runtime only drives the browser; the page is made by " +
+    "this file under Deno and by bench --quick under Bun (bench/main_test.ts checks its latest.html)",
+  ],
   "conformance/death_env_test.ts": [
     "bun",
     "death verdicts of CPython children in hostile environments under load; the runtime only starts them",
