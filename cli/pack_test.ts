@@ -13,7 +13,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
+import { runProgram, runProgramAsync } from "../core/child.ts";
 import {
   copyFileSync,
   mkdirSync,
@@ -82,15 +83,14 @@ interface Installed {
 let installed: Installed | undefined;
 
 type Run = { status: number | null; stdout: string; stderr: string };
+/** The child's options: the user's environment as built here (unfiltered), the cache in the test's folder. */
+const childOpts = (cwd: string, extra: Record<string, string>) => ({
+  cwd,
+  baseEnv: env({ XDG_CACHE_HOME: join(installed!.tmp, "cache"), ...extra }),
+  timeoutMs: 1_500_000,
+});
 function run(cmd: string, args: string[], cwd: string, extra: Record<string, string> = {}): Run {
-  const r = spawnSync(cmd, args, {
-    cwd,
-    env: env({ XDG_CACHE_HOME: join(installed!.tmp, "cache"), ...extra }),
-    encoding: "utf8",
-    maxBuffer: 64 << 20,
-    timeout: 1_500_000,
-  });
-  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  return runProgram(cmd, args, childOpts(cwd, extra));
 }
 /** `run` without waiting: independent commands of one test run side by side (each is mostly waiting). */
 function runAsync(
@@ -99,19 +99,7 @@ function runAsync(
   cwd: string,
   extra: Record<string, string> = {},
 ): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, {
-      cwd,
-      env: env({ XDG_CACHE_HOME: join(installed!.tmp, "cache"), ...extra }),
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 1_500_000,
-    });
-    let stdout = "", stderr = "";
-    p.stdout!.setEncoding("utf8").on("data", (d) => (stdout += d));
-    p.stderr!.setEncoding("utf8").on("data", (d) => (stderr += d));
-    p.on("error", reject);
-    p.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+  return runProgramAsync(cmd, args, childOpts(cwd, extra));
 }
 const npxArgs = (runtime: "bun" | "deno", args: string[]) => [
   "--no",
