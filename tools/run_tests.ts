@@ -79,6 +79,8 @@ interface Suite {
   parse: (out: string) => Counts | null;
   /** runs with no other suite beside it, after all the others (tools/test_tiers.ts ALONE) */
   alone?: boolean;
+  /** expected CPU seconds ({@link loadWeights}): the suites start longest first */
+  estimate: number;
 }
 
 const deno = process.execPath.endsWith("deno") ? process.execPath : "deno";
@@ -105,17 +107,39 @@ const one = (status: number): Counts => ({
 const BUN_TIMEOUT = "--timeout=600000";
 
 /**
- * Splits `files` into `n` shards of about equal time, longest first (greedy): the CPU seconds of each file
- * under Deno measured by tools/test_times.ts (tools/test_weights.json), the median for a file not there.
+ * tools/test_weights.json: the CPU seconds of each test file under each runtime, measured by
+ * `tools/test_times.ts --weights` (run alone, one file at a time), and of the suites that are not test
+ * files (`suites`, by suite name). Used only to split and order the work, never to judge it.
  */
-export function shard(files: string[], n: number): string[][] {
-  let weights: Record<string, number> = {};
+export interface Weights {
+  deno: Record<string, number>;
+  bun: Record<string, number>;
+  suites?: Record<string, number>;
+}
+
+/** The weights file, or empty weights when it is missing or unreadable (then all files weigh the same). */
+export function loadWeights(): Weights {
   try {
-    weights = JSON.parse(readFileSync(join(root, "tools", "test_weights.json"), "utf8"));
-  } catch { /* no weights: all equal */ }
-  const known = Object.values(weights).sort((a, b) => a - b);
+    const w = JSON.parse(readFileSync(join(root, "tools", "test_weights.json"), "utf8"));
+    return { deno: w.deno ?? {}, bun: w.bun ?? {}, suites: w.suites ?? {} };
+  } catch {
+    return { deno: {}, bun: {}, suites: {} };
+  }
+}
+
+/** A weight lookup for one runtime: the measured CPU seconds, else the median of the measured ones. */
+function weigher(table: Record<string, number>): (f: string) => number {
+  const known = Object.values(table).sort((a, b) => a - b);
   const median = known.length ? known[Math.floor(known.length / 2)] : 1;
-  const w = (f: string) => weights[f] ?? median;
+  return (f) => table[f] ?? median;
+}
+
+/**
+ * Splits `files` into `n` shards of about equal time, longest first (greedy): the CPU seconds of each file
+ * under Deno ({@link loadWeights}), the median for a file not there.
+ */
+export function shard(files: string[], n: number, weights: Weights = loadWeights()): string[][] {
+  const w = weigher(weights.deno);
   const out = Array.from(
     { length: Math.max(1, Math.min(n, files.length)) },
     () => ({ t: 0, fs: [] as string[] }),
@@ -128,13 +152,20 @@ export function shard(files: string[], n: number): string[][] {
   return out.map((s) => s.fs.sort()).filter((fs) => fs.length);
 }
 
-/** The suites of `groups`, longest first (they start in this order). */
+/**
+ * The suites of `groups`, longest expected first (they start in this order, the ones that load the machine
+ * last): Longest Processing Time first, so the short suites fill the slots at the end and no long suite
+ * starts last beside nothing.
+ */
 function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
   const files = testFiles();
   const both = files.filter((f) => !(f in ONCE) && !(f in ALONE));
   for (const f of [...Object.keys(ONCE), ...Object.keys(ALONE)]) {
     if (!files.includes(f)) throw new Error(`tools/test_tiers.ts names ${f}, which is not a test file`);
   }
+  const weights = loadWeights();
+  const w = { deno: weigher(weights.deno), bun: weigher(weights.bun) };
+  const sum = (rt: "deno" | "bun", fs: string[]) => fs.reduce((t, f) => t + w[rt](f), 0);
   const denoTest = (fs: string[]) => [deno, "test", "-A", "--no-check", ...fs];
   const bunTest = (fs: string[]) => [
     "npx",
@@ -146,16 +177,24 @@ function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
   ];
   const out: Suite[] = [];
   const flag = (s: Suite) => groups.has(s.group) && out.push(s);
-  flag({ name: "bun test", group: "bun", cmd: bunTest(both), parse: parseBun });
+  // bun's --parallel spreads its files over `jobs` processes: its wall time is about its CPU / jobs
+  flag({
+    name: "bun test",
+    group: "bun",
+    cmd: bunTest(both),
+    parse: parseBun,
+    estimate: sum("bun", both) / jobs,
+  });
   // Deno's --parallel runs files as workers of one process, where FFI libraries (and their global
   // allocator state) are shared: separate processes instead, each running its shard in order
-  const shards = shard(both, jobs);
+  const shards = shard(both, jobs, weights);
   shards.forEach((fs, i) =>
     flag({
       name: shards.length > 1 ? `deno test (shard ${i + 1}/${shards.length})` : "deno test",
       group: "deno",
       cmd: denoTest(fs),
       parse: parseDeno,
+      estimate: sum("deno", fs),
     })
   );
   // the end-to-end files, once each, as suites of their own (so they spread over the free slots)
@@ -165,6 +204,7 @@ function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
       group: "e2e",
       cmd: rt === "deno" ? denoTest([f]) : bunTest([f]),
       parse: rt === "deno" ? parseDeno : parseBun,
+      estimate: w[rt](f),
     });
   }
   // the files that load the machine: last, one at a time (see the queue in main)
@@ -175,23 +215,29 @@ function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
       cmd: rt === "deno" ? denoTest([f]) : bunTest([f]),
       parse: rt === "deno" ? parseDeno : parseBun,
       alone: true,
+      estimate: w[rt](f),
     });
   }
+  const suiteWeight = (name: string) => weights.suites?.[name] ?? 0;
   if (existsSync(`${root}native/build.ts`)) {
+    const name = "native C tests";
     flag({
-      name: "native C tests",
+      name,
       group: "c",
       cmd: [deno, "run", "-A", "native/build.ts", "--test", ...(fast ? ["--fast"] : [])],
       parse: parsePlain,
+      estimate: suiteWeight(name),
     });
   }
-  const check = (name: string, cmd: string[]) => flag({ name, group: "check", cmd, parse: () => null });
+  const check = (name: string, cmd: string[]) =>
+    flag({ name, group: "check", cmd, parse: () => null, estimate: suiteWeight(name) });
   // --doc type-checks the code and its JSDoc examples: one run covers both
   check("typecheck and JSDoc examples (deno check --doc)", [deno, "check", "--doc", ...TS_DIRS]);
   check("typecheck (tsc, Bun types)", ["npx", "tsc", "-p", "."]);
   check("lint (deno lint)", [deno, "lint"]);
   check("format (deno fmt --check)", [deno, "fmt", "--check"]);
-  return out;
+  // a stable sort: equal estimates (no weights at all) keep the order above
+  return out.sort((a, b) => b.estimate - a.estimate);
 }
 
 /** The outcome of one suite. */
@@ -282,6 +328,7 @@ if (import.meta.main) {
           group: "c",
           cmd: [deno, "run", "-A", "tools/prebuild.ts", "--shard", `${i + 1}/${jobs}`],
           parse: () => null,
+          estimate: 0,
         }, env)),
     );
     for (const b of builds) console.log(`$ ${b.suite.cmd.join(" ")}\n${b.out}`);

@@ -7,7 +7,9 @@
  * time is what a user waits for on a quiet one. The load average before and after each run is recorded.
  *
  * Options: `--runtime deno|bun` (repeatable; default both), `--filter RE` (file paths), `--json FILE`
- * (everything measured, the test names included). `--compare A B` (each a JSON file of this tool, or the
+ * (everything measured, the test names included), `--weights` (write each measured file's CPU seconds into
+ * tools/test_weights.json for its runtime, keeping the rest: tools/run_tests.ts splits and orders its
+ * suites by them). `--compare A B` (each a JSON file of this tool, or the
  * log of a whole `npx deno task test`) prints both tables and lists the tests of A that B ran in no
  * runtime (exit 1 when there is one), then those B ran in the other runtime only.
  *
@@ -201,6 +203,7 @@ if (import.meta.main) {
       json: { type: "string" },
       compare: { type: "string", multiple: true },
       "from-log": { type: "string" },
+      weights: { type: "boolean", default: false },
     },
   });
   if (values.compare) {
@@ -238,4 +241,18 @@ if (import.meta.main) {
     }
   }
   console.log(table(rows));
+  if (values.weights) {
+    const file = join(root, "tools", "test_weights.json");
+    let w: Record<string, Record<string, number>> = { deno: {}, bun: {} };
+    try {
+      w = JSON.parse(readFileSync(file, "utf8"));
+    } catch { /* a new file */ }
+    for (const r of rows) {
+      if (r.exit === 0 && Number.isFinite(r.cpuS)) {
+        (w[r.runtime] ??= {})[r.file] = Math.round(r.cpuS * 10) / 10;
+      }
+    }
+    writeFileSync(file, JSON.stringify(w, null, 1) + "\n");
+    console.error(`test_times: ${rows.length} weights written to ${relative(root, file)}`);
+  }
 }
