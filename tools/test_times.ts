@@ -252,7 +252,7 @@ if (import.meta.main) {
         (w[r.runtime] ??= {})[r.file] = Math.round(r.cpuS * 10) / 10;
       }
     }
-    writeFileSync(file, JSON.stringify(w, null, 1) + "\n");
+    writeFileSync(file, JSON.stringify(w, null, 2) + "\n");
     console.error(`test_times: ${rows.length} weights written to ${relative(root, file)}`);
   }
 }
