@@ -248,7 +248,7 @@ if (import.meta.main) {
       w = JSON.parse(readFileSync(file, "utf8"));
     } catch { /* a new file */ }
     for (const r of rows) {
-      if (r.exit === 0 && Number.isFinite(r.cpuS)) {
+      if (Number.isFinite(r.cpuS)) {
         (w[r.runtime] ??= {})[r.file] = Math.round(r.cpuS * 10) / 10;
       }
     }

@@ -1,0 +1,25 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { loadWeights, shard } from "./run_tests.ts";
+import { testFiles } from "./test_times.ts";
+import { ALONE, ONCE } from "./test_tiers.ts";
+
+test("run_tests: shards balance the measured CPU, longest first; an unmeasured file weighs the median", () => {
+  const weights = { deno: { a: 10, b: 6, c: 5, d: 1 }, bun: {} };
+  assert.deepEqual(shard(["a", "b", "c", "d"], 2, weights), [["a", "d"], ["b", "c"]]);
+  // e is not measured: it weighs the median (6), ahead of c (weighing 1, it would go with a)
+  assert.deepEqual(shard(["a", "b", "c", "e"], 2, weights), [["a", "c"], ["b", "e"]]);
+  assert.deepEqual(shard(["a"], 3, weights), [["a"]]);
+});
+
+test("run_tests: tools/test_weights.json has a weight for every test file in each runtime that runs it", () => {
+  const w = loadWeights();
+  const missing: string[] = [];
+  for (const f of testFiles()) {
+    const once = ONCE[f] ?? ALONE[f];
+    for (const rt of once ? [once[0]] : ["deno", "bun"] as const) {
+      if (!(f in w[rt])) missing.push(`${rt} ${f}`);
+    }
+  }
+  assert.deepEqual(missing, [], "run `npx deno run -A tools/test_times.ts --weights --filter FILE`");
+});
