@@ -21,7 +21,7 @@ import type { Result } from "./execute.ts";
 import { runKey, type RunSpec } from "./plan.ts";
 import { newNonce, parseMessage, PROTO_FD } from "./protocol.ts";
 import { spawnScript } from "../core/child.ts";
-import { closePipes, killGroup, signalGroup } from "../core/group.ts";
+import { closePipes, groupGone, killGroup, signalGroup } from "../core/group.ts";
 
 /** What a death child needs to know about its run. */
 export interface DeathItem {
@@ -51,8 +51,22 @@ function track(child: ChildProcess): ChildProcess {
     live.delete(child);
     // what the target forked goes with the child (a detached child leads its own group): core/group.ts
     signalGroup(child.pid, "SIGKILL");
+    const gone: Promise<unknown> = groupGone(child.pid).finally(() => dying.delete(gone));
+    dying.add(gone);
   });
   return child;
+}
+
+/** The groups of exited children, killed and not yet seen gone. */
+const dying = new Set<Promise<unknown>>();
+
+/**
+ * Resolves once the process group of every child that has exited is gone (each waited for at most 5 s):
+ * a target's fork sent SIGKILL is still alive until the kernel runs its exit, so a run that ends at once
+ * would leave it behind for a moment, under load for longer (a hostile_trust_test failure in CI, 2026-12-06).
+ */
+export async function groupsGone(): Promise<void> {
+  while (dying.size) await Promise.all([...dying]);
 }
 
 /**
@@ -76,6 +90,7 @@ export async function terminateAll(signal: NodeJS.Signals = "SIGTERM", graceMs =
   }, graceMs);
   await Promise.all(exited);
   clearTimeout(timer);
+  await groupsGone();
 }
 
 /** A validated reply to a run (the pool keeps only status, message and ms of a result: protocol.ts). */

@@ -30,7 +30,7 @@ import { judgeDeath, type Result, result } from "./execute.ts";
 import { type Disposition, runKey, type RunSpec } from "./plan.ts";
 import { trustedResult } from "./protocol.ts";
 import { BudgetMeter } from "./budget.ts";
-import { isStopping, runDeath, Worker } from "./children.ts";
+import { groupsGone, isStopping, runDeath, Worker } from "./children.ts";
 
 export { terminateAll } from "./children.ts";
 
@@ -276,5 +276,7 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
     }
   };
   await Promise.all(Array.from({ length: jobs }, slot2));
+  // nothing of the run outlives it: the groups of the children that exited (a target's forks) are gone
+  await groupsGone();
   return out;
 }

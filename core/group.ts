@@ -51,6 +51,25 @@ export function signalGroup(
   }
 }
 
+/**
+ * Resolves `true` once no process of the group `pid` leads is left (`kill(-pid, 0)` fails), `false` after
+ * `timeoutMs`. A process sent SIGKILL is still there until the kernel schedules its exit, which on a loaded
+ * machine takes a while: whoever promises that nothing outlives it waits for this after the kill.
+ */
+export async function groupGone(pid: number | undefined, timeoutMs = 5000): Promise<boolean> {
+  if (!pid) return true;
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return true; // ESRCH: the group is empty (EPERM cannot happen: it is our own child's group)
+    }
+    if (performance.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** Signals the child's group (default SIGKILL) and closes our ends of every pipe of the child. */
 export function killGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGKILL"): void {
   const running = child.exitCode === null && child.signalCode === null;
