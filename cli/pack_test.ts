@@ -34,6 +34,7 @@ import { buildFixtures as buildDebugFixtures } from "../debug/fixtures/build.ts"
 import { findCompiler } from "../core/cbuild.ts";
 import { needs, type PackageName } from "../core/optional.ts";
 import { HARNESSES } from "../clients/libs/build.ts";
+import { STABLE_FIGURES } from "../bench/goals.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const npm = spawnSync("npm", ["--version"], { encoding: "utf8" }).status === 0;
@@ -294,7 +295,8 @@ test("package: libs --quick from the installed package (Bun and Deno)", {
 
 /**
  * What the package decides for bench is which files it ships and where a run writes, so each KIND of
- * scenario runs once from it (every scenario runs from the checkout in bench/main_test.ts):
+ * scenario runs once from it (every other scenario runs from the checkout in bench/main_test.ts; fault_sweep,
+ * the costliest, runs here only, and every one of its stable figures must have a value):
  * - built from the package's own C sources: fault_sweep (the debug fixture extension against python3's
  *   headers, the faults layer, the programs and set_nomemory script of debug/), leak_tracer (the leaks
  *   layer), hooks (the hook fixtures of conformance/fixtures/c/hooks; cpython_hook builds one of them);
@@ -351,9 +353,10 @@ test("package: bench --quick from the installed package: its C-built and cross-r
   // fault_sweep says "not measured" (no error) when it cannot build its fixture: where the checkout can,
   // the package must too (a fixture source missing from the tarball shows here)
   const sweep = JSON.parse(readFileSync(join(work, "bench-bun", "latest.json"), "utf8")).figures;
-  const names = Object.keys(sweep).filter((n) => n.startsWith("fault_sweep_"));
+  const names = STABLE_FIGURES.filter((n) => n.startsWith("fault_sweep_"));
   assert.ok(names.length > 0, "fault_sweep's figures");
   for (const n of names) {
+    assert.ok(sweep[n], `${n} is not in the report`);
     if (NO_HEADERS) assert.equal(sweep[n].status, "not measured", `${n} without python3's headers`);
     else assert.equal(typeof sweep[n].value, "number", `${n}: ${JSON.stringify(sweep[n])}`);
   }

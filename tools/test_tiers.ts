@@ -25,7 +25,8 @@
 export const ONCE: Readonly<Record<string, readonly ["deno" | "bun", string]>> = {
   "bench/main_test.ts": [
     "bun",
-    "bench --quick runs every scenario in this runtime and the cross-runtime ones in the other",
+    "bench --quick runs every scenario (fault_sweep: from the installed package, cli/pack_test.ts) in this " +
+    "runtime and the cross-runtime ones in the other",
   ],
   "cli/pack_test.ts": [
     "bun",
