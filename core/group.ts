@@ -6,7 +6,9 @@
  * - An asynchronous child started with `group: true` (core/child.ts) is spawned `detached`: it leads a new
  *   process group (and session), and everything it forks stays in that group unless it leaves on purpose.
  *   {@link killGroup} sends a signal to the whole group and closes our ends of its pipes, so a grandchild
- *   holding them cannot keep the runner waiting.
+ *   holding them cannot keep the runner waiting. {@link groupGone} waits until the group is empty: a
+ *   process sent SIGKILL lives on until the kernel runs its exit, so a caller that promises to leave
+ *   nothing behind (conformance/children.ts `groupsGone`, at the end of every pool run) waits for it.
  * - Every such child gets {@link PARENT_ENV} (the runner's pid): a child of ours that can call libc makes
  *   the kernel kill it when the runner ends (native/ffi/lifetime.ts `dieWithParent`), whatever the way.
  *
