@@ -12,8 +12,9 @@
  * The shared builds (native/ variants, the launcher, the layers, the C fixtures) are made once first, then
  * the suites run side by side (`--jobs N`, default: the number of CPUs), longest expected first (the CPU
  * seconds per file and runtime in tools/test_weights.json, `tools/test_times.ts --weights`), each one's
- * output printed whole when it ends, with its wall time. Tests skipped for a missing optional Debian package (core/optional.ts)
- * are counted apart on the closing line; with `ALLOCSPEC_REQUIRE_PACKAGES=1` (`.ci/run`) they fail.
+ * output printed whole when it ends, with its wall time. Tests skipped for a missing optional Debian
+ * package (core/optional.ts) are counted apart on the closing line; with `ALLOCSPEC_REQUIRE_PACKAGES=1`
+ * (`.ci/run`) they fail.
  *
  * Exit code 0 only when every suite ran, reported its counts, and nothing failed.
  *
