@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { createRef } from "../ref/mod.ts";
 import { CaseFailure, CaseSkip, debugBytes, makeContext, pattern, Prng } from "./context.ts";
 import { defineCase } from "./case.ts";
-import { failEveryPath, injectedFailures, requireInjectedFailure, stopFailing } from "./cases/_lib.ts";
+import {
+  failEveryPath,
+  injectedFailures,
+  requestedBytes,
+  requireInjectedFailure,
+  stopFailing,
+} from "./cases/_lib.ts";
 
 const target = { label: "ref", capabilities: new Set<never>() };
 
@@ -119,4 +125,15 @@ test("context: a case whose injected failure is never reached is SKIP with the r
     }
   })();
   assert.ok(thrown instanceof CaseSkip && !(thrown instanceof CaseFailure));
+});
+
+test("context: requestedBytes is what a call asks for, not its smallest argument", () => {
+  const call = (op: "malloc" | "calloc" | "realloc" | "free", ...args: number[]) => ({ op, ctx: 0, args });
+  assert.equal(requestedBytes(call("malloc", 100)), 100);
+  assert.equal(requestedBytes(call("calloc", 2, 5)), 10);
+  // pymalloc's radix-tree bottom node (3.10+): one element of 128 KiB, not a 1-byte request
+  assert.equal(requestedBytes(call("calloc", 1, 131072)), 131072);
+  assert.equal(requestedBytes(call("realloc", 0x7f0000001000, 24)), 24);
+  assert.equal(requestedBytes(call("realloc", 0, 600)), 600);
+  assert.equal(requestedBytes(call("free", 0x7f0000001000)), 0);
 });

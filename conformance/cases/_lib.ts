@@ -49,6 +49,24 @@ export function requireInjectedFailure(ctx: CaseContext, h: RecordingHook, from:
   }
 }
 
+/**
+ * The bytes a recorded call asks for: malloc(n) and realloc(p, n) ask for n, calloc(nelem, elsize) for
+ * the product, free for none. Judge sizes by this, never by "some argument": pymalloc's radix-tree node
+ * is PyMem_RawCalloc(1, 131072) (cpython-facts.md §4), whose nelem of 1 is not a 1-byte request.
+ */
+export function requestedBytes(c: HookCall): number {
+  switch (c.op) {
+    case "malloc":
+      return c.args[0];
+    case "calloc":
+      return c.args[0] * c.args[1];
+    case "realloc":
+      return c.args[1];
+    case "free":
+      return 0;
+  }
+}
+
 /** Fails when p is NULL; returns p. */
 export function nonNull(ctx: CaseContext, p: Ptr, what: string): Ptr {
   if (p === 0) ctx.fail(`${what} returned NULL, expected a non-NULL pointer`);
