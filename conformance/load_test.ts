@@ -81,16 +81,36 @@ function cliArgs(): string[] {
   return [...targets.flatMap((t) => ["--target", t]), ...filter, "--format", "json"];
 }
 
-/** Starts `n` busy loops (their own process groups; each ends itself after 15 min whatever happens). */
+/**
+ * Starts `n` busy loops, each ending itself after 15 min whatever happens. Each is a process group of its
+ * own (GNU timeout makes one, so one kill ends timeout and its loop) in this test's session. In CI the
+ * loops share the session with the CLIs they load, so the kernel shares the cores among processes: each
+ * of ours gets 2/(n + ours) of them, as beside n busy processes of one user. Linux's autogroup scheduler
+ * (`/proc/sys/kernel/sched_autogroup_enabled`) shares them among sessions instead, so loops each in a
+ * session of its own (`detached`) leave everything the CLI runs 1/(n + 1) of the machine together: n busy
+ * users. `ALLOCSPEC_LOAD_TEST=full` keeps that harder setting.
+ */
 function busy(n: number): ChildProcess[] {
   return Array.from(
     { length: n },
     () =>
       spawn("timeout", ["-s", "KILL", "900", "sh", "-c", "while :; do :; done"], {
         stdio: "ignore",
-        detached: true,
+        detached: FULL,
       }),
   );
+}
+
+/** True once every loop leads its process group (timeout's setpgid ran), so the kill in runAt reaches it. */
+function groupsLed(kids: ChildProcess[]): boolean {
+  return kids.every((k) => {
+    try {
+      process.kill(-k.pid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 const RUNTIMES: readonly RuntimeName[] = ["deno", "bun"];
@@ -112,9 +132,14 @@ async function runAt(label: string, loops: number): Promise<Level[]> {
     // the CLIs start once the loops run (budget.ts currentLoad counts the runnable tasks this instant),
     // at most 3 s after they were started
     const until = performance.now() + 3000;
-    while (loops && currentLoad() < loops && performance.now() < until) {
+    while (loops && (currentLoad() < loops || !groupsLed(kids)) && performance.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
     }
+    // a loop that leads no group would survive the kill below (only its timeout would die)
+    assert.ok(
+      groupsLed(kids),
+      "the busy loops' timeout did not make process groups (GNU coreutils timeout?)",
+    );
     const load = currentLoad();
     return await Promise.all(RUNTIMES.map(async (runtime) => {
       const t0 = performance.now();
