@@ -64,15 +64,25 @@ export function findPython(env: Record<string, string | undefined> = process.env
   return r.stdout.trim();
 }
 
+/** What {@link findLibpython} found, by question (interpreter, directory, environment). */
+const answers = new Map<string, LibpythonInfo>();
+
 /**
  * Locates the shared libpython of `python` (default: `python3` on PATH). Throws an Error with one clear
  * line when the interpreter is missing, fails, or has no shared library; `hint` is the way to pass a
  * library explicitly that the line suggests (default `--target cpython:/path/to/libpython3.X.so`).
  */
 export function findLibpython(python = "python3", hint: string = DEFAULT_HINT): LibpythonInfo {
+  const env = controlledEnv();
+  // the answer depends on the interpreter named, the environment it runs in (PATH, pyenv's variables)
+  // and the directory (pyenv's .python-version): asked once per process for each (a pyenv shim costs
+  // ~30 processes and 0.4 CPU-s per question; test files ask at import)
+  const key = JSON.stringify([python, process.cwd(), Object.entries(env).sort()]); // Deno's order varies
+  const hit = answers.get(key);
+  if (hit && existsSync(hit.path)) return { ...hit };
   const r = spawnSync(python, ["-c", PROBE], {
     encoding: "utf8",
-    env: forSpawnSync(controlledEnv()),
+    env: forSpawnSync(env),
     timeout: 60_000,
   });
   if (r.error || r.status !== 0) {
@@ -88,7 +98,10 @@ export function findLibpython(python = "python3", hint: string = DEFAULT_HINT): 
   const names = [info.instsoname, info.ldlibrary].filter((n): n is string => !!n && n.includes(".so"));
   for (const n of names) {
     const p = info.libdir ? join(info.libdir, n) : n;
-    if (existsSync(p)) return { path: p, version: info.version, python };
+    if (existsSync(p)) {
+      answers.set(key, { path: p, version: info.version, python });
+      return { path: p, version: info.version, python };
+    }
   }
   const why = info.shared
     ? `none of ${names.join(", ")} exists in ${info.libdir}`
