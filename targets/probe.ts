@@ -4,10 +4,15 @@
  * GIL calls), learned in a CHILD process with a timeout. The runner itself never loads a target library:
  * a constructor that aborts or never returns costs one clear usage line (exit 2), not the runner.
  *
- * The child (`probe.ts --probe '<json request>'`) loads the library with the C loader's own
- * `dlopen(RTLD_NOW | RTLD_LOCAL)`, resolves each name with `dlsym` (which also searches the library's
- * dependencies), asks `dladdr` in which object each address lies, reads the library's own file name from
- * its link map (`dlinfo(RTLD_DI_LINKMAP)`), and prints one JSON line ({@link ProbeReport}).
+ * The child loads the library with the C loader's own `dlopen(RTLD_NOW | RTLD_LOCAL)`, resolves each
+ * name with `dlsym` (which also searches the library's dependencies), asks `dladdr` in which object each
+ * address lies, reads the library's own file name from its link map (`dlinfo(RTLD_DI_LINKMAP)`), and
+ * prints one JSON line ({@link ProbeReport}). The child is `allocspec-probe` (probe/probe.c, built with
+ * the project's C flags into the build directory, a few milliseconds per probe) where a C compiler is
+ * found, else a child of the current runtime (`probe.ts --probe '<json request>'`, 0.1-0.16 CPU-s). The
+ * runtime child also answers when the program reports a static-TLS object (jemalloc, mimalloc, tcmalloc):
+ * only the runtime knows whether it has the static TLS to load it (then the probe is repeated with
+ * {@link STATIC_TLS_ENV}, and the target's processes get it too).
  *
  * @example
  * ```ts
@@ -18,11 +23,13 @@
  * @module
  */
 import { realpathSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../core/usage.ts";
-import { runScript } from "../core/child.ts";
+import { type ChildOutcome, runProgram, runScript } from "../core/child.ts";
 import { STATIC_TLS_ENV } from "../core/env.ts";
+import { BUILD_DIR, buildProgram } from "../core/cbuild.ts";
 
 /** What the child reports. */
 export interface ProbeReport {
@@ -66,6 +73,48 @@ export function definedElsewhere(names: readonly string[], r: ProbeReport): [str
   return out;
 }
 
+const PROBE_SOURCE = fileURLToPath(new URL("./probe/probe.c", import.meta.url));
+
+/** Where `allocspec-probe` is built (core/cbuild.ts BUILD_DIR). */
+export function probeProgramPath(): string {
+  return join(BUILD_DIR, "probe", "allocspec-probe");
+}
+
+/**
+ * Builds `allocspec-probe` when missing or older than probe/probe.c and returns its path (throws when
+ * there is no C compiler or the build fails).
+ *
+ * @example
+ * ```ts
+ * import { buildProbeProgram } from "./probe.ts";
+ * const exe = buildProbeProgram(); // .../native/build/probe/allocspec-probe
+ * ```
+ */
+export function buildProbeProgram(opts: { force?: boolean } = {}): string {
+  return buildProgram({
+    sources: [PROBE_SOURCE],
+    output: probeProgramPath(),
+    flags: ["-O2", "-ldl"],
+    force: opts.force,
+  });
+}
+
+let program: string | null | undefined;
+/** The probe program, built once per process; null where it cannot be built (the runtime child serves). */
+function probeProgram(): string | null {
+  if (program === undefined) {
+    try {
+      program = buildProbeProgram();
+    } catch {
+      program = null;
+    }
+  }
+  return program;
+}
+
+/** Which child answers: `program` (allocspec-probe), `runtime` (a child of this runtime), `auto` (both, as described above). */
+export type ProbeChild = "auto" | "program" | "runtime";
+
 /**
  * Probes `lib` in a child with a timeout; retries with {@link STATIC_TLS_ENV} when the library needs
  * static TLS (jemalloc). Throws a one-line {@link UsageError} when the library cannot be loaded, kills the
@@ -76,21 +125,43 @@ export function probeLibrary(
   lib: string,
   req: ProbeRequest,
   timeoutMs = 20000,
+  child: ProbeChild = "auto",
 ): { report: ProbeReport; needsTls: boolean } {
-  const once = (extra: Record<string, string>) => {
-    const self = fileURLToPath(import.meta.url);
-    // a group of its own, killed whole at the end: a constructor that forks a child keeping our
-    // stdout open can neither hang the probe nor outlive it (core/child.ts `group`)
-    return runScript(self, ["--probe", JSON.stringify({ lib, ...req })], {
+  // a group of its own, killed whole at the end: a constructor that forks a child keeping our stdout
+  // open can neither hang the probe nor outlive it (core/child.ts `group`)
+  const opts = { timeoutMs, maxBuffer: 1 << 20, group: true };
+  const inRuntime = (extra: Record<string, string>): ChildOutcome =>
+    runScript(fileURLToPath(import.meta.url), ["--probe", JSON.stringify({ lib, ...req })], {
+      ...opts,
       env: extra,
-      timeoutMs,
-      maxBuffer: 1 << 20,
-      group: true,
     });
-  };
+  const exe = child === "runtime" || req.names.some((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))
+    ? null
+    : probeProgram();
+  if (child === "program" && !exe) throw new Error("allocspec-probe cannot be built here (no C compiler?)");
+  const inProgram = (extra: Record<string, string>): ChildOutcome =>
+    runProgram(exe!, [
+      lib,
+      req.names.join(","),
+      req.struct?.symbol ?? "",
+      String(req.struct?.fields ?? 0),
+      req.embed ? "1" : "0",
+    ], { ...opts, env: extra });
+  let once = exe ? inProgram : inRuntime;
   let needsTls = false;
   let r = once({});
+  if (exe && r.error && child === "auto") {
+    // the program could not be started (its build directory cleaned meanwhile?): the runtime answers
+    program = undefined;
+    once = inRuntime;
+    r = once({});
+  }
   const firstLine = (s: string | null) => (s ?? "").trim().split("\n").find((l) => l.trim() !== "") ?? "";
+  if (exe && child === "auto" && r.status === 0 && /"staticTls":true/.test(r.stdout ?? "")) {
+    // loaded here, where static TLS is plenty: whether the runtime can is for the runtime to say
+    once = inRuntime;
+    r = once({});
+  }
   if (r.status === 1 && /static TLS/i.test(r.stderr ?? "")) {
     needsTls = true;
     r = once({ ...STATIC_TLS_ENV });
@@ -118,7 +189,8 @@ export function probeLibrary(
       }: ${why.slice(0, 300)}`,
     );
   }
-  return { report: JSON.parse(line) as ProbeReport, needsTls };
+  const { staticTls: _, ...report } = JSON.parse(line) as ProbeReport & { staticTls?: boolean };
+  return { report, needsTls };
 }
 
 /** The child: load, resolve, locate, print one JSON line. */

@@ -1,7 +1,7 @@
 /**
  * The shared builds, once, before the test suites run side by side (tools/run_tests.ts): every variant of
  * liballocspec.so and the launcher, the debug/ layers, the C fixtures (vtable, hostile, hooks), the debug
- * fixture module and the libs harnesses whose -dev packages are installed. Each builder rebuilds only what
+ * fixture module, the library probe program and the libs harnesses whose -dev packages are installed. Each builder rebuilds only what
  * is stale and writes atomically, so the suites would also be right without this step; with it they do
  * not compile the same file at the same time. A build that fails is reported here and again, with its
  * reason, by the tests that need it.
@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { buildNative } from "../native/build.ts";
 import { VARIANTS } from "../core/cbuild.ts";
 import { buildLauncher } from "../targets/launcher.ts";
+import { buildProbeProgram } from "../targets/probe.ts";
 import { buildLayer, LAYERS } from "../debug/layers.ts";
 import { buildFixtures, buildHostileFixtures } from "../conformance/fixtures/c/build.ts";
 import { buildHooks } from "../conformance/fixtures/c/hooks/build.ts";
@@ -36,6 +37,7 @@ const groups: Array<Array<[string, () => unknown]>> = [
   [["hostile fixtures", () => buildHostileFixtures()]],
   [["hook fixtures", () => buildHooks({ quiet: true })]],
   [["debug fixture module", () => buildDebugFixtures()]],
+  [["allocspec-probe", () => buildProbeProgram()]],
   ...Object.entries(HARNESSES).filter(([, h]) => missing(h.debian as PackageName).length === 0).map((
     [lib],
   ): Array<[string, () => unknown]> => [[`libs harness ${lib}`, () => buildHarness(lib)]]),
