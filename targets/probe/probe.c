@@ -95,11 +95,25 @@ static void json_string(const char *s)
     putchar('"');
 }
 
+/* the object (dladdr dli_fname) an address lies in, or null */
 static void json_object_of(const void *addr)
 {
     Dl_info info;
     if (!addr || !dladdr(addr, &info) || !info.dli_fname) fputs("null", stdout);
     else json_string(info.dli_fname);
+}
+
+/* `"key":[p0,...],"key2":[object of p0,...]`: the addresses, then where each lies */
+static void json_addresses(const char *key, const char *where_key, void *const *p, int n)
+{
+    printf("\"%s\":[", key);
+    for (int i = 0; i < n; i++) printf("%s%lu", i ? "," : "", (unsigned long)(uintptr_t)p[i]);
+    printf("],\"%s\":[", where_key);
+    for (int i = 0; i < n; i++) {
+        if (i) putchar(',');
+        json_object_of(p[i]);
+    }
+    putchar(']');
 }
 
 int main(int argc, char **argv)
@@ -143,25 +157,14 @@ int main(int argc, char **argv)
     json_string(file);
     void *addr[MAX_NAMES];
     for (int i = 0; i < n_names; i++) addr[i] = dlsym(h, names[i]);
-    fputs(",\"addresses\":[", stdout);
-    for (int i = 0; i < n_names; i++) printf("%s%lu", i ? "," : "", (unsigned long)(uintptr_t)addr[i]);
-    fputs("],\"definedIn\":[", stdout);
-    for (int i = 0; i < n_names; i++) {
-        if (i) putchar(',');
-        json_object_of(addr[i]);
-    }
-    putchar(']');
+    putchar(',');
+    json_addresses("addresses", "definedIn", addr, n_names);
     if (struct_symbol[0]) {
         void *const *base = dlsym(h, struct_symbol);
         if (base) {
-            fputs(",\"struct\":{\"fields\":[", stdout);
-            for (int k = 0; k < n_fields; k++) printf("%s%lu", k ? "," : "", (unsigned long)(uintptr_t)base[k]);
-            fputs("],\"objects\":[", stdout);
-            for (int k = 0; k < n_fields; k++) {
-                if (k) putchar(',');
-                json_object_of(base[k]);
-            }
-            fputs("]}", stdout);
+            fputs(",\"struct\":{", stdout);
+            json_addresses("fields", "objects", base, n_fields);
+            putchar('}');
         }
     }
     if (embed) {
