@@ -43,7 +43,9 @@ export interface Result {
   /**
    * A run that timed out in the parallel phase and was run again alone with a larger budget (pool.ts):
    * what happened, e.g. "timed out after 20 s (target hung) with 2 jobs in parallel; run alone with 80 s:
-   * PASS". Its status is the rerun's.
+   * PASS". Its status is the rerun's. Also a death child that ended before it was ready (it never ran
+   * the case) and was run again once in a fresh child: "death child ended before it was ready (signal
+   * SIGABRT); ...; run again in a fresh child: PASS".
    */
   rerunAlone?: string;
 }

@@ -127,17 +127,28 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
           deferred.push(i);
           continue;
         }
-        const { reply, ms } = await runDeath(it, o.abi, {
-          startupMs: meter.startupMs(),
-          budgetMs: budgetMs(),
-        });
+        const death = () => runDeath(it, o.abi, { startupMs: meter.startupMs(), budgetMs: budgetMs() });
+        let { reply, ms } = await death();
+        // A child that died before it said ready never ran the case: its runtime or the loading of the
+        // target crashed (seen: Bun's crash handler, SIGABRT, in a child starting beside 24 busy
+        // processes). Once more in a fresh child; that one's outcome is the verdict, and what happened
+        // first stays on the result, as for a timeout run again alone.
+        let first: string | undefined;
+        if ("notReady" in reply && !/did not start within/.test(reply.notReady)) {
+          first = reply.notReady;
+          ({ reply, ms } = await death());
+        }
+        const again = (r: Result) => {
+          if (first) r.rerunAlone = `${first}; run again in a fresh child: ${r.status}`;
+          return r;
+        };
         if ("timeout" in reply) fin(i, { timeout: `death child timed out after ${secs(budgetMs())}` }, []);
         else if ("notReady" in reply) {
           if (/did not start within/.test(reply.notReady)) fin(i, { timeout: reply.notReady }, []);
-          else fin(i, { result: error(it, reply.notReady, ms) }, []);
+          else fin(i, { result: again(error(it, reply.notReady, ms)) }, []);
         } else {
           const j = judgeDeath(it.case, reply.outcome);
-          fin(i, { result: result(it.adapter.label, it.case, it.run, j.status, j.message, ms) }, []);
+          fin(i, { result: again(result(it.adapter.label, it.case, it.run, j.status, j.message, ms)) }, []);
         }
       }
       return;

@@ -6,6 +6,10 @@ import { judgeDeath } from "./execute.ts";
 import { dispose, type RunSpec } from "./plan.ts";
 import { runPool, type WorkItem } from "./pool.ts";
 import { BudgetMeter } from "./budget.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compileShared } from "../core/cbuild.ts";
 
 async function items(target: string, ids: string[]): Promise<WorkItem[]> {
   const adapter = await loadAdapter(target, { abi: "shipped" });
@@ -115,6 +119,49 @@ test("pool: a death case runs in its own child and passes on SIGABRT with the ex
   );
   assert.equal(mutated[0].status, "FAIL");
   assert.match(mutated[0].message, /expected the process to die by SIGABRT, it ended with exit 0/);
+});
+
+test("pool: a death child that dies before it is ready runs once more; only twice is an ERROR", {
+  timeout: 120000,
+}, async () => {
+  // LD_PRELOAD'd into the death child: its constructor aborts the runtime before it can say ready, once
+  // (a marker file) or always, as Bun's crash handler did once in a child starting under 24 busy loops
+  const dir = mkdtempSync(join(tmpdir(), "allocspec-pool-test-"));
+  try {
+    const src = join(dir, "crash.c");
+    writeFileSync(
+      src,
+      `#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+__attribute__((constructor)) static void crash(void) {
+  const char *mark = getenv("CRASH_MARK");
+  if (!mark) return;
+  if (mark[0] == '/' && open(mark, O_CREAT | O_EXCL | O_WRONLY, 0600) < 0) return; /* crashed once already */
+  abort();
+}
+`,
+    );
+    const lib = join(dir, "libcrash.so");
+    compileShared({ sources: [src], output: lib });
+    const run = async (mark: string) => {
+      const its = await items("ref", ["abort/overflow_aborts_with_test_mem_text"]);
+      for (const it of its) it.env = { LD_PRELOAD: lib, CRASH_MARK: mark };
+      return (await runPool(its, { jobs: 1, abi: "shipped" }))[0];
+    };
+    const once = await run(join(dir, "crashed"));
+    assert.equal(once.status, "PASS", once.message);
+    assert.match(
+      once.rerunAlone ?? "",
+      /^death child ended before it was ready \(signal SIGABRT\).*; run again in a fresh child: PASS$/,
+    );
+    const always = await run("always");
+    assert.equal(always.status, "ERROR");
+    assert.match(always.message, /^death child ended before it was ready \(signal SIGABRT\)/);
+    assert.match(always.rerunAlone ?? "", /; run again in a fresh child: ERROR$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("judgeDeath: signal and every stderr pattern decide", async () => {
