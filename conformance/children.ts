@@ -173,7 +173,7 @@ export class Worker {
     );
     if ("ready" in r) return undefined;
     if ("fatal" in r) return `worker failed to start: ${r.fatal}`;
-    if ("crash" in r) return `worker failed to start: ${r.crash}`;
+    if ("crash" in r) return `worker ended before it was ready: ${r.crash}`;
     if ("bad" in r) return `worker failed to start: ${r.bad}`;
     return `worker did not start within ${Math.round(timeoutMs / 1000)} s`;
   }

@@ -112,6 +112,12 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
     if (n >= SUSPEND_AFTER) suspended.add(it.target);
   };
 
+  /** A run whose child died before it was ready and was started again: what happened first, on the result. */
+  const startedAgain = (first: string | undefined, r: Result) => {
+    if (first) r.rerunAlone = `${first}; run again in a fresh child: ${r.status}`;
+    return r;
+  };
+
   /** Runs `idx` (one batch of one worker key) in order; `alone` runs use the alone budget. */
   const runBatch = async (
     idx: number[],
@@ -138,17 +144,19 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
           first = reply.notReady;
           ({ reply, ms } = await death());
         }
-        const again = (r: Result) => {
-          if (first) r.rerunAlone = `${first}; run again in a fresh child: ${r.status}`;
-          return r;
-        };
         if ("timeout" in reply) fin(i, { timeout: `death child timed out after ${secs(budgetMs())}` }, []);
         else if ("notReady" in reply) {
           if (/did not start within/.test(reply.notReady)) fin(i, { timeout: reply.notReady }, []);
-          else fin(i, { result: again(error(it, reply.notReady, ms)) }, []);
+          else fin(i, { result: startedAgain(first, error(it, reply.notReady, ms)) }, []);
         } else {
           const j = judgeDeath(it.case, reply.outcome);
-          fin(i, { result: again(result(it.adapter.label, it.case, it.run, j.status, j.message, ms)) }, []);
+          fin(
+            i,
+            {
+              result: startedAgain(first, result(it.adapter.label, it.case, it.run, j.status, j.message, ms)),
+            },
+            [],
+          );
         }
       }
       return;
@@ -181,11 +189,17 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
         deferred.push(i);
         continue;
       }
+      let first: string | undefined;
       if (!w || w.exited) {
-        const err = await fresh(it);
+        let err = await fresh(it);
+        if (err && /ended before it was ready/.test(err)) {
+          // it died before loading was done (as a death child can, above): once more, noted on the run
+          first = err;
+          err = await fresh(it);
+        }
         if (err) {
           if (/did not start within/.test(err)) fin(i, { timeout: err }, []);
-          else fin(i, { result: error(it, err) }, []);
+          else fin(i, { result: startedAgain(first, error(it, err)) }, []);
           continue;
         }
       }
@@ -195,8 +209,9 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
       const t0 = performance.now();
       const r = await w!.run(it.run, b);
       const ms = Math.round(performance.now() - t0);
-      if ("result" in r) fin(i, { result: trustedResult(expected(it), r.result) }, before);
-      else if ("timeout" in r) fin(i, { timeout: `timed out after ${secs(b)} (target hung)` }, before);
+      if ("result" in r) {
+        fin(i, { result: startedAgain(first, trustedResult(expected(it), r.result)) }, before);
+      } else if ("timeout" in r) fin(i, { timeout: `timed out after ${secs(b)} (target hung)` }, before);
       else if ("bad" in r) {
         fin(i, { result: error(it, `worker protocol: ${r.bad}; worker restarted`, ms) }, before);
       } else fin(i, { result: error(it, `target crashed: ${r.crash}; worker restarted`, ms) }, before);

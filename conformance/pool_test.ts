@@ -149,6 +149,21 @@ __attribute__((constructor)) static void crash(void) {
       for (const it of its) it.env = { LD_PRELOAD: lib, CRASH_MARK: mark };
       return (await runPool(its, { jobs: 1, abi: "shipped" }))[0];
     };
+    // the same for a worker that serves in-process runs
+    const served = async (mark: string) => {
+      const its = await items("ref", ["zero_size/malloc_zero_distinct_non_null"]);
+      for (const it of its) it.env = { LD_PRELOAD: lib, CRASH_MARK: mark };
+      return (await runPool(its, { jobs: 1, abi: "shipped" }))[0];
+    };
+    const w1 = await served(join(dir, "worker-crashed"));
+    assert.equal(w1.status, "PASS", w1.message);
+    assert.match(
+      w1.rerunAlone ?? "",
+      /^worker ended before it was ready: .*; run again in a fresh child: PASS$/,
+    );
+    const w2 = await served("always");
+    assert.equal(w2.status, "ERROR");
+    assert.match(w2.message, /^worker ended before it was ready/);
     const once = await run(join(dir, "crashed"));
     assert.equal(once.status, "PASS", once.message);
     assert.match(
