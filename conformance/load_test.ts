@@ -22,7 +22,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runScriptAsync } from "../core/child.ts";
 import type { RuntimeName } from "../core/runtime.ts";
-import { signalGroup } from "../core/group.ts";
+import { groupExists, signalGroup } from "../core/group.ts";
 import { findLibpython } from "../core/python.ts";
 import { buildFixtures } from "./fixtures/c/build.ts";
 import { buildHooks } from "./fixtures/c/hooks/build.ts";
@@ -103,14 +103,7 @@ function busy(n: number): ChildProcess[] {
 
 /** True once every loop leads its process group (timeout's setpgid ran), so the kill in runAt reaches it. */
 function groupsLed(kids: ChildProcess[]): boolean {
-  return kids.every((k) => {
-    try {
-      process.kill(-k.pid!, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return kids.every((k) => groupExists(k.pid));
 }
 
 const RUNTIMES: readonly RuntimeName[] = ["deno", "bun"];

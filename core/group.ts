@@ -59,16 +59,22 @@ export function signalGroup(
  * machine takes a while: whoever promises that nothing outlives it waits for this after the kill.
  */
 export async function groupGone(pid: number | undefined, timeoutMs = 5000): Promise<boolean> {
-  if (!pid) return true;
   const until = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      process.kill(-pid, 0);
-    } catch {
-      return true; // ESRCH: the group is empty (EPERM cannot happen: it is our own child's group)
-    }
+  while (groupExists(pid)) {
     if (performance.now() >= until) return false;
     await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
+
+/** True while a process group led by `pid` has a member (`kill(-pid, 0)`; ESRCH: none). */
+export function groupExists(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false; // ESRCH (EPERM cannot happen: a group of our own children)
   }
 }
 

@@ -114,8 +114,6 @@ export function isSharedLibrary(p: string): boolean {
   return /\.so(\.|$)/.test(basename(p));
 }
 
-const cache = new Map<string, string>();
-
 /** Options of {@link resolveLibpython}. */
 export interface ResolveLibpythonOptions {
   /** how the user passes a library, for the error line (default `--target cpython:/path/to/libpython3.X.so`) */
@@ -129,7 +127,7 @@ export interface ResolveLibpythonOptions {
 /**
  * The shared libpython for `choice`: a `.so` path (it must exist; returned absolute), a python executable
  * (asked through sysconfig), or undefined ({@link LIBPYTHON_ENV} when set, else python3).
- * Results are cached per interpreter. Throws a one-line {@link UsageError}.
+ * Throws a one-line {@link UsageError}.
  */
 export function resolveLibpython(choice?: string, opts: ResolveLibpythonOptions = {}): string {
   const hint = opts.hint ?? DEFAULT_HINT;
@@ -146,12 +144,8 @@ export function resolveLibpython(choice?: string, opts: ResolveLibpythonOptions 
     if (fromEnv) return fromEnv;
   }
   const python = choice ?? "python3";
-  const hit = cache.get(python);
-  if (hit) return hit;
   try {
-    const found = findLibpython(python, hint).path;
-    cache.set(python, found);
-    return found;
+    return findLibpython(python, hint).path; // asked once per process and environment (findLibpython)
   } catch (e) {
     throw new UsageError(`${prefix}${(e as Error).message}`);
   }

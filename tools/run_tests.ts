@@ -38,7 +38,7 @@ import { parseArgs } from "node:util";
 import process from "node:process";
 import { readSkipLog, REQUIRE_ENV, SKIP_LOG_ENV } from "../core/optional.ts";
 import { ALONE, ONCE } from "./test_tiers.ts";
-import { testFiles } from "./test_times.ts";
+import { loadWeights, testFiles, type Weights } from "./test_times.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const GROUPS = ["check", "c", "deno", "bun", "e2e"] as const;
@@ -107,27 +107,6 @@ const one = (status: number): Counts => ({
   skipped: 0,
 });
 const BUN_TIMEOUT = "--timeout=600000";
-
-/**
- * tools/test_weights.json: the CPU seconds of each test file under each runtime, measured by
- * `tools/test_times.ts --weights` (run alone, one file at a time), and of the suites that are not test
- * files (`suites`, by suite name). Used only to split and order the work, never to judge it.
- */
-export interface Weights {
-  deno: Record<string, number>;
-  bun: Record<string, number>;
-  suites?: Record<string, number>;
-}
-
-/** The weights file, or empty weights when it is missing or unreadable (then all files weigh the same). */
-export function loadWeights(): Weights {
-  try {
-    const w = JSON.parse(readFileSync(join(root, "tools", "test_weights.json"), "utf8"));
-    return { deno: w.deno ?? {}, bun: w.bun ?? {}, suites: w.suites ?? {} };
-  } catch {
-    return { deno: {}, bun: {}, suites: {} };
-  }
-}
 
 /** A weight lookup for one runtime: the measured CPU seconds, else the median of the measured ones. */
 function weigher(table: Record<string, number>): (f: string) => number {

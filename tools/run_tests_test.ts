@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadWeights, shard } from "./run_tests.ts";
+import { shard } from "./run_tests.ts";
+import { loadWeights } from "./test_times.ts";
 import { testFiles } from "./test_times.ts";
 import { ALONE, ONCE } from "./test_tiers.ts";
 

@@ -194,6 +194,30 @@ export function missingTests(a: FileTime[], b: FileTime[]): string[] {
   return out;
 }
 
+/**
+ * tools/test_weights.json: the CPU seconds of each test file under each runtime, measured by
+ * `tools/test_times.ts --weights` (run alone, one file at a time), and of the suites that are not test
+ * files (`suites`, by suite name). Used only to split and order the work, never to judge it.
+ */
+export interface Weights {
+  deno: Record<string, number>;
+  bun: Record<string, number>;
+  suites?: Record<string, number>;
+}
+
+/** Where the weights are kept (written by `tools/test_times.ts --weights`). */
+export const WEIGHTS_FILE: string = join(root, "tools", "test_weights.json");
+
+/** The weights file, or empty weights when it is missing or unreadable (then all files weigh the same). */
+export function loadWeights(): Weights {
+  try {
+    const w = JSON.parse(readFileSync(WEIGHTS_FILE, "utf8"));
+    return { bun: w.bun ?? {}, deno: w.deno ?? {}, suites: w.suites ?? {} }; // the file's order
+  } catch {
+    return { bun: {}, deno: {}, suites: {} };
+  }
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: process.argv.slice(2),
@@ -242,17 +266,11 @@ if (import.meta.main) {
   }
   console.log(table(rows));
   if (values.weights) {
-    const file = join(root, "tools", "test_weights.json");
-    let w: Record<string, Record<string, number>> = { deno: {}, bun: {} };
-    try {
-      w = JSON.parse(readFileSync(file, "utf8"));
-    } catch { /* a new file */ }
+    const w = loadWeights(); // the file run_tests reads, the rest of it (the suites' weights) kept
     for (const r of rows) {
-      if (Number.isFinite(r.cpuS)) {
-        (w[r.runtime] ??= {})[r.file] = Math.round(r.cpuS * 10) / 10;
-      }
+      if (Number.isFinite(r.cpuS)) w[r.runtime][r.file] = Math.round(r.cpuS * 10) / 10;
     }
-    writeFileSync(file, JSON.stringify(w, null, 2) + "\n");
-    console.error(`test_times: ${rows.length} weights written to ${relative(root, file)}`);
+    writeFileSync(WEIGHTS_FILE, JSON.stringify(w, null, 2) + "\n");
+    console.error(`test_times: ${rows.length} weights written to ${relative(root, WEIGHTS_FILE)}`);
   }
 }
