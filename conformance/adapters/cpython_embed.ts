@@ -4,6 +4,8 @@
  * pair `PyEval_SaveThread` / `PyEval_RestoreThread`, plus `PyGILState_Check` to tell whether this
  * thread holds the GIL.
  *
+ * The interpreter starts without the `site` module (native/ffi/foreign.ts `startWithoutSite`).
+ *
  * Every symbol is optional: a library that implements only the PEP 445 symbols (the native build of
  * this project, another implementation of the C API) is used as it is; {@link Embedding.initialize}
  * then does nothing and the GIL calls are unavailable.
@@ -19,6 +21,7 @@
  * @module
  */
 import { openLibrary } from "../../native/ffi/library.ts";
+import { startWithoutSite } from "../../native/ffi/foreign.ts";
 
 /** Embedding controls over one libpython. */
 export interface Embedding {
@@ -104,6 +107,7 @@ export function openEmbedding(path: string): Embedding {
     initialize() {
       if (!f.init) return;
       if (f.isInit && f.isInit()) return;
+      startWithoutSite(path);
       f.init(0);
     },
     releaseGil() {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { UsageError } from "../../core/usage.ts";
 import { cpythonChildEnv, cpythonFactory, LIBPYTHON_ENV } from "./cpython.ts";
 import { findLibpython } from "../../core/python.ts";
-import { openEmbedding } from "./cpython_embed.ts";
+import { openEmbedding, runPython } from "./cpython_embed.ts";
 import { buildFixtures } from "../fixtures/c/build.ts";
 
 let libpython: string | undefined;
@@ -87,3 +87,16 @@ test(
     a.close!();
   },
 );
+
+test("cpython: the interpreter starts without site (what site-packages run at startup is not the target)", {
+  skip,
+}, () => {
+  const a = cpythonFactory(libpython, { abi: "shipped" });
+  a.open("cpython");
+  // PyRun_SimpleString's status is non-zero when the assertion fails (the traceback goes to stderr)
+  runPython(
+    libpython!,
+    "import sys; assert sys.flags.no_site == 1 and 'site' not in sys.modules, (sys.flags.no_site, len(sys.modules))",
+  );
+  a.close!();
+});
