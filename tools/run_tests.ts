@@ -9,8 +9,8 @@
  *    of the files in order) and under `bun test --parallel`;
  * 4. the end-to-end files (tools/test_tiers.ts), each once, in the runtime named there.
  *
- * The shared builds (native/ variants, the launcher, the layers, the C fixtures) are made once first, then
- * the suites run side by side (`--jobs N`, default: the number of CPUs + 1), longest expected first (the CPU
+ * The shared builds (native/ variants, the launcher, the layers, the C fixtures) are made once first (the
+ * static checks, which need no build, run one after another beside them), then the other suites run side by side (`--jobs N`, default: the number of CPUs + 1), longest expected first (the CPU
  * seconds per file and runtime in tools/test_weights.json, `tools/test_times.ts --weights`), each one's
  * output printed whole when it ends, with its wall time. Tests skipped for a missing optional Debian
  * package (core/optional.ts) are counted apart on the closing line; with `ALLOCSPEC_REQUIRE_PACKAGES=1`
@@ -302,6 +302,21 @@ if (import.meta.main) {
     total.skipped += c.skipped;
   };
 
+  const all = suites(only, values.fast!, jobs);
+  const report = (r: Ran) => {
+    console.log(`\n$ ${r.suite.cmd.join(" ")}\n${r.out}`);
+    console.log(`[${r.suite.name}: exit ${r.status}, ${r.seconds.toFixed(0)} s]`);
+    add(r);
+  };
+  // The static checks need no build: one after another beside the shared builds, whose compilers leave
+  // part of the machine idle (they wait on the headers and the linker)
+  const checks = (async () => {
+    for (const s of all.filter((s) => s.group === "check")) {
+      console.log(`run_tests: started ${s.name} (beside the shared builds): ${s.cmd.join(" ")}`);
+      report(await start(s, env));
+    }
+  })();
+
   // the shared builds, once, before the suites that use them run side by side (in `jobs` processes)
   if (only.has("c") || only.has("deno") || only.has("bun") || only.has("e2e")) {
     const t0 = performance.now();
@@ -319,22 +334,21 @@ if (import.meta.main) {
     console.log(`[shared builds: ${((performance.now() - t0) / 1000).toFixed(0)} s]`);
   }
 
-  const all = suites(only, values.fast!, jobs);
   // the suites that load the machine go last, each with nothing beside it
-  const queue = [...all.filter((s) => !s.alone), ...all.filter((s) => s.alone)];
+  const rest = all.filter((s) => s.group !== "check");
+  const queue = [...rest.filter((s) => !s.alone), ...rest.filter((s) => s.alone)];
   const running = new Set<Promise<void>>();
   for (const s of queue) {
+    if (s.alone) await checks;
     while (running.size >= (s.alone ? 1 : jobs)) await Promise.race(running);
     console.log(`run_tests: started ${s.name} (load ${loadavg()[0].toFixed(1)}): ${s.cmd.join(" ")}`);
     const p: Promise<void> = start(s, env).then((r) => {
-      console.log(`\n$ ${r.suite.cmd.join(" ")}\n${r.out}`);
-      console.log(`[${r.suite.name}: exit ${r.status}, ${r.seconds.toFixed(0)} s]`);
-      add(r);
+      report(r);
       running.delete(p);
     });
     running.add(p);
   }
-  await Promise.all(running);
+  await Promise.all([...running, checks]);
 
   const pkgSkips = readSkipLog(skipLog);
   rmSync(skipDir, { recursive: true, force: true });
