@@ -221,6 +221,20 @@ function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
   return out.sort((a, b) => b.estimate - a.estimate);
 }
 
+/**
+ * CPU milliseconds of a fixed loop in this process: how fast the machine runs code right now. Taken before
+ * the suites start and after they end (the machine idle but for us), so that a wall time can be read
+ * against the machine's speed at the time: on the 2-core VM this was measured on, the same loop's CPU time
+ * doubled from one minute to the next with nothing of ours running (the host, not the suites).
+ */
+export function speedSample(iterations = 100_000_000): number {
+  const t0 = process.cpuUsage();
+  let x = 0;
+  for (let i = 0; i < iterations; i++) x = (x + i * 7) % 1000003;
+  const d = process.cpuUsage(t0);
+  return x < 0 ? -1 : Math.round((d.user + d.system) / 1000); // x is never negative: it keeps the loop
+}
+
 /** The outcome of one suite. */
 interface Ran {
   suite: Suite;
@@ -274,6 +288,7 @@ if (import.meta.main) {
     console.error(`run_tests: --jobs '${values.jobs}': use an integer >= 1`);
     process.exit(2);
   }
+  const speedBefore = speedSample();
   const started = performance.now();
   // Every suite records the tests it skipped for a missing optional package here (core/optional.ts).
   const skipDir = mkdtempSync(join(tmpdir(), "allocspec-test-skips-"));
@@ -365,8 +380,11 @@ if (import.meta.main) {
   }
 
   console.log("\n" + lines.join("\n"));
+  const wall = performance.now() - started;
+  console.log(`wall time: ${(wall / 60000).toFixed(1)} min (${jobs} suites at once)`);
   console.log(
-    `wall time: ${((performance.now() - started) / 60000).toFixed(1)} min (${jobs} suites at once)`,
+    `machine speed: a fixed loop took ${speedBefore} ms of CPU before the suites, ${speedSample()} ms after ` +
+      "(more ms: a slower machine at that time)",
   );
   console.log(
     `skipped for missing optional packages: ${

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { shard } from "./run_tests.ts";
+import { shard, speedSample } from "./run_tests.ts";
 import { loadWeights } from "./test_times.ts";
 import { testFiles } from "./test_times.ts";
 import { ALONE, ONCE } from "./test_tiers.ts";
@@ -23,4 +23,11 @@ test("run_tests: tools/test_weights.json has a weight for every test file in eac
     }
   }
   assert.deepEqual(missing, [], "run `npx deno run -A tools/test_times.ts --weights --filter FILE`");
+});
+
+test("run_tests: the machine-speed loop's CPU time grows with its length", () => {
+  const short = speedSample(1_000_000);
+  const long = speedSample(40_000_000);
+  assert.ok(short >= 0 && long > 0, `${short} ms, ${long} ms`);
+  assert.ok(long > short, `40x the iterations took ${long} ms of CPU, 1x ${short} ms`);
 });
