@@ -37,6 +37,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { readSkipLog, REQUIRE_ENV, SKIP_LOG_ENV } from "../core/optional.ts";
+import { runScriptAsync } from "../core/child.ts";
 import { ALONE, ONCE } from "./test_tiers.ts";
 import { loadWeights, testFiles, type Weights } from "./test_times.ts";
 
@@ -222,18 +223,18 @@ function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
 }
 
 /**
- * CPU milliseconds of a fixed loop in this process: how fast the machine runs code right now. Taken before
- * the suites start and after they end (the machine idle but for us), so that a wall time can be read
- * against the machine's speed at the time: on the 2-core VM this was measured on, the same loop's CPU time
- * doubled from one minute to the next with nothing of ours running (the host, not the suites).
+ * The machine's speed now: tools/speed_sample.ts in one process per CPU at once (each lands on a CPU of its
+ * own on an idle machine), its CPU milliseconds each, sorted; `[]` if they cannot run.
  */
-export function speedSample(iterations = 100_000_000): number {
-  const t0 = process.cpuUsage();
-  let x = 0;
-  for (let i = 0; i < iterations; i++) x = (x + i * 7) % 1000003;
-  const d = process.cpuUsage(t0);
-  return x < 0 ? -1 : Math.round((d.user + d.system) / 1000); // x is never negative: it keeps the loop
+export async function speedSamples(cpus = availableParallelism()): Promise<number[]> {
+  const runs = await Promise.all(
+    Array.from({ length: cpus }, () => runScriptAsync(SPEED_SAMPLE, [], { timeoutMs: 120_000 })),
+  );
+  return runs.map((r) => Number(r.stdout.trim())).filter((n) => Number.isFinite(n) && n > 0).sort((a, b) =>
+    a - b
+  );
 }
+const SPEED_SAMPLE = new URL("./speed_sample.ts", import.meta.url).pathname;
 
 /** The outcome of one suite. */
 interface Ran {
@@ -288,7 +289,7 @@ if (import.meta.main) {
     console.error(`run_tests: --jobs '${values.jobs}': use an integer >= 1`);
     process.exit(2);
   }
-  const speedBefore = speedSample();
+  const speedBefore = await speedSamples();
   const started = performance.now();
   // Every suite records the tests it skipped for a missing optional package here (core/optional.ts).
   const skipDir = mkdtempSync(join(tmpdir(), "allocspec-test-skips-"));
@@ -382,9 +383,10 @@ if (import.meta.main) {
   console.log("\n" + lines.join("\n"));
   const wall = performance.now() - started;
   console.log(`wall time: ${(wall / 60000).toFixed(1)} min (${jobs} suites at once)`);
+  const speedAfter = await speedSamples();
   console.log(
-    `machine speed: a fixed loop took ${speedBefore} ms of CPU before the suites, ${speedSample()} ms after ` +
-      "(more ms: a slower machine at that time)",
+    `machine speed (tools/speed_sample.ts, CPU ms of one copy per CPU; more: slower): ` +
+      `[${speedBefore.join(", ")}] before the suites, [${speedAfter.join(", ")}] after`,
   );
   console.log(
     `skipped for missing optional packages: ${

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { shard, speedSample } from "./run_tests.ts";
+import { shard, speedSamples } from "./run_tests.ts";
+import { speedSample } from "./speed_sample.ts";
 import { loadWeights } from "./test_times.ts";
 import { testFiles } from "./test_times.ts";
 import { ALONE, ONCE } from "./test_tiers.ts";
@@ -25,9 +26,12 @@ test("run_tests: tools/test_weights.json has a weight for every test file in eac
   assert.deepEqual(missing, [], "run `npx deno run -A tools/test_times.ts --weights --filter FILE`");
 });
 
-test("run_tests: the machine-speed loop's CPU time grows with its length", () => {
-  const short = speedSample(1_000_000);
-  const long = speedSample(40_000_000);
+test("run_tests: the machine-speed workload's CPU time grows with its length; one sample per CPU", async () => {
+  const short = speedSample(10_000);
+  const long = speedSample(400_000);
   assert.ok(short >= 0 && long > 0, `${short} ms, ${long} ms`);
-  assert.ok(long > short, `40x the iterations took ${long} ms of CPU, 1x ${short} ms`);
+  assert.ok(long > short, `40x the steps took ${long} ms of CPU, 1x ${short} ms`);
+  const all = await speedSamples(2);
+  assert.equal(all.length, 2, `two copies, two numbers: ${all}`);
+  assert.ok(all[0] <= all[1] && all[0] > 0, `${all}`);
 });
