@@ -38,7 +38,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { readSkipLog, REQUIRE_ENV, SKIP_LOG_ENV } from "../core/optional.ts";
-import { runScriptAsync } from "../core/child.ts";
+import { speedSamples } from "./speed_sample.ts";
 import { ALONE, ONCE } from "./test_tiers.ts";
 import { loadWeights, testFiles, type Weights } from "./test_times.ts";
 
@@ -222,20 +222,6 @@ function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
   // a stable sort: equal estimates (no weights at all) keep the order above
   return out.sort((a, b) => b.estimate - a.estimate);
 }
-
-/**
- * The machine's speed now: tools/speed_sample.ts in one process per CPU at once (each lands on a CPU of its
- * own on an idle machine), its CPU milliseconds each, sorted; `[]` if they cannot run.
- */
-export async function speedSamples(cpus = availableParallelism()): Promise<number[]> {
-  const runs = await Promise.all(
-    Array.from({ length: cpus }, () => runScriptAsync(SPEED_SAMPLE, [], { timeoutMs: 120_000 })),
-  );
-  return runs.map((r) => Number(r.stdout.trim())).filter((n) => Number.isFinite(n) && n > 0).sort((a, b) =>
-    a - b
-  );
-}
-const SPEED_SAMPLE = new URL("./speed_sample.ts", import.meta.url).pathname;
 
 /** The outcome of one suite. */
 interface Ran {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { shard, speedSamples } from "./run_tests.ts";
-import { speedSample } from "./speed_sample.ts";
+import { shard } from "./run_tests.ts";
+import { speedSample, speedSamples } from "./speed_sample.ts";
 import { loadWeights } from "./test_times.ts";
 import { testFiles } from "./test_times.ts";
 import { ALONE, ONCE } from "./test_tiers.ts";
