@@ -1,7 +1,8 @@
 /**
  * The package path of an allocator author: `npm pack` this checkout, `npm install` the tarball into a
  * fresh folder outside the repository (dependencies from the registry, through the npm cache), then run
- * every command with `npx allocspec` there, under Bun (the default) and Deno (`--runtime deno`):
+ * every command there, under Bun (the default) and Deno (`--runtime deno`), with `npx allocspec` (help,
+ * version, conformance, `python -- --version`) or the installed command npx runs (node_modules/.bin):
  * conformance (relative paths, the native library compiled into XDG_CACHE_HOME with one line), python
  * (`--` kept: `python -- --version` reaches Python), faults and leaks on a small program, clients on one
  * small regrtest module, libs --quick (one library per runtime), bench --quick (one scenario of each kind:
@@ -102,25 +103,36 @@ function runAsync(
 ): Promise<Run> {
   return runProgramAsync(cmd, args, childOpts(cwd, extra));
 }
-const npxArgs = (runtime: "bun" | "deno", args: string[]) => [
-  "--no",
-  "--",
-  "allocspec",
+const cmdArgs = (runtime: "bun" | "deno", args: string[]) => [
   ...(runtime === "deno" ? ["--runtime", "deno"] : []),
   ...args,
 ];
 /** `npx allocspec ARGS` in the user's folder (or `cwd`), under `runtime`. */
 function npx(runtime: "bun" | "deno", args: string[], cwd = installed!.work): Run {
-  return run("npx", npxArgs(runtime, args), cwd);
+  return run("npx", ["--no", "--", "allocspec", ...cmdArgs(runtime, args)], cwd);
 }
-/** {@link npx} without waiting (`extra`: more environment). */
-function npxAsync(
+/**
+ * The installed command itself, `node_modules/.bin/allocspec ARGS` (what npx runs once it has found it),
+ * for the commands after npx's own path is proven (help, version, conformance and `python -- --version`
+ * under both runtimes go through npx): npx's start costs ~0.7 CPU-s of Node per call
+ * (`/usr/bin/time npx --no -- allocspec --version`, 2026-12-07: 0.9 CPU-s, the bin alone 0.15).
+ */
+function bin(runtime: "bun" | "deno", args: string[], cwd = installed!.work): Run {
+  return run(join(installed!.proj, "node_modules", ".bin", "allocspec"), cmdArgs(runtime, args), cwd);
+}
+/** {@link bin} without waiting (`extra`: more environment). */
+function binAsync(
   runtime: "bun" | "deno",
   args: string[],
   cwd = installed!.work,
   extra: Record<string, string> = {},
 ): Promise<Run> {
-  return runAsync("npx", npxArgs(runtime, args), cwd, extra);
+  return runAsync(
+    join(installed!.proj, "node_modules", ".bin", "allocspec"),
+    cmdArgs(runtime, args),
+    cwd,
+    extra,
+  );
 }
 const tail = (r: Run) => `exit ${r.status}\n${r.stderr.slice(-3000)}`;
 
@@ -249,24 +261,24 @@ for (const rt of RUNTIMES) {
     timeout: 600_000,
   }, () => {
     install();
-    const py = npx(rt, ["python", "--target", "native", "--", "-c", "print(6 * 7)"]);
+    const py = bin(rt, ["python", "--target", "native", "--", "-c", "print(6 * 7)"]);
     assert.equal(py.stdout, "42\n", tail(py));
     // `--` reaches the command: --version is Python's, not an unknown option of ours
     const ver = npx(rt, ["python", "--", "--version"]);
     assert.equal(ver.status, 0, tail(ver));
     assert.match(ver.stdout, /^Python 3\./);
 
-    const faults = npx(rt, ["faults", "--max-points", "6", "--format", "json", "--", "prog.py"]);
+    const faults = bin(rt, ["faults", "--max-points", "6", "--format", "json", "--", "prog.py"]);
     assert.equal(faults.status, 0, tail(faults));
     const report = JSON.parse(faults.stdout);
     assert.equal(report.stats.run, 6, faults.stdout.slice(0, 2000));
     assert.deepEqual(report.findings, []);
 
-    const leaks = npx(rt, ["leaks", "--format", "json", "--", "prog.py"]);
+    const leaks = bin(rt, ["leaks", "--format", "json", "--", "prog.py"]);
     assert.equal(leaks.status, 0, tail(leaks));
     assert.match(leaks.stdout, /"blocks"/);
 
-    const clients = npx(rt, ["clients", "--target", "native", "--tests", "test_bool", "--format", "json"]);
+    const clients = bin(rt, ["clients", "--target", "native", "--tests", "test_bool", "--format", "json"]);
     assert.equal(clients.status, 0, tail(clients));
     assert.match(clients.stdout, /test_bool/);
   });
@@ -287,7 +299,7 @@ test("package: libs --quick from the installed package (Bun and Deno)", {
 }, () => {
   install();
   for (const [rt, lib] of LIBS_RUNS) {
-    const libs = npx(rt, ["libs", "--quick", "--target", "native", "--lib", lib]);
+    const libs = bin(rt, ["libs", "--quick", "--target", "native", "--lib", lib]);
     assert.equal(libs.status, 0, tail(libs));
     assert.match(libs.stdout, new RegExp(`${lib}\\s+native`));
   }
@@ -336,7 +348,7 @@ test("package: bench --quick from the installed package: its C-built and cross-r
     const tmpdir = join(tmp, `tmp-bench-${rt}`);
     mkdirSync(tmpdir, { recursive: true });
     const filter = `^(${scenarios.join("|")})$`;
-    return npxAsync(rt, ["bench", "--quick", "--filter", filter, "--out", out], work, { TMPDIR: tmpdir });
+    return binAsync(rt, ["bench", "--quick", "--filter", filter, "--out", out], work, { TMPDIR: tmpdir });
   }));
   for (const [i, { rt, scenarios, cross }] of BENCH_RUNS.entries()) {
     const b = runs[i];
