@@ -38,6 +38,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { readSkipLog, REQUIRE_ENV, SKIP_LOG_ENV } from "../core/optional.ts";
+import { runtimeExecutable } from "../core/runtime.ts";
 import { speedSamples } from "./speed_sample.ts";
 import { ALONE, ONCE } from "./test_tiers.ts";
 import { loadWeights, testFiles, type Weights } from "./test_times.ts";
@@ -150,9 +151,11 @@ function suites(groups: Set<Group>, fast: boolean, jobs: number): Suite[] {
   const w = { deno: weigher(weights.deno), bun: weigher(weights.bun) };
   const sum = (rt: "deno" | "bun", fs: string[]) => fs.reduce((t, f) => t + w[rt](f), 0);
   const denoTest = (fs: string[]) => [deno, "test", "-A", "--no-check", ...fs];
+  // Bun's pinned binary itself, not `npx bun`: npx's own start is ~0.9 CPU-s of Node per suite (process
+  // accounting of a whole run, 2026-12-07: 9 Bun suites, 8.5 CPU-s in npx), and it gave the Bun suites an
+  // environment (npm_*, INIT_CWD) that the Deno suites did not have
   const bunTest = (fs: string[]) => [
-    "npx",
-    "bun",
+    runtimeExecutable("bun"),
     "test",
     BUN_TIMEOUT,
     ...(fs.length > 1 ? [`--parallel=${jobs}`] : []),
