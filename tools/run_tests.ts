@@ -15,7 +15,9 @@
  * seconds per file and runtime in tools/test_weights.json, `tools/test_times.ts --weights`), each one's
  * output printed whole when it ends, with its wall time. Tests skipped for a missing optional Debian
  * package (core/optional.ts) are counted apart on the closing line; with `ALLOCSPEC_REQUIRE_PACKAGES=1`
- * (`.ci/run`) they fail.
+ * (`.ci/run`) they fail. Before the closing line: the run's wall time, the CPU time of the suites
+ * ({@link childrenCpuSeconds}) and the machine's speed before and after (tools/speed_sample.ts), so that a
+ * slower run can be told apart as more work or a slower machine.
  *
  * Exit code 0 only when every suite ran, reported its counts, and nothing failed.
  *
@@ -32,7 +34,7 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -74,6 +76,24 @@ export function parsePlain(out: string): Counts | null {
   const all = [...out.matchAll(/(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$/gm)];
   const m = all.at(-1);
   return m ? { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) } : null;
+}
+
+/**
+ * CPU seconds (user + system) of every child this process has waited for, with their own waited-for
+ * descendants: /proc/self/stat's cutime and cstime (fields 16 and 17, in USER_HZ, 100 per second on
+ * Linux); null where there is no /proc. The difference across the suites is the work a run did, which
+ * on a busy machine sets its wall time (CPU / CPUs), whatever the machine's speed was.
+ */
+export function childrenCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    // after "pid (comm) " the fields start at 3 (state): field N is f[N - 3]
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const s = (Number(f[13]) + Number(f[14])) / 100;
+    return Number.isFinite(s) ? s : null;
+  } catch {
+    return null;
+  }
 }
 
 /** One command that reports counts (or passes/fails as one test). */
@@ -280,6 +300,7 @@ if (import.meta.main) {
     process.exit(2);
   }
   const speedBefore = await speedSamples();
+  const cpuBefore = childrenCpuSeconds();
   const started = performance.now();
   // Every suite records the tests it skipped for a missing optional package here (core/optional.ts).
   const skipDir = mkdtempSync(join(tmpdir(), "allocspec-test-skips-"));
@@ -373,6 +394,14 @@ if (import.meta.main) {
   console.log("\n" + lines.join("\n"));
   const wall = performance.now() - started;
   console.log(`wall time: ${(wall / 60000).toFixed(1)} min (${jobs} suites at once)`);
+  const cpuAfter = childrenCpuSeconds();
+  if (cpuBefore !== null && cpuAfter !== null) {
+    const cpus = availableParallelism();
+    console.log(
+      `CPU time of the suites: ${(cpuAfter - cpuBefore).toFixed(0)} s (user + system of every process they ` +
+        `waited for); ${cpus} CPUs x the wall time: ${(cpus * wall / 1000).toFixed(0)} s`,
+    );
+  }
   const speedAfter = await speedSamples();
   console.log(
     `machine speed (tools/speed_sample.ts, CPU ms of one copy per CPU; more: slower): ` +

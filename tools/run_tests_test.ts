@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { shard } from "./run_tests.ts";
+import { spawnSync } from "node:child_process";
+import { childrenCpuSeconds, shard } from "./run_tests.ts";
 import { speedSample, speedSamples } from "./speed_sample.ts";
 import { loadWeights } from "./test_times.ts";
 import { testFiles } from "./test_times.ts";
@@ -34,4 +35,16 @@ test("run_tests: the machine-speed workload's CPU time grows with its length; on
   const all = await speedSamples(2);
   assert.equal(all.length, 2, `two copies, two numbers: ${all}`);
   assert.ok(all[0] <= all[1] && all[0] > 0, `${all}`);
+});
+
+test("run_tests: the CPU time of waited-for children grows by what a child burned", {
+  skip: childrenCpuSeconds() === null ? "no /proc/self/stat" : false,
+}, () => {
+  const before = childrenCpuSeconds()!;
+  const r = spawnSync("sh", ["-c", "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done"], { stdio: "ignore" });
+  assert.equal(r.status, 0);
+  const after = childrenCpuSeconds()!;
+  // the loop takes ~0.4 s of CPU on the 2-core VM; a child that is not counted gives 0
+  assert.ok(after - before >= 0.1, `a busy child added ${after - before} s`);
+  assert.ok(after - before < 60, `${after - before} s`);
 });
