@@ -189,8 +189,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (values.list) {
-    for (const c of await loadCases()) {
-      if (filter && !filter.test(c.id)) continue;
+    for (const c of await loadCases(filter)) {
       console.log(
         `${c.id}  [${c.features.join(",")}]  domains=${c.domains.join(",") || "-"}  profiles=${
           c.profiles.join(",")

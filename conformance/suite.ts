@@ -38,6 +38,7 @@ export interface SuiteOptions {
 
 export interface PreparedSuite {
   adapters: Map<string, Adapter>;
+  /** the cases the filter selects (all without one) */
   cases: Case[];
   items: WorkItem[];
   /** what happened to default targets that are not available */
@@ -71,7 +72,7 @@ export async function prepareSuite(o: SuiteOptions): Promise<PreparedSuite> {
       }
     }
   }
-  const cases = await loadCases();
+  const cases = await loadCases(o.filter);
   const byId = new Map(cases.map((c) => [c.id, c]));
   const runs = expand(cases, {
     profiles: o.profiles,

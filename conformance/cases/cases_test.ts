@@ -20,6 +20,17 @@ test("cases: every case file loads and its id matches the file", async () => {
   assert.equal(new Set(cases.map((c) => c.id)).size, cases.length);
 });
 
+test("cases: a filter imports exactly the cases it selects, in the same order", async () => {
+  const all = await loadCases();
+  for (const re of [/^zero_size\//, /^(abort|debug_pads)\/|_null$/, /^no such case$/]) {
+    assert.deepEqual(
+      (await loadCases(re)).map((c) => c.id),
+      all.filter((c) => re.test(c.id)).map((c) => c.id),
+      String(re),
+    );
+  }
+});
+
 test("cases: metadata uses the closed lists (features, needs, profiles, domains)", async () => {
   for (const c of await loadCases()) {
     assert.ok(c.description.length > 10, `${c.id}: description`);
