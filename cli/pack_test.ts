@@ -118,8 +118,9 @@ function npx(runtime: "bun" | "deno", args: string[], cwd = installed!.work): Ru
  * (`/usr/bin/time npx --no -- allocspec --version`, 2026-12-07: 0.9 CPU-s, the bin alone 0.15).
  */
 function bin(runtime: "bun" | "deno", args: string[], cwd = installed!.work): Run {
-  return run(join(installed!.proj, "node_modules", ".bin", "allocspec"), cmdArgs(runtime, args), cwd);
+  return run(binPath(), cmdArgs(runtime, args), cwd);
 }
+const binPath = () => join(installed!.proj, "node_modules", ".bin", "allocspec");
 /** {@link bin} without waiting (`extra`: more environment). */
 function binAsync(
   runtime: "bun" | "deno",
@@ -128,7 +129,7 @@ function binAsync(
   extra: Record<string, string> = {},
 ): Promise<Run> {
   return runAsync(
-    join(installed!.proj, "node_modules", ".bin", "allocspec"),
+    binPath(),
     cmdArgs(runtime, args),
     cwd,
     extra,

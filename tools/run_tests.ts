@@ -108,7 +108,7 @@ interface Suite {
   estimate: number;
 }
 
-const deno = process.execPath.endsWith("deno") ? process.execPath : "deno";
+const deno = runtimeExecutable("deno");
 /** The TypeScript folders every static check covers (new top-level folders go here and in deno.json). */
 const TS_DIRS = [
   "ref",

@@ -2,8 +2,8 @@
  * How fast this machine runs code like ours right now: the CPU milliseconds of a fixed workload (Map
  * lookups, small arrays, JSON: allocation and branches, as the runtimes, compilers and interpreters of a
  * test run do). {@link speedSamples} runs one copy per CPU at once; tools/run_tests.ts does so before the
- * suites and after them and prints the numbers beside the wall time. On the 2-core VM this was written on (2026-12-07), one vCPU ran
- * this workload 1.6x slower than the other, and CPython's `sum(range(40_000_000))` 0.48 s on one and
+ * suites and after them and prints the numbers beside the wall time. On the 2-core VM this was written on
+ * (2026-12-07), one vCPU ran this workload 1.6x slower than the other, and CPython's `sum(range(40_000_000))` 0.48 s on one and
  * 0.83 s on the other, varying from one minute to the next. A tight integer loop does not show it.
  *
  * @example
