@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -118,6 +118,15 @@ test("debug-hook violations come back with CPython's text and the module, from b
     "import unittest\nclass T(unittest.TestCase):\n    def test_ok(self): pass\n",
   );
   const plain = launchSpec({ target: "cpython" });
+  try {
+    badFree(dir, plain);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Both hook implementations on the bad-free module in `dir`: one violation, CPython's text. */
+function badFree(dir: string, plain: ReturnType<typeof launchSpec>): void {
   for (const hooks of ["cpython", "native"] as const) {
     const r = runRegrtest(launchSpec({ target: "native", debugHooks: hooks }), [
       "test_badfree",
@@ -140,7 +149,7 @@ test("debug-hook violations come back with CPython's text and the module, from b
       /Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'o', verified using API 'm'$/,
     );
   }
-});
+}
 
 test("clients CLI: bad usage is one line, exit 2, nothing run", { timeout: 60_000 }, () => {
   for (

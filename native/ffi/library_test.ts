@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLibrary, requireSymbols, symbolAddress } from "./library.ts";
@@ -9,7 +9,15 @@ import { buildNative } from "../build.ts";
 import { LIBPYTHON, NO_LIBPYTHON as skip } from "./libpython_fixture.ts";
 
 const LIBPY = LIBPYTHON ?? "";
-const dir = mkdtempSync(join(tmpdir(), "allocspec-ffi-"));
+/** Runs `fn` with a temporary folder of its own, removed afterwards. */
+function inTempDir(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), "allocspec-ffi-"));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** One line, naming `what`. */
 function oneLine(fn: () => unknown, what: RegExp): string {
@@ -33,21 +41,23 @@ test("library: a missing file is named with what to do", () => {
   oneLine(() => symbolAddress("/nonexistent/libfoo.so", "x"), /library not found: \/nonexistent\/libfoo\.so/);
 });
 
-test("library: a file that is not a shared library gives one clear line", () => {
-  const f = join(dir, "not_a_lib.so");
-  writeFileSync(f, "this is text, not ELF\n".repeat(10));
-  oneLine(() => openLibrary(f, ENTRY_POINTS), new RegExp(`cannot load ${f}: .*not a shared library`));
-  oneLine(() => openLibrary(dir, ENTRY_POINTS), /is a directory, not a shared library/);
-});
+test("library: a file that is not a shared library gives one clear line", () =>
+  inTempDir((dir) => {
+    const f = join(dir, "not_a_lib.so");
+    writeFileSync(f, "this is text, not ELF\n".repeat(10));
+    oneLine(() => openLibrary(f, ENTRY_POINTS), new RegExp(`cannot load ${f}: .*not a shared library`));
+    oneLine(() => openLibrary(dir, ENTRY_POINTS), /is a directory, not a shared library/);
+  }));
 
-test("library: a library built for another ABI (ELF class 32) gives one clear line", () => {
-  const f = join(dir, "libwrongclass.so");
-  copyFileSync(buildNative(), f); // a 64-bit ELF library of ours
-  const b = readFileSync(f);
-  b[4] = 1; // EI_CLASS = ELFCLASS32
-  writeFileSync(f, b);
-  oneLine(() => openLibrary(f, ENTRY_POINTS), new RegExp(`cannot load ${f}: .*(ELF|another architecture)`));
-});
+test("library: a library built for another ABI (ELF class 32) gives one clear line", () =>
+  inTempDir((dir) => {
+    const f = join(dir, "libwrongclass.so");
+    copyFileSync(buildNative(), f); // a 64-bit ELF library of ours
+    const b = readFileSync(f);
+    b[4] = 1; // EI_CLASS = ELFCLASS32
+    writeFileSync(f, b);
+    oneLine(() => openLibrary(f, ENTRY_POINTS), new RegExp(`cannot load ${f}: .*(ELF|another architecture)`));
+  }));
 
 test("library: a missing symbol names the symbol and the file", { skip }, () => {
   const m = oneLine(

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openNative } from "./native.ts";
@@ -466,13 +466,17 @@ const NO_CC = CC ? false : "no C compiler (install gcc or clang, or set CC)";
 test("native: an allocspec ABI version mismatch is refused", { skip: NO_CC }, () => {
   const dir = mkdtempSync(join(tmpdir(), "allocspec-abi-"));
   const c = join(dir, "abi2.c"), so = join(dir, "libabi2.so");
-  writeFileSync(c, "int allocspec_abi_version(void) { return 2; }\n");
-  const r = spawnSync(CC!, ["-shared", "-fPIC", "-o", so, c], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  assert.throws(
-    () => openNative({ libPath: so }),
-    /has allocspec ABI version 2, this loader speaks 1: rebuild/,
-  );
+  try {
+    writeFileSync(c, "int allocspec_abi_version(void) { return 2; }\n");
+    const r = spawnSync(CC!, ["-shared", "-fPIC", "-o", so, c], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.throws(
+      () => openNative({ libPath: so }),
+      /has allocspec ABI version 2, this loader speaks 1: rebuild/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("native: ctx handles and callbacks are released by reset(); Get then sees C again", () => {
@@ -585,6 +589,7 @@ test("native: replay (this library, a direct C and TS allocator) and tracing", (
   n.traceWrite(file);
   assert.ok(existsSync(file));
   const bytes = new Uint8Array(readFileSync(file));
+  rmSync(dir, { recursive: true, force: true });
   assert.equal(new TextDecoder().decode(bytes.subarray(0, 8)), "A445TRC1");
   assert.equal(Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(16, true)), recorded);
   assert.equal(n.replay(bytes).ops, recorded);
