@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { findLibpython, findPython } from "./python.ts";
+import { defaultPython, findLibpython, findPython, resolveLibpython } from "./python.ts";
 
 let python: string | undefined;
 try {
@@ -23,8 +23,10 @@ test(
     writeFileSync(shim, `#!/bin/sh\necho x >> '${log}'\nexec '${python}' "$@"\n`);
     chmodSync(shim, 0o755);
     const path = process.env.PATH;
+    const pinned = process.env.ALLOCSPEC_PYTHON; // set by tools/run_tests.ts: this test asks PATH's python3
     const asked = () => readFileSync(log, "utf8").split("\n").filter(Boolean).length;
     try {
+      delete process.env.ALLOCSPEC_PYTHON;
       process.env.PATH = `${dir}:${path}`;
       const a = findLibpython();
       const b = findLibpython();
@@ -36,7 +38,40 @@ test(
       assert.throws(() => findLibpython("/no/such/python3"), /cannot run \/no\/such\/python3/);
     } finally {
       process.env.PATH = path;
+      if (pinned !== undefined) process.env.ALLOCSPEC_PYTHON = pinned;
       delete process.env.ALLOCSPEC_PYTHON_TEST_MARK;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "python: $ALLOCSPEC_PYTHON is the interpreter asked when none is named (not python3 on PATH)",
+  { skip: python ? false : "no python3 with a shared libpython on this machine" },
+  () => {
+    // an interpreter that counts how often it is asked, named by ALLOCSPEC_PYTHON, and a python3 on PATH that
+    // fails: findLibpython and resolveLibpython must ask the first and never the second
+    const dir = mkdtempSync(join(tmpdir(), "allocspec-python-"));
+    const log = join(dir, "asked");
+    const mine = join(dir, "mine");
+    writeFileSync(mine, `#!/bin/sh\necho x >> '${log}'\nexec '${python}' "$@"\n`);
+    writeFileSync(join(dir, "python3"), "#!/bin/sh\nexit 7\n");
+    chmodSync(mine, 0o755);
+    chmodSync(join(dir, "python3"), 0o755);
+    const saved = { PATH: process.env.PATH, ALLOCSPEC_PYTHON: process.env.ALLOCSPEC_PYTHON };
+    try {
+      process.env.PATH = `${dir}:${saved.PATH}`;
+      process.env.ALLOCSPEC_PYTHON = mine;
+      assert.equal(defaultPython(), mine);
+      assert.equal(defaultPython({}), "python3");
+      const info = findLibpython();
+      assert.equal(info.python, mine);
+      assert.equal(resolveLibpython(undefined, { env: { ALLOCSPEC_PYTHON: mine } }), info.path);
+      assert.equal(readFileSync(log, "utf8").split("\n").filter(Boolean).length, 1, "asked once, cached");
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.ALLOCSPEC_PYTHON === undefined) delete process.env.ALLOCSPEC_PYTHON;
+      else process.env.ALLOCSPEC_PYTHON = saved.ALLOCSPEC_PYTHON;
       rmSync(dir, { recursive: true, force: true });
     }
   },

@@ -40,6 +40,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { readSkipLog, REQUIRE_ENV, SKIP_LOG_ENV } from "../core/optional.ts";
+import { findPython } from "../core/python.ts";
 import { runtimeExecutable } from "../core/runtime.ts";
 import { speedSamples } from "./speed_sample.ts";
 import { ALONE, ONCE } from "./test_tiers.ts";
@@ -93,6 +94,15 @@ export function childrenCpuSeconds(): number | null {
     return Number.isFinite(s) ? s : null;
   } catch {
     return null;
+  }
+}
+
+/** `$ALLOCSPEC_PYTHON`, else the real executable behind `python3` on PATH, else undefined. */
+export function pinPython(env: Record<string, string | undefined> = process.env): string | undefined {
+  try {
+    return findPython(env);
+  } catch {
+    return undefined;
   }
 }
 
@@ -305,7 +315,15 @@ if (import.meta.main) {
   // Every suite records the tests it skipped for a missing optional package here (core/optional.ts).
   const skipDir = mkdtempSync(join(tmpdir(), "allocspec-test-skips-"));
   const skipLog = join(skipDir, "package-skips");
-  const env = { [SKIP_LOG_ENV]: skipLog, DENO_JOBS: String(jobs) };
+  const env: Record<string, string> = { [SKIP_LOG_ENV]: skipLog, DENO_JOBS: String(jobs) };
+  // python3 resolved once for every suite (core/python.ts defaultPython): the interpreter behind `python3` on
+  // PATH, so a wrapper such as pyenv's shim (a bash script, ~0.35 CPU-s and ~20 processes per start) is
+  // not run again by each of the ~230 processes that ask (process accounting of a whole run, 2026-12-07:
+  // 230 python3 and 4,581 bash processes). The user's own ALLOCSPEC_PYTHON wins; no python3: unset, and
+  // the tests that need one skip as before. Tests of the PATH lookup itself unset it (core/python_test.ts).
+  const pinned = pinPython();
+  if (pinned) env.ALLOCSPEC_PYTHON = pinned;
+  console.log(`run_tests: python3 for the suites: ${pinned ?? "none found (tests that need it skip)"}`);
 
   const total: Counts = { passed: 0, failed: 0, skipped: 0 };
   const lines: string[] = [];

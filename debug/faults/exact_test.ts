@@ -22,10 +22,11 @@ import { buildFixtures, FIXTURES_DIR } from "../fixtures/build.ts";
 import { classifyPoint, FINDING_CLASSES } from "../../core/outcome.ts";
 import { parseSite, pythonSite, siteKey, Symbolizer } from "./site.ts";
 import { runPointFresh, stdlibDirs, sweep, type SweepOptions } from "./sweep.ts";
+import { defaultPython } from "../../core/python.ts";
 
 function skipReason(): string | undefined {
   if (spawnSync("addr2line", ["--version"]).status !== 0) return "addr2line (binutils) is not installed";
-  if (spawnSync("python3", ["-c", "import zipfile"]).status !== 0) return "python3 is not installed";
+  if (spawnSync(defaultPython(), ["-c", "import zipfile"]).status !== 0) return "python3 is not installed";
   try {
     buildFixtures();
     launchSpec({ layers: [buildLayer("as_faults")] });
@@ -41,7 +42,7 @@ function inputs(): string {
   const dir = mkdtempSync(join(tmpdir(), "allocspec-exact-"));
   mkdirSync(join(dir, "out"));
   writeFileSync(join(dir, "data.bin"), Uint8Array.from({ length: 20000 }, (_, i) => i % 251));
-  const r = spawnSync("python3", [
+  const r = spawnSync(defaultPython(), [
     "-c",
     "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n z.writestr('zipmod.py', 'def answer():\\n    return 6 * 7\\n')",
     join(dir, "mods.zip"),

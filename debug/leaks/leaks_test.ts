@@ -15,6 +15,7 @@ import { FIXTURES_DIR } from "../fixtures/build.ts";
 import { parseSnapshots } from "./report.ts";
 import { tracemallocTop, trackLeaks } from "./run.ts";
 import { runScript } from "../../core/child.ts";
+import { defaultPython } from "../../core/python.ts";
 
 const DRIVER = join(FIXTURES_DIR, "leak_driver.py");
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "cli.ts");
@@ -61,7 +62,7 @@ test("planted leaks: right lines, bytes and blocks, in agreement with tracemallo
   const exit = run.snapshots[1];
   const big = lineOf("PLANTED LEAK 1"), small = lineOf("PLANTED LEAK 2");
   // expected sizes from the interpreter itself: 5 bytes(100_000); 50 bytearray(4_000) (object + buffer)
-  const sz = spawnSync("python3", [
+  const sz = spawnSync(defaultPython(), [
     "-c",
     "import sys; print(sys.getsizeof(bytes(100_000)), sys.getsizeof(bytearray(4_000)))",
   ], { encoding: "utf8" }).stdout.trim().split(" ").map(Number);

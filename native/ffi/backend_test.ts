@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { ffi } from "./backend.ts";
 import { spawnSync } from "node:child_process";
 import { LIBPYTHON, NO_LIBPYTHON } from "./libpython_fixture.ts";
+import { defaultPython } from "../../core/python.ts";
 
 const LIBC = "libc.so.6";
 const table = {
@@ -49,9 +50,9 @@ test("backend: missing symbols are undefined, present ones have addresses", () =
   assert.equal(ffi.symbolAddress(LIBC, "no_such_symbol_allocspec"), 0);
 });
 
-/** PY_VERSION_HEX of python3 (sys.hexversion), or null when python3 does not run. */
+/** PY_VERSION_HEX of the python3 asked by default (sys.hexversion), or null when python3 does not run. */
 function pythonHexversion(): number | null {
-  const r = spawnSync("python3", ["-c", "import sys; print(sys.hexversion)"], { encoding: "utf8" });
+  const r = spawnSync(defaultPython(), ["-c", "import sys; print(sys.hexversion)"], { encoding: "utf8" });
   return r.status === 0 ? Number(r.stdout.trim()) : null;
 }
 
