@@ -52,6 +52,13 @@ export interface PoolOptions {
   onResult?: (r: Result, done: number, total: number) => void;
   /** the run's budgets (default: a meter over `timeoutMs`); its report goes into the summary */
   budget?: BudgetMeter;
+  /**
+   * Re-run alone each in-process FAIL/ERROR of a target that keeps state, to label it {@link ALONE} or
+   * {@link NOT_ALONE} (default true: what every command does). A fresh worker per such result; a caller
+   * that judges only statuses and messages (the fixtures' teeth: one to six FAILs per fixture, each a
+   * process start) may turn it off: the labels are then absent, the statuses and messages are the same.
+   */
+  isolateFailures?: boolean;
 }
 
 /** Consecutive parallel-phase timeouts after which a target's remaining runs wait for the alone phase. */
@@ -87,7 +94,8 @@ export async function runPool(items: readonly WorkItem[], o: PoolOptions): Promi
     o.onResult?.(r, done, items.length);
   };
   const isolate = (i: number, r: Result) =>
-    items[i].adapter.keepsState === true && items[i].disposition.kind === "in-process" &&
+    o.isolateFailures !== false && items[i].adapter.keepsState === true &&
+    items[i].disposition.kind === "in-process" &&
     (r.status === "FAIL" || r.status === "ERROR") && !r.message.startsWith("target stopped after");
   const finish = (i: number, r: Result, before?: string[]) => {
     out[i] = r;

@@ -4,7 +4,8 @@ import { loadAdapter } from "./adapters/mod.ts";
 import { loadCase } from "./cases/mod.ts";
 import { judgeDeath } from "./execute.ts";
 import { dispose, type RunSpec } from "./plan.ts";
-import { runPool, type WorkItem } from "./pool.ts";
+import { ALONE, runPool, type WorkItem } from "./pool.ts";
+import { buildFixtures } from "./fixtures/c/build.ts";
 import { BudgetMeter } from "./budget.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -223,4 +224,24 @@ test("judgeDeath: a violation case without explicit stderr patterns expects CPyt
   );
   const other = "Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\n";
   assert.equal(judgeDeath(c, { status: null, signal: "SIGABRT", stderr: other, stdout: "" }).status, "FAIL");
+});
+
+let malloc0Null: string | undefined;
+try {
+  malloc0Null = buildFixtures({ names: ["malloc0_null"], quiet: true }).malloc0_null;
+} catch { /* no C compiler: skipped below */ }
+
+test("pool: isolateFailures false: a FAIL after earlier cases keeps its status and message, unlabelled", {
+  skip: malloc0Null ? false : "the C fixtures cannot be built here (no C compiler)",
+  timeout: 60000,
+}, async () => {
+  // free(NULL) passes first, then malloc(0) FAILs in the same worker: by default it is run again alone
+  const its = await items(`vtable:${malloc0Null}`, [AFTER[1], AFTER[0]]);
+  const on = await runPool(its, { jobs: 1, abi: "shipped" });
+  assert.deepEqual(on.map((r) => r.status), ["PASS", "FAIL"]);
+  assert.equal(on[1].alone, ALONE);
+  const off = await runPool(its, { jobs: 1, abi: "shipped", isolateFailures: false });
+  assert.deepEqual(off.map((r) => r.status), ["PASS", "FAIL"]);
+  assert.equal(off[1].alone, undefined);
+  assert.equal(off[1].message, on[1].message);
 });

@@ -120,6 +120,8 @@ export async function runSuite(
     timeoutMs?: number;
     onResult?: (r: Result, done: number, total: number) => void;
     progress?: (line: string) => void;
+    /** see `PoolOptions.isolateFailures` in pool.ts (default true) */
+    isolateFailures?: boolean;
   },
 ): Promise<{ results: Result[]; summary: Summary }> {
   const t0 = performance.now();
@@ -130,6 +132,7 @@ export async function runSuite(
     abi: p.abi,
     onResult: o.onResult,
     budget,
+    isolateFailures: o.isolateFailures,
   });
   const summary = summarize(results, (performance.now() - t0) / 1000);
   summary.budget = budget.report();
