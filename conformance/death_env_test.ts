@@ -10,7 +10,11 @@ import { findLibpython } from "../core/python.ts";
 
 // Issue 8: death-case verdicts on real CPython depended on the caller's environment (PYTHONFAULTHANDLER,
 // PYTHONDEVMODE, PYTHONTRACEMALLOC, the size of the environment). The same death cases must give the same
-// verdicts in a hostile environment with both cores busy as in a clean one.
+// verdicts in a hostile environment with both cores busy as in a clean one. A clean run of these cases
+// gives PASS for every run the plan runs and the plan's own status for the others: that is what
+// conformance/default_run_test.ts asserts of the whole default run (cpython and native, every case, no FAIL
+// and no ERROR) in both runtimes, so the hostile run is compared with the plan instead of with a second run
+// of ~75 death children (process accounting, 2026-12-07: this file started 210 Bun death children).
 
 const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
 const FILTER = "^(debug_(pads|api_id)|abort)/";
@@ -48,6 +52,21 @@ const verdicts = (stdout: string) =>
     `${x.target} ${x.case}[${x.domain}]@${x.profile}: ${x.status}`
   ).sort();
 
+/** The verdicts of a clean run of {@link run}'s cases: PASS where the plan runs a case, else its status. */
+async function clean(): Promise<string[]> {
+  const prep = await prepareSuite({
+    targets: ["cpython", "native"],
+    abi: "shipped",
+    profiles: ["cpython"],
+    filter: new RegExp(FILTER),
+  });
+  return prep.items.map((it) =>
+    `${it.adapter.label} ${it.case.id}[${it.run.domain}]@${it.run.profile}: ${
+      it.disposition.kind === "skip" ? it.disposition.status : "PASS"
+    }`
+  ).sort();
+}
+
 /** A bounded busy loop in a child of this runtime (killed when the test ends, ends by itself in 120 s). */
 function burn(): ChildProcess {
   const code = "const end = Date.now() + 120000; while (Date.now() < end) {}";
@@ -57,7 +76,7 @@ function burn(): ChildProcess {
 }
 
 test(
-  "death cases: identical verdicts in a clean and in a hostile environment (PYTHON*, large env, busy cores)",
+  "death cases: the verdicts of a clean environment in a hostile one (PYTHON*, large env, busy cores)",
   {
     skip: noPython,
     timeout: 240_000,
@@ -69,8 +88,7 @@ test(
         base[k] = v;
       }
     }
-    const clean = await run(base);
-    assert.equal(clean.status, 0, clean.stderr + clean.stdout.slice(-1500));
+    const want = await clean();
     const hostile: Record<string, string> = {
       ...base,
       PYTHONFAULTHANDLER: "1",
@@ -85,12 +103,12 @@ test(
     const burners = [burn(), burn()];
     try {
       const h = await run(hostile);
-      assert.deepEqual(verdicts(h.stdout), verdicts(clean.stdout));
+      assert.deepEqual(verdicts(h.stdout), want);
       assert.equal(h.status, 0, h.stderr + h.stdout.slice(-1500));
     } finally {
       for (const b of burners) b.kill("SIGKILL");
     }
-    assert.ok(verdicts(clean.stdout).length > 60, "too few runs: did the filter match?");
+    assert.ok(want.filter((v) => v.endsWith(": PASS")).length > 60, "too few runs: did the filter match?");
   },
 );
 
