@@ -43,10 +43,10 @@ export interface LibpythonInfo {
 export const LIBPYTHON_ENV = "ALLOCSPEC_LIBPYTHON";
 
 const PROBE = [
-  "import json, platform, sysconfig as s",
+  "import json, platform, sys, sysconfig as s",
   "v = s.get_config_var",
   "print(json.dumps({'libdir': v('LIBDIR'), 'ldlibrary': v('LDLIBRARY'), 'instsoname': v('INSTSONAME'),",
-  "  'shared': v('Py_ENABLE_SHARED'), 'version': platform.python_version()}))",
+  "  'shared': v('Py_ENABLE_SHARED'), 'version': platform.python_version(), 'executable': sys.executable}))",
 ].join("\n");
 
 const DEFAULT_HINT = "--target cpython:/path/to/libpython3.X.so";
@@ -66,9 +66,26 @@ export function defaultPython(env: Record<string, string | undefined> = process.
  */
 const NO_SITE = "-S";
 
+/**
+ * One question's key: the interpreter named, the directory (pyenv's .python-version) and the environment it
+ * runs in (PATH, pyenv's variables).
+ */
+const questionKey = (python: string, env: Record<string, string>) =>
+  JSON.stringify([python, process.cwd(), Object.entries(env).sort()]); // Deno's order varies
+
+/**
+ * The real executable behind `python3` on PATH, by {@link questionKey}: learnt by {@link findPython} or by
+ * {@link findLibpython}'s probe of `python3`, so that a process asks a wrapper such as pyenv's shim (a bash
+ * script: ~20 processes and 0.35 CPU-s per start) at most once.
+ */
+const executables = new Map<string, string>();
+
 /** The python3 to use: `$ALLOCSPEC_PYTHON`, else the real executable behind `python3` on PATH. */
 export function findPython(env: Record<string, string | undefined> = process.env): string {
   if (env.ALLOCSPEC_PYTHON) return env.ALLOCSPEC_PYTHON;
+  const key = questionKey("python3", controlledEnv());
+  const known = executables.get(key);
+  if (known && existsSync(known)) return known;
   const r = spawnSync("python3", [NO_SITE, "-c", "import sys; print(sys.executable)"], {
     encoding: "utf8",
     env: forSpawnSync(controlledEnv()),
@@ -77,6 +94,7 @@ export function findPython(env: Record<string, string | undefined> = process.env
   if (r.status !== 0 || !(r.stdout ?? "").trim()) {
     throw new Error("python3 not found: install CPython 3 (shared libpython) or set ALLOCSPEC_PYTHON");
   }
+  executables.set(key, r.stdout.trim());
   return r.stdout.trim();
 }
 
@@ -94,10 +112,12 @@ export function findLibpython(python: string = defaultPython(), hint: string = D
   // and the directory (pyenv's .python-version): asked once per process for each (a pyenv shim costs
   // ~30 processes and 0.4 CPU-s per question; test files ask at import; tools/run_tests.ts resolves it
   // once and hands $ALLOCSPEC_PYTHON to its suites)
-  const key = JSON.stringify([python, process.cwd(), Object.entries(env).sort()]); // Deno's order varies
+  const key = questionKey(python, env);
   const hit = answers.get(key);
   if (hit && existsSync(hit.path)) return { ...hit };
-  const r = spawnSync(python, [NO_SITE, "-c", PROBE], {
+  // python3 whose real executable this process knows already (findPython): asked directly
+  const real = executables.get(key);
+  const r = spawnSync(real && existsSync(real) ? real : python, [NO_SITE, "-c", PROBE], {
     encoding: "utf8",
     env: forSpawnSync(env),
     timeout: 60_000,
@@ -106,12 +126,20 @@ export function findLibpython(python: string = defaultPython(), hint: string = D
     const why = r.error ? r.error.message : (r.stderr || "").trim().split("\n").pop();
     throw new Error(`cannot run ${python} to find libpython (${why}): install python3 or pass ${hint}`);
   }
-  let info: { libdir?: string; ldlibrary?: string; instsoname?: string; shared?: number; version: string };
+  let info: {
+    libdir?: string;
+    ldlibrary?: string;
+    instsoname?: string;
+    shared?: number;
+    version: string;
+    executable?: string;
+  };
   try {
     info = JSON.parse(r.stdout.trim().split("\n").pop() ?? "");
   } catch {
     throw new Error(`${python} printed no sysconfig data: pass ${hint}`);
   }
+  if (python === "python3" && info.executable) executables.set(key, info.executable);
   const names = [info.instsoname, info.ldlibrary].filter((n): n is string => !!n && n.includes(".so"));
   for (const n of names) {
     const p = info.libdir ? join(info.libdir, n) : n;

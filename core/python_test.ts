@@ -13,7 +13,7 @@ try {
 } catch { /* no python3 with a shared libpython here */ }
 
 test(
-  "python: findLibpython asks an interpreter once per question, and again when the environment differs",
+  "python: python3 on PATH is asked once per question (findLibpython and findPython share it), again when the environment differs",
   { skip: python ? false : "no python3 with a shared libpython on this machine" },
   () => {
     // a python3 first on PATH that counts how often it is asked, then runs the real one
@@ -32,9 +32,16 @@ test(
       const b = findLibpython();
       assert.deepEqual(b, a);
       assert.equal(asked(), 1, "the same question twice in one process");
+      assert.equal(findPython(), python, "the probe's sys.executable");
+      assert.equal(asked(), 1, "findPython reuses what the probe of python3 learnt");
       process.env.ALLOCSPEC_PYTHON_TEST_MARK = "1"; // another environment: another question
       assert.deepEqual(findLibpython(), a);
       assert.equal(asked(), 2);
+      process.env.ALLOCSPEC_PYTHON_TEST_MARK = "2";
+      assert.equal(findPython(), python);
+      assert.equal(asked(), 3);
+      assert.deepEqual(findLibpython(), a);
+      assert.equal(asked(), 3, "the probe asks the real executable findPython found, not the wrapper");
       assert.throws(() => findLibpython("/no/such/python3"), /cannot run \/no\/such\/python3/);
     } finally {
       process.env.PATH = path;
