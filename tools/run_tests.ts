@@ -13,7 +13,9 @@
  * static checks, which need no build, run one after another beside them), then the other suites run side
  * by side (`--jobs N`, default: the number of CPUs + 1), longest expected first (the CPU
  * seconds per file and runtime in tools/test_weights.json, `tools/test_times.ts --weights`), each one's
- * output printed whole when it ends, with its wall time. Tests skipped for a missing optional Debian
+ * output printed whole when it ends, with its wall time. `python3` on PATH is resolved once, to its real
+ * executable, and handed to every suite as `ALLOCSPEC_PYTHON` ({@link pinPython}; the user's own value wins).
+ * Tests skipped for a missing optional Debian
  * package (core/optional.ts) are counted apart on the closing line; with `ALLOCSPEC_REQUIRE_PACKAGES=1`
  * (`.ci/run`) they fail. Before the closing line: the run's wall time, the CPU time of the suites
  * ({@link childrenCpuSeconds}) and the machine's speed before and after (tools/speed_sample.ts), so that a
