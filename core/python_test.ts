@@ -12,19 +12,31 @@ try {
   python = findPython();
 } catch { /* no python3 with a shared libpython here */ }
 
+/** A folder with an executable `name` that counts its starts in `asked()`, then runs the real python. */
+function countingPython(name: string): { dir: string; path: string; asked: () => number } {
+  const dir = mkdtempSync(join(tmpdir(), "allocspec-python-"));
+  const log = join(dir, "asked");
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh\necho x >> '${log}'\nexec '${python}' "$@"\n`);
+  chmodSync(path, 0o755);
+  const asked = () => {
+    try {
+      return readFileSync(log, "utf8").split("\n").filter(Boolean).length;
+    } catch {
+      return 0;
+    }
+  };
+  return { dir, path, asked };
+}
+
 test(
   "python: python3 on PATH is asked once per question (findLibpython and findPython share it), again when the environment differs",
   { skip: python ? false : "no python3 with a shared libpython on this machine" },
   () => {
     // a python3 first on PATH that counts how often it is asked, then runs the real one
-    const dir = mkdtempSync(join(tmpdir(), "allocspec-python-"));
-    const log = join(dir, "asked");
-    const shim = join(dir, "python3");
-    writeFileSync(shim, `#!/bin/sh\necho x >> '${log}'\nexec '${python}' "$@"\n`);
-    chmodSync(shim, 0o755);
+    const { dir, asked } = countingPython("python3");
     const path = process.env.PATH;
     const pinned = process.env.ALLOCSPEC_PYTHON; // set by tools/run_tests.ts: this test asks PATH's python3
-    const asked = () => readFileSync(log, "utf8").split("\n").filter(Boolean).length;
     try {
       delete process.env.ALLOCSPEC_PYTHON;
       process.env.PATH = `${dir}:${path}`;
@@ -58,12 +70,8 @@ test(
   () => {
     // an interpreter that counts how often it is asked, named by ALLOCSPEC_PYTHON, and a python3 on PATH that
     // fails: findLibpython and resolveLibpython must ask the first and never the second
-    const dir = mkdtempSync(join(tmpdir(), "allocspec-python-"));
-    const log = join(dir, "asked");
-    const mine = join(dir, "mine");
-    writeFileSync(mine, `#!/bin/sh\necho x >> '${log}'\nexec '${python}' "$@"\n`);
+    const { dir, path: mine, asked } = countingPython("mine");
     writeFileSync(join(dir, "python3"), "#!/bin/sh\nexit 7\n");
-    chmodSync(mine, 0o755);
     chmodSync(join(dir, "python3"), 0o755);
     const saved = { PATH: process.env.PATH, ALLOCSPEC_PYTHON: process.env.ALLOCSPEC_PYTHON };
     try {
@@ -74,7 +82,7 @@ test(
       const info = findLibpython();
       assert.equal(info.python, mine);
       assert.equal(resolveLibpython(undefined, { env: { ALLOCSPEC_PYTHON: mine } }), info.path);
-      assert.equal(readFileSync(log, "utf8").split("\n").filter(Boolean).length, 1, "asked once, cached");
+      assert.equal(asked(), 1, "asked once, cached");
     } finally {
       process.env.PATH = saved.PATH;
       if (saved.ALLOCSPEC_PYTHON === undefined) delete process.env.ALLOCSPEC_PYTHON;
