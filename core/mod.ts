@@ -50,7 +50,16 @@ export {
   type Outcome,
   type PointRun,
 } from "./outcome.ts";
-export { findLibpython, findPython, LIBPYTHON_ENV, type LibpythonInfo, resolveLibpython } from "./python.ts";
+export {
+  defaultPython,
+  findLibpython,
+  findPython,
+  findPythonHeaders,
+  LIBPYTHON_ENV,
+  type LibpythonInfo,
+  type PythonHeaders,
+  resolveLibpython,
+} from "./python.ts";
 export {
   BUILD_DIR,
   buildProgram,

@@ -9,6 +9,8 @@
  *   `libpython3.11.so.1.0`) or LDLIBRARY (`libpython3.11.so`); the first file that exists wins. A Python
  *   built without `--enable-shared` (Py_ENABLE_SHARED=0) has no such library: one clear line asking for an
  *   explicit path.
+ * - {@link findPythonHeaders}: what an extension module of that interpreter is built against (sysconfig's
+ *   include path, EXT_SUFFIX, the version).
  * - {@link resolveLibpython}: what every command does with a user's choice (`--target cpython:LIB`,
  *   `--python PY`, nothing): a `.so` path (must exist), an interpreter (asked as above), or nothing
  *   ({@link LIBPYTHON_ENV} when set, e.g. by a parent that resolved it already, else python3). Bad input is a
@@ -152,6 +154,45 @@ export function findLibpython(python: string = defaultPython(), hint: string = D
     ? `none of ${names.join(", ")} exists in ${info.libdir}`
     : "it was built without --enable-shared";
   throw new Error(`${python} ${info.version} has no shared libpython (${why}): pass ${hint}`);
+}
+
+/** What {@link findPythonHeaders} found: what an extension module of `python` is built against. */
+export interface PythonHeaders {
+  /** sysconfig's `include` path (Python.h is there) */
+  include: string;
+  /** EXT_SUFFIX, e.g. `.cpython-311-x86_64-linux-gnu.so` */
+  suffix: string;
+  /** `platform.python_version()` */
+  version: string;
+}
+
+/** What {@link findPythonHeaders} found, by {@link questionKey}. */
+const headerAnswers = new Map<string, PythonHeaders>();
+
+/**
+ * The headers, extension suffix and version of `python` (default {@link defaultPython}), asked once per
+ * process and question like {@link findLibpython}; throws one clear line when it has none.
+ */
+export function findPythonHeaders(python: string = defaultPython()): PythonHeaders {
+  const env = controlledEnv();
+  const key = questionKey(python, env);
+  const known = headerAnswers.get(key);
+  if (known && existsSync(join(known.include, "Python.h"))) return { ...known };
+  const real = executables.get(key);
+  const r = spawnSync(real && existsSync(real) ? real : python, [
+    NO_SITE,
+    "-c",
+    "import sysconfig as s, platform; print(s.get_paths()['include']); print(s.get_config_var('EXT_SUFFIX')); print(platform.python_version())",
+  ], { encoding: "utf8", env: forSpawnSync(env), timeout: 60_000 });
+  if (r.error || r.status !== 0) {
+    throw new Error(`cannot ask ${python} for its headers: install python3 (with its headers)`);
+  }
+  const [include, suffix, version] = r.stdout.trim().split("\n");
+  if (!existsSync(join(include, "Python.h"))) {
+    throw new Error(`${include}/Python.h is missing: install the python3 development headers`);
+  }
+  headerAnswers.set(key, { include, suffix, version });
+  return { include, suffix, version };
 }
 
 /** True when `p` names a shared library rather than an interpreter. */

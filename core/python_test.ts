@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { defaultPython, findLibpython, findPython, resolveLibpython } from "./python.ts";
+import { defaultPython, findLibpython, findPython, findPythonHeaders, resolveLibpython } from "./python.ts";
 
 let python: string | undefined;
 try {
@@ -91,3 +91,30 @@ test(
     }
   },
 );
+
+test("python: findPythonHeaders names Python.h's folder, the extension suffix and the version, asked once", {
+  skip: python ? false : "no python3 with a shared libpython on this machine",
+}, () => {
+  const { path: counting, dir, asked } = countingPython("mine");
+  try {
+    let h;
+    try {
+      h = findPythonHeaders(counting);
+    } catch (e) {
+      // no python3 headers here: the one line says what to install
+      assert.match((e as Error).message, /install the python3 development headers/);
+      return;
+    }
+    assert.ok(existsSync(join(h.include, "Python.h")));
+    assert.match(h.suffix, /\.so$/);
+    assert.equal(h.version, findLibpython().version);
+    assert.deepEqual(findPythonHeaders(counting), h);
+    assert.equal(asked(), 1, "asked once per process and question");
+    assert.throws(
+      () => findPythonHeaders("/no/such/python3"),
+      /cannot ask \/no\/such\/python3 for its headers/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
